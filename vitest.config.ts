@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{bin,shared,server,client,fixtures,bench}/**/*.test.ts'],
+    // Native addons (better-sqlite3, sharp) are safest in child processes, not worker threads.
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
