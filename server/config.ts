@@ -1,0 +1,95 @@
+import { CodedError } from '../shared/errors.ts';
+import { CATEGORY_PATTERN, REASON_PATTERN } from '../shared/wire/indicator-group.ts';
+import { FEED_NAME_PATTERN } from '../shared/wire/delta.ts';
+import type { RateLimitConfig } from './http/rate-limit.ts';
+
+export type ConfigCode = 'CONFIG_INVALID';
+export class ConfigError extends CodedError<ConfigCode> {}
+
+/** Everything an operator may tune; `centre init` writes it to <data>/centre.json. */
+export interface CentreConfig {
+  /** Feed name: the log origin is `hashfeed/<feed>`. Never changes after init. */
+  readonly feed: string;
+  /** The category scheme authorities classify by. */
+  readonly categories: readonly string[];
+  /** Reason codes accepted when an indicator is revoked. */
+  readonly reasonCodes: readonly string[];
+  /** Two-source rule: distinct confirming authorities needed before publication. */
+  readonly minConfirmations: number;
+  readonly timestampIntervalSeconds: number;
+  readonly timestampTtlSeconds: number;
+  /** Validity of a signing-key certificate issued by init or rotate. */
+  readonly signingKeyValidityDays: number;
+  /** Deltas per /v1/feed/deltas response; a client further behind continues. */
+  readonly maxDeltasPerResponse: number;
+  readonly maxDeltaBytesPerResponse: number;
+  /** Polling hint sent to clients (Safe Browsing's minimumWaitDuration). */
+  readonly minimumWaitSeconds: number;
+  readonly maxIndicatorRows: number;
+  readonly maxIndicatorBodyBytes: number;
+  readonly maxJsonBodyBytes: number;
+  readonly rateLimit: RateLimitConfig;
+}
+
+export const DEFAULT_CONFIG: CentreConfig = {
+  feed: 'eu-centre',
+  categories: ['A1', 'A2', 'B1', 'B2'],
+  reasonCodes: ['FALSE_POSITIVE', 'NOT_ILLEGAL', 'DUPLICATE', 'COURT_DECISION', 'WITHDRAWN', 'ENTRY_ERROR'],
+  minConfirmations: 1,
+  timestampIntervalSeconds: 300,
+  timestampTtlSeconds: 86_400,
+  signingKeyValidityDays: 365,
+  maxDeltasPerResponse: 100,
+  maxDeltaBytesPerResponse: 64 * 1024 * 1024,
+  minimumWaitSeconds: 60,
+  maxIndicatorRows: 1_000_000,
+  maxIndicatorBodyBytes: 256 * 1024 * 1024,
+  maxJsonBodyBytes: 1024 * 1024,
+  rateLimit: { burst: 120, perSecond: 20 },
+};
+
+const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > max) throw new ConfigError('CONFIG_INVALID', `${name} must be an integer from 1 to ${max}`);
+  return v;
+};
+
+const codes = (v: unknown, name: string, pattern: RegExp): string[] => {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 255) throw new ConfigError('CONFIG_INVALID', `${name} must be a list of 1 to 255 codes`);
+  return v.map((c: unknown) => {
+    if (typeof c !== 'string' || !pattern.test(c)) throw new ConfigError('CONFIG_INVALID', `${name}: '${String(c)}' does not match ${pattern}`);
+    return c;
+  });
+};
+
+/** Validates a config object (from centre.json), filling defaults for absent keys and refusing unknown ones. */
+export function parseCentreConfig(value: unknown): CentreConfig {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('CONFIG_INVALID', 'the config must be a JSON object');
+  const known = Object.keys(DEFAULT_CONFIG);
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new ConfigError('CONFIG_INVALID', `unknown config key '${key}'`);
+  }
+  const get = (key: keyof CentreConfig): unknown => (Object.hasOwn(value, key) ? Reflect.get(value, key) : DEFAULT_CONFIG[key]);
+  const feed = get('feed');
+  if (typeof feed !== 'string' || !FEED_NAME_PATTERN.test(feed)) throw new ConfigError('CONFIG_INVALID', `feed must match ${FEED_NAME_PATTERN}`);
+  const rate = get('rateLimit');
+  if (typeof rate !== 'object' || rate === null) throw new ConfigError('CONFIG_INVALID', 'rateLimit must be {burst, perSecond}');
+  return {
+    feed,
+    categories: codes(get('categories'), 'categories', CATEGORY_PATTERN),
+    reasonCodes: codes(get('reasonCodes'), 'reasonCodes', REASON_PATTERN),
+    minConfirmations: posInt(get('minConfirmations'), 'minConfirmations', 16),
+    timestampIntervalSeconds: posInt(get('timestampIntervalSeconds'), 'timestampIntervalSeconds'),
+    timestampTtlSeconds: posInt(get('timestampTtlSeconds'), 'timestampTtlSeconds'),
+    signingKeyValidityDays: posInt(get('signingKeyValidityDays'), 'signingKeyValidityDays', 3650),
+    maxDeltasPerResponse: posInt(get('maxDeltasPerResponse'), 'maxDeltasPerResponse', 10_000),
+    maxDeltaBytesPerResponse: posInt(get('maxDeltaBytesPerResponse'), 'maxDeltaBytesPerResponse'),
+    minimumWaitSeconds: posInt(get('minimumWaitSeconds'), 'minimumWaitSeconds'),
+    maxIndicatorRows: posInt(get('maxIndicatorRows'), 'maxIndicatorRows', 10_000_000),
+    maxIndicatorBodyBytes: posInt(get('maxIndicatorBodyBytes'), 'maxIndicatorBodyBytes'),
+    maxJsonBodyBytes: posInt(get('maxJsonBodyBytes'), 'maxJsonBodyBytes'),
+    rateLimit: {
+      burst: posInt(Reflect.get(rate, 'burst'), 'rateLimit.burst'),
+      perSecond: posInt(Reflect.get(rate, 'perSecond'), 'rateLimit.perSecond'),
+    },
+  };
+}

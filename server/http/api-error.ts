@@ -1,0 +1,29 @@
+import { CodedError } from '../../shared/errors.ts';
+
+export type ApiCode =
+  | 'AUTH_MISSING'
+  | 'AUTH_INVALID'
+  | 'AUTH_FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'BODY_TOO_LARGE'
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'NOTHING_TO_PUBLISH'
+  | 'NOT_PUBLISHED'
+  | 'INTERNAL';
+
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+
+/** An error the API answers with: a stable code, a sentence, an HTTP status. */
+export class ApiError extends CodedError<ApiCode> {
+  readonly status: HttpStatus;
+  /** Sent as Retry-After (rate limits, maintenance). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: HttpStatus, code: ApiCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(code, message, options);
+    this.status = status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}

@@ -1,0 +1,40 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AccountStore, Principal, Role } from '../store/accounts.ts';
+import { ApiError } from './api-error.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+export type AppEnv = { Variables: { principal: Principal } };
+
+/**
+ * Requires a bearer token of one of `roles`, then charges the token's rate
+ * limit. 401 without a valid token, 403 with a token of another role: every
+ * route states who may call it, and nothing is reachable by accident.
+ */
+export function requireRole(accounts: AccountStore, limiter: RateLimiter, clock: () => number, ...roles: readonly Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (header === undefined) throw new ApiError(401, 'AUTH_MISSING', 'this route needs a bearer token');
+    const match = /^Bearer ([\x21-\x7e]{1,256})$/.exec(header);
+    const principal = match?.[1] === undefined ? undefined : accounts.authenticate(match[1]);
+    if (principal === undefined) throw new ApiError(401, 'AUTH_INVALID', 'the token is unknown, revoked or malformed');
+    if (!roles.includes(principal.account.role)) {
+      throw new ApiError(403, 'AUTH_FORBIDDEN', `a ${principal.account.role} token may not call this route (needs ${roles.join(' or ')})`);
+    }
+    chargeRate(limiter, `token:${principal.tokenId}`, clock());
+    c.set('principal', principal);
+    await next();
+  };
+}
+
+/** Public routes are rate limited per client key (the peer address where known). */
+export function publicRoute(limiter: RateLimiter, clock: () => number, clientKey: (c: Parameters<MiddlewareHandler>[0]) => string): MiddlewareHandler {
+  return async (c, next) => {
+    chargeRate(limiter, `public:${clientKey(c)}`, clock());
+    await next();
+  };
+}
+
+function chargeRate(limiter: RateLimiter, key: string, now: number): void {
+  const wait = limiter.take(key, now);
+  if (wait > 0) throw new ApiError(429, 'RATE_LIMITED', 'too many requests; retry later', { retryAfterSeconds: wait });
+}

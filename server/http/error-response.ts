@@ -1,0 +1,36 @@
+import type { Context } from 'hono';
+import { CodedError } from '../../shared/errors.ts';
+import { IngestError } from '../ingest/errors.ts';
+import { ApiError, type HttpStatus } from './api-error.ts';
+
+/** Status for a domain error code; anything unlisted from a domain is a client error. */
+const STATUS_BY_CODE: Readonly<Record<string, HttpStatus>> = {
+  STORE_NOT_FOUND: 404,
+  STORE_CONFLICT: 409,
+  STORE_HISTORY_IMMUTABLE: 409,
+  INGEST_UNSUPPORTED_TYPE: 415,
+  INGEST_TOO_MANY_ROWS: 413,
+  INGEST_INVALID_ROWS: 422,
+};
+
+/**
+ * The one place errors become HTTP answers: `{"error":{"code","message"}}`
+ * with a stable code. Unexpected errors are logged by the caller and never
+ * leak their message (which may hold internals) to the client.
+ */
+export function errorResponse(c: Context, err: unknown, onUnexpected: (err: unknown) => void): Response {
+  if (err instanceof ApiError) {
+    if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+    return c.json({ error: err.toJSON() }, err.status);
+  }
+  if (err instanceof IngestError) {
+    return c.json({ error: { ...err.toJSON(), rows: err.rows } }, STATUS_BY_CODE[err.code] ?? 400);
+  }
+  if (err instanceof CodedError && err.code !== 'INTERNAL') {
+    const status = STATUS_BY_CODE[err.code] ?? (err.code.startsWith('STORE_') ? 500 : 400);
+    if (status >= 500) onUnexpected(err);
+    return c.json({ error: err.toJSON() }, status);
+  }
+  onUnexpected(err);
+  return c.json({ error: { code: 'INTERNAL', message: 'the server failed to handle the request' } }, 500);
+}

@@ -1,0 +1,106 @@
+import { HashFormatError } from '../../shared/hashing/algorithm.ts';
+import { getAlgorithm } from '../../shared/hashing/registry.ts';
+import type { Submission } from '../store/indicators.ts';
+import { IngestError, type RowCode, type RowProblem } from './errors.ts';
+
+export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] as const;
+const REFERENCE_PATTERN = /^[\x20-\x7e]{1,128}$/;
+/** Stop collecting after this many bad rows: the batch is refused anyway. */
+const MAX_REPORTED_PROBLEMS = 100;
+
+export interface RowRules {
+  readonly categories: readonly string[];
+  readonly maxRows: number;
+}
+
+class RowError extends Error {
+  readonly code: RowCode;
+  constructor(code: RowCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * Validates rows into submissions. Collects every problem (up to a cap) with
+ * its line number, so an authority can fix a file in one round; one bad row
+ * refuses the whole batch.
+ */
+export class SubmissionCollector {
+  readonly #rules: RowRules;
+  readonly #rows: Submission[] = [];
+  readonly #problems: RowProblem[] = [];
+  readonly #seen = new Set<string>();
+  #count = 0;
+
+  constructor(rules: RowRules) {
+    this.#rules = rules;
+  }
+
+  /** Adds one decoded row (an object from JSON/NDJSON, or the CSV fields mapped to names). */
+  add(line: number, value: unknown): void {
+    this.#count++;
+    if (this.#count > this.#rules.maxRows) {
+      throw new IngestError('INGEST_TOO_MANY_ROWS', `a batch holds at most ${this.#rules.maxRows} rows`);
+    }
+    try {
+      const row = this.#validate(value);
+      const key = `${row.algorithm}:${Buffer.from(row.hash).toString('hex')}`;
+      if (this.#seen.has(key)) throw new RowError('ROW_DUPLICATE', 'the same hash appears earlier in this batch');
+      this.#seen.add(key);
+      this.#rows.push(row);
+    } catch (err) {
+      if (!(err instanceof RowError)) throw err;
+      if (this.#problems.length < MAX_REPORTED_PROBLEMS) this.#problems.push({ line, code: err.code, message: err.message });
+    }
+  }
+
+  /** A row that could not even be decoded (bad JSON on a line, bad CSV quoting). */
+  malformed(line: number, message: string): void {
+    this.#count++;
+    if (this.#problems.length < MAX_REPORTED_PROBLEMS) this.#problems.push({ line, code: 'ROW_MALFORMED', message });
+  }
+
+  finish(): Submission[] {
+    if (this.#problems.length > 0) {
+      const first = this.#problems[0];
+      throw new IngestError(
+        'INGEST_INVALID_ROWS',
+        `the batch was refused: ${this.#problems.length}${this.#problems.length >= MAX_REPORTED_PROBLEMS ? '+' : ''} invalid rows (first at line ${first?.line}: ${first?.message})`,
+        this.#problems,
+      );
+    }
+    if (this.#rows.length === 0) throw new IngestError('INGEST_EMPTY', 'the submission holds no rows');
+    return this.#rows;
+  }
+
+  #validate(value: unknown): Submission {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RowError('ROW_MALFORMED', 'a row must be an object');
+    for (const key of Object.keys(value)) {
+      if (!(SUBMISSION_FIELDS as readonly string[]).includes(key)) throw new RowError('ROW_UNKNOWN_FIELD', `unknown field '${key}'`);
+    }
+    const field = (name: (typeof SUBMISSION_FIELDS)[number]): string => {
+      const v: unknown = Object.hasOwn(value, name) ? Reflect.get(value, name) : undefined;
+      if (v === undefined || v === '') throw new RowError('ROW_MISSING_FIELD', `field '${name}' is missing`);
+      if (typeof v !== 'string') throw new RowError('ROW_MALFORMED', `field '${name}' must be a string`);
+      return v;
+    };
+    const algorithmName = field('algorithm');
+    let hash: Uint8Array;
+    try {
+      hash = getAlgorithm(algorithmName).parse(field('hash'));
+    } catch (err) {
+      if (err instanceof HashFormatError) {
+        throw new RowError(err.code === 'HASH_UNKNOWN_ALGORITHM' ? 'ROW_UNKNOWN_ALGORITHM' : 'ROW_BAD_HASH', err.message);
+      }
+      throw err;
+    }
+    const category = field('category');
+    if (!this.#rules.categories.includes(category)) {
+      throw new RowError('ROW_UNKNOWN_CATEGORY', `category '${category}' is not in the scheme (${this.#rules.categories.join(', ')})`);
+    }
+    const reference = field('reference');
+    if (!REFERENCE_PATTERN.test(reference)) throw new RowError('ROW_BAD_REFERENCE', 'reference must be 1 to 128 printable ASCII characters');
+    return { algorithm: algorithmName, hash, category, reference };
+  }
+}

@@ -1,0 +1,250 @@
+import type { Db } from './database.ts';
+import { StoreError } from './errors.ts';
+
+export type IndicatorStatus = 'pending' | 'active' | 'revoked';
+
+export interface Confirmation {
+  readonly authority: string;
+  readonly reference: string;
+  readonly category: string;
+  readonly confirmedAt: number;
+  readonly withdrawnAt: number | null;
+  readonly withdrawnReason: string | null;
+}
+
+export interface Indicator {
+  readonly id: number;
+  readonly algorithm: string;
+  readonly hash: Uint8Array;
+  readonly category: string;
+  readonly status: IndicatorStatus;
+  readonly batchId: number | null;
+  readonly submittedAt: number;
+  readonly approvedAt: number | null;
+  readonly versionAdded: number | null;
+  /** Set while an active indicator awaits removal at the next publication. */
+  readonly removalReason: string | null;
+  readonly versionRevoked: number | null;
+  readonly revokedReason: string | null;
+  readonly confirmations: readonly Confirmation[];
+}
+
+/** One validated row of a submission. */
+export interface Submission {
+  readonly algorithm: string;
+  readonly hash: Uint8Array;
+  readonly category: string;
+  readonly reference: string;
+}
+
+export interface SubmitResult {
+  readonly batchId: number;
+  readonly rows: number;
+  /** New indicators created. */
+  readonly created: number;
+  /** Existing indicators this authority now also confirms. */
+  readonly confirmed: number;
+  /** Rows this authority had already confirmed (idempotent re-upload). */
+  readonly unchanged: number;
+}
+
+export interface IndicatorQuery {
+  readonly status?: IndicatorStatus;
+  readonly algorithm?: string;
+  readonly category?: string;
+  readonly batchId?: number;
+  /** Only indicators this authority account confirms (or confirmed). */
+  readonly authorityId?: number;
+  /** Only approved (true) or unapproved (false) indicators. */
+  readonly approved?: boolean;
+  readonly afterId?: number;
+  readonly limit: number;
+}
+
+type IndicatorRow = {
+  id: number;
+  algorithm: string;
+  hash: Buffer;
+  category: string;
+  status: string;
+  batch_id: number | null;
+  submitted_at: number;
+  approved_at: number | null;
+  version_added: number | null;
+  removal_reason: string | null;
+  version_revoked: number | null;
+  revoked_reason: string | null;
+};
+
+function isStatus(value: string): value is IndicatorStatus {
+  return value === 'pending' || value === 'active' || value === 'revoked';
+}
+
+/**
+ * The indicator registry: submissions, confirmations, approvals and
+ * revocation requests. Publication (which turns pending into active and
+ * removal requests into revocations) lives in server/publish; this class
+ * only keeps the rows consistent. Every method expects to run inside the
+ * caller's transaction, next to the audit record of the same write.
+ */
+export class IndicatorStore {
+  readonly #db: Db;
+  readonly #stmts;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#stmts = {
+      find: db.prepare<[string, Buffer], { id: number; status: string }>('SELECT id, status FROM indicators WHERE algorithm = ? AND hash = ?'),
+      byId: db.prepare<[number], IndicatorRow>('SELECT * FROM indicators WHERE id = ?'),
+      insertBatch: db.prepare('INSERT INTO batches (authority_id, created_at, row_count) VALUES (?, ?, ?)'),
+      insert: db.prepare(
+        "INSERT INTO indicators (algorithm, hash, category, status, batch_id, submitted_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+      ),
+      resubmit: db.prepare(
+        "UPDATE indicators SET status = 'pending', batch_id = ?, category = ?, submitted_at = ?, approved_by = NULL, approved_at = NULL WHERE id = ? AND status = 'revoked'",
+      ),
+      confirmation: db.prepare<[number, number], { withdrawn_at: number | null }>(
+        'SELECT withdrawn_at FROM confirmations WHERE indicator_id = ? AND authority_id = ?',
+      ),
+      confirm: db.prepare(
+        `INSERT INTO confirmations (indicator_id, authority_id, reference, category, batch_id, confirmed_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (indicator_id, authority_id) DO UPDATE SET reference = excluded.reference, category = excluded.category,
+           batch_id = excluded.batch_id, confirmed_at = excluded.confirmed_at, withdrawn_at = NULL, withdrawn_reason = NULL`,
+      ),
+      liveConfirmations: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM confirmations WHERE indicator_id = ? AND withdrawn_at IS NULL'),
+      confirmations: db.prepare<[number], { authority: string; reference: string; category: string; confirmed_at: number; withdrawn_at: number | null; withdrawn_reason: string | null }>(
+        `SELECT a.name AS authority, c.reference, c.category, c.confirmed_at, c.withdrawn_at, c.withdrawn_reason
+         FROM confirmations c JOIN accounts a ON a.id = c.authority_id WHERE c.indicator_id = ? ORDER BY c.confirmed_at, a.name`,
+      ),
+      withdraw: db.prepare('UPDATE confirmations SET withdrawn_at = ?, withdrawn_reason = ? WHERE indicator_id = ? AND authority_id = ? AND withdrawn_at IS NULL'),
+      clearRemoval: db.prepare("UPDATE indicators SET removal_reason = NULL WHERE id = ? AND status = 'active'"),
+      requestRemoval: db.prepare("UPDATE indicators SET removal_reason = ? WHERE id = ? AND status = 'active'"),
+      dropPending: db.prepare("UPDATE indicators SET status = 'revoked', revoked_reason = ? WHERE id = ? AND status = 'pending'"),
+      approve: db.prepare("UPDATE indicators SET approved_by = ?, approved_at = ? WHERE id = ? AND status = 'pending' AND approved_at IS NULL"),
+      approveBatch: db.prepare(
+        `UPDATE indicators SET approved_by = ?, approved_at = ? WHERE status = 'pending' AND approved_at IS NULL
+         AND id IN (SELECT indicator_id FROM confirmations WHERE batch_id = ? AND withdrawn_at IS NULL)`,
+      ),
+      batch: db.prepare<[number], { id: number; authority_id: number; created_at: number; row_count: number }>('SELECT * FROM batches WHERE id = ?'),
+    };
+  }
+
+  /**
+   * Records a batch: a new hash becomes a pending indicator, a known one
+   * gains this authority's confirmation (a hash is unique per algorithm).
+   * All-or-nothing: the caller wraps it in one transaction.
+   */
+  submit(authorityId: number, rows: readonly Submission[], now: number, minConfirmations: number): SubmitResult {
+    const s = this.#stmts;
+    const batchId = Number(s.insertBatch.run(authorityId, now, rows.length).lastInsertRowid);
+    let created = 0;
+    let confirmed = 0;
+    let unchanged = 0;
+    for (const row of rows) {
+      const hash = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength);
+      const existing = s.find.get(row.algorithm, hash);
+      let id: number;
+      if (existing === undefined) {
+        id = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
+        created++;
+      } else {
+        id = existing.id;
+        const mine = s.confirmation.get(id, authorityId);
+        const alreadyMine = mine !== undefined && mine.withdrawn_at === null;
+        if (existing.status === 'revoked') {
+          // Submitting a revoked hash again starts it over as a pending candidate.
+          s.resubmit.run(batchId, row.category, now, id);
+        } else if (alreadyMine) {
+          unchanged++;
+          continue;
+        }
+        confirmed++;
+      }
+      s.confirm.run(id, authorityId, row.reference, row.category, batchId, now);
+      // A re-confirmation can lift an active indicator back over the two-source rule.
+      if ((s.liveConfirmations.get(id)?.n ?? 0) >= minConfirmations) s.clearRemoval.run(id);
+    }
+    return { batchId, rows: rows.length, created, confirmed, unchanged };
+  }
+
+  get(id: number): Indicator | undefined {
+    const row = this.#stmts.byId.get(id);
+    return row === undefined ? undefined : this.#toIndicator(row);
+  }
+
+  batch(id: number): { id: number; authorityId: number; createdAt: number; rowCount: number } | undefined {
+    const r = this.#stmts.batch.get(id);
+    return r === undefined ? undefined : { id: r.id, authorityId: r.authority_id, createdAt: r.created_at, rowCount: r.row_count };
+  }
+
+  /** Approves one pending indicator; false when it is not pending or already approved. */
+  approve(id: number, operatorId: number, now: number): boolean {
+    return this.#stmts.approve.run(operatorId, now, id).changes === 1;
+  }
+
+  /** Approves every pending indicator the batch confirmed; returns how many changed. */
+  approveBatch(batchId: number, operatorId: number, now: number): number {
+    return this.#stmts.approveBatch.run(operatorId, now, batchId).changes;
+  }
+
+  /**
+   * An authority withdraws its confirmation. When too few confirmations
+   * remain, a pending indicator is dropped at once and an active one is
+   * queued for removal at the next publication with `reason`.
+   */
+  revoke(id: number, authorityId: number, reason: string, now: number, minConfirmations: number): { indicator: Indicator; removal: 'none' | 'dropped' | 'queued' } {
+    const s = this.#stmts;
+    if (s.withdraw.run(now, reason, id, authorityId).changes !== 1) {
+      throw new StoreError('STORE_NOT_FOUND', `indicator ${id} has no live confirmation from this authority`);
+    }
+    const live = s.liveConfirmations.get(id)?.n ?? 0;
+    let removal: 'none' | 'dropped' | 'queued' = 'none';
+    if (live < minConfirmations) {
+      if (s.dropPending.run(reason, id).changes === 1) removal = 'dropped';
+      else if (s.requestRemoval.run(reason, id).changes === 1) removal = 'queued';
+    }
+    const indicator = this.get(id);
+    if (indicator === undefined) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
+    return { indicator, removal };
+  }
+
+  query(q: IndicatorQuery): Indicator[] {
+    const where: string[] = ['i.id > ?'];
+    const args: (string | number)[] = [q.afterId ?? 0];
+    if (q.status !== undefined) (where.push('i.status = ?'), args.push(q.status));
+    if (q.algorithm !== undefined) (where.push('i.algorithm = ?'), args.push(q.algorithm));
+    if (q.category !== undefined) (where.push('i.category = ?'), args.push(q.category));
+    if (q.approved !== undefined) where.push(q.approved ? 'i.approved_at IS NOT NULL' : 'i.approved_at IS NULL');
+    if (q.batchId !== undefined) (where.push('i.id IN (SELECT indicator_id FROM confirmations WHERE batch_id = ?)'), args.push(q.batchId));
+    if (q.authorityId !== undefined) (where.push('i.id IN (SELECT indicator_id FROM confirmations WHERE authority_id = ?)'), args.push(q.authorityId));
+    args.push(q.limit);
+    const rows = this.#db.prepare<(string | number)[], IndicatorRow>(`SELECT i.* FROM indicators i WHERE ${where.join(' AND ')} ORDER BY i.id LIMIT ?`).all(...args);
+    return rows.map((r) => this.#toIndicator(r));
+  }
+
+  #toIndicator(r: IndicatorRow): Indicator {
+    if (!isStatus(r.status)) throw new StoreError('STORE_CONFLICT', `indicator ${r.id} has an unknown status`);
+    return {
+      id: r.id,
+      algorithm: r.algorithm,
+      hash: new Uint8Array(r.hash),
+      category: r.category,
+      status: r.status,
+      batchId: r.batch_id,
+      submittedAt: r.submitted_at,
+      approvedAt: r.approved_at,
+      versionAdded: r.version_added,
+      removalReason: r.removal_reason,
+      versionRevoked: r.version_revoked,
+      revokedReason: r.revoked_reason,
+      confirmations: this.#stmts.confirmations.all(r.id).map((c) => ({
+        authority: c.authority,
+        reference: c.reference,
+        category: c.category,
+        confirmedAt: c.confirmed_at,
+        withdrawnAt: c.withdrawn_at,
+        withdrawnReason: c.withdrawn_reason,
+      })),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { decodeMsgpack, encodeMsgpack } from './codec.ts';
+import { WireError } from './errors.ts';
+import { array, bytes, exactRecord, str, stringTable, timestampMs, uint } from './guards.ts';
+import { assertDistinctIds, CATEGORY_PATTERN, encodeGroup, parseGroup, REASON_PATTERN, type IndicatorGroup } from './indicator-group.ts';
+
+export const DELTA_PAYLOAD_TYPE = 'hashfeed/delta/v1';
+export const FEED_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export interface Removals {
+  /** Strictly ascending. */
+  readonly ids: Uint32Array;
+  /** Index into Delta.reasonCodes, one per id. */
+  readonly reasons: Uint8Array;
+}
+
+/**
+ * One published version: what changed since `previous` (= version - 1), and
+ * the digest of the whole active set after applying it (docs/PROTOCOL.md,
+ * "Delta").
+ */
+export interface Delta {
+  readonly feed: string;
+  readonly version: number;
+  readonly previous: number;
+  /** Milliseconds since the Unix epoch. */
+  readonly createdAt: number;
+  readonly categories: readonly string[];
+  readonly adds: readonly IndicatorGroup[];
+  readonly removes: Removals;
+  readonly reasonCodes: readonly string[];
+  readonly stateDigest: Uint8Array;
+}
+
+const FIELDS = ['feed', 'version', 'previous', 'createdAt', 'categories', 'adds', 'removes', 'reasonCodes', 'stateDigest'];
+
+export function encodeDelta(delta: Delta): Uint8Array {
+  const removeIds = new Uint8Array(delta.removes.ids.length * 4);
+  const view = new DataView(removeIds.buffer);
+  delta.removes.ids.forEach((id, i) => view.setUint32(i * 4, id, false));
+  return encodeMsgpack({
+    feed: delta.feed,
+    version: delta.version,
+    previous: delta.previous,
+    createdAt: delta.createdAt,
+    categories: delta.categories,
+    adds: delta.adds.map(encodeGroup),
+    removes: { ids: removeIds, reasons: delta.removes.reasons },
+    reasonCodes: delta.reasonCodes,
+    stateDigest: delta.stateDigest,
+  });
+}
+
+/** Decodes a delta payload whose signature has already been verified. */
+export function decodeDelta(payload: Uint8Array, hashLength: (algorithm: string) => number, maxBytes: number): Delta {
+  return parseDelta(decodeMsgpack(payload, maxBytes), hashLength);
+}
+
+export function parseDelta(value: unknown, hashLength: (algorithm: string) => number): Delta {
+  const f = exactRecord(value, 'delta', FIELDS);
+  const version = uint(f.version, 'delta.version');
+  const previous = uint(f.previous, 'delta.previous');
+  if (version !== previous + 1) throw new WireError('WIRE_BAD_FIELD', `delta.version ${version} does not follow delta.previous ${previous}`);
+  const categories = stringTable(f.categories, 'delta.categories', CATEGORY_PATTERN);
+  const reasonCodes = stringTable(f.reasonCodes, 'delta.reasonCodes', REASON_PATTERN);
+  const adds = array(f.adds, 'delta.adds', 64).map((g, i) => parseGroup(g, `delta.adds[${i}]`, hashLength, categories.length));
+  const removes = parseRemovals(f.removes, reasonCodes.length);
+  assertDistinctIds([...adds, { algorithm: '', ids: removes.ids, hashes: new Uint8Array(0), categories: new Uint8Array(0) }], 'delta');
+  return {
+    feed: str(f.feed, 'delta.feed', 63, FEED_NAME_PATTERN),
+    version,
+    previous,
+    createdAt: timestampMs(f.createdAt, 'delta.createdAt'),
+    categories,
+    adds,
+    removes,
+    reasonCodes,
+    stateDigest: bytes(f.stateDigest, 'delta.stateDigest', 32),
+  };
+}
+
+function parseRemovals(value: unknown, reasonCount: number): Removals {
+  const f = exactRecord(value, 'delta.removes', ['ids', 'reasons']);
+  const idBytes = bytes(f.ids, 'delta.removes.ids');
+  if (idBytes.byteLength % 4 !== 0) throw new WireError('WIRE_BAD_FIELD', 'delta.removes.ids is not a whole number of uint32');
+  const n = idBytes.byteLength / 4;
+  const reasons = bytes(f.reasons, 'delta.removes.reasons', n);
+  const view = new DataView(idBytes.buffer, idBytes.byteOffset, idBytes.byteLength);
+  const ids = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = view.getUint32(i * 4, false);
+    if (i > 0 && id <= (ids[i - 1] ?? 0)) throw new WireError('WIRE_BAD_FIELD', `delta.removes.ids must be strictly ascending (index ${i})`);
+    if ((reasons[i] ?? 0) >= reasonCount) throw new WireError('WIRE_BAD_FIELD', `delta.removes.reasons[${i}] is outside the reason table`);
+    ids[i] = id;
+  }
+  return { ids, reasons };
+}
+
+export function deltaAddCount(delta: Delta): number {
+  return delta.adds.reduce((n, g) => n + g.ids.length, 0);
+}

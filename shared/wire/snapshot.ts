@@ -1,0 +1,48 @@
+import { decodeMsgpack, encodeMsgpack } from './codec.ts';
+import { array, bytes, exactRecord, str, stringTable, timestampMs, uint } from './guards.ts';
+import { assertDistinctIds, CATEGORY_PATTERN, encodeGroup, parseGroup, type IndicatorGroup } from './indicator-group.ts';
+import { FEED_NAME_PATTERN } from './delta.ts';
+
+export const SNAPSHOT_PAYLOAD_TYPE = 'hashfeed/snapshot/v1';
+
+/** The whole active set at one version (docs/PROTOCOL.md, "Snapshot"). */
+export interface Snapshot {
+  readonly feed: string;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly categories: readonly string[];
+  readonly groups: readonly IndicatorGroup[];
+  readonly stateDigest: Uint8Array;
+}
+
+const FIELDS = ['feed', 'version', 'createdAt', 'categories', 'groups', 'stateDigest'];
+
+export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
+  return encodeMsgpack({
+    feed: snapshot.feed,
+    version: snapshot.version,
+    createdAt: snapshot.createdAt,
+    categories: snapshot.categories,
+    groups: snapshot.groups.map(encodeGroup),
+    stateDigest: snapshot.stateDigest,
+  });
+}
+
+export function decodeSnapshot(payload: Uint8Array, hashLength: (algorithm: string) => number, maxBytes: number): Snapshot {
+  return parseSnapshot(decodeMsgpack(payload, maxBytes), hashLength);
+}
+
+export function parseSnapshot(value: unknown, hashLength: (algorithm: string) => number): Snapshot {
+  const f = exactRecord(value, 'snapshot', FIELDS);
+  const categories = stringTable(f.categories, 'snapshot.categories', CATEGORY_PATTERN);
+  const groups = array(f.groups, 'snapshot.groups', 64).map((g, i) => parseGroup(g, `snapshot.groups[${i}]`, hashLength, categories.length));
+  assertDistinctIds(groups, 'snapshot');
+  return {
+    feed: str(f.feed, 'snapshot.feed', 63, FEED_NAME_PATTERN),
+    version: uint(f.version, 'snapshot.version'),
+    createdAt: timestampMs(f.createdAt, 'snapshot.createdAt'),
+    categories,
+    groups,
+    stateDigest: bytes(f.stateDigest, 'snapshot.stateDigest', 32),
+  };
+}

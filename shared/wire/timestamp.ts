@@ -1,0 +1,42 @@
+import { decodeMsgpack, encodeMsgpack } from './codec.ts';
+import { WireError } from './errors.ts';
+import { bytes, exactRecord, str, timestampMs, uint } from './guards.ts';
+import { FEED_NAME_PATTERN } from './delta.ts';
+
+export const TIMESTAMP_PAYLOAD_TYPE = 'hashfeed/timestamp/v1';
+
+/**
+ * The freshness statement, re-signed on a schedule: the latest version, the
+ * log checkpoint that includes it, and when this statement stops being
+ * believable. A client holding an expired one knows the feed is frozen
+ * (TUF's timestamp role; docs/PROTOCOL.md, "Timestamp").
+ */
+export interface FeedTimestamp {
+  readonly feed: string;
+  readonly version: number;
+  readonly logSize: number;
+  readonly logRoot: Uint8Array;
+  readonly issuedAt: number;
+  readonly expires: number;
+}
+
+const FIELDS = ['feed', 'version', 'logSize', 'logRoot', 'issuedAt', 'expires'];
+
+export function encodeTimestamp(t: FeedTimestamp): Uint8Array {
+  return encodeMsgpack({ feed: t.feed, version: t.version, logSize: t.logSize, logRoot: t.logRoot, issuedAt: t.issuedAt, expires: t.expires });
+}
+
+export function decodeTimestamp(payload: Uint8Array): FeedTimestamp {
+  const f = exactRecord(decodeMsgpack(payload, 4096), 'timestamp', FIELDS);
+  const issuedAt = timestampMs(f.issuedAt, 'timestamp.issuedAt');
+  const expires = timestampMs(f.expires, 'timestamp.expires');
+  if (expires <= issuedAt) throw new WireError('WIRE_BAD_FIELD', 'timestamp.expires must be after timestamp.issuedAt');
+  return {
+    feed: str(f.feed, 'timestamp.feed', 63, FEED_NAME_PATTERN),
+    version: uint(f.version, 'timestamp.version'),
+    logSize: uint(f.logSize, 'timestamp.logSize', Number.MAX_SAFE_INTEGER),
+    logRoot: bytes(f.logRoot, 'timestamp.logRoot', 32),
+    issuedAt,
+    expires,
+  };
+}
