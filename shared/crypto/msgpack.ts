@@ -1,0 +1,36 @@
+import { Packr } from 'msgpackr';
+
+/**
+ * The msgpack configuration for envelopes and certificates: standard maps,
+ * no records extension, no bundled strings (docs/PROTOCOL.md, "Encoding").
+ * It matches the feed layer's codec, so any msgpack library reads both.
+ */
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, bundleStrings: false, moreTypes: false, variableMapSize: true });
+
+export function packMsgpack(value: unknown): Uint8Array {
+  const packed = packr.pack(value);
+  return new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength);
+}
+
+/**
+ * Decodes exactly one msgpack value into `unknown` (a guard must check it).
+ * Throws msgpackr's error for malformed input or trailing bytes; callers wrap
+ * it in their domain's code.
+ */
+export function unpackMsgpack(bytes: Uint8Array): unknown {
+  const values = packr.unpackMultiple(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) ?? [];
+  if (values.length !== 1) throw new Error(`expected exactly one msgpack value, found ${values.length}`);
+  return values[0];
+}
+
+/** A plain decoded map (no class instances, no Uint8Array, no arrays). */
+export function isPlainRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The keys of `record` that are not in `allowed`. */
+export function unknownKeys(record: Readonly<Record<string, unknown>>, allowed: readonly string[]): string[] {
+  return Object.keys(record).filter((key) => !allowed.includes(key));
+}
