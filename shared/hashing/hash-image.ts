@@ -1,0 +1,128 @@
+/**
+ * One call from image bytes (or decoded pixels) to every requested hash.
+ */
+import type { AlgorithmName } from './algorithm.ts';
+import { dhash64FromLuma } from './dhash.ts';
+import { md5Digest, sha256Digest } from './exact.ts';
+import { decodeImage } from './image-input.ts';
+import type { DecodeOptions, ImageFormat } from './image-input.ts';
+import { lumaFromPixels } from './luma.ts';
+import type { LumaImage, PixelImage } from './luma.ts';
+import { pdqDihedralsFromLuma, pdqFromLuma } from './pdq.ts';
+import type { PdqOptions } from './pdq.ts';
+import { phash64FromLuma } from './phash.ts';
+
+export type PerceptualAlgorithmName = Extract<AlgorithmName, 'pdq' | 'phash64' | 'dhash64'>;
+
+export interface HashResult {
+  readonly algorithm: AlgorithmName;
+  /** Canonical bytes; the registry formats and compares them. */
+  readonly hash: Uint8Array;
+  /** PDQ's quality, 0 to 100; absent for the other algorithms. */
+  readonly quality?: number;
+  /** PDQ with `dihedral`: the 8 variants in DIHEDRAL_NAMES order (the first is `hash`). */
+  readonly dihedrals?: readonly Uint8Array[];
+}
+
+export interface PixelHashOptions {
+  /** Default ['pdq']. */
+  readonly algorithms?: readonly PerceptualAlgorithmName[];
+  /** Also compute PDQ's 8 dihedral variants (same cost: one DCT). */
+  readonly dihedral?: boolean;
+  /**
+   * The full-resolution size of the image `pixels` was decoded from, for the
+   * `fast` path: PDQ then uses its float64 filter with that geometry (see
+   * PdqOptions.source). Omit for the reference's bit-exact arithmetic.
+   */
+  readonly source?: { readonly width: number; readonly height: number };
+}
+
+export interface ImageHashOptions extends DecodeOptions {
+  /** Default ['pdq']. */
+  readonly algorithms?: readonly AlgorithmName[];
+  readonly dihedral?: boolean;
+}
+
+export interface HashedImage {
+  readonly results: readonly HashResult[];
+  /** Undefined when only exact hashes were asked for: the bytes were then not decoded. */
+  readonly image?: {
+    readonly format: ImageFormat;
+    /** As displayed, full resolution. */
+    readonly width: number;
+    readonly height: number;
+    /** The pixels actually hashed (smaller than width x height when `fast` reduced them). */
+    readonly decodedWidth: number;
+    readonly decodedHeight: number;
+  };
+}
+
+const DEFAULT_ALGORITHMS: readonly PerceptualAlgorithmName[] = ['pdq'];
+
+let lumaScratch = new Float32Array(0);
+
+/** Hashes already-decoded 8-bit grey or RGB(A) pixels with the perceptual algorithms. */
+export function hashPixels(pixels: PixelImage, options: PixelHashOptions = {}): HashResult[] {
+  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, source } = options;
+  const n = pixels.width * pixels.height;
+  if (lumaScratch.length < n) lumaScratch = new Float32Array(n);
+  // Safe to share: every use of the luma below finishes before this returns.
+  const luma = lumaFromPixels(pixels, lumaScratch);
+  return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, source === undefined ? {} : { source }));
+}
+
+function hashLuma(luma: LumaImage, algorithm: PerceptualAlgorithmName, dihedral: boolean, pdqOptions: PdqOptions): HashResult {
+  switch (algorithm) {
+    case 'pdq': {
+      if (!dihedral) return { algorithm, ...pdqFromLuma(luma, pdqOptions) };
+      const { hash, quality, dihedrals } = pdqDihedralsFromLuma(luma, pdqOptions);
+      return { algorithm, hash, quality, dihedrals };
+    }
+    case 'phash64':
+      return { algorithm, hash: phash64FromLuma(luma) };
+    case 'dhash64':
+      return { algorithm, hash: dhash64FromLuma(luma) };
+    default:
+      throw new TypeError(`not a perceptual algorithm: ${String(algorithm)}`);
+  }
+}
+
+/**
+ * Decodes image bytes (decode options as decodeImage) and computes every
+ * requested hash. MD5 and SHA-256 are of the bytes as given; when only they
+ * are asked for, nothing is decoded. Throws ImageInputError.
+ */
+export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {}): Promise<HashedImage> {
+  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, ...decodeOptions } = options;
+  const perceptual = algorithms.filter(isPerceptual);
+  let image: HashedImage['image'];
+  let perceptualResults: HashResult[] = [];
+  if (perceptual.length > 0) {
+    const decoded = await decodeImage(bytes, decodeOptions);
+    const fast = (decodeOptions.mode ?? 'fast') === 'fast';
+    perceptualResults = hashPixels(decoded, {
+      algorithms: perceptual,
+      dihedral,
+      ...(fast ? { source: { width: decoded.sourceWidth, height: decoded.sourceHeight } } : {}),
+    });
+    image = {
+      format: decoded.format,
+      width: decoded.sourceWidth,
+      height: decoded.sourceHeight,
+      decodedWidth: decoded.width,
+      decodedHeight: decoded.height,
+    };
+  }
+  const results = algorithms.map((algorithm): HashResult => {
+    if (algorithm === 'md5') return { algorithm, hash: md5Digest(bytes) };
+    if (algorithm === 'sha256') return { algorithm, hash: sha256Digest(bytes) };
+    const found = perceptualResults.find((r) => r.algorithm === algorithm);
+    if (found === undefined) throw new TypeError(`no result for ${algorithm}`);
+    return found;
+  });
+  return image === undefined ? { results } : { results, image };
+}
+
+function isPerceptual(name: AlgorithmName): name is PerceptualAlgorithmName {
+  return name === 'pdq' || name === 'phash64' || name === 'dhash64';
+}

@@ -1,0 +1,24 @@
+/**
+ * Image hashing: PDQ, pHash64, dHash64, MD5 and SHA-256, the registry that
+ * names them, and image decoding. docs/HASHING.md defines the algorithms and
+ * the two decode paths.
+ */
+export { HashFormatError } from './algorithm.ts';
+export type { AlgorithmName, HashAlgorithm, HashFormatCode } from './algorithm.ts';
+
+export { ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, md5, pdq, phash64, sha256 } from './registry.ts';
+
+export { hashImage, hashPixels } from './hash-image.ts';
+export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName, PixelHashOptions } from './hash-image.ts';
+
+export { DECODE_MODES, DEFAULT_MAX_PIXELS, FAST_MIN_SIDE, ImageInputError, decodeImage, readImageHeader } from './image-input.ts';
+export type { DecodeMode, DecodeOptions, DecodedImage, ImageFormat, ImageHeader, ImageInputCode } from './image-input.ts';
+
+export { lumaFromPixels } from './luma.ts';
+export type { LumaImage, PixelImage } from './luma.ts';
+
+export { DIHEDRAL_NAMES, PDQ_MIN_DIMENSION, pdqDihedralsFromLuma, pdqFromLuma } from './pdq.ts';
+export type { DihedralName, PdqDihedralResult, PdqOptions, PdqResult } from './pdq.ts';
+export { phash64FromLuma } from './phash.ts';
+export { dhash64FromLuma } from './dhash.ts';
+export { md5Digest, sha256Digest } from './exact.ts';
