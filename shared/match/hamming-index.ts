@@ -1,0 +1,472 @@
+/**
+ * The matching index: frozen multi-index segments plus a small scanned tail,
+ * tombstones for removals, and size-tiered compaction in time slices.
+ *
+ * Consistency: every change (add, remove, applyDelta, a compaction swap) is
+ * synchronous, so a query, which is synchronous too, sees all of a change or
+ * none of it. Compaction builds its segment between queries in slices of at
+ * most `sliceMs` and swaps it in at once, re-applying the removals that
+ * happened to its sources while it ran.
+ */
+import { allocateFrozen, drain, fillSegment, sortRowsById, sourceOfPacked, sourceOfSegment, type BuildTarget } from './build.ts';
+import { MAX_SEGMENT_ROWS, mergeSegments, pickMerge } from './compaction.ts';
+import { MatchError } from './errors.ts';
+import { jsKernel, type Engine, type MatchKernel } from './kernel.ts';
+import { wasmKernel } from './kernel-wasm.ts';
+import { MAX_VARIANTS_PER_CALL } from './layout.ts';
+import { encodeIndex, decodeIndex, writeChunks } from './file.ts';
+import { describePlan, type HashBits } from './plan.ts';
+import { Segment, type Route, type SearchCounters } from './segment.ts';
+import type {
+  CompactOptions,
+  DeltaResult,
+  HammingIndex,
+  HammingIndexOptions,
+  IndexDelta,
+  IndexStats,
+  Match,
+  SegmentStats,
+  VariantMatch,
+} from './types.ts';
+import { checkHash, checkId, checkThreshold, packAdds, packRemoves } from './validate.ts';
+
+export interface IndexConfig extends BuildTarget {
+  /** Internal: forces the probe or scan path (tests, baselines); 'auto' asks the cost model. */
+  readonly route?: Route;
+  /** Internal: 'js' runs the JS kernel even over WebAssembly memories (tests compare the two). */
+  readonly kernelPath?: 'auto' | 'js';
+  readonly autoCompact: boolean;
+  readonly schedule: (work: () => void) => void;
+  readonly sliceMs: number;
+  readonly tailCapacity: number;
+}
+
+/** Adds up to this many go to the tail; larger batches become a segment of their own. */
+const TAIL_BATCH = 256;
+
+interface Job {
+  readonly sources: readonly Segment[];
+  /** Ids whose rows in `sources` died while the job ran. */
+  readonly removed: number[];
+  readonly steps: Generator<void, Segment>;
+}
+
+function byDistanceThenId(a: Match, b: Match): number {
+  return a.distance - b.distance || a.id - b.id;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export async function resolveConfig(options: HammingIndexOptions): Promise<IndexConfig> {
+  const bits: unknown = options.bits;
+  if (bits !== 64 && bits !== 256) throw new MatchError('MATCH_BAD_OPTIONS', 'bits must be 64 or 256');
+  const threshold = checkThreshold(bits, options.threshold ?? (bits === 256 ? 31 : 10));
+  const maxBytesPerIndicator = options.maxBytesPerIndicator ?? 96;
+  const tailCapacity = options.tailCapacity ?? 4096;
+  const sliceMs = options.sliceMs ?? 8;
+  if (!(maxBytesPerIndicator > 0) || !Number.isInteger(tailCapacity) || tailCapacity < 1 || tailCapacity > 1 << 20 || !(sliceMs > 0)) {
+    throw new MatchError('MATCH_BAD_OPTIONS', 'maxBytesPerIndicator and sliceMs must be positive, tailCapacity from 1 to 2^20');
+  }
+  const engine = options.engine ?? 'auto';
+  let kernel: MatchKernel = jsKernel;
+  if (engine !== 'js') {
+    try {
+      kernel = await wasmKernel();
+    } catch (error) {
+      if (engine === 'wasm') throw error;
+    }
+  }
+  return {
+    kernel,
+    bits,
+    threshold,
+    maxBytesPerIndicator,
+    autoCompact: options.autoCompact ?? true,
+    schedule: options.schedule ?? ((work) => void setImmediate(work)),
+    sliceMs,
+    tailCapacity,
+  };
+}
+
+/** Creates an empty index (compiling the WebAssembly kernel once per process). */
+export async function createHammingIndex(options: HammingIndexOptions): Promise<HammingIndex> {
+  return new SegmentedIndex(await resolveConfig(options), []);
+}
+
+/**
+ * Loads an index written by save() or serialize(). Bits, threshold and memory
+ * budget come from the file; `options` chooses the engine and background
+ * behaviour.
+ */
+export async function loadHammingIndex(source: string | Uint8Array, options: Omit<HammingIndexOptions, 'bits' | 'threshold' | 'maxBytesPerIndicator'> = {}): Promise<HammingIndex> {
+  const probe = await resolveConfig({ ...options, bits: 256 });
+  const { header, segments } = decodeIndex(source, probe.kernel);
+  return new SegmentedIndex({ ...probe, ...header }, segments);
+}
+
+export class SegmentedIndex implements HammingIndex {
+  readonly #config: IndexConfig;
+  #segments: Segment[];
+  #tail: Segment;
+  #job: Job | null = null;
+  #full = false;
+  #sliceQueued = false;
+  #closed = false;
+  #waiters: (() => void)[] = [];
+  readonly #sink: number[] = [];
+  readonly #counters: SearchCounters = { probes: 0, entries: 0, candidates: 0 };
+  #queries = 0;
+
+  constructor(config: IndexConfig, segments: Segment[]) {
+    this.#config = config;
+    this.#segments = segments;
+    this.#tail = this.#newTail();
+  }
+
+  get bits(): HashBits {
+    return this.#config.bits;
+  }
+
+  get engine(): Engine {
+    return this.#config.kernel.engine;
+  }
+
+  get threshold(): number {
+    return this.#config.threshold;
+  }
+
+  get size(): number {
+    let live = this.#tail.live;
+    for (const s of this.#segments) live += s.live;
+    return live;
+  }
+
+  /** Frozen segments then the tail (for serialization and tests). */
+  get segments(): readonly Segment[] {
+    return this.#segments;
+  }
+
+  get config(): IndexConfig {
+    return this.#config;
+  }
+
+  #newTail(): Segment {
+    return Segment.allocate(this.#config.kernel, { bits: this.#config.bits, slots: [] }, this.#config.tailCapacity, true);
+  }
+
+  #open(): void {
+    if (this.#closed) throw new MatchError('MATCH_CLOSED', 'the index is closed');
+  }
+
+  #locate(id: number): { segment: Segment; row: number } | null {
+    const inTail = this.#tail.findLive(id);
+    if (inTail >= 0) return { segment: this.#tail, row: inTail };
+    for (let i = this.#segments.length - 1; i >= 0; i--) {
+      const segment = this.#segments[i];
+      if (segment === undefined) continue;
+      const row = segment.findLive(id);
+      if (row >= 0) return { segment, row };
+    }
+    return null;
+  }
+
+  #kill(segment: Segment, row: number): void {
+    segment.kill(row);
+    if (this.#job?.sources.includes(segment) === true) this.#job.removed.push(segment.idAt(row));
+  }
+
+  add(id: number, hash: Uint8Array): void {
+    this.#open();
+    checkId(id);
+    checkHash(this.bits, hash);
+    const existing = this.#locate(id);
+    if (existing !== null) {
+      if (sameBytes(existing.segment.hashAt(existing.row), hash)) return;
+      this.#kill(existing.segment, existing.row);
+    }
+    this.#append(id, hash);
+    this.#afterChange();
+  }
+
+  #append(id: number, hash: Uint8Array): void {
+    if (this.#tail.full) this.#freezeTail();
+    this.#tail.append(id, hash);
+  }
+
+  /** Turns the tail's live rows into a frozen segment (a few thousand rows: well under a millisecond). */
+  #freezeTail(): void {
+    const tail = this.#tail;
+    this.#tail = this.#newTail();
+    if (tail.live === 0) return;
+    const source = sourceOfSegment(tail, false);
+    const live: number[] = [];
+    for (let row = 0; row < tail.rows; row++) if (!tail.isDead(row)) live.push(row);
+    const order = sortRowsById(source.ids, Uint32Array.from(live));
+    this.#segments.push(drain(fillSegment(allocateFrozen(this.#config, order.length), [source], { srcOf: null, rowOf: order })));
+  }
+
+  remove(id: number): boolean {
+    this.#open();
+    checkId(id);
+    const existing = this.#locate(id);
+    if (existing === null) return false;
+    this.#kill(existing.segment, existing.row);
+    this.#afterChange();
+    return true;
+  }
+
+  has(id: number): boolean {
+    this.#open();
+    return this.#locate(checkId(id)) !== null;
+  }
+
+  get(id: number): Uint8Array | undefined {
+    this.#open();
+    const existing = this.#locate(checkId(id));
+    return existing === null ? undefined : existing.segment.hashAt(existing.row);
+  }
+
+  applyDelta(delta: IndexDelta): DeltaResult {
+    this.#open();
+    const removes = packRemoves(delta.removes);
+    const adds = packAdds(this.bits, delta.adds);
+    // Everything is validated; from here on nothing throws on caller input.
+    let removed = 0;
+    let missing = 0;
+    for (const id of removes) {
+      const existing = this.#locate(id);
+      if (existing === null) missing++;
+      else {
+        this.#kill(existing.segment, existing.row);
+        removed++;
+      }
+    }
+    const hashBytes = this.bits / 8;
+    const all = new Uint32Array(adds.ids.length);
+    for (let i = 0; i < all.length; i++) all[i] = i;
+    // Ascending ids, the last of any repeated id kept.
+    const ordered = sortRowsById(adds.ids, all);
+    const fresh = new Uint32Array(ordered.length);
+    let freshCount = 0;
+    let added = 0;
+    let replaced = 0;
+    const empty = this.size === 0;
+    for (const row of ordered) {
+      const existing = empty ? null : this.#locate(adds.ids[row] ?? 0);
+      if (existing !== null) {
+        if (sameBytes(existing.segment.hashAt(existing.row), adds.hashes.subarray(row * hashBytes, (row + 1) * hashBytes))) continue;
+        this.#kill(existing.segment, existing.row);
+        replaced++;
+      } else added++;
+      fresh[freshCount++] = row;
+    }
+    if (freshCount <= TAIL_BATCH) {
+      for (const row of fresh.subarray(0, freshCount)) this.#append(adds.ids[row] ?? 0, adds.hashes.subarray(row * hashBytes, (row + 1) * hashBytes));
+    } else {
+      const source = sourceOfPacked(adds.ids, adds.hashes);
+      for (let from = 0; from < freshCount; from += MAX_SEGMENT_ROWS) {
+        const rowOf = fresh.subarray(from, Math.min(freshCount, from + MAX_SEGMENT_ROWS));
+        const segment = allocateFrozen(this.#config, rowOf.length);
+        this.#segments.push(drain(fillSegment(segment, [source], { srcOf: null, rowOf })));
+      }
+    }
+    this.#afterChange();
+    return { added, replaced, removed, missing };
+  }
+
+  search(hash: Uint8Array, threshold: number = this.threshold): Match[] {
+    this.#open();
+    checkHash(this.bits, hash);
+    const t = checkThreshold(this.bits, threshold);
+    const sink = this.#run(hash, 1, t);
+    const out: Match[] = [];
+    for (let i = 0; i < sink.length; i += 2) out.push({ id: sink[i] ?? 0, distance: (sink[i + 1] ?? 0) & 0xffff });
+    return out.sort(byDistanceThenId);
+  }
+
+  searchMany(hashes: readonly Uint8Array[], threshold: number = this.threshold): VariantMatch[] {
+    this.#open();
+    if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > 32) {
+      throw new MatchError('MATCH_BAD_VARIANTS', 'searchMany takes from 1 to 32 hashes');
+    }
+    hashes.forEach((h) => checkHash(this.bits, h));
+    const t = checkThreshold(this.bits, threshold);
+    // Identical variants (symmetric images) are searched once.
+    const unique: Uint8Array[] = [];
+    const owners: number[] = [];
+    hashes.forEach((h, i) => {
+      const u = unique.findIndex((x) => sameBytes(x, h));
+      if (u >= 0) owners[u] = (owners[u] ?? 0) | (1 << i);
+      else {
+        unique.push(h);
+        owners.push(1 << i);
+      }
+    });
+    const hashBytes = this.bits / 8;
+    const best = new Map<number, { distance: number; variant: number; variants: number }>();
+    for (let from = 0; from < unique.length; from += MAX_VARIANTS_PER_CALL) {
+      const chunk = unique.slice(from, from + MAX_VARIANTS_PER_CALL);
+      const packed = new Uint8Array(chunk.length * hashBytes);
+      chunk.forEach((h, i) => packed.set(h, i * hashBytes));
+      const sink = this.#run(packed, chunk.length, t);
+      for (let i = 0; i < sink.length; i += 2) {
+        const id = sink[i] ?? 0;
+        const distance = (sink[i + 1] ?? 0) & 0xffff;
+        const mask = owners[from + ((sink[i + 1] ?? 0) >>> 16)] ?? 0;
+        const variant = 31 - Math.clz32(mask & -mask);
+        const seen = best.get(id);
+        if (seen === undefined) best.set(id, { distance, variant, variants: mask });
+        else {
+          seen.variants = (seen.variants | mask) >>> 0;
+          if (distance < seen.distance || (distance === seen.distance && variant < seen.variant)) {
+            seen.distance = distance;
+            seen.variant = variant;
+          }
+        }
+      }
+    }
+    const out: VariantMatch[] = [];
+    for (const [id, m] of best) out.push({ id, distance: m.distance, variant: m.variant, variants: m.variants >>> 0 });
+    return out.sort(byDistanceThenId);
+  }
+
+  /** Searches every segment and the tail; the returned pairs (id, distance | variant << 16) are valid until the next search. */
+  #run(queries: Uint8Array, variants: number, threshold: number): number[] {
+    const sink = this.#sink;
+    sink.length = 0;
+    const { kernelPath = 'auto', route = 'auto' } = this.#config;
+    for (const segment of this.#segments) segment.search(queries, variants, threshold, sink, this.#counters, kernelPath, route);
+    this.#tail.search(queries, variants, threshold, sink, this.#counters, kernelPath, route);
+    this.#queries += variants;
+    return sink;
+  }
+
+  bytesUsed(): number {
+    let bytes = this.#tail.bytes;
+    for (const s of this.#segments) bytes += s.bytes;
+    return bytes;
+  }
+
+  stats(): IndexStats {
+    const describe = (s: Segment): SegmentStats => ({ rows: s.rows, live: s.live, bytes: s.bytes, layout: describePlan(s.plan, this.threshold) });
+    let tombstones = this.#tail.deadRows;
+    for (const s of this.#segments) tombstones += s.deadRows;
+    return {
+      bits: this.bits,
+      engine: this.engine,
+      size: this.size,
+      tombstones,
+      bytes: this.bytesUsed(),
+      segments: this.#segments.map(describe),
+      tail: describe(this.#tail),
+      searches: { queries: this.#queries, ...this.#counters },
+      compacting: this.#job !== null,
+      kernelCompileMs: this.#config.kernel.compileMs,
+    };
+  }
+
+  #afterChange(): void {
+    if (this.#config.autoCompact && this.#job === null && pickMerge(this.#segments, false) !== null) this.#queueSlice();
+  }
+
+  compact(options: CompactOptions = {}): Promise<void> {
+    this.#open();
+    if (options.full === true) {
+      this.#full = true;
+      this.#freezeTail();
+    }
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+      this.#queueSlice();
+    });
+  }
+
+  #queueSlice(): void {
+    if (this.#sliceQueued || this.#closed) return;
+    this.#sliceQueued = true;
+    this.#config.schedule(() => {
+      this.#sliceQueued = false;
+      this.#slice();
+    });
+  }
+
+  /** One slice of compaction: at most sliceMs of work, then it yields to queries. */
+  #slice(): void {
+    if (this.#closed) return;
+    const deadline = performance.now() + this.#config.sliceMs;
+    for (;;) {
+      if (this.#job === null) {
+        const sources = pickMerge(this.#segments, this.#full);
+        if (sources === null) {
+          this.#full = false;
+          const waiters = this.#waiters;
+          this.#waiters = [];
+          for (const resolve of waiters) resolve();
+          return;
+        }
+        this.#job = { sources, removed: [], steps: mergeSegments(this.#config, sources) };
+      }
+      const job = this.#job;
+      for (;;) {
+        const step = job.steps.next();
+        if (step.done === true) {
+          this.#swap(job, step.value);
+          break;
+        }
+        if (performance.now() >= deadline) {
+          this.#queueSlice();
+          return;
+        }
+      }
+      if (performance.now() >= deadline) {
+        this.#queueSlice();
+        return;
+      }
+    }
+  }
+
+  #swap(job: Job, merged: Segment): void {
+    for (const id of job.removed) {
+      const row = merged.findLive(id);
+      if (row >= 0) merged.kill(row);
+    }
+    this.#segments = this.#segments.filter((s) => !job.sources.includes(s));
+    if (merged.live > 0) this.#segments.push(merged);
+    this.#job = null;
+  }
+
+  /** The tail's live rows as a sorted frozen segment, for serialization (the index itself is unchanged). */
+  #frozenTail(): Segment | null {
+    const tail = this.#tail;
+    if (tail.live === 0) return null;
+    const source = sourceOfSegment(tail, false);
+    const live: number[] = [];
+    for (let row = 0; row < tail.rows; row++) if (!tail.isDead(row)) live.push(row);
+    const order = sortRowsById(source.ids, Uint32Array.from(live));
+    const segment = allocateFrozen({ ...this.#config, kernel: jsKernel }, order.length);
+    return drain(fillSegment(segment, [source], { srcOf: null, rowOf: order }));
+  }
+
+  serialize(): Uint8Array[] {
+    this.#open();
+    const tail = this.#frozenTail();
+    const { bits, threshold, maxBytesPerIndicator } = this.#config;
+    return encodeIndex({ bits, threshold, maxBytesPerIndicator }, tail === null ? this.#segments : [...this.#segments, tail]);
+  }
+
+  save(path: string): void {
+    writeChunks(path, this.serialize());
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#job = null;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
