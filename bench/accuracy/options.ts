@@ -1,0 +1,138 @@
+/**
+ * Command-line flags of `npm run bench:accuracy`, parsed into run options.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FAMILY_NAMES, type FamilyName, findTransform, isFamilyName, TRANSFORMS } from '../../fixtures/index.ts';
+import type { CaseSpec } from './types.ts';
+
+export interface AccuracyOptions {
+  /** Originals (all used for false positives). */
+  readonly count: number;
+  /** Of those, how many go through every transform. */
+  readonly transformed: number;
+  readonly seed: number;
+  /** Matcher names to keep; undefined for all. */
+  readonly algorithms?: readonly string[];
+  readonly cases: readonly CaseSpec[];
+  readonly images?: string;
+  readonly families?: readonly FamilyName[];
+  readonly minSide: number;
+  readonly maxSide: number;
+  /** Fixed image sizes (the quick preset), instead of sizes drawn between minSide and maxSide. */
+  readonly sizes?: readonly (readonly [number, number])[];
+  readonly jobs: number;
+  /** The registry's decode path: `fast` (the provider default) or `exact`. */
+  readonly decode: 'fast' | 'exact';
+  readonly out: string;
+  readonly quick: boolean;
+}
+
+export const USAGE = `usage: npm run bench:accuracy -- [flags]
+
+  --count N          originals (default 300; all pairs of them give the false-positive rate)
+  --transformed M    originals that go through every transform (default 100)
+  --seed S           corpus and transform seed (default 1)
+  --algorithms LIST  matchers to run, e.g. pdq,pdq+dihedral,sharp-phash (default: every perceptual
+                     algorithm in the registry, PDQ also with dihedral matching, and sharp-phash)
+  --transforms LIST  transforms, each NAME or NAME:STRENGTH (default: all, at all their strengths)
+  --families LIST    synthetic image families (default: all: ${FAMILY_NAMES.join(', ')})
+  --images DIR       use the images in DIR (recursively) instead of the synthetic corpus
+  --min-side PX      shortest long side of synthetic images (default 256)
+  --max-side PX      longest long side of synthetic images (default 4000)
+  --jobs N           originals processed at once (default 2)
+  --decode MODE      the registry's decode path, fast (the provider default) or exact
+  --out DIR          output folder (default bench/results/accuracy)
+  --quick            a small run for tests: 6 originals, dihedral transforms, JPEG q50 and greyscale only,
+                     at sizes where PDQ's 64x64 grid is mirror-symmetric (sides 64k, k = 5 or 9; see
+                     docs/ACCURACY.md: elsewhere PDQ's dihedral variants are only approximate)
+`;
+
+export class UsageError extends Error {}
+
+function int(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${value}`);
+  return n;
+}
+
+/** Every case of the named transforms (NAME, or NAME:STRENGTH for one strength). */
+export function parseCases(list: string | undefined): CaseSpec[] {
+  const items = list === undefined ? TRANSFORMS.map((t) => t.name) : list.split(',').filter((s) => s.length > 0);
+  return items.flatMap((item) => {
+    const [name = '', strength] = item.split(':');
+    const t = findTransform(name);
+    const strengths = strength === undefined ? t.strengths : [Number(strength)];
+    return strengths.map((s) => {
+      if (!t.accepts(s)) throw new UsageError(`--transforms: ${name} does not accept strength ${strength}`);
+      return { transform: t.name, family: t.family, strength: s, label: t.label(s), categorical: t.categorical };
+    });
+  });
+}
+
+function decodeMode(value: string | undefined): 'fast' | 'exact' {
+  if (value === undefined || value === 'fast') return 'fast';
+  if (value === 'exact') return 'exact';
+  throw new UsageError(`--decode must be fast or exact, got ${value}`);
+}
+
+const QUICK_TRANSFORMS = 'rotate,mirror,jpeg:50,greyscale';
+
+/**
+ * PDQ filters with box windows of ceil(side / 128) and samples 64 points at
+ * floor((i + 0.5) * side / 64): both are mirror-symmetric exactly when side =
+ * 64k with k = 1 (mod 4). Only there are its dihedral variants exact.
+ */
+export const QUICK_SIZES: readonly (readonly [number, number])[] = [
+  [320, 320],
+  [576, 320],
+  [320, 576],
+];
+
+export function parseOptions(argv: readonly string[], defaultOut: string): AccuracyOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      count: { type: 'string' },
+      transformed: { type: 'string' },
+      seed: { type: 'string' },
+      algorithms: { type: 'string' },
+      transforms: { type: 'string' },
+      families: { type: 'string' },
+      images: { type: 'string' },
+      'min-side': { type: 'string' },
+      'max-side': { type: 'string' },
+      jobs: { type: 'string' },
+      decode: { type: 'string' },
+      out: { type: 'string' },
+      quick: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help === true) return 'help';
+  const quick = values.quick === true;
+  const count = int('count', values.count, quick ? 6 : 300, 2);
+  const families = values.families?.split(',').map((f) => {
+    if (!isFamilyName(f)) throw new UsageError(`--families: unknown family ${f}`);
+    return f;
+  });
+  const options: AccuracyOptions = {
+    count,
+    transformed: Math.min(count, int('transformed', values.transformed, quick ? 6 : 100, 1)),
+    seed: int('seed', values.seed, 1, 0),
+    cases: parseCases(values.transforms ?? (quick ? QUICK_TRANSFORMS : undefined)),
+    minSide: int('min-side', values['min-side'], 256, 16),
+    maxSide: int('max-side', values['max-side'], 4000, 16),
+    ...(quick ? { sizes: QUICK_SIZES } : {}),
+    jobs: int('jobs', values.jobs, 2, 1),
+    decode: decodeMode(values.decode),
+    out: resolve(values.out ?? defaultOut),
+    quick,
+    ...(values.algorithms !== undefined ? { algorithms: values.algorithms.split(',') } : {}),
+    ...(values.images !== undefined ? { images: resolve(values.images) } : {}),
+    ...(families !== undefined ? { families } : {}),
+  };
+  return options;
+}
