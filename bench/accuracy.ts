@@ -1,0 +1,40 @@
+/**
+ * `npm run bench:accuracy`: how well matching survives re-uploads and how
+ * often distinct pictures collide, for every matcher in the registry and an
+ * outside baseline, on the synthetic corpus or a folder (`--images DIR`).
+ * Writes bench/results/accuracy/{report.md, accuracy.json, *.png}.
+ */
+import { join } from 'node:path';
+import { repoRoot } from '../shared/testing/vectors.ts';
+import { runBenchmark } from './accuracy/benchmark.ts';
+import { parseOptions, UsageError, USAGE } from './accuracy/options.ts';
+import { printTable } from './harness.ts';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseOptions(argv, join(repoRoot, 'bench', 'results', 'accuracy'));
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const command = `npm run bench:accuracy${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  process.stdout.write(`${options.count} originals, ${options.transformed} re-uploaded through ${options.cases.length} cases, ${options.jobs} at a time\n`);
+  const { result, files } = await runBenchmark(options, command, (line) => process.stdout.write(`  ${line}\n`));
+  printTable(
+    result.matchers.map((m) => {
+      const fp = result.falsePositives[m.name];
+      return { matcher: m.name, threshold: m.threshold, pairs: fp?.pairs ?? 0, 'false positives': fp?.falsePositives ?? 0, 'closest pair': fp?.closest[0]?.distance ?? -1 };
+    }),
+  );
+  process.stdout.write(`\n${result.meta.seconds} s; wrote ${files.length} files to ${options.out}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `bench:accuracy: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,103 @@
+/**
+ * The matchers under test, read from the hashing registry: every perceptual
+ * algorithm at its default threshold and quality floor, plus a `+dihedral`
+ * matcher for each algorithm that can hash an image's eight rotations and
+ * reflections, plus the outside baseline. A new algorithm in the registry
+ * appears here (and so in the report) without any change to this file.
+ */
+import { ALGORITHMS, hashImage } from '../../shared/hashing/index.ts';
+import type { AlgorithmName, DecodeMode, HashAlgorithm } from '../../shared/hashing/index.ts';
+import { generateImage } from '../../fixtures/index.ts';
+import { SHARP_PHASH, sharpPhash, sharpPhashMatcher } from './baseline.ts';
+import type { Contenders, HashValue, Matcher } from './types.ts';
+
+export const DIHEDRAL_SUFFIX = '+dihedral';
+
+export interface ContenderOptions {
+  /** Matcher names to keep (default: all perceptual ones and the baseline). Exact hashes run only when named. */
+  readonly names?: readonly string[];
+  /** How the registry decodes images (the provider's default is `fast`). */
+  readonly mode: DecodeMode;
+}
+
+export class UnknownMatcherError extends Error {}
+
+function plainMatcher(a: HashAlgorithm, mode: DecodeMode): Matcher {
+  return {
+    name: a.name,
+    hasher: a.name,
+    bits: a.bits,
+    threshold: a.defaultThreshold,
+    ...(a.qualityFloor === undefined ? {} : { qualityFloor: a.qualityFloor }),
+    origin: 'registry',
+    note: `registry ${a.kind} hash, default threshold; ${mode} decode`,
+    distance: (indicator, query) => a.distance(indicator.hash, query.hash),
+  };
+}
+
+function dihedralMatcher(a: HashAlgorithm, mode: DecodeMode): Matcher {
+  return {
+    ...plainMatcher(a, mode),
+    name: `${a.name}${DIHEDRAL_SUFFIX}`,
+    note: `smallest distance over the original's 8 rotations and reflections; ${mode} decode`,
+    distance: (indicator, query) => {
+      const variants = indicator.dihedrals ?? [indicator.hash];
+      let best = Infinity;
+      for (const v of variants) best = Math.min(best, a.distance(v, query.hash));
+      return best;
+    },
+  };
+}
+
+/** Which registry algorithms return dihedral variants, found by asking (not by name). */
+async function dihedralCapable(algorithms: readonly AlgorithmName[], mode: DecodeMode): Promise<Set<string>> {
+  const probe = await generateImage({ family: 'gradients', seed: 1, width: 64, height: 48, format: 'png' });
+  const { results } = await hashImage(probe, { algorithms, dihedral: true, mode });
+  return new Set(results.filter((r) => r.dihedrals !== undefined && r.dihedrals.length === 8).map((r) => r.algorithm));
+}
+
+export async function createContenders(options: ContenderOptions): Promise<Contenders> {
+  const { mode } = options;
+  const explicit = options.names;
+  const wanted = (name: string, byDefault: boolean): boolean => (explicit === undefined ? byDefault : explicit.includes(name));
+  const available: Matcher[] = [];
+  const capable = await dihedralCapable(
+    ALGORITHMS.filter((a) => a.kind === 'perceptual').map((a) => a.name),
+    mode,
+  );
+  for (const a of ALGORITHMS) {
+    available.push(plainMatcher(a, mode));
+    if (capable.has(a.name)) available.push(dihedralMatcher(a, mode));
+  }
+  available.push(sharpPhashMatcher);
+  const isDefault = (m: Matcher): boolean => m.origin === 'baseline' || ALGORITHMS.some((a) => a.kind === 'perceptual' && m.hasher === a.name);
+  const matchers = available.filter((m) => wanted(m.name, isDefault(m)));
+  if (explicit !== undefined) {
+    const unknown = explicit.filter((n) => !available.some((m) => m.name === n));
+    if (unknown.length > 0) throw new UnknownMatcherError(`unknown matcher ${unknown.join(', ')}; available: ${available.map((m) => m.name).join(', ')}`);
+  }
+
+  const registryHashers = [...new Set(matchers.filter((m) => m.origin === 'registry').map((m) => m.hasher))];
+  const algorithms = ALGORITHMS.filter((a) => registryHashers.includes(a.name)).map((a) => a.name);
+  const dihedral = matchers.some((m) => m.name.endsWith(DIHEDRAL_SUFFIX));
+  const baseline = matchers.some((m) => m.hasher === SHARP_PHASH);
+
+  return {
+    matchers,
+    async hashAll(bytes) {
+      const values = new Map<string, HashValue>();
+      if (algorithms.length > 0) {
+        const { results } = await hashImage(bytes, { algorithms, dihedral, mode });
+        for (const r of results) {
+          values.set(r.algorithm, {
+            hash: r.hash,
+            ...(r.quality === undefined ? {} : { quality: r.quality }),
+            ...(r.dihedrals === undefined ? {} : { dihedrals: r.dihedrals }),
+          });
+        }
+      }
+      if (baseline) values.set(SHARP_PHASH, await sharpPhash(bytes));
+      return values;
+    },
+  };
+}
