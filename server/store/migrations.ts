@@ -109,6 +109,16 @@ CREATE TABLE versions (
 ) STRICT;
 ${appendOnly('versions')}
 
+CREATE TABLE feed_changes (
+  version INTEGER NOT NULL REFERENCES versions(version),
+  indicator_id INTEGER NOT NULL REFERENCES indicators(id),
+  op TEXT NOT NULL CHECK (op IN ('add', 'remove')),
+  category TEXT NOT NULL,
+  reason TEXT,
+  PRIMARY KEY (indicator_id, version)
+) STRICT, WITHOUT ROWID;
+${appendOnly('feed_changes')}
+
 CREATE TABLE version_counts (
   version INTEGER NOT NULL REFERENCES versions(version),
   dimension TEXT NOT NULL CHECK (dimension IN ('category', 'authority', 'algorithm')),

@@ -19,8 +19,16 @@ export function packMsgpack(value: unknown): Uint8Array {
  */
 export function unpackMsgpack(bytes: Uint8Array): unknown {
   const values = packr.unpackMultiple(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) ?? [];
-  if (values.length !== 1) throw new Error(`expected exactly one msgpack value, found ${values.length}`);
+  if (values.length > 1) throw new TrailingBytesError(values.length);
+  if (values.length === 0) throw new Error('expected one msgpack value, found none');
   return values[0];
+}
+
+/** More than one value where exactly one is signed: callers map it to their TRAILING_BYTES code. */
+export class TrailingBytesError extends Error {
+  constructor(count: number) {
+    super(`expected exactly one msgpack value, found ${count}`);
+  }
 }
 
 /** A plain decoded map (no class instances, no Uint8Array, no arrays). */

@@ -1,15 +1,13 @@
-import { Packr } from 'msgpackr';
+import { packMsgpack, TrailingBytesError, unpackMsgpack } from '../crypto/msgpack.ts';
 import { WireError } from './errors.ts';
 
 /**
- * The one msgpack configuration for everything hashfeed ships: standard maps,
- * no records extension, no bundled strings, so any msgpack library can read
- * the payloads (docs/PROTOCOL.md, "Encoding").
+ * Feed objects use the same msgpack configuration as envelopes (standard
+ * maps, no records extension: docs/PROTOCOL.md, "Encoding"), so any msgpack
+ * library can read them.
  */
-const packr = new Packr({ useRecords: false, bundleStrings: false, moreTypes: false, variableMapSize: true });
-
 export function encodeMsgpack(value: unknown): Uint8Array {
-  return packr.pack(value);
+  return packMsgpack(value);
 }
 
 /**
@@ -21,14 +19,10 @@ export function decodeMsgpack(bytes: Uint8Array, maxBytes: number): unknown {
   if (bytes.byteLength > maxBytes) {
     throw new WireError('WIRE_TOO_LARGE', `payload of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes}`);
   }
-  let values: unknown[];
   try {
-    values = packr.unpackMultiple(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) ?? [];
+    return unpackMsgpack(bytes);
   } catch (cause) {
-    throw new WireError('WIRE_MALFORMED', 'payload is not valid msgpack', { cause });
+    const trailing = cause instanceof TrailingBytesError;
+    throw new WireError(trailing ? 'WIRE_TRAILING_BYTES' : 'WIRE_MALFORMED', trailing ? 'payload holds more than one msgpack value' : 'payload is not valid msgpack', { cause });
   }
-  if (values.length !== 1) {
-    throw new WireError(values.length === 0 ? 'WIRE_MALFORMED' : 'WIRE_TRAILING_BYTES', `payload holds ${values.length} msgpack values, expected exactly one`);
-  }
-  return values[0];
 }

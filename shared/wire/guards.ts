@@ -1,3 +1,4 @@
+import { isPlainRecord } from '../crypto/msgpack.ts';
 import { WireError } from './errors.ts';
 
 /**
@@ -8,15 +9,9 @@ import { WireError } from './errors.ts';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
-export function isRecord(value: unknown): value is Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /** Requires a plain object with exactly the given keys (unknown fields are refused). */
 export function exactRecord(value: unknown, what: string, required: readonly string[], optional: readonly string[] = []): Fields {
-  if (!isRecord(value)) throw new WireError('WIRE_BAD_FIELD', `${what} must be a map`);
+  if (!isPlainRecord(value)) throw new WireError('WIRE_BAD_FIELD', `${what} must be a map`);
   for (const key of required) {
     if (!Object.hasOwn(value, key)) throw new WireError('WIRE_MISSING_FIELD', `${what} lacks field '${key}'`);
   }

@@ -1,0 +1,50 @@
+import { Hono, type Context } from 'hono';
+import type { Centre } from './centre.ts';
+import { ApiError } from './http/api-error.ts';
+import { publicRoute, requireRole, type AppEnv } from './http/auth.ts';
+import { errorResponse } from './http/error-response.ts';
+import { RateLimiter } from './http/rate-limit.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import type { RouteDeps } from './routes/deps.ts';
+import { feedRoutes } from './routes/feed.ts';
+import { indicatorRoutes } from './routes/indicators.ts';
+import { logRoutes } from './routes/log.ts';
+import { publishRoutes } from './routes/publish.ts';
+import { transparencyRoutes } from './routes/transparency.ts';
+import type { Role } from './store/accounts.ts';
+
+export interface AppDeps {
+  readonly centre: Centre;
+  /** Milliseconds since the epoch; injected so tests control time. */
+  readonly clock?: () => number;
+  /** Where unexpected errors go (never request bodies or tokens). */
+  readonly onError?: (err: unknown) => void;
+  /** Identifies a public caller for rate limiting (the peer address on a real server). */
+  readonly clientKey?: (c: Context) => string;
+}
+
+/** The Centre's HTTP API as a Hono app, without listening: tests drive it in process. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const clock = deps.clock ?? Date.now;
+  const onError = deps.onError ?? ((err: unknown) => console.error(err));
+  const { centre } = deps;
+  const tokenLimiter = new RateLimiter(centre.config.rateLimit);
+  const publicLimiter = new RateLimiter(centre.config.rateLimit);
+  const routeDeps: RouteDeps = {
+    centre,
+    clock,
+    guard: (...roles: Role[]) => requireRole(centre.accounts, tokenLimiter, clock, ...roles),
+    open: publicRoute(publicLimiter, clock, deps.clientKey ?? (() => 'anonymous')),
+  };
+
+  const app = new Hono<AppEnv>();
+  app.onError((err, c) => errorResponse(c, err, onError));
+  app.notFound(() => {
+    throw new ApiError(404, 'NOT_FOUND', 'no such route');
+  });
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
+  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes]) {
+    app.route('/', routes(routeDeps));
+  }
+  return app;
+}

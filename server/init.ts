@@ -1,0 +1,54 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { CodedError } from '../shared/errors.ts';
+import { Centre, configPath, databasePath, readCentreConfig, writeCentreConfig } from './centre.ts';
+import { parseCentreConfig, type CentreConfig } from './config.ts';
+import { initKeys, Keyring, rootKeyPath } from './keys/keyring.ts';
+import { openDatabase } from './store/database.ts';
+
+export interface InitResult {
+  readonly dataDir: string;
+  /** The first admin token: shown once, stored hashed. */
+  readonly adminToken: string;
+  /** What clients pin (C2SP verifier key string). */
+  readonly rootVerifierKey: string;
+  /** The root's private key file: move it offline after init. */
+  readonly rootKeyFile: string;
+  readonly feed: string;
+}
+
+/**
+ * `hashfeed centre init`: config, database, root and signing keys, and the
+ * first admin account. Refuses a folder that already holds a Centre.
+ */
+export function initCentre(dataDir: string, now: number, overrides: Partial<CentreConfig> = {}): InitResult {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (existsSync(databasePath(dataDir))) {
+    const db = openDatabase(databasePath(dataDir));
+    const initialised = db.prepare("SELECT 1 FROM meta WHERE key = 'root_verifier_key'").get() !== undefined;
+    db.close();
+    if (initialised) throw new InitError(dataDir);
+  }
+  // An existing centre.json (an operator's own settings) wins over defaults.
+  const config = existsSync(configPath(dataDir)) ? readCentreConfig(dataDir) : parseCentreConfig(overrides);
+  if (!existsSync(configPath(dataDir))) writeCentreConfig(dataDir, config);
+  const db = openDatabase(databasePath(dataDir));
+  try {
+    const { rootVerifierKey } = initKeys(db, dataDir, config.feed, now, config.signingKeyValidityDays);
+    const centre = new Centre(db, config, Keyring.load(db, dataDir, now, {}));
+    const adminToken = centre.write(() => {
+      const { account } = centre.accounts.ensure('admin', 'admin', now);
+      const { token, tokenId } = centre.accounts.issueToken(account.id, 'created by centre init', now);
+      centre.audit.record(now, 'centre-init', 'centre.init', config.feed, { rootVerifierKey, adminTokenId: tokenId });
+      return token;
+    });
+    return { dataDir, adminToken, rootVerifierKey, rootKeyFile: rootKeyPath(dataDir), feed: config.feed };
+  } finally {
+    db.close();
+  }
+}
+
+export class InitError extends CodedError<'CENTRE_ALREADY_INITIALISED'> {
+  constructor(dataDir: string) {
+    super('CENTRE_ALREADY_INITIALISED', `${dataDir} already holds an initialised Centre`);
+  }
+}

@@ -1,0 +1,298 @@
+import { encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
+import { DELTA_PAYLOAD_TYPE, encodeDelta } from '../../shared/wire/delta.ts';
+import { SNAPSHOT_PAYLOAD_TYPE, encodeSnapshot } from '../../shared/wire/snapshot.ts';
+import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../../shared/wire/timestamp.ts';
+import type { CentreConfig } from '../config.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { Keyring } from '../keys/keyring.ts';
+import type { TransparencyLog } from '../log/transparency-log.ts';
+import type { AuditLog } from '../store/audit.ts';
+import type { Db } from '../store/database.ts';
+import { ActiveSet } from './active-set.ts';
+import { groupFromColumns } from './columns.ts';
+
+export interface PublishResult {
+  readonly version: number;
+  readonly adds: number;
+  readonly removes: number;
+  readonly active: number;
+  readonly stateDigest: string;
+  readonly logIndex: number;
+  readonly logSize: number;
+  readonly envelopeBytes: number;
+}
+
+export interface VersionInfo {
+  readonly version: number;
+  readonly createdAt: number;
+  readonly adds: number;
+  readonly removes: number;
+  readonly active: number;
+  readonly stateDigest: Uint8Array;
+  readonly envelopeSize: number;
+  readonly logIndex: number;
+}
+
+type VersionRow = { version: number; created_at: number; adds: number; removes: number; active: number; state_digest: Buffer; envelope_size: number; log_index: number };
+const toInfo = (r: VersionRow): VersionInfo => ({
+  version: r.version,
+  createdAt: r.created_at,
+  adds: r.adds,
+  removes: r.removes,
+  active: r.active,
+  stateDigest: new Uint8Array(r.state_digest),
+  envelopeSize: r.envelope_size,
+  logIndex: r.log_index,
+});
+
+export interface PublisherDeps {
+  readonly db: Db;
+  readonly config: CentreConfig;
+  readonly keyring: Keyring;
+  readonly log: TransparencyLog;
+  readonly audit: AuditLog;
+}
+
+/**
+ * Turns the registry into signed, logged feed objects. Each publication is
+ * one immediate transaction: the delta envelope, its log leaf, the
+ * indicators' new status, the counts, a checkpoint and a timestamp commit
+ * together or not at all, so a crash leaves version N or N+1, never a part.
+ */
+export class Publisher {
+  readonly #d: PublisherDeps;
+  readonly #active: ActiveSet;
+  readonly #s;
+
+  constructor(deps: PublisherDeps) {
+    this.#d = deps;
+    const { db } = deps;
+    this.#active = new ActiveSet(db);
+    // What one publication changes, staged per connection so that SQL can join on it.
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS publish_stage (id INTEGER PRIMARY KEY, op TEXT NOT NULL, category TEXT NOT NULL, reason TEXT)');
+    this.#s = {
+      latest: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions ORDER BY version DESC LIMIT 1'),
+      version: db.prepare<[number], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions WHERE version = ?'),
+      versions: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions ORDER BY version'),
+      envelope: db.prepare<[number], { envelope: Buffer }>('SELECT envelope FROM versions WHERE version = ?'),
+      chain: db.prepare<[number, number], { version: number; envelope: Buffer; envelope_size: number }>('SELECT version, envelope, envelope_size FROM versions WHERE version > ? ORDER BY version LIMIT ?'),
+      bytesSince: db.prepare<[number], { bytes: number | null; n: number }>('SELECT sum(envelope_size) AS bytes, count(*) AS n FROM versions WHERE version > ?'),
+      resetStage: db.prepare('DELETE FROM temp.publish_stage'),
+      stageAdds: db.prepare(
+        `INSERT INTO temp.publish_stage (id, op, category, reason)
+         SELECT i.id, 'add', i.category, NULL FROM indicators i
+         WHERE i.status = 'pending' AND i.approved_at IS NOT NULL
+           AND (SELECT count(*) FROM confirmations c WHERE c.indicator_id = i.id AND c.withdrawn_at IS NULL) >= ?`,
+      ),
+      stageRemoves: db.prepare(
+        `INSERT INTO temp.publish_stage (id, op, category, reason)
+         SELECT id, 'remove', category, removal_reason FROM indicators WHERE status = 'active' AND removal_reason IS NOT NULL`,
+      ),
+      stagedAdds: db.prepare("SELECT i.id, i.algorithm, i.hash, i.category FROM temp.publish_stage s JOIN indicators i ON i.id = s.id WHERE s.op = 'add' ORDER BY i.id").raw(),
+      stagedRemoves: db.prepare<[], { id: number; reason: string }>("SELECT id, reason FROM temp.publish_stage WHERE op = 'remove' ORDER BY id"),
+      activate: db.prepare(
+        "UPDATE indicators SET status = 'active', version_added = ?, version_revoked = NULL, revoked_reason = NULL, removal_reason = NULL WHERE id IN (SELECT id FROM temp.publish_stage WHERE op = 'add')",
+      ),
+      retire: db.prepare(
+        "UPDATE indicators SET status = 'revoked', version_revoked = ?, revoked_reason = removal_reason, removal_reason = NULL WHERE id IN (SELECT id FROM temp.publish_stage WHERE op = 'remove')",
+      ),
+      recordChanges: db.prepare('INSERT INTO feed_changes (version, indicator_id, op, category, reason) SELECT ?, id, op, category, reason FROM temp.publish_stage'),
+      insertVersion: db.prepare(
+        'INSERT INTO versions (version, created_at, adds, removes, active, state_digest, envelope, envelope_size, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      counts: db.prepare(
+        `INSERT INTO version_counts (version, dimension, key, adds, removes, active)
+         SELECT ?, dimension, key, sum(adds), sum(removes), sum(active) FROM (
+           SELECT 'category' AS dimension, s.category AS key, s.op = 'add' AS adds, s.op = 'remove' AS removes, 0 AS active FROM temp.publish_stage s
+           UNION ALL SELECT 'algorithm', i.algorithm, s.op = 'add', s.op = 'remove', 0 FROM temp.publish_stage s JOIN indicators i ON i.id = s.id
+           UNION ALL SELECT 'authority', a.name, s.op = 'add', s.op = 'remove', 0 FROM temp.publish_stage s
+             JOIN confirmations c ON c.indicator_id = s.id JOIN accounts a ON a.id = c.authority_id
+             WHERE (s.op = 'add' AND c.withdrawn_at IS NULL) OR s.op = 'remove'
+           UNION ALL SELECT 'category', category, 0, 0, 1 FROM indicators WHERE status = 'active'
+           UNION ALL SELECT 'algorithm', algorithm, 0, 0, 1 FROM indicators WHERE status = 'active'
+           UNION ALL SELECT 'authority', a.name, 0, 0, 1 FROM indicators i JOIN confirmations c ON c.indicator_id = i.id JOIN accounts a ON a.id = c.authority_id
+             WHERE i.status = 'active' AND c.withdrawn_at IS NULL
+         ) GROUP BY dimension, key`,
+      ),
+      activeCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM indicators WHERE status = 'active'"),
+      snapshot: db.prepare<[number], { envelope: Buffer; log_index: number }>('SELECT envelope, log_index FROM snapshots WHERE version = ?'),
+      insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
+      timestamp: db.prepare<[], { envelope: Buffer; expires: number; issued_at: number }>('SELECT envelope, expires, issued_at FROM timestamps WHERE id = 1'),
+      putTimestamp: db.prepare('INSERT OR REPLACE INTO timestamps (id, version, log_size, issued_at, expires, envelope) VALUES (1, ?, ?, ?, ?, ?)'),
+    };
+  }
+
+  latest(): VersionInfo | undefined {
+    const row = this.#s.latest.get();
+    return row === undefined ? undefined : toInfo(row);
+  }
+
+  latestVersion(): number {
+    return this.latest()?.version ?? 0;
+  }
+
+  version(version: number): VersionInfo | undefined {
+    const row = this.#s.version.get(version);
+    return row === undefined ? undefined : toInfo(row);
+  }
+
+  versions(): VersionInfo[] {
+    return this.#s.versions.all().map(toInfo);
+  }
+
+  deltaEnvelope(version: number): Uint8Array | undefined {
+    const row = this.#s.envelope.get(version);
+    return row === undefined ? undefined : new Uint8Array(row.envelope);
+  }
+
+  /** Up to `maxCount` delta envelopes after `since`, stopping before `maxBytes` (always at least one). */
+  deltaChain(since: number, maxCount: number, maxBytes: number): { version: number; envelope: Uint8Array }[] {
+    const out: { version: number; envelope: Uint8Array }[] = [];
+    let bytes = 0;
+    for (const row of this.#s.chain.iterate(since, maxCount)) {
+      if (out.length > 0 && bytes + row.envelope_size > maxBytes) break;
+      bytes += row.envelope_size;
+      out.push({ version: row.version, envelope: new Uint8Array(row.envelope) });
+    }
+    return out;
+  }
+
+  /**
+   * The server decides when a client should take a snapshot instead of
+   * deltas (Safe Browsing's full update): when the deltas it lacks would
+   * weigh more than the snapshot, or are too many to be worth chaining.
+   */
+  snapshotAdvised(since: number): boolean {
+    const latest = this.latest();
+    if (latest === undefined || since >= latest.version) return false;
+    const { bytes, n } = this.#s.bytesSince.get(since) ?? { bytes: 0, n: 0 };
+    const snapshotEstimate = 1024 + latest.active * 40;
+    return (bytes ?? 0) > snapshotEstimate || n > 10 * this.#d.config.maxDeltasPerResponse;
+  }
+
+  /** Publishes version N+1 from every publishable change; NOTHING_TO_PUBLISH when there is none. */
+  publish(actor: string, now: number): PublishResult {
+    const { db, config, keyring, log, audit } = this.#d;
+    const s = this.#s;
+    try {
+      return db
+        .transaction((): PublishResult => {
+          const previous = this.latestVersion();
+          const version = previous + 1;
+          s.resetStage.run();
+          const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
+          const stagedRemoves = s.stageRemoves.run().changes;
+          if (stagedAdds + stagedRemoves === 0) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
+
+          const adds = groupFromColumns(
+            (function* () {
+              for (const raw of s.stagedAdds.iterate()) {
+                const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
+                yield { id, algorithm, hash, category };
+              }
+            })(),
+          );
+          const removes = s.stagedRemoves.all();
+          const reasonCodes = [...new Set(removes.map((r) => r.reason))].sort();
+          s.activate.run(version);
+          s.retire.run(version);
+          const stateDigest = this.#active.digest();
+          const active = s.activeCount.get()?.n ?? 0;
+
+          const payload = encodeDelta({
+            feed: config.feed,
+            version,
+            previous,
+            createdAt: now,
+            categories: adds.categories,
+            adds: adds.groups,
+            removes: { ids: Uint32Array.from(removes.map((r) => r.id)), reasons: Uint8Array.from(removes.map((r) => reasonCodes.indexOf(r.reason))) },
+            reasonCodes,
+            stateDigest,
+          });
+          const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+          const logIndex = log.append('delta', version, envelope, now);
+          s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, envelope, envelope.byteLength, logIndex);
+          s.recordChanges.run(version);
+          s.counts.run(version);
+          const checkpoint = log.checkpoint(keyring.signingKey, now);
+          this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
+          audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex });
+          return {
+            version,
+            adds: stagedAdds,
+            removes: stagedRemoves,
+            active,
+            stateDigest: Buffer.from(stateDigest).toString('hex'),
+            logIndex,
+            logSize: checkpoint.size,
+            envelopeBytes: envelope.byteLength,
+          };
+        })
+        .immediate();
+    } catch (err) {
+      log.discardCache();
+      throw err;
+    }
+  }
+
+  /**
+   * The signed snapshot of `version`, built on first request and kept:
+   * building appends it to the log (so a client can prove it is the one
+   * everybody else got) and re-signs the checkpoint and timestamp.
+   */
+  snapshot(version: number, now: number): { envelope: Uint8Array; logIndex: number } {
+    const cached = this.#s.snapshot.get(version);
+    if (cached !== undefined) return { envelope: new Uint8Array(cached.envelope), logIndex: cached.log_index };
+    const { db, config, keyring, log, audit } = this.#d;
+    const info = this.version(version);
+    if (info === undefined) throw new ApiError(404, 'NOT_PUBLISHED', `version ${version} has not been published`);
+    try {
+      return db
+        .transaction(() => {
+          const again = this.#s.snapshot.get(version);
+          if (again !== undefined) return { envelope: new Uint8Array(again.envelope), logIndex: again.log_index };
+          const latest = this.latestVersion();
+          const { groups, categories } = this.#active.groups(version === latest ? undefined : version);
+          const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest: info.stateDigest });
+          const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+          const logIndex = log.append('snapshot', version, envelope, now);
+          this.#s.insertSnapshot.run(version, now, envelope, logIndex);
+          const checkpoint = log.checkpoint(keyring.signingKey, now);
+          this.#signTimestamp(latest, checkpoint.size, checkpoint.rootHash, now);
+          audit.record(now, 'centre', 'feed.snapshot', `version:${version}`, { logIndex, bytes: envelope.byteLength });
+          return { envelope, logIndex };
+        })
+        .immediate();
+    } catch (err) {
+      log.discardCache();
+      throw err;
+    }
+  }
+
+  /** The current signed timestamp, re-signed when older than the configured interval. */
+  timestamp(now: number): Uint8Array {
+    const row = this.#s.timestamp.get();
+    if (row !== undefined && now - row.issued_at < this.#d.config.timestampIntervalSeconds * 1000 && now < row.expires) return new Uint8Array(row.envelope);
+    return this.refreshTimestamp(now);
+  }
+
+  /** Re-signs the timestamp for the latest version and checkpoint (the schedule calls this). */
+  refreshTimestamp(now: number): Uint8Array {
+    const { db, keyring, log } = this.#d;
+    return db
+      .transaction(() => {
+        const checkpoint = log.checkpoint(keyring.signingKey, now);
+        return this.#signTimestamp(this.latestVersion(), checkpoint.size, checkpoint.rootHash, now);
+      })
+      .immediate();
+  }
+
+  #signTimestamp(version: number, logSize: number, logRoot: Uint8Array, now: number): Uint8Array {
+    const expires = now + this.#d.config.timestampTtlSeconds * 1000;
+    const payload = encodeTimestamp({ feed: this.#d.config.feed, version, logSize, logRoot, issuedAt: now, expires });
+    const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [this.#d.keyring.signingKey]));
+    this.#s.putTimestamp.run(version, logSize, now, expires, envelope);
+    return envelope;
+  }
+}

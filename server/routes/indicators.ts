@@ -1,0 +1,126 @@
+import { Hono } from 'hono';
+import { getAlgorithm } from '../../shared/hashing/registry.ts';
+import type { AppEnv } from '../http/auth.ts';
+import { ApiError } from '../http/api-error.ts';
+import { cappedBody, intParam, objectBody, readJson } from '../http/body.ts';
+import { formatFromContentType, parseSubmissions } from '../ingest/parse-body.ts';
+import type { Indicator, IndicatorStatus } from '../store/indicators.ts';
+import type { Principal } from '../store/accounts.ts';
+import type { RouteDeps } from './deps.ts';
+
+const STATUSES: readonly IndicatorStatus[] = ['pending', 'active', 'revoked'];
+
+/** Authorities submit and revoke; operators approve and search. */
+export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { config } = centre;
+
+  app.post('/v1/indicators', guard('authority'), async (c) => {
+    const format = formatFromContentType(c.req.header('content-type'));
+    const rows = await parseSubmissions(format, cappedBody(c, format === 'json' ? Math.min(config.maxIndicatorBodyBytes, 64 << 20) : config.maxIndicatorBodyBytes), {
+      categories: config.categories,
+      maxRows: config.maxIndicatorRows,
+    });
+    const authority = c.get('principal').account;
+    const result = centre.write(() => {
+      const submitted = centre.indicators.submit(authority.id, rows, clock(), config.minConfirmations);
+      centre.audit.record(clock(), authority.name, 'indicators.submit', `batch:${submitted.batchId}`, { ...submitted });
+      return submitted;
+    });
+    return c.json(result, 201);
+  });
+
+  app.post('/v1/indicators/:id/revoke', guard('authority'), async (c) => {
+    const id = intParam(c.req.param('id'), 'id', { min: 1 });
+    const { reason } = objectBody(await readJson(c, config.maxJsonBodyBytes), ['reason']);
+    if (typeof reason !== 'string' || !config.reasonCodes.includes(reason)) {
+      throw new ApiError(400, 'BAD_REQUEST', `reason must be one of ${config.reasonCodes.join(', ')}`);
+    }
+    const authority = c.get('principal').account;
+    const result = centre.write(() => {
+      const revoked = centre.indicators.revoke(id, authority.id, reason, clock(), config.minConfirmations);
+      centre.audit.record(clock(), authority.name, 'indicator.revoke', `indicator:${id}`, { reason, removal: revoked.removal });
+      return revoked;
+    });
+    return c.json({ indicator: view(result.indicator, c.get('principal')), removal: result.removal });
+  });
+
+  app.post('/v1/indicators/:id/approve', guard('operator'), (c) => {
+    const id = intParam(c.req.param('id'), 'id', { min: 1 });
+    const operator = c.get('principal').account;
+    const indicator = centre.write(() => {
+      if (!centre.indicators.approve(id, operator.id, clock())) {
+        const current = centre.indicators.get(id);
+        if (current === undefined) throw new ApiError(404, 'NOT_FOUND', `indicator ${id} does not exist`);
+        throw new ApiError(409, 'CONFLICT', `indicator ${id} is ${current.status}${current.approvedAt !== null ? ' and already approved' : ''}`);
+      }
+      centre.audit.record(clock(), operator.name, 'indicator.approve', `indicator:${id}`);
+      return centre.indicators.get(id);
+    });
+    return c.json({ indicator: indicator === undefined ? null : view(indicator, c.get('principal')) });
+  });
+
+  app.post('/v1/batches/:id/approve', guard('operator'), (c) => {
+    const batchId = intParam(c.req.param('id'), 'id', { min: 1 });
+    const operator = c.get('principal').account;
+    const approved = centre.write(() => {
+      if (centre.indicators.batch(batchId) === undefined) throw new ApiError(404, 'NOT_FOUND', `batch ${batchId} does not exist`);
+      const n = centre.indicators.approveBatch(batchId, operator.id, clock());
+      centre.audit.record(clock(), operator.name, 'batch.approve', `batch:${batchId}`, { approved: n });
+      return n;
+    });
+    return c.json({ batchId, approved });
+  });
+
+  app.get('/v1/indicators', guard('operator', 'authority'), (c) => {
+    const principal = c.get('principal');
+    const status = c.req.query('status');
+    if (status !== undefined && !STATUSES.some((s) => s === status)) throw new ApiError(400, 'BAD_REQUEST', `status must be one of ${STATUSES.join(', ')}`);
+    const approved = c.req.query('approved');
+    if (approved !== undefined && approved !== 'true' && approved !== 'false') throw new ApiError(400, 'BAD_REQUEST', 'approved must be true or false');
+    const batch = c.req.query('batch');
+    const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
+    const items = centre.indicators.query({
+      status: STATUSES.find((s) => s === status),
+      algorithm: c.req.query('algorithm'),
+      category: c.req.query('category'),
+      batchId: batch === undefined ? undefined : intParam(batch, 'batch'),
+      approved: approved === undefined ? undefined : approved === 'true',
+      // An authority sees only what it confirmed.
+      authorityId: principal.account.role === 'authority' ? principal.account.id : undefined,
+      afterId: intParam(c.req.query('after'), 'after', { fallback: 0 }),
+      limit,
+    });
+    return c.json({ indicators: items.map((i) => view(i, principal)), next: items.length === limit ? items[items.length - 1]?.id : null });
+  });
+
+  app.get('/v1/indicators/:id', guard('operator', 'authority'), (c) => {
+    const id = intParam(c.req.param('id'), 'id', { min: 1 });
+    const principal = c.get('principal');
+    const indicator = centre.indicators.get(id);
+    const visible = indicator !== undefined && (principal.account.role === 'operator' || indicator.confirmations.some((x) => x.authority === principal.account.name));
+    if (!visible) throw new ApiError(404, 'NOT_FOUND', `indicator ${id} does not exist`);
+    return c.json({ indicator: view(indicator, principal) });
+  });
+
+  return app;
+}
+
+/** The JSON form; an authority sees its own confirmations only. */
+function view(i: Indicator, principal: Principal) {
+  const own = principal.account.role === 'authority';
+  return {
+    id: i.id,
+    algorithm: i.algorithm,
+    hash: getAlgorithm(i.algorithm).format(i.hash),
+    category: i.category,
+    status: i.status,
+    approved: i.approvedAt !== null,
+    submittedAt: i.submittedAt,
+    versionAdded: i.versionAdded,
+    removalPending: i.removalReason,
+    versionRevoked: i.versionRevoked,
+    revokedReason: i.revokedReason,
+    confirmations: own ? i.confirmations.filter((x) => x.authority === principal.account.name) : i.confirmations,
+  };
+}

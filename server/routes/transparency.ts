@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../http/auth.ts';
+import type { RouteDeps } from './deps.ts';
+
+type CountRow = { version: number; dimension: string; key: string; adds: number; removes: number; active: number };
+
+/**
+ * Public statistics for auditors and the public: per version, what was
+ * added and removed and what is active, by category, authority and
+ * algorithm, with dates, digests and log positions. Never a hash.
+ */
+export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const counts = centre.db.prepare<[], CountRow>('SELECT * FROM version_counts ORDER BY version, dimension, key');
+
+  app.get('/v1/transparency', open, (c) => {
+    const byVersion = new Map<number, Record<string, Record<string, { adds: number; removes: number; active: number }>>>();
+    for (const row of counts.iterate()) {
+      const v = byVersion.get(row.version) ?? {};
+      (v[row.dimension] ??= {})[row.key] = { adds: row.adds, removes: row.removes, active: row.active };
+      byVersion.set(row.version, v);
+    }
+    const checkpoint = centre.log.latestCheckpoint();
+    return c.json({
+      feed: centre.config.feed,
+      origin: centre.log.origin,
+      rootVerifierKey: centre.keyring.rootVerifier.text,
+      minConfirmations: centre.config.minConfirmations,
+      categories: centre.config.categories,
+      log: checkpoint === undefined ? null : { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64') },
+      versions: centre.publisher.versions().map((v) => ({
+        version: v.version,
+        createdAt: new Date(v.createdAt).toISOString(),
+        adds: v.adds,
+        removes: v.removes,
+        active: v.active,
+        stateDigest: Buffer.from(v.stateDigest).toString('hex'),
+        logIndex: v.logIndex,
+        counts: byVersion.get(v.version) ?? {},
+      })),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createApp } from '../app.ts';
+import { openCentre, type Centre } from '../centre.ts';
+import type { CentreConfig } from '../config.ts';
+import type { AppEnv } from '../http/auth.ts';
+import { initCentre } from '../init.ts';
+import type { Role } from '../store/accounts.ts';
+
+export interface TestCentre {
+  readonly dataDir: string;
+  readonly centre: Centre;
+  readonly app: Hono<AppEnv>;
+  readonly rootVerifierKey: string;
+  readonly tokens: Readonly<Record<Role, string>>;
+  readonly clock: { now: number };
+  request(method: string, path: string, token?: string, body?: BodyInit, contentType?: string): Promise<Response>;
+  /** Creates an account with a token (e.g. a second authority). */
+  account(name: string, role: Role): string;
+}
+
+/** A real Centre on real SQLite files in a temporary folder, driven in process through app.request(). */
+export function createTestCentre(overrides: Partial<CentreConfig> = {}): TestCentre {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hf-centre-'));
+  const clock = { now: Date.UTC(2026, 10, 1) };
+  const init = initCentre(dataDir, clock.now, { rateLimit: { burst: 10_000, perSecond: 10_000 }, ...overrides });
+  const centre = openCentre(dataDir, clock.now, {});
+  const app = createApp({ centre, clock: () => clock.now, onError: (err) => console.error('unexpected', err) });
+  const account = (name: string, role: Role): string =>
+    centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, clock.now).account.id, null, clock.now).token);
+  const tokens: Record<Role, string> = {
+    admin: init.adminToken,
+    authority: account('DE-BKA', 'authority'),
+    operator: account('centre-op', 'operator'),
+    provider: account('example-host', 'provider'),
+  };
+  return {
+    dataDir,
+    centre,
+    app,
+    rootVerifierKey: init.rootVerifierKey,
+    tokens,
+    clock,
+    account,
+    request: async (method, path, token, body, contentType) => {
+      const headers: Record<string, string> = {};
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      if (contentType !== undefined) headers['content-type'] = contentType;
+      return app.request(path, { method, headers, body: body ?? null });
+    },
+  };
+}

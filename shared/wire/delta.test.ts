@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeMsgpack } from './codec.ts';
+import { decodeDelta, encodeDelta, type Delta } from './delta.ts';
+import { groupEntries, groupFromEntries } from './indicator-group.ts';
+
+const hashLength = (algorithm: string): number => {
+  if (algorithm === 'pdq') return 32;
+  if (algorithm === 'md5') return 16;
+  throw new Error(`unknown ${algorithm}`);
+};
+
+function sampleDelta(): Delta {
+  const categories: string[] = [];
+  const adds = [
+    groupFromEntries('pdq', 32, [3, 1, 2].map((id) => ({ id, hash: randomBytes(32), category: id === 2 ? 'B2' : 'A1' })), categories),
+    groupFromEntries('md5', 16, [{ id: 9, hash: randomBytes(16), category: 'A1' }], categories),
+  ];
+  return {
+    feed: 'eu-centre',
+    version: 5,
+    previous: 4,
+    createdAt: 1_790_000_000_000,
+    categories,
+    adds,
+    removes: { ids: Uint32Array.from([4, 7]), reasons: Uint8Array.from([0, 1]) },
+    reasonCodes: ['FALSE_POSITIVE', 'WITHDRAWN'],
+    stateDigest: randomBytes(32),
+  };
+}
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (err) {
+    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
+  }
+  return undefined;
+};
+
+describe('delta', () => {
+  describe('when encoded and decoded', () => {
+    it('gives back the same delta with ids sorted', () => {
+      const delta = sampleDelta();
+      const decoded = decodeDelta(encodeDelta(delta), hashLength, 1 << 20);
+      expect(decoded.adds[0]?.ids).toEqual(Uint32Array.from([1, 2, 3]));
+      expect([...groupEntries(decoded.adds[0]!, decoded.categories)].map((e) => e.category)).toEqual(['A1', 'B2', 'A1']);
+      expect(Buffer.from(decoded.stateDigest)).toEqual(Buffer.from(delta.stateDigest));
+      expect(decoded.removes.ids).toEqual(delta.removes.ids);
+    });
+
+    it('costs at most 48 bytes per PDQ indicator on the wire', () => {
+      const categories: string[] = [];
+      const entries = Array.from({ length: 10_000 }, (_, i) => ({ id: i + 1, hash: randomBytes(32), category: i % 3 ? 'A1' : 'B2' }));
+      const bytes = encodeDelta({ ...sampleDelta(), categories, adds: [groupFromEntries('pdq', 32, entries, categories)] });
+      expect(bytes.byteLength / entries.length).toBeLessThanOrEqual(48);
+    });
+  });
+
+  describe('when the bytes are hostile', () => {
+    const base = (): Record<string, unknown> => {
+      const d = sampleDelta();
+      return {
+        feed: d.feed, version: d.version, previous: d.previous, createdAt: d.createdAt, categories: d.categories,
+        adds: [], removes: { ids: new Uint8Array(0), reasons: new Uint8Array(0) }, reasonCodes: d.reasonCodes, stateDigest: d.stateDigest,
+      };
+    };
+    it.each([
+      ['an unknown field', { ...base(), extra: 1 }, 'WIRE_UNKNOWN_FIELD'],
+      ['a missing field', (() => { const b = base(); delete b.stateDigest; return b; })(), 'WIRE_MISSING_FIELD'],
+      ['a version that skips', { ...base(), version: 7 }, 'WIRE_BAD_FIELD'],
+      ['a short digest', { ...base(), stateDigest: new Uint8Array(31) }, 'WIRE_BAD_FIELD'],
+      ['an unknown algorithm', { ...base(), adds: [{ algorithm: 'sha1', ids: new Uint8Array(4), hashes: new Uint8Array(20), categories: new Uint8Array(1) }] }, 'WIRE_BAD_FIELD'],
+      ['hashes of the wrong length', { ...base(), adds: [{ algorithm: 'pdq', ids: new Uint8Array(4), hashes: new Uint8Array(31), categories: new Uint8Array(1) }] }, 'WIRE_BAD_FIELD'],
+      ['a category outside the table', { ...base(), categories: ['A1'], adds: [{ algorithm: 'pdq', ids: new Uint8Array(4), hashes: new Uint8Array(32), categories: Uint8Array.from([1]) }] }, 'WIRE_BAD_FIELD'],
+      ['ids out of order', { ...base(), categories: ['A1'], adds: [{ algorithm: 'pdq', ids: Uint8Array.from([0, 0, 0, 2, 0, 0, 0, 1]), hashes: new Uint8Array(64), categories: new Uint8Array(2) }] }, 'WIRE_BAD_FIELD'],
+      ['an id both added and removed', { ...base(), categories: ['A1'], adds: [{ algorithm: 'pdq', ids: Uint8Array.from([0, 0, 0, 2]), hashes: new Uint8Array(32), categories: new Uint8Array(1) }], removes: { ids: Uint8Array.from([0, 0, 0, 2]), reasons: new Uint8Array(1) } }, 'WIRE_DUPLICATE_ID'],
+      ['a map instead of an array', { ...base(), adds: {} }, 'WIRE_BAD_FIELD'],
+    ])('refuses %s', (_name, value, code) => {
+      expect(codeOf(() => decodeDelta(encodeMsgpack(value), hashLength, 1 << 20))).toBe(code);
+    });
+
+    it('refuses trailing bytes after the object', () => {
+      const bytes = encodeDelta(sampleDelta());
+      expect(codeOf(() => decodeDelta(Buffer.concat([bytes, Uint8Array.from([0xc0])]), hashLength, 1 << 20))).toBe('WIRE_TRAILING_BYTES');
+    });
+
+    it('refuses a payload over the cap before decoding it', () => {
+      expect(codeOf(() => decodeDelta(encodeDelta(sampleDelta()), hashLength, 16))).toBe('WIRE_TOO_LARGE');
+    });
+
+    it('never throws anything but a coded error on random bytes', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+          const code = codeOf(() => decodeDelta(bytes, hashLength, 1 << 20));
+          expect(code).toMatch(/^WIRE_/);
+        }),
+      );
+    });
+  });
+});
