@@ -16,7 +16,7 @@ export interface TestCentre {
   readonly rootVerifierKey: string;
   readonly tokens: Readonly<Record<Role, string>>;
   readonly clock: { now: number };
-  request(method: string, path: string, token?: string, body?: BodyInit, contentType?: string): Promise<Response>;
+  request(method: string, path: string, token?: string, body?: string | Uint8Array<ArrayBuffer>, contentType?: string): Promise<Response>;
   /** Creates an account with a token (e.g. a second authority). */
   account(name: string, role: Role): string;
 }
