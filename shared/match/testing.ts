@@ -30,6 +30,7 @@ export interface TestIndexOptions {
   readonly tailCapacity?: number;
   readonly autoCompact?: boolean;
   readonly schedule?: (work: () => void) => void;
+  readonly sliceMs?: number;
   readonly route?: Route;
   readonly kernelPath?: 'auto' | 'js';
 }
@@ -42,6 +43,7 @@ export async function testIndex(options: TestIndexOptions): Promise<SegmentedInd
     tailCapacity: options.tailCapacity ?? 64,
     autoCompact: options.autoCompact ?? false,
     schedule: options.schedule,
+    sliceMs: options.sliceMs,
   });
   const config: IndexConfig = {
     ...base,
