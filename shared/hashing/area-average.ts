@@ -8,7 +8,8 @@
  * Weights are kept as integers: measured in units of 1/cols of a source
  * pixel, pixel x spans [x * cols, (x + 1) * cols) and cell c spans
  * [c * W, (c + 1) * W), so every overlap is a whole number and each cell's
- * weights sum to W. Sums run in float64, source rows top to bottom.
+ * weights sum to W. Sums run in float64, source rows top to bottom; for
+ * 8-bit luma they are exact, so equal regions average to equal values.
  */
 import type { LumaImage } from './luma.ts';
 
@@ -38,8 +39,9 @@ export function areaAverage(luma: LumaImage, rows: number, cols: number): Float6
       for (let c = 0; c < cols; c++) grid[r * cols + c]! += w * across[y * cols + c]!;
     }
   }
-  const norm = 1 / (width * height);
-  for (let i = 0; i < grid.length; i++) grid[i]! *= norm;
+  // Divide (not multiply by a rounded reciprocal): a constant image then averages to exactly its value.
+  const area = width * height;
+  for (let i = 0; i < grid.length; i++) grid[i]! /= area;
   return grid;
 }
 

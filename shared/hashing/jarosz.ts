@@ -192,7 +192,7 @@ export function jaroszDownsample64(luma: Float32Array, rows: number, cols: numbe
     scratch.a = new Float32Array(n);
     scratch.b = new Float32Array(n);
   }
-  if (scratch.sums.length < cols) scratch.sums = new Float32Array(cols);
+  if (scratch.sums.length < Math.max(cols, 64)) scratch.sums = new Float32Array(Math.max(cols, 64)); // the sampled pass keeps 64 sums
   const { a, b, sums } = scratch;
   const windowAlongRows = jaroszWindowSize(cols, 64);
   const windowAlongCols = jaroszWindowSize(rows, 64);

@@ -2,12 +2,15 @@
  * pHash64: a 64-bit DCT hash, defined in docs/HASHING.md.
  *
  * 1. Luma as PDQ computes it (luma.ts).
- * 2. Area-average to 32 x 32 (area-average.ts).
+ * 2. Area-average to 32 x 32 (area-average.ts), less the grid's mean (which
+ *    leaves the coefficients below unchanged, and makes a flat image's
+ *    exactly zero rather than rounding noise).
  * 3. DCT-II of that grid, unnormalised:
  *    C[u][v] = sum_y sum_x A[y][x] cos(pi (2y + 1) u / 64) cos(pi (2x + 1) v / 64),
  *    for u, v = 1..8: the DC row and column are skipped, as PDQ skips them,
  *    so all 64 bits carry image structure.
- * 4. m = the mean of the 32nd and 33rd smallest of the 64 values.
+ * 4. m = the mean of the 32nd and 33rd smallest of the 64 values (a flat
+ *    image: all zero, no bit set).
  * 5. Bit i = (u - 1) * 8 + (v - 1) is set when C[u][v] > m; bit 0 is the most
  *    significant bit of the first byte (the hex string reads u, v in order).
  */
@@ -28,6 +31,8 @@ for (let k = 0; k < BAND; k++) {
 /** The 8 canonical bytes of the pHash64 of a luma image. */
 export function phash64FromLuma(luma: LumaImage): Uint8Array {
   const a = areaAverage(luma, GRID, GRID);
+  const mean = a.reduce((sum, v) => sum + v, 0) / a.length;
+  for (let i = 0; i < a.length; i++) a[i]! -= mean;
   // t = COS * a (8 x 32), then c = t * COS^T (8 x 8).
   const t = new Float64Array(BAND * GRID);
   for (let u = 0; u < BAND; u++) {
