@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCertifiedEnvelope } from '../shared/crypto/index.ts';
+import { hashLeaf, verifyConsistency, verifyInclusion } from '../shared/merkle/index.ts';
+import { verifyCheckpoint } from '../shared/note/index.ts';
+import { decodeKeyList } from '../shared/wire/delta-chain.ts';
+import { decodeDelta, DELTA_PAYLOAD_TYPE } from '../shared/wire/delta.ts';
+import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
+import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
+import { getAlgorithm } from '../shared/hashing/registry.ts';
+import { exportFeed } from './export.ts';
+import { FEED_SIGNING_PURPOSE } from './keys/keyring.ts';
+import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
+import { findNginx, startNginx } from './testing/nginx.ts';
+
+const nginx = findNginx();
+const hashLength = (algorithm: string): number => getAlgorithm(algorithm).bits / 8;
+
+async function publishOne(t: TestCentre, reference: string): Promise<void> {
+  const res = await t.request('POST', '/v1/indicators', t.tokens.authority, JSON.stringify({ algorithm: 'pdq', hash: randomBytes(32).toString('hex'), category: 'A1', reference }), 'application/json');
+  const { batchId } = (await res.json()) as { batchId: number };
+  await t.request('POST', `/v1/batches/${batchId}/approve`, t.tokens.operator);
+  expect((await t.request('POST', '/v1/publish', t.tokens.operator)).status).toBe(201);
+}
+
+describe.skipIf(nginx === null)('static export served by nginx', () => {
+  let t: TestCentre;
+  let mirror: { url: string; stop(): Promise<void> };
+  let firstCheckpointSize = 0;
+
+  beforeAll(async () => {
+    t = createTestCentre();
+    const out = mkdtempSync(join(tmpdir(), 'hf-export-'));
+    await publishOne(t, 'a');
+    exportFeed(t.centre, out, t.clock.now);
+    firstCheckpointSize = t.centre.log.size();
+    await publishOne(t, 'b');
+    t.clock.now += 60_000;
+    exportFeed(t.centre, out, t.clock.now);
+    mirror = await startNginx(nginx ?? 'nginx', out, mkdtempSync(join(tmpdir(), 'hf-nginx-')));
+  });
+
+  afterAll(async () => {
+    await mirror?.stop();
+    t?.centre.close();
+  });
+
+  const get = async (path: string): Promise<Uint8Array> => {
+    const res = await fetch(`${mirror.url}${path}`);
+    expect(res.status, path).toBe(200);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+
+  it('serves every signed object a client needs, verifiable against the pinned root alone', async () => {
+    const certificates = decodeKeyList(await get('/v1/feed/keys'), 1 << 20);
+    const check = { root: t.rootVerifierKey, certificates, purpose: FEED_SIGNING_PURPOSE, at: t.clock.now };
+    const timestamp = decodeTimestamp(verifyCertifiedEnvelope(await get('/v1/feed/timestamp'), TIMESTAMP_PAYLOAD_TYPE, check).payload);
+    expect(timestamp.version).toBe(2);
+
+    for (const version of [1, 2]) {
+      const bytes = await get(`/v1/feed/deltas/${version}`);
+      const { payload, certificate } = verifyCertifiedEnvelope(bytes, DELTA_PAYLOAD_TYPE, check);
+      expect(decodeDelta(payload, hashLength, 1 << 20).version).toBe(version);
+      const { checkpoint } = verifyCheckpoint(new TextDecoder().decode(await get('/v1/log/checkpoint')), { origin: 'hashfeed/eu-centre', logKey: certificate.verifierKey });
+      expect(checkpoint.size).toBe(timestamp.logSize);
+      expect(Buffer.from(checkpoint.rootHash)).toEqual(Buffer.from(timestamp.logRoot));
+      const proof = JSON.parse(new TextDecoder().decode(await get(`/v1/log/proof/inclusion/delta/${version}/${checkpoint.size}`))) as { leafIndex: number; proof: string[] };
+      verifyInclusion({ leafHash: hashLeaf(bytes), leafIndex: proof.leafIndex, treeSize: checkpoint.size, proof: proof.proof.map((p) => Buffer.from(p, 'base64')), rootHash: checkpoint.rootHash });
+    }
+
+    const snapshot = decodeSnapshot(verifyCertifiedEnvelope(await get('/v1/feed/snapshot'), SNAPSHOT_PAYLOAD_TYPE, check).payload, hashLength, 1 << 24);
+    expect(snapshot.version).toBe(2);
+    expect(snapshot.groups.flatMap((g) => [...g.ids])).toHaveLength(2);
+  });
+
+  it('serves a consistency proof from the checkpoint of the earlier export', async () => {
+    const size = t.centre.log.size();
+    const proof = JSON.parse(new TextDecoder().decode(await get(`/v1/log/proof/consistency/${firstCheckpointSize}/${size}`))) as { proof: string[] };
+    verifyConsistency({
+      size1: firstCheckpointSize,
+      size2: size,
+      root1: t.centre.log.rootHash(firstCheckpointSize),
+      root2: t.centre.log.rootHash(size),
+      proof: proof.proof.map((p) => Buffer.from(p, 'base64')),
+    });
+  });
+
+  it('answers 404 for a version that was never published', async () => {
+    expect((await fetch(`${mirror.url}/v1/feed/deltas/3`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { encodeKeyList } from '../shared/wire/delta-chain.ts';
+import type { Centre } from './centre.ts';
+
+export interface ExportResult {
+  readonly outDir: string;
+  readonly latestVersion: number;
+  readonly logSize: number;
+  readonly files: number;
+}
+
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+/**
+ * `hashfeed centre export`: the feed as static files under the API's own
+ * paths, so any static HTTP server or CDN can mirror it. Trust comes from
+ * the signatures, not the transport. Versioned objects are immutable and
+ * written once; current objects (timestamp, checkpoint, keys, latest
+ * snapshot, proofs to the current size) are replaced atomically, each by
+ * rename, so a mirror never serves a half-written file.
+ */
+export function exportFeed(centre: Centre, outDir: string, now: number): ExportResult {
+  const { publisher, log } = centre;
+  let files = 0;
+  const put = (path: string, data: Uint8Array | string, immutable: boolean): void => {
+    const target = join(outDir, path);
+    if (immutable && existsSync(target)) return;
+    mkdirSync(dirname(target), { recursive: true });
+    const temp = `${target}.tmp-${process.pid}`;
+    writeFileSync(temp, data);
+    renameSync(temp, target);
+    files++;
+  };
+
+  const latest = publisher.latestVersion();
+  for (const v of publisher.versions()) {
+    const envelope = publisher.deltaEnvelope(v.version);
+    if (envelope !== undefined) put(`v1/feed/deltas/${v.version}`, envelope, true);
+  }
+  if (latest > 0) {
+    const { envelope } = publisher.snapshot(latest, now);
+    put(`v1/feed/snapshots/${latest}`, envelope, true);
+    put('v1/feed/snapshot', envelope, false);
+  }
+  // The timestamp and checkpoint come last among signed objects, so they never name a file not yet written.
+  const timestamp = publisher.refreshTimestamp(now);
+  const checkpoint = log.latestCheckpoint();
+  const size = log.size();
+  if (checkpoint !== undefined && size > 0) {
+    for (const leaf of log.leaves(0, size)) {
+      put(
+        `v1/log/proof/inclusion/${leaf.kind}/${leaf.version}/${size}`,
+        JSON.stringify({ kind: leaf.kind, version: leaf.version, leafIndex: leaf.index, treeSize: size, leafHash: b64(leaf.leafHash), proof: log.inclusionProof(leaf.index, size).map(b64) }),
+        true,
+      );
+    }
+    const sizes = centre.db.prepare<[number], { size: number }>('SELECT size FROM checkpoints WHERE size > 0 AND size < ? ORDER BY size').all(size);
+    for (const { size: from } of sizes) {
+      put(`v1/log/proof/consistency/${from}/${size}`, JSON.stringify({ from, to: size, proof: log.consistencyProof(from, size).map(b64) }), true);
+    }
+    put('v1/log/checkpoint', checkpoint.note, false);
+  }
+  put('v1/feed/keys', encodeKeyList(centre.keyring.certificates()), false);
+  put('v1/feed/timestamp', timestamp, false);
+  return { outDir, latestVersion: latest, logSize: size, files };
+}

@@ -1,0 +1,67 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import pino from 'pino';
+import { createApp } from './app.ts';
+import { openCentre, type Centre } from './centre.ts';
+
+export interface ServeOptions {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host?: string;
+  readonly clock?: () => number;
+  readonly logger?: pino.Logger;
+}
+
+export interface RunningCentre {
+  readonly url: string;
+  readonly centre: Centre;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the Centre in `dataDir` and serves its API; re-signs the freshness
+ * timestamp on the configured schedule so that clients can tell a live
+ * Centre from a frozen one. Logs carry routes and codes, never tokens or bodies.
+ */
+export async function serveCentre(options: ServeOptions): Promise<RunningCentre> {
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? pino({ name: 'hashfeed-centre' });
+  const centre = openCentre(options.dataDir, clock());
+  const app = createApp({
+    centre,
+    clock,
+    onError: (err) => logger.error({ err }, 'unexpected error'),
+    clientKey: (c) => getConnInfo(c).remote.address ?? 'unknown',
+  });
+  const refresh = (): void => {
+    try {
+      centre.publisher.refreshTimestamp(clock());
+    } catch (err) {
+      logger.error({ err }, 'timestamp refresh failed');
+    }
+  };
+  refresh();
+  const timer = setInterval(refresh, centre.config.timestampIntervalSeconds * 1000);
+  timer.unref();
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  logger.info({ url, feed: centre.config.feed, version: centre.publisher.latestVersion() }, 'centre listening');
+  return {
+    url,
+    centre,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        server.close(() => {
+          centre.close();
+          resolve();
+        });
+        // Keep-alive sockets would otherwise hold close() open.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}
