@@ -1,0 +1,119 @@
+/**
+ * npm run bench:centre [-- --rows N]: imports N PDQ indicators into a real
+ * Centre process over HTTP (CSV), approves and publishes them, then measures
+ * what an empty provider pays to download and verify the snapshot on
+ * loopback. The Centre runs as its own process through the CLI, exactly as
+ * an operator runs it; the client side uses only shared/ primitives.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { verifyCertifiedEnvelope } from '../shared/crypto/index.ts';
+import { getAlgorithm } from '../shared/hashing/registry.ts';
+import { decodeKeyList } from '../shared/wire/delta-chain.ts';
+import { groupEntries } from '../shared/wire/indicator-group.ts';
+import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
+import { computeStateDigest } from '../shared/wire/state-digest.ts';
+import { repoRoot } from '../shared/testing/vectors.ts';
+import { printTable, writeResults } from './harness.ts';
+
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false } } });
+const rows = Number(values.rows);
+const cli = join(repoRoot, 'bin', 'hashfeed.ts');
+const tsx = ['--import', 'tsx'];
+
+function hashfeed(...args: string[]): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [...tsx, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`hashfeed ${args.join(' ')} failed: ${r.stderr}`);
+  const value: unknown = JSON.parse(r.stdout);
+  if (typeof value !== 'object' || value === null) throw new Error('unexpected CLI output');
+  return Object.fromEntries(Object.entries(value));
+}
+
+const ms = (t0: number): number => performance.now() - t0;
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hf-bench-centre-'));
+  const init = hashfeed('centre', 'init', '--data', dataDir);
+  const token = (role: string, name: string): string => String(hashfeed('centre', 'token', 'create', '--data', dataDir, '--role', role, '--name', name).token);
+  const authority = token('authority', 'DE-BKA');
+  const operator = token('operator', 'op');
+  const provider = token('provider', 'bench-host');
+
+  const server = spawn(process.execPath, [...tsx, cli, 'centre', 'serve', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /\{"url":"([^"]+)"\}/.exec(out);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    server.once('exit', () => reject(new Error('centre exited')));
+  });
+  const call = async (method: string, path: string, bearer: string, body?: string, type?: string): Promise<Response> => {
+    const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, ...(type ? { 'content-type': type } : {}) }, body });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+
+  try {
+    const lines = ['algorithm,hash,category,reference'];
+    for (let i = 0; i < rows; i++) lines.push(`pdq,${randomBytes(32).toString('hex')},${i % 7 === 0 ? 'B2' : 'A1'},case-${i}`);
+    const csv = lines.join('\n');
+
+    let t0 = performance.now();
+    const submitted = (await (await call('POST', '/v1/indicators', authority, csv, 'text/csv')).json()) as { batchId: number };
+    const importMs = ms(t0);
+    t0 = performance.now();
+    await call('POST', `/v1/batches/${submitted.batchId}/approve`, operator);
+    const approveMs = ms(t0);
+    t0 = performance.now();
+    const published = (await (await call('POST', '/v1/publish', operator)).json()) as { envelopeBytes: number };
+    const publishMs = ms(t0);
+
+    t0 = performance.now();
+    await call('GET', '/v1/feed/snapshot', provider);
+    const snapshotBuildMs = ms(t0);
+
+    // An empty client: certificates, then the snapshot, verified before decoding, digest recomputed.
+    t0 = performance.now();
+    const certificates = decodeKeyList(new Uint8Array(await (await call('GET', '/v1/feed/keys', provider)).arrayBuffer()), 1 << 20);
+    const bytes = new Uint8Array(await (await call('GET', '/v1/feed/snapshot', provider)).arrayBuffer());
+    const downloadMs = ms(t0);
+    const { payload } = verifyCertifiedEnvelope(bytes, SNAPSHOT_PAYLOAD_TYPE, { root: String(init.rootVerifierKey), certificates, purpose: 'feed-signing', at: Date.now(), maxBytes: 1 << 30 });
+    const snapshot = decodeSnapshot(payload, (a) => getAlgorithm(a).bits / 8, 1 << 30);
+    const digest = computeStateDigest((function* () {
+      const groups = snapshot.groups.map((g) => groupEntries(g, snapshot.categories));
+      // One algorithm here; a multi-algorithm client merges groups by id.
+      for (const g of groups) yield* g;
+    })());
+    if (Buffer.compare(Buffer.from(digest), Buffer.from(snapshot.stateDigest)) !== 0) throw new Error('snapshot digest mismatch');
+    const clientMs = ms(t0);
+
+    const dbBytes = ['centre.db', 'centre.db-wal'].map((f) => join(dataDir, f)).filter(existsSync).reduce((n, f) => n + statSync(f).size, 0);
+    const result = {
+      rows,
+      import_ms: Math.round(importMs),
+      approve_ms: Math.round(approveMs),
+      publish_ms: Math.round(publishMs),
+      snapshot_build_ms: Math.round(snapshotBuildMs),
+      db_bytes: dbBytes,
+      db_bytes_per_indicator: dbBytes / rows,
+      delta_bytes_per_indicator: published.envelopeBytes / rows,
+      snapshot_bytes_per_indicator: bytes.byteLength / rows,
+      client_download_ms: Math.round(downloadMs),
+      client_download_verify_ms: Math.round(clientMs),
+    };
+    printTable(Object.entries(result).map(([metric, value]) => ({ metric, value })));
+    console.log(`targets: delta <= 48 B/indicator (${result.delta_bytes_per_indicator.toFixed(1)}), empty client download+verify <= 10 s (${(clientMs / 1000).toFixed(2)} s)`);
+    console.log(`results: ${writeResults('centre', result)}`);
+  } finally {
+    server.kill('SIGTERM');
+    if (values.keep !== true) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
