@@ -1,0 +1,133 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticPhotoJpeg } from '../../fixtures/synthetic-photo.ts';
+import { run } from './hash.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hashfeed-hash-'));
+  mkdirSync(join(dir, 'folder', 'nested'), { recursive: true });
+  writeFileSync(join(dir, 'folder', 'b.jpg'), await syntheticPhotoJpeg({ width: 400, height: 300, seed: 1 }));
+  writeFileSync(join(dir, 'folder', 'nested', 'a.png'), await sharp({ create: { width: 80, height: 60, channels: 3, background: '#4080c0' } }).png().toBuffer());
+  writeFileSync(join(dir, 'folder', 'notes.txt'), 'not an image, and not an image name: skipped when walking');
+  writeFileSync(join(dir, 'broken.jpg'), (await syntheticPhotoJpeg({ width: 400, height: 300, seed: 2 })).subarray(0, 3000));
+  writeFileSync(join(dir, 'empty.png'), new Uint8Array(0));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function hashfeed(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await run(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { status, stdout, stderr };
+}
+
+describe('hashfeed hash', () => {
+  it('prints one line per image: algorithm, hash, quality, path', async () => {
+    const { status, stdout, stderr } = await hashfeed(join(dir, 'folder', 'b.jpg'));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^pdq [0-9a-f]{64} \\d+ ${join(dir, 'folder', 'b.jpg')}\\n$`));
+  });
+
+  it('walks folders in name order, recursively, taking image files only', async () => {
+    const { status, stdout } = await hashfeed(join(dir, 'folder'));
+    expect(status).toBe(0);
+    expect(stdout.trim().split('\n').map((l) => l.split(' ')[3])).toEqual([join(dir, 'folder', 'b.jpg'), join(dir, 'folder', 'nested', 'a.png')]);
+  });
+
+  it('prints each requested algorithm in order, with - where there is no quality', async () => {
+    const { stdout } = await hashfeed('--algo', 'md5,pdq,dhash64', join(dir, 'folder', 'nested', 'a.png'));
+    const fields = stdout.trim().split('\n').map((l) => l.split(' '));
+    expect(fields.map((f) => [f[0], f[1]?.length, f[2]])).toEqual([
+      ['md5', 32, '-'],
+      ['pdq', 64, '0'],
+      ['dhash64', 16, '-'],
+    ]);
+  });
+
+  describe('with --json', () => {
+    it('prints one object per image and algorithm, and one per failing file, and exits 1', async () => {
+      const { status, stdout } = await hashfeed('--json', '--algo', 'pdq,sha256', join(dir, 'broken.jpg'), join(dir, 'folder'), join(dir, 'empty.png'), join(dir, 'missing.jpg'));
+      expect(status).toBe(1);
+      const lines: unknown[] = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(1 + 4 + 2);
+      expect(lines[0]).toEqual({ path: join(dir, 'broken.jpg'), error: { code: 'IMAGE_CORRUPT', message: expect.any(String) } });
+      expect(lines[1]).toEqual({ path: join(dir, 'folder', 'b.jpg'), algorithm: 'pdq', hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number) });
+      expect(lines[2]).toEqual({ path: join(dir, 'folder', 'b.jpg'), algorithm: 'sha256', hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: null });
+      expect(lines[5]).toEqual({ path: join(dir, 'empty.png'), error: { code: 'IMAGE_EMPTY', message: expect.any(String) } });
+      expect(lines[6]).toEqual({ path: join(dir, 'missing.jpg'), error: { code: 'FILE_UNREADABLE', message: expect.stringContaining('ENOENT') } });
+    });
+
+    it('adds the 8 dihedral hashes with --dihedral, the first being the hash', async () => {
+      const { stdout } = await hashfeed('--json', '--dihedral', join(dir, 'folder', 'b.jpg'));
+      const line: unknown = JSON.parse(stdout);
+      expect(line).toEqual(expect.objectContaining({ algorithm: 'pdq', dihedral: expect.any(Array) }));
+      if (typeof line !== 'object' || line === null || !('dihedral' in line) || !Array.isArray(line.dihedral) || !('hash' in line)) throw new Error('bad line');
+      expect(line.dihedral).toHaveLength(8);
+      expect(line.dihedral[0]).toBe(line.hash);
+    });
+  });
+
+  it('prints the seven other dihedral variants as pdq/<variant> lines in text mode', async () => {
+    const { stdout } = await hashfeed('--dihedral', join(dir, 'folder', 'b.jpg'));
+    expect(stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual([
+      'pdq',
+      'pdq/rotate90',
+      'pdq/rotate180',
+      'pdq/rotate270',
+      'pdq/flipX',
+      'pdq/flipY',
+      'pdq/flipPlus1',
+      'pdq/flipMinus1',
+    ]);
+  });
+
+  it('reports a failing file on stderr in text mode and carries on', async () => {
+    const { status, stdout, stderr } = await hashfeed(join(dir, 'empty.png'), join(dir, 'folder', 'b.jpg'));
+    expect(status).toBe(1);
+    expect(stderr).toContain(`${join(dir, 'empty.png')}: IMAGE_EMPTY:`);
+    expect(stdout.split('\n')[0]).toMatch(/^pdq /);
+  });
+
+  it('hashes the same with --decode exact and fast, within 10 bits', async () => {
+    const exact = (await hashfeed('--decode', 'exact', join(dir, 'folder', 'b.jpg'))).stdout.split(' ')[1] ?? '';
+    const fast = (await hashfeed('--decode', 'fast', join(dir, 'folder', 'b.jpg'))).stdout.split(' ')[1] ?? '';
+    let bits = 0;
+    for (let i = 0; i < 64; i++) bits += (parseInt(exact[i] ?? '0', 16) ^ parseInt(fast[i] ?? '0', 16)).toString(2).replaceAll('0', '').length;
+    expect(bits).toBeLessThanOrEqual(10);
+  });
+
+  it('refuses images over --max-pixels with IMAGE_TOO_LARGE', async () => {
+    const { status, stderr } = await hashfeed('--max-pixels', '1000', join(dir, 'folder', 'b.jpg'));
+    expect(status).toBe(1);
+    expect(stderr).toContain('IMAGE_TOO_LARGE');
+  });
+
+  describe('when the command line is wrong', () => {
+    it.each([
+      [['--algo', 'sha1', 'x.jpg'], 'unknown hash algorithm'],
+      [['--decode', 'slow', 'x.jpg'], '--decode must be exact or fast'],
+      [['--jobs', '0', 'x.jpg'], '--jobs must be a positive integer'],
+      [['--frobnicate', 'x.jpg'], 'Unknown option'],
+      [[], 'no files or folders given'],
+    ])('%j exits 2 with a message and the usage', async (argv, message) => {
+      const { status, stdout, stderr } = await hashfeed(...argv);
+      expect(status).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(message);
+      expect(stderr).toContain('usage: hashfeed hash');
+    });
+
+    it('prints the usage for --help and exits 0', async () => {
+      const { status, stdout } = await hashfeed('--help');
+      expect(status).toBe(0);
+      expect(stdout).toContain('--decode exact|fast');
+    });
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * `hashfeed hash <files or folders...>`: hashes images, one line per image
+ * and algorithm.
+ *
+ *   text:  <algorithm> <hex> <quality or -> <path>
+ *          with --dihedral, 7 more PDQ lines: pdq/rotate90 ... pdq/flipMinus1
+ *   json:  {"path","algorithm","hash","quality"[,"dihedral":[8 hex]]}
+ *          or {"path","error":{"code","message"}} for a file that fails
+ *
+ * A failing file does not stop the others; the exit status is 1 at the end
+ * if any failed (2 for a usage error). Folders are walked recursively for
+ * image files (by extension); files named explicitly are always tried.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CodedError } from '../../shared/errors.ts';
+import {
+  DECODE_MODES,
+  DEFAULT_MAX_PIXELS,
+  DIHEDRAL_NAMES,
+  getAlgorithm,
+  hashImage,
+  HashFormatError,
+} from '../../shared/hashing/index.ts';
+import type { AlgorithmName, DecodeMode, HashedImage } from '../../shared/hashing/index.ts';
+
+export interface CommandIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+}
+
+const USAGE = `usage: hashfeed hash [options] <files or folders...>
+
+options:
+  --algo <names>       comma-separated: pdq, phash64, dhash64, md5, sha256 (default pdq)
+  --decode exact|fast  exact: full resolution; fast: JPEG/WebP reduced while decoding (default fast)
+  --dihedral           also print PDQ's 8 rotations and flips (from one DCT)
+  --json               one JSON object per line
+  --max-pixels <n>     refuse images whose header claims more pixels (default ${DEFAULT_MAX_PIXELS})
+  --jobs <n>           files in flight at once (default: CPU count, at most 4)
+`;
+
+/** Files larger than this are refused without reading them. */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+const IMAGE_EXTENSIONS = /\.(jpe?g|jfif|png|webp|gif|avif|heif|tiff?)$/i;
+
+interface Options {
+  readonly paths: readonly string[];
+  readonly algorithms: readonly AlgorithmName[];
+  readonly mode: DecodeMode;
+  readonly dihedral: boolean;
+  readonly json: boolean;
+  readonly maxPixels: number;
+  readonly jobs: number;
+}
+
+class UsageError extends Error {}
+
+/** A failure that is the file's, not the program's: printed, counted, and the run goes on. */
+interface FileError {
+  readonly code: string;
+  readonly message: string;
+}
+
+type Outcome = { readonly path: string; readonly hashed: HashedImage } | { readonly path: string; readonly error: FileError };
+
+export async function run(argv: string[], io: CommandIo = process): Promise<number> {
+  let options: Options;
+  try {
+    const parsed = parseOptions(argv);
+    if (parsed === 'help') {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error instanceof HashFormatError)) throw error;
+    io.stderr.write(`hashfeed hash: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const files = await collectFiles(options.paths);
+  const progress = io.stderr.isTTY === true ? (done: number) => io.stderr.write(`\r\x1b[K[${done}/${files.length}] hashing`) : () => {};
+  let failures = 0;
+  let done = 0;
+  await forEachInOrder(
+    files,
+    options.jobs,
+    (entry) => hashOne(entry, options),
+    (outcome) => {
+      done++;
+      if ('error' in outcome) failures++;
+      if (io.stderr.isTTY === true) io.stderr.write('\r\x1b[K');
+      print(outcome, options, io);
+      progress(done);
+    },
+  );
+  if (io.stderr.isTTY === true) io.stderr.write('\r\x1b[K');
+  return failures === 0 ? 0 : 1;
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        algo: { type: 'string' },
+        decode: { type: 'string' },
+        dihedral: { type: 'boolean' },
+        json: { type: 'boolean' },
+        'max-pixels': { type: 'string' },
+        jobs: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (cause) {
+    throw new UsageError(cause instanceof Error ? cause.message : String(cause));
+  }
+  if (values.help === true) return 'help';
+  if (positionals.length === 0) throw new UsageError('no files or folders given');
+  const algorithms = (values.algo ?? 'pdq').split(',').map((name) => getAlgorithm(name.trim()).name);
+  const mode = values.decode ?? 'fast';
+  if (!isDecodeMode(mode)) throw new UsageError(`--decode must be exact or fast, not '${mode}'`);
+  return {
+    paths: positionals,
+    algorithms: [...new Set(algorithms)],
+    mode,
+    dihedral: values.dihedral === true,
+    json: values.json === true,
+    maxPixels: positiveInteger(values['max-pixels'], '--max-pixels', DEFAULT_MAX_PIXELS),
+    jobs: positiveInteger(values.jobs, '--jobs', Math.min(4, availableParallelism())),
+  };
+}
+
+function isDecodeMode(value: string): value is DecodeMode {
+  return DECODE_MODES.some((m) => m === value);
+}
+
+function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, not '${value}'`);
+  return n;
+}
+
+type Entry = { readonly path: string } | { readonly path: string; readonly error: FileError };
+
+/** Expands folders (sorted, recursively, image extensions only); a path that cannot be read becomes an error entry. */
+async function collectFiles(paths: readonly string[]): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for (const path of paths) {
+    try {
+      if ((await stat(path)).isDirectory()) out.push(...(await walk(path)));
+      else out.push({ path });
+    } catch (cause) {
+      out.push({ path, error: fileError(cause) });
+    }
+  }
+  return out;
+}
+
+async function walk(folder: string): Promise<Entry[]> {
+  const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: Entry[] = [];
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(path)));
+    else if (entry.isFile() && IMAGE_EXTENSIONS.test(entry.name)) out.push({ path });
+  }
+  return out;
+}
+
+async function hashOne(entry: Entry, options: Options): Promise<Outcome> {
+  if ('error' in entry) return entry;
+  try {
+    const { size } = await stat(entry.path);
+    if (size > MAX_FILE_BYTES) {
+      return { path: entry.path, error: { code: 'IMAGE_TOO_LARGE', message: `the file is ${size} bytes, over the limit of ${MAX_FILE_BYTES}` } };
+    }
+    const bytes = await readFile(entry.path);
+    const hashed = await hashImage(bytes, {
+      algorithms: options.algorithms,
+      mode: options.mode,
+      dihedral: options.dihedral,
+      maxPixels: options.maxPixels,
+    });
+    return { path: entry.path, hashed };
+  } catch (cause) {
+    if (cause instanceof CodedError) return { path: entry.path, error: { code: cause.code, message: cause.message } };
+    if (isSystemError(cause)) return { path: entry.path, error: fileError(cause) };
+    throw cause;
+  }
+}
+
+function print(outcome: Outcome, options: Options, io: CommandIo): void {
+  if ('error' in outcome) {
+    if (options.json) io.stdout.write(`${JSON.stringify({ path: outcome.path, error: outcome.error })}\n`);
+    else io.stderr.write(`hashfeed hash: ${outcome.path}: ${outcome.error.code}: ${outcome.error.message}\n`);
+    return;
+  }
+  for (const result of outcome.hashed.results) {
+    const algorithm = getAlgorithm(result.algorithm);
+    const hash = algorithm.format(result.hash);
+    const dihedral = options.dihedral && result.dihedrals !== undefined ? result.dihedrals.map((h) => algorithm.format(h)) : undefined;
+    if (options.json) {
+      const line = { path: outcome.path, algorithm: result.algorithm, hash, quality: result.quality ?? null, ...(dihedral === undefined ? {} : { dihedral }) };
+      io.stdout.write(`${JSON.stringify(line)}\n`);
+      continue;
+    }
+    const quality = result.quality === undefined ? '-' : String(result.quality);
+    io.stdout.write(`${result.algorithm} ${hash} ${quality} ${outcome.path}\n`);
+    dihedral?.slice(1).forEach((h, k) => io.stdout.write(`${result.algorithm}/${DIHEDRAL_NAMES[k + 1] ?? k + 1} ${h} ${quality} ${outcome.path}\n`));
+  }
+}
+
+/**
+ * Runs `work` on up to `concurrency` items at once (decoding runs on libuv's
+ * threads while JavaScript hashes the previous image) and hands the
+ * outcomes to `emit` in input order.
+ */
+async function forEachInOrder<T, R extends object>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+  emit: (result: R) => void,
+): Promise<void> {
+  const pending = new Map<number, R>();
+  let next = 0;
+  let emitted = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      const item = items[index];
+      if (item === undefined) continue;
+      pending.set(index, await work(item));
+      for (let ready = pending.get(emitted); ready !== undefined; ready = pending.get(emitted)) {
+        pending.delete(emitted);
+        emitted++;
+        emit(ready);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+function fileError(cause: unknown): FileError {
+  return { code: 'FILE_UNREADABLE', message: cause instanceof Error ? cause.message : String(cause) };
+}
+
+function isSystemError(value: unknown): value is Error & { code?: string } {
+  return value instanceof Error && 'code' in value && typeof value.code === 'string' && !(value instanceof CodedError);
+}
