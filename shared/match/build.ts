@@ -7,6 +7,7 @@
  */
 import { keyAt } from './kernel-js.ts';
 import type { MatchKernel } from './kernel.ts';
+import { scratchBytes } from './layout.ts';
 import { planSegment, type HashBits, type SegmentPlan } from './plan.ts';
 import { Segment } from './segment.ts';
 
@@ -213,7 +214,13 @@ export interface BuildTarget {
 export function allocateFrozen(target: BuildTarget, rows: number): Segment {
   const plan =
     target.planner?.(rows) ??
-    planSegment({ bits: target.bits, rows, threshold: target.threshold, maxBytesPerIndicator: target.maxBytesPerIndicator });
+    planSegment({
+      bits: target.bits,
+      rows,
+      threshold: target.threshold,
+      maxBytesPerIndicator: target.maxBytesPerIndicator,
+      fixedBytes: scratchBytes({ bits: target.bits, slots: [{ start: 0, width: 1, tableBits: 0, remBits: 1 }] }, rows),
+    });
   return Segment.allocate(target.kernel, plan, rows, false);
 }
 

@@ -111,7 +111,8 @@ export async function loadHammingIndex(source: string | Uint8Array, options: Omi
 export class SegmentedIndex implements HammingIndex {
   readonly #config: IndexConfig;
   #segments: Segment[];
-  #tail: Segment;
+  /** Allocated on the first single add (an index loaded or bulk-built never needs one). */
+  #tail: Segment | null = null;
   #job: Job | null = null;
   #full = false;
   #sliceQueued = false;
@@ -124,7 +125,6 @@ export class SegmentedIndex implements HammingIndex {
   constructor(config: IndexConfig, segments: Segment[]) {
     this.#config = config;
     this.#segments = segments;
-    this.#tail = this.#newTail();
   }
 
   get bits(): HashBits {
@@ -140,7 +140,7 @@ export class SegmentedIndex implements HammingIndex {
   }
 
   get size(): number {
-    let live = this.#tail.live;
+    let live = this.#tail?.live ?? 0;
     for (const s of this.#segments) live += s.live;
     return live;
   }
@@ -163,8 +163,9 @@ export class SegmentedIndex implements HammingIndex {
   }
 
   #locate(id: number): { segment: Segment; row: number } | null {
-    const inTail = this.#tail.findLive(id);
-    if (inTail >= 0) return { segment: this.#tail, row: inTail };
+    const tail = this.#tail;
+    const inTail = tail === null ? -1 : tail.findLive(id);
+    if (tail !== null && inTail >= 0) return { segment: tail, row: inTail };
     for (let i = this.#segments.length - 1; i >= 0; i--) {
       const segment = this.#segments[i];
       if (segment === undefined) continue;
@@ -193,15 +194,20 @@ export class SegmentedIndex implements HammingIndex {
   }
 
   #append(id: number, hash: Uint8Array): void {
-    if (this.#tail.full) this.#freezeTail();
-    this.#tail.append(id, hash);
+    let tail = this.#tail;
+    if (tail === null || tail.full) {
+      this.#freezeTail();
+      tail = this.#newTail();
+      this.#tail = tail;
+    }
+    tail.append(id, hash);
   }
 
   /** Turns the tail's live rows into a frozen segment (a few thousand rows: well under a millisecond). */
   #freezeTail(): void {
     const tail = this.#tail;
-    this.#tail = this.#newTail();
-    if (tail.live === 0) return;
+    this.#tail = null;
+    if (tail === null || tail.live === 0) return;
     const source = sourceOfSegment(tail, false);
     const live: number[] = [];
     for (let row = 0; row < tail.rows; row++) if (!tail.isDead(row)) live.push(row);
@@ -340,20 +346,20 @@ export class SegmentedIndex implements HammingIndex {
     sink.length = 0;
     const { kernelPath = 'auto', route = 'auto' } = this.#config;
     for (const segment of this.#segments) segment.search(queries, variants, threshold, sink, this.#counters, kernelPath, route);
-    this.#tail.search(queries, variants, threshold, sink, this.#counters, kernelPath, route);
+    this.#tail?.search(queries, variants, threshold, sink, this.#counters, kernelPath, route);
     this.#queries += variants;
     return sink;
   }
 
   bytesUsed(): number {
-    let bytes = this.#tail.bytes;
+    let bytes = this.#tail?.bytes ?? 0;
     for (const s of this.#segments) bytes += s.bytes;
     return bytes;
   }
 
   stats(): IndexStats {
     const describe = (s: Segment): SegmentStats => ({ rows: s.rows, live: s.live, bytes: s.bytes, layout: describePlan(s.plan, this.threshold) });
-    let tombstones = this.#tail.deadRows;
+    let tombstones = this.#tail?.deadRows ?? 0;
     for (const s of this.#segments) tombstones += s.deadRows;
     return {
       bits: this.bits,
@@ -362,7 +368,7 @@ export class SegmentedIndex implements HammingIndex {
       tombstones,
       bytes: this.bytesUsed(),
       segments: this.#segments.map(describe),
-      tail: describe(this.#tail),
+      tail: this.#tail === null ? { rows: 0, live: 0, bytes: 0, layout: 'none' } : describe(this.#tail),
       searches: { queries: this.#queries, ...this.#counters },
       compacting: this.#job !== null,
       kernelCompileMs: this.#config.kernel.compileMs,
@@ -442,7 +448,7 @@ export class SegmentedIndex implements HammingIndex {
   /** The tail's live rows as a sorted frozen segment, for serialization (the index itself is unchanged). */
   #frozenTail(): Segment | null {
     const tail = this.#tail;
-    if (tail.live === 0) return null;
+    if (tail === null || tail.live === 0) return null;
     const source = sourceOfSegment(tail, false);
     const live: number[] = [];
     for (let row = 0; row < tail.rows; row++) if (!tail.isDead(row)) live.push(row);

@@ -80,6 +80,12 @@ export interface SegmentLayout {
 
 const align = (x: number, to: number): number => Math.ceil(x / to) * to;
 
+/** Bytes a segment needs besides its image (descriptor, query, probe, candidate and out buffers). */
+export function scratchBytes(plan: SegmentPlan, capacity: number): number {
+  const layout = segmentLayout(plan, capacity);
+  return layout.imageStart + (layout.totalBytes - layout.imageEnd);
+}
+
 export function segmentLayout(plan: SegmentPlan, capacity: number): SegmentLayout {
   const hashBytes = hashBytesOf(plan.bits);
   const m = plan.slots.length;

@@ -46,8 +46,10 @@ export interface PlanOptions {
   readonly rows: number;
   /** The threshold the layout is tuned for; searches with another threshold stay exact. */
   readonly threshold: number;
-  /** Memory budget, all in (hash, id, postings, tables), bytes per indicator. */
+  /** Memory budget, all in (hash, id, postings, tables, scratch), bytes per indicator. */
   readonly maxBytesPerIndicator: number;
+  /** Bytes a multi-index segment needs besides its image (scratch buffers; see layout.ts scratchBytes). */
+  readonly fixedBytes?: number;
 }
 
 export interface CostEstimate {
@@ -200,13 +202,13 @@ export function candidatePlans(bits: HashBits, rows: number): SegmentPlan[] {
 
 /** The layout with the lowest modelled query cost within the memory budget; a scan when nothing beats it. */
 export function planSegment(options: PlanOptions): SegmentPlan {
-  const { bits, rows, threshold, maxBytesPerIndicator } = options;
+  const { bits, rows, threshold, maxBytesPerIndicator, fixedBytes = 0 } = options;
   const scan: SegmentPlan = { bits, slots: [] };
   let best = scan;
   let bestNs = scanCostNs(bits, rows);
   if (rows < 2048) return scan;
   for (const plan of candidatePlans(bits, rows)) {
-    if (bytesPerIndicator(plan, rows) > maxBytesPerIndicator) continue;
+    if (bytesPerIndicator(plan, rows) + fixedBytes / rows > maxBytesPerIndicator) continue;
     const { ns } = estimateCost(plan, rows, threshold);
     if (ns < bestNs) {
       best = plan;

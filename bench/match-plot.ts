@@ -1,0 +1,62 @@
+/**
+ * Query time against N (log-log) from the benchmark runs: a Vega-Lite spec
+ * rendered headless to SVG by Vega, converted to PNG by sharp.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { repoRoot } from '../shared/testing/vectors.ts';
+import type { Run } from './match-cases.ts';
+
+/** Figures quoted in the issue (same machine, other code), drawn as points for orientation. */
+const QUOTED: readonly { index: string; n: number; p50_us: number }[] = [
+  { index: 'quoted: C++ AVX-512 scan', n: 1e6, p50_us: 850 },
+  { index: 'quoted: C++ AVX-512 scan', n: 1e7, p50_us: 7600 },
+  { index: 'quoted: HMA FAISS multihash', n: 1e6, p50_us: 2000 },
+  { index: 'quoted: HMA FAISS multihash', n: 1e7, p50_us: 47900 },
+  { index: 'quoted: Meta C++ MIH', n: 1e6, p50_us: 2750 },
+];
+
+export async function plotRuns(runs: readonly Run[]): Promise<{ svg: string; png: string }> {
+  const measured = runs
+    .filter((r) => !r.index.includes('dihedral'))
+    .map((r) => ({ index: r.index, n: r.n, p50_us: r.p50_us, distribution: r.distribution }));
+  const spec: vl.TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'hashfeed matching: p50 query time, 256-bit hashes, T = 31, one core', anchor: 'start' },
+    width: 560,
+    height: 360,
+    layer: [
+      {
+        data: { values: measured },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'indicators (N)' },
+          y: { field: 'p50_us', type: 'quantitative', scale: { type: 'log' }, title: 'µs per query (p50)' },
+          color: { field: 'index', type: 'nominal', title: 'measured' },
+          strokeDash: { field: 'distribution', type: 'nominal', title: 'data' },
+        },
+      },
+      {
+        data: { values: QUOTED },
+        mark: { type: 'point', shape: 'diamond', filled: true, size: 80 },
+        encoding: {
+          x: { field: 'n', type: 'quantitative' },
+          y: { field: 'p50_us', type: 'quantitative' },
+          shape: { field: 'index', type: 'nominal', title: 'quoted in the issue' },
+          color: { value: '#888' },
+        },
+      },
+    ],
+  };
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  const dir = join(repoRoot, 'bench', 'results');
+  const svgPath = join(dir, 'match.svg');
+  const pngPath = join(dir, 'match.png');
+  writeFileSync(svgPath, svg);
+  await sharp(Buffer.from(svg)).png().toFile(pngPath);
+  return { svg: svgPath, png: pngPath };
+}
