@@ -42,6 +42,9 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
  */
 export const FAST_MIN_SIDE = 96;
 
+/** ... and no further than needed to bring the shorter side down to this (more pixels would only cost hashing time). */
+export const FAST_MAX_SIDE = 192;
+
 export interface DecodeOptions {
   /** Default: `fast`. */
   readonly mode?: DecodeMode;
@@ -49,6 +52,8 @@ export interface DecodeOptions {
   readonly maxPixels?: number;
   /** Smallest shorter side `fast` reduces to (default FAST_MIN_SIDE). */
   readonly fastMinSide?: number;
+  /** Largest shorter side `fast` keeps when it reduces (default FAST_MAX_SIDE). */
+  readonly fastMaxSide?: number;
 }
 
 export interface DecodedImage extends PixelImage {
@@ -106,9 +111,9 @@ export async function readImageHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX
 
 /** Decodes image bytes to 8-bit grey or RGB pixels. Throws ImageInputError. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
-  const { mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS, fastMinSide = FAST_MIN_SIDE } = options;
+  const { mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS, fastMinSide = FAST_MIN_SIDE, fastMaxSide = FAST_MAX_SIDE } = options;
   const header = await readImageHeader(bytes, maxPixels);
-  const plan = mode === 'fast' ? fastPlan(header, fastMinSide) : undefined;
+  const plan = mode === 'fast' ? fastPlan(header, fastMinSide, Math.max(fastMinSide, fastMaxSide)) : undefined;
   const input = plan?.eighthScale === true && header.progressive ? (progressiveJpegForEighthScale(bytes) ?? bytes) : bytes;
   let pipeline = sharp(input, {
     autoOrient: true,
@@ -152,18 +157,21 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
  * The `fast` working size, or undefined to decode at full size. JPEG is
  * decoded at 1/s scale (s = 8, 4 or 2) by libjpeg's scaled inverse DCT;
  * libvips (through sharp) only scales by s when asked for a reduction of at
- * least s + 1, so the target is the source divided by s + 1 and libvips
- * finishes the last (s + 1) / s with a light resize. WebP decodes straight to
- * the target. Other formats cannot shrink while decoding: resizing them after
- * a full decode would cost more than hashing them at full size.
+ * least s + 1, so the target is at most the source divided by s + 1, and
+ * libvips finishes the reduction with an area shrink and a light resize.
+ * WebP decodes straight to the target. Other formats cannot shrink while
+ * decoding: resizing them after a full decode would cost more than hashing
+ * them at full size.
  */
-function fastPlan(header: ImageHeader, minSide: number): { width: number; height: number; eighthScale: boolean } | undefined {
+function fastPlan(header: ImageHeader, minSide: number, maxSide: number): { width: number; height: number; eighthScale: boolean } | undefined {
   if (header.format !== 'jpeg' && header.format !== 'webp') return undefined;
   const { displayWidth: w, displayHeight: h } = header;
+  const short = Math.min(w, h);
   for (const s of [8, 4, 2]) {
-    const divisor = s + 1;
-    if (Math.floor(Math.min(w, h) / divisor) >= minSide) {
-      return { width: Math.floor(w / divisor), height: Math.floor(h / divisor), eighthScale: s === 8 };
+    const side = Math.min(maxSide, Math.floor(short / (s + 1)));
+    if (side >= minSide) {
+      // Floors keep both axes reduced by at least s + 1.
+      return { width: Math.floor((w * side) / short), height: Math.floor((h * side) / short), eighthScale: s === 8 };
     }
   }
   return undefined;

@@ -11,7 +11,7 @@ export { ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, md5, pdq, phash64, 
 export { hashImage, hashPixels } from './hash-image.ts';
 export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName, PixelHashOptions } from './hash-image.ts';
 
-export { DECODE_MODES, DEFAULT_MAX_PIXELS, FAST_MIN_SIDE, ImageInputError, decodeImage, readImageHeader } from './image-input.ts';
+export { DECODE_MODES, DEFAULT_MAX_PIXELS, FAST_MAX_SIDE, FAST_MIN_SIDE, ImageInputError, decodeImage, readImageHeader } from './image-input.ts';
 export type { DecodeMode, DecodeOptions, DecodedImage, ImageFormat, ImageHeader, ImageInputCode } from './image-input.ts';
 
 export { lumaFromPixels } from './luma.ts';

@@ -41,6 +41,16 @@ for (let v = 0; v < 256; v++) {
   B_TERM[v] = LUMA_B * v;
 }
 
+function rgbToLuma(data: Uint8Array, luma: Float32Array, n: number, stride: 3 | 4): void {
+  const r = R_TERM;
+  const g = G_TERM;
+  const b = B_TERM;
+  for (let i = 0, p = 0; i < n; i++, p += stride) {
+    // (R term + G term) rounded to float32, + B term, rounded on store: the reference's order.
+    luma[i] = Math.fround(r[data[p]!]! + g[data[p + 1]!]!) + b[data[p + 2]!]!;
+  }
+}
+
 /**
  * Luma of interleaved 8-bit pixels. Grey input is taken as is (the
  * reference's fillFloatLumaFromGrey); alpha is ignored, not composited.
@@ -56,11 +66,10 @@ export function lumaFromPixels(image: PixelImage, out?: Float32Array): LumaImage
   const luma = out !== undefined && out.length >= n ? out.subarray(0, n) : new Float32Array(n);
   if (channels <= 2) {
     for (let i = 0, p = 0; i < n; i++, p += channels) luma[i] = data[p]!;
+  } else if (channels === 3) {
+    rgbToLuma(data, luma, n, 3);
   } else {
-    for (let i = 0, p = 0; i < n; i++, p += channels) {
-      // ((R term + G term) rounded) + B term, rounded on store: the reference's order.
-      luma[i] = Math.fround(R_TERM[data[p]!]! + G_TERM[data[p + 1]!]!) + B_TERM[data[p + 2]!]!;
-    }
+    rgbToLuma(data, luma, n, 4);
   }
   return { width, height, data: luma };
 }
