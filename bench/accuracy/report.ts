@@ -112,6 +112,35 @@ function familySection(result: AccuracyResult): string {
   return `## By image family\n\n${table(header, rows)}\n`;
 }
 
+/** The cases the headline table shows (when they were run): a few strengths of each transform. */
+const HEADLINE: readonly (readonly [string, number])[] = [
+  ['jpeg', 90], ['jpeg', 50], ['jpeg', 20],
+  ['format', 2], ['format', 3], ['format', 4],
+  ['resize', 0.25], ['resize', 0.5], ['resize', 2],
+  ['crop', 1], ['crop', 2], ['crop', 5], ['crop', 10], ['crop-offset', 2], ['crop-offset', 5],
+  ['rotate', 90], ['rotate', 180], ['mirror', 1], ['mirror', 2], ['mirror', 3],
+  ['rotate-small', 1], ['rotate-small', 2], ['rotate-small', 5],
+  ['brightness', -0.15], ['brightness', 0.15], ['contrast', 1.3], ['gamma', 1.5], ['saturation', 0.5], ['greyscale', 1],
+  ['blur', 0.5], ['blur', 2], ['sharpen', 1], ['noise', 10], ['noise', 40],
+  ['caption', 0.2], ['text-overlay', 0.1], ['watermark', 0.2], ['watermark', 0.5], ['logo', 0.1], ['logo', 0.25],
+  ['border', 0.02], ['border', 0.1], ['letterbox', 0.25], ['pillarbox', 0.25], ['stretch', 0.8], ['stretch', 1.25],
+  ['screenshot', 0.75], ['screenshot', 0.45],
+  ['chain-repost', 1], ['chain-repost', 3], ['chain-edit', 1], ['chain-edit', 3], ['chain-meme', 1], ['chain-meme', 3],
+];
+
+function tprTable(result: AccuracyResult, cases: readonly CaseResult[]): string {
+  const header = ['transform', 'strength', ...result.matchers.map((m) => m.name)];
+  const rows = cases.map((c) => [
+    c.transform,
+    c.label,
+    ...result.matchers.map((m) => {
+      const r = c.results[m.name];
+      return r === undefined ? 'n/a' : fmtRate(r.tpr.rate);
+    }),
+  ]);
+  return table(header, rows);
+}
+
 export function renderReport(result: AccuracyResult, plots: readonly Plot[], command: string): string {
   const { meta } = result;
   const parts: string[] = [];
@@ -143,18 +172,13 @@ export function renderReport(result: AccuracyResult, plots: readonly Plot[], com
   );
   const targets = targetsSection(result);
   if (targets !== '') parts.push(targets);
-  parts.push(`## Where each matcher breaks down\n\n${result.matchers.map((m) => breakdownSection(result, m)).join('\n')}`);
-  const header = ['transform', 'strength', ...result.matchers.map((m) => m.name)];
-  const rows = result.cases.map((c) => [
-    c.transform,
-    c.label,
-    ...result.matchers.map((m) => {
-      const r = c.results[m.name];
-      return r === undefined ? 'n/a' : fmtRate(r.tpr.rate);
-    }),
-  ]);
   const eligible = result.matchers.map((m) => `${m.name} ${result.cases[0]?.results[m.name]?.eligible ?? 0}`).join(', ');
-  parts.push(`## True-positive rate at the default threshold\n\nOriginals per case (eligible): ${eligible}.\n\n${table(header, rows)}\n`);
+  const headline = HEADLINE.flatMap(([t, s]) => result.cases.filter((c) => c.transform === t && c.strength === s));
+  if (headline.length > 0 && headline.length < result.cases.length) {
+    parts.push(`## Headline: true-positive rate at the default threshold\n\nA selection of cases; the full table follows. Originals per case (eligible): ${eligible}.\n\n${tprTable(result, headline)}\n`);
+  }
+  parts.push(`## Where each matcher breaks down\n\n${result.matchers.map((m) => breakdownSection(result, m)).join('\n')}`);
+  parts.push(`## True-positive rate at the default threshold, every case\n\nOriginals per case (eligible): ${eligible}.\n\n${tprTable(result, result.cases)}\n`);
   parts.push(familySection(result));
   const failures = result.cases.filter((c) => c.failed > 0);
   if (failures.length > 0) {
