@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exportFeed } from '../server/export.ts';
+import { findNginx, startNginx } from '../server/testing/nginx.ts';
+import { openCentre } from '../server/centre.ts';
+import { Matcher } from '../client/match/matcher.ts';
+import { openReplicaDatabase } from '../client/replica/database.ts';
+import { Replica } from '../client/replica/replica.ts';
+import { SyncError } from '../client/sync/errors.ts';
+import { HttpFeedSource } from '../client/sync/feed-source.ts';
+import type { FetchLike } from '../client/sync/fetcher.ts';
+import { Syncer } from '../client/sync/syncer.ts';
+import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+
+const pdq = (): string => randomBytes(32).toString('hex');
+const realFetch: FetchLike = async (url, init) => {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, body: res.body };
+};
+
+type Tamper = (url: string, body: Uint8Array) => Uint8Array | AsyncIterable<Uint8Array>;
+
+/** The network between sidecar and Centre, where an attacker (or a broken mirror) sits. */
+function tamperingFetch(tamper: { current?: Tamper }): FetchLike {
+  return async (url, init) => {
+    const res = await fetch(url, init);
+    if (tamper.current === undefined || res.status !== 200) return { status: res.status, headers: res.headers, body: res.body };
+    const body = tamper.current(url, new Uint8Array(await res.arrayBuffer()));
+    return { status: 200, headers: new Headers(), body: body instanceof Uint8Array ? [body] : body };
+  };
+}
+
+interface Client {
+  readonly replica: Replica;
+  readonly matcher: Matcher;
+  readonly syncer: Syncer;
+  readonly alerts: string[];
+  readonly clock: { now: number };
+}
+
+async function client(centre: { url: string; rootKey: string; tokens: { provider: string } }, options: { fetch?: FetchLike; mode?: 'centre' | 'mirror'; baseUrl?: string; dataDir?: string } = {}): Promise<Client> {
+  const db = openReplicaDatabase(join(options.dataDir ?? mkdtempSync(join(tmpdir(), 'hf-e2e-replica-')), 'replica.db'));
+  const replica = new Replica(db);
+  const matcher = await Matcher.create(replica.entries());
+  const alerts: string[] = [];
+  const clock = { now: Date.now() };
+  const source = new HttpFeedSource({ baseUrl: options.baseUrl ?? centre.url, mode: options.mode ?? 'centre', token: centre.tokens.provider, fetch: options.fetch ?? realFetch, limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
+  const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: () => clock.now, onApplied: (c) => void matcher.apply(c), alert: (code) => alerts.push(code) });
+  return { replica, matcher, syncer, alerts, clock };
+}
+
+async function syncError(c: Client): Promise<string> {
+  try {
+    await c.syncer.syncOnce();
+  } catch (err) {
+    if (err instanceof SyncError) return err.code;
+    throw err;
+  }
+  return 'no error';
+}
+
+const matchesOf = (c: Client, hash: string): number => c.matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length;
+
+describe('sidecar sync against a real Centre', () => {
+  let centre: LoopbackCentre;
+  afterEach(async () => {
+    await centre?.stop();
+  });
+
+  describe('from an empty replica', () => {
+    it('bootstraps, applies later deltas and removals, and matches what the Centre published', async () => {
+      centre = await startLoopbackCentre();
+      const [a, b, c] = [pdq(), pdq(), pdq()];
+      await centre.publish([{ algorithm: 'pdq', hash: a }, { algorithm: 'md5', hash: randomBytes(16).toString('hex') }]);
+      const sidecar = await client(centre);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 1 });
+      expect(matchesOf(sidecar, a)).toBe(1);
+
+      await centre.publish([{ algorithm: 'pdq', hash: b }, { algorithm: 'pdq', hash: c }]);
+      await centre.revokeAndPublish(a);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 3, appliedDeltas: 2, snapshot: false });
+      expect([matchesOf(sidecar, a), matchesOf(sidecar, b), matchesOf(sidecar, c)]).toEqual([0, 1, 1]);
+      expect(sidecar.replica.size()).toBe(3);
+    });
+  });
+
+  describe('when a byte of a delta is flipped in transit', () => {
+    it('refuses it and keeps serving the last good version', async () => {
+      centre = await startLoopbackCentre();
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      const tamper: { current?: Tamper } = {};
+      const sidecar = await client(centre, { fetch: tamperingFetch(tamper) });
+      await sidecar.syncer.syncOnce();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      tamper.current = (url, body) => {
+        if (!url.includes('/v1/feed/deltas')) return body;
+        const copy = Uint8Array.from(body);
+        copy[copy.length - 40] = (copy[copy.length - 40] ?? 0) ^ 0x01;
+        return copy;
+      };
+      expect(['SYNC_UNTRUSTED', 'SYNC_MALFORMED']).toContain(await syncError(sidecar));
+      expect(sidecar.replica.state().version).toBe(1);
+      expect(matchesOf(sidecar, a)).toBe(1);
+      tamper.current = undefined;
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2 });
+    });
+  });
+
+  describe('when an older timestamp is replayed', () => {
+    it('refuses the rollback', async () => {
+      centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const oldTimestamp = new Uint8Array(await (await fetch(`${centre.url}/v1/feed/timestamp`, { headers: { authorization: `Bearer ${centre.tokens.provider}` } })).arrayBuffer());
+      const oldCheckpoint = await (await fetch(`${centre.url}/v1/log/checkpoint`)).text();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const tamper: { current?: Tamper } = {};
+      const sidecar = await client(centre, { fetch: tamperingFetch(tamper) });
+      await sidecar.syncer.syncOnce();
+      tamper.current = (url, body) => (url.endsWith('/v1/feed/timestamp') ? oldTimestamp : url.endsWith('/v1/log/checkpoint') ? new TextEncoder().encode(oldCheckpoint) : body);
+      expect(await syncError(sidecar)).toBe('SYNC_ROLLBACK');
+      expect(sidecar.replica.state().version).toBe(2);
+    });
+  });
+
+  describe('when the timestamp has expired', () => {
+    it('reports a freeze and keeps the replica', async () => {
+      centre = await startLoopbackCentre();
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      sidecar.clock.now += 25 * 3600 * 1000;
+      // The Centre keeps serving the timestamp it signed; the client's clock has moved past it.
+      expect(await syncError(sidecar)).toBe('SYNC_FREEZE');
+      expect(matchesOf(sidecar, a)).toBe(1);
+    });
+  });
+
+  describe('when the Centre shows a history inconsistent with the one seen before', () => {
+    it('refuses the split view', async () => {
+      centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      await centre.stop();
+      // A fork of the same Centre (same keys, same version 1) that publishes a different version 2.
+      const forkDir = mkdtempSync(join(tmpdir(), 'hf-fork-'));
+      const { cpSync } = await import('node:fs');
+      cpSync(centre.dataDir, forkDir, { recursive: true });
+      const original = await centre.restart(Number(new URL(centre.url).port));
+      await original.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      await sidecar.syncer.syncOnce();
+      expect(sidecar.replica.state().version).toBe(2);
+      await original.stop();
+      centre = await startLoopbackCentre({}, 0, { dataDir: forkDir, rootKey: original.rootKey, tokens: { ...original.tokens } });
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const forked = await client(centre, { dataDir: undefined });
+      expect(await forked.syncer.syncOnce()).toMatchObject({ version: 3 });
+      // The same sidecar, pointed at the fork, must refuse it.
+      const source = new HttpFeedSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch });
+      const attacked = new Syncer({ source, replica: sidecar.replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+      await expect(attacked.syncOnce()).rejects.toMatchObject({ code: 'SYNC_SPLIT_VIEW' });
+      expect(sidecar.replica.state().version).toBe(2);
+    });
+  });
+
+  describe('when a response never ends', () => {
+    it('abandons it at the size cap', async () => {
+      centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const tamper: { current?: Tamper } = {
+        current: (url, body) =>
+          url.includes('/v1/feed/deltas')
+            ? (async function* () {
+                for (;;) yield new Uint8Array(64 * 1024);
+              })()
+            : body,
+      };
+      const sidecar = await client(centre, { fetch: tamperingFetch(tamper) });
+      expect(await syncError(sidecar)).toBe('SYNC_TOO_LARGE');
+      expect(sidecar.replica.state().version).toBe(0);
+    });
+  });
+
+  describe.skipIf(findNginx() === null)('from a static mirror served by nginx', () => {
+    it('syncs to the same state as from the Centre', async () => {
+      centre = await startLoopbackCentre();
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }, { algorithm: 'sha256', hash: randomBytes(32).toString('hex') }]);
+      const out = mkdtempSync(join(tmpdir(), 'hf-mirror-'));
+      await centre.stop();
+      const offline = openCentre(centre.dataDir, Date.now(), {});
+      exportFeed(offline, out, Date.now());
+      offline.close();
+      centre = await centre.restart(Number(new URL(centre.url).port));
+      const mirror = await startNginx(findNginx() ?? 'nginx', out, mkdtempSync(join(tmpdir(), 'hf-nginx-')));
+      try {
+        const sidecar = await client(centre, { baseUrl: mirror.url, mode: 'mirror' });
+        expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2 });
+        expect(matchesOf(sidecar, a)).toBe(1);
+        const direct = await client(centre);
+        await direct.syncer.syncOnce();
+        expect(Buffer.from(sidecar.replica.state().stateDigest ?? [])).toEqual(Buffer.from(direct.replica.state().stateDigest ?? []));
+      } finally {
+        await mirror.stop();
+      }
+    });
+  });
+});

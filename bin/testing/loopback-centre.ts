@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { openCentre } from '../../server/centre.ts';
+import type { CentreConfig } from '../../server/config.ts';
+import { initCentre } from '../../server/init.ts';
+import { serveCentre, type RunningCentre } from '../../server/main.ts';
+import type { Role } from '../../server/store/accounts.ts';
+
+export interface LoopbackCentre {
+  readonly dataDir: string;
+  readonly url: string;
+  readonly rootKey: string;
+  readonly tokens: Readonly<Record<Role, string>>;
+  readonly running: RunningCentre;
+  /** Submits, approves and publishes; returns the new version. */
+  publish(rows: readonly { algorithm: string; hash: string; category?: string }[]): Promise<number>;
+  /** Revokes by hash and publishes the removal. */
+  revokeAndPublish(hash: string, reason?: string): Promise<number>;
+  stop(): Promise<void>;
+  /** Serves the same data folder again (after stop), on `port` if given. */
+  restart(port?: number): Promise<LoopbackCentre>;
+}
+
+/**
+ * A real Centre on a loopback port, in process: real SQLite files, real HTTP.
+ * For end-to-end tests, which live in bin/ because only bin/ may import both
+ * server/ and client/.
+ */
+export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {}, port = 0, existing?: { dataDir: string; rootKey: string; tokens: Record<Role, string> }): Promise<LoopbackCentre> {
+  let dataDir: string;
+  let rootKey: string;
+  let tokens: Record<Role, string>;
+  if (existing === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), 'hf-e2e-centre-'));
+    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
+    rootKey = init.rootVerifierKey;
+    const centre = openCentre(dataDir, Date.now(), {});
+    const token = (name: string, role: Role): string =>
+      centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now()).account.id, null, Date.now()).token);
+    tokens = { admin: init.adminToken, authority: token('DE-BKA', 'authority'), operator: token('centre-op', 'operator'), provider: token('example-host', 'provider') };
+    centre.close();
+  } else ({ dataDir, rootKey, tokens } = existing);
+  const running = await serveCentre({ dataDir, port, logger: pino({ level: 'silent' }) });
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const send = (): Promise<Response> =>
+      fetch(`${running.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+    // A pooled keep-alive socket may still point at a Centre this test restarted: one retry.
+    const res = await send().catch(send);
+    const json: unknown = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return typeof json === 'object' && json !== null ? Object.fromEntries(Object.entries(json)) : {};
+  };
+  const self: LoopbackCentre = {
+    dataDir,
+    url: running.url,
+    rootKey,
+    tokens,
+    running,
+    publish: async (rows) => {
+      const submitted = await call('POST', '/v1/indicators', tokens.authority, rows.map((r, i) => ({ category: 'A1', reference: `ref-${randomBytes(4).toString('hex')}-${i}`, ...r })));
+      await call('POST', `/v1/batches/${String(submitted.batchId)}/approve`, tokens.operator);
+      return Number((await call('POST', '/v1/publish', tokens.operator)).version);
+    },
+    revokeAndPublish: async (hash, reason = 'FALSE_POSITIVE') => {
+      const list = await call('GET', '/v1/indicators?status=active&limit=1000', tokens.operator);
+      const found = Array.isArray(list.indicators) ? list.indicators.find((i: unknown) => typeof i === 'object' && i !== null && Reflect.get(i, 'hash') === hash) : undefined;
+      if (found === undefined) throw new Error(`no active indicator ${hash}`);
+      await call('POST', `/v1/indicators/${String(Reflect.get(found, 'id'))}/revoke`, tokens.authority, { reason });
+      return Number((await call('POST', '/v1/publish', tokens.operator)).version);
+    },
+    stop: () => running.close(),
+    restart: (p) => startLoopbackCentre(overrides, p, { dataDir, rootKey, tokens }),
+  };
+  return self;
+}

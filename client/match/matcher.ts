@@ -1,0 +1,190 @@
+import { getAlgorithm } from '../../shared/hashing/registry.ts';
+import { DIHEDRAL_NAMES } from '../../shared/hashing/pdq.ts';
+import { createHammingIndex, type HammingIndex } from '../../shared/match/index.ts';
+import type { IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import type { AppliedChange } from '../replica/replica.ts';
+
+export interface QueryHash {
+  readonly algorithm: string;
+  readonly hash: Uint8Array;
+  /** PDQ only: the 8 dihedral variants (DIHEDRAL_NAMES order), matched in one call. */
+  readonly dihedrals?: readonly Uint8Array[];
+}
+
+export interface IndicatorMatch {
+  readonly indicatorId: number;
+  readonly algorithm: string;
+  readonly distance: number;
+  /** Which PDQ variant matched ('original', 'rotate90', ...); 'original' for other algorithms. */
+  readonly variant: string;
+}
+
+const PERCEPTUAL = ['pdq', 'phash64', 'dhash64'] as const;
+type Perceptual = (typeof PERCEPTUAL)[number];
+const isPerceptual = (a: string): a is Perceptual => (PERCEPTUAL as readonly string[]).includes(a);
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/**
+ * The in-memory match index over the replica: a multi-index Hamming index
+ * per perceptual algorithm (shared/match) and an exact map for MD5 and
+ * SHA-256. Updated incrementally from each applied delta; a snapshot
+ * replaces everything by building new indexes aside and swapping them in,
+ * so a query sees the old set or the new one, never a mix.
+ */
+export class Matcher {
+  #hamming: Map<Perceptual, HammingIndex>;
+  #exact: ExactIndex;
+  #size = 0;
+
+  private constructor(hamming: Map<Perceptual, HammingIndex>, exact: ExactIndex) {
+    this.#hamming = hamming;
+    this.#exact = exact;
+  }
+
+  static async create(entries: Iterable<IndicatorEntry> = []): Promise<Matcher> {
+    const { hamming, exact, size } = await build(entries);
+    const m = new Matcher(hamming, exact);
+    m.#size = size;
+    return m;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Applies what the replica committed; a replacement builds aside, then swaps. */
+  async apply(change: AppliedChange): Promise<void> {
+    if (change.replaced) {
+      const next = await build(change.adds);
+      const old = this.#hamming;
+      this.#hamming = next.hamming;
+      this.#exact = next.exact;
+      this.#size = next.size;
+      for (const index of old.values()) index.close();
+      return;
+    }
+    this.applySync(change);
+  }
+
+  /**
+   * An incremental delta, applied synchronously (no await between its parts),
+   * so no query can run in the middle of it.
+   */
+  applySync(change: AppliedChange): void {
+    const removed = new Set(change.removes);
+    for (const index of this.#hamming.values()) {
+      const present = [...removed].filter((id) => index.has(id));
+      if (present.length > 0) index.applyDelta({ removes: present });
+    }
+    for (const id of removed) this.#exact.remove(id);
+    const byAlgorithm = groupByAlgorithm(change.adds);
+    for (const [algorithm, entries] of byAlgorithm) {
+      if (isPerceptual(algorithm)) {
+        const index = this.#hamming.get(algorithm);
+        if (index === undefined) throw new Error(`no index for ${algorithm}`);
+        index.applyDelta({ adds: entries.map((e) => ({ id: e.id, hash: e.hash })) });
+      } else this.#exact.add(entries);
+    }
+    this.#size += change.adds.length - change.removes.length;
+  }
+
+  /** Every indicator within the algorithm's default threshold of each query hash. */
+  match(queries: readonly QueryHash[]): IndicatorMatch[] {
+    const out: IndicatorMatch[] = [];
+    for (const q of queries) {
+      if (isPerceptual(q.algorithm)) {
+        const index = this.#hamming.get(q.algorithm);
+        if (index === undefined) continue;
+        const threshold = getAlgorithm(q.algorithm).defaultThreshold;
+        if (q.dihedrals !== undefined && q.dihedrals.length > 0) {
+          for (const m of index.searchMany(q.dihedrals, threshold)) {
+            out.push({ indicatorId: m.id, algorithm: q.algorithm, distance: m.distance, variant: DIHEDRAL_NAMES[m.variant] ?? String(m.variant) });
+          }
+        } else {
+          for (const m of index.search(q.hash, threshold)) out.push({ indicatorId: m.id, algorithm: q.algorithm, distance: m.distance, variant: 'original' });
+        }
+      } else {
+        for (const id of this.#exact.lookup(q.algorithm, q.hash)) out.push({ indicatorId: id, algorithm: q.algorithm, distance: 0, variant: 'original' });
+      }
+    }
+    return out;
+  }
+
+  bytesUsed(): number {
+    return [...this.#hamming.values()].reduce((n, i) => n + i.bytesUsed(), 0);
+  }
+
+  close(): void {
+    for (const index of this.#hamming.values()) index.close();
+  }
+}
+
+function groupByAlgorithm(entries: Iterable<IndicatorEntry>): Map<string, IndicatorEntry[]> {
+  const by = new Map<string, IndicatorEntry[]>();
+  for (const e of entries) {
+    const list = by.get(e.algorithm);
+    if (list === undefined) by.set(e.algorithm, [e]);
+    else list.push(e);
+  }
+  return by;
+}
+
+/** Exact hashes (MD5, SHA-256): equality only, keyed by algorithm and hex, with the reverse map for removals. */
+class ExactIndex {
+  readonly #ids = new Map<string, number[]>();
+  readonly #keyOf = new Map<number, string>();
+
+  add(entries: readonly IndicatorEntry[]): void {
+    for (const e of entries) {
+      const key = `${e.algorithm}:${hex(e.hash)}`;
+      this.remove(e.id);
+      const ids = this.#ids.get(key);
+      if (ids === undefined) this.#ids.set(key, [e.id]);
+      else ids.push(e.id);
+      this.#keyOf.set(e.id, key);
+    }
+  }
+
+  remove(id: number): void {
+    const key = this.#keyOf.get(id);
+    if (key === undefined) return;
+    this.#keyOf.delete(id);
+    const kept = (this.#ids.get(key) ?? []).filter((x) => x !== id);
+    if (kept.length === 0) this.#ids.delete(key);
+    else this.#ids.set(key, kept);
+  }
+
+  lookup(algorithm: string, hash: Uint8Array): readonly number[] {
+    return this.#ids.get(`${algorithm}:${hex(hash)}`) ?? [];
+  }
+}
+
+async function build(entries: Iterable<IndicatorEntry>): Promise<{ hamming: Map<Perceptual, HammingIndex>; exact: ExactIndex; size: number }> {
+  const byAlgorithm = groupByAlgorithm(entries);
+  const hamming = new Map<Perceptual, HammingIndex>();
+  const exact = new ExactIndex();
+  let size = 0;
+  for (const algorithm of PERCEPTUAL) {
+    const bits = getAlgorithm(algorithm).bits === 256 ? 256 : 64;
+    const index = await createHammingIndex({ bits, threshold: getAlgorithm(algorithm).defaultThreshold });
+    const list = byAlgorithm.get(algorithm) ?? [];
+    if (list.length > 0) {
+      const width = bits / 8;
+      const ids = new Uint32Array(list.length);
+      const hashes = new Uint8Array(list.length * width);
+      list.forEach((e, i) => {
+        ids[i] = e.id;
+        hashes.set(e.hash, i * width);
+      });
+      index.applyDelta({ adds: { ids, hashes } });
+    }
+    hamming.set(algorithm, index);
+    size += list.length;
+  }
+  for (const [algorithm, list] of byAlgorithm) {
+    if (isPerceptual(algorithm)) continue;
+    exact.add(list);
+    size += list.length;
+  }
+  return { hamming, exact, size };
+}

@@ -1,0 +1,147 @@
+import { computeStateDigest } from '../../shared/wire/state-digest.ts';
+import type { Delta } from '../../shared/wire/delta.ts';
+import type { Snapshot } from '../../shared/wire/snapshot.ts';
+import { groupEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { CodedError } from '../../shared/errors.ts';
+import type { Db } from './database.ts';
+import type { TrustedState } from './trusted-state.ts';
+
+export type ReplicaCode = 'REPLICA_DIGEST_MISMATCH' | 'REPLICA_NOT_CONTIGUOUS' | 'REPLICA_INCONSISTENT';
+export class ReplicaError extends CodedError<ReplicaCode> {}
+
+type StateRow = {
+  feed: string | null;
+  version: number;
+  state_digest: Buffer | null;
+  checkpoint_size: number | null;
+  checkpoint_root: Buffer | null;
+  checkpoint_note: string | null;
+  timestamp_version: number | null;
+  timestamp_issued_at: number | null;
+  timestamp_expires: number | null;
+  last_success_at: number | null;
+};
+
+/** A verified change, ready for the in-memory index: what the replica applied. */
+export interface AppliedChange {
+  readonly version: number;
+  /** True when the whole replica was replaced (a snapshot): the index is rebuilt from `adds`. */
+  readonly replaced: boolean;
+  readonly removes: readonly number[];
+  readonly adds: readonly IndicatorEntry[];
+}
+
+/**
+ * The local replica: indicators plus the trusted state, in SQLite. Each
+ * delta or snapshot is applied in one immediate transaction that also
+ * checks the state digest before committing, so a crash at any point leaves
+ * version N or N+1, and a replica that disagrees with the Centre never
+ * commits.
+ */
+export class Replica {
+  readonly #db: Db;
+  readonly #s;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#s = {
+      state: db.prepare<[], StateRow>('SELECT * FROM trusted_state WHERE id = 1'),
+      insert: db.prepare('INSERT INTO indicators (id, algorithm, hash, category) VALUES (?, ?, ?, ?)'),
+      remove: db.prepare('DELETE FROM indicators WHERE id = ?'),
+      clear: db.prepare('DELETE FROM indicators'),
+      all: db.prepare('SELECT id, algorithm, hash, category FROM indicators ORDER BY id').raw(),
+      count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM indicators'),
+      setVersion: db.prepare('UPDATE trusted_state SET feed = ?, version = ?, state_digest = ? WHERE id = 1'),
+      setHead: db.prepare(
+        'UPDATE trusted_state SET checkpoint_size = ?, checkpoint_root = ?, checkpoint_note = ?, timestamp_version = ?, timestamp_issued_at = ?, timestamp_expires = ? WHERE id = 1',
+      ),
+      setSuccess: db.prepare('UPDATE trusted_state SET last_success_at = ? WHERE id = 1'),
+    };
+  }
+
+  state(): TrustedState {
+    const r = this.#s.state.get();
+    if (r === undefined) throw new ReplicaError('REPLICA_INCONSISTENT', 'the trusted state row is missing');
+    return {
+      feed: r.feed,
+      version: r.version,
+      stateDigest: r.state_digest === null ? null : new Uint8Array(r.state_digest),
+      checkpoint: r.checkpoint_size === null || r.checkpoint_root === null || r.checkpoint_note === null ? null : { size: r.checkpoint_size, rootHash: new Uint8Array(r.checkpoint_root), note: r.checkpoint_note },
+      timestamp:
+        r.timestamp_version === null || r.timestamp_issued_at === null || r.timestamp_expires === null
+          ? null
+          : { version: r.timestamp_version, issuedAt: r.timestamp_issued_at, expires: r.timestamp_expires },
+      lastSuccessAt: r.last_success_at,
+    };
+  }
+
+  size(): number {
+    return this.#s.count.get()?.n ?? 0;
+  }
+
+  /** Every indicator in id order (to build the in-memory index at start-up). */
+  *entries(): Generator<IndicatorEntry> {
+    for (const raw of this.#s.all.iterate()) {
+      const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
+      yield { id, algorithm, hash, category };
+    }
+  }
+
+  /**
+   * Applies one delta that follows the replica's version; commits only if
+   * the resulting state digest equals the signed one (PROTOCOL 9.3 step 5).
+   */
+  applyDelta(delta: Delta): AppliedChange {
+    return this.#db
+      .transaction((): AppliedChange => {
+        const current = this.state();
+        if (delta.previous !== current.version) {
+          throw new ReplicaError('REPLICA_NOT_CONTIGUOUS', `delta ${delta.version} follows ${delta.previous}, the replica is at ${current.version}`);
+        }
+        const removes = [...delta.removes.ids];
+        for (const id of removes) {
+          if (this.#s.remove.run(id).changes !== 1) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
+        }
+        const adds = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
+        try {
+          for (const e of adds) this.#s.insert.run(e.id, e.algorithm, e.hash, e.category);
+        } catch (cause) {
+          throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
+        }
+        this.#checkDigest(delta.stateDigest, delta.version);
+        this.#s.setVersion.run(delta.feed, delta.version, delta.stateDigest);
+        return { version: delta.version, replaced: false, removes, adds };
+      })
+      .immediate();
+  }
+
+  /** Replaces the whole replica with a snapshot; commits only if its digest checks out. */
+  replaceWithSnapshot(snapshot: Snapshot): AppliedChange {
+    return this.#db
+      .transaction((): AppliedChange => {
+        this.#s.clear.run();
+        const adds = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
+        for (const e of adds) this.#s.insert.run(e.id, e.algorithm, e.hash, e.category);
+        this.#checkDigest(snapshot.stateDigest, snapshot.version);
+        this.#s.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
+        return { version: snapshot.version, replaced: true, removes: [], adds };
+      })
+      .immediate();
+  }
+
+  /** Records the verified tree head and timestamp (after the data they vouch for). */
+  recordHead(checkpoint: { size: number; rootHash: Uint8Array; note: string }, timestamp: { version: number; issuedAt: number; expires: number }): void {
+    this.#s.setHead.run(checkpoint.size, checkpoint.rootHash, checkpoint.note, timestamp.version, timestamp.issuedAt, timestamp.expires);
+  }
+
+  recordSuccess(now: number): void {
+    this.#s.setSuccess.run(now);
+  }
+
+  #checkDigest(expected: Uint8Array, version: number): void {
+    const actual = computeStateDigest(this.entries());
+    if (Buffer.compare(Buffer.from(actual), Buffer.from(expected)) !== 0) {
+      throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `after applying version ${version} the replica's digest differs from the signed one`);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { CodedError } from '../../shared/errors.ts';
+
+/**
+ * Why a sync round failed. After any of them the replica keeps serving its
+ * last good version; the codes are public (logs, /metrics, health).
+ */
+export type SyncCode =
+  | 'SYNC_NETWORK'
+  | 'SYNC_HTTP_STATUS'
+  | 'SYNC_RATE_LIMITED'
+  | 'SYNC_TOO_LARGE'
+  | 'SYNC_MALFORMED'
+  | 'SYNC_UNTRUSTED'
+  | 'SYNC_WRONG_FEED'
+  | 'SYNC_ROLLBACK'
+  | 'SYNC_FREEZE'
+  | 'SYNC_FAST_FORWARD'
+  | 'SYNC_VERSION_GAP'
+  | 'SYNC_DIGEST_MISMATCH'
+  | 'SYNC_NOT_IN_LOG'
+  | 'SYNC_SPLIT_VIEW';
+
+export class SyncError extends CodedError<SyncCode> {
+  /** From Retry-After or the Centre's wait hint: the earliest sensible retry. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: SyncCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(code, message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}

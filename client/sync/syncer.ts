@@ -1,0 +1,112 @@
+import type { AppliedChange, Replica } from '../replica/replica.ts';
+import { ReplicaError } from '../replica/replica.ts';
+import { SyncError } from './errors.ts';
+import type { FeedSource } from './feed-source.ts';
+import {
+  checkFollows,
+  checkIncluded,
+  checkNoRollback,
+  checkNotExpired,
+  verifyCertificates,
+  verifyDelta,
+  verifySnapshot,
+  verifyTimestamp,
+  verifyTreeHead,
+  type CertifiedKeys,
+  type TreeHead,
+} from './verify.ts';
+import type { FeedTimestamp } from '../../shared/wire/timestamp.ts';
+
+export interface SyncerDeps {
+  readonly source: FeedSource;
+  readonly replica: Replica;
+  /** The pinned root verifier key string: the only key the sidecar trusts a priori. */
+  readonly rootKey: string;
+  readonly feed: string;
+  readonly clock: () => number;
+  /** Called after each committed change, to update the in-memory index from the same data. */
+  readonly onApplied: (change: AppliedChange) => void;
+  /** Security-relevant events (digest mismatch, split view, freeze) for the operator's alerting. */
+  readonly alert: (code: string, message: string) => void;
+}
+
+export interface SyncOutcome {
+  readonly version: number;
+  readonly appliedDeltas: number;
+  readonly snapshot: boolean;
+  /** The source's polling hint, when it gave one. */
+  readonly minimumWaitSeconds?: number;
+}
+
+/**
+ * One sync round, in the order of docs/PROTOCOL.md 9.3 (after TUF's client
+ * workflow): keys, timestamp, tree head, then deltas or a snapshot, each
+ * verified before it is decoded and applied. Any failure leaves the replica
+ * at its last good version, still serving.
+ */
+export class Syncer {
+  readonly #d: SyncerDeps;
+
+  constructor(deps: SyncerDeps) {
+    this.#d = deps;
+  }
+
+  async syncOnce(): Promise<SyncOutcome> {
+    const { source, replica, rootKey, feed, clock } = this.#d;
+    const now = clock();
+    const trusted = replica.state();
+
+    const keys = verifyCertificates(await source.keys(), rootKey);
+    const timestamp = verifyTimestamp(await source.timestamp(), keys, feed, now);
+    checkNoRollback(timestamp, trusted);
+    checkNotExpired(timestamp, now);
+    const head = await verifyTreeHead(source, await source.checkpoint(), keys, feed, timestamp, trusted, now);
+
+    let appliedDeltas = 0;
+    let snapshot = false;
+    let minimumWaitSeconds: number | undefined;
+    while (replica.state().version < timestamp.version) {
+      const version = replica.state().version;
+      const batch = await source.deltas(version, timestamp.version);
+      minimumWaitSeconds = batch.minimumWaitSeconds ?? minimumWaitSeconds;
+      if (batch.snapshotAdvised || batch.envelopes.length === 0) {
+        if (snapshot) throw new SyncError('SYNC_MALFORMED', `the source offers no way from version ${version} to ${timestamp.version}`);
+        await this.#bootstrap(keys, timestamp, head);
+        snapshot = true;
+        continue;
+      }
+      for (const envelope of batch.envelopes) {
+        const delta = verifyDelta(envelope, keys, feed, now);
+        checkFollows(delta, replica.state().version, timestamp);
+        await checkIncluded(source, 'delta', delta.version, envelope, head);
+        try {
+          this.#d.onApplied(replica.applyDelta(delta));
+          appliedDeltas++;
+        } catch (err) {
+          if (!(err instanceof ReplicaError)) throw err;
+          // Safe Browsing's rule: a replica that cannot reach the signed digest is discarded for a full update.
+          this.#d.alert('SYNC_DIGEST_MISMATCH', `${err.message}; re-bootstrapping from a snapshot`);
+          await this.#bootstrap(keys, timestamp, head);
+          snapshot = true;
+          break;
+        }
+      }
+    }
+    replica.recordHead(head, timestamp);
+    replica.recordSuccess(now);
+    return { version: replica.state().version, appliedDeltas, snapshot, ...(minimumWaitSeconds !== undefined ? { minimumWaitSeconds } : {}) };
+  }
+
+  async #bootstrap(keys: CertifiedKeys, timestamp: FeedTimestamp, head: TreeHead): Promise<void> {
+    const { source, replica, feed, clock } = this.#d;
+    const envelope = await source.snapshot(timestamp.version);
+    const snapshot = verifySnapshot(envelope, keys, feed, clock(), replica.state().version, timestamp);
+    await checkIncluded(source, 'snapshot', snapshot.version, envelope, head);
+    try {
+      this.#d.onApplied(replica.replaceWithSnapshot(snapshot));
+    } catch (err) {
+      if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
+      throw err;
+    }
+  }
+}
