@@ -98,8 +98,10 @@ export function run(data: CaseData, index: string, m: Measured, fields: Partial<
 export interface BuiltIndex {
   readonly index: SegmentedIndex;
   readonly buildMs: number;
-  /** Durations of background work slices, ms (filled while compaction runs). */
+  /** Wall-clock durations of background work slices, ms (filled while compaction runs). */
   readonly slices: number[];
+  /** CPU time of the same slices, ms: the work itself, without time the OS gave to other processes. */
+  readonly sliceCpu: number[];
   /** Query latencies measured between background slices, µs. */
   readonly queriesDuringCompaction: number[];
 }
@@ -107,13 +109,17 @@ export interface BuiltIndex {
 /** Builds an index from the packed data as the sidecar would at start-up from its replica. */
 export async function buildIndex(data: CaseData, options: { maxBytesPerIndicator?: number } = {}): Promise<BuiltIndex> {
   const slices: number[] = [];
+  const sliceCpu: number[] = [];
   const queriesDuringCompaction: number[] = [];
   let q = 0;
   const schedule = (work: () => void): void => {
     setImmediate(() => {
+      const cpu = process.cpuUsage();
       const t0 = performance.now();
       work();
       slices.push(performance.now() - t0);
+      const used = process.cpuUsage(cpu);
+      sliceCpu.push((used.user + used.system) / 1000);
       // A query arriving right after a slice: what the sidecar sees while compaction runs.
       const query = data.queries[q++ % data.queries.length];
       if (query !== undefined && built !== null) {
@@ -130,7 +136,7 @@ export async function buildIndex(data: CaseData, options: { maxBytesPerIndicator
   const buildMs = performance.now() - t0;
   built = index;
   if (!(index instanceof SegmentedIndex)) throw new Error('createHammingIndex returned an unexpected implementation');
-  return { index, buildMs, slices, queriesDuringCompaction };
+  return { index, buildMs, slices, sliceCpu, queriesDuringCompaction };
 }
 
 /** The same segments searched another way: by the JS kernel, or by linear scan. */

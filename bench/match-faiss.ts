@@ -17,7 +17,7 @@ export interface FaissResult {
   readonly p50Us: number;
   readonly p99Us: number;
   readonly qps: number;
-  /** Matches per query, in query order (cross-checked against ours). */
+  /** Matches per query for the first 200 queries, in order (cross-checked against ours). */
   readonly matches: readonly number[];
   readonly version: string;
 }
