@@ -29,8 +29,12 @@ function tamperingFetch(tamper: { current?: Tamper }): FetchLike {
     const res = await fetch(url, init);
     if (tamper.current === undefined || res.status !== 200) return { status: res.status, headers: res.headers, body: res.body };
     const body = tamper.current(url, new Uint8Array(await res.arrayBuffer()));
-    return { status: 200, headers: new Headers(), body: body instanceof Uint8Array ? [body] : body };
+    return { status: 200, headers: new Headers(), body: body instanceof Uint8Array ? once(body) : body };
   };
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
 
 interface Client {
