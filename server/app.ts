@@ -9,7 +9,9 @@ import type { RouteDeps } from './routes/deps.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
 import { logRoutes } from './routes/log.ts';
+import { orderRoutes } from './routes/orders.ts';
 import { publishRoutes } from './routes/publish.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { transparencyRoutes } from './routes/transparency.ts';
 import type { Role } from './store/accounts.ts';
 
@@ -43,7 +45,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   });
   app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
-  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes]) {
+  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, reportRoutes]) {
     app.route('/', routes(routeDeps));
   }
   return app;

@@ -155,4 +155,69 @@ CREATE TABLE timestamps (
   envelope BLOB NOT NULL
 ) STRICT;
 `,
+  // 2. Detection orders, provider signing keys and reports (docs/SAFEGUARDS.md).
+  // An order's terms never change once registered; it can only be ended, once.
+  // A report keeps the exact envelope the provider signed and is never altered.
+  `
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  order_id TEXT NOT NULL UNIQUE,
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  issuing_authority TEXT NOT NULL,
+  legal_reference TEXT NOT NULL,
+  surfaces TEXT NOT NULL,
+  targets TEXT NOT NULL,
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  ended_at INTEGER,
+  ended_by TEXT,
+  CHECK (not_before < not_after),
+  CHECK ((ended_at IS NULL) = (ended_by IS NULL))
+) STRICT;
+CREATE INDEX orders_by_provider ON orders(provider_id, not_after);
+CREATE TRIGGER orders_terms_fixed BEFORE UPDATE ON orders
+WHEN OLD.ended_at IS NOT NULL
+  OR NEW.id IS NOT OLD.id OR NEW.order_id IS NOT OLD.order_id OR NEW.provider_id IS NOT OLD.provider_id
+  OR NEW.issuing_authority IS NOT OLD.issuing_authority OR NEW.legal_reference IS NOT OLD.legal_reference
+  OR NEW.surfaces IS NOT OLD.surfaces OR NEW.targets IS NOT OLD.targets
+  OR NEW.not_before IS NOT OLD.not_before OR NEW.not_after IS NOT OLD.not_after
+  OR NEW.created_at IS NOT OLD.created_at OR NEW.created_by IS NOT OLD.created_by
+BEGIN SELECT RAISE(ABORT, 'orders is append-only: an order can only be ended, once'); END;
+CREATE TRIGGER orders_no_delete BEFORE DELETE ON orders BEGIN SELECT RAISE(ABORT, 'orders is append-only'); END;
+
+CREATE TABLE provider_keys (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  verifier_key TEXT NOT NULL UNIQUE,
+  key_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX provider_keys_by_account ON provider_keys(account_id);
+
+CREATE TABLE reports (
+  id INTEGER PRIMARY KEY,
+  report_id TEXT NOT NULL UNIQUE,
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  order_id TEXT NOT NULL REFERENCES orders(order_id),
+  indicator_ids TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  distance INTEGER NOT NULL,
+  surface TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  detected_at INTEGER NOT NULL,
+  preview TEXT,
+  sidecar_version TEXT NOT NULL,
+  replica_version INTEGER NOT NULL,
+  stale INTEGER NOT NULL CHECK (stale IN (0, 1)),
+  payload_sha256 BLOB NOT NULL,
+  envelope BLOB NOT NULL,
+  signed_by TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reports_by_provider ON reports(provider_id, id);
+CREATE INDEX reports_by_order ON reports(order_id, id);
+CREATE TRIGGER reports_no_update BEFORE UPDATE ON reports BEGIN SELECT RAISE(ABORT, 'reports is append-only'); END;
+`,
 ];
