@@ -207,12 +207,16 @@ describe('decodeImage', () => {
   });
 
   describe('the fast path', () => {
-    it('reduces a large JPEG while decoding and reports the full size', async () => {
-      const big = await syntheticPhotoPixels({ width: 2000, height: 1500, seed: 9 });
-      const jpeg = await sharp(big, raw(2000, 1500)).jpeg({ quality: 90 }).toBuffer();
+    it.each([
+      [2000, 1500, 222, 166], // 1/8 by the decoder, then to 1/9 (libvips only scales by 8 when asked for 9)
+      [2400, 1800, 256, 192], // ... and further to 192 px on the shorter side
+      [1000, 750, 200, 150], // 1/4, then to 1/5
+      [600, 450, 200, 150], // 1/2, then to 1/3
+    ])('reduces a %ix%i JPEG while decoding to %ix%i and reports the full size', async (width, height, w, h) => {
+      const big = await syntheticPhotoPixels({ width, height, seed: 9 });
+      const jpeg = await sharp(big, raw(width, height)).jpeg({ quality: 90 }).toBuffer();
       const image = await decodeImage(jpeg, { mode: 'fast' });
-      // 1/8 scale by the decoder, then to 1/9 (libvips only scales by 8 when asked for 9).
-      expect([image.width, image.height, image.sourceWidth, image.sourceHeight]).toEqual([221, 166, 2000, 1500]);
+      expect([image.width, image.height, image.sourceWidth, image.sourceHeight]).toEqual([w, h, width, height]);
     });
 
     it('decodes small JPEGs, PNG and other formats at full size', async () => {

@@ -168,10 +168,10 @@ function fastPlan(header: ImageHeader, minSide: number, maxSide: number): { widt
   const { displayWidth: w, displayHeight: h } = header;
   const short = Math.min(w, h);
   for (const s of [8, 4, 2]) {
-    const side = Math.min(maxSide, Math.floor(short / (s + 1)));
-    if (side >= minSide) {
-      // Floors keep both axes reduced by at least s + 1.
-      return { width: Math.floor((w * side) / short), height: Math.floor((h * side) / short), eighthScale: s === 8 };
+    if (Math.floor(short / (s + 1)) >= minSide) {
+      // Reduce both axes by the same factor, at least s + 1 (floors keep it so).
+      const factor = Math.max(s + 1, short / maxSide);
+      return { width: Math.floor(w / factor), height: Math.floor(h / factor), eighthScale: s === 8 };
     }
   }
   return undefined;
