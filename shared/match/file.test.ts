@@ -56,6 +56,18 @@ describe('serialize and loadHammingIndex', () => {
     });
   });
 
+  describe('with 64-bit hashes', () => {
+    it('keeps the hash size and threshold of the file', async () => {
+      const index = await testIndex({ bits: 64, engine: 'js', slots: 3, threshold: 12 });
+      const hashes = uniformHashes(500, 8, randomSource(4));
+      index.applyDelta({ adds: { ids: Uint32Array.from({ length: 500 }, (_, i) => i), hashes } });
+      const loaded = await loadHammingIndex(concat(index.serialize()));
+      expect([loaded.bits, loaded.threshold, loaded.size]).toEqual([64, 12, 500]);
+      const q = flipBits(hashOf(hashes, 7, 8), 12, randomSource(5));
+      expect(loaded.search(q)).toEqual(index.search(q));
+    });
+  });
+
   describe('when the bytes are damaged', () => {
     it.each([
       { name: 'a flipped bit in a hash', damage: (b: Uint8Array) => b.map((x, i) => (i === Math.floor(b.length / 2) ? x ^ 1 : x)) },

@@ -103,9 +103,10 @@ export async function createHammingIndex(options: HammingIndexOptions): Promise<
  * behaviour.
  */
 export async function loadHammingIndex(source: string | Uint8Array, options: Omit<HammingIndexOptions, 'bits' | 'threshold' | 'maxBytesPerIndicator'> = {}): Promise<HammingIndex> {
-  const probe = await resolveConfig({ ...options, bits: 256 });
-  const { header, segments } = decodeIndex(source, probe.kernel);
-  return new SegmentedIndex({ ...probe, ...header }, segments);
+  // The kernel does not depend on the hash size; bits, threshold and budget come from the file.
+  const { kernel } = await resolveConfig({ ...options, bits: 256 });
+  const { header, segments } = decodeIndex(source, kernel);
+  return new SegmentedIndex(await resolveConfig({ ...options, ...header, engine: kernel.engine }), segments);
 }
 
 export class SegmentedIndex implements HammingIndex {
