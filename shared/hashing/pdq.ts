@@ -9,7 +9,7 @@
  *
  * Hot loops index typed arrays with `!`: every buffer here has a fixed size.
  */
-import { createJaroszScratch, jaroszDownsample64 } from './jarosz.ts';
+import { jaroszDownsample64 } from './jarosz-stream.ts';
 import type { LumaImage } from './luma.ts';
 import { sourceGeometryDownsample64 } from './source-geometry.ts';
 
@@ -62,7 +62,6 @@ const DCT_16x64 = new Float32Array(16 * 64);
 
 // Working memory shared by all calls: JavaScript runs one call at a time, so
 // the hot path allocates only its results.
-const scratch = createJaroszScratch();
 const grid64 = new Float32Array(64 * 64);
 const temp16x64 = new Float32Array(16 * 64);
 const coeffs = new Float32Array(16 * 16);
@@ -104,7 +103,7 @@ function transform(luma: LumaImage, options: PdqOptions): number {
     sourceGeometryDownsample64(data, rows, cols, source.height, source.width, grid64);
   } else if (rows < PDQ_MIN_DIMENSION || cols < PDQ_MIN_DIMENSION) return -1;
   else if (rows === 64 && cols === 64) grid64.set(data.subarray(0, 64 * 64));
-  else jaroszDownsample64(data, rows, cols, grid64, scratch);
+  else jaroszDownsample64(data, rows, cols, grid64);
   const quality = imageDomainQuality(grid64);
   dct64To16(grid64, coeffs);
   return quality;
