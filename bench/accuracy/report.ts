@@ -120,7 +120,7 @@ const HEADLINE: readonly (readonly [string, number])[] = [
   ['crop', 1], ['crop', 2], ['crop', 5], ['crop', 10], ['crop-offset', 2], ['crop-offset', 5],
   ['rotate', 90], ['rotate', 180], ['mirror', 1], ['mirror', 2], ['mirror', 3],
   ['rotate-small', 1], ['rotate-small', 2], ['rotate-small', 5],
-  ['brightness', -0.15], ['brightness', 0.15], ['contrast', 1.3], ['gamma', 1.5], ['saturation', 0.5], ['greyscale', 1],
+  ['brightness', -0.15], ['brightness', 0.15], ['contrast', 1.3], ['gamma', 1.5], ['saturation', 0.5], ['greyscale', 1], ['greyscale', 2],
   ['blur', 0.5], ['blur', 2], ['sharpen', 1], ['noise', 10], ['noise', 40],
   ['caption', 0.2], ['text-overlay', 0.1], ['watermark', 0.2], ['watermark', 0.5], ['logo', 0.1], ['logo', 0.25],
   ['border', 0.02], ['border', 0.1], ['letterbox', 0.25], ['pillarbox', 0.25], ['stretch', 0.8], ['stretch', 1.25],
