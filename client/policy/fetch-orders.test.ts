@@ -1,0 +1,147 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { encodeEnvelope, generateSigningKey, issueKeyCertificate, signEnvelope, type SigningKey } from '../../shared/crypto/index.ts';
+import { encodeMsgpack } from '../../shared/wire/codec.ts';
+import { encodeOrderList, ORDERS_PAYLOAD_TYPE, type DetectionOrder, type OrderList } from '../../shared/wire/order.ts';
+import { openReplicaDatabase } from '../replica/database.ts';
+import { fetchOrders, type FetchOrdersOptions } from './fetch-orders.ts';
+import type { FetchInit, FetchLike, FetchResponse } from './http.ts';
+import { OrderSet } from './order-set.ts';
+
+const NOW = Date.UTC(2026, 10, 1);
+const YEAR = 365 * 86_400_000;
+
+const order: DetectionOrder = {
+  orderId: 'DE-1',
+  issuingAuthority: 'Amtsgericht München',
+  legalReference: 'Az. 12 Gs 345/26',
+  provider: 'example-host',
+  surfaces: ['public-posts'],
+  targets: { users: ['u-1'], groups: [], channels: [] },
+  notBefore: NOW,
+  notAfter: NOW + 86_400_000,
+};
+
+/** A Centre's keys, made here: a root and a certified feed-signing key. */
+function centreKeys(purpose = 'feed-signing'): { root: SigningKey; signer: SigningKey; certificates: Uint8Array[] } {
+  const root = generateSigningKey('hashfeed/test/root');
+  const signer = generateSigningKey('hashfeed/test/signing/1');
+  const certificate = issueKeyCertificate(root, { verifierKey: signer.verifier, purpose, notBefore: NOW - YEAR, notAfter: NOW + YEAR, serial: 1 });
+  return { root, signer, certificates: [certificate] };
+}
+
+const signedList = (list: OrderList, signer: SigningKey): Uint8Array => encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, encodeOrderList(list), [signer]));
+
+/** The edge this test is about stops here: a fetch that answers from a script. */
+function fakeFetch(respond: () => { status: number; body: Uint8Array; headers?: Record<string, string> } | Error): FetchLike & { calls: { url: string; init: FetchInit }[] } {
+  const calls: { url: string; init: FetchInit }[] = [];
+  const fn = async (url: string, init: FetchInit): Promise<FetchResponse> => {
+    calls.push({ url, init });
+    const answer = respond();
+    if (answer instanceof Error) throw answer;
+    const headers: Record<string, string> = { 'content-length': String(answer.body.byteLength), ...answer.headers };
+    return {
+      status: answer.status,
+      headers: { get: (name) => headers[name.toLowerCase()] ?? null },
+      body: (async function* () {
+        for (let i = 0; i < answer.body.byteLength; i += 1000) yield answer.body.subarray(i, i + 1000);
+      })(),
+    };
+  };
+  return Object.assign(fn, { calls });
+}
+
+const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
+  try {
+    await p;
+  } catch (err) {
+    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
+  }
+  return undefined;
+};
+
+describe('fetching orders', () => {
+  let keys: ReturnType<typeof centreKeys>;
+  let orders: OrderSet;
+  const options = (fetch: FetchLike, overrides: Partial<FetchOrdersOptions> = {}): FetchOrdersOptions => ({
+    baseUrl: 'https://centre.example/',
+    token: 'hf_provider-token',
+    fetch,
+    root: keys.root.verifier.text,
+    certificates: () => keys.certificates,
+    orders,
+    now: NOW,
+    ...overrides,
+  });
+
+  beforeEach(() => {
+    keys = centreKeys();
+    orders = new OrderSet(openReplicaDatabase(':memory:'), 'example-host');
+  });
+
+  describe('when the Centre sends a valid signed list', () => {
+    it('verifies and accepts it, asking with the provider token', async () => {
+      const fetch = fakeFetch(() => ({ status: 200, body: signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, keys.signer) }));
+      const update = await fetchOrders(options(fetch));
+      expect(update.changed).toBe(true);
+      expect(orders.orders).toEqual([order]);
+      expect(fetch.calls[0]?.url).toBe('https://centre.example/v1/feed/orders');
+      expect(fetch.calls[0]?.init.headers.authorization).toBe('Bearer hf_provider-token');
+    });
+
+    it('reports no change for the same list again', async () => {
+      const body = signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, keys.signer);
+      const fetch = fakeFetch(() => ({ status: 200, body }));
+      await fetchOrders(options(fetch));
+      expect((await fetchOrders(options(fetch))).changed).toBe(false);
+    });
+  });
+
+  describe('when the list cannot be trusted', () => {
+    it.each([
+      ['signed by an uncertified key', () => signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, generateSigningKey('hashfeed/test/signing/1')), 'ORDERS_UNTRUSTED'],
+      ['signed as another payload type', () => encodeEnvelope(signEnvelope('hashfeed/timestamp/v1', encodeOrderList({ provider: 'example-host', issuedAt: NOW, orders: [] }), [keys.signer])), 'ORDERS_UNTRUSTED'],
+      ['not an envelope', () => Uint8Array.from([1, 2, 3]), 'ORDERS_MALFORMED'],
+      ['a signed payload that is not an order list', () => encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, encodeMsgpack({ provider: 'example-host' }), [keys.signer])), 'ORDERS_MALFORMED'],
+      ["another provider's list", () => signedList({ provider: 'other-host', issuedAt: NOW, orders: [] }, keys.signer), 'ORDERS_WRONG_PROVIDER'],
+    ])('refuses a list %s and keeps none', async (_name, body, code) => {
+      expect(await codeOf(fetchOrders(options(fakeFetch(() => ({ status: 200, body: body() })))))).toBe(code);
+      expect(orders.issuedAt).toBeUndefined();
+    });
+
+    it('refuses a list signed by a key certified for another purpose', async () => {
+      const other = centreKeys('log-signing');
+      const fetch = fakeFetch(() => ({ status: 200, body: signedList({ provider: 'example-host', issuedAt: NOW, orders: [] }, other.signer) }));
+      expect(await codeOf(fetchOrders(options(fetch, { root: other.root.verifier.text, certificates: () => other.certificates })))).toBe('ORDERS_UNTRUSTED');
+    });
+
+    it('refuses an older list than the one held (rollback) and keeps the held one', async () => {
+      const newer = signedList({ provider: 'example-host', issuedAt: NOW + 5, orders: [] }, keys.signer);
+      const older = signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, keys.signer);
+      let body = newer;
+      const fetch = fakeFetch(() => ({ status: 200, body }));
+      await fetchOrders(options(fetch, { now: NOW + 10 }));
+      body = older;
+      expect(await codeOf(fetchOrders(options(fetch, { now: NOW + 20 })))).toBe('ORDERS_ROLLBACK');
+      expect(orders.orders).toEqual([]);
+      expect(orders.issuedAt).toBe(NOW + 5);
+    });
+  });
+
+  describe('when the transport fails', () => {
+    it('maps an unreachable Centre to ORDERS_NETWORK', async () => {
+      expect(await codeOf(fetchOrders(options(fakeFetch(() => new Error('ECONNREFUSED')))))).toBe('ORDERS_NETWORK');
+    });
+
+    it('maps 503 to ORDERS_HTTP_STATUS with the Retry-After', async () => {
+      const fetch = fakeFetch(() => ({ status: 503, body: new Uint8Array(0), headers: { 'retry-after': '7' } }));
+      await expect(fetchOrders(options(fetch))).rejects.toMatchObject({ code: 'ORDERS_HTTP_STATUS', retryAfterMs: 7000 });
+    });
+
+    it('refuses a response over the size cap, declared or streamed', async () => {
+      const body = signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, keys.signer);
+      expect(await codeOf(fetchOrders(options(fakeFetch(() => ({ status: 200, body })), { maxBytes: 100 })))).toBe('ORDERS_TOO_LARGE');
+      const lying = fakeFetch(() => ({ status: 200, body, headers: { 'content-length': '10' } }));
+      expect(await codeOf(fetchOrders(options(lying, { maxBytes: 100 })))).toBe('ORDERS_TOO_LARGE');
+    });
+  });
+});

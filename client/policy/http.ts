@@ -1,0 +1,82 @@
+/**
+ * The HTTP edge of the policy and report clients: any fetch-compatible
+ * function (undici's, the global one, or a test's), so tests plug in their
+ * own at this edge and nowhere else. Structurally a superset of
+ * client/sync's FetchLike, so one injected fetch serves both.
+ */
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
+
+export interface FetchInit {
+  method?: string;
+  headers: Record<string, string>;
+  body?: Uint8Array<ArrayBuffer> | string;
+  signal: AbortSignal;
+}
+
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: AsyncIterable<Uint8Array> | null;
+}
+
+/** Thrown by readCapped past the cap; the caller maps it to its own code. */
+export class BodyTooLargeError extends Error {
+  constructor(maxBytes: number) {
+    super(`the response exceeds the limit of ${maxBytes} bytes`);
+  }
+}
+
+/**
+ * Reads a response body, refusing more than `maxBytes` (Content-Length
+ * checked up front, then counted while streaming: a server may lie or
+ * stream forever).
+ */
+export async function readCapped(res: FetchResponse, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? 'NaN');
+  if (declared > maxBytes) throw new BodyTooLargeError(maxBytes);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body ?? []) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new BodyTooLargeError(maxBytes);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Reads and discards what is left of a body, so the connection can be reused; never throws. */
+export async function drain(res: FetchResponse): Promise<void> {
+  try {
+    for await (const _ of res.body ?? []) {
+      // discarded
+    }
+  } catch {
+    // a failed drain changes nothing
+  }
+}
+
+/** The `error.code` of a Centre error body (`{"error":{"code","message"}}`), if the body is one. */
+export async function errorCodeOf(res: FetchResponse): Promise<string | undefined> {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await readCapped(res, 64 * 1024)));
+    const error: unknown = typeof value === 'object' && value !== null ? Reflect.get(value, 'error') : undefined;
+    const code: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+    return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Retry-After as milliseconds (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Joins a base URL and an absolute API path without doubling the slash. */
+export function apiUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${path}`;
+}

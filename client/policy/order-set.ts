@@ -1,0 +1,100 @@
+import type Database from 'better-sqlite3';
+import { WireError } from '../../shared/wire/errors.ts';
+import { decodeOrderList, type DetectionOrder, type OrderList } from '../../shared/wire/order.ts';
+import type { SubjectRef } from '../../shared/wire/subject.ts';
+import { PolicyError } from './errors.ts';
+
+type Db = Database.Database;
+type ListRow = { provider: string; issued_at: number; payload: Buffer; accepted_at: number };
+
+/** One order with its surfaces and targets as sets: a decision is a few lookups, not a scan of 10,000 ids. */
+interface IndexedOrder {
+  readonly order: DetectionOrder;
+  readonly surfaces: ReadonlySet<string>;
+  readonly targets: Readonly<Record<SubjectRef['kind'], ReadonlySet<string>>>;
+}
+
+function indexed(order: DetectionOrder): IndexedOrder {
+  return {
+    order,
+    surfaces: new Set(order.surfaces),
+    targets: { user: new Set(order.targets.users), group: new Set(order.targets.groups), channel: new Set(order.targets.channels) },
+  };
+}
+
+/**
+ * The verified detection orders this sidecar acts on: the last order list
+ * it accepted from the Centre, in memory for decisions and in the replica
+ * database (table `order_list`, one row) so that a restart keeps them.
+ * Versions only go up: a list issued before the current one is a rollback
+ * (STYLE 6); one issued at the same instant changes nothing.
+ */
+export class OrderSet {
+  readonly provider: string;
+  readonly #save;
+  #list: OrderList | undefined;
+  #indexed: readonly IndexedOrder[] = [];
+
+  /**
+   * Loads the persisted list for `provider`. A list persisted for another
+   * provider (the sidecar was reconfigured) is ignored: no orders until the
+   * next fetch.
+   */
+  constructor(db: Db, provider: string) {
+    this.provider = provider;
+    this.#save = db.prepare(
+      `INSERT INTO order_list (id, provider, issued_at, envelope, payload, accepted_at) VALUES (1, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, issued_at = excluded.issued_at, envelope = excluded.envelope,
+         payload = excluded.payload, accepted_at = excluded.accepted_at`,
+    );
+    const row = db.prepare<[], ListRow>('SELECT provider, issued_at, payload, accepted_at FROM order_list WHERE id = 1').get();
+    if (row !== undefined && row.provider === provider) {
+      // Verified when accepted; the guard runs again so that a damaged row cannot widen what is
+      // allowed. A row that fails it is dropped: no orders (fail closed) until the next fetch.
+      try {
+        this.#use(decodeOrderList(new Uint8Array(row.payload)));
+      } catch (cause) {
+        if (!(cause instanceof WireError)) throw cause;
+      }
+    }
+  }
+
+  /** When the current list was issued (ms), undefined before the first accepted list. */
+  get issuedAt(): number | undefined {
+    return this.#list?.issuedAt;
+  }
+
+  get orders(): readonly DetectionOrder[] {
+    return this.#list?.orders ?? [];
+  }
+
+  /**
+   * Takes a verified list (its envelope's signature already checked) and
+   * persists it with its envelope before using it. Returns false when it is
+   * the list already held (same issuedAt). Throws ORDERS_WRONG_PROVIDER for
+   * another provider's list, ORDERS_ROLLBACK for an older one.
+   */
+  accept(list: OrderList, envelope: Uint8Array, payload: Uint8Array, now: number): boolean {
+    if (list.provider !== this.provider) {
+      throw new PolicyError('ORDERS_WRONG_PROVIDER', `the order list is for '${list.provider}', this sidecar is '${this.provider}'`);
+    }
+    const current = this.#list?.issuedAt;
+    if (current !== undefined && list.issuedAt < current) {
+      throw new PolicyError('ORDERS_ROLLBACK', `the order list was issued at ${list.issuedAt}, before the one held (${current})`);
+    }
+    if (current !== undefined && list.issuedAt === current) return false;
+    this.#save.run(list.provider, list.issuedAt, envelope, payload, now);
+    this.#use(list);
+    return true;
+  }
+
+  /** Orders naming `surfaceId` and `subject`, whatever their time window. */
+  covering(surfaceId: string, subject: SubjectRef): DetectionOrder[] {
+    return this.#indexed.filter((o) => o.surfaces.has(surfaceId) && o.targets[subject.kind].has(subject.id)).map((o) => o.order);
+  }
+
+  #use(list: OrderList): void {
+    this.#list = list;
+    this.#indexed = list.orders.map(indexed);
+  }
+}
