@@ -232,6 +232,14 @@ export function allocateFrozen(target: BuildTarget, rows: number): Segment {
   return Segment.allocate(target.kernel, plan, rows, false);
 }
 
+/** The live rows of an appendable segment (the tail) as a frozen segment sorted by id; null when none is live. */
+export function freezeLive(segment: Segment, target: BuildTarget): Segment | null {
+  if (segment.live === 0) return null;
+  const source = sourceOfSegment(segment, false);
+  const order = liveOrder(source, segment.rows);
+  return drain(fillSegment(allocateFrozen(target, order.length), [source], { srcOf: null, rowOf: order }));
+}
+
 /** Runs a generator to completion (the synchronous path). */
 export function drain<T>(steps: Generator<void, T>): T {
   for (;;) {

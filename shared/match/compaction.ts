@@ -65,3 +65,120 @@ export function* mergeSegments(target: BuildTarget, sources: readonly Segment[])
   yield;
   return yield* fillSegment(segment, rowSources, order);
 }
+
+/** What the compactor needs from the index it compacts. */
+export interface CompactionHost {
+  /** The frozen segments now. */
+  frozen(): readonly Segment[];
+  /** Puts `merged` in place of `sources`, at once (null: nothing of them is live). */
+  replace(sources: readonly Segment[], merged: Segment | null): void;
+}
+
+interface Job {
+  readonly sources: readonly Segment[];
+  /** Ids whose rows in `sources` died while the job ran. */
+  readonly removed: number[];
+  readonly steps: Generator<void, Segment>;
+}
+
+/**
+ * Runs merges in the background: slices of at most `sliceMs` handed to
+ * `schedule`, a swap through the host when a merge is done, and the removals
+ * that hit its sources meanwhile applied to its result.
+ */
+export class Compactor {
+  readonly #host: CompactionHost;
+  readonly #target: BuildTarget;
+  readonly #schedule: (work: () => void) => void;
+  readonly #sliceMs: number;
+  #job: Job | null = null;
+  #full = false;
+  #queued = false;
+  #stopped = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(host: CompactionHost, target: BuildTarget, schedule: (work: () => void) => void, sliceMs: number) {
+    this.#host = host;
+    this.#target = target;
+    this.#schedule = schedule;
+    this.#sliceMs = sliceMs;
+  }
+
+  get running(): boolean {
+    return this.#job !== null;
+  }
+
+  /** The row of `id` in `segment` died; a running merge reading that segment must drop it too. */
+  removed(segment: Segment, id: number): void {
+    if (this.#job?.sources.includes(segment) === true) this.#job.removed.push(id);
+  }
+
+  /** Starts background work if the policy asks for some. */
+  poke(): void {
+    if (this.#job === null && pickMerge(this.#host.frozen(), false) !== null) this.#queue();
+  }
+
+  /** Runs the policy (or, with `full`, everything into as few segments as possible) to completion. */
+  run(full: boolean): Promise<void> {
+    if (full) this.#full = true;
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+      this.#queue();
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#job = null;
+    this.#settle();
+  }
+
+  #settle(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #queue(): void {
+    if (this.#queued || this.#stopped) return;
+    this.#queued = true;
+    this.#schedule(() => {
+      this.#queued = false;
+      this.#slice();
+    });
+  }
+
+  /** One slice: work until the deadline passes (checked between steps), then yield to queries. */
+  #slice(): void {
+    if (this.#stopped) return;
+    const deadline = performance.now() + this.#sliceMs;
+    for (;;) {
+      if (this.#job === null) {
+        const sources = pickMerge(this.#host.frozen(), this.#full);
+        if (sources === null) {
+          this.#full = false;
+          this.#settle();
+          return;
+        }
+        this.#job = { sources, removed: [], steps: mergeSegments(this.#target, sources) };
+      }
+      const job = this.#job;
+      let step = job.steps.next();
+      while (step.done !== true && performance.now() < deadline) step = job.steps.next();
+      if (step.done === true) this.#swap(job, step.value);
+      if (performance.now() >= deadline) {
+        this.#queue();
+        return;
+      }
+    }
+  }
+
+  #swap(job: Job, merged: Segment): void {
+    for (const id of job.removed) {
+      const row = merged.findLive(id);
+      if (row >= 0) merged.kill(row);
+    }
+    this.#job = null;
+    this.#host.replace(job.sources, merged.live > 0 ? merged : null);
+  }
+}

@@ -8,15 +8,15 @@
  * most `sliceMs` and swaps it in at once, re-applying the removals that
  * happened to its sources while it ran.
  */
-import { allocateFrozen, drain, fillSegment, sortRowsById, sourceOfPacked, sourceOfSegment, type BuildTarget } from './build.ts';
-import { MAX_SEGMENT_ROWS, mergeSegments, pickMerge } from './compaction.ts';
+import { allocateFrozen, drain, fillSegment, freezeLive, sortRowsById, sourceOfPacked } from './build.ts';
+import { Compactor, MAX_SEGMENT_ROWS, type CompactionHost } from './compaction.ts';
+import { resolveConfig, type IndexConfig } from './config.ts';
 import { MatchError } from './errors.ts';
-import { jsKernel, type Engine, type MatchKernel } from './kernel.ts';
-import { wasmKernel } from './kernel-wasm.ts';
+import { jsKernel, type Engine } from './kernel.ts';
 import { MAX_VARIANTS_PER_CALL } from './layout.ts';
 import { encodeIndex, decodeIndex, writeChunks } from './file.ts';
 import { describePlan, type HashBits } from './plan.ts';
-import { Segment, type Route, type SearchCounters } from './segment.ts';
+import { Segment, type SearchCounters } from './segment.ts';
 import type {
   CompactOptions,
   DeltaResult,
@@ -30,26 +30,8 @@ import type {
 } from './types.ts';
 import { checkHash, checkId, checkThreshold, packAdds, packRemoves } from './validate.ts';
 
-export interface IndexConfig extends BuildTarget {
-  /** Internal: forces the probe or scan path (tests, baselines); 'auto' asks the cost model. */
-  readonly route?: Route;
-  /** Internal: 'js' runs the JS kernel even over WebAssembly memories (tests compare the two). */
-  readonly kernelPath?: 'auto' | 'js';
-  readonly autoCompact: boolean;
-  readonly schedule: (work: () => void) => void;
-  readonly sliceMs: number;
-  readonly tailCapacity: number;
-}
-
 /** Adds up to this many go to the tail; larger batches become a segment of their own. */
 const TAIL_BATCH = 256;
-
-interface Job {
-  readonly sources: readonly Segment[];
-  /** Ids whose rows in `sources` died while the job ran. */
-  readonly removed: number[];
-  readonly steps: Generator<void, Segment>;
-}
 
 function byDistanceThenId(a: Match, b: Match): number {
   return a.distance - b.distance || a.id - b.id;
@@ -59,37 +41,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export async function resolveConfig(options: HammingIndexOptions): Promise<IndexConfig> {
-  const bits: unknown = options.bits;
-  if (bits !== 64 && bits !== 256) throw new MatchError('MATCH_BAD_OPTIONS', 'bits must be 64 or 256');
-  const threshold = checkThreshold(bits, options.threshold ?? (bits === 256 ? 31 : 10));
-  const maxBytesPerIndicator = options.maxBytesPerIndicator ?? 96;
-  const tailCapacity = options.tailCapacity ?? 4096;
-  const sliceMs = options.sliceMs ?? 8;
-  if (!(maxBytesPerIndicator > 0) || !Number.isInteger(tailCapacity) || tailCapacity < 1 || tailCapacity > 1 << 20 || !(sliceMs > 0)) {
-    throw new MatchError('MATCH_BAD_OPTIONS', 'maxBytesPerIndicator and sliceMs must be positive, tailCapacity from 1 to 2^20');
-  }
-  const engine = options.engine ?? 'auto';
-  let kernel: MatchKernel = jsKernel;
-  if (engine !== 'js') {
-    try {
-      kernel = await wasmKernel();
-    } catch (error) {
-      if (engine === 'wasm') throw error;
-    }
-  }
-  return {
-    kernel,
-    bits,
-    threshold,
-    maxBytesPerIndicator,
-    autoCompact: options.autoCompact ?? true,
-    schedule: options.schedule ?? ((work) => void setImmediate(work)),
-    sliceMs,
-    tailCapacity,
-  };
 }
 
 /** Creates an empty index (compiling the WebAssembly kernel once per process). */
@@ -114,11 +65,8 @@ export class SegmentedIndex implements HammingIndex {
   #segments: Segment[];
   /** Allocated on the first single add (an index loaded or bulk-built never needs one). */
   #tail: Segment | null = null;
-  #job: Job | null = null;
-  #full = false;
-  #sliceQueued = false;
+  readonly #compactor: Compactor;
   #closed = false;
-  #waiters: (() => void)[] = [];
   readonly #sink: number[] = [];
   readonly #counters: SearchCounters = { probes: 0, entries: 0, candidates: 0 };
   #queries = 0;
@@ -126,6 +74,14 @@ export class SegmentedIndex implements HammingIndex {
   constructor(config: IndexConfig, segments: Segment[]) {
     this.#config = config;
     this.#segments = segments;
+    const host: CompactionHost = {
+      frozen: () => this.#segments,
+      replace: (sources, merged) => {
+        this.#segments = this.#segments.filter((s) => !sources.includes(s));
+        if (merged !== null) this.#segments.push(merged);
+      },
+    };
+    this.#compactor = new Compactor(host, config, config.schedule, config.sliceMs);
   }
 
   get bits(): HashBits {
@@ -178,7 +134,7 @@ export class SegmentedIndex implements HammingIndex {
 
   #kill(segment: Segment, row: number): void {
     segment.kill(row);
-    if (this.#job?.sources.includes(segment) === true) this.#job.removed.push(segment.idAt(row));
+    this.#compactor.removed(segment, segment.idAt(row));
   }
 
   add(id: number, hash: Uint8Array): void {
@@ -208,12 +164,8 @@ export class SegmentedIndex implements HammingIndex {
   #freezeTail(): void {
     const tail = this.#tail;
     this.#tail = null;
-    if (tail === null || tail.live === 0) return;
-    const source = sourceOfSegment(tail, false);
-    const live: number[] = [];
-    for (let row = 0; row < tail.rows; row++) if (!tail.isDead(row)) live.push(row);
-    const order = sortRowsById(source.ids, Uint32Array.from(live));
-    this.#segments.push(drain(fillSegment(allocateFrozen(this.#config, order.length), [source], { srcOf: null, rowOf: order })));
+    const frozen = tail === null ? null : freezeLive(tail, this.#config);
+    if (frozen !== null) this.#segments.push(frozen);
   }
 
   remove(id: number): boolean {
@@ -371,96 +323,25 @@ export class SegmentedIndex implements HammingIndex {
       segments: this.#segments.map(describe),
       tail: this.#tail === null ? { rows: 0, live: 0, bytes: 0, layout: 'none' } : describe(this.#tail),
       searches: { queries: this.#queries, ...this.#counters },
-      compacting: this.#job !== null,
+      compacting: this.#compactor.running,
       kernelCompileMs: this.#config.kernel.compileMs,
     };
   }
 
   #afterChange(): void {
-    if (this.#config.autoCompact && this.#job === null && pickMerge(this.#segments, false) !== null) this.#queueSlice();
+    if (this.#config.autoCompact) this.#compactor.poke();
   }
 
   compact(options: CompactOptions = {}): Promise<void> {
     this.#open();
-    if (options.full === true) {
-      this.#full = true;
-      this.#freezeTail();
-    }
-    return new Promise((resolve) => {
-      this.#waiters.push(resolve);
-      this.#queueSlice();
-    });
-  }
-
-  #queueSlice(): void {
-    if (this.#sliceQueued || this.#closed) return;
-    this.#sliceQueued = true;
-    this.#config.schedule(() => {
-      this.#sliceQueued = false;
-      this.#slice();
-    });
-  }
-
-  /** One slice of compaction: at most sliceMs of work, then it yields to queries. */
-  #slice(): void {
-    if (this.#closed) return;
-    const deadline = performance.now() + this.#config.sliceMs;
-    for (;;) {
-      if (this.#job === null) {
-        const sources = pickMerge(this.#segments, this.#full);
-        if (sources === null) {
-          this.#full = false;
-          const waiters = this.#waiters;
-          this.#waiters = [];
-          for (const resolve of waiters) resolve();
-          return;
-        }
-        this.#job = { sources, removed: [], steps: mergeSegments(this.#config, sources) };
-      }
-      const job = this.#job;
-      for (;;) {
-        const step = job.steps.next();
-        if (step.done === true) {
-          this.#swap(job, step.value);
-          break;
-        }
-        if (performance.now() >= deadline) {
-          this.#queueSlice();
-          return;
-        }
-      }
-      if (performance.now() >= deadline) {
-        this.#queueSlice();
-        return;
-      }
-    }
-  }
-
-  #swap(job: Job, merged: Segment): void {
-    for (const id of job.removed) {
-      const row = merged.findLive(id);
-      if (row >= 0) merged.kill(row);
-    }
-    this.#segments = this.#segments.filter((s) => !job.sources.includes(s));
-    if (merged.live > 0) this.#segments.push(merged);
-    this.#job = null;
-  }
-
-  /** The tail's live rows as a sorted frozen segment, for serialization (the index itself is unchanged). */
-  #frozenTail(): Segment | null {
-    const tail = this.#tail;
-    if (tail === null || tail.live === 0) return null;
-    const source = sourceOfSegment(tail, false);
-    const live: number[] = [];
-    for (let row = 0; row < tail.rows; row++) if (!tail.isDead(row)) live.push(row);
-    const order = sortRowsById(source.ids, Uint32Array.from(live));
-    const segment = allocateFrozen({ ...this.#config, kernel: jsKernel }, order.length);
-    return drain(fillSegment(segment, [source], { srcOf: null, rowOf: order }));
+    if (options.full === true) this.#freezeTail();
+    return this.#compactor.run(options.full === true);
   }
 
   serialize(): Uint8Array[] {
     this.#open();
-    const tail = this.#frozenTail();
+    // The tail goes out as a frozen segment (plain JS memory: the image bytes are the same); the index is unchanged.
+    const tail = this.#tail === null ? null : freezeLive(this.#tail, { ...this.#config, kernel: jsKernel });
     const { bits, threshold, maxBytesPerIndicator } = this.#config;
     return encodeIndex({ bits, threshold, maxBytesPerIndicator }, tail === null ? this.#segments : [...this.#segments, tail]);
   }
@@ -471,9 +352,6 @@ export class SegmentedIndex implements HammingIndex {
 
   close(): void {
     this.#closed = true;
-    this.#job = null;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const resolve of waiters) resolve();
+    this.#compactor.stop();
   }
 }

@@ -3,7 +3,8 @@
  * (the planner would scan data this small), manual schedulers to step
  * compaction, and hash sets as id -> hash maps for the brute-force reference.
  */
-import { resolveConfig, SegmentedIndex, type IndexConfig } from './hamming-index.ts';
+import { resolveConfig, type IndexConfig } from './config.ts';
+import { SegmentedIndex } from './hamming-index.ts';
 import { candidatePlans, type HashBits, type SegmentPlan } from './plan.ts';
 import type { Route } from './segment.ts';
 
