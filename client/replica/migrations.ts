@@ -1,0 +1,60 @@
+/**
+ * The replica database's schema, one migration per entry, applied in order;
+ * never edit a committed entry, append a new one.
+ *
+ * 1. The feed replica: indicators and the trusted state (version, digest,
+ *    last verified checkpoint and timestamp), one row.
+ */
+export const REPLICA_MIGRATIONS: readonly string[] = [
+  `
+CREATE TABLE indicators (
+  id INTEGER PRIMARY KEY,
+  algorithm TEXT NOT NULL,
+  hash BLOB NOT NULL,
+  category TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE trusted_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  feed TEXT,
+  version INTEGER NOT NULL,
+  state_digest BLOB,
+  checkpoint_size INTEGER,
+  checkpoint_root BLOB,
+  checkpoint_note TEXT,
+  timestamp_version INTEGER,
+  timestamp_issued_at INTEGER,
+  timestamp_expires INTEGER,
+  last_success_at INTEGER
+) STRICT;
+INSERT INTO trusted_state (id, version) VALUES (1, 0);
+`,
+  // 2. Safeguards and reports (client/policy, client/report; docs/SAFEGUARDS.md):
+  //    the last verified order list (one row, kept with its envelope), and the
+  //    durable queue of signed reports. A delivered report keeps only its id
+  //    and times: the Centre holds the evidence, the provider needs no copy.
+  `
+CREATE TABLE order_list (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  provider TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  envelope BLOB NOT NULL,
+  payload BLOB NOT NULL,
+  accepted_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE report_queue (
+  report_id TEXT PRIMARY KEY,
+  envelope BLOB,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  queued_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  delivered_at INTEGER,
+  failed_at INTEGER,
+  CHECK (state = 'delivered' OR envelope IS NOT NULL)
+) STRICT;
+CREATE INDEX report_queue_due ON report_queue(state, next_attempt_at);
+`,
+];
