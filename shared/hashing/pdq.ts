@@ -128,22 +128,52 @@ export function imageDomainQuality(a: Float32Array): number {
   return Math.min(Math.trunc(gradientSum / 90), 100);
 }
 
-/** B = D A D^T with float32 sums accumulated in the reference's order (dct64To16). */
+/**
+ * B = D A D^T with float32 sums accumulated in the reference's order
+ * (dct64To16): each output is one chain of 64 dependent additions, so four
+ * outputs are accumulated side by side for the processor to overlap them.
+ */
 function dct64To16(a: Float32Array, out: Float32Array): void {
   const d = DCT_16x64;
   const t = temp16x64;
+  const f = Math.fround;
   for (let i = 0; i < 16; i++) {
-    for (let j = 0; j < 64; j++) {
-      let sum = 0;
-      for (let k = 0; k < 64; k++) sum = Math.fround(sum + Math.fround(d[i * 64 + k]! * a[k * 64 + j]!));
-      t[i * 64 + j] = sum;
+    for (let j = 0; j < 64; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < 64; k++) {
+        const dk = d[i * 64 + k]!;
+        const row = k * 64 + j;
+        s0 = f(s0 + f(dk * a[row]!));
+        s1 = f(s1 + f(dk * a[row + 1]!));
+        s2 = f(s2 + f(dk * a[row + 2]!));
+        s3 = f(s3 + f(dk * a[row + 3]!));
+      }
+      t[i * 64 + j] = s0;
+      t[i * 64 + j + 1] = s1;
+      t[i * 64 + j + 2] = s2;
+      t[i * 64 + j + 3] = s3;
     }
   }
   for (let i = 0; i < 16; i++) {
-    for (let j = 0; j < 16; j++) {
-      let sum = 0;
-      for (let k = 0; k < 64; k++) sum = Math.fround(sum + Math.fround(t[i * 64 + k]! * d[j * 64 + k]!));
-      out[i * 16 + j] = sum;
+    for (let j = 0; j < 16; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < 64; k++) {
+        const tk = t[i * 64 + k]!;
+        s0 = f(s0 + f(tk * d[j * 64 + k]!));
+        s1 = f(s1 + f(tk * d[(j + 1) * 64 + k]!));
+        s2 = f(s2 + f(tk * d[(j + 2) * 64 + k]!));
+        s3 = f(s3 + f(tk * d[(j + 3) * 64 + k]!));
+      }
+      out[i * 16 + j] = s0;
+      out[i * 16 + j + 1] = s1;
+      out[i * 16 + j + 2] = s2;
+      out[i * 16 + j + 3] = s3;
     }
   }
 }
