@@ -1,0 +1,235 @@
+import { apiUrl, drain, errorCodeOf, retryAfterMs, type FetchLike, type FetchResponse } from '../policy/http.ts';
+import type { QueuedReport, ReportQueue } from './queue.ts';
+
+export interface DeliveryBackoff {
+  /** Ceiling of the first retry's delay; it doubles per attempt. */
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_DELIVERY_BACKOFF: DeliveryBackoff = { baseMs: 2000, maxMs: 3_600_000 };
+
+export type DeliveryOutcome = 'delivered' | 'duplicate' | 'retry' | 'failed';
+
+/** One attempt, for logs and metrics: ids and codes only, never content. */
+export interface DeliveryEvent {
+  readonly reportId: string;
+  readonly outcome: DeliveryOutcome;
+  /** The Centre's error code, or NETWORK / HTTP_<status> when it gave none. */
+  readonly code?: string;
+  readonly status?: number;
+}
+
+export interface DeliveryRound {
+  readonly delivered: number;
+  readonly duplicates: number;
+  readonly retried: number;
+  readonly failed: number;
+  /** The round stopped at a failure that concerns the Centre or the connection, not one report. */
+  readonly stoppedEarly: boolean;
+}
+
+export interface ReportDelivererOptions {
+  readonly queue: ReportQueue;
+  /** The Centre's base URL. */
+  readonly baseUrl: string;
+  /** The provider account's bearer token. */
+  readonly token: string;
+  readonly fetch: FetchLike;
+  readonly clock?: () => number;
+  readonly random?: () => number;
+  readonly backoff?: DeliveryBackoff;
+  readonly timeoutMs?: number;
+  /** Reports sent per round. */
+  readonly batchSize?: number;
+  /** How long run() sleeps when nothing is due. */
+  readonly idleMs?: number;
+  /**
+   * Called (once per round) when the Centre does not know the key a report
+   * is signed with (REPORT_UNKNOWN_KEY), typically to register it again; the
+   * report is then resent once.
+   */
+  readonly onUnknownKey?: () => Promise<void>;
+  readonly onEvent?: (event: DeliveryEvent) => void;
+}
+
+type Verdict =
+  | { readonly kind: 'ack'; readonly duplicate: boolean; readonly status: number }
+  | { readonly kind: 'retry'; readonly code: string; readonly status?: number; readonly retryAfterMs?: number | undefined }
+  | { readonly kind: 'failed'; readonly code: string; readonly status: number }
+  | { readonly kind: 'unknown-key'; readonly status: number };
+
+const EMPTY_ROUND: DeliveryRound = { delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false };
+
+/**
+ * Sends queued reports to POST /v1/reports until the Centre acknowledges
+ * each (docs/SAFEGUARDS.md, "Delivery"):
+ *  - 201, or 200 for a report it already holds: delivered (marked only now);
+ *  - 408, 429, 5xx, no answer: retried with exponential back-off and full
+ *    jitter, never sooner than Retry-After; the round stops there, since the
+ *    Centre or the path to it is unwell, and resumes after that delay;
+ *  - 401, 403: the same (they concern the token, not the report);
+ *  - REPORT_UNKNOWN_KEY: `onUnknownKey` (re-register), then one resend;
+ *  - any other 4xx: failed for good, with the Centre's code recorded.
+ * The Centre is idempotent by reportId, so a resend after a lost answer
+ * stores nothing twice.
+ */
+export class ReportDeliverer {
+  /** Attempts by outcome since start (for /metrics). */
+  readonly outcomes = new Map<DeliveryOutcome, number>([
+    ['delivered', 0],
+    ['duplicate', 0],
+    ['retry', 0],
+    ['failed', 0],
+  ]);
+  readonly #options: ReportDelivererOptions;
+  readonly #clock: () => number;
+  readonly #random: () => number;
+  readonly #backoff: DeliveryBackoff;
+  #pausedUntil = 0;
+  #inFlight: Promise<DeliveryRound> | undefined;
+  #wakeUp: (() => void) | undefined;
+
+  constructor(options: ReportDelivererOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#backoff = options.backoff ?? DEFAULT_DELIVERY_BACKOFF;
+  }
+
+  /** Until when rounds are skipped after the Centre looked unwell (ms; 0 when not paused). */
+  get pausedUntil(): number {
+    return this.#pausedUntil;
+  }
+
+  /** Sends what is due now, once; concurrent calls share one round. */
+  deliverDue(): Promise<DeliveryRound> {
+    this.#inFlight ??= this.#round().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  /** Delivers in the background until `signal` aborts; wake() after queueing skips the wait. */
+  async run(signal: AbortSignal): Promise<void> {
+    const idleMs = this.#options.idleMs ?? 60_000;
+    while (!signal.aborted) {
+      let wait: number;
+      try {
+        await this.deliverDue();
+        const next = Math.max(this.#options.queue.nextDueAt() ?? Number.POSITIVE_INFINITY, this.#pausedUntil);
+        wait = Math.min(idleMs, Math.max(0, next - this.#clock()));
+      } catch {
+        // The queue's database failed; nothing was lost (rows change only on an answer). Try later.
+        wait = idleMs;
+      }
+      await this.#sleep(wait, signal);
+    }
+  }
+
+  /** Ends run()'s current wait at once (call after queueing a report). */
+  wake(): void {
+    this.#wakeUp?.();
+  }
+
+  async #round(): Promise<DeliveryRound> {
+    const { queue } = this.#options;
+    if (this.#clock() < this.#pausedUntil) return EMPTY_ROUND;
+    const counts = { delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false };
+    let reRegistered = false;
+    for (const report of queue.due(this.#clock(), this.#options.batchSize ?? 100)) {
+      let verdict = await this.#send(report);
+      if (verdict.kind === 'unknown-key' && this.#options.onUnknownKey !== undefined && !reRegistered) {
+        reRegistered = true;
+        try {
+          await this.#options.onUnknownKey();
+          verdict = await this.#send(report);
+        } catch {
+          verdict = { kind: 'retry', code: 'KEY_REGISTRATION_FAILED' };
+        }
+      }
+      if (verdict.kind === 'unknown-key') verdict = { kind: 'retry', code: 'REPORT_UNKNOWN_KEY', status: verdict.status };
+
+      const now = this.#clock();
+      switch (verdict.kind) {
+        case 'ack':
+          queue.markDelivered(report.reportId, now);
+          if (verdict.duplicate) counts.duplicates++;
+          else counts.delivered++;
+          this.#emit({ reportId: report.reportId, outcome: verdict.duplicate ? 'duplicate' : 'delivered', status: verdict.status });
+          break;
+        case 'failed':
+          queue.markFailed(report.reportId, verdict.code, now);
+          counts.failed++;
+          this.#emit({ reportId: report.reportId, outcome: 'failed', code: verdict.code, status: verdict.status });
+          break;
+        case 'retry': {
+          const next = now + this.#delayMs(report.attempts, verdict.retryAfterMs);
+          queue.markRetry(report.reportId, next, verdict.code);
+          this.#pausedUntil = next;
+          counts.retried++;
+          this.#emit({ reportId: report.reportId, outcome: 'retry', code: verdict.code, ...(verdict.status === undefined ? {} : { status: verdict.status }) });
+          return { ...counts, stoppedEarly: true };
+        }
+      }
+    }
+    return counts;
+  }
+
+  async #send(report: QueuedReport): Promise<Verdict> {
+    const { fetch, baseUrl, token } = this.#options;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs ?? 30_000);
+    try {
+      let res: FetchResponse;
+      try {
+        res = await fetch(apiUrl(baseUrl, '/v1/reports'), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/msgpack' },
+          body: Uint8Array.from(report.envelope),
+          signal: controller.signal,
+        });
+      } catch {
+        return { kind: 'retry', code: 'NETWORK' };
+      }
+      const { status } = res;
+      if (status === 200 || status === 201) {
+        await drain(res);
+        return { kind: 'ack', duplicate: status === 200, status };
+      }
+      const code = await errorCodeOf(res);
+      if (status === 408 || status === 429 || status >= 500 || status === 401 || status === 403 || status < 400) {
+        return { kind: 'retry', code: code ?? `HTTP_${status}`, status, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), this.#clock()) };
+      }
+      if (code === 'REPORT_UNKNOWN_KEY') return { kind: 'unknown-key', status };
+      return { kind: 'failed', code: code ?? `HTTP_${status}`, status };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Full jitter: uniform in [0, min(max, base * 2^attempts)], and never before Retry-After. */
+  #delayMs(attemptsBefore: number, retryAfter: number | undefined): number {
+    const ceiling = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** Math.min(attemptsBefore, 30));
+    return Math.max(retryAfter ?? 0, Math.floor(this.#random() * ceiling));
+  }
+
+  #emit(event: DeliveryEvent): void {
+    this.outcomes.set(event.outcome, (this.outcomes.get(event.outcome) ?? 0) + 1);
+    this.#options.onEvent?.(event);
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { encode } from 'blurhash';
+import sharp from 'sharp';
+import { ReportingError } from './errors.ts';
+
+/**
+ * The preview a report carries instead of the content: a blurhash
+ * (https://blurha.sh) of PREVIEW_COMPONENTS_LONG x PREVIEW_COMPONENTS_SHORT
+ * cosine components, computed from a thumbnail of at most
+ * PREVIEW_THUMBNAIL_SIDE pixels. docs/SAFEGUARDS.md ("Preview") explains why
+ * these parameters show colour and layout and no detail; the Centre refuses
+ * any preview with more than 4 components per axis.
+ */
+export const PREVIEW_COMPONENTS_LONG = 4;
+export const PREVIEW_COMPONENTS_SHORT = 3;
+export const PREVIEW_THUMBNAIL_SIDE = 32;
+/** The decoder refuses larger images from the header, before decoding (a decompression bomb costs nothing). */
+export const PREVIEW_MAX_PIXELS = 100_000_000;
+
+export interface PreviewOptions {
+  readonly maxPixels?: number;
+}
+
+/**
+ * Image bytes to a blurhash string (28 characters). Throws
+ * PREVIEW_UNDECODABLE for bytes sharp cannot decode as an image; the bytes
+ * are neither kept nor logged either way.
+ */
+export async function computePreview(image: Uint8Array, options: PreviewOptions = {}): Promise<string> {
+  let data: Buffer;
+  let width: number;
+  let height: number;
+  try {
+    const result = await sharp(image, { autoOrient: true, limitInputPixels: options.maxPixels ?? PREVIEW_MAX_PIXELS, failOn: 'error', pages: 1, page: 0 })
+      .resize(PREVIEW_THUMBNAIL_SIDE, PREVIEW_THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
+      // Transparency over mid grey: the hidden colour of transparent pixels stays hidden.
+      .flatten({ background: '#808080' })
+      .toColourspace('srgb')
+      .ensureAlpha(1)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (result.info.channels !== 4) throw new Error(`expected 4 channels, got ${result.info.channels}`);
+    ({ data } = result);
+    ({ width, height } = result.info);
+  } catch (cause) {
+    throw new ReportingError('PREVIEW_UNDECODABLE', 'the content cannot be decoded as an image for a preview', { cause });
+  }
+  const landscape = width >= height;
+  const componentsX = landscape ? PREVIEW_COMPONENTS_LONG : PREVIEW_COMPONENTS_SHORT;
+  const componentsY = landscape ? PREVIEW_COMPONENTS_SHORT : PREVIEW_COMPONENTS_LONG;
+  try {
+    return encode(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width, height, componentsX, componentsY);
+  } finally {
+    data.fill(0);
+  }
+}

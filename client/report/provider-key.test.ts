@@ -1,0 +1,69 @@
+import { chmodSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FetchInit, FetchLike } from '../policy/http.ts';
+import { loadOrCreateProviderKey, registerProviderKey } from './provider-key.ts';
+
+const keyPath = (): string => join(mkdtempSync(join(tmpdir(), 'hf-pkey-')), 'keys', 'provider.key');
+
+describe('provider key', () => {
+  describe('on first run', () => {
+    it('creates a 0600 key file in a 0700 folder', () => {
+      const path = keyPath();
+      const key = loadOrCreateProviderKey(path);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
+      expect(key.verifier.text).toMatch(/^hashfeed\/provider-sidecar\+[0-9a-f]{8}\+/);
+    });
+  });
+
+  describe('on later runs', () => {
+    it('loads the same key', () => {
+      const path = keyPath();
+      expect(loadOrCreateProviderKey(path).verifier.text).toBe(loadOrCreateProviderKey(path).verifier.text);
+    });
+
+    it('refuses a key file others may read, rather than replacing it', () => {
+      const path = keyPath();
+      const key = loadOrCreateProviderKey(path);
+      chmodSync(path, 0o644);
+      expect(() => loadOrCreateProviderKey(path)).toThrow(expect.objectContaining({ code: 'KEY_FILE_PERMISSIONS' }));
+      chmodSync(path, 0o600);
+      expect(loadOrCreateProviderKey(path).verifier.text).toBe(key.verifier.text);
+    });
+  });
+
+  describe('registration', () => {
+    const answering = (status: number, json: unknown): FetchLike & { calls: { url: string; init: FetchInit }[] } => {
+      const calls: { url: string; init: FetchInit }[] = [];
+      const fn: FetchLike = async (url, init) => {
+        calls.push({ url, init });
+        const body = new TextEncoder().encode(JSON.stringify(json));
+        return { status, headers: { get: () => null }, body: (async function* () { yield body; })() };
+      };
+      return Object.assign(fn, { calls });
+    };
+
+    it('posts the verifier key with the provider token', async () => {
+      const key = loadOrCreateProviderKey(keyPath());
+      const fetch = answering(201, { created: true });
+      expect(await registerProviderKey({ baseUrl: 'https://centre.example', token: 'hf_p', fetch, key })).toEqual({ created: true });
+      expect(fetch.calls[0]?.url).toBe('https://centre.example/v1/provider/keys');
+      expect(fetch.calls[0]?.init.headers.authorization).toBe('Bearer hf_p');
+      expect(JSON.parse(String(fetch.calls[0]?.init.body))).toEqual({ verifierKey: key.verifier.text });
+      expect(String(fetch.calls[0]?.init.body)).not.toContain('PRIVATE');
+    });
+
+    it('answers created: false when the Centre already had it', async () => {
+      const key = loadOrCreateProviderKey(keyPath());
+      expect(await registerProviderKey({ baseUrl: 'https://centre.example', token: 'hf_p', fetch: answering(200, {}), key })).toEqual({ created: false });
+    });
+
+    it("fails with KEY_REGISTRATION_FAILED naming the Centre's code", async () => {
+      const key = loadOrCreateProviderKey(keyPath());
+      const attempt = registerProviderKey({ baseUrl: 'https://centre.example', token: 'hf_p', fetch: answering(409, { error: { code: 'STORE_CONFLICT', message: '' } }), key });
+      await expect(attempt).rejects.toMatchObject({ code: 'KEY_REGISTRATION_FAILED', message: expect.stringContaining('STORE_CONFLICT') });
+    });
+  });
+});
