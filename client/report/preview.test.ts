@@ -13,7 +13,7 @@ async function rgb(png: Uint8Array): Promise<{ data: Buffer; width: number; heig
   return { data, width: info.width, height: info.height };
 }
 
-const png = (data: Buffer, width: number, height: number, channels: 1 | 3 | 4 = 3): Promise<Buffer> => sharp(data, { raw: { width, height, channels } }).png().toBuffer();
+const png = (data: Uint8Array, width: number, height: number, channels: 1 | 3 | 4 = 3): Promise<Buffer> => sharp(Buffer.from(data), { raw: { width, height, channels } }).png().toBuffer();
 
 /** Mean absolute difference per channel value (0..255) between two decoded previews. */
 function previewDistance(a: string, b: string): number {
