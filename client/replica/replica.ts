@@ -51,6 +51,7 @@ export class Replica {
       clear: db.prepare('DELETE FROM indicators'),
       all: db.prepare('SELECT id, algorithm, hash, category FROM indicators ORDER BY id').raw(),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM indicators'),
+      category: db.prepare<[number], { category: string }>('SELECT category FROM indicators WHERE id = ?'),
       setVersion: db.prepare('UPDATE trusted_state SET feed = ?, version = ?, state_digest = ? WHERE id = 1'),
       setHead: db.prepare(
         'UPDATE trusted_state SET checkpoint_size = ?, checkpoint_root = ?, checkpoint_note = ?, timestamp_version = ?, timestamp_issued_at = ?, timestamp_expires = ? WHERE id = 1',
@@ -77,6 +78,11 @@ export class Replica {
 
   size(): number {
     return this.#s.count.get()?.n ?? 0;
+  }
+
+  /** An indicator's category (matches are rare: looked up here rather than held in memory). */
+  category(id: number): string | undefined {
+    return this.#s.category.get(id)?.category;
   }
 
   /** Every indicator in id order (to build the in-memory index at start-up). */

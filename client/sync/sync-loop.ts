@@ -1,6 +1,11 @@
 import { nextDelaySeconds, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { SyncError } from './errors.ts';
-import type { Syncer, SyncOutcome } from './syncer.ts';
+import type { SyncOutcome } from './syncer.ts';
+
+/** Anything that runs one sync round (the Syncer, or a sidecar's round that also refreshes orders). */
+export interface SyncRound {
+  syncOnce(): Promise<SyncOutcome>;
+}
 
 export interface SyncLoopEvents {
   readonly onSuccess?: (outcome: SyncOutcome) => void;
@@ -13,7 +18,7 @@ export interface SyncLoopEvents {
  * after failures (never sooner than Retry-After). One round at a time.
  */
 export class SyncLoop {
-  readonly #syncer: Syncer;
+  readonly #syncer: SyncRound;
   readonly #policy: BackoffPolicy;
   readonly #events: SyncLoopEvents;
   #timer: NodeJS.Timeout | undefined;
@@ -21,7 +26,7 @@ export class SyncLoop {
   #failures = 0;
   #stopped = true;
 
-  constructor(syncer: Syncer, policy: BackoffPolicy = DEFAULT_BACKOFF, events: SyncLoopEvents = {}) {
+  constructor(syncer: SyncRound, policy: BackoffPolicy = DEFAULT_BACKOFF, events: SyncLoopEvents = {}) {
     this.#syncer = syncer;
     this.#policy = policy;
     this.#events = events;

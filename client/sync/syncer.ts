@@ -24,8 +24,8 @@ export interface SyncerDeps {
   readonly rootKey: string;
   readonly feed: string;
   readonly clock: () => number;
-  /** Called after each committed change, to update the in-memory index from the same data. */
-  readonly onApplied: (change: AppliedChange) => void;
+  /** Called after each committed change, to update the in-memory index from the same data; awaited before the next. */
+  readonly onApplied: (change: AppliedChange) => void | Promise<void>;
   /** Security-relevant events (digest mismatch, split view, freeze) for the operator's alerting. */
   readonly alert: (code: string, message: string) => void;
 }
@@ -51,12 +51,20 @@ export class Syncer {
     this.#d = deps;
   }
 
+  /** The certificates verified in the last round (for other signed objects, such as detection orders). */
+  get certificates(): readonly Uint8Array[] {
+    return this.#certificates;
+  }
+
+  #certificates: readonly Uint8Array[] = [];
+
   async syncOnce(): Promise<SyncOutcome> {
     const { source, replica, rootKey, feed, clock } = this.#d;
     const now = clock();
     const trusted = replica.state();
 
     const keys = verifyCertificates(await source.keys(), rootKey);
+    this.#certificates = keys.certificates;
     const timestamp = verifyTimestamp(await source.timestamp(), keys, feed, now);
     checkNoRollback(timestamp, trusted);
     checkNotExpired(timestamp, now);
@@ -80,7 +88,7 @@ export class Syncer {
         checkFollows(delta, replica.state().version, timestamp);
         await checkIncluded(source, 'delta', delta.version, envelope, head);
         try {
-          this.#d.onApplied(replica.applyDelta(delta));
+          await this.#d.onApplied(replica.applyDelta(delta));
           appliedDeltas++;
         } catch (err) {
           if (!(err instanceof ReplicaError)) throw err;
@@ -102,11 +110,13 @@ export class Syncer {
     const envelope = await source.snapshot(timestamp.version);
     const snapshot = verifySnapshot(envelope, keys, feed, clock(), replica.state().version, timestamp);
     await checkIncluded(source, 'snapshot', snapshot.version, envelope, head);
+    let change: AppliedChange;
     try {
-      this.#d.onApplied(replica.replaceWithSnapshot(snapshot));
+      change = replica.replaceWithSnapshot(snapshot);
     } catch (err) {
       if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
       throw err;
     }
+    await this.#d.onApplied(change);
   }
 }

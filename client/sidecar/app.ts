@@ -1,0 +1,197 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { CodedError } from '../../shared/errors.ts';
+import { HashFormatError } from '../../shared/hashing/algorithm.ts';
+import { ImageInputError } from '../../shared/hashing/image-input.ts';
+import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
+import type { Health } from './health.ts';
+import type { ScanResult } from './scanner.ts';
+
+export type SidecarCode = 'AUTH_MISSING' | 'AUTH_INVALID' | 'BODY_TOO_LARGE' | 'BAD_REQUEST' | 'INTERNAL';
+export class SidecarError extends CodedError<SidecarCode> {
+  readonly status: 400 | 401 | 413 | 500;
+  constructor(status: 400 | 401 | 413 | 500, code: SidecarCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.status = status;
+  }
+}
+
+/** What the local API needs from the running sidecar (createSidecar provides it; tests may too). */
+export interface SidecarAppDeps {
+  readonly localToken: string;
+  readonly policy: ScanPolicy;
+  readonly clock: () => number;
+  readonly maxImageBytes: number;
+  /** Hashes and matches image bytes (only ever called for an allowed scan). */
+  scanImage(bytes: Uint8Array): Promise<ScanResult>;
+  /** Matches caller-computed hashes. */
+  matchHashes(hashes: readonly { algorithm: unknown; hash: unknown; quality?: unknown }[]): ScanResult;
+  /** Queues the signed report of a match; content only for the preview. */
+  report(decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null): Promise<{ reportId: string; stale: boolean }>;
+  health(): Health;
+  metrics(): Promise<string>;
+  onScan(outcome: 'matched' | 'clean' | 'refused' | 'error', surfaceId: string): void;
+  onUnexpected(err: unknown): void;
+}
+
+const MAX_BATCH_ITEMS = 256;
+const MAX_JSON_BYTES = 1024 * 1024;
+
+type Answer = Record<string, unknown>;
+
+/**
+ * The provider-local API. The safeguards come first in every handler: the
+ * policy decides from surface, subject and time alone, and only an allowed
+ * scan's body is read. Errors are `{error:{code,message}}`; refusals are
+ * `{refused:{code,message}}`; nothing about a refused or clean scan is kept
+ * beyond counters.
+ */
+export function createSidecarApp(deps: SidecarAppDeps): Hono {
+  const app = new Hono();
+  const expected = createHash('sha256').update(deps.localToken).digest();
+
+  app.onError((err, c) => {
+    if (err instanceof SidecarError) return c.json({ error: err.toJSON() }, err.status);
+    if (err instanceof ImageInputError || err instanceof HashFormatError) return c.json({ error: err.toJSON() }, 400);
+    deps.onUnexpected(err);
+    return c.json({ error: { code: 'INTERNAL', message: 'the sidecar failed to handle the request' } }, 500);
+  });
+
+  app.get('/healthz', (c) => {
+    const health = deps.health();
+    return c.json(health, health.status === 'unsynced' ? 503 : 200);
+  });
+  app.get('/metrics', async (c) => c.body(await deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+
+  app.use('/v1/*', async (c, next) => {
+    const header = c.req.header('authorization');
+    if (header === undefined) throw new SidecarError(401, 'AUTH_MISSING', 'the local API needs the sidecar token');
+    const given = createHash('sha256').update(header.replace(/^Bearer /, '')).digest();
+    if (!header.startsWith('Bearer ') || !timingSafeEqual(given, expected)) throw new SidecarError(401, 'AUTH_INVALID', 'wrong local token');
+    await next();
+  });
+
+  const decide = (surfaceId: unknown, subject: unknown): ScanDecision =>
+    deps.policy.decideScan({ surfaceId: typeof surfaceId === 'string' ? surfaceId : '', subject: typeof subject === 'string' ? subject : '', now: deps.clock() });
+
+  const finish = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null): Promise<Answer> => {
+    const base = { matches: result.matches, quality: result.quality, lowQuality: result.lowQuality };
+    deps.onScan(result.matches.length > 0 ? 'matched' : 'clean', decision.surface.id);
+    if (result.matches.length === 0) return base;
+    const { reportId, stale } = await deps.report(decision, result, content);
+    return { ...base, reportId, stale };
+  };
+
+  // Refusals are counted by code in the policy; the caller's surface string is not a metric label (unbounded).
+  const refused = (decision: Extract<ScanDecision, { allowed: false }>): Answer => {
+    deps.onScan('refused', '');
+    return { refused: { code: decision.code, message: decision.message } };
+  };
+
+  app.post('/v1/scan', async (c) => {
+    const decision = decide(c.req.query('surface'), c.req.query('subject'));
+    // Refused: the body is never read, so its bytes are never decoded, hashed or logged.
+    if (!decision.allowed) return c.json(refused(decision));
+    const bytes = await readBody(c, deps.maxImageBytes);
+    return c.json(await finish(decision, await deps.scanImage(bytes), bytes));
+  });
+
+  app.post('/v1/match', async (c) => {
+    const body = record(await readJson(c), ['surface', 'subject', 'hashes']);
+    const decision = decide(body.surface, body.subject);
+    if (!decision.allowed) return c.json(refused(decision));
+    return c.json(await finish(decision, deps.matchHashes(hashList(body.hashes)), null));
+  });
+
+  app.post('/v1/scan/batch', async (c) => {
+    const items = itemList(record(await readJson(c, deps.maxImageBytes * 2), ['items']).items);
+    const results: Answer[] = [];
+    for (const raw of items) {
+      const item = record(raw, ['surface', 'subject', 'image']);
+      const decision = decide(item.surface, item.subject);
+      if (!decision.allowed) {
+        results.push(refused(decision));
+        continue;
+      }
+      if (typeof item.image !== 'string') {
+        results.push({ error: { code: 'BAD_REQUEST', message: 'image must be base64' } });
+        continue;
+      }
+      const bytes = new Uint8Array(Buffer.from(item.image, 'base64'));
+      try {
+        results.push(await finish(decision, await deps.scanImage(bytes), bytes));
+      } catch (err) {
+        if (!(err instanceof ImageInputError)) throw err;
+        deps.onScan('error', decision.surface.id);
+        results.push({ error: err.toJSON() });
+      }
+    }
+    return c.json({ results });
+  });
+
+  app.post('/v1/match/batch', async (c) => {
+    const items = itemList(record(await readJson(c), ['items']).items);
+    const results: Answer[] = [];
+    for (const raw of items) {
+      const item = record(raw, ['surface', 'subject', 'hashes']);
+      const decision = decide(item.surface, item.subject);
+      if (!decision.allowed) {
+        results.push(refused(decision));
+        continue;
+      }
+      try {
+        results.push(await finish(decision, deps.matchHashes(hashList(item.hashes)), null));
+      } catch (err) {
+        if (!(err instanceof HashFormatError)) throw err;
+        results.push({ error: err.toJSON() });
+      }
+    }
+    return c.json({ results });
+  });
+
+  return app;
+}
+
+async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+  if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of c.req.raw.body ?? []) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+async function readJson(c: Context, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
+  const bytes = await readBody(c, maxBytes);
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (cause) {
+    throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
+  }
+}
+
+function tooLarge(maxBytes: number): SidecarError {
+  return new SidecarError(413, 'BODY_TOO_LARGE', `the body exceeds the limit of ${maxBytes} bytes`);
+}
+
+function record(value: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SidecarError(400, 'BAD_REQUEST', 'expected a JSON object');
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new SidecarError(400, 'BAD_REQUEST', `unknown field '${key}'`);
+  return Object.fromEntries(Object.entries(value));
+}
+
+function itemList(value: unknown): readonly unknown[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_BATCH_ITEMS) throw new SidecarError(400, 'BAD_REQUEST', `items must be a list of 1 to ${MAX_BATCH_ITEMS}`);
+  return value;
+}
+
+function hashList(value: unknown): { algorithm: unknown; hash: unknown; quality?: unknown }[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 16) throw new SidecarError(400, 'BAD_REQUEST', 'hashes must be a list of 1 to 16 {algorithm, hash}');
+  return value.map((h: unknown) => {
+    const f = record(h, ['algorithm', 'hash', 'quality']);
+    return { algorithm: f.algorithm, hash: f.hash, ...(f.quality !== undefined ? { quality: f.quality } : {}) };
+  });
+}

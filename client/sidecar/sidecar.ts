@@ -1,0 +1,230 @@
+import { join } from 'node:path';
+import { fetch as undiciFetch } from 'undici';
+import pino from 'pino';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { Matcher } from '../match/matcher.ts';
+import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
+import { loadOrCreateProviderKey, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../report/index.ts';
+import { openReplicaDatabase, type Db } from '../replica/database.ts';
+import { Replica } from '../replica/replica.ts';
+import { SyncError } from '../sync/errors.ts';
+import { HttpFeedSource } from '../sync/feed-source.ts';
+import type { FetchLike } from '../policy/index.ts';
+import { SyncLoop } from '../sync/sync-loop.ts';
+import { Syncer, type SyncOutcome } from '../sync/syncer.ts';
+import { verifyCertificates } from '../sync/verify.ts';
+import { createSidecarApp } from './app.ts';
+import type { SidecarConfig } from './config.ts';
+import { healthOf, type Health } from './health.ts';
+import { Scanner, type ScanResult } from './scanner.ts';
+
+export interface SidecarOptions {
+  readonly config: SidecarConfig;
+  readonly fetch?: FetchLike;
+  readonly clock?: () => number;
+  readonly logger?: pino.Logger;
+}
+
+export interface Sidecar {
+  readonly config: SidecarConfig;
+  readonly app: ReturnType<typeof createSidecarApp>;
+  readonly replica: Replica;
+  readonly policy: ScanPolicy;
+  readonly queue: ReportQueue;
+  /** The current match index (replaced whole after a snapshot). */
+  matcher(): Matcher;
+  /** One sync round now: feed, then detection orders. */
+  syncOnce(): Promise<SyncOutcome>;
+  /** Delivers queued reports now (one round). */
+  deliverReports(): Promise<void>;
+  health(): Health;
+  scan(surfaceId: string, subject: string, bytes: Uint8Array): Promise<ScanResult & { refused?: { code: string; message: string }; reportId?: string }>;
+  /** Starts background sync and report delivery. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The provider sidecar, wired: replica, matcher, verified sync, safeguards,
+ * reports, local API. `start()` runs sync and delivery in the background;
+ * everything also works step by step (syncOnce, deliverReports) for tests
+ * and `--once`.
+ */
+export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
+  const { config } = options;
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? pino({ name: 'hashfeed-sidecar' });
+  const fetch: FetchLike = options.fetch ?? (async (url, init) => {
+    const res = await undiciFetch(url, init);
+    return { status: res.status, headers: res.headers, body: res.body };
+  });
+
+  const db: Db = openReplicaDatabase(join(config.dataDir, 'replica.db'));
+  const replica = new Replica(db);
+  let matcher = await Matcher.create(replica.entries());
+  const orders = new OrderSet(db, config.provider);
+  const policy = new ScanPolicy({ surfaces: parseSurfaces(config.surfaces), orders });
+  const key = loadOrCreateProviderKey(config.providerKeyFile);
+  const queue = new ReportQueue(db);
+  const deliverer = new ReportDeliverer({
+    queue,
+    baseUrl: config.reportTo,
+    token: config.providerToken,
+    fetch,
+    clock,
+    onUnknownKey: async () => {
+      await registerProviderKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, key });
+    },
+    onEvent: (event) => logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery'),
+  });
+  const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
+  const scanner = new Scanner(() => matcher, replica, config.maxImagePixels);
+  const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, token: config.providerToken, fetch });
+  const syncer = new Syncer({
+    source,
+    replica,
+    rootKey: config.rootKey,
+    feed: config.feed,
+    clock,
+    onApplied: async (change) => {
+      if (!change.replaced) {
+        matcher.applySync(change);
+        return;
+      }
+      // A snapshot replaces everything: build aside, then swap, so queries see old or new, never a mix.
+      const next = await Matcher.create(change.adds);
+      const old = matcher;
+      matcher = next;
+      old.close();
+    },
+    alert: (code, message) => logger.warn({ alert: code }, message),
+  });
+
+  const registry = new Registry();
+  const scans = new Counter({ name: 'hashfeed_scans_total', help: 'Scans by outcome', labelNames: ['outcome'], registers: [registry] });
+  const matches = new Counter({ name: 'hashfeed_matches_total', help: 'Scans that matched, by surface', labelNames: ['surface'], registers: [registry] });
+  const syncErrors = new Counter({ name: 'hashfeed_sync_errors_total', help: 'Failed sync rounds by code', labelNames: ['code'], registers: [registry] });
+  const refusals = new Gauge({
+    name: 'hashfeed_scan_refusals_total',
+    help: 'Refused scans by code (E2EE or unknown surface, no active order, ...)',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      for (const code of REFUSAL_CODES) this.set({ code }, policy.refusals.get(code) ?? 0);
+    },
+  });
+  void refusals;
+  new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
+  new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
+  new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(healthOf(replica.state(), clock()).lagSeconds ?? -1); } });
+  new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired', registers: [registry], collect() { this.set(healthOf(replica.state(), clock()).status === 'stale' ? 1 : 0); } });
+  new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
+
+  const health = (): Health => healthOf(replica.state(), clock());
+
+  const refreshOrders = async (): Promise<void> => {
+    const certificates = syncer.certificates.length > 0 ? syncer.certificates : verifyCertificates(await source.keys(), config.rootKey).certificates;
+    await fetchOrders({ baseUrl: config.reportTo, token: config.providerToken, fetch, root: config.rootKey, certificates: () => certificates, orders, now: clock() });
+  };
+
+  const syncOnce = async (): Promise<SyncOutcome> => {
+    let outcome: SyncOutcome | undefined;
+    let failure: unknown;
+    try {
+      outcome = await syncer.syncOnce();
+    } catch (err) {
+      failure = err;
+    }
+    // Orders are refreshed even when the feed round failed: an order ended early must stop scans.
+    try {
+      await refreshOrders();
+    } catch (err) {
+      logger.warn({ code: err instanceof Error && 'code' in err ? String(err.code) : 'UNKNOWN' }, 'order refresh failed');
+      failure ??= err;
+    }
+    if (failure !== undefined) {
+      syncErrors.inc({ code: failure instanceof SyncError ? failure.code : 'OTHER' });
+      throw failure;
+    }
+    if (outcome === undefined) throw new Error('unreachable');
+    return outcome;
+  };
+
+  const loop = new SyncLoop(
+    { syncOnce },
+    { intervalSeconds: config.syncIntervalSeconds, baseSeconds: 2, maxSeconds: 3600 },
+    {
+      onSuccess: (o) => logger.info({ version: o.version, deltas: o.appliedDeltas, snapshot: o.snapshot }, 'synced'),
+      onError: (err, failures, retry) =>
+        logger.warn({ code: err instanceof Error && 'code' in err ? String(err.code) : 'UNKNOWN', failures, retryInSeconds: Math.round(retry) }, 'sync failed; serving the last good replica'),
+    },
+  );
+
+  const report = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null) => {
+    const best = [...result.matches].sort((a, b) => a.distance - b.distance)[0];
+    if (best === undefined) throw new Error('report without a match');
+    const stale = health().status === 'stale';
+    matches.inc({ surface: decision.surface.id });
+    const { reportId } = await reporter.report({
+      order: decision.order,
+      surfaceId: decision.surface.id,
+      subject: `${decision.subject.kind}:${decision.subject.id}`,
+      match: { indicatorIds: [...new Set(result.matches.map((m) => m.indicatorId))], algorithm: best.algorithm, distance: best.distance },
+      content: content ?? new Uint8Array(0),
+      replicaVersion: replica.state().version,
+      stale,
+      detectedAt: clock(),
+    });
+    return { reportId, stale };
+  };
+
+  const app = createSidecarApp({
+    localToken: config.localToken,
+    policy,
+    clock,
+    maxImageBytes: config.maxImageBytes,
+    scanImage: (bytes) => scanner.scanImage(bytes),
+    matchHashes: (hashes) => scanner.matchHashes(hashes),
+    report,
+    health,
+    metrics: () => registry.metrics(),
+    onScan: (outcome) => scans.inc({ outcome }),
+    onUnexpected: (err) => logger.error({ err }, 'unexpected error'),
+  });
+
+  const controller = new AbortController();
+  let delivering: Promise<void> | undefined;
+
+  return {
+    config,
+    app,
+    replica,
+    policy,
+    queue,
+    matcher: () => matcher,
+    syncOnce,
+    deliverReports: async () => {
+      await deliverer.deliverDue();
+    },
+    health,
+    scan: async (surfaceId, subject, bytes) => {
+      const decision = policy.decideScan({ surfaceId, subject, now: clock() });
+      if (!decision.allowed) return { matches: [], quality: null, lowQuality: false, refused: { code: decision.code, message: decision.message } };
+      const result = await scanner.scanImage(bytes);
+      if (result.matches.length === 0) return result;
+      return { ...result, ...(await report(decision, result, bytes)) };
+    },
+    start: () => {
+      loop.start();
+      void registerProviderKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, key }).catch((err: unknown) => logger.warn({ err }, 'provider key registration failed; retried on delivery'));
+      delivering = deliverer.run(controller.signal);
+    },
+    stop: async () => {
+      controller.abort();
+      await loop.stop();
+      await delivering;
+      matcher.close();
+      db.close();
+    },
+  };
+}
