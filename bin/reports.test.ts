@@ -46,7 +46,7 @@ describe('reports to a real Centre', () => {
       const orders = new OrderSet(db, 'example-host');
       const policy = new ScanPolicy({ surfaces: parseSurfaces([{ id: 'public-posts', description: 'Public posts', e2ee: false }]), orders });
       const keys = decodeKeyList(new Uint8Array(await (await call(first, first.tokens.provider, 'GET', '/v1/feed/keys')).arrayBuffer()), 1 << 20);
-      await fetchOrders({ ...centreAt, root: first.rootKey, certificates: () => keys, orders, now: t0 });
+      await fetchOrders({ ...centreAt, rootKey: first.rootKey, certificates: () => keys, orders, now: t0 });
 
       const clock = { now: t0 };
       const queue = new ReportQueue(db);

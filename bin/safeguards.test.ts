@@ -38,7 +38,7 @@ function sidecar(centre: LoopbackCentre, dbPath: string, network: FetchLike = re
     const res = await fetch(`${centre.url}/v1/feed/keys`, { headers: { authorization: `Bearer ${centre.tokens.provider}` } });
     return decodeKeyList(new Uint8Array(await res.arrayBuffer()), 1 << 20);
   };
-  const refresh = (now: number) => fetchOrders({ baseUrl: centre.url, token: centre.tokens.provider, fetch: network, root: centre.rootKey, certificates, orders, now });
+  const refresh = (now: number) => fetchOrders({ baseUrl: centre.url, token: centre.tokens.provider, fetch: network, rootKey: centre.rootKey, certificates, orders, now });
   const decide = (surfaceId: string, subject: string, now: number): string => outcome(policy.decideScan({ surfaceId, subject, now }));
   return { orders, policy, refresh, decide };
 }

@@ -66,7 +66,7 @@ describe('fetching orders', () => {
     baseUrl: 'https://centre.example/',
     token: 'hf_provider-token',
     fetch,
-    root: keys.root.verifier.text,
+    rootKey: keys.root.verifier.text,
     certificates: () => keys.certificates,
     orders,
     now: NOW,
@@ -111,7 +111,7 @@ describe('fetching orders', () => {
     it('refuses a list signed by a key certified for another purpose', async () => {
       const other = centreKeys('log-signing');
       const fetch = fakeFetch(() => ({ status: 200, body: signedList({ provider: 'example-host', issuedAt: NOW, orders: [] }, other.signer) }));
-      expect(await codeOf(fetchOrders(options(fetch, { root: other.root.verifier.text, certificates: () => other.certificates })))).toBe('ORDERS_UNTRUSTED');
+      expect(await codeOf(fetchOrders(options(fetch, { rootKey: other.root.verifier.text, certificates: () => other.certificates })))).toBe('ORDERS_UNTRUSTED');
     });
 
     it('refuses an older list than the one held (rollback) and keeps the held one', async () => {

@@ -17,7 +17,7 @@ export interface FetchOrdersOptions {
   readonly token: string;
   readonly fetch: FetchLike;
   /** The pinned root verifier key (C2SP string or parsed). */
-  readonly root: string | VerifierKey;
+  readonly rootKey: string | VerifierKey;
   /** The encoded signing-key certificates (GET /v1/feed/keys), as the feed sync already holds them. */
   readonly certificates: () => readonly Uint8Array[] | Promise<readonly Uint8Array[]>;
   /** Where the accepted list goes (and whose issuedAt guards against rollback). */
@@ -51,7 +51,7 @@ export async function fetchOrders(options: FetchOrdersOptions): Promise<OrderUpd
   let payload: Uint8Array;
   try {
     const certificates = await options.certificates();
-    payload = verifyCertifiedEnvelope(envelope, ORDERS_PAYLOAD_TYPE, { root: options.root, certificates, purpose: FEED_SIGNING_PURPOSE, at: options.now, maxBytes }).payload;
+    payload = verifyCertifiedEnvelope(envelope, ORDERS_PAYLOAD_TYPE, { root: options.rootKey, certificates, purpose: FEED_SIGNING_PURPOSE, at: options.now, maxBytes }).payload;
   } catch (cause) {
     if (cause instanceof EnvelopeError || cause instanceof CertificateError) {
       throw new PolicyError(cause.code === 'ENVELOPE_MALFORMED' ? 'ORDERS_MALFORMED' : 'ORDERS_UNTRUSTED', `order list: ${cause.message}`, { cause });
