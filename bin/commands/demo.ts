@@ -1,68 +1,233 @@
 /**
- * `hashfeed demo` (npm start): a short, self-contained demonstration of the
- * hash core on images generated here (no files needed): the hashes of a
- * synthetic photograph, a rotated and a mirrored copy found through PDQ's
- * dihedral variants, an unrelated image that is not, and how far the `fast`
- * decode path drifts from `exact`.
+ * `hashfeed demo` (npm start): the whole flow on this machine, on images the
+ * project paints itself. A Centre under ./data (created on first run, reused
+ * after), indicators seeded from synthetic pictures, a signed publication, a
+ * demo provider with a detection order, a sidecar that syncs and verifies
+ * the feed, a folder of uploads scanned through its local API (transformed
+ * copies of indicator pictures and unrelated ones), the refusals the
+ * safeguards make, and the reports arriving at the Centre.
  */
-import sharp from 'sharp';
-import { syntheticPhotoJpeg } from '../../fixtures/synthetic-photo.ts';
-import { DIHEDRAL_NAMES, getAlgorithm, hashImage, pdq } from '../../shared/hashing/index.ts';
-import type { DecodeMode, HashResult } from '../../shared/hashing/index.ts';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { createRng, findTransform, generateImage, type FamilyName } from '../../fixtures/index.ts';
+import { getAlgorithm, hashImage } from '../../shared/hashing/index.ts';
+import { openCentre } from '../../server/centre.ts';
+import { initCentre } from '../../server/init.ts';
+import { serveCentre } from '../../server/main.ts';
+import type { Role } from '../../server/store/accounts.ts';
+import { parseSidecarConfig } from '../../client/sidecar/config.ts';
+import { listenLocal } from '../../client/sidecar/listen.ts';
+import { createSidecar } from '../../client/sidecar/sidecar.ts';
 
-const WIDTH = 1600;
-const HEIGHT = 1004;
-
-export async function run(_argv: string[], out: { write(text: string): unknown } = process.stdout): Promise<number> {
-  const say = (line = ''): void => {
-    out.write(`${line}\n`);
-  };
-  say(`hashfeed demo: synthetic ${WIDTH}x${HEIGHT} photographs, generated now (nothing is read from disk)\n`);
-
-  const original = await syntheticPhotoJpeg({ width: WIDTH, height: HEIGHT, seed: 2024 });
-  const { results } = await hashImage(original, { algorithms: ['pdq', 'phash64', 'dhash64', 'md5', 'sha256'], mode: 'exact', dihedral: true });
-  say('1. The original, hashed at full resolution (exact):');
-  for (const r of results) say(`   ${r.algorithm.padEnd(8)} ${getAlgorithm(r.algorithm).format(r.hash)}${r.quality === undefined ? '' : `  quality ${r.quality}`}`);
-  const reference = results[0];
-  if (reference?.dihedrals === undefined) throw new Error('no PDQ dihedrals');
-
-  say(`\n2. Copies looked up against the original's 8 dihedral variants (PDQ match: distance <= ${pdq.defaultThreshold};`);
-  say('   PDQ names turns anticlockwise, so a clockwise quarter turn is its rotate270):');
-  const copies: [string, Uint8Array][] = [
-    ['turned a quarter clockwise, re-encoded', await sharp(original).rotate(90).jpeg({ quality: 80 }).toBuffer()],
-    ['mirrored left to right, re-encoded', await sharp(original).flop().jpeg({ quality: 80 }).toBuffer()],
-    ['an unrelated photograph', await syntheticPhotoJpeg({ width: WIDTH, height: HEIGHT, seed: 7 })],
-  ];
-  for (const [label, bytes] of copies) {
-    const [copy] = (await hashImage(bytes, { mode: 'exact' })).results;
-    if (copy === undefined) continue;
-    say(`   ${label}:`);
-    say(`     distance to the original as it is: ${pdq.distance(copy.hash, reference.hash)}`);
-    const best = closestVariant(copy, reference.dihedrals);
-    const verdict = best.distance <= pdq.defaultThreshold ? `match, as the ${best.name} variant` : 'no match';
-    say(`     closest variant: ${best.name} at distance ${best.distance}: ${verdict}`);
-  }
-
-  say('\n3. The fast decode path (JPEG shrunk by the decoder) against exact, on the original:');
-  for (const mode of ['exact', 'fast'] as DecodeMode[]) {
-    const started = performance.now();
-    const runs = 5;
-    let last: Awaited<ReturnType<typeof hashImage>> | undefined;
-    for (let i = 0; i < runs; i++) last = await hashImage(original, { mode });
-    const ms = (performance.now() - started) / runs;
-    const hash = last?.results[0]?.hash ?? new Uint8Array(32);
-    const size = last?.image === undefined ? '' : `${last.image.decodedWidth}x${last.image.decodedHeight}`;
-    say(`   ${mode.padEnd(5)} decoded at ${size.padEnd(9)} ${ms.toFixed(1).padStart(5)} ms/image   ${pdq.format(hash)}  drift ${pdq.distance(hash, reference.hash)} bits`);
-  }
-  say('\n(docs/HASHING.md defines the hashes and both decode paths; `hashfeed hash --help` hashes your own files.)');
-  return 0;
+interface Credentials {
+  readonly rootKey: string;
+  readonly tokens: Record<Exclude<Role, 'admin'>, string>;
+  readonly localToken: string;
 }
 
-function closestVariant(copy: HashResult, variants: readonly Uint8Array[]): { name: string; distance: number } {
-  let best = { name: DIHEDRAL_NAMES[0] as string, distance: Number.POSITIVE_INFINITY };
-  variants.forEach((variant, k) => {
-    const distance = pdq.distance(copy.hash, variant);
-    if (distance < best.distance) best = { name: DIHEDRAL_NAMES[k] ?? String(k), distance };
-  });
-  return best;
+const PROVIDER = 'demo-provider';
+/** Synthetic pictures by name: family and seed (chosen with PDQ quality 100, so every one is matchable). */
+const PICTURES: Readonly<Record<string, readonly [FamilyName, number]>> = {
+  harbour: ['scenes', 102],
+  moss: ['textures', 101],
+  letter: ['text', 103],
+  dusk: ['gradients', 105],
+  valley: ['scenes', 106],
+  bark: ['textures', 104],
+  meadow: ['scenes', 107],
+  notice: ['text', 108],
+};
+
+/** The pictures the demo's authority confirms; uploads also contain unrelated ones. */
+const INDICATOR_PICTURES = ['harbour', 'moss', 'letter', 'dusk', 'valley', 'bark'];
+
+/** Uploads: [file name, picture, transform, strength, surface, subject]. */
+const UPLOADS: readonly [string, string, string | null, number, string, string][] = [
+  ['01-resized-half.jpg', 'harbour', 'resize', 0.5, 'public-uploads', 'user:alice'],
+  ['02-recompressed-q40.jpg', 'moss', 'jpeg', 40, 'public-uploads', 'user:alice'],
+  ['03-rotated-90.jpg', 'letter', 'rotate', 90, 'public-uploads', 'channel:channel-42'],
+  ['04-mirrored.jpg', 'dusk', 'mirror', 1, 'public-uploads', 'user:bob'],
+  ['05-unrelated.jpg', 'meadow', null, 0, 'public-uploads', 'user:alice'],
+  ['06-unrelated.jpg', 'notice', null, 0, 'public-uploads', 'user:bob'],
+  ['07-in-an-e2ee-chat.jpg', 'valley', null, 0, 'private-messages', 'user:alice'],
+  ['08-not-a-target.jpg', 'bark', null, 0, 'public-uploads', 'user:mallory'],
+];
+
+export async function run(argv: string[], out: { write(text: string): unknown } = process.stdout): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string', default: './data' } } });
+  const say = (line = ''): void => void out.write(`${line}\n`);
+  const started = Date.now();
+  const dataDir = resolve(values.data);
+  const centreDir = join(dataDir, 'centre');
+  const credentialsFile = join(dataDir, 'demo-credentials.json');
+  const quiet = pino({ level: 'silent' });
+
+  say('hashfeed demo: Centre, authority, operator and provider sidecar on this machine; every picture is synthetic.\n');
+
+  // 1. The Centre: created on first run (keys generated), reused after.
+  let credentials: Credentials;
+  if (!existsSync(credentialsFile)) {
+    const init = initCentre(centreDir, Date.now());
+    const centre = openCentre(centreDir, Date.now());
+    const token = (name: string, role: Role): string => centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now()).account.id, 'demo', Date.now()).token);
+    credentials = {
+      rootKey: init.rootVerifierKey,
+      tokens: { authority: token('DE-BKA', 'authority'), operator: token('centre-operator', 'operator'), provider: token(PROVIDER, 'provider') },
+      localToken: Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url'),
+    };
+    centre.close();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(credentialsFile, 0o600);
+    say(`1. Created a Centre in ${centreDir} (root key ${init.rootVerifierKey.split('+')[0]}, private keys in keys/, mode 0600).`);
+  } else {
+    const parsed: unknown = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+    credentials = parseCredentials(parsed);
+    say(`1. Reusing the Centre in ${centreDir}.`);
+  }
+  const centre = await serveCentre({ dataDir: centreDir, port: 0, logger: quiet });
+  const api = async (method: string, path: string, role: Exclude<Role, 'admin'>, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${centre.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${credentials.tokens[role]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const json: unknown = await res.json();
+    return { status: res.status, json: typeof json === 'object' && json !== null ? Object.fromEntries(Object.entries(json)) : {} };
+  };
+
+  let sidecar: Awaited<ReturnType<typeof createSidecar>> | undefined;
+  let local: Awaited<ReturnType<typeof listenLocal>> | undefined;
+  try {
+    // 2. The authority confirms indicators: PDQ and MD5 of pictures it holds (here: painted from seeds).
+    const picture = (name: string): Promise<Buffer> => {
+      const [family, seed] = PICTURES[name] ?? ['scenes', 1];
+      return generateImage({ family, seed, width: 960, height: 720, format: 'jpeg', quality: 90 });
+    };
+    const rows: { algorithm: string; hash: string; category: string; reference: string }[] = [];
+    for (const [i, name] of INDICATOR_PICTURES.entries()) {
+      const { results } = await hashImage(await picture(name), { algorithms: ['pdq', 'md5'] });
+      for (const r of results) rows.push({ algorithm: r.algorithm, hash: getAlgorithm(r.algorithm).format(r.hash), category: i % 2 === 0 ? 'A1' : 'B2', reference: `DEMO-${name}` });
+    }
+    const submitted = await api('POST', '/v1/indicators', 'authority', rows);
+    say(`2. DE-BKA submitted ${rows.length} indicators (PDQ + MD5 of ${INDICATOR_PICTURES.length} pictures): ${String(submitted.json.created)} new, ${String(submitted.json.unchanged)} already confirmed.`);
+    await api('POST', `/v1/batches/${String(submitted.json.batchId)}/approve`, 'operator');
+    const published = await api('POST', '/v1/publish', 'operator');
+    if (published.status === 201) say(`3. The operator approved and published version ${String(published.json.version)} (${String(published.json.adds)} added; signed delta of ${String(published.json.envelopeBytes)} bytes, log size ${String(published.json.logSize)}).`);
+    else say('3. Nothing new to publish: the feed already holds these indicators.');
+
+    // 4. A court-validated detection order, registered by the operator, targeted and time-limited.
+    const now = Date.now();
+    const orderId = `DEMO-ORDER-${now}`;
+    const order = await api('POST', '/v1/orders', 'operator', {
+      orderId,
+      issuingAuthority: 'DE-BKA',
+      legalReference: 'Demonstration order (synthetic, no legal effect)',
+      provider: PROVIDER,
+      surfaces: ['public-uploads'],
+      targets: { users: ['alice', 'bob'], groups: [], channels: ['channel-42'] },
+      notBefore: now - 1000,
+      notAfter: now + 3_600_000,
+    });
+    if (order.status !== 201) throw new Error(`order registration failed: ${JSON.stringify(order.json)}`);
+    say(`4. Registered detection order ${orderId}: surface public-uploads, users alice and bob, channel channel-42, for one hour.`);
+
+    // 5. The provider's sidecar: verified sync into its replica, then its local API.
+    const sidecarDir = join(dataDir, 'sidecar');
+    const config = parseSidecarConfig(
+      {
+        centre: centre.url,
+        providerToken: credentials.tokens.provider,
+        provider: PROVIDER,
+        rootKey: credentials.rootKey,
+        dataDir: sidecarDir,
+        listen: '127.0.0.1:0',
+        localToken: credentials.localToken,
+        surfaces: [
+          { id: 'public-uploads', description: 'Public photo uploads', e2ee: false },
+          { id: 'private-messages', description: 'End-to-end encrypted direct messages', e2ee: true },
+        ],
+      },
+      dataDir,
+    );
+    sidecar = await createSidecar({ config, logger: quiet });
+    const synced = await sidecar.syncOnce();
+    local = await listenLocal(sidecar.app, config.listen);
+    say(`5. The sidecar verified and applied the feed: replica at version ${synced.version} (${synced.snapshot ? 'from a snapshot' : `${synced.appliedDeltas} delta(s) applied`}), health ${sidecar.health().status}; local API at ${local.address}.`);
+
+    // 6. A folder of uploads: transformed copies of indicator pictures, and unrelated ones.
+    const uploadDir = join(dataDir, 'demo-uploads');
+    rmSync(uploadDir, { recursive: true, force: true });
+    mkdirSync(uploadDir, { recursive: true });
+    for (const [name, pictureName, transform, strength] of UPLOADS) {
+      const source = await picture(pictureName);
+      const bytes = transform === null ? source : await findTransform(transform).apply(source, strength, createRng(7));
+      writeFileSync(join(uploadDir, name), bytes);
+    }
+    const uploads = new Map(UPLOADS.map((u) => [u[0], u]));
+    say(`\n6. Scanning ${uploadDir} through POST /v1/scan:`);
+    let matched = 0;
+    let refused = 0;
+    for (const file of readdirSync(uploadDir).sort()) {
+      const [, , , , surface, subject] = uploads.get(file) ?? [];
+      const res = await fetch(`${local.address}/v1/scan?surface=${surface ?? ''}&subject=${encodeURIComponent(subject ?? '')}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credentials.localToken}`, 'content-type': 'application/octet-stream' },
+        body: readFileSync(join(uploadDir, file)),
+      });
+      const answer: unknown = await res.json();
+      say(`   ${file.padEnd(28)} ${describe(answer)}`);
+      if (typeof answer === 'object' && answer !== null && 'refused' in answer) refused++;
+      else if (typeof answer === 'object' && answer !== null && Array.isArray(Reflect.get(answer, 'matches')) && Reflect.get(answer, 'matches').length > 0) matched++;
+    }
+
+    // 7. Reports: signed by the provider's key, queued durably, delivered to the Centre.
+    await sidecar.deliverReports();
+    const reports = await api('GET', '/v1/reports?limit=1000', 'operator');
+    const list = Array.isArray(reports.json.reports) ? reports.json.reports : [];
+    const ours = list.filter((r: unknown) => typeof r === 'object' && r !== null && Reflect.get(r, 'orderId') === orderId);
+    say(`\n7. ${matched} uploads matched, ${refused} scans were refused without reading their bytes; ${ours.length} signed reports from this run arrived at the Centre (blurhash previews only, never the picture).`);
+    const metrics = await (await fetch(`${local.address}/metrics`)).text();
+    const refusalLines = metrics.split('\n').filter((l) => l.startsWith('hashfeed_scan_refusals_total') && !l.endsWith(' 0'));
+    say(`   sidecar refusal counters: ${refusalLines.join(', ') || 'none'}`);
+    say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to browse the Centre's API: npm run -s hashfeed -- centre serve --data ${centreDir}`);
+    return ours.length === matched ? 0 : 1;
+  } finally {
+    await local?.close();
+    await sidecar?.stop();
+    await centre.close();
+  }
+}
+
+function describe(answer: unknown): string {
+  if (typeof answer !== 'object' || answer === null) return 'unexpected answer';
+  const refused: unknown = Reflect.get(answer, 'refused');
+  if (typeof refused === 'object' && refused !== null) return `refused ${String(Reflect.get(refused, 'code'))}`;
+  const error: unknown = Reflect.get(answer, 'error');
+  if (typeof error === 'object' && error !== null) return `error ${String(Reflect.get(error, 'code'))}`;
+  const matches: unknown = Reflect.get(answer, 'matches');
+  const quality = `PDQ quality ${String(Reflect.get(answer, 'quality'))}${Reflect.get(answer, 'lowQuality') === true ? ', below the floor: lowQuality' : ''}`;
+  if (!Array.isArray(matches) || matches.length === 0) return `no match (${quality})`;
+  const parts = matches.map((m: unknown) =>
+    typeof m === 'object' && m !== null ? `#${String(Reflect.get(m, 'indicatorId'))} ${String(Reflect.get(m, 'algorithm'))} d=${String(Reflect.get(m, 'distance'))} ${String(Reflect.get(m, 'variant'))} ${String(Reflect.get(m, 'category'))}` : '?',
+  );
+  return `MATCH ${parts.join('; ')} -> report ${String(Reflect.get(answer, 'reportId')).slice(0, 8)}`;
+}
+
+function parseCredentials(value: unknown): Credentials {
+  const bad = (): never => {
+    throw new Error('data/demo-credentials.json is damaged: delete ./data to start over');
+  };
+  if (typeof value !== 'object' || value === null) return bad();
+  const rootKey: unknown = Reflect.get(value, 'rootKey');
+  const localToken: unknown = Reflect.get(value, 'localToken');
+  const tokens: unknown = Reflect.get(value, 'tokens');
+  if (typeof rootKey !== 'string' || typeof localToken !== 'string' || typeof tokens !== 'object' || tokens === null) return bad();
+  const t = (role: string): string => {
+    const v: unknown = Reflect.get(tokens, role);
+    return typeof v === 'string' ? v : bad();
+  };
+  return { rootKey, localToken, tokens: { authority: t('authority'), operator: t('operator'), provider: t('provider') } };
 }

@@ -124,7 +124,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 
   const refreshOrders = async (): Promise<void> => {
     const certificates = syncer.certificates.length > 0 ? syncer.certificates : verifyCertificates(await source.keys(), config.rootKey).certificates;
-    await fetchOrders({ baseUrl: config.reportTo, token: config.providerToken, fetch, root: config.rootKey, certificates: () => certificates, orders, now: clock() });
+    await fetchOrders({ baseUrl: config.reportTo, token: config.providerToken, fetch, rootKey: config.rootKey, certificates: () => certificates, orders, now: clock() });
   };
 
   const syncOnce = async (): Promise<SyncOutcome> => {

@@ -1,0 +1,23 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from './commands/demo.ts';
+
+describe('hashfeed demo (npm start)', () => {
+  it('runs the whole flow, and again on the same data', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'hf-demo-'));
+    for (const round of [1, 2]) {
+      let text = '';
+      const code = await run(['--data', data], { write: (t: string) => (text += t) });
+      expect(code, text).toBe(0);
+      expect(text).toContain(round === 1 ? 'Created a Centre' : 'Reusing the Centre');
+      expect(text).toMatch(/01-resized-half\.jpg\s+MATCH/);
+      expect(text).toMatch(/03-rotated-90\.jpg\s+MATCH .* rotate/);
+      expect(text).toMatch(/05-unrelated\.jpg\s+no match/);
+      expect(text).toMatch(/07-in-an-e2ee-chat\.jpg\s+refused SURFACE_E2EE/);
+      expect(text).toMatch(/08-not-a-target\.jpg\s+refused NO_ACTIVE_ORDER/);
+      expect(text).toMatch(/4 uploads matched, 2 scans were refused .* 4 signed reports/);
+    }
+  }, 120_000);
+});
