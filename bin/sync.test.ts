@@ -11,7 +11,7 @@ import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
 import { SyncError } from '../client/sync/errors.ts';
 import { HttpFeedSource } from '../client/sync/feed-source.ts';
-import type { FetchLike } from '../client/sync/fetcher.ts';
+import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
 import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
 

@@ -4,7 +4,7 @@ import { encodeMsgpack } from '../../shared/wire/codec.ts';
 import { encodeOrderList, ORDERS_PAYLOAD_TYPE, type DetectionOrder, type OrderList } from '../../shared/wire/order.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { fetchOrders, type FetchOrdersOptions } from './fetch-orders.ts';
-import type { FetchInit, FetchLike, FetchResponse } from './http.ts';
+import type { FetchInit, FetchLike, FetchResponse } from '../net/http.ts';
 import { OrderSet } from './order-set.ts';
 
 const NOW = Date.UTC(2026, 10, 1);

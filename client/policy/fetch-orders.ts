@@ -2,7 +2,7 @@ import { CertificateError, EnvelopeError, verifyCertifiedEnvelope, type Verifier
 import { WireError } from '../../shared/wire/errors.ts';
 import { decodeOrderList, MAX_ORDER_LIST_BYTES, ORDERS_PAYLOAD_TYPE, type OrderList } from '../../shared/wire/order.ts';
 import { PolicyError } from './errors.ts';
-import { apiUrl, BodyTooLargeError, drain, readCapped, retryAfterMs, type FetchLike, type FetchResponse } from './http.ts';
+import { apiUrl, BodyTooLargeError, drain, readCapped, retryAfterMs, type FetchLike, type FetchResponse } from '../net/http.ts';
 import type { OrderSet } from './order-set.ts';
 
 /** The certificate purpose the Centre signs every feed object with, orders included (docs/PROTOCOL.md 4, 10). */

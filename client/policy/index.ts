@@ -16,4 +16,4 @@ export { ScanPolicy, REFUSAL_CODES, DEFAULT_MAX_ORDER_LIST_AGE_MS } from './scan
 export type { RefusalCode, ScanDecision, ScanRequest, ScanPolicyOptions } from './scan-policy.ts';
 export { fetchOrders, MAX_ORDER_ENVELOPE_BYTES } from './fetch-orders.ts';
 export type { FetchOrdersOptions, OrderUpdate } from './fetch-orders.ts';
-export type { FetchLike, FetchInit, FetchResponse } from './http.ts';
+export type { FetchLike, FetchInit, FetchResponse } from '../net/http.ts';

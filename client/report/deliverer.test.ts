@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchInit, FetchLike, FetchResponse } from '../policy/http.ts';
+import type { FetchInit, FetchLike, FetchResponse } from '../net/http.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { ReportDeliverer, type ReportDelivererOptions } from './deliverer.ts';
 import { ReportQueue } from './queue.ts';

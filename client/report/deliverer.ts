@@ -1,4 +1,4 @@
-import { apiUrl, drain, errorCodeOf, retryAfterMs, type FetchLike, type FetchResponse } from '../policy/http.ts';
+import { apiUrl, drain, errorCodeOf, retryAfterMs, type FetchLike, type FetchResponse } from '../net/http.ts';
 import type { QueuedReport, ReportQueue } from './queue.ts';
 
 export interface DeliveryBackoff {

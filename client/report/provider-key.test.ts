@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FetchInit, FetchLike } from '../policy/http.ts';
+import type { FetchInit, FetchLike } from '../net/http.ts';
 import { loadOrCreateProviderKey, registerProviderKey } from './provider-key.ts';
 
 const keyPath = (): string => join(mkdtempSync(join(tmpdir(), 'hf-pkey-')), 'keys', 'provider.key');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CryptoError, generateSigningKey, readPrivateKeyFile, writePrivateKeyFile, type SigningKey } from '../../shared/crypto/index.ts';
-import { apiUrl, drain, errorCodeOf, type FetchLike, type FetchResponse } from '../policy/http.ts';
+import { apiUrl, drain, errorCodeOf, type FetchLike, type FetchResponse } from '../net/http.ts';
 import { ReportingError } from './errors.ts';
 
 /** The C2SP key name of a sidecar's report-signing key (it names the key, it proves nothing). */

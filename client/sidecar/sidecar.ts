@@ -9,7 +9,7 @@ import { openReplicaDatabase, type Db } from '../replica/database.ts';
 import { Replica } from '../replica/replica.ts';
 import { SyncError } from '../sync/errors.ts';
 import { HttpFeedSource } from '../sync/feed-source.ts';
-import type { FetchLike } from '../policy/index.ts';
+import type { FetchLike } from '../net/http.ts';
 import { SyncLoop } from '../sync/sync-loop.ts';
 import { Syncer, type SyncOutcome } from '../sync/syncer.ts';
 import { verifyCertificates } from '../sync/verify.ts';

@@ -1,7 +1,8 @@
 import { decodeDeltaChain } from '../../shared/wire/delta-chain.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { SyncError } from './errors.ts';
-import { fetchBytes, type FetchLike } from './fetcher.ts';
+import type { FetchLike } from '../net/http.ts';
+import { fetchBytes } from './fetcher.ts';
 
 export type LeafKind = 'delta' | 'snapshot';
 

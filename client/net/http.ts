@@ -1,8 +1,7 @@
 /**
- * The HTTP edge of the policy and report clients: any fetch-compatible
- * function (undici's, the global one, or a test's), so tests plug in their
- * own at this edge and nowhere else. Structurally a superset of
- * client/sync's FetchLike, so one injected fetch serves both.
+ * The sidecar's HTTP edge, shared by sync, orders and reports: any
+ * fetch-compatible function (undici's, the global one, or a test's), so
+ * tests plug in their own at this edge and nowhere else.
  */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
 
