@@ -183,16 +183,27 @@ export async function saveAndLoad(index: HammingIndex, queries: readonly Uint8Ar
   }
 }
 
-/** A 10k-indicator delta (10k additions and 10k removals) applied to the built index; returns its time in ms. */
-export function applyTypicalDelta(index: HammingIndex, data: CaseData): number {
-  const next = randomSource(data.n ^ 0x5eed);
-  const count = 10_000;
-  const ids = Uint32Array.from({ length: count }, (_, i) => data.n + i);
-  const hashes = uniformHashes(count, 32, next);
-  const removes = Array.from({ length: count }, (_, i) => Math.floor((i * data.n) / count));
-  const t0 = performance.now();
-  index.applyDelta({ removes, adds: { ids, hashes } });
-  return performance.now() - t0;
+/**
+ * A day's delta (10k additions and 10k removals) applied to the built index,
+ * `count` times with different ids; wall and CPU milliseconds of each.
+ */
+export function applyTypicalDeltas(index: HammingIndex, data: CaseData, count: number): { wall: number[]; cpu: number[] } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const size = 10_000;
+  for (let d = 0; d < count; d++) {
+    const next = randomSource(data.n ^ (0x5eed + d));
+    const ids = Uint32Array.from({ length: size }, (_, i) => data.n + d * size + i);
+    const hashes = uniformHashes(size, 32, next);
+    const removes = Array.from({ length: size }, (_, i) => Math.floor((i * data.n) / size) + d);
+    const started = process.cpuUsage();
+    const t0 = performance.now();
+    index.applyDelta({ removes, adds: { ids, hashes } });
+    wall.push(performance.now() - t0);
+    const used = process.cpuUsage(started);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return { wall, cpu };
 }
 
 export function sameAnswers(a: HammingIndex, b: HammingIndex, queries: readonly Uint8Array[]): boolean {

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { printTable, writeResults } from './harness.ts';
-import { applyTypicalDelta, buildIndex, makeCase, measure, run, sameAnswers, saveAndLoad, variantOf, type Distribution, type Run } from './match-cases.ts';
+import { applyTypicalDeltas, buildIndex, makeCase, measure, run, sameAnswers, saveAndLoad, variantOf, type Distribution, type Run } from './match-cases.ts';
 import { faissAvailable, runFaiss } from './match-faiss.ts';
 import { plotRuns } from './match-plot.ts';
 import { percentile } from './harness.ts';
@@ -123,8 +123,11 @@ for (const distribution of distributions) {
     mihJs.close();
     collect();
 
-    // A day's delta, then a full compaction in the background with queries between slices.
-    const deltaMs = applyTypicalDelta(index, data);
+    // Five days' deltas, then a full compaction in the background with queries between slices.
+    const deltas = applyTypicalDeltas(index, data, 5);
+    const deltaMs = percentile([...deltas.wall].sort((a, b) => a - b), 50);
+    const deltaMaxMs = Math.max(...deltas.wall);
+    const deltaCpuMaxMs = Math.max(...deltas.cpu);
     const compactStart = performance.now();
     await index.compact({ full: true });
     const compactMs = performance.now() - compactStart;
@@ -132,7 +135,8 @@ for (const distribution of distributions) {
     const maxSliceCpu = Math.max(0, ...built.sliceCpu);
     const during = [...built.queriesDuringCompaction].sort((a, b) => a - b);
     log(
-      `  delta (10k adds + 10k removes) applied in ${deltaMs.toFixed(1)} ms; full compaction ${compactMs.toFixed(0)} ms wall in ${built.slices.length} slices, ` +
+      `  deltas (10k adds + 10k removes, 5 of them) applied in ${deltaMs.toFixed(1)} ms median, ${deltaMaxMs.toFixed(1)} ms max wall, ` +
+        `${deltaCpuMaxMs.toFixed(1)} ms max CPU; full compaction ${compactMs.toFixed(0)} ms wall in ${built.slices.length} slices, ` +
         `longest ${maxSlice.toFixed(1)} ms wall, ${maxSliceCpu.toFixed(1)} ms CPU; queries between slices p50 ${percentile(during, 50).toFixed(0)} µs, p99 ${percentile(during, 99).toFixed(0)} µs`,
     );
     const mihRun = runs.find((r) => r.index === 'mih-wasm' && r.n === n && r.distribution === distribution);
@@ -140,6 +144,8 @@ for (const distribution of distributions) {
       runs[runs.indexOf(mihRun)] = {
         ...mihRun,
         delta_apply_ms: deltaMs,
+        delta_apply_max_ms: deltaMaxMs,
+        delta_apply_cpu_max_ms: deltaCpuMaxMs,
         compaction_ms: compactMs,
         compaction_max_slice_ms: maxSlice,
         compaction_max_slice_cpu_ms: maxSliceCpu,
@@ -188,7 +194,8 @@ for (const d of distributions) {
   }
 }
 log('\nSpeed-up of mih-wasm (p50) over each baseline (same run) and over the figures quoted in the issue:');
-printTable(ratioRows);
+const ratioColumns = [...new Set(ratioRows.flatMap((r) => Object.keys(r)))];
+printTable(ratioRows.map((r) => Object.fromEntries(ratioColumns.map((c) => [c, r[c] ?? '']))));
 
 log('\nTargets (T = 31; p99 on uniform data as the issue states them):');
 const check = (label: string, ok: boolean | undefined): void => log(`  ${ok === undefined ? 'n/a ' : ok ? 'PASS' : 'FAIL'}  ${label}`);
@@ -210,7 +217,12 @@ for (const n of sizes) {
   if (u !== undefined && c !== undefined) check(`clustered <= 3x uniform at ${n} (${(c.p50_us / u.p50_us).toFixed(2)}x)`, c.p50_us <= 3 * u.p50_us);
 }
 for (const r of runs.filter((x) => x.index === 'mih-wasm')) {
-  check(`delta of 10k applied in <= 50 ms (${r.distribution} ${r.n}: ${r.delta_apply_ms?.toFixed(1) ?? '-'} ms)`, r.delta_apply_ms !== null && r.delta_apply_ms <= 50);
+  const deltaMax = Number(r['delta_apply_max_ms']);
+  const deltaCpu = Number(r['delta_apply_cpu_max_ms']);
+  check(
+    `10k+10k delta applied in <= 50 ms (${r.distribution} ${r.n}: median ${r.delta_apply_ms?.toFixed(1) ?? '-'} ms, max ${deltaMax.toFixed(1)} ms wall, ${deltaCpu.toFixed(1)} ms CPU)`,
+    deltaMax <= 50,
+  );
   const slice = Number(r['compaction_max_slice_ms']);
   const sliceCpu = Number(r['compaction_max_slice_cpu_ms']);
   // Wall time includes any preemption by other processes on this shared machine; CPU time is the work itself.

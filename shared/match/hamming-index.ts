@@ -143,7 +143,7 @@ export class SegmentedIndex implements HammingIndex {
     checkHash(this.bits, hash);
     const existing = this.#locate(id);
     if (existing !== null) {
-      if (sameBytes(existing.segment.hashAt(existing.row), hash)) return;
+      if (existing.segment.hashEquals(existing.row, hash)) return;
       this.#kill(existing.segment, existing.row);
     }
     this.#append(id, hash);
@@ -189,40 +189,55 @@ export class SegmentedIndex implements HammingIndex {
     return existing === null ? undefined : existing.segment.hashAt(existing.row);
   }
 
+  /** Live rows of many ids at once (index i: ids[i], ascending), newest segment first. */
+  #locateSorted(ids: Uint32Array): ({ segment: Segment; row: number } | null)[] {
+    const found: ({ segment: Segment; row: number } | null)[] = new Array<null>(ids.length).fill(null);
+    const rows = new Int32Array(ids.length);
+    const segments = this.#tail === null ? [...this.#segments] : [...this.#segments, this.#tail];
+    for (let s = segments.length - 1; s >= 0; s--) {
+      const segment = segments[s];
+      if (segment === undefined) continue;
+      segment.findRowsSorted(ids, rows);
+      rows.forEach((row, i) => {
+        if (row >= 0 && found[i] === null && !segment.isDead(row)) found[i] = { segment, row };
+      });
+    }
+    return found;
+  }
+
   applyDelta(delta: IndexDelta): DeltaResult {
     this.#open();
     const removes = packRemoves(delta.removes);
     const adds = packAdds(this.bits, delta.adds);
     // Everything is validated; from here on nothing throws on caller input.
+    const removeIds = Uint32Array.from(new Set(removes)).sort();
     let removed = 0;
-    let missing = 0;
-    for (const id of removes) {
-      const existing = this.#locate(id);
-      if (existing === null) missing++;
-      else {
-        this.#kill(existing.segment, existing.row);
-        removed++;
-      }
+    for (const hit of this.#locateSorted(removeIds)) {
+      if (hit === null) continue;
+      this.#kill(hit.segment, hit.row);
+      removed++;
     }
     const hashBytes = this.bits / 8;
     const all = new Uint32Array(adds.ids.length);
     for (let i = 0; i < all.length; i++) all[i] = i;
     // Ascending ids, the last of any repeated id kept.
     const ordered = sortRowsById(adds.ids, all);
+    const orderedIds = new Uint32Array(ordered.length);
+    ordered.forEach((row, i) => (orderedIds[i] = adds.ids[row] ?? 0));
+    const existing = this.size === 0 ? [] : this.#locateSorted(orderedIds);
     const fresh = new Uint32Array(ordered.length);
     let freshCount = 0;
     let added = 0;
     let replaced = 0;
-    const empty = this.size === 0;
-    for (const row of ordered) {
-      const existing = empty ? null : this.#locate(adds.ids[row] ?? 0);
-      if (existing !== null) {
-        if (sameBytes(existing.segment.hashAt(existing.row), adds.hashes.subarray(row * hashBytes, (row + 1) * hashBytes))) continue;
-        this.#kill(existing.segment, existing.row);
+    ordered.forEach((row, i) => {
+      const hit = existing[i] ?? null;
+      if (hit !== null) {
+        if (hit.segment.hashEquals(hit.row, adds.hashes.subarray(row * hashBytes, (row + 1) * hashBytes))) return;
+        this.#kill(hit.segment, hit.row);
         replaced++;
       } else added++;
       fresh[freshCount++] = row;
-    }
+    });
     if (freshCount <= TAIL_BATCH) {
       for (const row of fresh.subarray(0, freshCount)) this.#append(adds.ids[row] ?? 0, adds.hashes.subarray(row * hashBytes, (row + 1) * hashBytes));
     } else {
@@ -234,7 +249,7 @@ export class SegmentedIndex implements HammingIndex {
       }
     }
     this.#afterChange();
-    return { added, replaced, removed, missing };
+    return { added, replaced, removed, missing: removes.length - removed };
   }
 
   search(hash: Uint8Array, threshold: number = this.threshold): Match[] {

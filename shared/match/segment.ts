@@ -110,6 +110,48 @@ export class Segment {
     return -1;
   }
 
+  /**
+   * For ids in ascending order, the row of each (live or dead) or -1, into
+   * `rows`. Frozen segments gallop from the previous hit, so a batch touches
+   * neighbouring cache lines instead of a fresh binary-search path per id.
+   */
+  findRowsSorted(ids: Uint32Array, rows: Int32Array): void {
+    if (this.idToRow !== null) {
+      ids.forEach((id, i) => (rows[i] = this.findRow(id)));
+      return;
+    }
+    const u32 = this.mem.u32;
+    const base = this.layout.ids >>> 2;
+    const n = this.#rows;
+    let lo = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] ?? 0;
+      // Gallop: find hi with ids[hi] >= id, then binary-search (lo, hi].
+      let step = 1;
+      let hi = lo;
+      while (hi < n && (u32[base + hi] ?? 0) < id) {
+        lo = hi;
+        hi += step;
+        step *= 2;
+      }
+      hi = Math.min(hi, n - 1);
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((u32[base + mid] ?? 0) < id) lo = mid + 1;
+        else hi = mid;
+      }
+      rows[i] = n > 0 && u32[base + lo] === id ? lo : -1;
+    }
+  }
+
+  /** True when row `row` holds exactly `hash`. */
+  hashEquals(row: number, hash: Uint8Array): boolean {
+    const at = this.layout.hashes + row * this.layout.hashBytes;
+    const u8 = this.mem.u8;
+    for (let i = 0; i < hash.length; i++) if (u8[at + i] !== hash[i]) return false;
+    return true;
+  }
+
   /** The live row holding `id`, or -1. */
   findLive(id: number): number {
     const row = this.findRow(id);
