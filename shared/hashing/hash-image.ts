@@ -59,15 +59,17 @@ export interface HashedImage {
 
 const DEFAULT_ALGORITHMS: readonly PerceptualAlgorithmName[] = ['pdq'];
 
+/** Luma buffer reused across calls, up to 4 megapixels (16 MB); larger images get their own, freed after. */
+const SCRATCH_LIMIT = 4_000_000;
 let lumaScratch = new Float32Array(0);
 
 /** Hashes already-decoded 8-bit grey or RGB(A) pixels with the perceptual algorithms. */
 export function hashPixels(pixels: PixelImage, options: PixelHashOptions = {}): HashResult[] {
   const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, source } = options;
   const n = pixels.width * pixels.height;
-  if (lumaScratch.length < n) lumaScratch = new Float32Array(n);
+  if (lumaScratch.length < n && n <= SCRATCH_LIMIT) lumaScratch = new Float32Array(n);
   // Safe to share: every use of the luma below finishes before this returns.
-  const luma = lumaFromPixels(pixels, lumaScratch);
+  const luma = lumaFromPixels(pixels, n <= SCRATCH_LIMIT ? lumaScratch : undefined);
   return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, source === undefined ? {} : { source }));
 }
 
