@@ -6,6 +6,7 @@ import { openReplicaDatabase } from '../replica/database.ts';
 import { fetchOrders, type FetchOrdersOptions } from './fetch-orders.ts';
 import type { FetchInit, FetchLike, FetchResponse } from '../net/http.ts';
 import { OrderSet } from './order-set.ts';
+import { codeOfAsync } from '../../shared/testing/code-of.ts';
 
 const NOW = Date.UTC(2026, 10, 1);
 const YEAR = 365 * 86_400_000;
@@ -50,14 +51,6 @@ function fakeFetch(respond: () => { status: number; body: Uint8Array; headers?: 
   return Object.assign(fn, { calls });
 }
 
-const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-  } catch (err) {
-    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
-  }
-  return undefined;
-};
 
 describe('fetching orders', () => {
   let keys: ReturnType<typeof centreKeys>;
@@ -104,14 +97,14 @@ describe('fetching orders', () => {
       ['a signed payload that is not an order list', () => encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, encodeMsgpack({ provider: 'example-host' }), [keys.signer])), 'ORDERS_MALFORMED'],
       ["another provider's list", () => signedList({ provider: 'other-host', issuedAt: NOW, orders: [] }, keys.signer), 'ORDERS_WRONG_PROVIDER'],
     ])('refuses a list %s and keeps none', async (_name, body, code) => {
-      expect(await codeOf(fetchOrders(options(fakeFetch(() => ({ status: 200, body: body() })))))).toBe(code);
+      expect(await codeOfAsync(fetchOrders(options(fakeFetch(() => ({ status: 200, body: body() })))))).toBe(code);
       expect(orders.issuedAt).toBeUndefined();
     });
 
     it('refuses a list signed by a key certified for another purpose', async () => {
       const other = centreKeys('log-signing');
       const fetch = fakeFetch(() => ({ status: 200, body: signedList({ provider: 'example-host', issuedAt: NOW, orders: [] }, other.signer) }));
-      expect(await codeOf(fetchOrders(options(fetch, { rootKey: other.root.verifier.text, certificates: () => other.certificates })))).toBe('ORDERS_UNTRUSTED');
+      expect(await codeOfAsync(fetchOrders(options(fetch, { rootKey: other.root.verifier.text, certificates: () => other.certificates })))).toBe('ORDERS_UNTRUSTED');
     });
 
     it('refuses an older list than the one held (rollback) and keeps the held one', async () => {
@@ -121,7 +114,7 @@ describe('fetching orders', () => {
       const fetch = fakeFetch(() => ({ status: 200, body }));
       await fetchOrders(options(fetch, { now: NOW + 10 }));
       body = older;
-      expect(await codeOf(fetchOrders(options(fetch, { now: NOW + 20 })))).toBe('ORDERS_ROLLBACK');
+      expect(await codeOfAsync(fetchOrders(options(fetch, { now: NOW + 20 })))).toBe('ORDERS_ROLLBACK');
       expect(orders.orders).toEqual([]);
       expect(orders.issuedAt).toBe(NOW + 5);
     });
@@ -129,7 +122,7 @@ describe('fetching orders', () => {
 
   describe('when the transport fails', () => {
     it('maps an unreachable Centre to ORDERS_NETWORK', async () => {
-      expect(await codeOf(fetchOrders(options(fakeFetch(() => new Error('ECONNREFUSED')))))).toBe('ORDERS_NETWORK');
+      expect(await codeOfAsync(fetchOrders(options(fakeFetch(() => new Error('ECONNREFUSED')))))).toBe('ORDERS_NETWORK');
     });
 
     it('maps 503 to ORDERS_HTTP_STATUS with the Retry-After', async () => {
@@ -139,9 +132,9 @@ describe('fetching orders', () => {
 
     it('refuses a response over the size cap, declared or streamed', async () => {
       const body = signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, keys.signer);
-      expect(await codeOf(fetchOrders(options(fakeFetch(() => ({ status: 200, body })), { maxBytes: 100 })))).toBe('ORDERS_TOO_LARGE');
+      expect(await codeOfAsync(fetchOrders(options(fakeFetch(() => ({ status: 200, body })), { maxBytes: 100 })))).toBe('ORDERS_TOO_LARGE');
       const lying = fakeFetch(() => ({ status: 200, body, headers: { 'content-length': '10' } }));
-      expect(await codeOf(fetchOrders(options(lying, { maxBytes: 100 })))).toBe('ORDERS_TOO_LARGE');
+      expect(await codeOfAsync(fetchOrders(options(lying, { maxBytes: 100 })))).toBe('ORDERS_TOO_LARGE');
     });
   });
 });

@@ -6,6 +6,7 @@ import type { DetectionOrder, OrderList } from '../../shared/wire/order.ts';
 import { encodeOrderList } from '../../shared/wire/order.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { OrderSet } from './order-set.ts';
+import { codeOf } from '../../shared/testing/code-of.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
 const order = (orderId: string): DetectionOrder => ({
@@ -21,14 +22,6 @@ const order = (orderId: string): DetectionOrder => ({
 const list = (issuedAt: number, ids: string[], provider = 'example-host'): OrderList => ({ provider, issuedAt, orders: ids.map((id) => ({ ...order(id), provider })) });
 const accept = (set: OrderSet, l: OrderList): boolean => set.accept(l, new Uint8Array([1]), encodeOrderList(l), l.issuedAt);
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
-  }
-  return undefined;
-};
 
 describe('order set', () => {
   const dbPath = (): string => join(mkdtempSync(join(tmpdir(), 'hf-orders-')), 'replica.db');

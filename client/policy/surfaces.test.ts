@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSurfaces } from './surfaces.ts';
+import { codeOf } from '../../shared/testing/code-of.ts';
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
-  }
-  return undefined;
-};
 
 describe('surface config', () => {
   describe('when valid', () => {

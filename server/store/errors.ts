@@ -1,8 +1,6 @@
 import { CodedError } from '../../shared/errors.ts';
 
 export type StoreCode =
-  | 'STORE_MIGRATION_FAILED'
-  | 'STORE_NEWER_SCHEMA'
   | 'STORE_CONFLICT'
   | 'STORE_NOT_FOUND'
   | 'STORE_HISTORY_IMMUTABLE';

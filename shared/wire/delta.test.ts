@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeMsgpack } from './codec.ts';
 import { decodeDelta, encodeDelta, type Delta } from './delta.ts';
 import { groupEntries, groupFromEntries } from './indicator-group.ts';
+import { codeOf } from '../testing/code-of.ts';
 
 const hashLength = (algorithm: string): number => {
   if (algorithm === 'pdq') return 32;
@@ -30,14 +31,6 @@ function sampleDelta(): Delta {
   };
 }
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
-  }
-  return undefined;
-};
 
 describe('delta', () => {
   describe('when encoded and decoded', () => {

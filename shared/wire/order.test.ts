@@ -12,6 +12,7 @@ import {
   type OrderList,
 } from './order.ts';
 import { formatSubjectRef, parseSubjectRef } from './subject.ts';
+import { codeOf } from '../testing/code-of.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1);
@@ -37,14 +38,6 @@ const thrown = (fn: () => unknown): { code: string; message: string } | undefine
   return undefined;
 };
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
-  }
-  return undefined;
-};
 
 describe('subject reference', () => {
   describe('when well formed', () => {

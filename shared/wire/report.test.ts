@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeMsgpack } from './codec.ts';
 import { decodeReport, encodeReport, MAX_PREVIEW_LENGTH, parsePreview, previewComponents, type Report } from './report.ts';
+import { codeOf } from '../testing/code-of.ts';
 
 const sample = (overrides: Partial<Report> = {}): Report => ({
   reportId: '6f1c2b8e-4d3a-4f7e-9b2c-0a1d2e3f4a5b',
@@ -21,14 +22,6 @@ const sample = (overrides: Partial<Report> = {}): Report => ({
   ...overrides,
 });
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'UNCODED';
-  }
-  return undefined;
-};
 
 describe('report', () => {
   describe('when encoded and decoded', () => {

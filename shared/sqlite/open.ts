@@ -1,0 +1,46 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CodedError } from '../errors.ts';
+
+export type SqliteDatabase = Database.Database;
+
+export type SchemaCode = 'SCHEMA_NEWER' | 'SCHEMA_MIGRATION_FAILED';
+export class SchemaError extends CodedError<SchemaCode> {}
+
+/**
+ * Opens (creating if needed) a SQLite database and applies its pending
+ * migrations, each in its own immediate transaction with user_version.
+ * WAL, so readers never wait for the writer; synchronous=FULL, because
+ * what hashfeed writes (a publication, an applied version, a queued report)
+ * must survive a power cut (better-sqlite3 docs).
+ */
+export function openMigratedDatabase(path: string, migrations: readonly string[], what: string): SqliteDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const current = Number(db.pragma('user_version', { simple: true }));
+    if (current > migrations.length) {
+      throw new SchemaError('SCHEMA_NEWER', `${what} schema ${current} is newer than this build understands (${migrations.length})`);
+    }
+    migrations.slice(current).forEach((sql, i) => {
+      const target = current + i + 1;
+      try {
+        db.transaction(() => {
+          db.exec(sql);
+          db.pragma(`user_version = ${target}`);
+        }).immediate();
+      } catch (cause) {
+        throw new SchemaError('SCHEMA_MIGRATION_FAILED', `${what} migration to schema ${target} failed`, { cause });
+      }
+    });
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
