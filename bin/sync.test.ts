@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exportFeed } from '../server/export.ts';
 import { findNginx, startNginx } from '../server/testing/nginx.ts';
 import { openCentre } from '../server/centre.ts';
+import { rootKeyPath, rotateSigningKey } from '../server/keys/keyring.ts';
+import { openDatabase } from '../server/store/database.ts';
+import { readPrivateKeyFile } from '../shared/crypto/index.ts';
 import { Matcher } from '../client/match/matcher.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
@@ -38,6 +41,7 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 }
 
 interface Client {
+  readonly db: ReturnType<typeof openReplicaDatabase>;
   readonly replica: Replica;
   readonly matcher: Matcher;
   readonly syncer: Syncer;
@@ -52,8 +56,8 @@ async function client(centre: { url: string; rootKey: string; tokens: { provider
   const alerts: string[] = [];
   const clock = { now: Date.now() };
   const source = new HttpFeedSource({ baseUrl: options.baseUrl ?? centre.url, mode: options.mode ?? 'centre', token: centre.tokens.provider, fetch: options.fetch ?? realFetch, limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
-  const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: () => clock.now, onApplied: (c) => void matcher.apply(c), alert: (code) => alerts.push(code) });
-  return { replica, matcher, syncer, alerts, clock };
+  const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code) });
+  return { db, replica, matcher, syncer, alerts, clock };
 }
 
 async function syncError(c: Client): Promise<string> {
@@ -88,6 +92,44 @@ describe('sidecar sync against a real Centre', () => {
       expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 3, appliedDeltas: 2, snapshot: false });
       expect([matchesOf(sidecar, a), matchesOf(sidecar, b), matchesOf(sidecar, c)]).toEqual([0, 1, 1]);
       expect(sidecar.replica.size()).toBe(3);
+    });
+  });
+
+  describe('when the replica was damaged locally', () => {
+    it('notices the digest mismatch on the next delta and rebuilds from a snapshot', async () => {
+      centre = await startLoopbackCentre();
+      const [a, b] = [pdq(), pdq()];
+      await centre.publish([{ algorithm: 'pdq', hash: a }, { algorithm: 'pdq', hash: b }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      sidecar.db.prepare('DELETE FROM indicators WHERE id = (SELECT min(id) FROM indicators)').run();
+      const c = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: c }]);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2, snapshot: true });
+      expect(sidecar.alerts).toContain('SYNC_DIGEST_MISMATCH');
+      expect(sidecar.replica.size()).toBe(3);
+      expect([matchesOf(sidecar, a), matchesOf(sidecar, b), matchesOf(sidecar, c)]).toEqual([1, 1, 1]);
+    });
+  });
+
+  describe('after the Centre rotates its signing key', () => {
+    it('keeps syncing with only the pinned root', async () => {
+      centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      await centre.stop();
+      const db = openDatabase(join(centre.dataDir, 'centre.db'));
+      const rotated = rotateSigningKey(db, centre.dataDir, 'eu-centre', readPrivateKeyFile(rootKeyPath(centre.dataDir)), Date.now(), 365);
+      db.close();
+      centre = await centre.restart(Number(new URL(centre.url).port));
+      const fresh = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: fresh }]);
+      sidecar.clock.now = Date.now() - 60_000; // a client clock a minute behind the Centre's
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2 });
+      expect(matchesOf(sidecar, fresh)).toBe(1);
+      expect(sidecar.syncer.certificates).toHaveLength(2);
+      expect(rotated.serial).toBe(2);
     });
   });
 

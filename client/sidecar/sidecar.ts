@@ -61,7 +61,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 
   const db: Db = openReplicaDatabase(join(config.dataDir, 'replica.db'));
   const replica = new Replica(db);
-  let matcher = await Matcher.create(replica.entries());
+  const matcher = await Matcher.create(replica.entries());
   const orders = new OrderSet(db, config.provider);
   const policy = new ScanPolicy({ surfaces: parseSurfaces(config.surfaces), orders });
   const key = loadOrCreateProviderKey(config.providerKeyFile);
@@ -86,17 +86,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     rootKey: config.rootKey,
     feed: config.feed,
     clock,
-    onApplied: async (change) => {
-      if (!change.replaced) {
-        matcher.applySync(change);
-        return;
-      }
-      // A snapshot replaces everything: build aside, then swap, so queries see old or new, never a mix.
-      const next = await Matcher.create(change.adds);
-      const old = matcher;
-      matcher = next;
-      old.close();
-    },
+    // Incremental for a delta; for a snapshot the matcher builds aside and swaps.
+    onApplied: (change) => matcher.apply(change),
     alert: (code, message) => logger.warn({ alert: code }, message),
   });
 

@@ -16,6 +16,13 @@ import {
   type TreeHead,
 } from './verify.ts';
 import type { FeedTimestamp } from '../../shared/wire/timestamp.ts';
+import type { TrustedState } from '../replica/trusted-state.ts';
+
+/** A round's verified freshness statement and the tree head it names. */
+interface VerifiedHead {
+  readonly timestamp: FeedTimestamp;
+  readonly tree: TreeHead;
+}
 
 export interface SyncerDeps {
   readonly source: FeedSource;
@@ -61,32 +68,29 @@ export class Syncer {
   async syncOnce(): Promise<SyncOutcome> {
     const { source, replica, rootKey, feed, clock } = this.#d;
     const now = clock();
-    const trusted = replica.state();
 
     const keys = verifyCertificates(await source.keys(), rootKey);
     this.#certificates = keys.certificates;
-    const timestamp = verifyTimestamp(await source.timestamp(), keys, feed, now);
-    checkNoRollback(timestamp, trusted);
-    checkNotExpired(timestamp, now);
-    const head = await verifyTreeHead(source, await source.checkpoint(), keys, feed, timestamp, trusted, now);
+    let head = await this.#verifyHead(keys, replica.state(), now);
+    const target = head.timestamp.version;
 
     let appliedDeltas = 0;
     let snapshot = false;
     let minimumWaitSeconds: number | undefined;
-    while (replica.state().version < timestamp.version) {
+    while (replica.state().version < target) {
       const version = replica.state().version;
-      const batch = await source.deltas(version, timestamp.version);
+      const batch = await source.deltas(version, target);
       minimumWaitSeconds = batch.minimumWaitSeconds ?? minimumWaitSeconds;
       if (batch.snapshotAdvised || batch.envelopes.length === 0) {
-        if (snapshot) throw new SyncError('SYNC_MALFORMED', `the source offers no way from version ${version} to ${timestamp.version}`);
-        await this.#bootstrap(keys, timestamp, head);
+        if (snapshot) throw new SyncError('SYNC_MALFORMED', `the source offers no way from version ${version} to ${target}`);
+        head = await this.#bootstrap(keys, head, now);
         snapshot = true;
         continue;
       }
       for (const envelope of batch.envelopes) {
         const delta = verifyDelta(envelope, keys, feed, now);
-        checkFollows(delta, replica.state().version, timestamp);
-        await checkIncluded(source, 'delta', delta.version, envelope, head);
+        checkFollows(delta, replica.state().version, head.timestamp);
+        await checkIncluded(source, 'delta', delta.version, envelope, head.tree);
         try {
           await this.#d.onApplied(replica.applyDelta(delta));
           appliedDeltas++;
@@ -94,22 +98,44 @@ export class Syncer {
           if (!(err instanceof ReplicaError)) throw err;
           // Safe Browsing's rule: a replica that cannot reach the signed digest is discarded for a full update.
           this.#d.alert('SYNC_DIGEST_MISMATCH', `${err.message}; re-bootstrapping from a snapshot`);
-          await this.#bootstrap(keys, timestamp, head);
+          head = await this.#bootstrap(keys, head, now);
           snapshot = true;
           break;
         }
       }
     }
-    replica.recordHead(head, timestamp);
+    replica.recordHead(head.tree, head.timestamp);
     replica.recordSuccess(now);
     return { version: replica.state().version, appliedDeltas, snapshot, ...(minimumWaitSeconds !== undefined ? { minimumWaitSeconds } : {}) };
   }
 
-  async #bootstrap(keys: CertifiedKeys, timestamp: FeedTimestamp, head: TreeHead): Promise<void> {
-    const { source, replica, feed, clock } = this.#d;
-    const envelope = await source.snapshot(timestamp.version);
-    const snapshot = verifySnapshot(envelope, keys, feed, clock(), replica.state().version, timestamp);
-    await checkIncluded(source, 'snapshot', snapshot.version, envelope, head);
+  /** Steps 2, 3 and 6a: the signed timestamp, then the tree head it names, each checked against what was trusted before. */
+  async #verifyHead(keys: CertifiedKeys, trusted: TrustedState, now: number): Promise<VerifiedHead> {
+    const { source, feed } = this.#d;
+    const timestamp = verifyTimestamp(await source.timestamp(), keys, feed, now);
+    checkNoRollback(timestamp, trusted);
+    checkNotExpired(timestamp, now);
+    const tree = await verifyTreeHead(source, await source.checkpoint(), keys, feed, timestamp, trusted, now);
+    return { timestamp, tree };
+  }
+
+  /**
+   * Replaces the replica with a verified snapshot. A Centre builds a
+   * snapshot on first request and logs it then, so the head is verified
+   * again afterwards (consistent with the one this round started from) and
+   * the snapshot's inclusion is proved against the newer head.
+   */
+  async #bootstrap(keys: CertifiedKeys, head: VerifiedHead, now: number): Promise<VerifiedHead> {
+    const { source, replica, feed } = this.#d;
+    const envelope = await source.snapshot(head.timestamp.version);
+    const snapshot = verifySnapshot(envelope, keys, feed, now, replica.state().version, head.timestamp);
+    const seen: TrustedState = {
+      ...replica.state(),
+      checkpoint: head.tree,
+      timestamp: { version: head.timestamp.version, issuedAt: head.timestamp.issuedAt, expires: head.timestamp.expires },
+    };
+    const newer = await this.#verifyHead(keys, seen, now);
+    await checkIncluded(source, 'snapshot', snapshot.version, envelope, newer.tree);
     let change: AppliedChange;
     try {
       change = replica.replaceWithSnapshot(snapshot);
@@ -118,5 +144,6 @@ export class Syncer {
       throw err;
     }
     await this.#d.onApplied(change);
+    return newer;
   }
 }

@@ -20,6 +20,7 @@ export class KeyringError extends CodedError<KeyringCode> {}
 /** The purpose every feed object (envelopes, checkpoints, timestamps, orders) is signed for. */
 export const FEED_SIGNING_PURPOSE = 'feed-signing';
 const DAY_MS = 86_400_000;
+const CLOCK_SKEW_MS = 10 * 60_000;
 
 /** Environment variables that may hold private keys instead of files. */
 export const ROOT_KEY_ENV = 'HASHFEED_ROOT_KEY';
@@ -114,14 +115,16 @@ function certifyNewSigningKey(db: Db, dataDir: string, feed: string, root: Signi
   const serial = (db.prepare<[], { n: number | null }>('SELECT max(id) AS n FROM signing_keys').get()?.n ?? 0) + 1;
   const key = generateSigningKey(signingKeyName(feed, serial));
   const notAfter = now + validityDays * DAY_MS;
-  const certificate = issueKeyCertificate(root, { verifierKey: key.verifier, purpose: FEED_SIGNING_PURPOSE, notBefore: now, notAfter, serial });
+  // Valid from a little before now, so that a client whose clock runs behind accepts the new key at once.
+  const notBefore = now - CLOCK_SKEW_MS;
+  const certificate = issueKeyCertificate(root, { verifierKey: key.verifier, purpose: FEED_SIGNING_PURPOSE, notBefore, notAfter, serial });
   // Key file first: a crash after it leaves an unused key, never a certificate without its key.
   writePrivateKeyFile(signingKeyPath(dataDir, serial), key);
   db.prepare('INSERT INTO signing_keys (id, verifier_key, certificate, not_before, not_after, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
     serial,
     key.verifier.text,
     certificate,
-    now,
+    notBefore,
     notAfter,
     now,
   );

@@ -1,0 +1,162 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateImage } from '../fixtures/index.ts';
+import { getAlgorithm, hashImage } from '../shared/hashing/index.ts';
+import { parseSidecarConfig } from '../client/sidecar/config.ts';
+import { listenLocal } from '../client/sidecar/listen.ts';
+import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
+import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+
+const LOCAL_TOKEN = 'a-local-token-of-enough-length';
+
+describe('the sidecar local API, against a real Centre', () => {
+  let centre: LoopbackCentre;
+  let sidecar: Sidecar;
+  let local: { address: string; close(): Promise<void> };
+  let indicatorPicture: Buffer;
+  let pdqHex: string;
+  let md5Hex: string;
+
+  const call = async (path: string, body: string | Uint8Array, type = 'application/json', token = LOCAL_TOKEN): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${local.address}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    const json: unknown = await res.json();
+    return { status: res.status, json: typeof json === 'object' && json !== null ? Object.fromEntries(Object.entries(json)) : {} };
+  };
+
+  beforeAll(async () => {
+    centre = await startLoopbackCentre();
+    indicatorPicture = await generateImage({ family: 'scenes', seed: 102, width: 640, height: 480, format: 'jpeg' });
+    const { results } = await hashImage(indicatorPicture, { algorithms: ['pdq', 'md5'] });
+    pdqHex = getAlgorithm('pdq').format(results[0]?.hash ?? new Uint8Array(32));
+    md5Hex = getAlgorithm('md5').format(results[1]?.hash ?? new Uint8Array(16));
+    await centre.publish([{ algorithm: 'pdq', hash: pdqHex, category: 'B2' }, { algorithm: 'md5', hash: md5Hex }]);
+    const now = Date.now();
+    const res = await fetch(`${centre.url}/v1/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${centre.tokens.operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        orderId: 'API-TEST-1',
+        issuingAuthority: 'DE-BKA',
+        legalReference: 'Test order',
+        provider: 'example-host',
+        surfaces: ['uploads'],
+        targets: { users: ['alice'], groups: ['g1'], channels: [] },
+        notBefore: now - 1000,
+        notAfter: now + 3_600_000,
+      }),
+    });
+    expect(res.status).toBe(201);
+    const dataDir = mkdtempSync(join(tmpdir(), 'hf-api-'));
+    const config = parseSidecarConfig(
+      {
+        centre: centre.url,
+        providerToken: centre.tokens.provider,
+        provider: 'example-host',
+        rootKey: centre.rootKey,
+        dataDir,
+        listen: '127.0.0.1:0',
+        localToken: LOCAL_TOKEN,
+        maxImageBytes: 2_000_000,
+        surfaces: [
+          { id: 'uploads', description: 'uploads', e2ee: false },
+          { id: 'dm', description: 'encrypted direct messages', e2ee: true },
+        ],
+      },
+      dataDir,
+    );
+    sidecar = await createSidecar({ config, logger: pino({ level: 'silent' }) });
+    local = await listenLocal(sidecar.app, config.listen);
+  });
+
+  afterAll(async () => {
+    await local?.close();
+    await sidecar?.stop();
+    await centre?.stop();
+  });
+
+  it('reports unsynced before the first sync, ok after', async () => {
+    expect((await fetch(`${local.address}/healthz`)).status).toBe(503);
+    await sidecar.syncOnce();
+    const health = (await (await fetch(`${local.address}/healthz`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'ok', replicaVersion: 1 });
+  });
+
+  it('refuses callers without the local token', async () => {
+    expect((await call('/v1/match', '{}', 'application/json', 'wrong-token-of-some-length')).json).toMatchObject({ error: { code: 'AUTH_INVALID' } });
+    const res = await fetch(`${local.address}/v1/scan?surface=uploads&subject=user:alice`, { method: 'POST', body: indicatorPicture });
+    expect(res.status).toBe(401);
+  });
+
+  it('matches a scaled copy by PDQ and the identical file by MD5, and reports it', async () => {
+    const answer = await call('/v1/scan?surface=uploads&subject=user:alice', indicatorPicture, 'image/jpeg');
+    const matches = answer.json.matches as { algorithm: string; distance: number; category: string }[];
+    expect(matches.map((m) => m.algorithm).sort()).toEqual(['md5', 'pdq']);
+    expect(matches.find((m) => m.algorithm === 'pdq')).toMatchObject({ distance: 0, category: 'B2', variant: 'original' });
+    expect(answer.json).toMatchObject({ quality: expect.any(Number), lowQuality: false, reportId: expect.any(String), stale: false });
+
+    const smaller = await sharp(indicatorPicture).resize(320).jpeg({ quality: 70 }).toBuffer();
+    const scaled = await call('/v1/scan?surface=uploads&subject=group:g1', smaller, 'image/jpeg');
+    expect((scaled.json.matches as { algorithm: string }[]).map((m) => m.algorithm)).toEqual(['pdq']);
+  });
+
+  it('matches caller-computed hashes, and says lowQuality instead of silently missing', async () => {
+    const hit = await call('/v1/match', JSON.stringify({ surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'pdq', hash: pdqHex, quality: 90 }] }));
+    expect(hit.json).toMatchObject({ matches: [{ algorithm: 'pdq', distance: 0 }], lowQuality: false });
+    const low = await call('/v1/match', JSON.stringify({ surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'pdq', hash: pdqHex, quality: 20 }] }));
+    expect(low.json).toMatchObject({ matches: [], quality: 20, lowQuality: true });
+    const bad = await call('/v1/match', JSON.stringify({ surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'pdq', hash: 'zz' }] }));
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { code: 'HASH_BAD_LENGTH' } });
+  });
+
+  it('answers batches item by item, refusals included', async () => {
+    const scans = await call(
+      '/v1/scan/batch',
+      JSON.stringify({
+        items: [
+          { surface: 'uploads', subject: 'user:alice', image: indicatorPicture.toString('base64') },
+          { surface: 'dm', subject: 'user:alice', image: indicatorPicture.toString('base64') },
+          { surface: 'uploads', subject: 'user:mallory', image: indicatorPicture.toString('base64') },
+          { surface: 'uploads', subject: 'user:alice', image: Buffer.from('not an image').toString('base64') },
+        ],
+      }),
+    );
+    const results = scans.json.results as Record<string, unknown>[];
+    expect((results[0]?.matches as unknown[]).length).toBe(2);
+    expect(results[1]).toEqual({ refused: { code: 'SURFACE_E2EE', message: expect.any(String) } });
+    expect(results[2]).toEqual({ refused: { code: 'NO_ACTIVE_ORDER', message: expect.any(String) } });
+    expect(results[3]).toMatchObject({ error: { code: expect.stringMatching(/^IMAGE_/) } });
+    const matches = await call('/v1/match/batch', JSON.stringify({ items: [{ surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'md5', hash: md5Hex }] }] }));
+    expect((matches.json.results as Record<string, unknown>[])[0]).toMatchObject({ matches: [{ algorithm: 'md5', distance: 0 }] });
+  });
+
+  it('refuses an E2EE scan without reading it, a broken image with a code, and an oversized body', async () => {
+    expect((await call('/v1/scan?surface=dm&subject=user:alice', indicatorPicture, 'image/jpeg')).json).toMatchObject({ refused: { code: 'SURFACE_E2EE' } });
+    expect((await call('/v1/scan?surface=nope&subject=user:alice', indicatorPicture, 'image/jpeg')).json).toMatchObject({ refused: { code: 'SURFACE_UNKNOWN' } });
+    const broken = await call('/v1/scan?surface=uploads&subject=user:alice', indicatorPicture.subarray(0, 200), 'image/jpeg');
+    expect(broken.status).toBe(400);
+    expect(broken.json).toMatchObject({ error: { code: expect.stringMatching(/^IMAGE_/) } });
+    const big = await call('/v1/scan?surface=uploads&subject=user:alice', new Uint8Array(3_000_000), 'image/jpeg');
+    expect(big).toMatchObject({ status: 413, json: { error: { code: 'BODY_TOO_LARGE' } } });
+  });
+
+  it('delivers the reports to the Centre and exposes counters without content', async () => {
+    await sidecar.deliverReports();
+    const res = await fetch(`${centre.url}/v1/reports?limit=100`, { headers: { authorization: `Bearer ${centre.tokens.operator}` } });
+    const { reports } = (await res.json()) as { reports: { orderId: string; preview: string | null }[] };
+    // Three scans of image bytes (previews) and two matches of bare hashes (no content, so no preview).
+    expect(reports).toHaveLength(5);
+    expect(reports.every((r) => r.orderId === 'API-TEST-1')).toBe(true);
+    expect(reports.filter((r) => typeof r.preview === 'string')).toHaveLength(3);
+    const metrics = await (await fetch(`${local.address}/metrics`)).text();
+    expect(metrics).toMatch(/hashfeed_scan_refusals_total\{code="SURFACE_E2EE"\} [1-9]/);
+    expect(metrics).toMatch(/hashfeed_replica_version 1/);
+    expect(metrics).toMatch(/hashfeed_report_queue_depth 0/);
+    expect(metrics).not.toContain('alice');
+    expect(metrics).not.toContain(pdqHex);
+  });
+});
