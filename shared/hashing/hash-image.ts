@@ -59,8 +59,8 @@ export interface HashedImage {
 
 const DEFAULT_ALGORITHMS: readonly PerceptualAlgorithmName[] = ['pdq'];
 
-/** Luma buffer reused across calls, up to 4 megapixels (16 MB); larger images get their own, freed after. */
-const SCRATCH_LIMIT = 4_000_000;
+/** Luma buffer reused across calls, up to 16 megapixels (64 MB: a 12-megapixel photo decoded exact); larger images get their own, freed after. */
+const SCRATCH_LIMIT = 16_000_000;
 let lumaScratch = new Float32Array(0);
 
 /** Hashes already-decoded 8-bit grey or RGB(A) pixels with the perceptual algorithms. */
