@@ -139,6 +139,20 @@ for (const distribution of distributions) {
         `${deltaCpuMaxMs.toFixed(1)} ms max CPU; full compaction ${compactMs.toFixed(0)} ms wall in ${built.slices.length} slices, ` +
         `longest ${maxSlice.toFixed(1)} ms wall, ${maxSliceCpu.toFixed(1)} ms CPU; queries between slices p50 ${percentile(during, 50).toFixed(0)} µs, p99 ${percentile(during, 99).toFixed(0)} µs`,
     );
+    // The merged-away segments are garbage now: collect them and watch queries while their memory is released.
+    const stallStart = performance.now();
+    collect();
+    let worstQueryUs = 0;
+    let worstGapMs = 0;
+    let last = performance.now();
+    for (let i = 0; performance.now() - stallStart < 1000; i++) {
+      const t0 = performance.now();
+      worstGapMs = Math.max(worstGapMs, t0 - last);
+      index.search(data.queries[i % data.queries.length] ?? new Uint8Array(32));
+      last = performance.now();
+      worstQueryUs = Math.max(worstQueryUs, (last - t0) * 1000);
+    }
+    log(`  after the swap, while the old segments' memory is released: slowest query ${(worstQueryUs / 1000).toFixed(1)} ms, longest gap ${worstGapMs.toFixed(1)} ms`);
     const mihRun = runs.find((r) => r.index === 'mih-wasm' && r.n === n && r.distribution === distribution);
     if (mihRun !== undefined) {
       runs[runs.indexOf(mihRun)] = {
@@ -150,9 +164,13 @@ for (const distribution of distributions) {
         compaction_max_slice_ms: maxSlice,
         compaction_max_slice_cpu_ms: maxSliceCpu,
         compaction_query_p99_us: percentile(during, 99),
+        release_stall_ms: Math.max(worstQueryUs / 1000, worstGapMs),
       };
     }
     index.close();
+    // Let this case's memory go before the next case measures anything.
+    collect();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     collect();
   }
 }
