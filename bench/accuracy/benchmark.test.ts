@@ -125,7 +125,8 @@ describe('parseOptions', () => {
     const parsed = parseOptions([], '/tmp/x');
     if (parsed === 'help') throw new Error('unexpected help');
     expect(parsed.cases.length).toBeGreaterThan(100);
-    expect(parsed.count).toBe(300);
+    expect(parsed.count).toBe(400);
+    expect(parsed.transformed).toBe(60);
   });
 });
 

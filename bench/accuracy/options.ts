@@ -30,8 +30,9 @@ export interface AccuracyOptions {
 
 export const USAGE = `usage: npm run bench:accuracy -- [flags]
 
-  --count N          originals (default 300; all pairs of them give the false-positive rate)
-  --transformed M    originals that go through every transform (default 100)
+  --count N          originals (default 400; all pairs of them give the false-positive rate)
+  --transformed M    originals that go through every transform (default 60; the run time is about
+                     proportional to it)
   --seed S           corpus and transform seed (default 1)
   --algorithms LIST  matchers to run, e.g. pdq,pdq+dihedral,sharp-phash (default: every perceptual
                      algorithm in the registry, PDQ also with dihedral matching, and sharp-phash)
@@ -113,14 +114,14 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Accur
   });
   if (values.help === true) return 'help';
   const quick = values.quick === true;
-  const count = int('count', values.count, quick ? 6 : 300, 2);
+  const count = int('count', values.count, quick ? 6 : 400, 2);
   const families = values.families?.split(',').map((f) => {
     if (!isFamilyName(f)) throw new UsageError(`--families: unknown family ${f}`);
     return f;
   });
   const options: AccuracyOptions = {
     count,
-    transformed: Math.min(count, int('transformed', values.transformed, quick ? 6 : 100, 1)),
+    transformed: Math.min(count, int('transformed', values.transformed, quick ? 6 : 60, 1)),
     seed: int('seed', values.seed, 1, 0),
     cases: parseCases(values.transforms ?? (quick ? QUICK_TRANSFORMS : undefined)),
     minSide: int('min-side', values['min-side'], 256, 16),
