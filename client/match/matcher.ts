@@ -1,6 +1,8 @@
 import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { DIHEDRAL_NAMES } from '../../shared/hashing/pdq.ts';
-import { createHammingIndex, type HammingIndex } from '../../shared/match/index.ts';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHammingIndex, loadHammingIndex, type HammingIndex } from '../../shared/match/index.ts';
 import type { IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import type { AppliedChange } from '../replica/replica.ts';
 
@@ -20,6 +22,19 @@ export interface IndicatorMatch {
 }
 
 const PERCEPTUAL = ['pdq', 'phash64', 'dhash64'] as const;
+const PDQ_INDEX_FILE = 'pdq.index';
+const PDQ_INDEX_META = 'pdq.index.json';
+
+function readIndexMeta(dir: string): { version: number; stateDigest: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(join(dir, PDQ_INDEX_META), 'utf8'));
+    const version: unknown = typeof value === 'object' && value !== null ? Reflect.get(value, 'version') : undefined;
+    const stateDigest: unknown = typeof value === 'object' && value !== null ? Reflect.get(value, 'stateDigest') : undefined;
+    return typeof version === 'number' && typeof stateDigest === 'string' ? { version, stateDigest } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 type Perceptual = (typeof PERCEPTUAL)[number];
 const isPerceptual = (a: string): a is Perceptual => (PERCEPTUAL as readonly string[]).includes(a);
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -46,6 +61,40 @@ export class Matcher {
     const m = new Matcher(hamming, exact);
     m.#size = size;
     return m;
+  }
+
+  /**
+   * The matcher for a replica, loading the PDQ index from the compact file
+   * kept beside the replica when that file was saved at the replica's
+   * current version and digest (a load, not a rebuild: seconds at 10M), and
+   * building everything from the replica otherwise.
+   */
+  static async open(source: { entries(except?: string): Iterable<IndicatorEntry>; state(): { version: number; stateDigest: Uint8Array | null } }, dir: string): Promise<Matcher> {
+    const saved = readIndexMeta(dir);
+    const state = source.state();
+    if (saved === undefined || saved.version !== state.version || saved.stateDigest !== hex(state.stateDigest ?? new Uint8Array())) {
+      return Matcher.create(source.entries());
+    }
+    const pdqIndex = await loadHammingIndex(join(dir, PDQ_INDEX_FILE));
+    const { hamming, exact, size } = await build(source.entries('pdq'));
+    hamming.get('pdq')?.close();
+    hamming.set('pdq', pdqIndex);
+    const m = new Matcher(hamming, exact);
+    m.#size = size + pdqIndex.size;
+    return m;
+  }
+
+  /** Writes the PDQ index beside the replica, stamped with the replica state it reflects. */
+  save(dir: string, state: { version: number; stateDigest: Uint8Array | null }): void {
+    const index = this.#hamming.get('pdq');
+    if (index === undefined) return;
+    mkdirSync(dir, { recursive: true });
+    // Meta last: a crash in between leaves no meta (or an older one), and the next start rebuilds.
+    rmSync(join(dir, PDQ_INDEX_META), { force: true });
+    index.save(join(dir, PDQ_INDEX_FILE));
+    const meta = `${JSON.stringify({ version: state.version, stateDigest: hex(state.stateDigest ?? new Uint8Array()) })}\n`;
+    writeFileSync(join(dir, `${PDQ_INDEX_META}.tmp`), meta);
+    renameSync(join(dir, `${PDQ_INDEX_META}.tmp`), join(dir, PDQ_INDEX_META));
   }
 
   get size(): number {

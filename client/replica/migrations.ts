@@ -57,4 +57,9 @@ CREATE TABLE report_queue (
 ) STRICT;
 CREATE INDEX report_queue_due ON report_queue(state, next_attempt_at);
 `,
+  // 3. Indicators by algorithm, so that start-up can read every non-PDQ row without scanning the PDQ ones
+  //    (the PDQ index loads from its own file beside the replica).
+  `
+CREATE INDEX indicators_by_algorithm ON indicators(algorithm, id);
+`,
 ];

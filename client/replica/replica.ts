@@ -50,6 +50,7 @@ export class Replica {
       remove: db.prepare('DELETE FROM indicators WHERE id = ?'),
       clear: db.prepare('DELETE FROM indicators'),
       all: db.prepare('SELECT id, algorithm, hash, category FROM indicators ORDER BY id').raw(),
+      allBut: db.prepare('SELECT id, algorithm, hash, category FROM indicators WHERE algorithm < ? OR algorithm > ?').raw(),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM indicators'),
       category: db.prepare<[number], { category: string }>('SELECT category FROM indicators WHERE id = ?'),
       setVersion: db.prepare('UPDATE trusted_state SET feed = ?, version = ?, state_digest = ? WHERE id = 1'),
@@ -85,9 +86,9 @@ export class Replica {
     return this.#s.category.get(id)?.category;
   }
 
-  /** Every indicator in id order (to build the in-memory index at start-up). */
-  *entries(): Generator<IndicatorEntry> {
-    for (const raw of this.#s.all.iterate()) {
+  /** Every indicator in id order (to build the in-memory index at start-up); `except` skips one algorithm. */
+  *entries(except?: string): Generator<IndicatorEntry> {
+    for (const raw of except === undefined ? this.#s.all.iterate() : this.#s.allBut.iterate(except, except)) {
       const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
       yield { id, algorithm, hash, category };
     }

@@ -61,7 +61,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 
   const db: Db = openReplicaDatabase(join(config.dataDir, 'replica.db'));
   const replica = new Replica(db);
-  const matcher = await Matcher.create(replica.entries());
+  const indexDir = join(config.dataDir, 'index');
+  const matcher = await Matcher.open(replica, indexDir);
   const orders = new OrderSet(db, config.provider);
   const policy = new ScanPolicy({ surfaces: parseSurfaces(config.surfaces), orders });
   const key = loadOrCreateProviderKey(config.providerKeyFile);
@@ -214,6 +215,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       controller.abort();
       await loop.stop();
       await delivering;
+      // The next start loads this file instead of rebuilding the index from the replica.
+      matcher.save(indexDir, replica.state());
       matcher.close();
       db.close();
     },

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { Matcher } from './matcher.ts';
+
+const entry = (id: number, algorithm: string, bytes: number): IndicatorEntry => ({ id, algorithm, hash: randomBytes(bytes), category: 'A1' });
+const flip = (hash: Uint8Array, bits: number): Uint8Array => {
+  const out = Uint8Array.from(hash);
+  for (let i = 0; i < bits; i++) out[i >> 3] = (out[i >> 3] ?? 0) ^ (1 << (i & 7));
+  return out;
+};
+
+function source(entries: IndicatorEntry[], version: number) {
+  return {
+    entries: (except?: string) => entries.filter((e) => e.algorithm !== except),
+    state: () => ({ version, stateDigest: Uint8Array.from([version]) }),
+  };
+}
+
+describe('Matcher', () => {
+  const entries = [...Array.from({ length: 200 }, (_, i) => entry(i + 1, 'pdq', 32)), entry(500, 'md5', 16), entry(501, 'phash64', 8)];
+
+  describe('when matching', () => {
+    it('finds a PDQ within the threshold, exact hashes only when equal, and names the dihedral variant', async () => {
+      const m = await Matcher.create(entries);
+      const target = entries[7]!;
+      expect(m.match([{ algorithm: 'pdq', hash: flip(target.hash, 30) }])).toEqual([{ indicatorId: 8, algorithm: 'pdq', distance: 30, variant: 'original' }]);
+      expect(m.match([{ algorithm: 'pdq', hash: flip(target.hash, 40) }])).toEqual([]);
+      const variants = [randomBytes(32), randomBytes(32), target.hash, randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)];
+      expect(m.match([{ algorithm: 'pdq', hash: variants[0]!, dihedrals: variants }])).toMatchObject([{ indicatorId: 8, variant: 'rotate180' }]);
+      expect(m.match([{ algorithm: 'md5', hash: entries[200]!.hash }])).toMatchObject([{ indicatorId: 500, distance: 0 }]);
+      expect(m.match([{ algorithm: 'md5', hash: flip(entries[200]!.hash, 1) }])).toEqual([]);
+      expect(m.match([{ algorithm: 'phash64', hash: flip(entries[201]!.hash, 3) }])).toMatchObject([{ indicatorId: 501, distance: 3 }]);
+      m.close();
+    });
+  });
+
+  describe('when a delta is applied', () => {
+    it('removes and adds in place', async () => {
+      const m = await Matcher.create(entries);
+      const added = entry(900, 'pdq', 32);
+      m.applySync({ version: 2, replaced: false, removes: [8, 500], adds: [added] });
+      expect(m.match([{ algorithm: 'pdq', hash: entries[7]!.hash }])).toEqual([]);
+      expect(m.match([{ algorithm: 'md5', hash: entries[200]!.hash }])).toEqual([]);
+      expect(m.match([{ algorithm: 'pdq', hash: added.hash }])).toMatchObject([{ indicatorId: 900 }]);
+      expect(m.size).toBe(entries.length - 1);
+      m.close();
+    });
+  });
+
+  describe('with the index file beside the replica', () => {
+    it('loads it when it was saved at the same state, and rebuilds when not', async () => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'hf-matcher-')), 'index');
+      const m = await Matcher.create(entries);
+      m.save(dir, source(entries, 3).state());
+      m.close();
+      expect(existsSync(join(dir, 'pdq.index'))).toBe(true);
+
+      // Same state: the PDQ index comes from the file (so it holds what was saved, whatever the source says now).
+      const loaded = await Matcher.open(source([entries[200]!, entries[201]!], 3), dir);
+      expect(loaded.size).toBe(entries.length);
+      expect(loaded.match([{ algorithm: 'pdq', hash: entries[3]!.hash }])).toMatchObject([{ indicatorId: 4 }]);
+      loaded.close();
+
+      // Another version: the file is ignored and the replica is the truth.
+      const rebuilt = await Matcher.open(source([entries[200]!, entries[201]!], 4), dir);
+      expect(rebuilt.size).toBe(2);
+      expect(rebuilt.match([{ algorithm: 'pdq', hash: entries[3]!.hash }])).toEqual([]);
+      rebuilt.close();
+    });
+  });
+});
