@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { repoRoot } from '../shared/testing/vectors.ts';
 import { runBenchmark } from './accuracy/benchmark.ts';
-import { parseOptions, UsageError, USAGE } from './accuracy/options.ts';
+import { parseOptions, USAGE } from './accuracy/options.ts';
+import { CodedError } from '../shared/errors.ts';
 import { printTable } from './harness.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -34,7 +35,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `bench:accuracy: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    // Coded errors (a bad flag, an unknown transform or matcher) are the caller's to fix: show the usage.
+    process.stderr.write(err instanceof CodedError ? `bench:accuracy: ${err.code}: ${err.message}\n\n${USAGE}` : `bench:accuracy: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = err instanceof CodedError ? 2 : 1;
   },
 );

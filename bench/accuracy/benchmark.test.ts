@@ -5,8 +5,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALGORITHMS } from '../../shared/hashing/index.ts';
 import { type BenchmarkOutput, runBenchmark } from './benchmark.ts';
-import { createContenders, UnknownMatcherError } from './contenders.ts';
-import { type AccuracyOptions, parseCases, parseOptions, QUICK_SIZES, UsageError } from './options.ts';
+import { createContenders } from './contenders.ts';
+import { AccuracyError } from './errors.ts';
+import { type AccuracyOptions, parseCases, parseOptions, QUICK_SIZES } from './options.ts';
 import { syntheticSource } from './sources.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hashfeed-accuracy-'));
@@ -113,12 +114,13 @@ describe('parseOptions', () => {
     [['--transforms', 'rotate:45']],
     [['--families', 'faces']],
     [['--decode', 'slow']],
+    [['--colour', 'blue']],
   ])('rejects %j', (argv) => {
     expect(() => parseOptions(argv, '/tmp/x')).toThrow();
   });
 
-  it('reports usage errors as UsageError', () => {
-    expect(() => parseOptions(['--jobs', '0'], '/tmp/x')).toThrow(UsageError);
+  it('reports a bad flag value with a code', () => {
+    expect(() => parseOptions(['--jobs', '0'], '/tmp/x')).toThrow(expect.objectContaining({ code: 'ACCURACY_BAD_FLAG' }));
   });
 
   it('defaults to every transform at every strength', () => {
@@ -132,7 +134,8 @@ describe('parseOptions', () => {
 
 describe('createContenders', () => {
   it('rejects an unknown matcher name, listing the available ones', async () => {
-    await expect(createContenders({ mode: 'fast', names: ['ahash'] })).rejects.toThrow(UnknownMatcherError);
+    await expect(createContenders({ mode: 'fast', names: ['ahash'] })).rejects.toThrow(AccuracyError);
+    await expect(createContenders({ mode: 'fast', names: ['ahash'] })).rejects.toHaveProperty('code', 'ACCURACY_UNKNOWN_MATCHER');
   });
 
   it('runs an exact hash only when asked by name', async () => {

@@ -9,6 +9,7 @@ import { ALGORITHMS, hashImage } from '../../shared/hashing/index.ts';
 import type { AlgorithmName, DecodeMode, HashAlgorithm } from '../../shared/hashing/index.ts';
 import { generateImage } from '../../fixtures/index.ts';
 import { SHARP_PHASH, sharpPhash, sharpPhashMatcher } from './baseline.ts';
+import { AccuracyError } from './errors.ts';
 import type { Contenders, HashValue, Matcher } from './types.ts';
 
 export const DIHEDRAL_SUFFIX = '+dihedral';
@@ -19,8 +20,6 @@ export interface ContenderOptions {
   /** How the registry decodes images (the provider's default is `fast`). */
   readonly mode: DecodeMode;
 }
-
-export class UnknownMatcherError extends Error {}
 
 function plainMatcher(a: HashAlgorithm, mode: DecodeMode): Matcher {
   return {
@@ -74,7 +73,7 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
   const matchers = available.filter((m) => wanted(m.name, isDefault(m)));
   if (explicit !== undefined) {
     const unknown = explicit.filter((n) => !available.some((m) => m.name === n));
-    if (unknown.length > 0) throw new UnknownMatcherError(`unknown matcher ${unknown.join(', ')}; available: ${available.map((m) => m.name).join(', ')}`);
+    if (unknown.length > 0) throw new AccuracyError('ACCURACY_UNKNOWN_MATCHER', `unknown matcher ${unknown.join(', ')}; available: ${available.map((m) => m.name).join(', ')}`);
   }
 
   const registryHashers = [...new Set(matchers.filter((m) => m.origin === 'registry').map((m) => m.hasher))];

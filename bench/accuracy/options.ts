@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FAMILY_NAMES, type FamilyName, findTransform, isFamilyName, TRANSFORMS } from '../../fixtures/index.ts';
+import { AccuracyError } from './errors.ts';
 import type { CaseSpec } from './types.ts';
 
 export interface AccuracyOptions {
@@ -49,12 +50,10 @@ export const USAGE = `usage: npm run bench:accuracy -- [flags]
                      docs/ACCURACY.md: elsewhere PDQ's dihedral variants are only approximate)
 `;
 
-export class UsageError extends Error {}
-
 function int(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(n) || n < min) throw new AccuracyError('ACCURACY_BAD_FLAG', `--${name} must be an integer >= ${min}, got ${value}`);
   return n;
 }
 
@@ -66,7 +65,7 @@ export function parseCases(list: string | undefined): CaseSpec[] {
     const t = findTransform(name);
     const strengths = strength === undefined ? t.strengths : [Number(strength)];
     return strengths.map((s) => {
-      if (!t.accepts(s)) throw new UsageError(`--transforms: ${name} does not accept strength ${strength}`);
+      if (!t.accepts(s)) throw new AccuracyError('ACCURACY_BAD_FLAG', `--transforms: ${name} does not accept strength ${strength}`);
       return { transform: t.name, family: t.family, strength: s, label: t.label(s), categorical: t.categorical };
     });
   });
@@ -75,7 +74,7 @@ export function parseCases(list: string | undefined): CaseSpec[] {
 function decodeMode(value: string | undefined): 'fast' | 'exact' {
   if (value === undefined || value === 'fast') return 'fast';
   if (value === 'exact') return 'exact';
-  throw new UsageError(`--decode must be fast or exact, got ${value}`);
+  throw new AccuracyError('ACCURACY_BAD_FLAG', `--decode must be fast or exact, got ${value}`);
 }
 
 const QUICK_TRANSFORMS = 'rotate,mirror,jpeg:50,greyscale';
@@ -91,8 +90,16 @@ export const QUICK_SIZES: readonly (readonly [number, number])[] = [
   [320, 576],
 ];
 
-export function parseOptions(argv: readonly string[], defaultOut: string): AccuracyOptions | 'help' {
-  const { values } = parseArgs({
+function parseFlags(argv: readonly string[]) {
+  try {
+    return parseFlagsOrThrow(argv);
+  } catch (err) {
+    throw new AccuracyError('ACCURACY_BAD_FLAG', err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+function parseFlagsOrThrow(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     options: {
       count: { type: 'string' },
@@ -112,11 +119,15 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Accur
     },
     strict: true,
   });
+}
+
+export function parseOptions(argv: readonly string[], defaultOut: string): AccuracyOptions | 'help' {
+  const { values } = parseFlags(argv);
   if (values.help === true) return 'help';
   const quick = values.quick === true;
   const count = int('count', values.count, quick ? 6 : 400, 2);
   const families = values.families?.split(',').map((f) => {
-    if (!isFamilyName(f)) throw new UsageError(`--families: unknown family ${f}`);
+    if (!isFamilyName(f)) throw new AccuracyError('ACCURACY_BAD_FLAG', `--families: unknown family ${f}`);
     return f;
   });
   const options: AccuracyOptions = {

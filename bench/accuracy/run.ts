@@ -79,8 +79,7 @@ export async function runAccuracy(options: RunOptions): Promise<AccuracyResult> 
     if (index < transformed) {
       const perCase: Observation['perCase'] = [];
       const errors: Observation['errors'] = [];
-      for (let c = 0; c < cases.length; c++) {
-        const spec = cases[c] as CaseSpec;
+      for (const [c, spec] of cases.entries()) {
         const transform = transforms[c];
         try {
           if (transform === undefined) throw new Error(`no transform ${spec.transform}`);
@@ -189,29 +188,26 @@ export async function runAccuracy(options: RunOptions): Promise<AccuracyResult> 
  * dihedral matching it counts a pair as colliding if either direction would.
  */
 function distinctPairs(m: Matcher, infos: readonly OriginalInfo[], hashes: readonly Hashes[]): FalsePositiveResult {
-  const eligible: number[] = [];
+  const eligible: { id: string; value: HashValue }[] = [];
   hashes.forEach((h, i) => {
-    if (passes(m, h.get(m.hasher))) eligible.push(i);
+    const value = h.get(m.hasher);
+    if (value !== undefined && passes(m, value)) eligible.push({ id: infos[i]?.id ?? String(i), value });
   });
   const distances: number[] = [];
   const closest: { a: string; b: string; distance: number }[] = [];
   let falsePositives = 0;
-  for (let x = 0; x < eligible.length; x++) {
-    const i = eligible[x] as number;
-    const hi = hashes[i]?.get(m.hasher) as HashValue;
-    for (let y = x + 1; y < eligible.length; y++) {
-      const j = eligible[y] as number;
-      const hj = hashes[j]?.get(m.hasher) as HashValue;
-      const d = Math.min(m.distance(hi, hj), m.distance(hj, hi));
+  eligible.forEach((x, i) => {
+    for (const y of eligible.slice(i + 1)) {
+      const d = Math.min(m.distance(x.value, y.value), m.distance(y.value, x.value));
       distances.push(d);
       if (d <= m.threshold) falsePositives++;
       if (closest.length < 10 || d < (closest[closest.length - 1]?.distance ?? Infinity)) {
-        closest.push({ a: infos[i]?.id ?? String(i), b: infos[j]?.id ?? String(j), distance: d });
+        closest.push({ a: x.id, b: y.id, distance: d });
         closest.sort((p, q) => p.distance - q.distance);
         if (closest.length > 10) closest.pop();
       }
     }
-  }
+  });
   return {
     pairs: distances.length,
     falsePositives,
