@@ -75,19 +75,23 @@ for (const distribution of distributions) {
   }
 }
 
+// Results first: nothing below may lose them.
+const path = writeResults('match', { runs });
+
+const blankIfMissing = (v: unknown): string | number => (typeof v === 'number' && Number.isFinite(v) ? v : '');
 const table = runs.map((r) => ({
   index: r.index,
   dist: r.distribution,
   n: r.n,
   p50_us: r.p50_us,
   p99_us: r.p99_us,
-  cpu_p99: typeof r['cpu_p99_us'] === 'number' ? r['cpu_p99_us'] : '',
+  cpu_p99: blankIfMissing(r['cpu_p99_us']),
   qps: r.qps,
-  cand: r.candidates,
+  cand: blankIfMissing(r.candidates),
   'B/ind': r.bytes_per_indicator,
-  build_ms: r.build_ms ?? '',
-  load_ms: typeof r['load_ms'] === 'number' ? r['load_ms'] : '',
-  delta_ms: r.delta_apply_ms ?? '',
+  build_ms: blankIfMissing(r.build_ms),
+  load_ms: blankIfMissing(r['load_ms']),
+  delta_ms: blankIfMissing(r.delta_apply_ms),
 }));
 log('\nRuns (µs per call, wall clock; cpu_p99 = p99 of per-call CPU time; dihedral8 = one call with 8 hashes):');
 printTable(table);
@@ -151,7 +155,6 @@ for (const r of runs.filter((x) => x.index === 'mih-wasm')) {
 log(`  (a scan-only layout would take ${bytesPerIndicator({ bits: 256, slots: [] }, 1e6).toFixed(1)} bytes per indicator)`);
 for (const note of notes) log(`  ${note}`);
 
-const path = writeResults('match', { runs });
 const plot = await plotRuns(runs);
 log(`\nwrote ${path}, ${plot.svg}, ${plot.png}`);
 if (notes.length > 0) process.exitCode = 1;
