@@ -21,7 +21,7 @@ export interface IndexConfig extends BuildTarget {
 export async function resolveConfig(options: HammingIndexOptions): Promise<IndexConfig> {
   const bits: unknown = options.bits;
   if (bits !== 64 && bits !== 256) throw new MatchError('MATCH_BAD_OPTIONS', 'bits must be 64 or 256');
-  const threshold = checkThreshold(bits, options.threshold ?? (bits === 256 ? 31 : 10));
+  const threshold = checkThreshold(bits, options.threshold ?? (bits === 256 ? 31 : 8));
   const maxBytesPerIndicator = options.maxBytesPerIndicator ?? 96;
   const tailCapacity = options.tailCapacity ?? 4096;
   const sliceMs = options.sliceMs ?? 8;

@@ -5,7 +5,8 @@ export interface HammingIndexOptions {
   /** 256 (PDQ) or 64 (pHash, dHash). */
   readonly bits: HashBits;
   /**
-   * The threshold most searches use (default: 31 for 256 bits, 10 for 64).
+   * The threshold most searches use (default: 31 for 256 bits, 8 for 64, as the
+   * hashing registry's defaultThreshold; pass the algorithm's value).
    * Segment layouts are tuned for it; a search with another threshold is
    * still exact, only its cost differs.
    */
