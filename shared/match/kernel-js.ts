@@ -67,6 +67,7 @@ export function jsMihSearch(mem: SegmentMemory, variants: number, threshold: num
       const maxWeight = Math.min(rho, tableBits);
       for (let w = 0; w <= maxWeight; w++) {
         const remRadius = rho - w;
+        // c runs over the masks of w bits among tableBits: the prefixes w bits from the query's.
         let c = 2 ** w - 1;
         for (;;) {
           const t = (qt ^ c) >>> 0;
@@ -82,10 +83,12 @@ export function jsMihSearch(mem: SegmentMemory, variants: number, threshold: num
             const rowAt = (hashes + row * hashBytes) >>> 2;
             const d = distanceAt(u32, rowAt, q >>> 2, words32);
             if (d > threshold || isDead(u32, dead, row)) continue;
+            // A row reachable through an earlier slot is reported there, so each match appears once.
             if (!firstSlot(u32, records, m, threshold, rowAt * 4, q, k)) continue;
             sink.push(u32[(ids >>> 2) + row] ?? 0, d | (v << 16));
           }
           if (w === 0) break;
+          // Gosper's hack: the next larger integer with the same number of set bits.
           const low = c & -c;
           const sum = c + low;
           c = sum | (((sum ^ c) >>> 2) >>> (31 - Math.clz32(low)));
