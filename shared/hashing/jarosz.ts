@@ -20,6 +20,18 @@ export function jaroszWindowSize(oldDimension: number, newDimension: number): nu
 }
 
 /**
+ * Whether PDQ's downsampling of an axis of n pixels commutes with reversing
+ * the axis. It does when the box window is centred (w odd: as many samples
+ * before i as after) and the 64 sample points floor((i + 0.5) n / 64) are
+ * placed symmetrically, which fails only when 128 divides n: every cell
+ * centre (2i + 1) n / 128 then falls on a pixel boundary and floor takes the
+ * pixel after it, the reversed image's sampling the pixel before.
+ */
+export function isMirrorSymmetric(n: number): boolean {
+  return jaroszWindowSize(n, 64) % 2 === 1 && n % 128 !== 0;
+}
+
+/**
  * Box-filters every row of `input` (rows x cols, row-major) into `output`.
  * The window is placed as the reference places it: `half = (w + 2) >> 1`
  * samples at and after i, w - half before, clipped at the ends, and the sum

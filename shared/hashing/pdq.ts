@@ -5,13 +5,17 @@
  * float32 wherever the reference's is, so identical pixels hash identically.
  *
  * One call yields the hash, the quality and, on request, all eight dihedral
- * variants (the hashes of the image rotated and flipped), all from one DCT.
+ * variants (the hashes of the image rotated and flipped), without rotating
+ * the pixels: see pdqDihedralsFromLuma.
  *
  * Hot loops index typed arrays with `!`: every buffer here has a fixed size.
  */
+import { dct64To16, dct64To16Folded } from './dct.ts';
+import { isMirrorSymmetric } from './jarosz.ts';
 import { jaroszDownsample64 } from './jarosz-stream.ts';
 import type { LumaImage } from './luma.ts';
-import { sourceGeometryDownsample64 } from './source-geometry.ts';
+import { sourceGeometryGrids } from './source-geometry.ts';
+import type { GeometryGrid } from './source-geometry.ts';
 
 export const PDQ_BITS = 256;
 
@@ -50,62 +54,106 @@ export interface PdqDihedralResult extends PdqResult {
   readonly dihedrals: readonly Uint8Array[];
 }
 
-// D[k][j] = sqrt(2/64) * cos(pi/128 * (k + 1) * (2j + 1)), k = 0..15 (the DC row is skipped):
-// a float scale times a double cosine, rounded to float, as the reference builds it.
-const DCT_16x64 = new Float32Array(16 * 64);
-{
-  const scale = Math.fround(Math.sqrt(2 / 64));
-  for (let k = 0; k < 16; k++) {
-    for (let j = 0; j < 64; j++) DCT_16x64[k * 64 + j] = scale * Math.cos((Math.PI / 2 / 64) * (k + 1) * (2 * j + 1));
-  }
-}
-
 // Working memory shared by all calls: JavaScript runs one call at a time, so
-// the hot path allocates only its results.
-const grid64 = new Float32Array(64 * 64);
-const temp16x64 = new Float32Array(16 * 64);
-const coeffs = new Float32Array(16 * 16);
+// the hot path allocates only its results. Grid and block g belong to the
+// flip group g (see REVERSED_AXES); group 0 is the image as it is.
+const grids = Array.from({ length: 4 }, () => new Float32Array(64 * 64));
+const blocks = Array.from({ length: 4 }, () => new Float32Array(16 * 16));
 const variant = new Float32Array(16 * 16);
 const sorted = new Float32Array(16 * 16);
 
+/** Flip groups: which axes of the original a variant reverses, as a bit mask. */
+const ROWS_REVERSED = 2;
+const COLS_REVERSED = 1;
+
+/**
+ * Per variant (DIHEDRAL_NAMES order), the axes of the original it reverses.
+ * The rest of a variant is a transpose, to which PDQ's downsampling is
+ * blind: it filters and samples each axis by that axis's length alone.
+ */
+const REVERSED_AXES: readonly number[] = [
+  0, // original
+  COLS_REVERSED, // rotate90: its rows are the original's columns, right to left
+  ROWS_REVERSED | COLS_REVERSED, // rotate180
+  ROWS_REVERSED, // rotate270: its columns are the original's rows, bottom to top
+  ROWS_REVERSED, // flipX
+  COLS_REVERSED, // flipY
+  0, // flipPlus1
+  ROWS_REVERSED | COLS_REVERSED, // flipMinus1
+];
+
 /** PDQ hash and quality of a luma image. */
 export function pdqFromLuma(luma: LumaImage, options: PdqOptions = {}): PdqResult {
-  const quality = transform(luma, options);
+  const quality = transform(luma, options, [0]);
   if (quality < 0) return { hash: new Uint8Array(32), quality: 0 };
-  return { hash: bitsAboveMedian(coeffs), quality };
+  return { hash: bitsAboveMedian(blocks[0]!), quality };
 }
 
-/** PDQ hash, quality and the eight dihedral variants of a luma image, from one DCT. */
+/**
+ * PDQ hash, quality and the eight dihedral variants of a luma image: variant
+ * k is the hash PDQ gives the image rotated or flipped by DIHEDRAL_NAMES[k]
+ * (up to float rounding), for every size.
+ *
+ * The reference derives all eight from the original's DCT by sign changes
+ * and transposes. That is exact only when PDQ's downsampling is itself
+ * mirror-symmetric, which for most sizes it is not (isMirrorSymmetric): a
+ * flipped image is filtered with the box window's offset mirrored and
+ * sampled at mirrored points, a pixel away from the original's, and small
+ * images then drift by tens of bits. So the grid is computed for each flip
+ * group that differs (an axis reversed where that axis is asymmetric): the
+ * points the flipped image's own sampling uses, with its mirrored windows,
+ * read back in the original's orientation (source-geometry.ts, float64).
+ * Each such grid gets its own DCT; the sign and transpose rules then give
+ * that group's variants exactly. The original and its transpose stay the
+ * reference's float32 computation, bit for bit.
+ */
 export function pdqDihedralsFromLuma(luma: LumaImage, options: PdqOptions = {}): PdqDihedralResult {
-  const quality = transform(luma, options);
+  const rows = options.source?.height ?? luma.height;
+  const cols = options.source?.width ?? luma.width;
+  const asymmetric = (isMirrorSymmetric(rows) ? 0 : ROWS_REVERSED) | (isMirrorSymmetric(cols) ? 0 : COLS_REVERSED);
+  const groupOf = REVERSED_AXES.map((axes) => axes & asymmetric);
+  const quality = transform(luma, options, [...new Set(groupOf)]);
   if (quality < 0) {
     const dihedrals = DIHEDRAL_NAMES.map(() => new Uint8Array(32));
     return { hash: dihedrals[0] ?? new Uint8Array(32), quality: 0, dihedrals };
   }
-  const dihedrals = DIHEDRAL_TRANSFORMS.map((apply) => {
-    apply(coeffs, variant);
+  const dihedrals = DIHEDRAL_TRANSFORMS.map((apply, k) => {
+    apply(blocks[groupOf[k] ?? 0]!, variant);
     return bitsAboveMedian(variant);
   });
-  return { hash: dihedrals[0] ?? bitsAboveMedian(coeffs), quality, dihedrals };
+  return { hash: dihedrals[0] ?? bitsAboveMedian(blocks[0]!), quality, dihedrals };
 }
 
 /**
- * Fills `coeffs` with the 16x16 DCT block and returns the quality, or -1 for
- * an image too small to hash.
+ * Fills grids[g] and blocks[g] (the 16x16 DCT block) for each flip group g in
+ * `groups` (which starts with 0) and returns the quality of the original's
+ * grid, or -1 for an image too small to hash.
  */
-function transform(luma: LumaImage, options: PdqOptions): number {
+function transform(luma: LumaImage, options: PdqOptions, groups: readonly number[]): number {
   const { width: cols, height: rows, data } = luma;
   const { source } = options;
   if (data.length < rows * cols) throw new RangeError(`luma buffer holds ${data.length} values, ${cols}x${rows} needs ${rows * cols}`);
   if (rows < 1 || cols < 1) return -1;
+  const original = grids[0]!;
+  const requests = (gs: readonly number[]): GeometryGrid[] =>
+    gs.map((g) => ({ reversedRows: (g & ROWS_REVERSED) !== 0, reversedCols: (g & COLS_REVERSED) !== 0, out: grids[g]! }));
   if (source !== undefined) {
     if (source.height < PDQ_MIN_DIMENSION || source.width < PDQ_MIN_DIMENSION) return -1;
-    sourceGeometryDownsample64(data, rows, cols, source.height, source.width, grid64);
-  } else if (rows < PDQ_MIN_DIMENSION || cols < PDQ_MIN_DIMENSION) return -1;
-  else if (rows === 64 && cols === 64) grid64.set(data.subarray(0, 64 * 64));
-  else jaroszDownsample64(data, rows, cols, grid64);
-  const quality = imageDomainQuality(grid64);
-  dct64To16(grid64, coeffs);
+    sourceGeometryGrids(data, rows, cols, source.height, source.width, requests(groups));
+  } else {
+    if (rows < PDQ_MIN_DIMENSION || cols < PDQ_MIN_DIMENSION) return -1;
+    if (rows === 64 && cols === 64) original.set(data.subarray(0, 64 * 64));
+    else jaroszDownsample64(data, rows, cols, original);
+    // The flipped groups have no float32 reference to follow: the exact
+    // weights in float64, as the fast path computes them.
+    const flipped = groups.filter((g) => g !== 0);
+    if (flipped.length > 0) sourceGeometryGrids(data, rows, cols, rows, cols, requests(flipped));
+  }
+  const quality = imageDomainQuality(original);
+  for (const g of groups) {
+    if (g === 0) dct64To16(original, blocks[0]!);
+    else dct64To16Folded(grids[g]!, blocks[g]!);
+  }
   return quality;
 }
 
@@ -126,56 +174,6 @@ export function imageDomainQuality(a: Float32Array): number {
     }
   }
   return Math.min(Math.trunc(gradientSum / 90), 100);
-}
-
-/**
- * B = D A D^T with float32 sums accumulated in the reference's order
- * (dct64To16): each output is one chain of 64 dependent additions, so four
- * outputs are accumulated side by side for the processor to overlap them.
- */
-function dct64To16(a: Float32Array, out: Float32Array): void {
-  const d = DCT_16x64;
-  const t = temp16x64;
-  const f = Math.fround;
-  for (let i = 0; i < 16; i++) {
-    for (let j = 0; j < 64; j += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = 0; k < 64; k++) {
-        const dk = d[i * 64 + k]!;
-        const row = k * 64 + j;
-        s0 = f(s0 + f(dk * a[row]!));
-        s1 = f(s1 + f(dk * a[row + 1]!));
-        s2 = f(s2 + f(dk * a[row + 2]!));
-        s3 = f(s3 + f(dk * a[row + 3]!));
-      }
-      t[i * 64 + j] = s0;
-      t[i * 64 + j + 1] = s1;
-      t[i * 64 + j + 2] = s2;
-      t[i * 64 + j + 3] = s3;
-    }
-  }
-  for (let i = 0; i < 16; i++) {
-    for (let j = 0; j < 16; j += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = 0; k < 64; k++) {
-        const tk = t[i * 64 + k]!;
-        s0 = f(s0 + f(tk * d[j * 64 + k]!));
-        s1 = f(s1 + f(tk * d[(j + 1) * 64 + k]!));
-        s2 = f(s2 + f(tk * d[(j + 2) * 64 + k]!));
-        s3 = f(s3 + f(tk * d[(j + 3) * 64 + k]!));
-      }
-      out[i * 16 + j] = s0;
-      out[i * 16 + j + 1] = s1;
-      out[i * 16 + j + 2] = s2;
-      out[i * 16 + j + 3] = s3;
-    }
-  }
 }
 
 /**

@@ -12,6 +12,12 @@
  * where each row of P holds the tent weights of one sample point in source
  * pixels, gathered into the reduced pixels that cover them. The weights are
  * computed in float64 once per (source size, reduced size) and kept.
+ *
+ * The same weights give the grid PDQ samples from the image flipped along
+ * either axis, read back in the original's orientation (`reversedRows`,
+ * `reversedCols`): the dihedral variants need it because PDQ's box window is
+ * off-centre for even widths, and its sample points sit off-centre when 128
+ * divides the side, so flipping an image moves where PDQ looks by a pixel.
  */
 import { jaroszWindowSize } from './jarosz.ts';
 
@@ -27,15 +33,40 @@ interface AxisWeights {
 const cache = new Map<string, AxisWeights>();
 const CACHE_LIMIT = 64;
 
-/** Weights for reducing an axis of `sourceLength` pixels, now `reducedLength` long, to PDQ's 64 samples. */
-export function axisWeights(sourceLength: number, reducedLength: number): AxisWeights {
-  const key = `${sourceLength}:${reducedLength}`;
+/**
+ * Weights for reducing an axis of `sourceLength` pixels, now `reducedLength`
+ * long, to PDQ's 64 samples. With `reversed`, the weights PDQ applies to the
+ * axis reversed, in this axis's order: sample i is then sample 63 - i of the
+ * reversed axis, and reduced pixel k is its pixel reducedLength - 1 - k.
+ */
+export function axisWeights(sourceLength: number, reducedLength: number, reversed = false): AxisWeights {
+  const key = `${sourceLength}:${reducedLength}:${reversed ? 'r' : 'f'}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const built = buildAxisWeights(sourceLength, reducedLength);
+  const built = reversed ? reflect(axisWeights(sourceLength, reducedLength), reducedLength) : buildAxisWeights(sourceLength, reducedLength);
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, built);
   return built;
+}
+
+/** Sample i of `forward`'s mirror image is its sample 63 - i, over the mirrored pixels, weights in reverse. */
+function reflect(forward: AxisWeights, reduced: number): AxisWeights {
+  const start = new Int32Array(64);
+  const length = new Int32Array(64);
+  const offset = new Int32Array(64);
+  const weights = new Float64Array(forward.weights.length);
+  let total = 0;
+  for (let i = 0; i < 64; i++) {
+    const from = 63 - i;
+    const len = forward.length[from]!;
+    const off = forward.offset[from]!;
+    start[i] = reduced - forward.start[from]! - len;
+    length[i] = len;
+    offset[i] = total;
+    for (let k = 0; k < len; k++) weights[total + k] = forward.weights[off + len - 1 - k]!;
+    total += len;
+  }
+  return { start, length, offset, weights };
 }
 
 function buildAxisWeights(n: number, reduced: number): AxisWeights {
@@ -87,6 +118,16 @@ function buildAxisWeights(n: number, reduced: number): AxisWeights {
   return { start, length, offset, weights };
 }
 
+/** One grid to compute: PDQ's 64x64 samples of the image, optionally flipped along either axis, in the unflipped orientation. */
+export interface GeometryGrid {
+  /** Sample the image as PDQ samples it turned upside down (rows taken bottom to top). */
+  readonly reversedRows: boolean;
+  /** Sample the image as PDQ samples it mirrored left to right. */
+  readonly reversedCols: boolean;
+  /** 64 * 64 values, row-major. */
+  readonly out: Float32Array;
+}
+
 let rowsTimesCols = new Float64Array(0);
 
 /**
@@ -101,31 +142,103 @@ export function sourceGeometryDownsample64(
   sourceCols: number,
   out: Float32Array,
 ): void {
-  const across = axisWeights(sourceCols, cols);
-  const down = axisWeights(sourceRows, rows);
+  sourceGeometryGrids(luma, rows, cols, sourceRows, sourceCols, [{ reversedRows: false, reversedCols: false, out }]);
+}
+
+/**
+ * Several grids of one image (see GeometryGrid), sharing the column pass
+ * among those with the same column orientation.
+ */
+export function sourceGeometryGrids(
+  luma: Float32Array,
+  rows: number,
+  cols: number,
+  sourceRows: number,
+  sourceCols: number,
+  grids: readonly GeometryGrid[],
+): void {
   if (rowsTimesCols.length < rows * 64) rowsTimesCols = new Float64Array(rows * 64);
   const z = rowsTimesCols;
-  // z = Y * P_cols^T: each image row reduced to its 64 column samples.
-  for (let y = 0; y < rows; y++) {
+  for (const reversedCols of [false, true]) {
+    const wanted = grids.filter((g) => g.reversedCols === reversedCols);
+    if (wanted.length === 0) continue;
+    sampleColumns(luma, rows, cols, axisWeights(sourceCols, cols, reversedCols), z);
+    for (const grid of wanted) sampleRows(z, axisWeights(sourceRows, rows, grid.reversedRows), grid.out);
+  }
+}
+
+/**
+ * z = Y * P_cols^T: each image row reduced to its 64 column samples. Four
+ * rows at a time share each weight load (the sums are short, so loads and
+ * loop overhead dominate); each sum adds its terms in the same order.
+ */
+function sampleColumns(luma: Float32Array, rows: number, cols: number, across: AxisWeights, z: Float64Array): void {
+  const { start, offset, length, weights } = across;
+  let y = 0;
+  for (; y + 4 <= rows; y += 4) {
+    const b0 = y * cols;
+    const b1 = b0 + cols;
+    const b2 = b1 + cols;
+    const b3 = b2 + cols;
+    for (let j = 0; j < 64; j++) {
+      const s = start[j]!;
+      const off = offset[j]!;
+      const len = length[j]!;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < len; k++) {
+        const w = weights[off + k]!;
+        const x = s + k;
+        s0 += w * luma[b0 + x]!;
+        s1 += w * luma[b1 + x]!;
+        s2 += w * luma[b2 + x]!;
+        s3 += w * luma[b3 + x]!;
+      }
+      z[y * 64 + j] = s0;
+      z[(y + 1) * 64 + j] = s1;
+      z[(y + 2) * 64 + j] = s2;
+      z[(y + 3) * 64 + j] = s3;
+    }
+  }
+  for (; y < rows; y++) {
     const base = y * cols;
     for (let j = 0; j < 64; j++) {
-      const s = across.start[j]!;
-      const off = across.offset[j]!;
-      const len = across.length[j]!;
+      const s = start[j]!;
+      const off = offset[j]!;
+      const len = length[j]!;
       let sum = 0;
-      for (let k = 0; k < len; k++) sum += across.weights[off + k]! * luma[base + s + k]!;
+      for (let k = 0; k < len; k++) sum += weights[off + k]! * luma[base + s + k]!;
       z[y * 64 + j] = sum;
     }
   }
-  // out = P_rows * z.
+}
+
+/** out = P_rows * z, four columns at a time (each sum in the order k = 0, 1, ...). */
+function sampleRows(z: Float64Array, down: AxisWeights, out: Float32Array): void {
+  const { start, offset, length, weights } = down;
   for (let i = 0; i < 64; i++) {
-    const s = down.start[i]!;
-    const off = down.offset[i]!;
-    const len = down.length[i]!;
-    for (let j = 0; j < 64; j++) {
-      let sum = 0;
-      for (let k = 0; k < len; k++) sum += down.weights[off + k]! * z[(s + k) * 64 + j]!;
-      out[i * 64 + j] = sum;
+    const s = start[i]!;
+    const off = offset[i]!;
+    const len = length[i]!;
+    for (let j = 0; j < 64; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < len; k++) {
+        const w = weights[off + k]!;
+        const at = (s + k) * 64 + j;
+        s0 += w * z[at]!;
+        s1 += w * z[at + 1]!;
+        s2 += w * z[at + 2]!;
+        s3 += w * z[at + 3]!;
+      }
+      out[i * 64 + j] = s0;
+      out[i * 64 + j + 1] = s1;
+      out[i * 64 + j + 2] = s2;
+      out[i * 64 + j + 3] = s3;
     }
   }
 }
