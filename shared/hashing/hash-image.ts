@@ -27,7 +27,7 @@ export interface HashResult {
 export interface PixelHashOptions {
   /** Default ['pdq']. */
   readonly algorithms?: readonly PerceptualAlgorithmName[];
-  /** Also compute PDQ's 8 dihedral variants (same cost: one DCT). */
+  /** Also compute PDQ's 8 dihedral variants (up to three more 64x64 grids and DCTs: see pdqDihedralsFromLuma). */
   readonly dihedral?: boolean;
   /**
    * The full-resolution size of the image `pixels` was decoded from, for the
