@@ -104,8 +104,8 @@ export function pdqFromLuma(luma: LumaImage, options: PdqOptions = {}): PdqResul
  * points the flipped image's own sampling uses, with its mirrored windows,
  * read back in the original's orientation (source-geometry.ts, float64).
  * Each such grid gets its own DCT; the sign and transpose rules then give
- * that group's variants exactly. The original and its transpose stay the
- * reference's float32 computation, bit for bit.
+ * that group's variants exactly. The original's grid and DCT stay the
+ * reference's float32 computation, bit for bit (docs/HASHING.md).
  */
 export function pdqDihedralsFromLuma(luma: LumaImage, options: PdqOptions = {}): PdqDihedralResult {
   const rows = options.source?.height ?? luma.height;
