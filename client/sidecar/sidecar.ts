@@ -96,7 +96,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const scans = new Counter({ name: 'hashfeed_scans_total', help: 'Scans by outcome', labelNames: ['outcome'], registers: [registry] });
   const matches = new Counter({ name: 'hashfeed_matches_total', help: 'Scans that matched, by surface', labelNames: ['surface'], registers: [registry] });
   const syncErrors = new Counter({ name: 'hashfeed_sync_errors_total', help: 'Failed sync rounds by code', labelNames: ['code'], registers: [registry] });
-  const refusals = new Gauge({
+  new Gauge({
     name: 'hashfeed_scan_refusals_total',
     help: 'Refused scans by code (E2EE or unknown surface, no active order, ...)',
     labelNames: ['code'],
@@ -105,7 +105,6 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       for (const code of REFUSAL_CODES) this.set({ code }, policy.refusals.get(code) ?? 0);
     },
   });
-  void refusals;
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
   new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(healthOf(replica.state(), clock()).lagSeconds ?? -1); } });

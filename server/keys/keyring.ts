@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   decodeEnvelope,
@@ -129,9 +129,4 @@ function certifyNewSigningKey(db: Db, dataDir: string, feed: string, root: Signi
     now,
   );
   return { verifierKey: key.verifier.text, serial };
-}
-
-/** Serials of signing-key files present (for operators and tests). */
-export function signingKeyFiles(dataDir: string): string[] {
-  return existsSync(keysDir(dataDir)) ? readdirSync(keysDir(dataDir)).filter((f) => f.startsWith('signing-')) : [];
 }

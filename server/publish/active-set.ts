@@ -1,6 +1,5 @@
 import { computeStateDigest } from '../../shared/wire/state-digest.ts';
-import { groupFromColumns } from './columns.ts';
-import type { IndicatorEntry, IndicatorGroup } from '../../shared/wire/indicator-group.ts';
+import { groupsFromEntries, type IndicatorEntry, type IndicatorGroup } from '../../shared/wire/indicator-group.ts';
 import type { Db } from '../store/database.ts';
 
 type Row = [id: number, algorithm: string, hash: Buffer, category: string];
@@ -39,6 +38,6 @@ export class ActiveSet {
 
   /** The active set in wire columns, one group per algorithm, plus its category table. */
   groups(version?: number): { groups: IndicatorGroup[]; categories: string[]; count: number } {
-    return groupFromColumns(this.entries(version));
+    return groupsFromEntries(this.entries(version));
   }
 }

@@ -9,7 +9,7 @@ import type { TransparencyLog } from '../log/transparency-log.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { Db } from '../store/database.ts';
 import { ActiveSet } from './active-set.ts';
-import { groupFromColumns } from './columns.ts';
+import { groupsFromEntries } from '../../shared/wire/indicator-group.ts';
 
 export interface PublishResult {
   readonly version: number;
@@ -184,7 +184,7 @@ export class Publisher {
           const stagedRemoves = s.stageRemoves.run().changes;
           if (stagedAdds + stagedRemoves === 0) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
 
-          const adds = groupFromColumns(
+          const adds = groupsFromEntries(
             (function* () {
               for (const raw of s.stagedAdds.iterate()) {
                 const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];

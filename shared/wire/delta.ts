@@ -94,7 +94,3 @@ function parseRemovals(value: unknown, reasonCount: number): Removals {
   }
   return { ids, reasons };
 }
-
-export function deltaAddCount(delta: Delta): number {
-  return delta.adds.reduce((n, g) => n + g.ids.length, 0);
-}

@@ -68,19 +68,32 @@ export function parseGroup(value: unknown, what: string, hashLength: (algorithm:
   return { algorithm, ids, hashes, categories };
 }
 
-/** Builds a group from entries of one algorithm (any order); interns categories into `table`. */
-export function groupFromEntries(algorithm: string, hashLength: number, entries: readonly { id: number; hash: Uint8Array; category: string }[], table: string[]): IndicatorGroup {
-  const sorted = [...entries].sort((a, b) => a.id - b.id);
-  const ids = new Uint32Array(sorted.length);
-  const hashes = new Uint8Array(sorted.length * hashLength);
-  const categories = new Uint8Array(sorted.length);
-  sorted.forEach((e, i) => {
-    if (e.hash.byteLength !== hashLength) throw new WireError('WIRE_BAD_FIELD', `hash of indicator ${e.id} is not ${hashLength} bytes`);
-    ids[i] = e.id;
-    hashes.set(e.hash, i * hashLength);
-    categories[i] = internCategory(table, e.category);
-  });
-  return { algorithm, ids, hashes, categories };
+/**
+ * Packs entries, in ascending id order, into one column group per algorithm
+ * (algorithms sorted by name) and the category table they index.
+ */
+export function groupsFromEntries(entries: Iterable<IndicatorEntry>): { groups: IndicatorGroup[]; categories: string[]; count: number } {
+  const categories: string[] = [];
+  const builders = new Map<string, { ids: number[]; hashes: Uint8Array[]; cats: number[] }>();
+  let count = 0;
+  let last = -1;
+  for (const e of entries) {
+    if (e.id <= last) throw new WireError('WIRE_BAD_FIELD', `entries out of id order at ${e.id}`);
+    last = e.id;
+    let b = builders.get(e.algorithm);
+    if (b === undefined) {
+      b = { ids: [], hashes: [], cats: [] };
+      builders.set(e.algorithm, b);
+    }
+    b.ids.push(e.id);
+    b.hashes.push(e.hash);
+    b.cats.push(internCategory(categories, e.category));
+    count++;
+  }
+  const groups = [...builders.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([algorithm, b]) => ({ algorithm, ids: Uint32Array.from(b.ids), hashes: new Uint8Array(Buffer.concat(b.hashes)), categories: Uint8Array.from(b.cats) }));
+  return { groups, categories, count };
 }
 
 export function internCategory(table: string[], category: string): number {
@@ -90,10 +103,6 @@ export function internCategory(table: string[], category: string): number {
     index = table.push(category) - 1;
   }
   return index;
-}
-
-export function groupSize(group: IndicatorGroup): number {
-  return group.ids.length;
 }
 
 /** The entries of a group, in id order. */
