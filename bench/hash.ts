@@ -97,13 +97,14 @@ function roundRobin<T>(items: readonly T[], step: (item: T) => unknown): () => u
   };
 }
 
-const row = (set: ImageSet, mode: DecodeMode, e2e: Measured, decode: Measured, hash: Measured, exactE2e?: Measured): Record<string, string | number> => ({
+const row = (set: ImageSet, mode: DecodeMode, e2e: Measured, decode: Measured, hash: Measured, dihedral: Measured, exactE2e?: Measured): Record<string, string | number> => ({
   images: set.name,
   decode: mode,
   'images/s wall': e2e.timing.opsPerSecond,
   'images/cpu-s': e2e.perCpuSecond,
   'decode cpu ms': 1000 / decode.perCpuSecond,
   'hash cpu ms': 1000 / hash.perCpuSecond,
+  '+8 dihedral cpu ms': 1000 / dihedral.perCpuSecond,
   'reference images/s': set.referencePerSecond ?? '',
   'x reference (cpu)': set.referencePerSecond === undefined ? '' : e2e.perCpuSecond / set.referencePerSecond,
   'x exact (cpu)': exactE2e === undefined ? '' : e2e.perCpuSecond / exactE2e.perCpuSecond,
@@ -122,14 +123,18 @@ async function main(): Promise<void> {
       const e2e = await measure(roundRobin(set.images, (bytes) => hashImage(bytes, { mode })), budget);
       const decode = await measure(roundRobin(set.images, (bytes) => decodeImage(bytes, { mode })), budget);
       const decoded = await Promise.all(set.images.map((bytes) => decodeImage(bytes, { mode })));
-      const hash = await measure(
-        roundRobin(decoded, (image) =>
-          hashPixels(image, mode === 'fast' ? { source: { width: image.sourceWidth, height: image.sourceHeight } } : {}),
-        ),
-        { ...budget, minIterations: 50 },
-      );
+      const hashOf = (dihedral: boolean) =>
+        measure(
+          roundRobin(decoded, (image) =>
+            hashPixels(image, { dihedral, ...(mode === 'fast' ? { source: { width: image.sourceWidth, height: image.sourceHeight } } : {}) }),
+          ),
+          { ...budget, minIterations: 50 },
+        );
+      const hash = await hashOf(false);
+      // The sidecar hashes every scan with all 8 dihedral variants.
+      const dihedral = await hashOf(true);
       const sample = decoded[0];
-      rows.push(row(set, mode, e2e, decode, hash, mode === 'fast' ? exactE2e : undefined));
+      rows.push(row(set, mode, e2e, decode, hash, dihedral, mode === 'fast' ? exactE2e : undefined));
       results.push({
         set: set.name,
         mode,
@@ -140,13 +145,14 @@ async function main(): Promise<void> {
         endToEnd: { ...e2e.timing, perCpuSecond: e2e.perCpuSecond },
         decode: { ...decode.timing, perCpuSecond: decode.perCpuSecond },
         hash: { ...hash.timing, perCpuSecond: hash.perCpuSecond },
+        hashWithDihedrals: { ...dihedral.timing, perCpuSecond: dihedral.perCpuSecond },
       });
       if (mode === 'exact') exactE2e = e2e;
     }
   }
   console.log('PDQ hashing, one core (sharp.concurrency 1, UV_THREADPOOL_SIZE 1).');
   console.log('images/s wall: wall clock; images/cpu-s: per second of process CPU time (the work itself, whatever else runs);');
-  console.log('decode/hash cpu ms: the two halves timed apart, hash = PDQ on an already-decoded image; reference: C++ CLI figures from the issue.');
+  console.log('decode/hash cpu ms: the two halves timed apart, hash = PDQ on an already-decoded image (+8 dihedral: with all 8 variants); reference: C++ CLI figures from the issue.');
   printTable(rows);
   const path = writeResults('hash', {
     date: new Date().toISOString(),
