@@ -7,20 +7,12 @@ import { fetchOrders, type FetchOrdersOptions } from './fetch-orders.ts';
 import type { FetchInit, FetchLike, FetchResponse } from '../net/http.ts';
 import { OrderSet } from './order-set.ts';
 import { codeOfAsync } from '../../shared/testing/code-of.ts';
+import { sampleOrder } from '../../shared/testing/sample-order.ts';
 
 const NOW = Date.UTC(2026, 10, 1);
 const YEAR = 365 * 86_400_000;
 
-const order: DetectionOrder = {
-  orderId: 'DE-1',
-  issuingAuthority: 'Amtsgericht München',
-  legalReference: 'Az. 12 Gs 345/26',
-  provider: 'example-host',
-  surfaces: ['public-posts'],
-  targets: { users: ['u-1'], groups: [], channels: [] },
-  notBefore: NOW,
-  notAfter: NOW + 86_400_000,
-};
+const order: DetectionOrder = sampleOrder(NOW, { orderId: 'DE-1' });
 
 /** A Centre's keys, made here: a root and a certified feed-signing key. */
 function centreKeys(purpose = 'feed-signing'): { root: SigningKey; signer: SigningKey; certificates: Uint8Array[] } {

@@ -4,21 +4,13 @@ import { openReplicaDatabase } from '../replica/database.ts';
 import { OrderSet } from './order-set.ts';
 import { ScanPolicy, type ScanDecision } from './scan-policy.ts';
 import { parseSurfaces } from './surfaces.ts';
+import { sampleOrder } from '../../shared/testing/sample-order.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
 const HOUR = 3_600_000;
 
-const order = (overrides: Partial<DetectionOrder> = {}): DetectionOrder => ({
-  orderId: 'DE-1',
-  issuingAuthority: 'Amtsgericht München',
-  legalReference: 'Az. 12 Gs 345/26',
-  provider: 'example-host',
-  surfaces: ['public-posts', 'dm-e2ee'],
-  targets: { users: ['u-1'], groups: ['g-1'], channels: [] },
-  notBefore: T0,
-  notAfter: T0 + 10 * HOUR,
-  ...overrides,
-});
+const order = (overrides: Partial<DetectionOrder> = {}): DetectionOrder =>
+  sampleOrder(T0, { orderId: 'DE-1', surfaces: ['public-posts', 'dm-e2ee'], targets: { users: ['u-1'], groups: ['g-1'], channels: [] }, notAfter: T0 + 10 * HOUR, ...overrides });
 
 const surfaces = parseSurfaces([
   { id: 'public-posts', description: 'Public posts', e2ee: false },

@@ -6,18 +6,10 @@ import { decodeReport, REPORT_PAYLOAD_TYPE } from '../../shared/wire/report.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { ReportQueue } from './queue.ts';
 import { Reporter, type MatchReport } from './reporter.ts';
+import { sampleOrder } from '../../shared/testing/sample-order.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
-const order: DetectionOrder = {
-  orderId: 'DE-1',
-  issuingAuthority: 'Amtsgericht München',
-  legalReference: 'Az. 12 Gs 345/26',
-  provider: 'example-host',
-  surfaces: ['public-posts'],
-  targets: { users: ['u-1'], groups: [], channels: [] },
-  notBefore: T0,
-  notAfter: T0 + 86_400_000,
-};
+const order: DetectionOrder = sampleOrder(T0, { orderId: 'DE-1' });
 
 describe('reporter', () => {
   const key = generateSigningKey('hashfeed/provider-sidecar');

@@ -4,19 +4,13 @@ import { decodeKeyList } from '../../shared/wire/delta-chain.ts';
 import { decodeOrderList, ORDERS_PAYLOAD_TYPE, type OrderList } from '../../shared/wire/order.ts';
 import { FEED_SIGNING_PURPOSE } from '../keys/keyring.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
+import { sampleOrder } from '../../shared/testing/sample-order.ts';
 
 const DAY = 86_400_000;
 type Json = Record<string, unknown>;
 
 const orderBody = (t: TestCentre, overrides: Json = {}): Json => ({
-  orderId: 'DE-2026-0001',
-  issuingAuthority: 'Amtsgericht München',
-  legalReference: 'Az. 12 Gs 345/26',
-  provider: 'example-host',
-  surfaces: ['public-posts'],
-  targets: { users: ['u-1001'], groups: [], channels: [] },
-  notBefore: t.clock.now - DAY,
-  notAfter: t.clock.now + 30 * DAY,
+  ...sampleOrder(t.clock.now - DAY, { targets: { users: ['u-1001'], groups: [], channels: [] }, notAfter: t.clock.now + 30 * DAY }),
   ...overrides,
 });
 

@@ -5,6 +5,7 @@ import { encodeMsgpack } from '../../shared/wire/codec.ts';
 import { encodeReport, REPORT_PAYLOAD_TYPE, type Report } from '../../shared/wire/report.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 import { MAX_REPORT_ENVELOPE_BYTES } from './reports.ts';
+import { sampleOrder } from '../../shared/testing/sample-order.ts';
 
 const DAY = 86_400_000;
 const MSGPACK = 'application/msgpack';
@@ -45,16 +46,7 @@ describe('provider keys and reports', () => {
   beforeEach(async () => {
     t = createTestCentre();
     key = generateSigningKey('hashfeed/provider/example-host');
-    const order = {
-      orderId: 'DE-2026-0001',
-      issuingAuthority: 'Amtsgericht München',
-      legalReference: 'Az. 12 Gs 345/26',
-      provider: 'example-host',
-      surfaces: ['public-posts'],
-      targets: { users: ['u-1001'], groups: [], channels: [] },
-      notBefore: t.clock.now - DAY,
-      notAfter: t.clock.now + 30 * DAY,
-    };
+    const order = sampleOrder(t.clock.now - DAY, { targets: { users: ['u-1001'], groups: [], channels: [] }, notAfter: t.clock.now + 30 * DAY });
     expect((await t.request('POST', '/v1/orders', t.tokens.operator, JSON.stringify(order), 'application/json')).status).toBe(201);
     expect((await registerKey(key)).status).toBe(201);
   });

@@ -13,21 +13,13 @@ import {
 } from './order.ts';
 import { formatSubjectRef, parseSubjectRef } from './subject.ts';
 import { codeOf } from '../testing/code-of.ts';
+import { sampleOrder } from '../testing/sample-order.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1);
 
-const order = (overrides: Partial<DetectionOrder> = {}): DetectionOrder => ({
-  orderId: 'DE-2026-0001',
-  issuingAuthority: 'Amtsgericht München',
-  legalReference: 'Az. 12 Gs 345/26',
-  provider: 'example-host',
-  surfaces: ['public-posts', 'forum'],
-  targets: { users: ['u-1001', 'u:with:colons'], groups: [], channels: ['c-7'] },
-  notBefore: T0,
-  notAfter: T0 + 90 * DAY,
-  ...overrides,
-});
+const order = (overrides: Partial<DetectionOrder> = {}): DetectionOrder =>
+  sampleOrder(T0, { surfaces: ['public-posts', 'forum'], targets: { users: ['u-1001', 'u:with:colons'], groups: [], channels: ['c-7'] }, notAfter: T0 + 90 * DAY, ...overrides });
 
 const thrown = (fn: () => unknown): { code: string; message: string } | undefined => {
   try {
