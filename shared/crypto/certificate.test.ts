@@ -4,15 +4,7 @@ import { decodeEnvelope, encodeEnvelope, signEnvelope } from './envelope.ts';
 import { CertificateError } from './errors.ts';
 import { packMsgpack } from './msgpack.ts';
 import { generateSigningKey } from './signing-key.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 1);

@@ -6,15 +6,7 @@ import { EnvelopeError } from './errors.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1 } from './key-id.ts';
 import { packMsgpack } from './msgpack.ts';
 import { generateSigningKey } from './signing-key.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const TYPE = 'hashfeed/test/v1';

@@ -5,15 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CryptoError } from './errors.ts';
 import { loadSigningKey, readPrivateKeyFile, readPrivateKeyFromEnv, writePrivateKeyFile } from './key-file.ts';
 import { generateSigningKey } from './signing-key.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 /** Everything an error exposes, cause chain included. */
 function describeError(error: unknown): string {

@@ -7,15 +7,7 @@ import { CryptoError } from './errors.ts';
 import { SIGNATURE_TYPE_COSIGNATURE_V1 } from './key-id.ts';
 import { generateSigningKey, parseSignerKey, SigningKey } from './signing-key.ts';
 import { parseVerifierKey } from './verifier-key.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
 

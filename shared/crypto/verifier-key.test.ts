@@ -6,15 +6,7 @@ import { computeKeyId, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519 } f
 import { CryptoError } from './errors.ts';
 import { generateSigningKey } from './signing-key.ts';
 import { parseVerifierKey, VerifierKey } from './verifier-key.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 function signedNoteExample(): { vkey: string } | null {
   const dir = vectorsDir('signed-note');

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MerkleError } from './errors.ts';
 import { hashLeaf } from './hash.ts';
 import { MerkleTree } from './tree.ts';
 import { verifyConsistency, type ConsistencyClaim } from './verify-consistency.ts';
 import { verifyInclusion, type InclusionClaim } from './verify-inclusion.ts';
+import { codeOf as sharedCodeOf } from '../testing/code-of.ts';
 
-function codeOf(fn: () => void): string {
-  try {
-    fn();
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof MerkleError) return error.code;
-    throw error;
-  }
-}
+const codeOf = (fn: () => void): string => sharedCodeOf(fn) ?? 'accepted';
 
 const leaves = Array.from({ length: 7 }, (_, i) => hashLeaf(new Uint8Array([i])));
 const tree = MerkleTree.fromLeafHashes(leaves);

@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NoteError } from './errors.ts';
 import { feedOrigin, formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 const root = new Uint8Array(32).fill(7);
 const rootB64 = Buffer.from(root).toString('base64');

@@ -8,15 +8,7 @@ import { NoteError } from './errors.ts';
 import { formatNote, parseNote } from './note.ts';
 import { signNote } from './sign.ts';
 import { verifyNote } from './verify.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 function signedNoteVector(): { vkey: string; note: string; noteText: string } | null {
   const dir = vectorsDir('signed-note');

@@ -7,15 +7,7 @@ import { NoteError } from './errors.ts';
 import { formatNote, parseNote } from './note.ts';
 import { cosignCheckpoint, signCheckpoint, verifyCheckpoint } from './signed-checkpoint.ts';
 import { verifyNote } from './verify.ts';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an exception');
-}
+import { thrown } from '../testing/code-of.ts';
 
 const origin = feedOrigin('eu-known');
 const log = generateSigningKey(origin);

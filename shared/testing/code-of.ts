@@ -24,3 +24,13 @@ export async function codeOfAsync(promise: Promise<unknown>): Promise<string | u
   }
   return undefined;
 }
+
+/** The error a call throws; a call that does not throw fails the test. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an exception');
+}
