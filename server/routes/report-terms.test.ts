@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../../shared/crypto/index.ts';
 import { sampleOrder } from '../../shared/testing/sample-order.ts';
@@ -70,7 +71,11 @@ describe('POST /v1/reports against its order', () => {
     expect(res.status).toBe(201);
     indicators = await publishIndicators(t, 3);
   });
-  afterEach(() => t.centre.close());
+  const dispose = (centre: TestCentre): void => {
+    centre.centre.close();
+    rmSync(centre.dataDir, { recursive: true, force: true });
+  };
+  afterEach(() => dispose(t));
 
   describe('when the report agrees with its order', () => {
     it('accepts it', async () => {
@@ -181,7 +186,7 @@ describe('POST /v1/reports against its order', () => {
     });
 
     it('takes the skew from the config', async () => {
-      t.centre.close();
+      dispose(t);
       t = createTestCentre({ reportClockSkewSeconds: 30 });
       t0 = t.clock.now;
       await registerOrder({ notAfter: t0 + DAY });
@@ -231,7 +236,6 @@ describe('POST /v1/reports against its order', () => {
         expect(((await res.json()) as { refusals: Refusal[] }).refusals).toEqual([{ provider: 'example-host', code: 'REPORT_SUBJECT_NOT_TARGETED', count: 1, firstAt: t0, lastAt: t0 }]);
       } finally {
         reopened.close();
-        // afterEach closes t.centre again: closing a closed better-sqlite3 database is a no-op.
       }
     });
   });
