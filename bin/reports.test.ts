@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, type FetchLike } from '../client/policy/index.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { loadOrCreateProviderKey, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../client/report/index.ts';
@@ -36,6 +36,8 @@ describe('reports to a real Centre', () => {
       const t0 = Date.now();
       const order = { orderId: 'DE-2026-7', issuingAuthority: 'Amtsgericht Köln', legalReference: 'Az. 7 Gs 1/26', provider: 'example-host', surfaces: ['public-posts'], targets: { users: ['u-1', 'u-2', 'u-3'], groups: [], channels: [] }, notBefore: t0 - 60_000, notAfter: t0 + 3_600_000 };
       expect((await call(first, first.tokens.operator, 'POST', '/v1/orders', order)).status).toBe(201);
+      // The Centre accepts reports only on indicators it published (ids 1 to 3 here).
+      await first.publish([1, 2, 3].map((i) => ({ algorithm: 'pdq', hash: String(i).repeat(64) })));
 
       // Sidecar startup: replica database, provider key (registered), orders.
       const dir = mkdtempSync(join(tmpdir(), 'hf-e2e-reports-'));
@@ -104,6 +106,7 @@ describe('reports to a real Centre', () => {
       const t0 = Date.now();
       const order = { orderId: 'DE-8', issuingAuthority: 'Amtsgericht Köln', legalReference: 'Az. 8', provider: 'example-host', surfaces: ['public-posts'], targets: { users: ['u-1'], groups: [], channels: [] }, notBefore: t0 - 60_000, notAfter: t0 + 3_600_000 };
       await call(centre, centre.tokens.operator, 'POST', '/v1/orders', order);
+      await centre.publish([{ algorithm: 'pdq', hash: 'a'.repeat(64) }]);
       const dir = mkdtempSync(join(tmpdir(), 'hf-e2e-reports-'));
       const db = openReplicaDatabase(join(dir, 'replica.db'));
       const key = loadOrCreateProviderKey(join(dir, 'provider.key'));
@@ -113,6 +116,49 @@ describe('reports to a real Centre', () => {
       const reporter = new Reporter({ provider: 'example-host', key, queue });
       await reporter.report({ order, surfaceId: 'public-posts', subject: 'user:u-1', match: { indicatorIds: [1], algorithm: 'pdq', distance: 0 }, content: new Uint8Array(0), replicaVersion: 1, stale: true, detectedAt: t0 });
       expect(await deliverer.deliverDue()).toMatchObject({ delivered: 1 });
+    });
+  });
+
+  describe('when the Centre ended the order before the sidecar refreshed its list', () => {
+    it('refuses the report for good (REPORT_ORDER_ENDED): dropped, not retried, and counted for the operator', async () => {
+      centre = await startLoopbackCentre();
+      const t0 = Date.now();
+      const order = { orderId: 'DE-9', issuingAuthority: 'Amtsgericht Köln', legalReference: 'Az. 9', provider: 'example-host', surfaces: ['public-posts'], targets: { users: ['u-1'], groups: [], channels: [] }, notBefore: t0 - 60_000, notAfter: t0 + 3_600_000 };
+      await call(centre, centre.tokens.operator, 'POST', '/v1/orders', order);
+      await centre.publish([{ algorithm: 'pdq', hash: 'b'.repeat(64) }]);
+      const dir = mkdtempSync(join(tmpdir(), 'hf-e2e-reports-'));
+      const db = openReplicaDatabase(join(dir, 'replica.db'));
+      onTestFinished(() => {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      const key = loadOrCreateProviderKey(join(dir, 'provider.key'));
+      const centreAt = { baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch };
+      await registerProviderKey({ ...centreAt, key });
+      const orders = new OrderSet(db, 'example-host');
+      const policy = new ScanPolicy({ surfaces: parseSurfaces([{ id: 'public-posts', description: 'Public posts', e2ee: false }]), orders });
+      const keys = decodeKeyList(new Uint8Array(await (await call(centre, centre.tokens.provider, 'GET', '/v1/feed/keys')).arrayBuffer()), 1 << 20);
+      await fetchOrders({ ...centreAt, rootKey: centre.rootKey, certificates: () => keys, orders, now: t0 });
+
+      // The court's order is ended at the Centre; the sidecar still holds the list that names it.
+      expect((await call(centre, centre.tokens.operator, 'POST', '/v1/orders/DE-9/end', {})).status).toBe(200);
+      const detectedAt = Date.now() + 1;
+      const decision = policy.decideScan({ surfaceId: 'public-posts', subject: 'user:u-1', now: detectedAt });
+      if (!decision.allowed) throw new Error(`scan refused: ${decision.code}`);
+      const queue = new ReportQueue(db);
+      const reporter = new Reporter({ provider: 'example-host', key, queue });
+      const match = { indicatorIds: [1], algorithm: 'pdq', distance: 0 };
+      const { reportId } = await reporter.report({ order: decision.order, surfaceId: 'public-posts', subject: 'user:u-1', match, content: new Uint8Array(0), replicaVersion: 1, stale: false, detectedAt });
+
+      const deliverer = new ReportDeliverer({ queue, ...centreAt });
+      expect(await deliverer.deliverDue()).toMatchObject({ delivered: 0, retried: 0, failed: 1 });
+      expect(queue.entry(reportId)).toMatchObject({ state: 'failed', lastError: 'REPORT_ORDER_ENDED' });
+      expect(await deliverer.deliverDue()).toMatchObject({ delivered: 0, retried: 0, failed: 0 });
+
+      const listed = (await (await call(centre, centre.tokens.operator, 'GET', '/v1/reports')).json()) as { reports: unknown[] };
+      expect(listed.reports).toEqual([]);
+      const refusals = (await (await call(centre, centre.tokens.operator, 'GET', '/v1/reports/refusals')).json()) as { refusals: unknown[] };
+      expect(refusals.refusals).toEqual([{ provider: 'example-host', code: 'REPORT_ORDER_ENDED', count: 1, firstAt: expect.any(Number), lastAt: expect.any(Number) }]);
     });
   });
 });

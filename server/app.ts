@@ -11,6 +11,7 @@ import { indicatorRoutes } from './routes/indicators.ts';
 import { logRoutes } from './routes/log.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { publishRoutes } from './routes/publish.ts';
+import { reportRefusalRoutes } from './routes/report-refusals.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { transparencyRoutes } from './routes/transparency.ts';
 import type { Role } from './store/accounts.ts';
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   });
   app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
-  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, reportRoutes]) {
+  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, reportRoutes, reportRefusalRoutes]) {
     app.route('/', routes(routeDeps));
   }
   return app;

@@ -8,7 +8,10 @@ import { AccountStore } from './store/accounts.ts';
 import { AuditLog } from './store/audit.ts';
 import { openDatabase, type Db } from './store/database.ts';
 import { storeErrorFrom } from './store/errors.ts';
+import { FeedHistory } from './store/feed-history.ts';
 import { IndicatorStore } from './store/indicators.ts';
+import { OrderStore } from './store/orders.ts';
+import { ReportRefusalStore } from './store/report-refusals.ts';
 
 /**
  * The Centre's parts wired together over one database: the composition root
@@ -20,6 +23,10 @@ export class Centre {
   readonly config: CentreConfig;
   readonly accounts: AccountStore;
   readonly indicators: IndicatorStore;
+  readonly orders: OrderStore;
+  /** What the published feed held when: reports are checked against it. */
+  readonly feedHistory: FeedHistory;
+  readonly reportRefusals: ReportRefusalStore;
   readonly audit: AuditLog;
   readonly log: TransparencyLog;
   readonly keyring: Keyring;
@@ -31,6 +38,9 @@ export class Centre {
     this.keyring = keyring;
     this.accounts = new AccountStore(db);
     this.indicators = new IndicatorStore(db);
+    this.orders = new OrderStore(db);
+    this.feedHistory = new FeedHistory(db);
+    this.reportRefusals = new ReportRefusalStore(db);
     this.audit = new AuditLog(db);
     this.log = new TransparencyLog(db, config.feed);
     this.publisher = new Publisher({ db, config, keyring, log: this.log, audit: this.audit });

@@ -28,6 +28,16 @@ export interface CentreConfig {
   readonly maxIndicatorRows: number;
   readonly maxIndicatorBodyBytes: number;
   readonly maxJsonBodyBytes: number;
+  /**
+   * How far a report's `detectedAt` may run ahead of the Centre's receive
+   * time (sidecar clocks drift); beyond it a report is REPORT_TIME_INVALID.
+   */
+  readonly reportClockSkewSeconds: number;
+  /**
+   * How long before its receipt a report may have been detected: a sidecar
+   * queues reports while the Centre is unreachable, but not for ever.
+   */
+  readonly maxReportAgeDays: number;
   readonly rateLimit: RateLimitConfig;
 }
 
@@ -45,6 +55,8 @@ export const DEFAULT_CONFIG: CentreConfig = {
   maxIndicatorRows: 1_000_000,
   maxIndicatorBodyBytes: 256 * 1024 * 1024,
   maxJsonBodyBytes: 1024 * 1024,
+  reportClockSkewSeconds: 300,
+  maxReportAgeDays: 30,
   rateLimit: { burst: 120, perSecond: 20 },
 };
 
@@ -87,6 +99,8 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     maxIndicatorRows: posInt(get('maxIndicatorRows'), 'maxIndicatorRows', 10_000_000),
     maxIndicatorBodyBytes: posInt(get('maxIndicatorBodyBytes'), 'maxIndicatorBodyBytes'),
     maxJsonBodyBytes: posInt(get('maxJsonBodyBytes'), 'maxJsonBodyBytes'),
+    reportClockSkewSeconds: posInt(get('reportClockSkewSeconds'), 'reportClockSkewSeconds', 86_400),
+    maxReportAgeDays: posInt(get('maxReportAgeDays'), 'maxReportAgeDays', 3650),
     rateLimit: {
       burst: posInt(Reflect.get(rate, 'burst'), 'rateLimit.burst'),
       perSecond: posInt(Reflect.get(rate, 'perSecond'), 'rateLimit.perSecond'),

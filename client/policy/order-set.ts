@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { OrderTerms } from '../../shared/policy/order-terms.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { decodeOrderList, type DetectionOrder, type OrderList } from '../../shared/wire/order.ts';
 import type { SubjectRef } from '../../shared/wire/subject.ts';
@@ -6,21 +7,6 @@ import { PolicyError } from './errors.ts';
 
 type Db = Database.Database;
 type ListRow = { provider: string; issued_at: number; payload: Buffer; accepted_at: number };
-
-/** One order with its surfaces and targets as sets: a decision is a few lookups, not a scan of 10,000 ids. */
-interface IndexedOrder {
-  readonly order: DetectionOrder;
-  readonly surfaces: ReadonlySet<string>;
-  readonly targets: Readonly<Record<SubjectRef['kind'], ReadonlySet<string>>>;
-}
-
-function indexed(order: DetectionOrder): IndexedOrder {
-  return {
-    order,
-    surfaces: new Set(order.surfaces),
-    targets: { user: new Set(order.targets.users), group: new Set(order.targets.groups), channel: new Set(order.targets.channels) },
-  };
-}
 
 /**
  * The verified detection orders this sidecar acts on: the last order list
@@ -33,7 +19,7 @@ export class OrderSet {
   readonly provider: string;
   readonly #save;
   #list: OrderList | undefined;
-  #indexed: readonly IndexedOrder[] = [];
+  #terms: readonly OrderTerms[] = [];
 
   /**
    * Loads the persisted list for `provider`. A list persisted for another
@@ -90,11 +76,17 @@ export class OrderSet {
 
   /** Orders naming `surfaceId` and `subject`, whatever their time window. */
   covering(surfaceId: string, subject: SubjectRef): DetectionOrder[] {
-    return this.#indexed.filter((o) => o.surfaces.has(surfaceId) && o.targets[subject.kind].has(subject.id)).map((o) => o.order);
+    return this.naming(surfaceId, subject).map((terms) => terms.order);
+  }
+
+  /** The terms of the orders naming `surfaceId` and `subject`, for a decision at a given time (OrderTerms.phaseAt). */
+  naming(surfaceId: string, subject: SubjectRef): OrderTerms[] {
+    return this.#terms.filter((terms) => terms.names(surfaceId, subject));
   }
 
   #use(list: OrderList): void {
     this.#list = list;
-    this.#indexed = list.orders.map(indexed);
+    // Never ended as far as the sidecar knows: an order the Centre ends drops off the next list.
+    this.#terms = list.orders.map((order) => new OrderTerms(order));
   }
 }

@@ -91,12 +91,12 @@ export class ScanPolicy {
       return refuse('ORDERS_STALE', 'the order list has not been refreshed from the Centre recently enough');
     }
 
-    // 4. An order covering this surface and subject, valid now: notBefore <= now < notAfter.
-    const covering = this.#orders.covering(surface.id, subject);
-    const active = covering.filter((o) => o.notBefore <= now && now < o.notAfter);
+    // 4. An order covering this surface and subject, valid now (OrderTerms owns the rule; the Centre checks reports with it).
+    const naming = this.#orders.naming(surface.id, subject);
+    const active = naming.filter((terms) => terms.phaseAt(now) === 'active').map((terms) => terms.order);
     const chosen = active.sort((a, b) => b.notAfter - a.notAfter || (a.orderId < b.orderId ? -1 : 1))[0];
     if (chosen !== undefined) return { allowed: true, order: chosen, surface, subject };
-    if (covering.some((o) => now < o.notBefore)) return refuse('ORDER_NOT_YET_VALID', 'the order covering this scan is not valid yet');
+    if (naming.some((terms) => terms.phaseAt(now) === 'scheduled')) return refuse('ORDER_NOT_YET_VALID', 'the order covering this scan is not valid yet');
     return refuse('NO_ACTIVE_ORDER', 'no active detection order covers this surface and subject');
   }
 }

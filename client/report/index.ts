@@ -18,6 +18,8 @@ export { computePreview, PREVIEW_COMPONENTS_LONG, PREVIEW_COMPONENTS_SHORT, PREV
 export type { PreviewOptions } from './preview.ts';
 export { buildReport, signReport } from './build.ts';
 export type { MatchFacts, ReportInput } from './build.ts';
+export { matchFactsOf } from './match-facts.ts';
+export type { ScanMatch } from './match-facts.ts';
 export { sidecarVersion } from './version.ts';
 export { ReportQueue } from './queue.ts';
 export type { QueuedReport, QueueCounts, QueueEntry, QueueState } from './queue.ts';

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
-import { loadOrCreateProviderKey, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../report/index.ts';
+import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../report/index.ts';
 import { openReplicaDatabase, type Db } from '../replica/database.ts';
 import { Replica } from '../replica/replica.ts';
 import { SyncError } from '../sync/errors.ts';
@@ -152,15 +152,15 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   );
 
   const report = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null) => {
-    const best = [...result.matches].sort((a, b) => a.distance - b.distance)[0];
-    if (best === undefined) throw new Error('report without a match');
+    const match = matchFactsOf(result.matches);
+    if (match === undefined) throw new Error('report without a match');
     const stale = health().status === 'stale';
     matches.inc({ surface: decision.surface.id });
     const { reportId } = await reporter.report({
       order: decision.order,
       surfaceId: decision.surface.id,
       subject: `${decision.subject.kind}:${decision.subject.id}`,
-      match: { indicatorIds: [...new Set(result.matches.map((m) => m.indicatorId))], algorithm: best.algorithm, distance: best.distance },
+      match,
       content: content ?? new Uint8Array(0),
       replicaVersion: replica.state().version,
       stale,

@@ -14,7 +14,7 @@ import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam, objectBody, readJson } from '../http/body.ts';
 import { bodyBytes, MSGPACK } from '../http/responses.ts';
-import { orderStatus, OrderStore, type StoredOrder } from '../store/orders.ts';
+import { orderStatus, type StoredOrder } from '../store/orders.ts';
 import type { RouteDeps } from './deps.ts';
 
 /** Refusals specific to registering an order (HTTP 400 with the code). */
@@ -29,7 +29,7 @@ export class OrderError extends CodedError<OrderCode> {}
 export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const operator = guard('operator');
-  const orders = new OrderStore(centre.db);
+  const { orders } = centre;
 
   app.post('/v1/orders', operator, async (c) => {
     const order = parseDetectionOrder(await readJson(c, centre.config.maxJsonBodyBytes));

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../../shared/crypto/index.ts';
 import { encodeMsgpack } from '../../shared/wire/codec.ts';
 import { encodeReport, REPORT_PAYLOAD_TYPE, type Report } from '../../shared/wire/report.ts';
+import { publishIndicators } from '../testing/publish-indicators.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 import { MAX_REPORT_ENVELOPE_BYTES } from './reports.ts';
 import { sampleOrder } from '../../shared/testing/sample-order.ts';
@@ -49,6 +50,8 @@ describe('provider keys and reports', () => {
     const order = sampleOrder(t.clock.now - DAY, { targets: { users: ['u-1001'], groups: [], channels: [] }, notAfter: t.clock.now + 30 * DAY });
     expect((await t.request('POST', '/v1/orders', t.tokens.operator, JSON.stringify(order), 'application/json')).status).toBe(201);
     expect((await registerKey(key)).status).toBe(201);
+    // The reports below cite indicator 3: the Centre accepts only published indicators.
+    expect(await publishIndicators(t, 3)).toEqual([1, 2, 3]);
   });
   afterEach(() => t.centre.close());
 

@@ -7,7 +7,7 @@ import { decodeReport, MAX_REPORT_BYTES, REPORT_PAYLOAD_TYPE } from '../../share
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam, objectBody, readBytes, readJson } from '../http/body.ts';
-import { OrderStore } from '../store/orders.ts';
+import { refusalOf, type ReportRefusalCode } from '../reports/report-refusal.ts';
 import { ProviderKeyStore } from '../store/provider-keys.ts';
 import { ReportStore, type StoredReport } from '../store/reports.ts';
 import type { RouteDeps } from './deps.ts';
@@ -15,9 +15,10 @@ import type { RouteDeps } from './deps.ts';
 /**
  * Refusals of a report or a provider key (HTTP 400 with the code). A sidecar
  * treats REPORT_UNKNOWN_KEY as "register my key, then retry"; the others
- * are permanent for that report.
+ * are permanent for that report. ReportRefusalCode lists why a verified
+ * report disagrees with its order, its indicators or the clock.
  */
-export type ReportCode = 'REPORT_UNKNOWN_KEY' | 'REPORT_WRONG_PROVIDER' | 'REPORT_UNKNOWN_ORDER' | 'PROVIDER_KEY_LIMIT';
+export type ReportCode = 'REPORT_UNKNOWN_KEY' | 'PROVIDER_KEY_LIMIT' | ReportRefusalCode;
 export class ReportError extends CodedError<ReportCode> {}
 
 /** A report envelope: the payload cap plus room for signatures and framing. */
@@ -36,7 +37,6 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
   const provider = guard('provider');
   const keys = new ProviderKeyStore(centre.db);
   const reports = new ReportStore(centre.db);
-  const orders = new OrderStore(centre.db);
 
   app.post('/v1/provider/keys', provider, async (c) => {
     const { verifierKey } = objectBody(await readJson(c, centre.config.maxJsonBodyBytes), ['verifierKey']);
@@ -68,14 +68,22 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
     // Verify first; only then decode the payload (docs/PROTOCOL.md 3.3 step 5).
     const { payload, signedBy } = verifyEnvelopeSigners(envelope, REPORT_PAYLOAD_TYPE, trusted);
     const report = decodeReport(payload);
-    if (report.provider !== account.name) throw new ReportError('REPORT_WRONG_PROVIDER', 'report.provider is not the calling provider');
-    const order = orders.get(report.orderId);
-    if (order === undefined || order.order.provider !== account.name) {
-      throw new ReportError('REPORT_UNKNOWN_ORDER', 'report.orderId names no order of this provider');
+    const now = clock();
+    // The report must agree with its order, its indicators and the clock at detectedAt; a refusal is counted, never stored.
+    const refusal = refusalOf(report, {
+      provider: account.name,
+      receivedAt: now,
+      clockSkewMs: centre.config.reportClockSkewSeconds * 1000,
+      maxAgeMs: centre.config.maxReportAgeDays * 86_400_000,
+      orders: centre.orders,
+      history: centre.feedHistory,
+    });
+    if (refusal !== undefined) {
+      centre.write(() => centre.reportRefusals.record(account.id, refusal.code, now));
+      throw new ReportError(refusal.code, refusal.message);
     }
     const digest = new Uint8Array(createHash('sha256').update(payload).digest());
     const signer = signedBy[0]?.text ?? '';
-    const now = clock();
     const duplicate = centre.write(() => {
       const existing = reports.find(report.reportId);
       if (existing !== undefined) {

@@ -220,4 +220,16 @@ CREATE INDEX reports_by_provider ON reports(provider_id, id);
 CREATE INDEX reports_by_order ON reports(order_id, id);
 CREATE TRIGGER reports_no_update BEFORE UPDATE ON reports BEGIN SELECT RAISE(ABORT, 'reports is append-only'); END;
 `,
+  // 3. Refused reports, counted per provider and code (docs/API.md, "GET /v1/reports/refusals"):
+  // a refused report is not stored, only counted, so that operators see a sidecar that misbehaves.
+  `
+CREATE TABLE report_refusals (
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  code TEXT NOT NULL,
+  count INTEGER NOT NULL CHECK (count > 0),
+  first_at INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (provider_id, code)
+) STRICT, WITHOUT ROWID;
+`,
 ];

@@ -1,8 +1,9 @@
+import { orderPhaseAt, type OrderPhase } from '../../shared/policy/order-terms.ts';
 import { parseDetectionOrder, type DetectionOrder } from '../../shared/wire/order.ts';
 import type { Db } from './database.ts';
 
 /** Where an order stands at a given instant; `ended` wins over the time window. */
-export type OrderStatus = 'scheduled' | 'active' | 'lapsed' | 'ended';
+export type OrderStatus = OrderPhase;
 
 export interface StoredOrder {
   readonly order: DetectionOrder;
@@ -30,10 +31,9 @@ type OrderRow = {
 
 const SELECT = 'SELECT o.*, a.name AS provider FROM orders o JOIN accounts a ON a.id = o.provider_id';
 
+/** The order's phase now (shared/policy/order-terms.ts owns the window rule); once ended, always ended. */
 export function orderStatus(stored: StoredOrder, now: number): OrderStatus {
-  if (stored.endedAt !== null) return 'ended';
-  if (now < stored.order.notBefore) return 'scheduled';
-  return now < stored.order.notAfter ? 'active' : 'lapsed';
+  return stored.endedAt !== null ? 'ended' : orderPhaseAt(stored.order, now);
 }
 
 /**
