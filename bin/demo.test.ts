@@ -5,6 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { run } from './commands/demo.ts';
 
 describe('hashfeed demo (npm start)', () => {
+  describe('when the command line does not fit', () => {
+    it('prints its usage for --help and exits 0', async () => {
+      let text = '';
+      expect(await run(['--help'], { write: (t: string) => (text += t) })).toBe(0);
+      expect(text).toMatch(/^usage: hashfeed demo \[--data DIR\]/);
+    });
+
+    it('refuses an option of another command with exit 2, running nothing', async () => {
+      let text = '';
+      expect(await run(['--port', '1'], { write: (t: string) => (text += t) })).toBe(2);
+      expect(text).toBe('');
+    });
+  });
+
   it('runs the whole flow, and again on the same data', async () => {
     const data = mkdtempSync(join(tmpdir(), 'hf-demo-'));
     for (const round of [1, 2]) {
