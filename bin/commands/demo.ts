@@ -242,9 +242,9 @@ function parseCredentials(value: unknown): Credentials {
   const localToken: unknown = Reflect.get(value, 'localToken');
   const tokens: unknown = Reflect.get(value, 'tokens');
   if (typeof rootKey !== 'string' || typeof localToken !== 'string' || typeof tokens !== 'object' || tokens === null) return bad();
-  const t = (role: string): string => {
-    const v: unknown = Reflect.get(tokens, role);
-    return typeof v === 'string' ? v : bad();
+  const token = (role: string): string => {
+    const value: unknown = Reflect.get(tokens, role);
+    return typeof value === 'string' ? value : bad();
   };
-  return { rootKey, localToken, tokens: { authority: t('authority'), operator: t('operator'), provider: t('provider') } };
+  return { rootKey, localToken, tokens: { authority: token('authority'), operator: token('operator'), provider: token('provider') } };
 }
