@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { run } from './commands/demo.ts';
+
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
 
 describe('hashfeed demo (npm start)', () => {
   describe('when the command line does not fit', () => {
@@ -20,7 +21,7 @@ describe('hashfeed demo (npm start)', () => {
   });
 
   it('runs the whole flow, and again on the same data', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'hf-demo-'));
+    const data = dirs.make('hf-demo-');
     for (const round of [1, 2]) {
       let text = '';
       const code = await run(['--data', data], { write: (t: string) => (text += t) });

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 import { run } from './centre.ts';
 
 async function centre(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -11,11 +9,12 @@ async function centre(...argv: string[]): Promise<{ status: number; stdout: stri
   return { status, stdout, stderr };
 }
 
+const dirs = tempDirs();
 let dataDir: string;
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'hf-cli-'));
+  dataDir = dirs.make('hf-cli-');
 });
-afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+afterEach(() => dirs.removeAll());
 
 const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys rotate', 'publish', 'export'];
 

@@ -50,7 +50,7 @@ describe('provider keys and reports', () => {
     expect((await t.request('POST', '/v1/orders', t.tokens.operator, JSON.stringify(order), 'application/json')).status).toBe(201);
     expect((await registerKey(key)).status).toBe(201);
   });
-  afterEach(() => t.centre.close());
+  afterEach(() => t.close());
 
   describe('registering a provider key', () => {
     it('is idempotent: the same key again answers 200', async () => {
