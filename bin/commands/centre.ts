@@ -13,12 +13,14 @@ import { serveCentre } from '../../server/main.ts';
 import { isRole } from '../../server/store/accounts.ts';
 import { AuditLog } from '../../server/store/audit.ts';
 import { openDatabase } from '../../server/store/database.ts';
-import { bounded, defineCommand, UsageError, type Command, type CommandIo, type CommandSpec, type OptionsConfig } from '../command.ts';
+import { bounded, defineCommand, UsageError, type Command, type CommandIo, type OptionsConfig, type OptionValues } from '../command.ts';
 
 const DATA_NOTE = '--data defaults to ./data/centre.\n';
 const DATA = { data: { type: 'string', default: './data/centre' } } as const;
 
 interface Subcommand {
+  /** The words that name it: `publish`, `token create`. */
+  readonly name: string;
   /** Its options as the overview shows them. */
   readonly synopsis: string;
   readonly summary: string;
@@ -39,7 +41,7 @@ function subcommand<const O extends OptionsConfig>(spec: {
   readonly synopsis: string;
   readonly summary: string;
   readonly options: O;
-  run(context: CentreContext<Parameters<CommandSpec<O & typeof DATA>['run']>[0]>): Promise<number> | number;
+  run(context: CentreContext<OptionValues<O & typeof DATA>>): Promise<number> | number;
 }): Subcommand {
   const command = defineCommand({
     name: `hashfeed centre ${spec.name}`,
@@ -51,16 +53,16 @@ function subcommand<const O extends OptionsConfig>(spec: {
       return spec.run({ values, dataDir: resolve(data), now: Date.now(), io });
     },
   });
-  return { synopsis: spec.synopsis, summary: spec.summary, command };
+  return { name: spec.name, synopsis: spec.synopsis, summary: spec.summary, command };
 }
 
 const print = (io: CommandIo, value: unknown): void => {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 
-/** The subcommands by the words that name them; adding one is adding an entry. */
-const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
-  init: subcommand({
+/** Every subcommand, in the order the overview lists them; adding one is adding an entry. */
+const SUBCOMMANDS: readonly Subcommand[] = [
+  subcommand({
     name: 'init',
     synopsis: '[--feed NAME] [--min-confirmations K]',
     summary: 'create the database and keys; prints the first admin token and the root key',
@@ -75,7 +77,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       return 0;
     },
   }),
-  serve: subcommand({
+  subcommand({
     name: 'serve',
     synopsis: '[--port P] [--host H]',
     summary: 'serve the API (default 127.0.0.1:8700)',
@@ -93,7 +95,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       return 0;
     },
   }),
-  'token create': subcommand({
+  subcommand({
     name: 'token create',
     synopsis: '--role R --name NAME [--label L]',
     summary: 'create a token (and the account NAME if new); prints it once',
@@ -117,7 +119,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       return 0;
     },
   }),
-  'keys rotate': subcommand({
+  subcommand({
     name: 'keys rotate',
     synopsis: '[--root-key FILE]',
     summary: `certify a new signing key (needs the root key: file or ${ROOT_KEY_ENV})`,
@@ -138,7 +140,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       return 0;
     },
   }),
-  publish: subcommand({
+  subcommand({
     name: 'publish',
     synopsis: '',
     summary: 'publish version N+1 from everything approved',
@@ -153,7 +155,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       return 0;
     },
   }),
-  export: subcommand({
+  subcommand({
     name: 'export',
     synopsis: '--out DIR',
     summary: 'write the signed feed as static files for mirrors',
@@ -169,18 +171,18 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       return 0;
     },
   }),
-};
+];
 
 function overview(): string {
-  const lines = Object.entries(SUBCOMMANDS).map(([name, { synopsis, summary }]) => `  ${(`${name} `.padEnd(10) + synopsis).padEnd(49)}  ${summary}`);
+  const lines = SUBCOMMANDS.map(({ name, synopsis, summary }) => `  ${(`${name} `.padEnd(10) + synopsis).padEnd(49)}  ${summary}`);
   return `usage: hashfeed centre <command> [--data DIR]\n\n${lines.join('\n')}\n\n${DATA_NOTE}`;
 }
 
 /** The entry whose name is the longest run of leading words of `argv` (`token create` before `token`). */
 function find(argv: readonly string[]): { subcommand: Subcommand; words: number } | undefined {
   let found: { subcommand: Subcommand; words: number } | undefined;
-  for (const [name, entry] of Object.entries(SUBCOMMANDS)) {
-    const words = name.split(' ');
+  for (const entry of SUBCOMMANDS) {
+    const words = entry.name.split(' ');
     if (words.every((word, i) => argv[i] === word) && words.length > (found?.words ?? 0)) found = { subcommand: entry, words: words.length };
   }
   return found;
@@ -194,7 +196,7 @@ export async function run(argv: string[], io: CommandIo = process): Promise<numb
   }
   const found = find(argv);
   if (found === undefined) {
-    const isGroup = Object.keys(SUBCOMMANDS).some((name) => name.startsWith(`${first} `));
+    const isGroup = SUBCOMMANDS.some(({ name }) => name.startsWith(`${first} `));
     const typed = isGroup ? `${first} ${second ?? ''}` : first;
     io.stderr.write(`hashfeed centre: unknown command '${bounded(typed)}'\n\n${overview()}`);
     return 2;
