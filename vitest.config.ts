@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A temporary directory per run; leftovers in it fail the run.
+    globalSetup: ['./shared/testing/temp-dir-guard.ts'],
   },
 });

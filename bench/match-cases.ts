@@ -11,7 +11,7 @@ import { percentile, time, type Timing } from './harness.ts';
 import { createHammingIndex, loadHammingIndex } from '../shared/match/index.ts';
 import type { HammingIndex } from '../shared/match/index.ts';
 import { SegmentedIndex } from '../shared/match/hamming-index.ts';
-import { clusteredHashes, flipBits, randomSource, uniformHashes } from '../shared/match/synthetic.ts';
+import { clusteredHashes, flipBits, randomSource, uniformHashes } from '../shared/match/testing/synthetic.ts';
 
 export type Distribution = 'uniform' | 'clustered';
 

@@ -1,12 +1,27 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { run } from './commands/demo.ts';
 
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
+
 describe('hashfeed demo (npm start)', () => {
+  describe('when the command line does not fit', () => {
+    it('prints its usage for --help and exits 0', async () => {
+      let text = '';
+      expect(await run(['--help'], { write: (t: string) => (text += t) })).toBe(0);
+      expect(text).toMatch(/^usage: hashfeed demo \[--data DIR\]/);
+    });
+
+    it('refuses an option of another command with exit 2, running nothing', async () => {
+      let text = '';
+      expect(await run(['--port', '1'], { write: (t: string) => (text += t) })).toBe(2);
+      expect(text).toBe('');
+    });
+  });
+
   it('runs the whole flow, and again on the same data', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'hf-demo-'));
+    const data = dirs.make('hf-demo-');
     for (const round of [1, 2]) {
       let text = '';
       const code = await run(['--data', data], { write: (t: string) => (text += t) });

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, type FetchLike } from '../client/policy/index.ts';
@@ -7,7 +5,8 @@ import { openReplicaDatabase } from '../client/replica/database.ts';
 import { loadOrCreateProviderKey, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../client/report/index.ts';
 import { generateImage } from '../fixtures/index.ts';
 import { decodeKeyList } from '../shared/wire/delta-chain.ts';
-import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 /** The global fetch (undici's) is a FetchLike as it is. */
 const realFetch: FetchLike = fetch;
@@ -21,11 +20,17 @@ async function call(centre: LoopbackCentre, token: string, method: string, path:
 
 type ListedReport = { reportId: string; orderId: string; subject: string; preview: string | null };
 
+const dirs = tempDirs();
+
 describe('reports to a real Centre', () => {
   let centre: LoopbackCentre | undefined;
   afterEach(async () => {
-    await centre?.stop().catch(() => undefined);
     centre = undefined;
+    try {
+      await stopLoopbackCentres();
+    } finally {
+      dirs.removeAll();
+    }
   });
 
   describe('when the Centre is down while matches are reported', () => {
@@ -40,7 +45,7 @@ describe('reports to a real Centre', () => {
       await first.publish([1, 2, 3].map((i) => ({ algorithm: 'pdq', hash: String(i).repeat(64) })));
 
       // Sidecar startup: replica database, provider key (registered), orders.
-      const dir = mkdtempSync(join(tmpdir(), 'hf-e2e-reports-'));
+      const dir = dirs.make('hf-e2e-reports-');
       const db = openReplicaDatabase(join(dir, 'replica.db'));
       const key = loadOrCreateProviderKey(join(dir, 'keys', 'provider.key'));
       const centreAt = { baseUrl: first.url, token: first.tokens.provider, fetch: realFetch };
@@ -107,7 +112,7 @@ describe('reports to a real Centre', () => {
       const order = { orderId: 'DE-8', issuingAuthority: 'Amtsgericht Köln', legalReference: 'Az. 8', provider: 'example-host', surfaces: ['public-posts'], targets: { users: ['u-1'], groups: [], channels: [] }, notBefore: t0 - 60_000, notAfter: t0 + 3_600_000 };
       await call(centre, centre.tokens.operator, 'POST', '/v1/orders', order);
       await centre.publish([{ algorithm: 'pdq', hash: 'a'.repeat(64) }]);
-      const dir = mkdtempSync(join(tmpdir(), 'hf-e2e-reports-'));
+      const dir = dirs.make('hf-e2e-reports-');
       const db = openReplicaDatabase(join(dir, 'replica.db'));
       const key = loadOrCreateProviderKey(join(dir, 'provider.key'));
       const centreAt = { baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch };
@@ -126,12 +131,9 @@ describe('reports to a real Centre', () => {
       const order = { orderId: 'DE-9', issuingAuthority: 'Amtsgericht Köln', legalReference: 'Az. 9', provider: 'example-host', surfaces: ['public-posts'], targets: { users: ['u-1'], groups: [], channels: [] }, notBefore: t0 - 60_000, notAfter: t0 + 3_600_000 };
       await call(centre, centre.tokens.operator, 'POST', '/v1/orders', order);
       await centre.publish([{ algorithm: 'pdq', hash: 'b'.repeat(64) }]);
-      const dir = mkdtempSync(join(tmpdir(), 'hf-e2e-reports-'));
+      const dir = dirs.make('hf-e2e-reports-');
       const db = openReplicaDatabase(join(dir, 'replica.db'));
-      onTestFinished(() => {
-        db.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
+      onTestFinished(() => void db.close());
       const key = loadOrCreateProviderKey(join(dir, 'provider.key'));
       const centreAt = { baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch };
       await registerProviderKey({ ...centreAt, key });

@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, type FetchLike, type ScanDecision } from '../client/policy/index.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { decodeKeyList } from '../shared/wire/delta-chain.ts';
-import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -51,11 +50,17 @@ async function bodyOf(res: Awaited<ReturnType<FetchLike>>): Promise<Uint8Array> 
 
 const outcome = (d: ScanDecision): string => (d.allowed ? `allowed:${d.order.orderId}` : d.code);
 
+const dirs = tempDirs();
+
 describe('safeguards against a real Centre', () => {
   let centre: LoopbackCentre | undefined;
   afterEach(async () => {
-    await centre?.stop().catch(() => undefined);
     centre = undefined;
+    try {
+      await stopLoopbackCentres();
+    } finally {
+      dirs.removeAll();
+    }
   });
 
   describe('during a run in which an order lapses', () => {
@@ -76,7 +81,7 @@ describe('safeguards against a real Centre', () => {
       const long = order('DE-LONG', ['forum'], { channels: ['c-9'] }, t0 + 3 * HOUR);
       for (const o of [short, long]) expect((await operator(centre, 'POST', '/v1/orders', o)).status).toBe(201);
 
-      const dbPath = join(mkdtempSync(join(tmpdir(), 'hf-e2e-policy-')), 'replica.db');
+      const dbPath = join(dirs.make('hf-e2e-policy-'), 'replica.db');
       const side = sidecar(centre, dbPath);
       expect(await side.refresh(t0)).toMatchObject({ changed: true });
 

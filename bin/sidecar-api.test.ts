@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +6,12 @@ import { getAlgorithm, hashImage } from '../shared/hashing/index.ts';
 import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { listenLocal } from '../client/sidecar/listen.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
-import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const LOCAL_TOKEN = 'a-local-token-of-enough-length';
+
+const dirs = tempDirs();
 
 describe('the sidecar local API, against a real Centre', () => {
   let centre: LoopbackCentre;
@@ -50,7 +50,7 @@ describe('the sidecar local API, against a real Centre', () => {
       }),
     });
     expect(res.status).toBe(201);
-    const dataDir = mkdtempSync(join(tmpdir(), 'hf-api-'));
+    const dataDir = dirs.make('hf-api-');
     const config = parseSidecarConfig(
       {
         centre: centre.url,
@@ -73,9 +73,13 @@ describe('the sidecar local API, against a real Centre', () => {
   });
 
   afterAll(async () => {
-    await local?.close();
-    await sidecar?.stop();
-    await centre?.stop();
+    try {
+      await local?.close();
+      await sidecar?.stop();
+      await stopLoopbackCentres();
+    } finally {
+      dirs.removeAll();
+    }
   });
 
   it('reports unsynced before the first sync, ok after', async () => {

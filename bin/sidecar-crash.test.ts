@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,10 +9,13 @@ import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { createSidecar } from '../client/sidecar/sidecar.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
-import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const ROWS = 40_000;
 const child = join(import.meta.dirname, 'testing', 'sync-child.ts');
+const dirs = tempDirs();
+const children = new Set<ChildProcess>();
 
 function configFor(centre: LoopbackCentre, dataDir: string): Record<string, unknown> {
   return {
@@ -30,6 +32,7 @@ function configFor(centre: LoopbackCentre, dataDir: string): Record<string, unkn
 function syncAndKill(config: Record<string, unknown>, delayMs: number): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(proc);
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -39,20 +42,28 @@ function syncAndKill(config: Record<string, unknown>, delayMs: number): Promise<
       }
     });
     proc.once('error', reject);
-    proc.once('exit', () => resolve(out.includes('synced') ? 'finished' : 'killed'));
+    proc.once('exit', () => {
+      children.delete(proc);
+      resolve(out.includes('synced') ? 'finished' : 'killed');
+    });
   });
 }
 
 describe('a sidecar killed with SIGKILL during a large apply', () => {
   let centre: LoopbackCentre;
   afterAll(async () => {
-    await centre?.stop();
+    for (const proc of children) proc.kill('SIGKILL');
+    try {
+      await stopLoopbackCentres();
+    } finally {
+      dirs.removeAll();
+    }
   });
 
   it('restarts at version N or N+1, consistent, and syncs on', async () => {
     centre = await startLoopbackCentre();
     await centre.publish([{ algorithm: 'pdq', hash: randomBytes(32).toString('hex') }]);
-    const template = mkdtempSync(join(tmpdir(), 'hf-sidecar-crash-'));
+    const template = dirs.make('hf-sidecar-crash-');
     const first = await createSidecar({ config: parseSidecarConfig(configFor(centre, template), template), logger: pino({ level: 'silent' }) });
     expect(await first.syncOnce()).toMatchObject({ version: 1 });
     await first.stop();
@@ -60,7 +71,7 @@ describe('a sidecar killed with SIGKILL during a large apply', () => {
 
     const outcomes: string[] = [];
     for (const delay of [50, 400, 10_000]) {
-      const dataDir = mkdtempSync(join(tmpdir(), 'hf-sidecar-crash-run-'));
+      const dataDir = dirs.make('hf-sidecar-crash-run-');
       cpSync(template, dataDir, { recursive: true });
       const how = await syncAndKill(configFor(centre, dataDir), delay);
       const db = openReplicaDatabase(join(dataDir, 'replica.db'));

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportFeed } from '../server/export.ts';
@@ -16,8 +14,10 @@ import { SyncError } from '../client/sync/errors.ts';
 import { HttpFeedSource } from '../client/sync/feed-source.ts';
 import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
-import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
+const dirs = tempDirs();
 const pdq = (): string => randomBytes(32).toString('hex');
 const realFetch: FetchLike = async (url, init) => {
   const res = await fetch(url, init);
@@ -50,7 +50,7 @@ interface Client {
 }
 
 async function client(centre: { url: string; rootKey: string; tokens: { provider: string } }, options: { fetch?: FetchLike; mode?: 'centre' | 'mirror'; baseUrl?: string; dataDir?: string } = {}): Promise<Client> {
-  const db = openReplicaDatabase(join(options.dataDir ?? mkdtempSync(join(tmpdir(), 'hf-e2e-replica-')), 'replica.db'));
+  const db = openReplicaDatabase(join(options.dataDir ?? dirs.make('hf-e2e-replica-'), 'replica.db'));
   const replica = new Replica(db);
   const matcher = await Matcher.create(replica.entries());
   const alerts: string[] = [];
@@ -75,7 +75,11 @@ const matchesOf = (c: Client, hash: string): number => c.matcher.match([{ algori
 describe('sidecar sync against a real Centre', () => {
   let centre: LoopbackCentre;
   afterEach(async () => {
-    await centre?.stop();
+    try {
+      await stopLoopbackCentres();
+    } finally {
+      dirs.removeAll();
+    }
   });
 
   describe('from an empty replica', () => {
@@ -194,7 +198,7 @@ describe('sidecar sync against a real Centre', () => {
       await sidecar.syncer.syncOnce();
       await centre.stop();
       // A fork of the same Centre (same keys, same version 1) that publishes a different version 2.
-      const forkDir = mkdtempSync(join(tmpdir(), 'hf-fork-'));
+      const forkDir = dirs.make('hf-fork-');
       const { cpSync } = await import('node:fs');
       cpSync(centre.dataDir, forkDir, { recursive: true });
       const original = await centre.restart(Number(new URL(centre.url).port));
@@ -239,13 +243,13 @@ describe('sidecar sync against a real Centre', () => {
       const a = pdq();
       await centre.publish([{ algorithm: 'pdq', hash: a }]);
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }, { algorithm: 'sha256', hash: randomBytes(32).toString('hex') }]);
-      const out = mkdtempSync(join(tmpdir(), 'hf-mirror-'));
+      const out = dirs.make('hf-mirror-');
       await centre.stop();
       const offline = openCentre(centre.dataDir, Date.now(), {});
       exportFeed(offline, out, Date.now());
       offline.close();
       centre = await centre.restart(Number(new URL(centre.url).port));
-      const mirror = await startNginx(findNginx() ?? 'nginx', out, mkdtempSync(join(tmpdir(), 'hf-nginx-')));
+      const mirror = await startNginx(findNginx() ?? 'nginx', out, dirs.make('hf-nginx-'));
       try {
         const sidecar = await client(centre, { baseUrl: mirror.url, mode: 'mirror' });
         expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2 });

@@ -47,7 +47,7 @@ describe('Centre API', () => {
   beforeEach(() => {
     t = createTestCentre();
   });
-  afterEach(() => t.centre.close());
+  afterEach(() => t.close());
 
   describe('when an authority submits, an operator approves and publishes', () => {
     it('serves a signed delta whose digest matches the active set', async () => {
@@ -134,7 +134,7 @@ describe('Centre API', () => {
 
   describe('with the two-source rule at K = 2', () => {
     it('publishes an indicator only once a second authority confirms it', async () => {
-      t.centre.close();
+      t.close();
       t = createTestCentre({ minConfirmations: 2 });
       const hash = hex(32);
       const res = await submit(t, [{ algorithm: 'pdq', hash, category: 'A1', reference: 'de-1' }]);
@@ -194,7 +194,7 @@ describe('Centre API', () => {
     });
 
     it('rate limits a token with 429 and Retry-After', async () => {
-      t.centre.close();
+      t.close();
       t = createTestCentre({ rateLimit: { burst: 3, perSecond: 1 } });
       const codes: number[] = [];
       for (let i = 0; i < 5; i++) codes.push((await t.request('GET', '/v1/feed/keys', t.tokens.provider)).status);

@@ -43,7 +43,7 @@ describe('authorisation', () => {
   beforeAll(() => {
     t = createTestCentre();
   });
-  afterAll(() => t.centre.close());
+  afterAll(() => t.close());
 
   describe.each(ROUTES.filter(([, , allowed]) => allowed !== 'public'))('%s %s', (method, path, allowed) => {
     it('refuses a request without a token with 401 AUTH_MISSING', async () => {

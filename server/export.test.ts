@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCertifiedEnvelope } from '../shared/crypto/index.ts';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../shared/merkle/index.ts';
@@ -11,6 +8,7 @@ import { decodeDelta, DELTA_PAYLOAD_TYPE } from '../shared/wire/delta.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
 import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
 import { getAlgorithm } from '../shared/hashing/registry.ts';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { exportFeed } from './export.ts';
 import { FEED_SIGNING_PURPOSE } from './keys/keyring.ts';
 import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
@@ -30,22 +28,27 @@ describe.skipIf(nginx === null)('static export served by nginx', () => {
   let t: TestCentre;
   let mirror: { url: string; stop(): Promise<void> };
   let firstCheckpointSize = 0;
+  const dirs = tempDirs();
 
   beforeAll(async () => {
+    const out = dirs.make('hf-export-');
     t = createTestCentre();
-    const out = mkdtempSync(join(tmpdir(), 'hf-export-'));
     await publishOne(t, 'a');
     exportFeed(t.centre, out, t.clock.now);
     firstCheckpointSize = t.centre.log.size();
     await publishOne(t, 'b');
     t.clock.now += 60_000;
     exportFeed(t.centre, out, t.clock.now);
-    mirror = await startNginx(nginx ?? 'nginx', out, mkdtempSync(join(tmpdir(), 'hf-nginx-')));
+    mirror = await startNginx(nginx ?? 'nginx', out, dirs.make('hf-nginx-'));
   });
 
   afterAll(async () => {
-    await mirror?.stop();
-    t?.centre.close();
+    try {
+      await mirror?.stop();
+      t?.close();
+    } finally {
+      dirs.removeAll();
+    }
   });
 
   const get = async (path: string): Promise<Uint8Array> => {

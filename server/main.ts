@@ -44,7 +44,7 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
   const timer = setInterval(refresh, centre.config.timestampIntervalSeconds * 1000);
   timer.unref();
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(s));
+    const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(server));
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

@@ -42,3 +42,35 @@ describe('import direction', () => {
     expect(violations).toEqual([]);
   });
 });
+
+/**
+ * Test helpers live in testing/ folders (STYLE convention 16): production
+ * code never imports one, and a module under shared/, server/ or client/
+ * that no production module imports (and no package.json script runs) is
+ * a test helper in the production tree.
+ */
+describe('test helpers', () => {
+  const PRODUCTION = ['shared', 'server', 'client', 'fixtures', 'bin'];
+  const isTestCode = (path: string): boolean => path.endsWith('.test.ts') || path.split(/[\\/]/).includes('testing');
+  const production = PRODUCTION.flatMap((top) => [...sources(join(repoRoot, top))]).filter((file) => !isTestCode(relative(repoRoot, file)));
+  const importsOf = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((match) => resolve(dirname(file), match[1] ?? ''));
+
+  it('are never imported by production code', () => {
+    const violations = production.flatMap((file) =>
+      importsOf(file)
+        .filter((target) => relative(repoRoot, target).split(/[\\/]/).includes('testing'))
+        .map((target) => `${relative(repoRoot, file)} -> ${relative(repoRoot, target)}`),
+    );
+    expect(violations).toEqual([]);
+  });
+
+  it('do not live in the production tree: every production module is used by production code', () => {
+    const manifest: unknown = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    const scripts = JSON.stringify(typeof manifest === 'object' && manifest !== null ? [Reflect.get(manifest, 'scripts'), Reflect.get(manifest, 'bin')] : []);
+    const used = new Set(production.flatMap(importsOf));
+    const unused = production
+      .filter((file) => ['shared', 'server', 'client'].includes(relative(repoRoot, file).split(/[\\/]/)[0] ?? ''))
+      .filter((file) => !used.has(file) && !scripts.includes(relative(repoRoot, file)));
+    expect(unused.map((file) => relative(repoRoot, file))).toEqual([]);
+  });
+});

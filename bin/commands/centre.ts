@@ -1,4 +1,8 @@
-import { parseArgs } from 'node:util';
+/**
+ * `hashfeed centre <subcommand>`: runs and administers the EU Centre. Each
+ * subcommand is one entry of SUBCOMMANDS with its own options (plus --data),
+ * parsed strictly; the overview lists the entries.
+ */
 import { resolve } from 'node:path';
 import { loadSigningKey } from '../../shared/crypto/index.ts';
 import { openCentre, readCentreConfig, databasePath } from '../../server/centre.ts';
@@ -9,77 +13,94 @@ import { serveCentre } from '../../server/main.ts';
 import { isRole } from '../../server/store/accounts.ts';
 import { AuditLog } from '../../server/store/audit.ts';
 import { openDatabase } from '../../server/store/database.ts';
-import { CodedError } from '../../shared/errors.ts';
+import { bounded, defineCommand, UsageError, type Command, type CommandIo, type OptionsConfig, type OptionValues } from '../command.ts';
 
-class UsageError extends CodedError<'USAGE'> {}
+const DATA_NOTE = '--data defaults to ./data/centre.\n';
+const DATA = { data: { type: 'string', default: './data/centre' } } as const;
 
-const USAGE = `usage: hashfeed centre <command> [--data DIR]
+interface Subcommand {
+  /** The words that name it: `publish`, `token create`. */
+  readonly name: string;
+  /** Its options as the overview shows them. */
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly command: Command;
+}
 
-  init      [--feed NAME] [--min-confirmations K]  create the database and keys; prints the first admin token and the root key
-  serve     [--port P] [--host H]                   serve the API (default 127.0.0.1:8700)
-  token create --role R --name NAME [--label L]      create a token (and the account NAME if new); prints it once
-  keys rotate [--root-key FILE]                      certify a new signing key (needs the root key: file or ${ROOT_KEY_ENV})
-  publish                                            publish version N+1 from everything approved
-  export --out DIR                                   write the signed feed as static files for mirrors
+interface CentreContext<V> {
+  readonly values: V;
+  /** The resolved --data folder. */
+  readonly dataDir: string;
+  readonly now: number;
+  readonly io: CommandIo;
+}
 
---data defaults to ./data/centre.
-`;
+/** A subcommand taking `options` and --data; `run` gets the parsed values, the data folder and the time. */
+function subcommand<const O extends OptionsConfig>(spec: {
+  readonly name: string;
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly options: O;
+  run(context: CentreContext<OptionValues<O & typeof DATA>>): Promise<number> | number;
+}): Subcommand {
+  const command = defineCommand({
+    name: `hashfeed centre ${spec.name}`,
+    usage: `usage: hashfeed centre ${spec.name} ${spec.synopsis ? `${spec.synopsis} ` : ''}[--data DIR]\n\n${spec.summary}\n\n${DATA_NOTE}`,
+    options: { ...spec.options, ...DATA },
+    run: (values, _positionals, io) => {
+      // `'data' in`: the values' type is still generic here.
+      const data = 'data' in values && typeof values.data === 'string' ? values.data : DATA.data.default;
+      return spec.run({ values, dataDir: resolve(data), now: Date.now(), io });
+    },
+  });
+  return { name: spec.name, synopsis: spec.synopsis, summary: spec.summary, command };
+}
 
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+const print = (io: CommandIo, value: unknown): void => {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  const words = sub === 'token' || sub === 'keys' ? 2 : 1;
-  const command = words === 2 ? `${sub} ${rest[0] ?? ''}` : (sub ?? '');
-  const { values } = parseArgs({
-    args: words === 2 ? rest.slice(1) : rest,
-    options: {
-      data: { type: 'string', default: './data/centre' },
-      port: { type: 'string', default: '8700' },
-      host: { type: 'string', default: '127.0.0.1' },
-      feed: { type: 'string' },
-      'min-confirmations': { type: 'string' },
-      role: { type: 'string' },
-      name: { type: 'string' },
-      label: { type: 'string' },
-      'root-key': { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help === true || sub === undefined) {
-    process.stdout.write(USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  const dataDir = resolve(values.data);
-  const now = Date.now();
-
-  switch (command) {
-    case 'init': {
+/** Every subcommand, in the order the overview lists them; adding one is adding an entry. */
+const SUBCOMMANDS: readonly Subcommand[] = [
+  subcommand({
+    name: 'init',
+    synopsis: '[--feed NAME] [--min-confirmations K]',
+    summary: 'create the database and keys; prints the first admin token and the root key',
+    options: { feed: { type: 'string' }, 'min-confirmations': { type: 'string' } },
+    run: ({ values, dataDir, now, io }) => {
       const overrides = {
         ...(values.feed !== undefined ? { feed: values.feed } : {}),
         ...(values['min-confirmations'] !== undefined ? { minConfirmations: Number(values['min-confirmations']) } : {}),
       };
       const result = initCentre(dataDir, now, overrides);
-      print({ ...result, note: 'The admin token is shown once. Move the root key file offline: the running Centre never needs it.' });
+      print(io, { ...result, note: 'The admin token is shown once. Move the root key file offline: the running Centre never needs it.' });
       return 0;
-    }
-    case 'serve': {
+    },
+  }),
+  subcommand({
+    name: 'serve',
+    synopsis: '[--port P] [--host H]',
+    summary: 'serve the API (default 127.0.0.1:8700)',
+    options: { port: { type: 'string', default: '8700' }, host: { type: 'string', default: '127.0.0.1' } },
+    run: async ({ values, dataDir, io }) => {
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('USAGE', '--port must be a port number');
       const running = await serveCentre({ dataDir, port, host: values.host });
-      process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
+      io.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
       await new Promise<void>((done) => {
         const stop = (): void => void running.close().then(done);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       return 0;
-    }
-    case 'token create': {
+    },
+  }),
+  subcommand({
+    name: 'token create',
+    synopsis: '--role R --name NAME [--label L]',
+    summary: 'create a token (and the account NAME if new); prints it once',
+    options: { role: { type: 'string' }, name: { type: 'string' }, label: { type: 'string' } },
+    run: ({ values, dataDir, now, io }) => {
       const { role, name } = values;
       if (!isRole(role)) throw new UsageError('USAGE', '--role must be admin, authority, operator or provider');
       if (name === undefined) throw new UsageError('USAGE', '--name is required');
@@ -91,13 +112,19 @@ export async function run(argv: string[]): Promise<number> {
           centre.audit.record(now, 'cli', created ? 'account.create' : 'token.create', name, { role, tokenId: token.tokenId });
           return { account: account.name, role: account.role, accountCreated: created, ...token };
         });
-        print(issued);
+        print(io, issued);
       } finally {
         centre.close();
       }
       return 0;
-    }
-    case 'keys rotate': {
+    },
+  }),
+  subcommand({
+    name: 'keys rotate',
+    synopsis: '[--root-key FILE]',
+    summary: `certify a new signing key (needs the root key: file or ${ROOT_KEY_ENV})`,
+    options: { 'root-key': { type: 'string' } },
+    run: ({ values, dataDir, now, io }) => {
       const config = readCentreConfig(dataDir);
       const root = loadSigningKey(
         (process.env[ROOT_KEY_ENV] ?? '') !== '' ? { envVariable: ROOT_KEY_ENV } : { path: values['root-key'] ?? rootKeyPath(dataDir) },
@@ -106,33 +133,73 @@ export async function run(argv: string[]): Promise<number> {
       try {
         const rotated = rotateSigningKey(db, dataDir, config.feed, root, now, config.signingKeyValidityDays);
         new AuditLog(db).record(now, 'cli', 'keys.rotate', String(rotated.serial), rotated);
-        print(rotated);
+        print(io, rotated);
       } finally {
         db.close();
       }
       return 0;
-    }
-    case 'publish': {
+    },
+  }),
+  subcommand({
+    name: 'publish',
+    synopsis: '',
+    summary: 'publish version N+1 from everything approved',
+    options: {},
+    run: ({ dataDir, now, io }) => {
       const centre = openCentre(dataDir, now);
       try {
-        print(centre.publisher.publish('cli', now));
+        print(io, centre.publisher.publish('cli', now));
       } finally {
         centre.close();
       }
       return 0;
-    }
-    case 'export': {
+    },
+  }),
+  subcommand({
+    name: 'export',
+    synopsis: '--out DIR',
+    summary: 'write the signed feed as static files for mirrors',
+    options: { out: { type: 'string' } },
+    run: ({ values, dataDir, now, io }) => {
       if (values.out === undefined) throw new UsageError('USAGE', '--out is required');
       const centre = openCentre(dataDir, now);
       try {
-        print(exportFeed(centre, resolve(values.out), now));
+        print(io, exportFeed(centre, resolve(values.out), now));
       } finally {
         centre.close();
       }
       return 0;
-    }
-    default:
-      process.stderr.write(`hashfeed centre: unknown command '${command}'\n\n${USAGE}`);
-      return 2;
+    },
+  }),
+];
+
+function overview(): string {
+  const lines = SUBCOMMANDS.map(({ name, synopsis, summary }) => `  ${(`${name} `.padEnd(10) + synopsis).padEnd(49)}  ${summary}`);
+  return `usage: hashfeed centre <command> [--data DIR]\n\n${lines.join('\n')}\n\n${DATA_NOTE}`;
+}
+
+/** The entry whose name is the longest run of leading words of `argv` (`token create` before `token`). */
+function find(argv: readonly string[]): { subcommand: Subcommand; words: number } | undefined {
+  let found: { subcommand: Subcommand; words: number } | undefined;
+  for (const entry of SUBCOMMANDS) {
+    const words = entry.name.split(' ');
+    if (words.every((word, i) => argv[i] === word) && words.length > (found?.words ?? 0)) found = { subcommand: entry, words: words.length };
   }
+  return found;
+}
+
+export async function run(argv: string[], io: CommandIo = process): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === '--help' || first === '-h') {
+    io.stdout.write(overview());
+    return first === undefined ? 2 : 0;
+  }
+  const found = find(argv);
+  if (found === undefined) {
+    const isGroup = SUBCOMMANDS.some(({ name }) => name.startsWith(`${first} `));
+    const typed = isGroup ? `${first} ${second ?? ''}` : first;
+    io.stderr.write(`hashfeed centre: unknown command '${bounded(typed)}'\n\n${overview()}`);
+    return 2;
+  }
+  return found.subcommand.command.run(argv.slice(found.words), io);
 }

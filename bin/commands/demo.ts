@@ -9,7 +9,6 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createRng, findTransform, generateImage, type FamilyName } from '../../fixtures/index.ts';
 import { getAlgorithm, hashImage } from '../../shared/hashing/index.ts';
@@ -20,6 +19,7 @@ import type { Role } from '../../server/store/accounts.ts';
 import { parseSidecarConfig } from '../../client/sidecar/config.ts';
 import { listenLocal } from '../../client/sidecar/listen.ts';
 import { createSidecar } from '../../client/sidecar/sidecar.ts';
+import { defineCommand } from '../command.ts';
 
 interface Credentials {
   readonly rootKey: string;
@@ -55,11 +55,28 @@ const UPLOADS: readonly [string, string, string | null, number, string, string][
   ['08-not-a-target.jpg', 'bark', null, 0, 'public-uploads', 'user:mallory'],
 ];
 
-export async function run(argv: string[], out: { write(text: string): unknown } = process.stdout): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string', default: './data' } } });
+const USAGE = `usage: hashfeed demo [--data DIR]
+
+Runs the whole flow on this machine on synthetic pictures: a Centre, an
+authority, an operator and a provider sidecar scanning a folder of uploads.
+The Centre is created under DIR on the first run and reused after.
+--data defaults to ./data.
+`;
+
+const command = defineCommand({
+  name: 'hashfeed demo',
+  usage: USAGE,
+  options: { data: { type: 'string', default: './data' } },
+  run: (values, _positionals, io) => demo(resolve(values.data), io.stdout),
+});
+
+export function run(argv: string[], out: { write(text: string): unknown } = process.stdout): Promise<number> {
+  return command.run(argv, { stdout: out, stderr: process.stderr });
+}
+
+async function demo(dataDir: string, out: { write(text: string): unknown }): Promise<number> {
   const say = (line = ''): void => void out.write(`${line}\n`);
   const started = Date.now();
-  const dataDir = resolve(values.data);
   const centreDir = join(dataDir, 'centre');
   const credentialsFile = join(dataDir, 'demo-credentials.json');
   const quiet = pino({ level: 'silent' });
@@ -225,9 +242,9 @@ function parseCredentials(value: unknown): Credentials {
   const localToken: unknown = Reflect.get(value, 'localToken');
   const tokens: unknown = Reflect.get(value, 'tokens');
   if (typeof rootKey !== 'string' || typeof localToken !== 'string' || typeof tokens !== 'object' || tokens === null) return bad();
-  const t = (role: string): string => {
-    const v: unknown = Reflect.get(tokens, role);
-    return typeof v === 'string' ? v : bad();
+  const token = (role: string): string => {
+    const value: unknown = Reflect.get(tokens, role);
+    return typeof value === 'string' ? value : bad();
   };
-  return { rootKey, localToken, tokens: { authority: t('authority'), operator: t('operator'), provider: t('provider') } };
+  return { rootKey, localToken, tokens: { authority: token('authority'), operator: token('operator'), provider: token('provider') } };
 }

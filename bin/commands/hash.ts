@@ -14,7 +14,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CodedError } from '../../shared/errors.ts';
 import {
   DECODE_MODES,
@@ -25,11 +24,7 @@ import {
   HashFormatError,
 } from '../../shared/hashing/index.ts';
 import type { AlgorithmName, DecodeMode, HashedImage } from '../../shared/hashing/index.ts';
-
-export interface CommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
-}
+import { defineCommand, UsageError, type CommandIo, type OptionValues } from '../command.ts';
 
 const USAGE = `usage: hashfeed hash [options] <files or folders...>
 
@@ -57,8 +52,6 @@ interface Options {
   readonly jobs: number;
 }
 
-class UsageError extends Error {}
-
 /** A failure that is the file's, not the program's: printed, counted, and the run goes on. */
 interface FileError {
   readonly code: string;
@@ -67,21 +60,26 @@ interface FileError {
 
 type Outcome = { readonly path: string; readonly hashed: HashedImage } | { readonly path: string; readonly error: FileError };
 
-export async function run(argv: string[], io: CommandIo = process): Promise<number> {
-  let options: Options;
-  try {
-    const parsed = parseOptions(argv);
-    if (parsed === 'help') {
-      io.stdout.write(USAGE);
-      return 0;
-    }
-    options = parsed;
-  } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof HashFormatError)) throw error;
-    io.stderr.write(`hashfeed hash: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
+const OPTIONS = {
+  algo: { type: 'string' },
+  decode: { type: 'string' },
+  dihedral: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'max-pixels': { type: 'string' },
+  jobs: { type: 'string' },
+} as const;
 
+const command = defineCommand({
+  name: 'hashfeed hash',
+  usage: USAGE,
+  positionals: true,
+  options: OPTIONS,
+  run: (values, positionals, io) => hashAll(parseOptions(values, positionals), io),
+});
+
+export const run = (argv: string[], io?: CommandIo): Promise<number> => command.run(argv, io);
+
+async function hashAll(options: Options, io: CommandIo): Promise<number> {
   const files = await collectFiles(options.paths);
   const progress = io.stderr.isTTY === true ? (done: number) => io.stderr.write(`\r\x1b[K[${done}/${files.length}] hashing`) : () => {};
   let failures = 0;
@@ -102,32 +100,11 @@ export async function run(argv: string[], io: CommandIo = process): Promise<numb
   return failures === 0 ? 0 : 1;
 }
 
-function parseOptions(argv: string[]): Options | 'help' {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        algo: { type: 'string' },
-        decode: { type: 'string' },
-        dihedral: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'max-pixels': { type: 'string' },
-        jobs: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (cause) {
-    throw new UsageError(cause instanceof Error ? cause.message : String(cause));
-  }
-  if (values.help === true) return 'help';
-  if (positionals.length === 0) throw new UsageError('no files or folders given');
-  const algorithms = (values.algo ?? 'pdq').split(',').map((name) => getAlgorithm(name.trim()).name);
+function parseOptions(values: OptionValues<typeof OPTIONS>, positionals: readonly string[]): Options {
+  if (positionals.length === 0) throw new UsageError('USAGE', 'no files or folders given');
+  const algorithms = (values.algo ?? 'pdq').split(',').map((name) => algorithmName(name.trim()));
   const mode = values.decode ?? 'fast';
-  if (!isDecodeMode(mode)) throw new UsageError(`--decode must be exact or fast, not '${mode}'`);
+  if (!isDecodeMode(mode)) throw new UsageError('USAGE', `--decode must be exact or fast, not '${mode}'`);
   return {
     paths: positionals,
     algorithms: [...new Set(algorithms)],
@@ -139,6 +116,15 @@ function parseOptions(argv: string[]): Options | 'help' {
   };
 }
 
+function algorithmName(name: string): AlgorithmName {
+  try {
+    return getAlgorithm(name).name;
+  } catch (error) {
+    if (error instanceof HashFormatError) throw new UsageError('USAGE', error.message, { cause: error });
+    throw error;
+  }
+}
+
 function isDecodeMode(value: string): value is DecodeMode {
   return DECODE_MODES.some((m) => m === value);
 }
@@ -146,7 +132,7 @@ function isDecodeMode(value: string): value is DecodeMode {
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, not '${value}'`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError('USAGE', `${name} must be a positive integer, not '${value}'`);
   return n;
 }
 

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { listenLocal } from '../../client/sidecar/listen.ts';
 import { loadSidecarConfig } from '../../client/sidecar/config.ts';
 import { createSidecar } from '../../client/sidecar/sidecar.ts';
+import { defineCommand, UsageError, type CommandIo } from '../command.ts';
 
 const USAGE = `usage: hashfeed sidecar --config FILE [--once]
 
@@ -11,14 +11,21 @@ matching API (POST /v1/scan, /v1/match and their /batch forms), /healthz and
 HASHFEED_PROVIDER_TOKEN). --once syncs once, delivers queued reports and exits.
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, once: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help === true || values.config === undefined) {
-    process.stdout.write(USAGE);
-    return values.help === true ? 0 : 2;
-  }
-  const sidecar = await createSidecar({ config: loadSidecarConfig(values.config) });
-  if (values.once) {
+const command = defineCommand({
+  name: 'hashfeed sidecar',
+  usage: USAGE,
+  options: { config: { type: 'string' }, once: { type: 'boolean', default: false } },
+  run: async (values) => {
+    if (values.config === undefined) throw new UsageError('USAGE', '--config is required');
+    return serve(values.config, values.once);
+  },
+});
+
+export const run = (argv: string[], io?: CommandIo): Promise<number> => command.run(argv, io);
+
+async function serve(configFile: string, once: boolean): Promise<number> {
+  const sidecar = await createSidecar({ config: loadSidecarConfig(configFile) });
+  if (once) {
     try {
       const outcome = await sidecar.syncOnce();
       await sidecar.deliverReports();

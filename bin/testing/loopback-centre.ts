@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { openCentre } from '../../server/centre.ts';
 import type { CentreConfig } from '../../server/config.ts';
 import { initCentre } from '../../server/init.ts';
 import { serveCentre, type RunningCentre } from '../../server/main.ts';
 import type { Role } from '../../server/store/accounts.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 
 export interface LoopbackCentre {
   readonly dataDir: string;
@@ -24,6 +22,24 @@ export interface LoopbackCentre {
   restart(port?: number): Promise<LoopbackCentre>;
 }
 
+const dataDirs = tempDirs();
+const serving = new Set<RunningCentre>();
+
+/**
+ * Stops every Centre this test file started that is still serving and
+ * removes their data folders (restarts and forks included): call it in
+ * afterEach or afterAll, so it also runs when a test fails.
+ */
+export async function stopLoopbackCentres(): Promise<void> {
+  const stopping = [...serving].map((running) => running.close());
+  serving.clear();
+  try {
+    await Promise.all(stopping);
+  } finally {
+    dataDirs.removeAll();
+  }
+}
+
 /**
  * A real Centre on a loopback port, in process: real SQLite files, real HTTP.
  * For end-to-end tests, which live in bin/ because only bin/ may import both
@@ -34,7 +50,7 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
   let rootKey: string;
   let tokens: Record<Role, string>;
   if (existing === undefined) {
-    dataDir = mkdtempSync(join(tmpdir(), 'hf-e2e-centre-'));
+    dataDir = dataDirs.make('hf-e2e-centre-');
     const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
     rootKey = init.rootVerifierKey;
     const centre = openCentre(dataDir, Date.now(), {});
@@ -44,6 +60,7 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
     centre.close();
   } else ({ dataDir, rootKey, tokens } = existing);
   const running = await serveCentre({ dataDir, port, logger: pino({ level: 'silent' }) });
+  serving.add(running);
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<Record<string, unknown>> => {
     const send = (): Promise<Response> =>
       fetch(`${running.url}${path}`, {
@@ -75,7 +92,10 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
       await call('POST', `/v1/indicators/${String(Reflect.get(found, 'id'))}/revoke`, tokens.authority, { reason });
       return Number((await call('POST', '/v1/publish', tokens.operator)).version);
     },
-    stop: () => running.close(),
+    stop: () => {
+      serving.delete(running);
+      return running.close();
+    },
     restart: (p) => startLoopbackCentre(overrides, p, { dataDir, rootKey, tokens }),
   };
   return self;

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { Matcher } from './matcher.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
 
 const entry = (id: number, algorithm: string, bytes: number): IndicatorEntry => ({ id, algorithm, hash: randomBytes(bytes), category: 'A1' });
 const flip = (hash: Uint8Array, bits: number): Uint8Array => {
@@ -53,7 +56,7 @@ describe('Matcher', () => {
 
   describe('with the index file beside the replica', () => {
     it('loads it when it was saved at the same state, and rebuilds when not', async () => {
-      const dir = join(mkdtempSync(join(tmpdir(), 'hf-matcher-')), 'index');
+      const dir = join(dirs.make('hf-matcher-'), 'index');
       const m = await Matcher.create(entries);
       m.save(dir, source(entries, 3).state());
       m.close();

@@ -58,9 +58,9 @@ export class Matcher {
 
   static async create(entries: Iterable<IndicatorEntry> = []): Promise<Matcher> {
     const { hamming, exact, size } = await build(entries);
-    const m = new Matcher(hamming, exact);
-    m.#size = size;
-    return m;
+    const matcher = new Matcher(hamming, exact);
+    matcher.#size = size;
+    return matcher;
   }
 
   /**
@@ -79,9 +79,9 @@ export class Matcher {
     const { hamming, exact, size } = await build(source.entries('pdq'));
     hamming.get('pdq')?.close();
     hamming.set('pdq', pdqIndex);
-    const m = new Matcher(hamming, exact);
-    m.#size = size + pdqIndex.size;
-    return m;
+    const matcher = new Matcher(hamming, exact);
+    matcher.#size = size + pdqIndex.size;
+    return matcher;
   }
 
   /** Writes the PDQ index beside the replica, stamped with the replica state it reflects. */
@@ -169,13 +169,13 @@ export class Matcher {
 }
 
 function groupByAlgorithm(entries: Iterable<IndicatorEntry>): Map<string, IndicatorEntry[]> {
-  const by = new Map<string, IndicatorEntry[]>();
+  const groups = new Map<string, IndicatorEntry[]>();
   for (const e of entries) {
-    const list = by.get(e.algorithm);
-    if (list === undefined) by.set(e.algorithm, [e]);
+    const list = groups.get(e.algorithm);
+    if (list === undefined) groups.set(e.algorithm, [e]);
     else list.push(e);
   }
-  return by;
+  return groups;
 }
 
 /** Exact hashes (MD5, SHA-256): equality only, keyed by algorithm and hex, with the reverse map for removals. */

@@ -1,12 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DetectionOrder, OrderList } from '../../shared/wire/order.ts';
 import { encodeOrderList } from '../../shared/wire/order.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { OrderSet } from './order-set.ts';
 import { codeOf } from '../../shared/testing/code-of.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
 
 const T0 = Date.UTC(2026, 10, 1);
 const order = (orderId: string): DetectionOrder => ({
@@ -22,9 +24,8 @@ const order = (orderId: string): DetectionOrder => ({
 const list = (issuedAt: number, ids: string[], provider = 'example-host'): OrderList => ({ provider, issuedAt, orders: ids.map((id) => ({ ...order(id), provider })) });
 const accept = (set: OrderSet, l: OrderList): boolean => set.accept(l, new Uint8Array([1]), encodeOrderList(l), l.issuedAt);
 
-
 describe('order set', () => {
-  const dbPath = (): string => join(mkdtempSync(join(tmpdir(), 'hf-orders-')), 'replica.db');
+  const dbPath = (): string => join(dirs.make('hf-orders-'), 'replica.db');
 
   describe('when a newer list arrives', () => {
     it('replaces the orders held', () => {

@@ -43,12 +43,12 @@ export class Surfaces {
 export function parseSurfaces(value: unknown): Surfaces {
   try {
     const items = array(value, 'surfaces', MAX_SURFACES).map((item, i): Surface => {
-      const f = exactRecord(item, `surfaces[${i}]`, ['id', 'description', 'e2ee']);
-      if (typeof f.e2ee !== 'boolean') throw new WireError('WIRE_BAD_FIELD', `surfaces[${i}].e2ee must be true or false`);
+      const fields = exactRecord(item, `surfaces[${i}]`, ['id', 'description', 'e2ee']);
+      if (typeof fields.e2ee !== 'boolean') throw new WireError('WIRE_BAD_FIELD', `surfaces[${i}].e2ee must be true or false`);
       return {
-        id: str(f.id, `surfaces[${i}].id`, 64, SURFACE_ID_PATTERN),
-        description: str(f.description, `surfaces[${i}].description`, 256, LEGAL_TEXT_PATTERN),
-        e2ee: f.e2ee,
+        id: str(fields.id, `surfaces[${i}].id`, 64, SURFACE_ID_PATTERN),
+        description: str(fields.description, `surfaces[${i}].description`, 256, LEGAL_TEXT_PATTERN),
+        e2ee: fields.e2ee,
       };
     });
     const ids = new Set(items.map((s) => s.id));

@@ -40,11 +40,11 @@ export interface AppliedChange {
  */
 export class Replica {
   readonly #db: Db;
-  readonly #s;
+  readonly #statements;
 
   constructor(db: Db) {
     this.#db = db;
-    this.#s = {
+    this.#statements = {
       state: db.prepare<[], StateRow>('SELECT * FROM trusted_state WHERE id = 1'),
       insert: db.prepare('INSERT INTO indicators (id, algorithm, hash, category) VALUES (?, ?, ?, ?)'),
       remove: db.prepare('DELETE FROM indicators WHERE id = ?'),
@@ -62,33 +62,33 @@ export class Replica {
   }
 
   state(): TrustedState {
-    const r = this.#s.state.get();
-    if (r === undefined) throw new ReplicaError('REPLICA_INCONSISTENT', 'the trusted state row is missing');
+    const row = this.#statements.state.get();
+    if (row === undefined) throw new ReplicaError('REPLICA_INCONSISTENT', 'the trusted state row is missing');
     return {
-      feed: r.feed,
-      version: r.version,
-      stateDigest: r.state_digest === null ? null : new Uint8Array(r.state_digest),
-      checkpoint: r.checkpoint_size === null || r.checkpoint_root === null || r.checkpoint_note === null ? null : { size: r.checkpoint_size, rootHash: new Uint8Array(r.checkpoint_root), note: r.checkpoint_note },
+      feed: row.feed,
+      version: row.version,
+      stateDigest: row.state_digest === null ? null : new Uint8Array(row.state_digest),
+      checkpoint: row.checkpoint_size === null || row.checkpoint_root === null || row.checkpoint_note === null ? null : { size: row.checkpoint_size, rootHash: new Uint8Array(row.checkpoint_root), note: row.checkpoint_note },
       timestamp:
-        r.timestamp_version === null || r.timestamp_issued_at === null || r.timestamp_expires === null
+        row.timestamp_version === null || row.timestamp_issued_at === null || row.timestamp_expires === null
           ? null
-          : { version: r.timestamp_version, issuedAt: r.timestamp_issued_at, expires: r.timestamp_expires },
-      lastSuccessAt: r.last_success_at,
+          : { version: row.timestamp_version, issuedAt: row.timestamp_issued_at, expires: row.timestamp_expires },
+      lastSuccessAt: row.last_success_at,
     };
   }
 
   size(): number {
-    return this.#s.count.get()?.n ?? 0;
+    return this.#statements.count.get()?.n ?? 0;
   }
 
   /** An indicator's category (matches are rare: looked up here rather than held in memory). */
   category(id: number): string | undefined {
-    return this.#s.category.get(id)?.category;
+    return this.#statements.category.get(id)?.category;
   }
 
   /** Every indicator in id order (to build the in-memory index at start-up); `except` skips one algorithm. */
   *entries(except?: string): Generator<IndicatorEntry> {
-    for (const raw of except === undefined ? this.#s.all.iterate() : this.#s.allBut.iterate(except, except)) {
+    for (const raw of except === undefined ? this.#statements.all.iterate() : this.#statements.allBut.iterate(except, except)) {
       const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
       yield { id, algorithm, hash, category };
     }
@@ -107,16 +107,16 @@ export class Replica {
         }
         const removes = [...delta.removes.ids];
         for (const id of removes) {
-          if (this.#s.remove.run(id).changes !== 1) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
+          if (this.#statements.remove.run(id).changes !== 1) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
         }
         const adds = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
         try {
-          for (const e of adds) this.#s.insert.run(e.id, e.algorithm, e.hash, e.category);
+          for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
         } catch (cause) {
           throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
         }
         this.#checkDigest(delta.stateDigest, delta.version);
-        this.#s.setVersion.run(delta.feed, delta.version, delta.stateDigest);
+        this.#statements.setVersion.run(delta.feed, delta.version, delta.stateDigest);
         return { version: delta.version, replaced: false, removes, adds };
       })
       .immediate();
@@ -126,11 +126,11 @@ export class Replica {
   replaceWithSnapshot(snapshot: Snapshot): AppliedChange {
     return this.#db
       .transaction((): AppliedChange => {
-        this.#s.clear.run();
+        this.#statements.clear.run();
         const adds = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
-        for (const e of adds) this.#s.insert.run(e.id, e.algorithm, e.hash, e.category);
+        for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
         this.#checkDigest(snapshot.stateDigest, snapshot.version);
-        this.#s.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
+        this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
         return { version: snapshot.version, replaced: true, removes: [], adds };
       })
       .immediate();
@@ -138,11 +138,11 @@ export class Replica {
 
   /** Records the verified tree head and timestamp (after the data they vouch for). */
   recordHead(checkpoint: { size: number; rootHash: Uint8Array; note: string }, timestamp: { version: number; issuedAt: number; expires: number }): void {
-    this.#s.setHead.run(checkpoint.size, checkpoint.rootHash, checkpoint.note, timestamp.version, timestamp.issuedAt, timestamp.expires);
+    this.#statements.setHead.run(checkpoint.size, checkpoint.rootHash, checkpoint.note, timestamp.version, timestamp.issuedAt, timestamp.expires);
   }
 
   recordSuccess(now: number): void {
-    this.#s.setSuccess.run(now);
+    this.#statements.setSuccess.run(now);
   }
 
   #checkDigest(expected: Uint8Array, version: number): void {

@@ -2,7 +2,8 @@ import { decode } from 'blurhash';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { generateImage } from '../../fixtures/index.ts';
-import { parsePreview, previewComponents } from '../../shared/wire/report.ts';
+import { previewComponents } from '../../shared/testing/preview.ts';
+import { parsePreview } from '../../shared/wire/report.ts';
 import { computePreview } from './preview.ts';
 
 /** Synthetic pictures only (fixtures/): painted from seeds, never real imagery. */

@@ -1,11 +1,14 @@
-import { chmodSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchInit, FetchLike } from '../net/http.ts';
 import { loadOrCreateProviderKey, registerProviderKey } from './provider-key.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 
-const keyPath = (): string => join(mkdtempSync(join(tmpdir(), 'hf-pkey-')), 'keys', 'provider.key');
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
+
+const keyPath = (): string => join(dirs.make('hf-pkey-'), 'keys', 'provider.key');
 
 describe('provider key', () => {
   describe('on first run', () => {

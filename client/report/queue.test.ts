@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { ReportQueue } from './queue.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
 
 const T0 = 1_800_000_000_000;
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
@@ -76,7 +78,7 @@ describe('report queue', () => {
 
   describe('across a restart', () => {
     it('keeps every pending report', () => {
-      const path = join(mkdtempSync(join(tmpdir(), 'hf-queue-')), 'replica.db');
+      const path = join(dirs.make('hf-queue-'), 'replica.db');
       const db = openReplicaDatabase(path);
       const queue = new ReportQueue(db);
       queue.enqueue('a', bytes(1), T0);

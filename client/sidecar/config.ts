@@ -62,13 +62,13 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
   }
   const raw = (key: (typeof KEYS)[number]): unknown => env[envName(key)] ?? (Object.hasOwn(value, key) ? Reflect.get(value, key) : undefined);
   const text = (key: (typeof KEYS)[number], fallback?: string): string => {
-    const v = raw(key) ?? fallback;
-    if (typeof v !== 'string' || v === '') throw invalid(`'${key}' must be a non-empty string (or set ${envName(key)})`);
-    return v;
+    const setting = raw(key) ?? fallback;
+    if (typeof setting !== 'string' || setting === '') throw invalid(`'${key}' must be a non-empty string (or set ${envName(key)})`);
+    return setting;
   };
   const int = (key: (typeof KEYS)[number], fallback: number): number => {
-    const v = raw(key) ?? fallback;
-    const n = typeof v === 'string' ? Number(v) : v;
+    const setting = raw(key) ?? fallback;
+    const n = typeof setting === 'string' ? Number(setting) : setting;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw invalid(`'${key}' must be a positive integer`);
     return n;
   };

@@ -21,8 +21,8 @@ export async function listenLocal(app: Hono, listen: string): Promise<{ address:
       });
     }
   });
-  const a = server.address();
-  const address = typeof a === 'string' ? `unix:${a}` : a === null ? listen : `http://${a.address}:${a.port}`;
+  const bound = server.address();
+  const address = typeof bound === 'string' ? `unix:${bound}` : bound === null ? listen : `http://${bound.address}:${bound.port}`;
   return {
     address,
     close: () =>

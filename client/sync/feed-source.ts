@@ -71,19 +71,19 @@ export interface HttpFeedSourceOptions {
 
 /** A FeedSource over HTTP, with every response size-capped. */
 export class HttpFeedSource implements FeedSource {
-  readonly #o: HttpFeedSourceOptions;
+  readonly #options: HttpFeedSourceOptions;
   readonly #limits: SourceLimits;
   readonly #base: string;
 
   constructor(options: HttpFeedSourceOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#base = options.baseUrl.replace(/\/+$/, '');
   }
 
   async #get(path: string, maxBytes: number): Promise<Uint8Array> {
-    const headers: Record<string, string> = this.#o.token !== undefined ? { authorization: `Bearer ${this.#o.token}` } : {};
-    const body = await fetchBytes(this.#o.fetch, `${this.#base}${path}`, { headers, maxBytes, timeoutMs: this.#limits.timeoutMs });
+    const headers: Record<string, string> = this.#options.token !== undefined ? { authorization: `Bearer ${this.#options.token}` } : {};
+    const body = await fetchBytes(this.#options.fetch, `${this.#base}${path}`, { headers, maxBytes, timeoutMs: this.#limits.timeoutMs });
     if (body === null) throw new SyncError('SYNC_HTTP_STATUS', `${this.#base}${path} answered 404`);
     return body;
   }
@@ -106,7 +106,7 @@ export class HttpFeedSource implements FeedSource {
   }
 
   async deltas(since: number, latest: number): Promise<DeltaBatch> {
-    if (this.#o.mode === 'centre') {
+    if (this.#options.mode === 'centre') {
       const body = await this.#get(`/v1/feed/deltas?since=${since}`, this.#limits.deltaBytes);
       try {
         const chain = decodeDeltaChain(body, this.#limits.deltaBytes);
@@ -116,14 +116,14 @@ export class HttpFeedSource implements FeedSource {
       }
     }
     const behind = latest - since;
-    if (behind > (this.#o.mirrorMaxDeltas ?? 100)) return { envelopes: [], snapshotAdvised: true };
+    if (behind > (this.#options.mirrorMaxDeltas ?? 100)) return { envelopes: [], snapshotAdvised: true };
     const envelopes: Uint8Array[] = [];
     for (let v = since + 1; v <= latest && envelopes.length < 100; v++) envelopes.push(await this.#get(`/v1/feed/deltas/${v}`, this.#limits.deltaBytes));
     return { envelopes, snapshotAdvised: false };
   }
 
   snapshot(version: number): Promise<Uint8Array> {
-    const path = this.#o.mode === 'centre' ? `/v1/feed/snapshot?version=${version}` : '/v1/feed/snapshot';
+    const path = this.#options.mode === 'centre' ? `/v1/feed/snapshot?version=${version}` : '/v1/feed/snapshot';
     return this.#get(path, this.#limits.snapshotBytes);
   }
 

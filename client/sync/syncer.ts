@@ -52,10 +52,10 @@ export interface SyncOutcome {
  * at its last good version, still serving.
  */
 export class Syncer {
-  readonly #d: SyncerDeps;
+  readonly #deps: SyncerDeps;
 
   constructor(deps: SyncerDeps) {
-    this.#d = deps;
+    this.#deps = deps;
   }
 
   /** The certificates verified in the last round (for other signed objects, such as detection orders). */
@@ -66,7 +66,7 @@ export class Syncer {
   #certificates: readonly Uint8Array[] = [];
 
   async syncOnce(): Promise<SyncOutcome> {
-    const { source, replica, rootKey, feed, clock } = this.#d;
+    const { source, replica, rootKey, feed, clock } = this.#deps;
     const now = clock();
 
     const keys = verifyCertificates(await source.keys(), rootKey);
@@ -92,12 +92,12 @@ export class Syncer {
         checkFollows(delta, replica.state().version, head.timestamp);
         await checkIncluded(source, 'delta', delta.version, envelope, head.tree);
         try {
-          await this.#d.onApplied(replica.applyDelta(delta));
+          await this.#deps.onApplied(replica.applyDelta(delta));
           appliedDeltas++;
         } catch (err) {
           if (!(err instanceof ReplicaError)) throw err;
           // Safe Browsing's rule: a replica that cannot reach the signed digest is discarded for a full update.
-          this.#d.alert('SYNC_DIGEST_MISMATCH', `${err.message}; re-bootstrapping from a snapshot`);
+          this.#deps.alert('SYNC_DIGEST_MISMATCH', `${err.message}; re-bootstrapping from a snapshot`);
           head = await this.#bootstrap(keys, head, now);
           snapshot = true;
           break;
@@ -111,7 +111,7 @@ export class Syncer {
 
   /** Steps 2, 3 and 6a: the signed timestamp, then the tree head it names, each checked against what was trusted before. */
   async #verifyHead(keys: CertifiedKeys, trusted: TrustedState, now: number): Promise<VerifiedHead> {
-    const { source, feed } = this.#d;
+    const { source, feed } = this.#deps;
     const timestamp = verifyTimestamp(await source.timestamp(), keys, feed, now);
     checkNoRollback(timestamp, trusted);
     checkNotExpired(timestamp, now);
@@ -126,7 +126,7 @@ export class Syncer {
    * the snapshot's inclusion is proved against the newer head.
    */
   async #bootstrap(keys: CertifiedKeys, head: VerifiedHead, now: number): Promise<VerifiedHead> {
-    const { source, replica, feed } = this.#d;
+    const { source, replica, feed } = this.#deps;
     const envelope = await source.snapshot(head.timestamp.version);
     const snapshot = verifySnapshot(envelope, keys, feed, now, replica.state().version, head.timestamp);
     const seen: TrustedState = {
@@ -143,7 +143,7 @@ export class Syncer {
       if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
       throw err;
     }
-    await this.#d.onApplied(change);
+    await this.#deps.onApplied(change);
     return newer;
   }
 }

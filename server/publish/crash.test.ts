@@ -1,19 +1,26 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 import { computeStateDigest } from '../../shared/wire/state-digest.ts';
 import { openCentre, type Centre } from '../centre.ts';
 import { initCentre } from '../init.ts';
 
 const ROWS = 60_000;
 const childScript = join(import.meta.dirname, '..', 'testing', 'publish-child.ts');
+const dirs = tempDirs();
+const children = new Set<ChildProcess>();
+
+afterEach(() => {
+  for (const child of children) child.kill('SIGKILL');
+  dirs.removeAll();
+});
 
 /** A Centre at version 1 with ROWS approved indicators waiting for version 2. */
 function prepare(): string {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hf-crash-'));
+  const dataDir = dirs.make('hf-crash-');
   const now = Date.now();
   initCentre(dataDir, now);
   const centre = openCentre(dataDir, now, {});
@@ -36,6 +43,7 @@ function prepare(): string {
 function publishAndKill(dataDir: string, delayMs: number): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', childScript, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -45,7 +53,10 @@ function publishAndKill(dataDir: string, delayMs: number): Promise<'killed' | 'f
       }
     });
     child.once('error', reject);
-    child.once('exit', () => resolve(output.includes('published') ? 'finished' : 'killed'));
+    child.once('exit', () => {
+      children.delete(child);
+      resolve(output.includes('published') ? 'finished' : 'killed');
+    });
   });
 }
 
@@ -72,7 +83,7 @@ describe('publication under SIGKILL', () => {
     const template = prepare();
     const outcomes: string[] = [];
     for (const delay of [5, 150, 2000]) {
-      const dataDir = mkdtempSync(join(tmpdir(), 'hf-crash-run-'));
+      const dataDir = dirs.make('hf-crash-run-');
       cpSync(template, dataDir, { recursive: true });
       const how = await publishAndKill(dataDir, delay);
       const centre = openCentre(dataDir, Date.now(), {});

@@ -40,7 +40,7 @@ describe('detection orders', () => {
   beforeEach(() => {
     t = createTestCentre();
   });
-  afterEach(() => t.centre.close());
+  afterEach(() => t.close());
 
   describe('when an operator registers a valid order', () => {
     it('answers 201 with the order and its status', async () => {

@@ -53,7 +53,7 @@ describe('provider keys and reports', () => {
     // The reports below cite indicator 3: the Centre accepts only published indicators.
     expect(await publishIndicators(t, 3)).toEqual([1, 2, 3]);
   });
-  afterEach(() => t.centre.close());
+  afterEach(() => t.close());
 
   describe('registering a provider key', () => {
     it('is idempotent: the same key again answers 200', async () => {

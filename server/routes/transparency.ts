@@ -16,9 +16,9 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
   app.get('/v1/transparency', open, (c) => {
     const byVersion = new Map<number, Record<string, Record<string, { adds: number; removes: number; active: number }>>>();
     for (const row of counts.iterate()) {
-      const v = byVersion.get(row.version) ?? {};
-      (v[row.dimension] ??= {})[row.key] = { adds: row.adds, removes: row.removes, active: row.active };
-      byVersion.set(row.version, v);
+      const dimensions = byVersion.get(row.version) ?? {};
+      (dimensions[row.dimension] ??= {})[row.key] = { adds: row.adds, removes: row.removes, active: row.active };
+      byVersion.set(row.version, dimensions);
     }
     const checkpoint = centre.log.latestCheckpoint();
     return c.json({

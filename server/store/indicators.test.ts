@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountStore } from './accounts.ts';
 import { openDatabase, type Db } from './database.ts';
 import { IndicatorStore, type Submission } from './indicators.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+
+const dirs = tempDirs();
+afterEach(() => dirs.removeAll());
 
 const row = (reference: string, hash: Uint8Array = randomBytes(32)): Submission => ({ algorithm: 'pdq', hash, category: 'A1', reference });
 
@@ -17,13 +19,14 @@ describe('IndicatorStore', () => {
   let operator: number;
 
   beforeEach(() => {
-    db = openDatabase(join(mkdtempSync(join(tmpdir(), 'hf-ind-')), 'centre.db'));
+    db = openDatabase(join(dirs.make('hf-ind-'), 'centre.db'));
     const accounts = new AccountStore(db);
     bka = accounts.ensure('DE-BKA', 'authority', 1).account.id;
     police = accounts.ensure('NL-POLITIE', 'authority', 1).account.id;
     operator = accounts.ensure('op', 'operator', 1).account.id;
     store = new IndicatorStore(db);
   });
+  afterEach(() => db.close());
 
   describe('when two authorities submit the same hash', () => {
     it('keeps one indicator with two confirmations', () => {

@@ -173,8 +173,8 @@ export class IndicatorStore {
   }
 
   batch(id: number): { id: number; authorityId: number; createdAt: number; rowCount: number } | undefined {
-    const r = this.#stmts.batch.get(id);
-    return r === undefined ? undefined : { id: r.id, authorityId: r.authority_id, createdAt: r.created_at, rowCount: r.row_count };
+    const row = this.#stmts.batch.get(id);
+    return row === undefined ? undefined : { id: row.id, authorityId: row.authority_id, createdAt: row.created_at, rowCount: row.row_count };
   }
 
   /** Approves one pending indicator; false when it is not pending or already approved. */

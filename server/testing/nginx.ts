@@ -66,7 +66,10 @@ http {
       await fetch(`${url}/`);
       break;
     } catch (err) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('nginx did not start', { cause: err });
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL');
+        throw new Error('nginx did not start', { cause: err });
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -74,6 +77,7 @@ http {
     url,
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

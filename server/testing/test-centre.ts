@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
@@ -19,6 +19,8 @@ export interface TestCentre {
   request(method: string, path: string, token?: string, body?: string | Uint8Array<ArrayBuffer>, contentType?: string): Promise<Response>;
   /** Creates an account with a token (e.g. a second authority). */
   account(name: string, role: Role): string;
+  /** Closes the Centre and removes its data folder: call it in afterEach/afterAll. */
+  close(): void;
 }
 
 /** A real Centre on real SQLite files in a temporary folder, driven in process through app.request(). */
@@ -44,6 +46,13 @@ export function createTestCentre(overrides: Partial<CentreConfig> = {}): TestCen
     tokens,
     clock,
     account,
+    close: () => {
+      try {
+        centre.close();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
     request: async (method, path, token, body, contentType) => {
       const headers: Record<string, string> = {};
       if (token !== undefined) headers.authorization = `Bearer ${token}`;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadHammingIndex } from './hamming-index.ts';
-import { flipBits, randomSource, uniformHashes } from './synthetic.ts';
-import { hashOf, testIndex } from './testing.ts';
+import { flipBits, randomSource, uniformHashes } from './testing/synthetic.ts';
+import { hashOf, testIndex } from './testing/indexes.ts';
 import type { HammingIndex } from './types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hashfeed-match-'));

@@ -4,8 +4,9 @@ import { MatchError } from './errors.ts';
 import { createHammingIndex } from './hamming-index.ts';
 import type { HashBits } from './plan.ts';
 import { hammingBytes } from './popcount.ts';
-import { bruteForce, clusteredHashes, flipBits, randomSource, uniformHashes } from './synthetic.ts';
-import { hashOf, manualScheduler, testIndex } from './testing.ts';
+import { clusteredHashes, flipBits, randomSource, uniformHashes } from './testing/synthetic.ts';
+import { bruteForce } from './testing/brute-force.ts';
+import { hashOf, manualScheduler, testIndex } from './testing/indexes.ts';
 import type { IndicatorHash, VariantMatch } from './types.ts';
 
 type Op =

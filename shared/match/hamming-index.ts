@@ -255,8 +255,8 @@ export class SegmentedIndex implements HammingIndex {
   search(hash: Uint8Array, threshold: number = this.threshold): Match[] {
     this.#open();
     checkHash(this.bits, hash);
-    const t = checkThreshold(this.bits, threshold);
-    const sink = this.#run(hash, 1, t);
+    const limit = checkThreshold(this.bits, threshold);
+    const sink = this.#run(hash, 1, limit);
     const out: Match[] = [];
     for (let i = 0; i < sink.length; i += 2) out.push({ id: sink[i] ?? 0, distance: (sink[i + 1] ?? 0) & 0xffff });
     return out.sort(byDistanceThenId);
@@ -268,7 +268,7 @@ export class SegmentedIndex implements HammingIndex {
       throw new MatchError('MATCH_BAD_VARIANTS', 'searchMany takes from 1 to 32 hashes');
     }
     hashes.forEach((h) => checkHash(this.bits, h));
-    const t = checkThreshold(this.bits, threshold);
+    const limit = checkThreshold(this.bits, threshold);
     // Identical variants (symmetric images) are searched once.
     const unique: Uint8Array[] = [];
     const owners: number[] = [];
@@ -286,7 +286,7 @@ export class SegmentedIndex implements HammingIndex {
       const chunk = unique.slice(from, from + MAX_VARIANTS_PER_CALL);
       const packed = new Uint8Array(chunk.length * hashBytes);
       chunk.forEach((h, i) => packed.set(h, i * hashBytes));
-      const sink = this.#run(packed, chunk.length, t);
+      const sink = this.#run(packed, chunk.length, limit);
       for (let i = 0; i < sink.length; i += 2) {
         const id = sink[i] ?? 0;
         const distance = (sink[i + 1] ?? 0) & 0xffff;

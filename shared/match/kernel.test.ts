@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SegmentedIndex } from './hamming-index.ts';
 import type { HashBits } from './plan.ts';
-import { bruteForce, clusteredHashes, flipBits, randomSource, uniformHashes } from './synthetic.ts';
-import { hashOf, testIndex } from './testing.ts';
+import { clusteredHashes, flipBits, randomSource, uniformHashes } from './testing/synthetic.ts';
+import { bruteForce } from './testing/brute-force.ts';
+import { hashOf, testIndex } from './testing/indexes.ts';
 
 interface Case {
   readonly bits: HashBits;

@@ -24,13 +24,13 @@ export function encodeDeltaChain(chain: DeltaChain): Uint8Array {
 }
 
 export function decodeDeltaChain(body: Uint8Array, maxBytes: number): DeltaChain {
-  const f = exactRecord(decodeMsgpack(body, maxBytes), 'delta chain', ['envelopes', 'latest', 'next', 'snapshot', 'minimumWaitSeconds']);
+  const fields = exactRecord(decodeMsgpack(body, maxBytes), 'delta chain', ['envelopes', 'latest', 'next', 'snapshot', 'minimumWaitSeconds']);
   return {
-    envelopes: array(f.envelopes, 'chain.envelopes', 100_000).map((e, i) => bytes(e, `chain.envelopes[${i}]`)),
-    latest: uint(f.latest, 'chain.latest'),
-    next: f.next === null ? null : uint(f.next, 'chain.next'),
-    snapshot: f.snapshot === null ? null : uint(f.snapshot, 'chain.snapshot'),
-    minimumWaitSeconds: uint(f.minimumWaitSeconds, 'chain.minimumWaitSeconds', 86_400),
+    envelopes: array(fields.envelopes, 'chain.envelopes', 100_000).map((e, i) => bytes(e, `chain.envelopes[${i}]`)),
+    latest: uint(fields.latest, 'chain.latest'),
+    next: fields.next === null ? null : uint(fields.next, 'chain.next'),
+    snapshot: fields.snapshot === null ? null : uint(fields.snapshot, 'chain.snapshot'),
+    minimumWaitSeconds: uint(fields.minimumWaitSeconds, 'chain.minimumWaitSeconds', 86_400),
   };
 }
 
@@ -40,6 +40,6 @@ export function encodeKeyList(certificates: readonly Uint8Array[]): Uint8Array {
 }
 
 export function decodeKeyList(body: Uint8Array, maxBytes: number): Uint8Array[] {
-  const f = exactRecord(decodeMsgpack(body, maxBytes), 'key list', ['certificates']);
-  return array(f.certificates, 'keys.certificates', 1024).map((c, i) => bytes(c, `keys.certificates[${i}]`));
+  const fields = exactRecord(decodeMsgpack(body, maxBytes), 'key list', ['certificates']);
+  return array(fields.certificates, 'keys.certificates', 1024).map((c, i) => bytes(c, `keys.certificates[${i}]`));
 }

@@ -56,34 +56,34 @@ export function decodeDelta(payload: Uint8Array, hashLength: (algorithm: string)
 }
 
 export function parseDelta(value: unknown, hashLength: (algorithm: string) => number): Delta {
-  const f = exactRecord(value, 'delta', FIELDS);
-  const version = uint(f.version, 'delta.version');
-  const previous = uint(f.previous, 'delta.previous');
+  const fields = exactRecord(value, 'delta', FIELDS);
+  const version = uint(fields.version, 'delta.version');
+  const previous = uint(fields.previous, 'delta.previous');
   if (version !== previous + 1) throw new WireError('WIRE_BAD_FIELD', `delta.version ${version} does not follow delta.previous ${previous}`);
-  const categories = stringTable(f.categories, 'delta.categories', CATEGORY_PATTERN);
-  const reasonCodes = stringTable(f.reasonCodes, 'delta.reasonCodes', REASON_PATTERN);
-  const adds = array(f.adds, 'delta.adds', 64).map((g, i) => parseGroup(g, `delta.adds[${i}]`, hashLength, categories.length));
-  const removes = parseRemovals(f.removes, reasonCodes.length);
+  const categories = stringTable(fields.categories, 'delta.categories', CATEGORY_PATTERN);
+  const reasonCodes = stringTable(fields.reasonCodes, 'delta.reasonCodes', REASON_PATTERN);
+  const adds = array(fields.adds, 'delta.adds', 64).map((g, i) => parseGroup(g, `delta.adds[${i}]`, hashLength, categories.length));
+  const removes = parseRemovals(fields.removes, reasonCodes.length);
   assertDistinctIds([...adds, { algorithm: '', ids: removes.ids, hashes: new Uint8Array(0), categories: new Uint8Array(0) }], 'delta');
   return {
-    feed: str(f.feed, 'delta.feed', 63, FEED_NAME_PATTERN),
+    feed: str(fields.feed, 'delta.feed', 63, FEED_NAME_PATTERN),
     version,
     previous,
-    createdAt: timestampMs(f.createdAt, 'delta.createdAt'),
+    createdAt: timestampMs(fields.createdAt, 'delta.createdAt'),
     categories,
     adds,
     removes,
     reasonCodes,
-    stateDigest: bytes(f.stateDigest, 'delta.stateDigest', 32),
+    stateDigest: bytes(fields.stateDigest, 'delta.stateDigest', 32),
   };
 }
 
 function parseRemovals(value: unknown, reasonCount: number): Removals {
-  const f = exactRecord(value, 'delta.removes', ['ids', 'reasons']);
-  const idBytes = bytes(f.ids, 'delta.removes.ids');
+  const fields = exactRecord(value, 'delta.removes', ['ids', 'reasons']);
+  const idBytes = bytes(fields.ids, 'delta.removes.ids');
   if (idBytes.byteLength % 4 !== 0) throw new WireError('WIRE_BAD_FIELD', 'delta.removes.ids is not a whole number of uint32');
   const n = idBytes.byteLength / 4;
-  const reasons = bytes(f.reasons, 'delta.removes.reasons', n);
+  const reasons = bytes(fields.reasons, 'delta.removes.reasons', n);
   const view = new DataView(idBytes.buffer, idBytes.byteOffset, idBytes.byteLength);
   const ids = new Uint32Array(n);
   for (let i = 0; i < n; i++) {

@@ -80,14 +80,14 @@ export function groupsFromEntries(entries: Iterable<IndicatorEntry>): { groups: 
   for (const e of entries) {
     if (e.id <= last) throw new WireError('WIRE_BAD_FIELD', `entries out of id order at ${e.id}`);
     last = e.id;
-    let b = builders.get(e.algorithm);
-    if (b === undefined) {
-      b = { ids: [], hashes: [], cats: [] };
-      builders.set(e.algorithm, b);
+    let builder = builders.get(e.algorithm);
+    if (builder === undefined) {
+      builder = { ids: [], hashes: [], cats: [] };
+      builders.set(e.algorithm, builder);
     }
-    b.ids.push(e.id);
-    b.hashes.push(e.hash);
-    b.cats.push(internCategory(categories, e.category));
+    builder.ids.push(e.id);
+    builder.hashes.push(e.hash);
+    builder.cats.push(internCategory(categories, e.category));
     count++;
   }
   const groups = [...builders.entries()]

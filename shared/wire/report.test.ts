@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeMsgpack } from './codec.ts';
-import { decodeReport, encodeReport, MAX_PREVIEW_LENGTH, parsePreview, previewComponents, type Report } from './report.ts';
+import { previewComponents } from '../testing/preview.ts';
+import { decodeReport, encodeReport, MAX_PREVIEW_LENGTH, parsePreview, type Report } from './report.ts';
 import { codeOf } from '../testing/code-of.ts';
 
 const sample = (overrides: Partial<Report> = {}): Report => ({

@@ -97,7 +97,8 @@ export function parseReport(value: unknown): Report {
   };
 }
 
-const BASE83 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~';
+/** Blurhash's digits, in order of value. */
+export const BASE83 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~';
 
 /**
  * A blurhash (https://github.com/woltapp/blurhash, "Algorithm") of at most
@@ -118,10 +119,4 @@ export function parsePreview(value: unknown, what: string): string {
   }
   if (text.length !== 4 + 2 * componentsX * componentsY) throw new WireError('WIRE_BAD_FIELD', `${what} has the wrong length for ${componentsX}x${componentsY} components`);
   return text;
-}
-
-/** Components of a valid preview (as checked by parsePreview). */
-export function previewComponents(preview: string): { x: number; y: number } {
-  const sizeFlag = BASE83.indexOf(preview[0] ?? '');
-  return { x: (sizeFlag % 9) + 1, y: Math.floor(sizeFlag / 9) + 1 };
 }

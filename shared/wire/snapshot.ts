@@ -33,16 +33,16 @@ export function decodeSnapshot(payload: Uint8Array, hashLength: (algorithm: stri
 }
 
 export function parseSnapshot(value: unknown, hashLength: (algorithm: string) => number): Snapshot {
-  const f = exactRecord(value, 'snapshot', FIELDS);
-  const categories = stringTable(f.categories, 'snapshot.categories', CATEGORY_PATTERN);
-  const groups = array(f.groups, 'snapshot.groups', 64).map((g, i) => parseGroup(g, `snapshot.groups[${i}]`, hashLength, categories.length));
+  const fields = exactRecord(value, 'snapshot', FIELDS);
+  const categories = stringTable(fields.categories, 'snapshot.categories', CATEGORY_PATTERN);
+  const groups = array(fields.groups, 'snapshot.groups', 64).map((g, i) => parseGroup(g, `snapshot.groups[${i}]`, hashLength, categories.length));
   assertDistinctIds(groups, 'snapshot');
   return {
-    feed: str(f.feed, 'snapshot.feed', 63, FEED_NAME_PATTERN),
-    version: uint(f.version, 'snapshot.version'),
-    createdAt: timestampMs(f.createdAt, 'snapshot.createdAt'),
+    feed: str(fields.feed, 'snapshot.feed', 63, FEED_NAME_PATTERN),
+    version: uint(fields.version, 'snapshot.version'),
+    createdAt: timestampMs(fields.createdAt, 'snapshot.createdAt'),
     categories,
     groups,
-    stateDigest: bytes(f.stateDigest, 'snapshot.stateDigest', 32),
+    stateDigest: bytes(fields.stateDigest, 'snapshot.stateDigest', 32),
   };
 }

@@ -12,29 +12,29 @@ const DOMAIN = 'hashfeed-state-v1\n';
  * exactly the Centre's list: no more, no less (Safe Browsing's checksum).
  */
 export function computeStateDigest(entriesInIdOrder: Iterable<IndicatorEntry>): Uint8Array {
-  const h = createHash('sha256');
-  h.update(DOMAIN);
+  const sha256 = createHash('sha256');
+  sha256.update(DOMAIN);
   // Entries are batched into one buffer: a million small update() calls cost more than the hashing.
   const buf = Buffer.alloc(1 << 16);
   const maxEntry = 4 + 1 + 255 + 1 + 255 + 1 + 255;
-  let o = 0;
+  let offset = 0;
   let last = -1;
   for (const e of entriesInIdOrder) {
     if (e.id <= last) throw new WireError('WIRE_BAD_FIELD', `state entries out of id order at ${e.id}`);
     last = e.id;
-    if (o + maxEntry > buf.length) {
-      h.update(buf.subarray(0, o));
-      o = 0;
+    if (offset + maxEntry > buf.length) {
+      sha256.update(buf.subarray(0, offset));
+      offset = 0;
     }
-    o = buf.writeUInt32BE(e.id, o);
-    o = buf.writeUInt8(e.algorithm.length, o);
-    o += buf.write(e.algorithm, o, 'latin1');
-    o = buf.writeUInt8(e.hash.byteLength, o);
-    buf.set(e.hash, o);
-    o += e.hash.byteLength;
-    o = buf.writeUInt8(e.category.length, o);
-    o += buf.write(e.category, o, 'latin1');
+    offset = buf.writeUInt32BE(e.id, offset);
+    offset = buf.writeUInt8(e.algorithm.length, offset);
+    offset += buf.write(e.algorithm, offset, 'latin1');
+    offset = buf.writeUInt8(e.hash.byteLength, offset);
+    buf.set(e.hash, offset);
+    offset += e.hash.byteLength;
+    offset = buf.writeUInt8(e.category.length, offset);
+    offset += buf.write(e.category, offset, 'latin1');
   }
-  h.update(buf.subarray(0, o));
-  return new Uint8Array(h.digest());
+  sha256.update(buf.subarray(0, offset));
+  return new Uint8Array(sha256.digest());
 }

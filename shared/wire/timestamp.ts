@@ -27,15 +27,15 @@ export function encodeTimestamp(t: FeedTimestamp): Uint8Array {
 }
 
 export function decodeTimestamp(payload: Uint8Array): FeedTimestamp {
-  const f = exactRecord(decodeMsgpack(payload, 4096), 'timestamp', FIELDS);
-  const issuedAt = timestampMs(f.issuedAt, 'timestamp.issuedAt');
-  const expires = timestampMs(f.expires, 'timestamp.expires');
+  const fields = exactRecord(decodeMsgpack(payload, 4096), 'timestamp', FIELDS);
+  const issuedAt = timestampMs(fields.issuedAt, 'timestamp.issuedAt');
+  const expires = timestampMs(fields.expires, 'timestamp.expires');
   if (expires <= issuedAt) throw new WireError('WIRE_BAD_FIELD', 'timestamp.expires must be after timestamp.issuedAt');
   return {
-    feed: str(f.feed, 'timestamp.feed', 63, FEED_NAME_PATTERN),
-    version: uint(f.version, 'timestamp.version'),
-    logSize: uint(f.logSize, 'timestamp.logSize', Number.MAX_SAFE_INTEGER),
-    logRoot: bytes(f.logRoot, 'timestamp.logRoot', 32),
+    feed: str(fields.feed, 'timestamp.feed', 63, FEED_NAME_PATTERN),
+    version: uint(fields.version, 'timestamp.version'),
+    logSize: uint(fields.logSize, 'timestamp.logSize', Number.MAX_SAFE_INTEGER),
+    logRoot: bytes(fields.logRoot, 'timestamp.logRoot', 32),
     issuedAt,
     expires,
   };

@@ -4,8 +4,6 @@
  * plus members a few bits away, with heavy-tailed family sizes), which is how
  * real PDQ lists look: one image re-encoded, resized or cropped many times.
  */
-import { hammingBytes } from './popcount.ts';
-import type { Match } from './types.ts';
 
 /** xorshift32: fast, seedable, good enough for test data (never for anything secret). */
 export function randomSource(seed: number): () => number {
@@ -56,14 +54,4 @@ export function clusteredHashes(count: number, bytes: number, next: () => number
     }
   }
   return out;
-}
-
-/** Every live row within `threshold` of `query`, by distance then id (the reference the index is tested against). */
-export function bruteForce(entries: ReadonlyMap<number, Uint8Array>, query: Uint8Array, threshold: number): Match[] {
-  const out: Match[] = [];
-  for (const [id, hash] of entries) {
-    const distance = hammingBytes(query, hash);
-    if (distance <= threshold) out.push({ id, distance });
-  }
-  return out.sort((a, b) => a.distance - b.distance || a.id - b.id);
 }

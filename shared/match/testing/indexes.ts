@@ -3,10 +3,10 @@
  * (the planner would scan data this small), manual schedulers to step
  * compaction, and hash sets as id -> hash maps for the brute-force reference.
  */
-import { resolveConfig, type IndexConfig } from './config.ts';
-import { SegmentedIndex } from './hamming-index.ts';
-import { candidatePlans, type HashBits, type SegmentPlan } from './plan.ts';
-import type { Route } from './segment.ts';
+import { resolveConfig, type IndexConfig } from '../config.ts';
+import { SegmentedIndex } from '../hamming-index.ts';
+import { candidatePlans, type HashBits, type SegmentPlan } from '../plan.ts';
+import type { Route } from '../segment.ts';
 
 /** A layout of `slots` slots with the smallest tables allowed, so buckets hold many postings and remainders filter. */
 export function forcedPlanner(bits: HashBits, slots: number): (rows: number) => SegmentPlan {

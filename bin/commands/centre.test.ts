@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+import { run } from './centre.ts';
+
+async function centre(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await run(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { status, stdout, stderr };
+}
+
+const dirs = tempDirs();
+let dataDir: string;
+beforeEach(() => {
+  dataDir = dirs.make('hf-cli-');
+});
+afterEach(() => dirs.removeAll());
+
+const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys rotate', 'publish', 'export'];
+
+describe('hashfeed centre', () => {
+  describe('when a subcommand is given an option of another subcommand', () => {
+    it('refuses `publish --port 1` with exit 2, naming the option, and publishes nothing', async () => {
+      const { status, stdout, stderr } = await centre('publish', '--port', '1', '--data', dataDir);
+      expect(status).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^hashfeed centre publish: Unknown option '--port'/);
+      expect(stderr).toContain('usage: hashfeed centre publish [--data DIR]');
+    });
+
+    it.each([
+      ['init', '--out', 'x'],
+      ['serve', '--role', 'admin'],
+      ['token create', '--port', '1'],
+      ['keys rotate', '--feed', 'x'],
+      ['export', '--host', '0.0.0.0'],
+    ])('refuses `%s %s` with exit 2', async (name, option, value) => {
+      const { status, stderr } = await centre(...name.split(' '), option, value, '--data', dataDir);
+      expect(status).toBe(2);
+      expect(stderr).toContain(`Unknown option '${option}'`);
+      expect(stderr).toContain(`usage: hashfeed centre ${name}`);
+    });
+  });
+
+  describe('when a subcommand is given a bare argument', () => {
+    it('refuses it with exit 2', async () => {
+      const { status, stderr } = await centre('publish', 'now', '--data', dataDir);
+      expect(status).toBe(2);
+      expect(stderr).toMatch(/^hashfeed centre publish: unexpected argument 'now'/);
+    });
+  });
+
+  describe('when asked for --help', () => {
+    it.each(SUBCOMMANDS)('prints the usage of `%s` alone and exits 0', async (name) => {
+      const { status, stdout, stderr } = await centre(...name.split(' '), '--help');
+      expect(status).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(new RegExp(`^usage: hashfeed centre ${name} `));
+      for (const other of SUBCOMMANDS.filter((o) => o !== name)) expect(stdout).not.toContain(`centre ${other}`);
+    });
+
+    it('prints the list of subcommands for `centre --help`', async () => {
+      const { status, stdout } = await centre('--help');
+      expect(status).toBe(0);
+      expect(stdout).toMatch(/^usage: hashfeed centre <command>/);
+      for (const name of SUBCOMMANDS) expect(stdout).toContain(`\n  ${name} `);
+    });
+  });
+
+  describe('when the subcommand is unknown', () => {
+    it.each([
+      [['frobnicate'], 'frobnicate'],
+      [['token', 'revoke'], 'token revoke'],
+      [['keys'], 'keys '],
+    ])('exits 2 naming %j and listing the subcommands', async (argv, typed) => {
+      const { status, stdout, stderr } = await centre(...argv);
+      expect(status).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`hashfeed centre: unknown command '${typed}'`);
+      expect(stderr).toContain('usage: hashfeed centre <command>');
+    });
+
+    it('prints the list of subcommands and exits 2 when none is given', async () => {
+      const { status, stdout } = await centre();
+      expect(status).toBe(2);
+      expect(stdout).toMatch(/^usage: hashfeed centre <command>/);
+    });
+  });
+
+  describe('when a value is out of range', () => {
+    it.each([
+      [['serve', '--port', '70000'], '--port must be a port number'],
+      [['token', 'create', '--role', 'king', '--name', 'x'], '--role must be admin, authority, operator or provider'],
+      [['export'], '--out is required'],
+    ])('refuses %j with exit 2 and the message', async (argv, message) => {
+      const { status, stderr } = await centre(...argv, '--data', dataDir);
+      expect(status).toBe(2);
+      expect(stderr).toContain(`: ${message}\n`);
+    });
+  });
+
+  describe('when the options fit', () => {
+    it('creates a Centre and a token, printing each as JSON', async () => {
+      const init = await centre('init', '--data', dataDir, '--feed', 'cli-test-feed');
+      expect(init.status).toBe(0);
+      expect(JSON.parse(init.stdout)).toMatchObject({ adminToken: expect.any(String), note: expect.stringContaining('shown once') });
+      const token = await centre('token', 'create', '--role', 'operator', '--name', 'op-1', '--label', 'laptop', '--data', dataDir);
+      expect(token.status).toBe(0);
+      expect(JSON.parse(token.stdout)).toMatchObject({ account: 'op-1', role: 'operator', accountCreated: true, token: expect.any(String) });
+    });
+  });
+});
