@@ -10,6 +10,7 @@ import { feedRoutes } from './routes/feed.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
 import { logRoutes } from './routes/log.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { providerKeyRoutes } from './routes/provider-keys.ts';
 import { publishRoutes } from './routes/publish.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { transparencyRoutes } from './routes/transparency.ts';
@@ -45,7 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   });
   app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
-  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, reportRoutes]) {
+  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, providerKeyRoutes, reportRoutes]) {
     app.route('/', routes(routeDeps));
   }
   return app;
