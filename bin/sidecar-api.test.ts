@@ -69,6 +69,8 @@ describe('the sidecar local API, against a real Centre', () => {
       dataDir,
     );
     sidecar = await createSidecar({ config, logger: pino({ level: 'silent' }) });
+    expect(await sidecar.registerKey()).toMatchObject({ status: 'pending' });
+    expect(await centre.approveProviderKeys()).toBe(1);
     local = await listenLocal(sidecar.app, config.listen);
   });
 

@@ -10,6 +10,7 @@ import { isRole } from '../../server/store/accounts.ts';
 import { AuditLog } from '../../server/store/audit.ts';
 import { openDatabase } from '../../server/store/database.ts';
 import { CodedError } from '../../shared/errors.ts';
+import { runProviderKey } from './centre-provider-key.ts';
 
 class UsageError extends CodedError<'USAGE'> {}
 
@@ -21,6 +22,7 @@ const USAGE = `usage: hashfeed centre <command> [--data DIR]
   keys rotate [--root-key FILE]                      certify a new signing key (needs the root key: file or ${ROOT_KEY_ENV})
   publish                                            publish version N+1 from everything approved
   export --out DIR                                   write the signed feed as static files for mirrors
+  provider-key list|approve|revoke                   review the report keys providers registered (see provider-key --help)
 
 --data defaults to ./data/centre.
 `;
@@ -31,6 +33,8 @@ const print = (value: unknown): void => {
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  // Parses its own options (bin/commands/centre-provider-key.ts).
+  if (sub === 'provider-key') return runProviderKey(rest);
   const words = sub === 'token' || sub === 'keys' ? 2 : 1;
   const command = words === 2 ? `${sub} ${rest[0] ?? ''}` : (sub ?? '');
   const { values } = parseArgs({

@@ -19,6 +19,11 @@ export interface LoopbackCentre {
   publish(rows: readonly { algorithm: string; hash: string; category?: string }[]): Promise<number>;
   /** Revokes by hash and publishes the removal. */
   revokeAndPublish(hash: string, reason?: string): Promise<number>;
+  /**
+   * Approves the provider's pending report keys over the operator API, as an
+   * operator would once the provider confirmed them out of band; returns how many.
+   */
+  approveProviderKeys(provider?: string): Promise<number>;
   stop(): Promise<void>;
   /** Serves the same data folder again (after stop), on `port` if given. */
   restart(port?: number): Promise<LoopbackCentre>;
@@ -74,6 +79,12 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
       if (found === undefined) throw new Error(`no active indicator ${hash}`);
       await call('POST', `/v1/indicators/${String(Reflect.get(found, 'id'))}/revoke`, tokens.authority, { reason });
       return Number((await call('POST', '/v1/publish', tokens.operator)).version);
+    },
+    approveProviderKeys: async (provider = 'example-host') => {
+      const listed = await call('GET', `/v1/provider/keys?status=pending&provider=${provider}`, tokens.operator);
+      const keys = Array.isArray(listed.keys) ? listed.keys : [];
+      for (const key of keys) await call('POST', `/v1/provider/keys/${String(Reflect.get(key, 'keyId'))}/approve`, tokens.operator, { provider, verifierKey: Reflect.get(key, 'verifierKey') });
+      return keys.length;
     },
     stop: () => running.close(),
     restart: (p) => startLoopbackCentre(overrides, p, { dataDir, rootKey, tokens }),
