@@ -92,7 +92,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
   const scanner = new Scanner(() => matcher, replica, config.maxImagePixels);
-  const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, token: config.providerToken, fetch });
+  // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
+  const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
   const syncer = new Syncer({
     source,
     replica,
