@@ -149,6 +149,18 @@ describe('report deliverer', () => {
     });
   });
 
+  describe('when delivered reports pass the retention period', () => {
+    it('prunes them in its rounds', async () => {
+      const { queue, clock, deliverer } = setup(scripted({ status: 201 }), { deliveredRetentionMs: 1000 });
+      queue.enqueue('a', Uint8Array.from([1]), T0);
+      await deliverer.deliverDue();
+      expect(queue.entry('a')?.state).toBe('delivered');
+      clock.now = T0 + 1001;
+      await deliverer.deliverDue();
+      expect(queue.entry('a')).toBeUndefined();
+    });
+  });
+
   describe('when the signing key awaits an operator\'s approval', () => {
     it('keeps the report queued without re-registering, then delivers it once the key is approved', async () => {
       let registered = 0;

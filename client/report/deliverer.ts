@@ -44,6 +44,8 @@ export interface ReportDelivererOptions {
   readonly batchSize?: number;
   /** How long run() sleeps when nothing is due. */
   readonly idleMs?: number;
+  /** Delivered reports older than this are pruned from the queue each round; unset keeps them. */
+  readonly deliveredRetentionMs?: number;
   /**
    * Called (once per round) when the Centre does not know the key a report
    * is signed with (REPORT_UNKNOWN_KEY), typically to register it again; the
@@ -135,7 +137,8 @@ export class ReportDeliverer {
   }
 
   async #round(): Promise<DeliveryRound> {
-    const { queue } = this.#options;
+    const { queue, deliveredRetentionMs } = this.#options;
+    if (deliveredRetentionMs !== undefined) queue.pruneDelivered(this.#clock(), deliveredRetentionMs);
     if (this.#clock() < this.#pausedUntil) return EMPTY_ROUND;
     const counts = { delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false };
     let reRegistered = false;

@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import pino from 'pino';
@@ -63,6 +64,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     return { status: res.status, headers: res.headers, body: res.body };
   });
 
+  // Owner-only: the folder holds order targets, queued reports and the report key.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   const db: Db = openReplicaDatabase(join(config.dataDir, 'replica.db'));
   const replica = new Replica(db);
   const indexDir = join(config.dataDir, 'index');
@@ -85,6 +89,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     token: config.providerToken,
     fetch,
     clock,
+    deliveredRetentionMs: config.deliveredRetentionDays * 86_400_000,
     onUnknownKey: async () => {
       await registerKey();
     },
