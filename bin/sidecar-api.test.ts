@@ -87,6 +87,12 @@ describe('the sidecar local API, against a real Centre', () => {
     expect(health).toMatchObject({ status: 'ok', replicaVersion: 1 });
   });
 
+  it('answers a long unknown field name without echoing it', async () => {
+    const answer = await call('/v1/match', JSON.stringify({ ['k'.repeat(200_000)]: 1 }));
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.json).length).toBeLessThan(1024);
+  });
+
   it('refuses callers without the local token', async () => {
     expect((await call('/v1/match', '{}', 'application/json', 'wrong-token-of-some-length')).json).toMatchObject({ error: { code: 'AUTH_INVALID' } });
     const res = await fetch(`${local.address}/v1/scan?surface=uploads&subject=user:alice`, { method: 'POST', body: indicatorPicture });

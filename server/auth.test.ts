@@ -111,3 +111,25 @@ describe('authorisation', () => {
     });
   });
 });
+
+describe('failed authentication', () => {
+  let t: TestCentre;
+  beforeAll(() => {
+    t = createTestCentre({ authFailureLimit: { burst: 3, perSecond: 0.1 } });
+  });
+  afterAll(() => t.centre.close());
+
+  describe('when one client sends bad tokens repeatedly', () => {
+    it('answers 429 with Retry-After once its failures are spent, even for a good token, until they refill', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await t.request('GET', '/v1/feed/keys', `hf_guess-${i}`)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      const blocked = await t.request('GET', '/v1/feed/keys', t.tokens.provider);
+      expect(blocked.status).toBe(429);
+      expect(((await blocked.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      t.clock.now += 10_000;
+      expect((await t.request('GET', '/v1/feed/keys', t.tokens.provider)).status).toBe(200);
+    });
+  });
+});

@@ -40,7 +40,7 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
   let tokens: Record<Role, string>;
   if (existing === undefined) {
     dataDir = mkdtempSync(join(tmpdir(), 'hf-e2e-centre-'));
-    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
+    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, authFailureLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
     rootKey = init.rootVerifierKey;
     const centre = openCentre(dataDir, Date.now(), {});
     const token = (name: string, role: Role): string =>
