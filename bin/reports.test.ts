@@ -49,7 +49,8 @@ describe('reports to a real Centre', () => {
       const db = openReplicaDatabase(join(dir, 'replica.db'));
       const key = loadOrCreateProviderKey(join(dir, 'keys', 'provider.key'));
       const centreAt = { baseUrl: first.url, token: first.tokens.provider, fetch: realFetch };
-      expect(await registerProviderKey({ ...centreAt, key })).toEqual({ created: true });
+      expect(await registerProviderKey({ ...centreAt, key })).toEqual({ created: true, status: 'pending' });
+      expect(await first.approveProviderKeys()).toBe(1);
       const orders = new OrderSet(db, 'example-host');
       const policy = new ScanPolicy({ surfaces: parseSurfaces([{ id: 'public-posts', description: 'Public posts', e2ee: false }]), orders });
       const keys = decodeKeyList(new Uint8Array(await (await call(first, first.tokens.provider, 'GET', '/v1/feed/keys')).arrayBuffer()), 1 << 20);
@@ -106,7 +107,7 @@ describe('reports to a real Centre', () => {
   });
 
   describe('when the Centre has never seen the sidecar key', () => {
-    it('registers it through the hook and delivers', async () => {
+    it('registers it through the hook, keeps the report queued until an operator approves the key, then delivers', async () => {
       centre = await startLoopbackCentre();
       const t0 = Date.now();
       const order = { orderId: 'DE-8', issuingAuthority: 'Amtsgericht Köln', legalReference: 'Az. 8', provider: 'example-host', surfaces: ['public-posts'], targets: { users: ['u-1'], groups: [], channels: [] }, notBefore: t0 - 60_000, notAfter: t0 + 3_600_000 };
@@ -117,9 +118,17 @@ describe('reports to a real Centre', () => {
       const key = loadOrCreateProviderKey(join(dir, 'provider.key'));
       const centreAt = { baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch };
       const queue = new ReportQueue(db);
-      const deliverer = new ReportDeliverer({ queue, ...centreAt, onUnknownKey: async () => void (await registerProviderKey({ ...centreAt, key })) });
+      const clock = { now: t0 };
+      const deliverer = new ReportDeliverer({ queue, ...centreAt, clock: () => clock.now, onUnknownKey: async () => void (await registerProviderKey({ ...centreAt, key })) });
       const reporter = new Reporter({ provider: 'example-host', key, queue });
-      await reporter.report({ order, surfaceId: 'public-posts', subject: 'user:u-1', match: { indicatorIds: [1], algorithm: 'pdq', distance: 0 }, content: new Uint8Array(0), replicaVersion: 1, stale: true, detectedAt: t0 });
+      const { reportId } = await reporter.report({ order, surfaceId: 'public-posts', subject: 'user:u-1', match: { indicatorIds: [1], algorithm: 'pdq', distance: 0 }, content: new Uint8Array(0), replicaVersion: 1, stale: true, detectedAt: t0 });
+
+      // A provider token alone does not make the key trusted.
+      expect(await deliverer.deliverDue()).toMatchObject({ delivered: 0, retried: 1 });
+      expect(queue.entry(reportId)).toMatchObject({ state: 'pending', lastError: 'REPORT_KEY_PENDING' });
+
+      expect(await centre.approveProviderKeys()).toBe(1);
+      clock.now = deliverer.pausedUntil;
       expect(await deliverer.deliverDue()).toMatchObject({ delivered: 1 });
     });
   });

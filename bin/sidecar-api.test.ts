@@ -69,6 +69,8 @@ describe('the sidecar local API, against a real Centre', () => {
       dataDir,
     );
     sidecar = await createSidecar({ config, logger: pino({ level: 'silent' }) });
+    expect(await sidecar.registerKey()).toMatchObject({ status: 'pending' });
+    expect(await centre.approveProviderKeys()).toBe(1);
     local = await listenLocal(sidecar.app, config.listen);
   });
 
@@ -87,6 +89,12 @@ describe('the sidecar local API, against a real Centre', () => {
     await sidecar.syncOnce();
     const health = (await (await fetch(`${local.address}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', replicaVersion: 1 });
+  });
+
+  it('answers a long unknown field name without echoing it', async () => {
+    const answer = await call('/v1/match', JSON.stringify({ ['k'.repeat(200_000)]: 1 }));
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.json).length).toBeLessThan(1024);
   });
 
   it('refuses callers without the local token', async () => {

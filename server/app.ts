@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Centre } from './centre.ts';
 import { ApiError } from './http/api-error.ts';
-import { publicRoute, requireRole, type AppEnv } from './http/auth.ts';
+import { publicRoute, requireRole, type AppEnv, type TokenGate } from './http/auth.ts';
 import { errorResponse } from './http/error-response.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -10,6 +10,7 @@ import { feedRoutes } from './routes/feed.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
 import { logRoutes } from './routes/log.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { providerKeyRoutes } from './routes/provider-keys.ts';
 import { publishRoutes } from './routes/publish.ts';
 import { reportRefusalRoutes } from './routes/report-refusals.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -31,13 +32,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const clock = deps.clock ?? Date.now;
   const onError = deps.onError ?? ((err: unknown) => console.error(err));
   const { centre } = deps;
-  const tokenLimiter = new RateLimiter(centre.config.rateLimit);
+  const clientKey = deps.clientKey ?? (() => 'anonymous');
+  const gate: TokenGate = {
+    accounts: centre.accounts,
+    limiter: new RateLimiter(centre.config.rateLimit),
+    failures: new RateLimiter(centre.config.authFailureLimit),
+    clientKey,
+    clock,
+  };
   const publicLimiter = new RateLimiter(centre.config.rateLimit);
   const routeDeps: RouteDeps = {
     centre,
     clock,
-    guard: (...roles: Role[]) => requireRole(centre.accounts, tokenLimiter, clock, ...roles),
-    open: publicRoute(publicLimiter, clock, deps.clientKey ?? (() => 'anonymous')),
+    guard: (...roles: Role[]) => requireRole(gate, ...roles),
+    open: publicRoute(publicLimiter, clock, clientKey),
   };
 
   const app = new Hono<AppEnv>();
@@ -46,7 +54,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   });
   app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
-  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, reportRoutes, reportRefusalRoutes]) {
+  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, providerKeyRoutes, reportRoutes, reportRefusalRoutes]) {
     app.route('/', routes(routeDeps));
   }
   return app;

@@ -28,6 +28,9 @@ const ROUTES: readonly [method: string, path: string, allowed: readonly Role[] |
   ['POST', '/v1/orders/DE-1/end', ['operator']],
   ['GET', '/v1/feed/orders', ['provider']],
   ['POST', '/v1/provider/keys', ['provider']],
+  ['GET', '/v1/provider/keys', ['operator']],
+  ['POST', '/v1/provider/keys/0123abcd/approve', ['operator']],
+  ['POST', '/v1/provider/keys/0123abcd/revoke', ['operator']],
   ['POST', '/v1/reports', ['provider']],
   ['GET', '/v1/reports', ['operator']],
   ['GET', '/v1/log/checkpoint', 'public'],
@@ -105,6 +108,28 @@ describe('authorisation', () => {
       const text = await (await t.request('GET', '/v1/transparency')).text();
       expect(text).toContain('"version":');
       expect(text).not.toContain(hash);
+    });
+  });
+});
+
+describe('failed authentication', () => {
+  let t: TestCentre;
+  beforeAll(() => {
+    t = createTestCentre({ authFailureLimit: { burst: 3, perSecond: 0.1 } });
+  });
+  afterAll(() => t.centre.close());
+
+  describe('when one client sends bad tokens repeatedly', () => {
+    it('answers 429 with Retry-After once its failures are spent, even for a good token, until they refill', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await t.request('GET', '/v1/feed/keys', `hf_guess-${i}`)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      const blocked = await t.request('GET', '/v1/feed/keys', t.tokens.provider);
+      expect(blocked.status).toBe(429);
+      expect(((await blocked.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      t.clock.now += 10_000;
+      expect((await t.request('GET', '/v1/feed/keys', t.tokens.provider)).status).toBe(200);
     });
   });
 });

@@ -39,6 +39,8 @@ export interface CentreConfig {
    */
   readonly maxReportAgeDays: number;
   readonly rateLimit: RateLimitConfig;
+  /** Failed authentications allowed per client (peer address) before every token from it is refused with 429 for a while. */
+  readonly authFailureLimit: RateLimitConfig;
 }
 
 export const DEFAULT_CONFIG: CentreConfig = {
@@ -58,6 +60,7 @@ export const DEFAULT_CONFIG: CentreConfig = {
   reportClockSkewSeconds: 300,
   maxReportAgeDays: 30,
   rateLimit: { burst: 120, perSecond: 20 },
+  authFailureLimit: { burst: 20, perSecond: 0.2 },
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -83,8 +86,6 @@ export function parseCentreConfig(value: unknown): CentreConfig {
   const get = (key: keyof CentreConfig): unknown => (Object.hasOwn(value, key) ? Reflect.get(value, key) : DEFAULT_CONFIG[key]);
   const feed = get('feed');
   if (typeof feed !== 'string' || !FEED_NAME_PATTERN.test(feed)) throw new ConfigError('CONFIG_INVALID', `feed must match ${FEED_NAME_PATTERN}`);
-  const rate = get('rateLimit');
-  if (typeof rate !== 'object' || rate === null) throw new ConfigError('CONFIG_INVALID', 'rateLimit must be {burst, perSecond}');
   return {
     feed,
     categories: codes(get('categories'), 'categories', CATEGORY_PATTERN),
@@ -101,9 +102,17 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     maxJsonBodyBytes: posInt(get('maxJsonBodyBytes'), 'maxJsonBodyBytes'),
     reportClockSkewSeconds: posInt(get('reportClockSkewSeconds'), 'reportClockSkewSeconds', 86_400),
     maxReportAgeDays: posInt(get('maxReportAgeDays'), 'maxReportAgeDays', 3650),
-    rateLimit: {
-      burst: posInt(Reflect.get(rate, 'burst'), 'rateLimit.burst'),
-      perSecond: posInt(Reflect.get(rate, 'perSecond'), 'rateLimit.perSecond'),
-    },
+    rateLimit: rateLimit(get('rateLimit'), 'rateLimit'),
+    authFailureLimit: rateLimit(get('authFailureLimit'), 'authFailureLimit'),
   };
+}
+
+/** {burst, perSecond}: a whole burst, and a positive rate that may be a fraction (0.2: one per 5 s). */
+function rateLimit(value: unknown, name: string): RateLimitConfig {
+  if (typeof value !== 'object' || value === null) throw new ConfigError('CONFIG_INVALID', `${name} must be {burst, perSecond}`);
+  const perSecond: unknown = Reflect.get(value, 'perSecond');
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond < 0.001 || perSecond > 1_000_000) {
+    throw new ConfigError('CONFIG_INVALID', `${name}.perSecond must be a number from 0.001 to 1000000`);
+  }
+  return { burst: posInt(Reflect.get(value, 'burst'), `${name}.burst`), perSecond };
 }

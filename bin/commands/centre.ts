@@ -5,12 +5,14 @@
  */
 import { resolve } from 'node:path';
 import { loadSigningKey } from '../../shared/crypto/index.ts';
-import { openCentre, readCentreConfig, databasePath } from '../../server/centre.ts';
+import { openCentre, readCentreConfig, databasePath, type Centre } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
 import { initCentre } from '../../server/init.ts';
 import { ROOT_KEY_ENV, rootKeyPath, rotateSigningKey } from '../../server/keys/keyring.ts';
 import { serveCentre } from '../../server/main.ts';
+import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
 import { isRole } from '../../server/store/accounts.ts';
+import { isProviderKeyStatus, PROVIDER_KEY_STATUSES } from '../../server/store/provider-keys.ts';
 import { AuditLog } from '../../server/store/audit.ts';
 import { openDatabase } from '../../server/store/database.ts';
 import { bounded, defineCommand, UsageError, type Command, type CommandIo, type OptionsConfig, type OptionValues } from '../command.ts';
@@ -60,6 +62,17 @@ const print = (io: CommandIo, value: unknown): void => {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 
+/** Opens the Centre in `dataDir`, runs `work`, and closes it whatever happens; exit status 0. */
+function withCentre(dataDir: string, now: number, work: (centre: Centre) => void): number {
+  const centre = openCentre(dataDir, now);
+  try {
+    work(centre);
+  } finally {
+    centre.close();
+  }
+  return 0;
+}
+
 /** Every subcommand, in the order the overview lists them; adding one is adding an entry. */
 const SUBCOMMANDS: readonly Subcommand[] = [
   subcommand({
@@ -104,8 +117,7 @@ const SUBCOMMANDS: readonly Subcommand[] = [
       const { role, name } = values;
       if (!isRole(role)) throw new UsageError('USAGE', '--role must be admin, authority, operator or provider');
       if (name === undefined) throw new UsageError('USAGE', '--name is required');
-      const centre = openCentre(dataDir, now);
-      try {
+      return withCentre(dataDir, now, (centre) => {
         const issued = centre.write(() => {
           const { account, created } = centre.accounts.ensure(name, role, now);
           const token = centre.accounts.issueToken(account.id, values.label ?? null, now);
@@ -113,10 +125,7 @@ const SUBCOMMANDS: readonly Subcommand[] = [
           return { account: account.name, role: account.role, accountCreated: created, ...token };
         });
         print(io, issued);
-      } finally {
-        centre.close();
-      }
-      return 0;
+      });
     },
   }),
   subcommand({
@@ -146,13 +155,7 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     summary: 'publish version N+1 from everything approved',
     options: {},
     run: ({ dataDir, now, io }) => {
-      const centre = openCentre(dataDir, now);
-      try {
-        print(io, centre.publisher.publish('cli', now));
-      } finally {
-        centre.close();
-      }
-      return 0;
+      return withCentre(dataDir, now, (centre) => print(io, centre.publisher.publish('cli', now)));
     },
   }),
   subcommand({
@@ -162,19 +165,47 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     options: { out: { type: 'string' } },
     run: ({ values, dataDir, now, io }) => {
       if (values.out === undefined) throw new UsageError('USAGE', '--out is required');
-      const centre = openCentre(dataDir, now);
-      try {
-        print(io, exportFeed(centre, resolve(values.out), now));
-      } finally {
-        centre.close();
-      }
-      return 0;
+      const out = resolve(values.out);
+      return withCentre(dataDir, now, (centre) => print(io, exportFeed(centre, out, now)));
     },
   }),
+  subcommand({
+    name: 'provider-key list',
+    synopsis: `[--status ${PROVIDER_KEY_STATUSES.join('|')}] [--provider NAME]`,
+    summary: 'the report keys providers registered (docs/SAFEGUARDS.md, "Report keys")',
+    options: { status: { type: 'string' }, provider: { type: 'string' } },
+    run: ({ values, dataDir, now, io }) => {
+      const { status, provider } = values;
+      if (status !== undefined && !isProviderKeyStatus(status)) throw new UsageError('USAGE', `--status must be ${PROVIDER_KEY_STATUSES.join(', ')}`);
+      return withCentre(dataDir, now, (centre) => {
+        print(io, { keys: new ProviderKeyReview(centre).list({ ...(status === undefined ? {} : { status }), ...(provider === undefined ? {} : { provider }) }) });
+      });
+    },
+  }),
+  ...(['approve', 'revoke'] as const).map((decision) =>
+    subcommand({
+      name: `provider-key ${decision}`,
+      synopsis: '--provider NAME --key KEY',
+      summary:
+        decision === 'approve'
+          ? "trust KEY (key ID or full verifier key) for NAME's reports, once NAME confirmed it out of band"
+          : 'stop trusting KEY (key ID or full verifier key) for good',
+      options: { provider: { type: 'string' }, key: { type: 'string' } },
+      run: ({ values, dataDir, now, io }) => {
+        const { provider, key } = values;
+        if (provider === undefined || key === undefined) throw new UsageError('USAGE', `${decision} needs --provider and --key`);
+        return withCentre(dataDir, now, (centre) => {
+          print(io, new ProviderKeyReview(centre).decide(decision, { provider, key }, 'cli', now));
+        });
+      },
+    }),
+  ),
 ];
 
 function overview(): string {
-  const lines = SUBCOMMANDS.map(({ name, synopsis, summary }) => `  ${(`${name} `.padEnd(10) + synopsis).padEnd(49)}  ${summary}`);
+  const nameWidth = Math.max(...SUBCOMMANDS.map(({ name }) => name.length)) + 1;
+  const headWidth = Math.max(...SUBCOMMANDS.map(({ synopsis }) => synopsis.length)) + nameWidth;
+  const lines = SUBCOMMANDS.map(({ name, synopsis, summary }) => `  ${(name.padEnd(nameWidth) + synopsis).padEnd(headWidth)}  ${summary}`);
   return `usage: hashfeed centre <command> [--data DIR]\n\n${lines.join('\n')}\n\n${DATA_NOTE}`;
 }
 

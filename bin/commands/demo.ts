@@ -173,6 +173,15 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     const synced = await sidecar.syncOnce();
     local = await listenLocal(sidecar.app, config.listen);
     say(`5. The sidecar verified and applied the feed: replica at version ${synced.version} (${synced.snapshot ? 'from a snapshot' : `${synced.appliedDeltas} delta(s) applied`}), health ${sidecar.health().status}; local API at ${local.address}.`);
+    // Its token alone does not make the report key trusted: an operator approves it once the provider confirmed it out of band.
+    const registration = await sidecar.registerKey();
+    if (registration.status === 'pending') {
+      const approved = await api('POST', `/v1/provider/keys/${sidecar.reportKey.keyId}/approve`, 'operator', { provider: PROVIDER, verifierKey: sidecar.reportKey.verifierKey });
+      if (approved.status !== 200) throw new Error(`key approval failed: ${JSON.stringify(approved.json)}`);
+      say(`   It registered report key ${sidecar.reportKey.keyId}; the operator approved it after the provider confirmed that ID out of band (hashfeed centre provider-key approve).`);
+    } else {
+      say(`   Its report key ${sidecar.reportKey.keyId} is ${registration.status} at the Centre.`);
+    }
 
     // 6. A folder of uploads: transformed copies of indicator pictures, and unrelated ones.
     const uploadDir = join(dataDir, 'demo-uploads');

@@ -17,6 +17,11 @@ export interface LoopbackCentre {
   publish(rows: readonly { algorithm: string; hash: string; category?: string }[]): Promise<number>;
   /** Revokes by hash and publishes the removal. */
   revokeAndPublish(hash: string, reason?: string): Promise<number>;
+  /**
+   * Approves the provider's pending report keys over the operator API, as an
+   * operator would once the provider confirmed them out of band; returns how many.
+   */
+  approveProviderKeys(provider?: string): Promise<number>;
   stop(): Promise<void>;
   /** Serves the same data folder again (after stop), on `port` if given. */
   restart(port?: number): Promise<LoopbackCentre>;
@@ -51,7 +56,7 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
   let tokens: Record<Role, string>;
   if (existing === undefined) {
     dataDir = dataDirs.make('hf-e2e-centre-');
-    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
+    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, authFailureLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
     rootKey = init.rootVerifierKey;
     const centre = openCentre(dataDir, Date.now(), {});
     const token = (name: string, role: Role): string =>
@@ -91,6 +96,12 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
       if (found === undefined) throw new Error(`no active indicator ${hash}`);
       await call('POST', `/v1/indicators/${String(Reflect.get(found, 'id'))}/revoke`, tokens.authority, { reason });
       return Number((await call('POST', '/v1/publish', tokens.operator)).version);
+    },
+    approveProviderKeys: async (provider = 'example-host') => {
+      const listed = await call('GET', `/v1/provider/keys?status=pending&provider=${provider}`, tokens.operator);
+      const keys = Array.isArray(listed.keys) ? listed.keys : [];
+      for (const key of keys) await call('POST', `/v1/provider/keys/${String(Reflect.get(key, 'keyId'))}/approve`, tokens.operator, { provider, verifierKey: Reflect.get(key, 'verifierKey') });
+      return keys.length;
     },
     stop: () => {
       serving.delete(running);

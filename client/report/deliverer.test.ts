@@ -152,6 +152,35 @@ describe('report deliverer', () => {
     });
   });
 
+  describe('when delivered reports pass the retention period', () => {
+    it('prunes them in its rounds', async () => {
+      const { queue, clock, deliverer } = setup(scripted({ status: 201 }), { deliveredRetentionMs: 1000 });
+      queue.enqueue('a', Uint8Array.from([1]), T0);
+      await deliverer.deliverDue();
+      expect(queue.entry('a')?.state).toBe('delivered');
+      clock.now = T0 + 1001;
+      await deliverer.deliverDue();
+      expect(queue.entry('a')).toBeUndefined();
+    });
+  });
+
+  describe('when the signing key awaits an operator\'s approval', () => {
+    it('keeps the report queued without re-registering, then delivers it once the key is approved', async () => {
+      let registered = 0;
+      const { queue, clock, deliverer } = setup(scripted(error(403, 'REPORT_KEY_PENDING'), { status: 201 }), {
+        onUnknownKey: async () => {
+          registered++;
+        },
+      });
+      queue.enqueue('a', Uint8Array.from([1]), T0);
+      expect(await deliverer.deliverDue()).toMatchObject({ retried: 1, failed: 0, stoppedEarly: true });
+      expect(queue.entry('a')).toMatchObject({ state: 'pending', lastError: 'REPORT_KEY_PENDING' });
+      expect(registered).toBe(0);
+      clock.now = deliverer.pausedUntil;
+      expect(await deliverer.deliverDue()).toMatchObject({ delivered: 1 });
+    });
+  });
+
   describe('when an answer is lost after the Centre stored the report', () => {
     it('resends, and the Centre answers it as a duplicate', async () => {
       const stored = new Set<string>();

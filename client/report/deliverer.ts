@@ -44,6 +44,8 @@ export interface ReportDelivererOptions {
   readonly batchSize?: number;
   /** How long run() sleeps when nothing is due. */
   readonly idleMs?: number;
+  /** Delivered reports older than this are pruned from the queue each round; unset keeps them. */
+  readonly deliveredRetentionMs?: number;
   /**
    * Called (once per round) when the Centre does not know the key a report
    * is signed with (REPORT_UNKNOWN_KEY), typically to register it again; the
@@ -70,6 +72,8 @@ const EMPTY_ROUND: DeliveryRound = { delivered: 0, duplicates: 0, retried: 0, fa
  *    Centre or the path to it is unwell, and resumes after that delay;
  *  - 401, 403: the same (they concern the token, not the report);
  *  - REPORT_UNKNOWN_KEY: `onUnknownKey` (re-register), then one resend;
+ *  - REPORT_KEY_PENDING: the key awaits an operator's approval: kept
+ *    queued and retried with the same back-off, never failed;
  *  - any other 4xx: failed for good, with the Centre's code recorded.
  * The Centre is idempotent by reportId, so a resend after a lost answer
  * stores nothing twice.
@@ -133,7 +137,8 @@ export class ReportDeliverer {
   }
 
   async #round(): Promise<DeliveryRound> {
-    const { queue } = this.#options;
+    const { queue, deliveredRetentionMs } = this.#options;
+    if (deliveredRetentionMs !== undefined) queue.pruneDelivered(this.#clock(), deliveredRetentionMs);
     if (this.#clock() < this.#pausedUntil) return EMPTY_ROUND;
     const counts = { delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false };
     let reRegistered = false;
@@ -198,6 +203,8 @@ export class ReportDeliverer {
         return { kind: 'ack', duplicate: status === 200, status };
       }
       const code = await errorCodeOf(res);
+      // Not about this report: the Centre accepts it once an operator approves the key.
+      if (code === 'REPORT_KEY_PENDING') return { kind: 'retry', code, status, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), this.#clock()) };
       if (status === 408 || status === 429 || status >= 500 || status === 401 || status === 403 || status < 400) {
         return { kind: 'retry', code: code ?? `HTTP_${status}`, status, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), this.#clock()) };
       }

@@ -5,7 +5,7 @@
  * acknowledges.
  *
  *   const key = loadOrCreateProviderKey(keyPath);                          // startup
- *   await registerProviderKey({ baseUrl, token, fetch, key });             // startup (idempotent)
+ *   await registerProviderKey({ baseUrl, token, fetch, key });             // startup (idempotent; pending until an operator approves)
  *   const queue = new ReportQueue(db);
  *   const deliverer = new ReportDeliverer({ queue, baseUrl, token, fetch, onUnknownKey: () => registerProviderKey(...).then(() => {}) });
  *   void deliverer.run(signal);                                            // background
@@ -26,6 +26,6 @@ export type { QueuedReport, QueueCounts, QueueEntry, QueueState } from './queue.
 export { ReportDeliverer, DEFAULT_DELIVERY_BACKOFF } from './deliverer.ts';
 export type { DeliveryBackoff, DeliveryEvent, DeliveryOutcome, DeliveryRound, ReportDelivererOptions } from './deliverer.ts';
 export { loadOrCreateProviderKey, registerProviderKey, DEFAULT_PROVIDER_KEY_NAME } from './provider-key.ts';
-export type { RegisterProviderKeyOptions } from './provider-key.ts';
+export type { ProviderKeyStatus, RegisterProviderKeyOptions } from './provider-key.ts';
 export { Reporter } from './reporter.ts';
 export type { MatchReport, ReporterOptions } from './reporter.ts';

@@ -50,8 +50,8 @@ describe('provider key', () => {
 
     it('posts the verifier key with the provider token', async () => {
       const key = loadOrCreateProviderKey(keyPath());
-      const fetch = answering(201, { created: true });
-      expect(await registerProviderKey({ baseUrl: 'https://centre.example', token: 'hf_p', fetch, key })).toEqual({ created: true });
+      const fetch = answering(201, { created: true, status: 'pending' });
+      expect(await registerProviderKey({ baseUrl: 'https://centre.example', token: 'hf_p', fetch, key })).toEqual({ created: true, status: 'pending' });
       expect(fetch.calls[0]?.url).toBe('https://centre.example/v1/provider/keys');
       expect(fetch.calls[0]?.init.headers.authorization).toBe('Bearer hf_p');
       expect(JSON.parse(String(fetch.calls[0]?.init.body))).toEqual({ verifierKey: key.verifier.text });
@@ -60,7 +60,7 @@ describe('provider key', () => {
 
     it('answers created: false when the Centre already had it', async () => {
       const key = loadOrCreateProviderKey(keyPath());
-      expect(await registerProviderKey({ baseUrl: 'https://centre.example', token: 'hf_p', fetch: answering(200, {}), key })).toEqual({ created: false });
+      expect(await registerProviderKey({ baseUrl: 'https://centre.example', token: 'hf_p', fetch: answering(200, { status: 'approved' }), key })).toEqual({ created: false, status: 'approved' });
     });
 
     it("fails with KEY_REGISTRATION_FAILED naming the Centre's code", async () => {

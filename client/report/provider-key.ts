@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CryptoError, generateSigningKey, readPrivateKeyFile, writePrivateKeyFile, type SigningKey } from '../../shared/crypto/index.ts';
-import { apiUrl, drain, errorCodeOf, type FetchLike, type FetchResponse } from '../net/http.ts';
+import { apiUrl, errorCodeOf, readCapped, type FetchLike, type FetchResponse } from '../net/http.ts';
 import { ReportingError } from './errors.ts';
 
 /** The C2SP key name of a sidecar's report-signing key (it names the key, it proves nothing). */
@@ -38,12 +38,20 @@ export interface RegisterProviderKeyOptions {
 }
 
 /**
- * Registers the key's public half with the Centre (POST /v1/provider/keys),
- * so that it accepts reports signed with it. Idempotent: `created` is false
- * when the Centre already had it. Throws KEY_REGISTRATION_FAILED with the
- * Centre's code (or NETWORK / HTTP_<status>) in the message.
+ * What the Centre says of the key: `pending` until an operator approves it
+ * (reports signed by it wait in the queue meanwhile), `approved`, `revoked`
+ * (a new key is needed), or `unknown` from a Centre that does not say.
  */
-export async function registerProviderKey(options: RegisterProviderKeyOptions): Promise<{ created: boolean }> {
+export type ProviderKeyStatus = 'pending' | 'approved' | 'revoked' | 'unknown';
+
+/**
+ * Registers the key's public half with the Centre (POST /v1/provider/keys).
+ * The Centre accepts reports signed with it only once an operator has
+ * approved it (docs/SAFEGUARDS.md, "Report keys"). Idempotent: `created` is
+ * false when the Centre already had it. Throws KEY_REGISTRATION_FAILED with
+ * the Centre's code (or NETWORK / HTTP_<status>) in the message.
+ */
+export async function registerProviderKey(options: RegisterProviderKeyOptions): Promise<{ created: boolean; status: ProviderKeyStatus }> {
   const url = apiUrl(options.baseUrl, '/v1/provider/keys');
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 30_000);
@@ -59,13 +67,20 @@ export async function registerProviderKey(options: RegisterProviderKeyOptions): 
     } catch (cause) {
       throw new ReportingError('KEY_REGISTRATION_FAILED', `could not reach ${url} (NETWORK)`, { cause });
     }
-    if (res.status === 200 || res.status === 201) {
-      await drain(res);
-      return { created: res.status === 201 };
-    }
+    if (res.status === 200 || res.status === 201) return { created: res.status === 201, status: await statusOf(res) };
     const code = (await errorCodeOf(res)) ?? `HTTP_${res.status}`;
     throw new ReportingError('KEY_REGISTRATION_FAILED', `${url} refused the key: ${res.status} ${code}`);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+async function statusOf(res: FetchResponse): Promise<ProviderKeyStatus> {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await readCapped(res, 64 * 1024)));
+    const status: unknown = typeof value === 'object' && value !== null ? Reflect.get(value, 'status') : undefined;
+    return status === 'pending' || status === 'approved' || status === 'revoked' ? status : 'unknown';
+  } catch {
+    return 'unknown';
   }
 }

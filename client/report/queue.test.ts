@@ -88,4 +88,20 @@ describe('report queue', () => {
       expect(new ReportQueue(openReplicaDatabase(path)).due(T0, 10).map((r) => r.reportId)).toEqual(['b']);
     });
   });
+  describe('when delivered reports are older than the retention period', () => {
+    it('deletes them, and keeps recent deliveries, pending and failed reports', () => {
+      const queue = fresh();
+      const DAY = 86_400_000;
+      for (const id of ['old', 'recent', 'waiting', 'refused']) queue.enqueue(id, bytes(1), T0);
+      queue.markDelivered('old', T0);
+      queue.markDelivered('recent', T0 + 20 * DAY);
+      queue.markFailed('refused', 'REPORT_UNKNOWN_ORDER', T0);
+      expect(queue.pruneDelivered(T0 + 30 * DAY + 1, 30 * DAY)).toBe(1);
+      expect(queue.entry('old')).toBeUndefined();
+      expect(queue.entry('recent')?.state).toBe('delivered');
+      expect(queue.entry('waiting')?.state).toBe('pending');
+      expect(queue.entry('refused')?.state).toBe('failed');
+      expect(queue.counts()).toEqual({ pending: 1, delivered: 1, failed: 1 });
+    });
+  });
 });

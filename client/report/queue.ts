@@ -50,7 +50,8 @@ const isState = (s: string): s is QueueState => s === 'pending' || s === 'delive
  * A row leaves `pending` only when the Centre has acknowledged it
  * (`delivered`, the envelope then dropped: the Centre holds the evidence)
  * or refused it for good (`failed`, the envelope kept for an operator to
- * look at and `requeueFailed()`).
+ * look at and `requeueFailed()`). Delivered rows are pruned after a
+ * retention period (`pruneDelivered`).
  */
 export class ReportQueue {
   readonly #insert;
@@ -63,6 +64,7 @@ export class ReportQueue {
   readonly #nextDue;
   readonly #entry;
   readonly #requeue;
+  readonly #prune;
 
   constructor(db: Db) {
     this.#insert = db.prepare("INSERT INTO report_queue (report_id, envelope, state, queued_at, next_attempt_at) VALUES (?, ?, 'pending', ?, ?)");
@@ -77,6 +79,7 @@ export class ReportQueue {
     this.#nextDue = db.prepare<[], { at: number | null }>("SELECT min(next_attempt_at) AS at FROM report_queue WHERE state = 'pending'");
     this.#entry = db.prepare<[string], EntryRow>('SELECT report_id, state, attempts, queued_at, next_attempt_at, last_error, delivered_at, failed_at FROM report_queue WHERE report_id = ?');
     this.#requeue = db.prepare("UPDATE report_queue SET state = 'pending', failed_at = NULL, next_attempt_at = ? WHERE state = 'failed'");
+    this.#prune = db.prepare("DELETE FROM report_queue WHERE state = 'delivered' AND delivered_at < ?");
   }
 
   /**
@@ -117,6 +120,15 @@ export class ReportQueue {
   /** Puts every failed report back in line (after an operator fixed the cause). Returns how many. */
   requeueFailed(now: number): number {
     return this.#requeue.run(now).changes;
+  }
+
+  /**
+   * Deletes delivered reports acknowledged more than `retentionMs` before
+   * `now` (their envelopes are gone already; the Centre holds the evidence).
+   * Pending and failed reports are never pruned. Returns how many.
+   */
+  pruneDelivered(now: number, retentionMs: number): number {
+    return this.#prune.run(now - retentionMs).changes;
   }
 
   counts(): QueueCounts {

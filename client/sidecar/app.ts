@@ -6,6 +6,7 @@ import { ImageInputError } from '../../shared/hashing/image-input.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import type { Health } from './health.ts';
 import type { ScanResult } from './scanner.ts';
+import { quote } from '../../shared/quote.ts';
 
 export type SidecarCode = 'AUTH_MISSING' | 'AUTH_INVALID' | 'BODY_TOO_LARGE' | 'BAD_REQUEST' | 'INTERNAL';
 export class SidecarError extends CodedError<SidecarCode> {
@@ -179,7 +180,7 @@ function tooLarge(maxBytes: number): SidecarError {
 
 function record(value: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SidecarError(400, 'BAD_REQUEST', 'expected a JSON object');
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new SidecarError(400, 'BAD_REQUEST', `unknown field '${key}'`);
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new SidecarError(400, 'BAD_REQUEST', `unknown field ${quote(key)}`);
   return Object.fromEntries(Object.entries(value));
 }
 

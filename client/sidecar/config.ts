@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodedError } from '../../shared/errors.ts';
+import { quote } from '../../shared/quote.ts';
 import { parseSurfaces, PolicyError, type Surface } from '../policy/index.ts';
 
-export type SidecarConfigCode = 'CONFIG_UNREADABLE' | 'CONFIG_INVALID';
+/**
+ * CONFIG_REPORT_TO_REQUIRED: mirror mode without `reportTo` (the Centre);
+ * CONFIG_INSECURE_URL: a URL the provider token is sent to is plain http off
+ * loopback, without `allowInsecureHttp`.
+ */
+export type SidecarConfigCode = 'CONFIG_UNREADABLE' | 'CONFIG_INVALID' | 'CONFIG_REPORT_TO_REQUIRED' | 'CONFIG_INSECURE_URL';
 export class SidecarConfigError extends CodedError<SidecarConfigCode> {}
 
 export interface SidecarConfig {
@@ -11,8 +17,12 @@ export interface SidecarConfig {
   readonly centre: string;
   /** 'centre' (the live API) or 'mirror' (static files of `centre export`); default centre. */
   readonly mode: 'centre' | 'mirror';
-  /** Where reports and orders go when `centre` is a mirror; default: `centre`. */
+  /** The Centre itself: orders, key registration and reports go here with the token. Required in mirror mode; default `centre`. */
   readonly reportTo: string;
+  /** Allows plain http off loopback for URLs that carry the token (a private network the operator vouches for); default false. */
+  readonly allowInsecureHttp: boolean;
+  /** Delivered reports (ids and times; their envelopes are already dropped) are deleted after this many days; default 30. */
+  readonly deliveredRetentionDays: number;
   readonly providerToken: string;
   /** The provider account's name at the Centre (reports carry it; orders are scoped to it). */
   readonly provider: string;
@@ -33,7 +43,7 @@ export interface SidecarConfig {
   readonly maxImagePixels: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -58,7 +68,7 @@ export function loadSidecarConfig(path: string, env: NodeJS.ProcessEnv = process
 export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.ProcessEnv = {}): SidecarConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('the config must be a JSON object');
   for (const key of Object.keys(value)) {
-    if (!(KEYS as readonly string[]).includes(key)) throw invalid(`unknown key '${key}' (known: ${KEYS.join(', ')})`);
+    if (!(KEYS as readonly string[]).includes(key)) throw invalid(`unknown key ${quote(key)} (known: ${KEYS.join(', ')})`);
   }
   const raw = (key: (typeof KEYS)[number]): unknown => env[envName(key)] ?? (Object.hasOwn(value, key) ? Reflect.get(value, key) : undefined);
   const text = (key: (typeof KEYS)[number], fallback?: string): string => {
@@ -72,12 +82,33 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw invalid(`'${key}' must be a positive integer`);
     return n;
   };
+  const flag = (key: (typeof KEYS)[number]): boolean => {
+    const v = raw(key) ?? false;
+    if (v === true || v === 'true') return true;
+    if (v === false || v === 'false') return false;
+    throw invalid(`'${key}' must be true or false`);
+  };
   const path = (p: string): string => (isAbsolute(p) ? p : join(baseDir, p));
+  const url = (key: (typeof KEYS)[number], fallback?: string): string => {
+    const v = text(key, fallback);
+    if (!/^https?:\/\/[^\s]+$/.test(v) || !URL.canParse(v)) throw invalid(`'${key}' must be an http(s) URL`);
+    return v;
+  };
 
-  const centre = text('centre');
-  if (!/^https?:\/\/[^\s]+$/.test(centre)) throw invalid("'centre' must be an http(s) URL");
   const mode = text('mode', 'centre');
   if (mode !== 'centre' && mode !== 'mirror') throw invalid("'mode' must be 'centre' or 'mirror'");
+  const centre = url('centre');
+  if (mode === 'mirror' && raw('reportTo') === undefined) {
+    throw new SidecarConfigError('CONFIG_REPORT_TO_REQUIRED', `mirror mode needs 'reportTo', the Centre's URL (or set ${envName('reportTo')}): orders, key registration and reports go there with the provider token, never to the mirror`);
+  }
+  const reportTo = url('reportTo', centre);
+  const allowInsecureHttp = flag('allowInsecureHttp');
+  // The token travels to the Centre (and to `centre` in centre mode); a mirror gets none.
+  for (const [key, target] of mode === 'centre' ? [['centre', centre], ['reportTo', reportTo]] : [['reportTo', reportTo]]) {
+    if (!allowInsecureHttp && !isSecureEnough(target ?? '')) {
+      throw new SidecarConfigError('CONFIG_INSECURE_URL', `'${key}' is plain http to a host off loopback: the provider token would cross the network unencrypted; use https, or set allowInsecureHttp: true on a network you trust`);
+    }
+  }
   const rootKey = text('rootKey');
   const feed = text('feed', /^hashfeed\/([a-z0-9][a-z0-9._-]{0,62})\/root\+/.exec(rootKey)?.[1]);
   const localToken = text('localToken');
@@ -86,7 +117,9 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
   return {
     centre,
     mode,
-    reportTo: text('reportTo', centre),
+    reportTo,
+    allowInsecureHttp,
+    deliveredRetentionDays: int('deliveredRetentionDays', 30),
     providerToken: text('providerToken'),
     provider: text('provider'),
     rootKey,
@@ -100,6 +133,13 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     maxImageBytes: int('maxImageBytes', 50 * 1024 * 1024),
     maxImagePixels: int('maxImagePixels', 100_000_000),
   };
+}
+
+/** https anywhere; http only to loopback (localhost, 127.0.0.0/8, ::1), where nothing crosses a network. */
+function isSecureEnough(target: string): boolean {
+  const { protocol, hostname } = new URL(target);
+  if (protocol === 'https:') return true;
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(hostname);
 }
 
 /** The surface list, validated by the policy's own guard (one definition of a valid surface). */

@@ -3,6 +3,7 @@ import { getAlgorithm, isAlgorithmName } from '../../shared/hashing/registry.ts'
 import { HashFormatError } from '../../shared/hashing/algorithm.ts';
 import type { Matcher, QueryHash } from '../match/matcher.ts';
 import type { Replica } from '../replica/replica.ts';
+import { quote } from '../../shared/quote.ts';
 
 export interface MatchItem {
   readonly indicatorId: number;
@@ -55,7 +56,7 @@ export class Scanner {
   matchHashes(hashes: readonly { algorithm: unknown; hash: unknown; quality?: unknown }[]): ScanResult {
     let quality: number | null = null;
     const queries = hashes.map((h): QueryHash => {
-      if (!isAlgorithmName(h.algorithm)) throw new HashFormatError('HASH_UNKNOWN_ALGORITHM', `unknown algorithm '${String(h.algorithm)}'`);
+      if (!isAlgorithmName(h.algorithm)) throw new HashFormatError('HASH_UNKNOWN_ALGORITHM', `unknown algorithm ${quote(h.algorithm)}`);
       if (h.algorithm === 'pdq' && typeof h.quality === 'number') quality = h.quality;
       return { algorithm: h.algorithm, hash: getAlgorithm(h.algorithm).parse(h.hash) };
     });

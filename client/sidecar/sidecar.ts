@@ -1,10 +1,11 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
-import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../report/index.ts';
+import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliverer, Reporter, ReportQueue, type ProviderKeyStatus } from '../report/index.ts';
 import { openReplicaDatabase, type Db } from '../replica/database.ts';
 import { Replica } from '../replica/replica.ts';
 import { SyncError } from '../sync/errors.ts';
@@ -37,6 +38,10 @@ export interface Sidecar {
   syncOnce(): Promise<SyncOutcome>;
   /** Delivers queued reports now (one round). */
   deliverReports(): Promise<void>;
+  /** The report-signing key, as the provider confirms it to the Centre's operator out of band. */
+  readonly reportKey: { readonly keyId: string; readonly verifierKey: string };
+  /** Registers the report key with the Centre now; it is `pending` until an operator approves it. */
+  registerKey(): Promise<{ created: boolean; status: ProviderKeyStatus }>;
   health(): Health;
   scan(surfaceId: string, subject: string, bytes: Uint8Array): Promise<ScanResult & { refused?: { code: string; message: string }; reportId?: string }>;
   /** Starts background sync and report delivery. */
@@ -59,6 +64,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     return { status: res.status, headers: res.headers, body: res.body };
   });
 
+  // Owner-only: the folder holds order targets, queued reports and the report key.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   const db: Db = openReplicaDatabase(join(config.dataDir, 'replica.db'));
   const replica = new Replica(db);
   const indexDir = join(config.dataDir, 'index');
@@ -66,6 +74,14 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const orders = new OrderSet(db, config.provider);
   const policy = new ScanPolicy({ surfaces: parseSurfaces(config.surfaces), orders });
   const key = loadOrCreateProviderKey(config.providerKeyFile);
+  const registerKey = async (): Promise<{ created: boolean; status: ProviderKeyStatus }> => {
+    const registered = await registerProviderKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, key });
+    if (registered.status === 'pending') {
+      // docs/SAFEGUARDS.md, "Report keys": the provider confirms this key to the Centre's operator out of band.
+      logger.warn({ keyId: key.keyIdHex, verifierKey: key.verifier.text }, 'report key awaits approval by a Centre operator; reports stay queued until then');
+    }
+    return registered;
+  };
   const queue = new ReportQueue(db);
   const deliverer = new ReportDeliverer({
     queue,
@@ -73,14 +89,16 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     token: config.providerToken,
     fetch,
     clock,
+    deliveredRetentionMs: config.deliveredRetentionDays * 86_400_000,
     onUnknownKey: async () => {
-      await registerProviderKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, key });
+      await registerKey();
     },
     onEvent: (event) => logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery'),
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
   const scanner = new Scanner(() => matcher, replica, config.maxImagePixels);
-  const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, token: config.providerToken, fetch });
+  // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
+  const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
   const syncer = new Syncer({
     source,
     replica,
@@ -197,6 +215,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     deliverReports: async () => {
       await deliverer.deliverDue();
     },
+    reportKey: { keyId: key.keyIdHex, verifierKey: key.verifier.text },
+    registerKey,
     health,
     scan: async (surfaceId, subject, bytes) => {
       const decision = policy.decideScan({ surfaceId, subject, now: clock() });
@@ -207,7 +227,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
     start: () => {
       loop.start();
-      void registerProviderKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, key }).catch((err: unknown) => logger.warn({ err }, 'provider key registration failed; retried on delivery'));
+      void registerKey().catch((err: unknown) => logger.warn({ err }, 'provider key registration failed; retried on delivery'));
       delivering = deliverer.run(controller.signal);
     },
     stop: async () => {

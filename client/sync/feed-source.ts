@@ -62,6 +62,7 @@ export interface HttpFeedSourceOptions {
   readonly baseUrl: string;
   /** 'centre' uses the query forms (delta chains); 'mirror' only the static paths. */
   readonly mode: 'centre' | 'mirror';
+  /** The provider token: sent in centre mode only, never to a mirror (it holds no secrets and is not trusted with one). */
   readonly token?: string;
   readonly fetch: FetchLike;
   readonly limits?: Partial<SourceLimits>;
@@ -82,7 +83,7 @@ export class HttpFeedSource implements FeedSource {
   }
 
   async #get(path: string, maxBytes: number): Promise<Uint8Array> {
-    const headers: Record<string, string> = this.#options.token !== undefined ? { authorization: `Bearer ${this.#options.token}` } : {};
+    const headers: Record<string, string> = this.#options.mode === 'centre' && this.#options.token !== undefined ? { authorization: `Bearer ${this.#options.token}` } : {};
     const body = await fetchBytes(this.#options.fetch, `${this.#base}${path}`, { headers, maxBytes, timeoutMs: this.#limits.timeoutMs });
     if (body === null) throw new SyncError('SYNC_HTTP_STATUS', `${this.#base}${path} answered 404`);
     return body;

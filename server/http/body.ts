@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { ApiError } from './api-error.ts';
+import { quote } from '../../shared/quote.ts';
 
 /**
  * The request body as a byte stream that fails with 413 BODY_TOO_LARGE past
@@ -44,7 +45,7 @@ function tooLarge(maxBytes: number): ApiError {
 export function objectBody(value: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'BAD_REQUEST', 'the body must be a JSON object');
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new ApiError(400, 'BAD_REQUEST', `unknown field '${key}'`);
+    if (!allowed.includes(key)) throw new ApiError(400, 'BAD_REQUEST', `unknown field ${quote(key)}`);
   }
   return Object.fromEntries(Object.entries(value));
 }

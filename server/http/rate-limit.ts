@@ -1,34 +1,71 @@
 /**
  * Token buckets per caller (a token id, or the client address for public
- * routes). In memory: limits protect one process; a restart forgives.
+ * routes and failed logins). In memory: limits protect one process; a
+ * restart forgives.
  */
 export interface RateLimitConfig {
   /** Requests allowed in a burst. */
   readonly burst: number;
-  /** Sustained requests per second. */
+  /** Sustained requests per second (may be a fraction: 0.1 is one per 10 s). */
   readonly perSecond: number;
 }
 
+/** Buckets kept by default: beyond it the least recently used is dropped. */
+export const DEFAULT_MAX_BUCKETS = 100_000;
+
+type Bucket = { tokens: number; at: number };
+
 export class RateLimiter {
   readonly #config: RateLimitConfig;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #maxKeys: number;
+  /** In use order: a Map iterates in insertion order, and every use re-inserts, so the first key is the least recently used. */
+  readonly #buckets = new Map<string, Bucket>();
 
-  constructor(config: RateLimitConfig) {
+  constructor(config: RateLimitConfig, options: { maxKeys?: number } = {}) {
     this.#config = config;
+    this.#maxKeys = Math.max(1, options.maxKeys ?? DEFAULT_MAX_BUCKETS);
+  }
+
+  /** Buckets held now (at most maxKeys). */
+  get size(): number {
+    return this.#buckets.size;
   }
 
   /** Takes one request; returns 0 when allowed, else the seconds until one would be. */
   take(key: string, now: number): number {
-    const { burst, perSecond } = this.#config;
-    const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    bucket.at = now;
-    if (this.#buckets.size > 100_000) this.#buckets.clear();
-    this.#buckets.set(key, bucket);
+    const bucket = this.#use(key, now);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
     }
-    return (1 - bucket.tokens) / perSecond;
+    return this.#secondsUntilOne(bucket);
+  }
+
+  /** The seconds until `key` could take a request (0: it could now), without taking one. */
+  wait(key: string, now: number): number {
+    const bucket = this.#buckets.get(key);
+    if (bucket === undefined) return 0;
+    const tokens = Math.min(this.#config.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#config.perSecond);
+    return tokens >= 1 ? 0 : this.#secondsUntilOne({ tokens, at: now });
+  }
+
+  /** The key's bucket refilled to `now`, moved to the most recently used end; evicts the least recently used past the cap. */
+  #use(key: string, now: number): Bucket {
+    const { burst, perSecond } = this.#config;
+    const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    this.#buckets.delete(key);
+    this.#buckets.set(key, bucket);
+    while (this.#buckets.size > this.#maxKeys) {
+      const oldest = this.#buckets.keys().next();
+      if (oldest.done === true) break;
+      this.#buckets.delete(oldest.value);
+    }
+    return bucket;
+  }
+
+  #secondsUntilOne(bucket: Bucket): number {
+    return (1 - bucket.tokens) / this.#config.perSecond;
   }
 }

@@ -1,6 +1,7 @@
 import type { Submission } from '../store/indicators.ts';
 import { IngestError } from './errors.ts';
 import { SUBMISSION_FIELDS, SubmissionCollector, type RowRules } from './submission-rows.ts';
+import { quote } from '../../shared/quote.ts';
 
 export type SubmissionFormat = 'json' | 'ndjson' | 'csv';
 
@@ -9,7 +10,7 @@ export function formatFromContentType(contentType: string | undefined): Submissi
   if (type === 'application/json') return 'json';
   if (type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/ndjson') return 'ndjson';
   if (type === 'text/csv') return 'csv';
-  throw new IngestError('INGEST_UNSUPPORTED_TYPE', `content type '${type}' is not accepted: use application/json, application/x-ndjson or text/csv`);
+  throw new IngestError('INGEST_UNSUPPORTED_TYPE', `content type ${quote(type)} is not accepted: use application/json, application/x-ndjson or text/csv`);
 }
 
 /**

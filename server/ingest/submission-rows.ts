@@ -2,6 +2,7 @@ import { HashFormatError } from '../../shared/hashing/algorithm.ts';
 import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import type { Submission } from '../store/indicators.ts';
 import { IngestError, type RowCode, type RowProblem } from './errors.ts';
+import { quote } from '../../shared/quote.ts';
 
 export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] as const;
 const REFERENCE_PATTERN = /^[\x20-\x7e]{1,128}$/;
@@ -77,7 +78,7 @@ export class SubmissionCollector {
   #validate(value: unknown): Submission {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RowError('ROW_MALFORMED', 'a row must be an object');
     for (const key of Object.keys(value)) {
-      if (!(SUBMISSION_FIELDS as readonly string[]).includes(key)) throw new RowError('ROW_UNKNOWN_FIELD', `unknown field '${key}'`);
+      if (!(SUBMISSION_FIELDS as readonly string[]).includes(key)) throw new RowError('ROW_UNKNOWN_FIELD', `unknown field ${quote(key)}`);
     }
     const field = (name: (typeof SUBMISSION_FIELDS)[number]): string => {
       const v: unknown = Object.hasOwn(value, name) ? Reflect.get(value, name) : undefined;
@@ -97,7 +98,7 @@ export class SubmissionCollector {
     }
     const category = field('category');
     if (!this.#rules.categories.includes(category)) {
-      throw new RowError('ROW_UNKNOWN_CATEGORY', `category '${category}' is not in the scheme (${this.#rules.categories.join(', ')})`);
+      throw new RowError('ROW_UNKNOWN_CATEGORY', `category ${quote(category)} is not in the scheme (${this.#rules.categories.join(', ')})`);
     }
     const reference = field('reference');
     if (!REFERENCE_PATTERN.test(reference)) throw new RowError('ROW_BAD_REFERENCE', 'reference must be 1 to 128 printable ASCII characters');

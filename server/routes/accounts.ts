@@ -5,6 +5,7 @@ import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam, objectBody, readJson } from '../http/body.ts';
 import type { RouteDeps } from './deps.ts';
+import { quote } from '../../shared/quote.ts';
 
 /** Admin: accounts, tokens and the audit trail. */
 export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
@@ -69,6 +70,6 @@ export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv>
 
 function accountNamed(centre: Centre, name: string) {
   const account = centre.accounts.byName(name);
-  if (account === undefined) throw new ApiError(404, 'NOT_FOUND', `account '${name}' does not exist`);
+  if (account === undefined) throw new ApiError(404, 'NOT_FOUND', `account ${quote(name)} does not exist`);
   return account;
 }

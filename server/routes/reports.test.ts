@@ -38,8 +38,12 @@ describe('provider keys and reports', () => {
   let t: TestCentre;
   let key: SigningKey;
 
-  const registerKey = (k: SigningKey, token = t.tokens.provider): Promise<Response> =>
-    t.request('POST', '/v1/provider/keys', token, JSON.stringify({ verifierKey: k.verifier.text }), 'application/json');
+  /** Registers with the provider's token, then approves as an operator would after checking out of band. */
+  const registerKey = async (k: SigningKey, token = t.tokens.provider, provider = 'example-host'): Promise<Response> => {
+    const res = await t.request('POST', '/v1/provider/keys', token, JSON.stringify({ verifierKey: k.verifier.text }), 'application/json');
+    if (res.status === 201) await t.request('POST', `/v1/provider/keys/${k.keyIdHex}/approve`, t.tokens.operator, JSON.stringify({ provider }), 'application/json');
+    return res;
+  };
   const send = (envelope: Uint8Array, token = t.tokens.provider, type = MSGPACK): Promise<Response> => t.request('POST', '/v1/reports', token, plain(envelope), type);
   const listed = async (query = ''): Promise<{ reports: (Report & { receivedAt: number; signedBy: string })[]; next: number | null }> =>
     (await (await t.request('GET', `/v1/reports${query}`, t.tokens.operator)).json()) as { reports: (Report & { receivedAt: number; signedBy: string })[]; next: number | null };
@@ -59,7 +63,7 @@ describe('provider keys and reports', () => {
     it('is idempotent: the same key again answers 200', async () => {
       const res = await registerKey(key);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ verifierKey: key.verifier.text, keyId: key.keyIdHex, createdAt: t.clock.now, created: false });
+      expect(await res.json()).toEqual({ verifierKey: key.verifier.text, keyId: key.keyIdHex, createdAt: t.clock.now, status: 'approved', created: false });
     });
 
     it('accepts several keys for rotation, and audits each once', async () => {
@@ -150,7 +154,7 @@ describe('provider keys and reports', () => {
     it('refuses a key registered by another provider', async () => {
       const other = t.account('other-host', 'provider');
       const theirs = generateSigningKey('hashfeed/provider/other-host');
-      await registerKey(theirs, other);
+      await registerKey(theirs, other, 'other-host');
       expect(await errorCode(await send(signed(sampleReport(), theirs)))).toBe('REPORT_UNKNOWN_KEY');
     });
 

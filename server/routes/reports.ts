@@ -1,58 +1,42 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { bytesEqual, decodeEnvelope, parseVerifierKey, verifyEnvelopeSigners } from '../../shared/crypto/index.ts';
+import { bytesEqual, decodeEnvelope, verifyEnvelopeSigners } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import { ORDER_ID_PATTERN, PROVIDER_NAME_PATTERN } from '../../shared/wire/order.ts';
 import { decodeReport, MAX_REPORT_BYTES, REPORT_PAYLOAD_TYPE } from '../../shared/wire/report.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam, objectBody, readBytes, readJson } from '../http/body.ts';
+import { intParam, readBytes } from '../http/body.ts';
 import { refusalOf, type ReportRefusalCode } from '../reports/report-refusal.ts';
 import { ProviderKeyStore } from '../store/provider-keys.ts';
 import { ReportStore, type StoredReport } from '../store/reports.ts';
 import type { RouteDeps } from './deps.ts';
 
 /**
- * Refusals of a report or a provider key (HTTP 400 with the code). A sidecar
- * treats REPORT_UNKNOWN_KEY as "register my key, then retry"; the others
- * are permanent for that report. ReportRefusalCode lists why a verified
- * report disagrees with its order, its indicators or the clock.
+ * Refusals of a report or a provider key (HTTP 400 with the code, 403 for
+ * REPORT_KEY_PENDING). A sidecar treats REPORT_UNKNOWN_KEY as "register my
+ * key, then retry" and REPORT_KEY_PENDING as "keep it queued until an
+ * operator approves my key"; the others are permanent for that report.
+ * ReportRefusalCode lists why a verified report disagrees with its order,
+ * its indicators or the clock.
  */
-export type ReportCode = 'REPORT_UNKNOWN_KEY' | 'PROVIDER_KEY_LIMIT' | ReportRefusalCode;
+export type ReportCode = 'REPORT_UNKNOWN_KEY' | 'REPORT_KEY_PENDING' | 'REPORT_KEY_REVOKED' | 'PROVIDER_KEY_LIMIT' | ReportRefusalCode;
 export class ReportError extends CodedError<ReportCode> {}
 
 /** A report envelope: the payload cap plus room for signatures and framing. */
 export const MAX_REPORT_ENVELOPE_BYTES = MAX_REPORT_BYTES + 4096;
-/** Keys per provider: one per sidecar plus rotations; bounds the work of verifying a report. */
-export const MAX_PROVIDER_KEYS = 64;
 
 /**
- * Providers register their sidecars' signing keys and send reports of
- * matches; operators list the reports (review comes later). A report is
- * verified against the sender's registered keys before its payload is
- * decoded, and stored with the exact envelope it came in.
+ * Providers send reports of matches; operators list the reports (review
+ * comes later). A report is verified against the sender's approved keys
+ * (routes/provider-keys.ts) before its payload is decoded, and stored with
+ * the exact envelope it came in.
  */
 export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const provider = guard('provider');
   const keys = new ProviderKeyStore(centre.db);
   const reports = new ReportStore(centre.db);
-
-  app.post('/v1/provider/keys', provider, async (c) => {
-    const { verifierKey } = objectBody(await readJson(c, centre.config.maxJsonBodyBytes), ['verifierKey']);
-    const key = parseVerifierKey(verifierKey);
-    const account = c.get('principal').account;
-    const now = clock();
-    const result = centre.write(() => {
-      const registered = keys.register(account.id, key, now);
-      if (registered.created) {
-        if (keys.list(account.id).length > MAX_PROVIDER_KEYS) throw new ReportError('PROVIDER_KEY_LIMIT', `a provider may register at most ${MAX_PROVIDER_KEYS} keys`);
-        centre.audit.record(now, account.name, 'provider-key.register', account.name, { verifierKey: key.text, keyId: key.keyIdHex });
-      }
-      return registered;
-    });
-    return c.json({ ...result.info, created: result.created }, result.created ? 201 : 200);
-  });
 
   app.post('/v1/reports', provider, async (c) => {
     if (!/^application\/msgpack\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
@@ -61,10 +45,9 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
     const account = c.get('principal').account;
     const bytes = await readBytes(c, MAX_REPORT_ENVELOPE_BYTES);
     const envelope = decodeEnvelope(bytes, MAX_REPORT_ENVELOPE_BYTES);
-    const trusted = keys.keysOf(account.id);
-    if (!envelope.signatures.some((s) => trusted.some((k) => k.keyIdHex === s.keyId))) {
-      throw new ReportError('REPORT_UNKNOWN_KEY', 'the report is not signed by a key registered for this provider (POST /v1/provider/keys)');
-    }
+    // Only this provider's approved keys verify its reports (docs/SAFEGUARDS.md, "Report keys").
+    const trusted = keys.keysOf(account.id, 'approved');
+    if (!envelope.signatures.some((s) => trusted.some((k) => k.keyIdHex === s.keyId))) throw untrustedSigner(envelope.signatures, keys, account.id);
     // Verify first; only then decode the payload (docs/PROTOCOL.md 3.3 step 5).
     const { payload, signedBy } = verifyEnvelopeSigners(envelope, REPORT_PAYLOAD_TYPE, trusted);
     const report = decodeReport(payload);
@@ -112,6 +95,16 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
   });
 
   return app;
+}
+
+/** Why no approved key of the provider signed: its key awaits an operator, was revoked, or is unknown. */
+function untrustedSigner(signatures: readonly { keyId: string }[], keys: ProviderKeyStore, accountId: number): ReportError {
+  const signedBy = (status: 'pending' | 'revoked'): boolean => keys.keysOf(accountId, status).some((k) => signatures.some((s) => s.keyId === k.keyIdHex));
+  if (signedBy('pending')) {
+    return new ReportError('REPORT_KEY_PENDING', 'the report is signed by a key an operator has not approved yet; it is accepted once the key is approved');
+  }
+  if (signedBy('revoked')) return new ReportError('REPORT_KEY_REVOKED', 'the report is signed by a revoked key');
+  return new ReportError('REPORT_UNKNOWN_KEY', 'the report is not signed by a key registered for this provider (POST /v1/provider/keys)');
 }
 
 function optionalParam(raw: string | undefined, name: string, pattern: RegExp): string | undefined {

@@ -232,4 +232,27 @@ CREATE TABLE report_refusals (
   PRIMARY KEY (provider_id, code)
 ) STRICT, WITHOUT ROWID;
 `,
+  // 4. Provider report keys need an operator's approval (docs/SAFEGUARDS.md, "Report keys").
+  // Keys registered before this migration stay approved, so running sidecars keep
+  // delivering; the audit records that the migration, not an operator, approved them.
+  // public_key is base64(type || key), the C2SP key without its name: a key is one
+  // provider's, whatever name it is registered under.
+  `
+ALTER TABLE provider_keys ADD COLUMN status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'revoked'));
+ALTER TABLE provider_keys ADD COLUMN public_key TEXT;
+ALTER TABLE provider_keys ADD COLUMN approved_at INTEGER;
+ALTER TABLE provider_keys ADD COLUMN approved_by TEXT;
+ALTER TABLE provider_keys ADD COLUMN revoked_at INTEGER;
+ALTER TABLE provider_keys ADD COLUMN revoked_by TEXT;
+UPDATE provider_keys SET
+  status = 'approved',
+  approved_at = created_at,
+  approved_by = 'migration',
+  public_key = substr(substr(verifier_key, instr(verifier_key, '+') + 1), instr(substr(verifier_key, instr(verifier_key, '+') + 1), '+') + 1);
+INSERT INTO audit (at, actor, action, subject, detail)
+  SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'migration', 'provider-key.approve', a.name, json_object('verifierKey', k.verifier_key, 'keyId', k.key_id, 'reason', 'registered before approval was required')
+  FROM provider_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.id;
+CREATE INDEX provider_keys_by_public_key ON provider_keys(public_key);
+CREATE INDEX provider_keys_by_status ON provider_keys(status, id);
+`,
 ];

@@ -27,7 +27,7 @@ export interface TestCentre {
 export function createTestCentre(overrides: Partial<CentreConfig> = {}): TestCentre {
   const dataDir = mkdtempSync(join(tmpdir(), 'hf-centre-'));
   const clock = { now: Date.UTC(2026, 10, 1) };
-  const init = initCentre(dataDir, clock.now, { rateLimit: { burst: 10_000, perSecond: 10_000 }, ...overrides });
+  const init = initCentre(dataDir, clock.now, { rateLimit: { burst: 10_000, perSecond: 10_000 }, authFailureLimit: { burst: 10_000, perSecond: 10_000 }, ...overrides });
   const centre = openCentre(dataDir, clock.now, {});
   const app = createApp({ centre, clock: () => clock.now, onError: (err) => console.error('unexpected', err) });
   const account = (name: string, role: Role): string =>

@@ -4,6 +4,7 @@ import { SIGNATURE_TYPE_ED25519 } from './key-id.ts';
 import { isPlainRecord, packMsgpack, unknownKeys, unpackMsgpack } from './msgpack.ts';
 import type { SigningKey } from './signing-key.ts';
 import { parseVerifierKey, VerifierKey } from './verifier-key.ts';
+import { quote } from '../quote.ts';
 
 /**
  * Key certificates: the root key delegates to a signing key for one purpose
@@ -54,7 +55,7 @@ export function decodeKeyCertificate(payload: Uint8Array): KeyCertificate {
   }
   if (!isPlainRecord(value)) throw malformed('certificate payload must be a map');
   const extra = unknownKeys(value, FIELDS);
-  if (extra.length > 0) throw malformed(`certificate has unknown field '${extra[0] ?? ''}'`);
+  if (extra.length > 0) throw malformed(`certificate has unknown field ${quote(extra[0] ?? '')}`);
   let verifierKey: VerifierKey;
   try {
     verifierKey = parseVerifierKey(value.verifierKey);

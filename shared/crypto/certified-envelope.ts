@@ -2,6 +2,7 @@ import { checkUsable, verifyCertificateSignature, type KeyCertificate } from './
 import { CertificateError, EnvelopeError } from './errors.ts';
 import { decodeEnvelope, parseEnvelope, verifyEnvelopeSigners, type Envelope, type VerifyEnvelopeOptions } from './envelope.ts';
 import { parseVerifierKey, type VerifierKey } from './verifier-key.ts';
+import { quote } from '../quote.ts';
 
 export interface CertifiedEnvelopeCheck {
   /** The pinned root: its VerifierKey or C2SP verifier key string. */
@@ -45,7 +46,7 @@ export function verifyCertifiedEnvelope(input: Uint8Array | Envelope, expectedPa
   const root = typeof check.root === 'string' ? parseVerifierKey(check.root) : check.root;
   const envelope = input instanceof Uint8Array ? decodeEnvelope(input, check.maxBytes) : parseEnvelope(input);
   if (envelope.payloadType !== expectedPayloadType) {
-    throw new EnvelopeError('ENVELOPE_WRONG_TYPE', `envelope holds '${envelope.payloadType}', expected '${expectedPayloadType}'`);
+    throw new EnvelopeError('ENVELOPE_WRONG_TYPE', `envelope holds ${quote(envelope.payloadType)}, expected '${expectedPayloadType}'`);
   }
   const signerIds = new Set(envelope.signatures.map((s) => s.keyId));
 

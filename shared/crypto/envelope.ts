@@ -5,6 +5,7 @@ import { isPlainRecord, packMsgpack, unknownKeys, unpackMsgpack } from './msgpac
 import type { SigningKey } from './signing-key.ts';
 import type { VerifierKey } from './verifier-key.ts';
 import { ED25519_SIGNATURE_BYTES } from './ed25519.ts';
+import { quote } from '../quote.ts';
 
 /**
  * A signed envelope (DSSE-style): payload bytes, their type, and signatures
@@ -96,7 +97,7 @@ export function decodeEnvelope(bytes: Uint8Array, maxBytes = DEFAULT_MAX_ENVELOP
 export function parseEnvelope(value: unknown): Envelope {
   if (!isPlainRecord(value)) throw malformed('envelope must be a map');
   const extra = unknownKeys(value, ENVELOPE_FIELDS);
-  if (extra.length > 0) throw malformed(`envelope has unknown field '${extra[0] ?? ''}'`);
+  if (extra.length > 0) throw malformed(`envelope has unknown field ${quote(extra[0] ?? '')}`);
   const { payloadType, payload, signatures } = value;
   if (typeof payloadType !== 'string' || !PAYLOAD_TYPE_PATTERN.test(payloadType)) {
     throw malformed('envelope.payloadType must be 1 to 128 printable ASCII characters without spaces');
@@ -108,7 +109,7 @@ export function parseEnvelope(value: unknown): Envelope {
   const parsed = signatures.map((item: unknown, i): EnvelopeSignature => {
     if (!isPlainRecord(item)) throw malformed(`envelope.signatures[${i}] must be a map`);
     const extraSig = unknownKeys(item, SIGNATURE_FIELDS);
-    if (extraSig.length > 0) throw malformed(`envelope.signatures[${i}] has unknown field '${extraSig[0] ?? ''}'`);
+    if (extraSig.length > 0) throw malformed(`envelope.signatures[${i}] has unknown field ${quote(extraSig[0] ?? '')}`);
     const { keyId, sig } = item;
     if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) throw malformed(`envelope.signatures[${i}].keyId must be 8 lower-case hex digits`);
     if (!(sig instanceof Uint8Array) || sig.byteLength !== ED25519_SIGNATURE_BYTES) {
@@ -168,7 +169,7 @@ export function verifyEnvelopeSigners(
   // A caller-built object gets the same guard as decoded bytes.
   const envelope = input instanceof Uint8Array ? decodeEnvelope(input, options.maxBytes) : parseEnvelope(input);
   if (envelope.payloadType !== expectedPayloadType) {
-    throw new EnvelopeError('ENVELOPE_WRONG_TYPE', `envelope holds '${envelope.payloadType}', expected '${expectedPayloadType}'`);
+    throw new EnvelopeError('ENVELOPE_WRONG_TYPE', `envelope holds ${quote(envelope.payloadType)}, expected '${expectedPayloadType}'`);
   }
   const message = preAuthEncoding(envelope.payloadType, envelope.payload);
   const signedBy: VerifierKey[] = [];

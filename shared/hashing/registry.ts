@@ -6,6 +6,7 @@
 import { HashFormatError } from './algorithm.ts';
 import type { AlgorithmName, HashAlgorithm } from './algorithm.ts';
 import { formatHex, hammingDistance, parseHex } from './bits.ts';
+import { quote } from '../quote.ts';
 
 function perceptual(
   name: AlgorithmName,
@@ -96,7 +97,7 @@ export function getAlgorithm(name: unknown): HashAlgorithm {
   const found = typeof name === 'string' ? BY_NAME.get(name) : undefined;
   if (found === undefined) {
     const known = ALGORITHMS.map((a) => a.name).join(', ');
-    throw new HashFormatError('HASH_UNKNOWN_ALGORITHM', `unknown hash algorithm ${JSON.stringify(name) ?? String(name)} (known: ${known})`);
+    throw new HashFormatError('HASH_UNKNOWN_ALGORITHM', `unknown hash algorithm ${quote(name)} (known: ${known})`);
   }
   return found;
 }

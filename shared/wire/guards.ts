@@ -1,5 +1,6 @@
 import { isPlainRecord } from '../crypto/msgpack.ts';
 import { WireError } from './errors.ts';
+import { quote } from '../quote.ts';
 
 /**
  * Small guards for decoded network data. Each takes `unknown` and either
@@ -13,11 +14,11 @@ export type Fields = Readonly<Record<string, unknown>>;
 export function exactRecord(value: unknown, what: string, required: readonly string[], optional: readonly string[] = []): Fields {
   if (!isPlainRecord(value)) throw new WireError('WIRE_BAD_FIELD', `${what} must be a map`);
   for (const key of required) {
-    if (!Object.hasOwn(value, key)) throw new WireError('WIRE_MISSING_FIELD', `${what} lacks field '${key}'`);
+    if (!Object.hasOwn(value, key)) throw new WireError('WIRE_MISSING_FIELD', `${what} lacks field ${quote(key)}`);
   }
   for (const key of Object.keys(value)) {
     if (!required.includes(key) && !optional.includes(key)) {
-      throw new WireError('WIRE_UNKNOWN_FIELD', `${what} has unknown field '${key}'`);
+      throw new WireError('WIRE_UNKNOWN_FIELD', `${what} has unknown field ${quote(key)}`);
     }
   }
   return value;

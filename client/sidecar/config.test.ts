@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { thrown } from '../../shared/testing/code-of.ts';
+import { parseSidecarConfig, type SidecarConfig } from './config.ts';
+
+const BASE = {
+  centre: 'https://centre.example',
+  providerToken: 'hf_provider',
+  provider: 'example-host',
+  rootKey: 'hashfeed/eu-centre/root+01234567+AQ==',
+  dataDir: 'data',
+  localToken: 'a-local-token-of-enough-length',
+  surfaces: [{ id: 'uploads', description: 'uploads', e2ee: false }],
+};
+
+const parse = (overrides: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): SidecarConfig => parseSidecarConfig({ ...BASE, ...overrides }, '/etc/hashfeed', env);
+
+describe('sidecar config', () => {
+  describe('when the feed comes from a mirror', () => {
+    it('refuses a config without reportTo, rather than sending orders and reports to the mirror', () => {
+      expect(thrown(() => parse({ centre: 'https://mirror.example', mode: 'mirror' }))).toMatchObject({ code: 'CONFIG_REPORT_TO_REQUIRED', message: expect.stringContaining('reportTo') });
+    });
+
+    it('takes reportTo as the Centre', () => {
+      expect(parse({ centre: 'https://mirror.example', mode: 'mirror', reportTo: 'https://centre.example' })).toMatchObject({ centre: 'https://mirror.example', reportTo: 'https://centre.example' });
+    });
+
+    it('accepts a plain-http mirror, which is sent no token', () => {
+      expect(parse({ centre: 'http://mirror.example', mode: 'mirror', reportTo: 'https://centre.example' }).centre).toBe('http://mirror.example');
+    });
+  });
+
+  describe('when a URL that carries the token is plain http', () => {
+    it.each([
+      ['the Centre', { centre: 'http://centre.example' }],
+      ['reportTo', { centre: 'https://mirror.example', mode: 'mirror', reportTo: 'http://10.0.0.5:8700' }],
+      ['a loopback-looking host name', { centre: 'http://127.0.0.1.example.com' }],
+    ])('refuses %s off loopback with CONFIG_INSECURE_URL', (_name, overrides) => {
+      expect(thrown(() => parse(overrides))).toMatchObject({ code: 'CONFIG_INSECURE_URL' });
+    });
+
+    it.each(['http://127.0.0.1:8700', 'http://localhost:8700', 'http://[::1]:8700', 'http://127.8.9.10'])('accepts loopback %s', (centre) => {
+      expect(parse({ centre }).centre).toBe(centre);
+    });
+
+    it('accepts it when allowInsecureHttp is set, in the file or the environment', () => {
+      expect(parse({ centre: 'http://centre.internal', allowInsecureHttp: true }).allowInsecureHttp).toBe(true);
+      expect(parse({ centre: 'http://centre.internal' }, { HASHFEED_ALLOW_INSECURE_HTTP: 'true' }).centre).toBe('http://centre.internal');
+      expect(thrown(() => parse({ allowInsecureHttp: 'yes' }))).toMatchObject({ code: 'CONFIG_INVALID' });
+    });
+  });
+
+  describe('when the delivered-report retention is set', () => {
+    it('defaults to 30 days and takes a positive number of days', () => {
+      expect(parse({}).deliveredRetentionDays).toBe(30);
+      expect(parse({ deliveredRetentionDays: 7 }).deliveredRetentionDays).toBe(7);
+      expect(thrown(() => parse({ deliveredRetentionDays: 0 }))).toMatchObject({ code: 'CONFIG_INVALID' });
+    });
+  });
+});
