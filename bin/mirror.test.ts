@@ -8,7 +8,7 @@ import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { openCentre } from '../server/centre.ts';
 import { exportFeed } from '../server/export.ts';
-import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 import { startStaticMirror, type StaticMirror } from './testing/static-mirror.ts';
 
 describe('a sidecar syncing from a static mirror', () => {
@@ -24,7 +24,7 @@ describe('a sidecar syncing from a static mirror', () => {
   afterEach(async () => {
     await sidecar?.stop();
     await mirror?.stop();
-    await centre?.stop();
+    await stopLoopbackCentres();
     sidecar = mirror = centre = undefined;
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });

@@ -146,6 +146,7 @@ describe('reports to a real Centre', () => {
       const key = loadOrCreateProviderKey(join(dir, 'provider.key'));
       const centreAt = { baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch };
       await registerProviderKey({ ...centreAt, key });
+      expect(await centre.approveProviderKeys()).toBe(1);
       const orders = new OrderSet(db, 'example-host');
       const policy = new ScanPolicy({ surfaces: parseSurfaces([{ id: 'public-posts', description: 'Public posts', e2ee: false }]), orders });
       const keys = decodeKeyList(new Uint8Array(await (await call(centre, centre.tokens.provider, 'GET', '/v1/feed/keys')).arrayBuffer()), 1 << 20);

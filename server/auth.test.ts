@@ -117,7 +117,7 @@ describe('failed authentication', () => {
   beforeAll(() => {
     t = createTestCentre({ authFailureLimit: { burst: 3, perSecond: 0.1 } });
   });
-  afterAll(() => t.centre.close());
+  afterAll(() => t.close());
 
   describe('when one client sends bad tokens repeatedly', () => {
     it('answers 429 with Retry-After once its failures are spent, even for a good token, until they refill', async () => {

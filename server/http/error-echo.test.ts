@@ -19,7 +19,7 @@ describe('error messages', () => {
   beforeAll(() => {
     t = createTestCentre();
   });
-  afterAll(() => t.centre.close());
+  afterAll(() => t.close());
 
   describe('when a request carries long input where a message would name it', () => {
     it.each(CASES)('answers %s with a short message that quotes only its start', async (_name, method, path, role, body, type) => {

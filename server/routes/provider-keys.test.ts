@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope, generateSigningKey, signEnvelope, VerifierKey, type SigningKey } from '../../shared/crypto/index.ts';
 import { sampleOrder } from '../../shared/testing/sample-order.ts';
 import { encodeReport, REPORT_PAYLOAD_TYPE, type Report } from '../../shared/wire/report.ts';
+import { publishIndicators } from '../testing/publish-indicators.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 
 const DAY = 86_400_000;
@@ -12,6 +13,8 @@ const errorCode = async (res: Response): Promise<string> => ((await res.json()) 
 describe('provider report keys', () => {
   let t: TestCentre;
   let key: SigningKey;
+  /** A published indicator the reports cite (the Centre refuses reports on anything else). */
+  let indicatorId: number;
 
   const register = (verifierKey: string, token = t.tokens.provider): Promise<Response> =>
     t.request('POST', '/v1/provider/keys', token, JSON.stringify({ verifierKey }), 'application/json');
@@ -21,7 +24,7 @@ describe('provider report keys', () => {
     reportId: randomUUID(),
     provider: 'example-host',
     orderId: 'DE-2026-0001',
-    indicatorIds: [3],
+    indicatorIds: [indicatorId],
     algorithm: 'pdq',
     distance: 4,
     surface: 'public-posts',
@@ -40,8 +43,9 @@ describe('provider report keys', () => {
     key = generateSigningKey('hashfeed/provider-sidecar');
     const order = sampleOrder(t.clock.now - DAY, { targets: { users: ['u-1001'], groups: [], channels: [] }, notAfter: t.clock.now + 30 * DAY });
     expect((await t.request('POST', '/v1/orders', t.tokens.operator, JSON.stringify(order), 'application/json')).status).toBe(201);
+    [indicatorId = 0] = await publishIndicators(t, 1);
   });
-  afterEach(() => t.centre.close());
+  afterEach(() => t.close());
 
   describe('when a provider registers a key with its token alone', () => {
     it('keeps the key pending and refuses reports signed by it with 403 REPORT_KEY_PENDING', async () => {

@@ -62,13 +62,20 @@ describe('POST /v1/reports against its order', () => {
     return ((await res.json()) as { refusals: Refusal[] }).refusals;
   };
 
+  /** Registers with the provider's token, then approves as an operator would after checking out of band; the registration's status. */
+  const registerApprovedKey = async (k: SigningKey, token = t.tokens.provider, provider = 'example-host'): Promise<number> => {
+    const res = await t.request('POST', '/v1/provider/keys', token, JSON.stringify({ verifierKey: k.verifier.text }), 'application/json');
+    const approved = await t.request('POST', `/v1/provider/keys/${k.keyIdHex}/approve`, t.tokens.operator, JSON.stringify({ provider }), 'application/json');
+    expect(approved.status).toBe(200);
+    return res.status;
+  };
+
   beforeEach(async () => {
     t = createTestCentre();
     t0 = t.clock.now;
     key = generateSigningKey('hashfeed/provider/example-host');
     await registerOrder({ surfaces: ['public-posts'], notAfter: t0 + 30 * DAY });
-    const res = await t.request('POST', '/v1/provider/keys', t.tokens.provider, JSON.stringify({ verifierKey: key.verifier.text }), 'application/json');
-    expect(res.status).toBe(201);
+    expect(await registerApprovedKey(key)).toBe(201);
     indicators = await publishIndicators(t, 3);
   });
   const dispose = (centre: TestCentre): void => {
@@ -190,7 +197,7 @@ describe('POST /v1/reports against its order', () => {
       t = createTestCentre({ reportClockSkewSeconds: 30 });
       t0 = t.clock.now;
       await registerOrder({ notAfter: t0 + DAY });
-      expect((await t.request('POST', '/v1/provider/keys', t.tokens.provider, JSON.stringify({ verifierKey: key.verifier.text }), 'application/json')).status).toBe(201);
+      expect(await registerApprovedKey(key)).toBe(201);
       indicators = await publishIndicators(t, 1);
       expect(await refusalOf(report({ detectedAt: t0 + MINUTE }))).toEqual({ status: 400, code: 'REPORT_TIME_INVALID' });
     });
@@ -216,7 +223,7 @@ describe('POST /v1/reports against its order', () => {
     it('keep providers apart', async () => {
       const otherToken = t.account('other-host', 'provider');
       const otherKey = generateSigningKey('hashfeed/provider/other-host');
-      await t.request('POST', '/v1/provider/keys', otherToken, JSON.stringify({ verifierKey: otherKey.verifier.text }), 'application/json');
+      await registerApprovedKey(otherKey, otherToken, 'other-host');
       const theirs = report({ provider: 'other-host', surface: 'x' });
       await t.request('POST', '/v1/reports', otherToken, Uint8Array.from(encodeEnvelope(signEnvelope(REPORT_PAYLOAD_TYPE, encodeReport(theirs), [otherKey]))), MSGPACK);
       await refusalOf(report({ surface: 'x' }));
