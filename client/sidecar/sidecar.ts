@@ -79,7 +79,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     onEvent: (event) => logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery'),
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
-  const scanner = new Scanner(() => matcher, replica, config.maxImagePixels);
+  const scanner = new Scanner(() => matcher, replica, config.maxImagePixels, config.maxImageFrames);
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, token: config.providerToken, fetch });
   const syncer = new Syncer({
     source,
@@ -151,7 +151,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
   );
 
-  const report = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null) => {
+  const report = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null, detectedAt: number) => {
     const best = [...result.matches].sort((a, b) => a.distance - b.distance)[0];
     if (best === undefined) throw new Error('report without a match');
     const stale = health().status === 'stale';
@@ -164,7 +164,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       content: content ?? new Uint8Array(0),
       replicaVersion: replica.state().version,
       stale,
-      detectedAt: clock(),
+      detectedAt,
     });
     return { reportId, stale };
   };
@@ -200,10 +200,14 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     health,
     scan: async (surfaceId, subject, bytes) => {
       const decision = policy.decideScan({ surfaceId, subject, now: clock() });
-      if (!decision.allowed) return { matches: [], quality: null, lowQuality: false, refused: { code: decision.code, message: decision.message } };
+      if (!decision.allowed) return { matches: [], quality: null, lowQuality: false, partial: false, refused: { code: decision.code, message: decision.message } };
       const result = await scanner.scanImage(bytes);
+      // Decided again after hashing, as the local API does (docs/SAFEGUARDS.md).
+      const detectedAt = clock();
+      const confirmed = policy.recheck(decision, detectedAt);
+      if (!confirmed.allowed) return { matches: [], quality: null, lowQuality: false, partial: false, refused: { code: confirmed.code, message: confirmed.message } };
       if (result.matches.length === 0) return result;
-      return { ...result, ...(await report(decision, result, bytes)) };
+      return { ...result, ...(await report(confirmed, result, bytes, detectedAt)) };
     },
     start: () => {
       loop.start();
