@@ -1,5 +1,5 @@
 /**
- * Every frame of an animated GIF or WebP (or page of a TIFF), with its
+ * Every frame of an animated GIF or WebP (the first page of anything else), with its
  * alpha, for the views a scan hashes (image-views.ts). decodeImage gives the
  * first frame without alpha, as the reference hashes; this gives what a
  * viewer can be shown.
@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import type { OutputInfo } from 'sharp';
 import { classifySharpError, DEFAULT_MAX_PIXELS, ImageInputError } from './image-input.ts';
-import type { ImageHeader } from './image-input.ts';
+import type { ImageFormat, ImageHeader } from './image-input.ts';
 import type { PixelImage } from './luma.ts';
 
 /** Frames hashed at most by default: a minute of a typical sticker or meme loop. */
@@ -30,9 +30,13 @@ export interface DecodedFrames {
   readonly partial: boolean;
 }
 
+/** Formats whose frames are an animation of one size; the pages of a TIFF may be unrelated images of any size, and only the first is hashed. */
+const ANIMATED_FORMATS: readonly ImageFormat[] = ['gif', 'webp'];
+
 /** How many frames fit the frame cap and the pixel budget (at least the first, which the header check has admitted). */
 export function framesWithinBudget(header: ImageHeader, options: FrameOptions = {}): number {
   const { maxFrames = DEFAULT_MAX_FRAMES, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  if (!ANIMATED_FORMATS.includes(header.format)) return 1;
   const perFrame = header.width * header.height;
   return Math.max(1, Math.min(header.pages, maxFrames, Math.floor(maxPixels / perFrame)));
 }

@@ -19,7 +19,7 @@ import { isOpaque, lumaOver } from './composite.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage, hashLumaImage } from './hash-image.ts';
 import type { HashResult, PerceptualAlgorithmName } from './hash-image.ts';
-import { decodeFrames } from './image-frames.ts';
+import { decodeFrames, framesWithinBudget } from './image-frames.ts';
 import type { DecodedFrames } from './image-frames.ts';
 import { DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
 import type { DecodeMode, ImageHeader, ImageInputCode } from './image-input.ts';
@@ -79,11 +79,12 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
   }
 
   const views: ViewHashes[] = [{ view: 'original', results: original }];
-  if (!header.hasAlpha && header.pages === 1) return { exact, views, partial, frames: { hashed: 1, total: 1 } };
+  const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
+  if (!header.hasAlpha && framesWithinBudget(header, frameOptions) === 1) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
 
   let decoded: DecodedFrames;
   try {
-    decoded = await decodeFrames(bytes, header, { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true });
+    decoded = await decodeFrames(bytes, header, frameOptions);
   } catch (cause) {
     if (!(cause instanceof ImageInputError)) throw cause;
     // The first frame was hashed; the rest could not be decoded, which the answer says.
