@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { frameOfView } from '../../shared/hashing/image-views.ts';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
 import { loadOrCreateProviderKey, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../report/index.ts';
@@ -162,6 +163,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       subject: `${decision.subject.kind}:${decision.subject.id}`,
       match: { indicatorIds: [...new Set(result.matches.map((m) => m.indicatorId))], algorithm: best.algorithm, distance: best.distance },
       content: content ?? new Uint8Array(0),
+      frame: frameOfView(best.view),
       replicaVersion: replica.state().version,
       stale,
       detectedAt,

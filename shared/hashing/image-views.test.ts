@@ -4,7 +4,7 @@ import { syntheticPhotoPixels } from '../../fixtures/synthetic-photo.ts';
 import { hammingDistance } from './bits.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage } from './hash-image.ts';
-import { hashImageViews, type ImageViews } from './image-views.ts';
+import { frameOfView, hashImageViews, type ImageViews } from './image-views.ts';
 
 const WIDTH = 320;
 const HEIGHT = 240;
@@ -105,5 +105,19 @@ describe('hashImageViews', () => {
       expect(budget.frames).toEqual({ hashed: 2, total: 3 });
       expect(viewNames(budget)).toEqual(['original', 'frame:2']);
     });
+  });
+});
+
+describe('frameOfView', () => {
+  it.each([
+    ['original', 0],
+    ['white', 0],
+    ['file', 0],
+    ['frame:2', 1],
+    ['frame:3/white', 2],
+    ['frame:64/black', 63],
+    ['frame:x', 0],
+  ])('takes %s from frame index %i', (view, index) => {
+    expect(frameOfView(view)).toBe(index);
   });
 });

@@ -112,6 +112,12 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
   return { exact, views, partial: partial || decoded.partial, frames: { hashed: decoded.frames.length, total: decoded.total } };
 }
 
+/** The 0-based frame a view was taken from (`frame:3/white` -> 2); 0 for the first frame and for `file`. */
+export function frameOfView(view: string): number {
+  const match = /^frame:([0-9]{1,6})(?:\/|$)/.exec(view);
+  return match === null ? 0 : Math.max(0, Number(match[1]) - 1);
+}
+
 function withBackground(frame: string, background: 'white' | 'black'): string {
   return frame === '' ? background : `${frame}/${background}`;
 }
