@@ -11,6 +11,9 @@
  *   are decoded at a reduced working size; everything else as `exact`.
  *
  * The pixel limit is checked from the header before anything is decoded.
+ * Truncated or broken data is IMAGE_CORRUPT unless the caller asks for a
+ * `tolerant` decode (the sidecar's scans), which goes as far as the data
+ * does and says `partial`.
  */
 import sharp from 'sharp';
 import type { Metadata, OutputInfo, Sharp } from 'sharp';
