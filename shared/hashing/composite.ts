@@ -20,15 +20,16 @@ export function isOpaque(image: PixelImage): boolean {
  * The luma of RGBA pixels composited over a uniform grey `background`
  * (0 black, 255 white). Luma is linear in R, G and B, so compositing the
  * luma equals the luma of the composited colours (up to float rounding).
+ * `base`, the luma of the pixels with alpha ignored, may be passed when
+ * several backgrounds are wanted; it is not changed.
  */
-export function lumaOver(image: PixelImage, background: number): LumaImage {
+export function lumaOver(image: PixelImage, background: number, base: LumaImage = lumaFromPixels(image)): LumaImage {
   if (image.channels !== 4) throw new RangeError(`compositing needs RGBA pixels, not ${image.channels} channels`);
-  const luma = lumaFromPixels(image);
   const { data } = image;
-  const out = luma.data;
+  const out = new Float32Array(base.data.length);
   for (let i = 0, p = 3; i < out.length; i++, p += 4) {
     const alpha = data[p]! / 255;
-    out[i] = out[i]! * alpha + background * (1 - alpha);
+    out[i] = base.data[i]! * alpha + background * (1 - alpha);
   }
-  return luma;
+  return { width: base.width, height: base.height, data: out };
 }

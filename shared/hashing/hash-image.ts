@@ -75,10 +75,10 @@ export function hashPixels(pixels: PixelImage, options: PixelHashOptions = {}): 
   return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, source === undefined ? {} : { source }));
 }
 
-/** Hashes a luma image (e.g. a composite: see image-views.ts) with the perceptual algorithms, with the reference's arithmetic. */
-export function hashLumaImage(luma: LumaImage, options: Omit<PixelHashOptions, 'source'> = {}): HashResult[] {
-  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false } = options;
-  return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, {}));
+/** Hashes a luma image (e.g. a composite: see image-views.ts) with the perceptual algorithms; `source` as for hashPixels. */
+export function hashLumaImage(luma: LumaImage, options: PixelHashOptions = {}): HashResult[] {
+  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, source } = options;
+  return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, source === undefined ? {} : { source }));
 }
 
 function hashLuma(luma: LumaImage, algorithm: PerceptualAlgorithmName, dihedral: boolean, pdqOptions: PdqOptions): HashResult {

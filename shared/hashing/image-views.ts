@@ -92,7 +92,8 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
   }
   const seen = new Set([keyOf(original)]);
   const add = (view: string, luma: LumaImage): void => {
-    const results = hashLumaImage(luma, { algorithms, dihedral });
+    // `fast` takes PDQ's float64 filter (same geometry, far cheaper than the reference's float32 running sums).
+    const results = hashLumaImage(luma, { algorithms, dihedral, ...(mode === 'fast' ? { source: { width: luma.width, height: luma.height } } : {}) });
     const key = keyOf(results);
     if (seen.has(key)) return;
     seen.add(key);
@@ -106,8 +107,9 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
       if (index > 0) add(name, lumaFromPixels(frame));
       continue;
     }
-    add(withBackground(name, 'white'), lumaOver(frame, 255));
-    add(withBackground(name, 'black'), lumaOver(frame, 0));
+    const base = lumaFromPixels(frame);
+    add(withBackground(name, 'white'), lumaOver(frame, 255, base));
+    add(withBackground(name, 'black'), lumaOver(frame, 0, base));
   }
   return { exact, views, partial: partial || decoded.partial, frames: { hashed: decoded.frames.length, total: decoded.total } };
 }
