@@ -103,6 +103,24 @@ describe('hashfeed hash', () => {
     expect(bits).toBeLessThanOrEqual(10);
   });
 
+  describe('with --tolerant', () => {
+    it('hashes a truncated JPEG as far as it decodes, as the sidecar scans it, and says partial', async () => {
+      const { status, stdout } = await hashfeed('--json', '--tolerant', join(dir, 'broken.jpg'), join(dir, 'folder', 'b.jpg'));
+      expect(status).toBe(0);
+      const lines: unknown[] = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines).toEqual([
+        { path: join(dir, 'broken.jpg'), algorithm: 'pdq', hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number), partial: true },
+        { path: join(dir, 'folder', 'b.jpg'), algorithm: 'pdq', hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number) },
+      ]);
+    });
+
+    it('marks the lines of a partial decode on stderr in text mode', async () => {
+      const { status, stderr } = await hashfeed('--tolerant', join(dir, 'broken.jpg'));
+      expect(status).toBe(0);
+      expect(stderr).toContain(`${join(dir, 'broken.jpg')}: partial:`);
+    });
+  });
+
   it('refuses images over --max-pixels with IMAGE_TOO_LARGE', async () => {
     const { status, stderr } = await hashfeed('--max-pixels', '1000', join(dir, 'folder', 'b.jpg'));
     expect(status).toBe(1);

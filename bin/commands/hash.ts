@@ -4,7 +4,7 @@
  *
  *   text:  <algorithm> <hex> <quality or -> <path>
  *          with --dihedral, 7 more PDQ lines: pdq/rotate90 ... pdq/flipMinus1
- *   json:  {"path","algorithm","hash","quality"[,"dihedral":[8 hex]]}
+ *   json:  {"path","algorithm","hash","quality"[,"dihedral":[8 hex]][,"partial":true]}
  *          or {"path","error":{"code","message"}} for a file that fails
  *
  * A failing file does not stop the others; the exit status is 1 at the end
@@ -34,6 +34,7 @@ options:
   --dihedral           also print PDQ's 8 rotations and flips (from one DCT)
   --json               one JSON object per line
   --max-pixels <n>     refuse images whose header claims more pixels (default ${DEFAULT_MAX_PIXELS})
+  --tolerant           decode truncated images as far as they go, as the sidecar's scans do (marked partial)
   --jobs <n>           files in flight at once (default: CPU count, at most 4)
 `;
 
@@ -47,6 +48,7 @@ interface Options {
   readonly algorithms: readonly AlgorithmName[];
   readonly mode: DecodeMode;
   readonly dihedral: boolean;
+  readonly tolerant: boolean;
   readonly json: boolean;
   readonly maxPixels: number;
   readonly jobs: number;
@@ -64,6 +66,7 @@ const OPTIONS = {
   algo: { type: 'string' },
   decode: { type: 'string' },
   dihedral: { type: 'boolean' },
+  tolerant: { type: 'boolean' },
   json: { type: 'boolean' },
   'max-pixels': { type: 'string' },
   jobs: { type: 'string' },
@@ -110,6 +113,7 @@ function parseOptions(values: OptionValues<typeof OPTIONS>, positionals: readonl
     algorithms: [...new Set(algorithms)],
     mode,
     dihedral: values.dihedral === true,
+    tolerant: values.tolerant === true,
     json: values.json === true,
     maxPixels: positiveInteger(values['max-pixels'], '--max-pixels', DEFAULT_MAX_PIXELS),
     jobs: positiveInteger(values.jobs, '--jobs', Math.min(4, availableParallelism())),
@@ -176,6 +180,7 @@ async function hashOne(entry: Entry, options: Options): Promise<Outcome> {
       mode: options.mode,
       dihedral: options.dihedral,
       maxPixels: options.maxPixels,
+      tolerant: options.tolerant,
     });
     return { path: entry.path, hashed };
   } catch (cause) {
@@ -191,12 +196,14 @@ function print(outcome: Outcome, options: Options, io: CommandIo): void {
     else io.stderr.write(`hashfeed hash: ${outcome.path}: ${outcome.error.code}: ${outcome.error.message}\n`);
     return;
   }
+  const partial = outcome.hashed.image?.partial === true;
+  if (partial && !options.json) io.stderr.write(`hashfeed hash: ${outcome.path}: partial: truncated or broken data, decoded as far as it goes\n`);
   for (const result of outcome.hashed.results) {
     const algorithm = getAlgorithm(result.algorithm);
     const hash = algorithm.format(result.hash);
     const dihedral = options.dihedral && result.dihedrals !== undefined ? result.dihedrals.map((h) => algorithm.format(h)) : undefined;
     if (options.json) {
-      const line = { path: outcome.path, algorithm: result.algorithm, hash, quality: result.quality ?? null, ...(dihedral === undefined ? {} : { dihedral }) };
+      const line = { path: outcome.path, algorithm: result.algorithm, hash, quality: result.quality ?? null, ...(dihedral === undefined ? {} : { dihedral }), ...(partial ? { partial } : {}) };
       io.stdout.write(`${JSON.stringify(line)}\n`);
       continue;
     }

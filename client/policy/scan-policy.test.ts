@@ -76,6 +76,30 @@ describe('scan policy', () => {
     });
   });
 
+  describe('when an allowed scan is decided again before reporting', () => {
+    const allowedAt = (policy: ScanPolicy, now: number) => {
+      const decision = policy.decideScan({ surfaceId: 'public-posts', subject: 'user:u-1', now });
+      if (!decision.allowed) throw new Error(`expected an allowed scan, got ${decision.code}`);
+      return decision;
+    };
+
+    it('refuses once its order has lapsed, and counts that refusal', () => {
+      const policy = policyWith([order()]);
+      const decision = allowedAt(policy, T0 + 10 * HOUR - 3000);
+      expect(outcome(policy.recheck(decision, T0 + 10 * HOUR - 1))).toBe('allowed:DE-1');
+      expect(outcome(policy.recheck(decision, T0 + 10 * HOUR + 7000))).toBe('NO_ACTIVE_ORDER');
+      expect(policy.refusals.get('NO_ACTIVE_ORDER')).toBe(1);
+      expect(policy.allowedCount).toBe(1);
+    });
+
+    it('names the order active now when another one still covers the scan', () => {
+      const policy = policyWith([order(), order({ orderId: 'DE-3', notAfter: T0 + 20 * HOUR })]);
+      const early = policyWith([order()]);
+      const decision = allowedAt(early, T0 + HOUR);
+      expect(outcome(policy.recheck(decision, T0 + 15 * HOUR))).toBe('allowed:DE-3');
+    });
+  });
+
   describe('counting', () => {
     it('counts refusals by code and allowed scans, and keeps nothing else', () => {
       const policy = policyWith([order()]);

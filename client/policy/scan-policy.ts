@@ -1,6 +1,6 @@
 import { WireError } from '../../shared/wire/errors.ts';
 import type { DetectionOrder } from '../../shared/wire/order.ts';
-import { parseSubjectRef, type SubjectRef } from '../../shared/wire/subject.ts';
+import { formatSubjectRef, parseSubjectRef, type SubjectRef } from '../../shared/wire/subject.ts';
 import type { OrderSet } from './order-set.ts';
 import type { Surface, Surfaces } from './surfaces.ts';
 
@@ -68,6 +68,20 @@ export class ScanPolicy {
     if (decision.allowed) this.#allowed++;
     else this.refusals.set(decision.code, (this.refusals.get(decision.code) ?? 0) + 1);
     return decision;
+  }
+
+  /**
+   * Decides an allowed scan again at `now`, after its hashing and matching
+   * and before anything is reported (docs/SAFEGUARDS.md, "Decided again
+   * before reporting"): reading a slow upload and hashing it take time, and
+   * its order may have lapsed or been ended meanwhile. The answer may name
+   * another order that is active now. A refusal here is counted by code
+   * (the scan was already counted as allowed when it began).
+   */
+  recheck(decision: Extract<ScanDecision, { allowed: true }>, now: number): ScanDecision {
+    const again = this.#decide({ surfaceId: decision.surface.id, subject: formatSubjectRef(decision.subject), now });
+    if (!again.allowed) this.refusals.set(again.code, (this.refusals.get(again.code) ?? 0) + 1);
+    return again;
   }
 
   #decide({ surfaceId, subject: rawSubject, now }: ScanRequest): ScanDecision {

@@ -53,6 +53,23 @@ describe('preview', () => {
     });
   });
 
+  describe('of a truncated image', () => {
+    it('shows what decodes, as a browser would (a JPEG without its end marker previews as the whole)', async () => {
+      const jpeg = await generateImage({ family: 'scenes', seed: 8, width: 320, height: 240, format: 'jpeg' });
+      expect(await computePreview(jpeg.subarray(0, jpeg.length - 2))).toBe(await computePreview(jpeg));
+    });
+  });
+
+  describe('of an animated image', () => {
+    it('shows the frame asked for (the one that matched), the first by default', async () => {
+      const red = await png(Buffer.alloc(64 * 48 * 3).map((_, i) => (i % 3 === 0 ? 220 : 20)), 64, 48);
+      const blue = await png(Buffer.alloc(64 * 48 * 3).map((_, i) => (i % 3 === 2 ? 220 : 20)), 64, 48);
+      const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer();
+      expect(previewDistance(await computePreview(gif), await computePreview(red))).toBeLessThan(8);
+      expect(previewDistance(await computePreview(gif, { frame: 1 }), await computePreview(blue))).toBeLessThan(8);
+    });
+  });
+
   describe('what it shows', () => {
     it('keeps the overall colours apart', async () => {
       const red = await png(Buffer.alloc(64 * 48 * 3).map((_, i) => (i % 3 === 0 ? 220 : 20)), 64, 48);

@@ -18,6 +18,8 @@ export const PREVIEW_MAX_PIXELS = 100_000_000;
 
 export interface PreviewOptions {
   readonly maxPixels?: number;
+  /** The frame of an animated image to show, 0-based (the one that matched); default the first. */
+  readonly frame?: number;
 }
 
 /**
@@ -30,17 +32,8 @@ export async function computePreview(image: Uint8Array, options: PreviewOptions 
   let width: number;
   let height: number;
   try {
-    const result = await sharp(image, { autoOrient: true, limitInputPixels: options.maxPixels ?? PREVIEW_MAX_PIXELS, failOn: 'error', pages: 1, page: 0 })
-      .resize(PREVIEW_THUMBNAIL_SIDE, PREVIEW_THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
-      // Transparency over mid grey: the hidden colour of transparent pixels stays hidden.
-      .flatten({ background: '#808080' })
-      .toColourspace('srgb')
-      .ensureAlpha(1)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (result.info.channels !== 4) throw new Error(`expected 4 channels, got ${result.info.channels}`);
-    ({ data } = result);
-    ({ width, height } = result.info);
+    // A truncated image is shown as far as it decodes, as a browser shows it (the scan hashed it so too).
+    ({ data, width, height } = await thumbnail(image, options, 'error').catch(() => thumbnail(image, options, 'none')));
   } catch (cause) {
     throw new ReportingError('PREVIEW_UNDECODABLE', 'the content cannot be decoded as an image for a preview', { cause });
   }
@@ -52,4 +45,18 @@ export async function computePreview(image: Uint8Array, options: PreviewOptions 
   } finally {
     data.fill(0);
   }
+}
+
+async function thumbnail(image: Uint8Array, options: PreviewOptions, failOn: 'error' | 'none'): Promise<{ data: Buffer; width: number; height: number }> {
+  const page = options.frame !== undefined && Number.isSafeInteger(options.frame) && options.frame > 0 ? options.frame : 0;
+  const result = await sharp(image, { autoOrient: true, limitInputPixels: options.maxPixels ?? PREVIEW_MAX_PIXELS, failOn, pages: 1, page })
+    .resize(PREVIEW_THUMBNAIL_SIDE, PREVIEW_THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
+    // Transparency over mid grey: the hidden colour of transparent pixels stays hidden.
+    .flatten({ background: '#808080' })
+    .toColourspace('srgb')
+    .ensureAlpha(1)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (result.info.channels !== 4) throw new Error(`expected 4 channels, got ${result.info.channels}`);
+  return { data: result.data, width: result.info.width, height: result.info.height };
 }

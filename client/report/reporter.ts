@@ -14,6 +14,8 @@ export interface MatchReport {
   readonly match: MatchFacts;
   /** The scanned content, used for the preview thumbnail only: never stored, sent or logged. */
   readonly content: Uint8Array;
+  /** The frame of animated content that matched (0-based), shown in the preview; default the first. */
+  readonly frame?: number;
   readonly replicaVersion: number;
   readonly stale: boolean;
   readonly detectedAt: number;
@@ -48,7 +50,7 @@ export class Reporter {
       surface: match.surfaceId,
       subject: match.subject,
       detectedAt: match.detectedAt,
-      preview: await previewOrNull(match.content),
+      preview: await previewOrNull(match.content, match.frame ?? 0),
       replicaVersion: match.replicaVersion,
       stale: match.stale,
     });
@@ -59,9 +61,9 @@ export class Reporter {
 }
 
 /** Content that is not a decodable image (an exact-hash match on another file type) is reported without a preview. */
-async function previewOrNull(content: Uint8Array): Promise<string | null> {
+async function previewOrNull(content: Uint8Array, frame: number): Promise<string | null> {
   try {
-    return await computePreview(content);
+    return await computePreview(content, { frame });
   } catch (cause) {
     if (cause instanceof ReportingError && cause.code === 'PREVIEW_UNDECODABLE') return null;
     throw cause;

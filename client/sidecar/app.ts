@@ -8,7 +8,7 @@ import type { Health } from './health.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
 
-export type SidecarCode = 'AUTH_MISSING' | 'AUTH_INVALID' | 'BODY_TOO_LARGE' | 'BAD_REQUEST' | 'INTERNAL';
+export type SidecarCode = 'AUTH_MISSING' | 'AUTH_INVALID' | 'BODY_TOO_LARGE' | 'BAD_REQUEST' | 'REQUEST_AMBIGUOUS' | 'INTERNAL';
 export class SidecarError extends CodedError<SidecarCode> {
   readonly status: 400 | 401 | 413 | 500;
   constructor(status: 400 | 401 | 413 | 500, code: SidecarCode, message: string, options?: { cause?: unknown }) {
@@ -23,12 +23,12 @@ export interface SidecarAppDeps {
   readonly policy: ScanPolicy;
   readonly clock: () => number;
   readonly maxImageBytes: number;
-  /** Hashes and matches image bytes (only ever called for an allowed scan). */
+  /** Hashes and matches uploaded bytes, image or not (only ever called for an allowed scan). */
   scanImage(bytes: Uint8Array): Promise<ScanResult>;
   /** Matches caller-computed hashes. */
   matchHashes(hashes: readonly { algorithm: unknown; hash: unknown; quality?: unknown }[]): ScanResult;
-  /** Queues the signed report of a match; content only for the preview. */
-  report(decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null): Promise<{ reportId: string; stale: boolean }>;
+  /** Queues the signed report of a match, detected at `detectedAt` under `decision`; content only for the preview. */
+  report(decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null, detectedAt: number): Promise<{ reportId: string; stale: boolean }>;
   health(): Health;
   metrics(): Promise<string>;
   onScan(outcome: 'matched' | 'clean' | 'refused' | 'error', surfaceId: string): void;
@@ -76,10 +76,21 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     deps.policy.decideScan({ surfaceId: typeof surfaceId === 'string' ? surfaceId : '', subject: typeof subject === 'string' ? subject : '', now: deps.clock() });
 
   const finish = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null): Promise<Answer> => {
-    const base = { matches: result.matches, quality: result.quality, lowQuality: result.lowQuality };
-    deps.onScan(result.matches.length > 0 ? 'matched' : 'clean', decision.surface.id);
+    // Decided again now, after reading and hashing: the order may have lapsed meanwhile (docs/SAFEGUARDS.md).
+    const detectedAt = deps.clock();
+    const confirmed = deps.policy.recheck(decision, detectedAt);
+    if (!confirmed.allowed) return refused(confirmed);
+    const base = {
+      matches: result.matches,
+      quality: result.quality,
+      lowQuality: result.lowQuality,
+      ...(result.partial ? { partial: true } : {}),
+      ...(result.frames !== undefined ? { frames: result.frames } : {}),
+      ...(result.perceptualSkipped !== undefined ? { perceptualSkipped: result.perceptualSkipped } : {}),
+    };
+    deps.onScan(result.matches.length > 0 ? 'matched' : 'clean', confirmed.surface.id);
     if (result.matches.length === 0) return base;
-    const { reportId, stale } = await deps.report(decision, result, content);
+    const { reportId, stale } = await deps.report(confirmed, result, content, detectedAt);
     return { ...base, reportId, stale };
   };
 
@@ -90,7 +101,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   };
 
   app.post('/v1/scan', async (c) => {
-    const decision = decide(c.req.query('surface'), c.req.query('subject'));
+    const decision = decide(singleQuery(c, 'surface'), singleQuery(c, 'subject'));
     // Refused: the body is never read, so its bytes are never decoded, hashed or logged.
     if (!decision.allowed) return c.json(refused(decision));
     const bytes = await readBody(c, deps.maxImageBytes);
@@ -172,6 +183,13 @@ async function readJson(c: Context, maxBytes = MAX_JSON_BYTES): Promise<unknown>
   } catch (cause) {
     throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
   }
+}
+
+/** A query parameter given at most once: with two, which one the policy saw would be a guess (REQUEST_AMBIGUOUS). */
+function singleQuery(c: Context, name: string): string | undefined {
+  const values = c.req.queries(name) ?? [];
+  if (values.length > 1) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the query parameter '${name}' is given more than once`);
+  return values[0];
 }
 
 function tooLarge(maxBytes: number): SidecarError {

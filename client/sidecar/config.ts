@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodedError } from '../../shared/errors.ts';
 import { quote } from '../../shared/quote.ts';
+import { DEFAULT_MAX_FRAMES } from '../../shared/hashing/image-frames.ts';
 import { parseSurfaces, PolicyError, type Surface } from '../policy/index.ts';
 
 /**
@@ -41,9 +42,11 @@ export interface SidecarConfig {
   readonly syncIntervalSeconds: number;
   readonly maxImageBytes: number;
   readonly maxImagePixels: number;
+  /** Frames of an animated image hashed at most (all within maxImagePixels together). */
+  readonly maxImageFrames: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -132,6 +135,7 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     syncIntervalSeconds: int('syncIntervalSeconds', 60),
     maxImageBytes: int('maxImageBytes', 50 * 1024 * 1024),
     maxImagePixels: int('maxImagePixels', 100_000_000),
+    maxImageFrames: int('maxImageFrames', DEFAULT_MAX_FRAMES),
   };
 }
 

@@ -1,4 +1,5 @@
-import { hashImage } from '../../shared/hashing/hash-image.ts';
+import { hashImageViews } from '../../shared/hashing/image-views.ts';
+import type { ImageViews } from '../../shared/hashing/image-views.ts';
 import { getAlgorithm, isAlgorithmName } from '../../shared/hashing/registry.ts';
 import { HashFormatError } from '../../shared/hashing/algorithm.ts';
 import type { Matcher, QueryHash } from '../match/matcher.ts';
@@ -11,18 +12,33 @@ export interface MatchItem {
   readonly distance: number;
   readonly category: string;
   readonly variant: string;
+  /** What was hashed: `file` (the bytes, MD5 and SHA-256) or a view of the picture (`original`, `white`, `frame:2`, ...: image-views.ts). */
+  readonly view: string;
 }
 
 export interface ScanResult {
   readonly matches: readonly MatchItem[];
-  /** PDQ quality of the content (null when no PDQ was computed or given). */
+  /** The best PDQ quality of the content's views (null when no PDQ was computed or given). */
   readonly quality: number | null;
-  /** PDQ below the quality floor: not matched perceptually, said so rather than silently missed. */
+  /** Every PDQ below the quality floor: not matched perceptually, said so rather than silently missed. */
   readonly lowQuality: boolean;
+  /** Truncated or broken data, decoded as far as it went. */
+  readonly partial: boolean;
+  /** Animated content: frames hashed of the frames in the file (absent for a still image). */
+  readonly frames?: { readonly hashed: number; readonly total: number };
+  /** Why no perceptual hash was computed; the exact hashes were still matched. */
+  readonly perceptualSkipped?: { readonly code: string; readonly message: string };
 }
 
-/** The hashes a scan computes: PDQ with its 8 dihedral variants, pHash, and the two exact digests. */
-export const SCAN_ALGORITHMS = ['pdq', 'phash64', 'md5', 'sha256'] as const;
+/** What a scan computes of each view: PDQ with its 8 dihedral variants and pHash; and MD5 and SHA-256 of the bytes. */
+export const SCAN_PERCEPTUAL_ALGORITHMS = ['pdq', 'phash64'] as const;
+
+/** A query and the view it was computed from; PDQ queries carry their quality. */
+interface ViewQuery {
+  readonly view: string;
+  readonly query: QueryHash;
+  readonly quality?: number;
+}
 
 /**
  * Hashing and matching, without policy: callers (the sidecar's routes) have
@@ -33,19 +49,30 @@ export class Scanner {
   readonly #matcher: () => Matcher;
   readonly #replica: Replica;
   readonly #maxPixels: number;
+  readonly #maxFrames: number;
 
-  constructor(matcher: () => Matcher, replica: Replica, maxPixels: number) {
+  constructor(matcher: () => Matcher, replica: Replica, maxPixels: number, maxFrames: number) {
     this.#matcher = matcher;
     this.#replica = replica;
     this.#maxPixels = maxPixels;
+    this.#maxFrames = maxFrames;
   }
 
-  /** Decodes and hashes image bytes, then matches. Throws ImageInputError for bad images. */
+  /**
+   * Hashes every view of the bytes (image-views.ts), then matches. Never
+   * fails for bad image data: the exact hashes of the bytes are matched
+   * whatever they are, and the answer says why no perceptual hash was
+   * computed.
+   */
   async scanImage(bytes: Uint8Array): Promise<ScanResult> {
-    const hashed = await hashImage(bytes, { algorithms: SCAN_ALGORITHMS, dihedral: true, maxPixels: this.#maxPixels });
-    const queries: QueryHash[] = hashed.results.map((r) => ({ algorithm: r.algorithm, hash: r.hash, ...(r.dihedrals !== undefined ? { dihedrals: r.dihedrals } : {}) }));
-    const quality = hashed.results.find((r) => r.algorithm === 'pdq')?.quality ?? null;
-    return this.#match(queries, quality);
+    const hashed = await hashImageViews(bytes, { algorithms: SCAN_PERCEPTUAL_ALGORITHMS, dihedral: true, maxPixels: this.#maxPixels, maxFrames: this.#maxFrames });
+    const result = this.#match(queriesOf(hashed));
+    return {
+      ...result,
+      partial: hashed.partial,
+      ...(hashed.frames.total > 1 ? { frames: hashed.frames } : {}),
+      ...(hashed.skipped !== undefined ? { perceptualSkipped: hashed.skipped } : {}),
+    };
   }
 
   /**
@@ -54,22 +81,47 @@ export class Scanner {
    * matched and makes the answer `lowQuality`.
    */
   matchHashes(hashes: readonly { algorithm: unknown; hash: unknown; quality?: unknown }[]): ScanResult {
-    let quality: number | null = null;
-    const queries = hashes.map((h): QueryHash => {
+    const queries = hashes.map((h): ViewQuery => {
       if (!isAlgorithmName(h.algorithm)) throw new HashFormatError('HASH_UNKNOWN_ALGORITHM', `unknown algorithm ${quote(h.algorithm)}`);
-      if (h.algorithm === 'pdq' && typeof h.quality === 'number') quality = h.quality;
-      return { algorithm: h.algorithm, hash: getAlgorithm(h.algorithm).parse(h.hash) };
+      const query = { algorithm: h.algorithm, hash: getAlgorithm(h.algorithm).parse(h.hash) };
+      const view = getAlgorithm(h.algorithm).kind === 'exact' ? 'file' : 'original';
+      return h.algorithm === 'pdq' && typeof h.quality === 'number' ? { view, query, quality: h.quality } : { view, query };
     });
-    return this.#match(queries, quality);
+    return { ...this.#match(queries), partial: false };
   }
 
-  #match(queries: readonly QueryHash[], quality: number | null): ScanResult {
+  /**
+   * Matches each view's queries; a view's PDQ below the quality floor is
+   * left out. An indicator matched by several views is listed once, with
+   * its smallest distance (the first view on a tie).
+   */
+  #match(queries: readonly ViewQuery[]): Pick<ScanResult, 'matches' | 'quality' | 'lowQuality'> {
     const floor = getAlgorithm('pdq').qualityFloor ?? 0;
-    const lowQuality = quality !== null && quality < floor;
-    const eligible = lowQuality ? queries.filter((q) => q.algorithm !== 'pdq') : queries;
-    const matches = this.#matcher()
-      .match(eligible)
-      .map((m) => ({ ...m, category: this.#replica.category(m.indicatorId) ?? 'UNKNOWN' }));
-    return { matches, quality, lowQuality };
+    const qualities = queries.flatMap((q) => (q.quality !== undefined ? [q.quality] : []));
+    const quality = qualities.length > 0 ? Math.max(...qualities) : null;
+    const best = new Map<string, MatchItem>();
+    for (const { view, query, quality: viewQuality } of queries) {
+      if (viewQuality !== undefined && viewQuality < floor) continue;
+      for (const m of this.#matcher().match([query])) {
+        const key = `${m.indicatorId}/${m.algorithm}`;
+        const known = best.get(key);
+        if (known !== undefined && known.distance <= m.distance) continue;
+        best.set(key, { ...m, view, category: this.#replica.category(m.indicatorId) ?? 'UNKNOWN' });
+      }
+    }
+    return { matches: [...best.values()], quality, lowQuality: quality !== null && quality < floor };
   }
+}
+
+/** The views' perceptual queries (PDQ with its dihedral variants and quality) and the exact hashes of the file. */
+function queriesOf(hashed: ImageViews): ViewQuery[] {
+  const queries: ViewQuery[] = [];
+  for (const { view, results } of hashed.views) {
+    for (const r of results) {
+      const query: QueryHash = { algorithm: r.algorithm, hash: r.hash, ...(r.dihedrals !== undefined ? { dihedrals: r.dihedrals } : {}) };
+      queries.push(r.quality !== undefined ? { view, query, quality: r.quality } : { view, query });
+    }
+  }
+  for (const r of hashed.exact) queries.push({ view: 'file', query: { algorithm: r.algorithm, hash: r.hash } });
+  return queries;
 }

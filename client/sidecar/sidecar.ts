@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { frameOfView } from '../../shared/hashing/image-views.ts';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
 import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliverer, Reporter, ReportQueue, type ProviderKeyStatus } from '../report/index.ts';
@@ -96,7 +97,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     onEvent: (event) => logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery'),
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
-  const scanner = new Scanner(() => matcher, replica, config.maxImagePixels);
+  const scanner = new Scanner(() => matcher, replica, config.maxImagePixels, config.maxImageFrames);
   // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
   const syncer = new Syncer({
@@ -169,9 +170,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
   );
 
-  const report = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null) => {
+  const report = async (decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null, detectedAt: number) => {
     const match = matchFactsOf(result.matches);
-    if (match === undefined) throw new Error('report without a match');
+    const best = [...result.matches].sort((a, b) => a.distance - b.distance)[0];
+    if (match === undefined || best === undefined) throw new Error('report without a match');
     const stale = health().status === 'stale';
     matches.inc({ surface: decision.surface.id });
     const { reportId } = await reporter.report({
@@ -180,9 +182,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       subject: `${decision.subject.kind}:${decision.subject.id}`,
       match,
       content: content ?? new Uint8Array(0),
+      frame: frameOfView(best.view),
       replicaVersion: replica.state().version,
       stale,
-      detectedAt: clock(),
+      detectedAt,
     });
     return { reportId, stale };
   };
@@ -220,10 +223,14 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     health,
     scan: async (surfaceId, subject, bytes) => {
       const decision = policy.decideScan({ surfaceId, subject, now: clock() });
-      if (!decision.allowed) return { matches: [], quality: null, lowQuality: false, refused: { code: decision.code, message: decision.message } };
+      if (!decision.allowed) return { matches: [], quality: null, lowQuality: false, partial: false, refused: { code: decision.code, message: decision.message } };
       const result = await scanner.scanImage(bytes);
+      // Decided again after hashing, as the local API does (docs/SAFEGUARDS.md).
+      const detectedAt = clock();
+      const confirmed = policy.recheck(decision, detectedAt);
+      if (!confirmed.allowed) return { matches: [], quality: null, lowQuality: false, partial: false, refused: { code: confirmed.code, message: confirmed.message } };
       if (result.matches.length === 0) return result;
-      return { ...result, ...(await report(decision, result, bytes)) };
+      return { ...result, ...(await report(confirmed, result, bytes, detectedAt)) };
     },
     start: () => {
       loop.start();

@@ -20,7 +20,7 @@ describe('hashImage', () => {
     const { results, image } = await hashImage(png);
     expect(results.map((r) => r.algorithm)).toEqual(['pdq']);
     expect(results[0]?.quality).toBe(100);
-    expect(image).toEqual({ format: 'png', width: 1000, height: 750, decodedWidth: 1000, decodedHeight: 750 });
+    expect(image).toEqual({ format: 'png', width: 1000, height: 750, decodedWidth: 1000, decodedHeight: 750, partial: false });
   });
 
   it('returns results in the order asked for', async () => {

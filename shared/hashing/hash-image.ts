@@ -54,6 +54,8 @@ export interface HashedImage {
     /** The pixels actually hashed (smaller than width x height when `fast` reduced them). */
     readonly decodedWidth: number;
     readonly decodedHeight: number;
+    /** Decoded as far as truncated or broken data went (only with `tolerant`). */
+    readonly partial: boolean;
   };
 }
 
@@ -70,6 +72,12 @@ export function hashPixels(pixels: PixelImage, options: PixelHashOptions = {}): 
   if (lumaScratch.length < n && n <= SCRATCH_LIMIT) lumaScratch = new Float32Array(n);
   // Safe to share: every use of the luma below finishes before this returns.
   const luma = lumaFromPixels(pixels, n <= SCRATCH_LIMIT ? lumaScratch : undefined);
+  return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, source === undefined ? {} : { source }));
+}
+
+/** Hashes a luma image (e.g. a composite: see image-views.ts) with the perceptual algorithms; `source` as for hashPixels. */
+export function hashLumaImage(luma: LumaImage, options: PixelHashOptions = {}): HashResult[] {
+  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, source } = options;
   return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, source === undefined ? {} : { source }));
 }
 
@@ -113,6 +121,7 @@ export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {
       height: decoded.sourceHeight,
       decodedWidth: decoded.width,
       decodedHeight: decoded.height,
+      partial: decoded.partial,
     };
   }
   const results = algorithms.map((algorithm): HashResult => {
@@ -125,6 +134,6 @@ export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {
   return image === undefined ? { results } : { results, image };
 }
 
-function isPerceptual(name: AlgorithmName): name is PerceptualAlgorithmName {
+export function isPerceptual(name: AlgorithmName): name is PerceptualAlgorithmName {
   return name === 'pdq' || name === 'phash64' || name === 'dhash64';
 }

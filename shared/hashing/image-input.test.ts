@@ -87,6 +87,26 @@ describe('decodeImage', () => {
         expect(await codeOf(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), { mode }))).toBe('IMAGE_CORRUPT');
       });
 
+      describe('when asked to be tolerant', () => {
+        it.each([
+          ['baseline', false],
+          ['progressive', true],
+        ])('decodes a %s JPEG without its end marker to the complete pixels, flagged partial', async (_kind, progressive) => {
+          const jpeg = await sharp(photo, raw()).jpeg({ quality: 90, progressive }).toBuffer();
+          const complete = await decodeImage(jpeg, { mode });
+          const cut = await decodeImage(jpeg.subarray(0, jpeg.length - 2), { mode, tolerant: true });
+          expect([complete.partial, cut.partial]).toEqual([false, true]);
+          expect(Buffer.from(cut.data).equals(Buffer.from(complete.data))).toBe(true);
+        });
+
+        it('decodes a JPEG cut in half as far as it goes, and still refuses one cut inside its header', async () => {
+          const jpeg = await sharp(photo, raw()).jpeg({ quality: 90 }).toBuffer();
+          const half = await decodeImage(jpeg.subarray(0, jpeg.length >> 1), { mode, tolerant: true });
+          expect([half.width > 0, half.partial]).toEqual([true, true]);
+          expect(await codeOf(decodeImage(jpeg.subarray(0, 200), { mode, tolerant: true }))).toBe('IMAGE_CORRUPT');
+        });
+      });
+
       it('refuses a PNG whose header claims 50000x50000 with IMAGE_TOO_LARGE, before decoding', async () => {
         const started = performance.now();
         expect(await codeOf(decodeImage(pngClaiming(50000, 50000), { mode }))).toBe('IMAGE_TOO_LARGE');

@@ -11,6 +11,9 @@
  *   are decoded at a reduced working size; everything else as `exact`.
  *
  * The pixel limit is checked from the header before anything is decoded.
+ * Truncated or broken data is IMAGE_CORRUPT unless the caller asks for a
+ * `tolerant` decode (the sidecar's scans), which goes as far as the data
+ * does and says `partial`.
  */
 import sharp from 'sharp';
 import type { Metadata, OutputInfo, Sharp } from 'sharp';
@@ -54,6 +57,12 @@ export interface DecodeOptions {
   readonly fastMinSide?: number;
   /** Largest shorter side `fast` keeps when it reduces (default FAST_MAX_SIDE). */
   readonly fastMaxSide?: number;
+  /**
+   * Decode truncated or broken data as far as it goes, as browsers display
+   * it, when the strict decode fails (the result is then `partial`). Off by
+   * default: the conformance path refuses such files (IMAGE_CORRUPT).
+   */
+  readonly tolerant?: boolean;
 }
 
 export interface DecodedImage extends PixelImage {
@@ -62,6 +71,8 @@ export interface DecodedImage extends PixelImage {
   /** Size as displayed (after EXIF orientation) at full resolution; larger than width x height when `fast` reduced it. */
   readonly sourceWidth: number;
   readonly sourceHeight: number;
+  /** Decoded by the `tolerant` fallback: the data was truncated or broken, and what could not be decoded is filled in by the decoder. */
+  readonly partial: boolean;
 }
 
 /** The header facts a decode is planned from. */
@@ -76,6 +87,9 @@ export interface ImageHeader {
   readonly grey16: boolean;
   readonly grey: boolean;
   readonly progressive: boolean;
+  readonly hasAlpha: boolean;
+  /** Frames (animated GIF/WebP) or pages (TIFF); 1 for a still image. */
+  readonly pages: number;
 }
 
 /** Reads and checks the header only: format, size, pixel kind. Throws ImageInputError. */
@@ -106,21 +120,36 @@ export async function readImageHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX
     grey16: meta.space === 'grey16',
     grey: meta.space === 'b-w' || meta.space === 'grey16',
     progressive: meta.isProgressive === true,
+    hasAlpha: meta.hasAlpha === true,
+    pages: meta.pages !== undefined && meta.pages > 1 ? meta.pages : 1,
   };
 }
 
 /** Decodes image bytes to 8-bit grey or RGB pixels. Throws ImageInputError. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const header = await readImageHeader(bytes, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  try {
+    return await decodeWith(bytes, header, options, 'error');
+  } catch (cause) {
+    if (options.tolerant !== true || !(cause instanceof ImageInputError) || cause.code !== 'IMAGE_CORRUPT') throw cause;
+    return { ...(await decodeWith(bytes, header, options, 'none')), partial: true };
+  }
+}
+
+/**
+ * One decode. `failOn: 'error'` makes truncated or broken data an error
+ * while the warnings common in real photos are not; `'none'` decodes as far
+ * as the data goes (libjpeg fills the rest grey, libpng leaves it black).
+ */
+async function decodeWith(bytes: Uint8Array, header: ImageHeader, options: DecodeOptions, failOn: 'error' | 'none'): Promise<DecodedImage> {
   const { mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS, fastMinSide = FAST_MIN_SIDE, fastMaxSide = FAST_MAX_SIDE } = options;
-  const header = await readImageHeader(bytes, maxPixels);
   const plan = mode === 'fast' ? fastPlan(header, fastMinSide, Math.max(fastMinSide, fastMaxSide)) : undefined;
   const input = plan?.eighthScale === true && header.progressive ? (progressiveJpegForEighthScale(bytes) ?? bytes) : bytes;
   let pipeline = sharp(input, {
     autoOrient: true,
     ignoreIcc: true,
     limitInputPixels: maxPixels,
-    // Truncated or broken data is an error; mere warnings (common in real photos) are not.
-    failOn: 'error',
+    failOn,
     pages: 1,
     page: 0,
   }).removeAlpha();
@@ -150,6 +179,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     format: header.format,
     sourceWidth: header.displayWidth,
     sourceHeight: header.displayHeight,
+    partial: false,
   };
 }
 
@@ -204,6 +234,7 @@ async function decodeGrey16(pipeline: Sharp, header: ImageHeader): Promise<Decod
     format: header.format,
     sourceWidth: header.displayWidth,
     sourceHeight: header.displayHeight,
+    partial: false,
   };
 }
 
@@ -224,7 +255,7 @@ function supportedFormat(meta: Metadata): ImageFormat {
 }
 
 /** Maps sharp's untyped errors to codes by their (stable) messages. */
-function classifySharpError(cause: unknown, context: string): ImageInputError {
+export function classifySharpError(cause: unknown, context: string): ImageInputError {
   const message = cause instanceof Error ? cause.message : String(cause);
   if (/empty/i.test(message)) return new ImageInputError('IMAGE_EMPTY', `${context}: ${message}`, { cause });
   if (/unsupported image format/i.test(message)) return new ImageInputError('IMAGE_UNSUPPORTED', `${context}: ${message}`, { cause });

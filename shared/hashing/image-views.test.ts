@@ -1,0 +1,123 @@
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { syntheticPhotoPixels } from '../../fixtures/synthetic-photo.ts';
+import { hammingDistance } from './bits.ts';
+import { md5Digest, sha256Digest } from './exact.ts';
+import { hashImage } from './hash-image.ts';
+import { frameOfView, hashImageViews, type ImageViews } from './image-views.ts';
+
+const WIDTH = 320;
+const HEIGHT = 240;
+const raw = (channels: 3 | 4 = 3) => ({ raw: { width: WIDTH, height: HEIGHT, channels } });
+
+const pdqOfView = (views: ImageViews, view: string): Uint8Array | undefined => views.views.find((v) => v.view === view)?.results.find((r) => r.algorithm === 'pdq')?.hash;
+const viewNames = (views: ImageViews): string[] => views.views.map((v) => v.view);
+
+async function pdqOf(bytes: Uint8Array): Promise<Uint8Array> {
+  const { results } = await hashImage(bytes, { algorithms: ['pdq'], mode: 'exact' });
+  return results[0]?.hash ?? new Uint8Array(32);
+}
+
+describe('hashImageViews', () => {
+  let photo: Uint8Array;
+  let other: Uint8Array;
+  beforeAll(async () => {
+    photo = await syntheticPhotoPixels({ width: WIDTH, height: HEIGHT, seed: 21 });
+    other = await syntheticPhotoPixels({ width: WIDTH, height: HEIGHT, seed: 22 });
+  });
+
+  describe('when the bytes are no image', () => {
+    it('gives their MD5 and SHA-256 and says why nothing perceptual was computed', async () => {
+      const text = new TextEncoder().encode('a synthetic text file\n');
+      const views = await hashImageViews(text);
+      expect(views.exact.map((r) => [r.algorithm, Buffer.from(r.hash).toString('hex')])).toEqual([
+        ['md5', Buffer.from(md5Digest(text)).toString('hex')],
+        ['sha256', Buffer.from(sha256Digest(text)).toString('hex')],
+      ]);
+      expect(views).toMatchObject({ views: [], partial: false, skipped: { code: 'IMAGE_UNSUPPORTED' } });
+    });
+
+    it('says IMAGE_TOO_LARGE for a picture over the pixel limit, and still gives the exact hashes', async () => {
+      const png = await sharp(photo, raw()).png().toBuffer();
+      const views = await hashImageViews(png, { maxPixels: WIDTH * HEIGHT - 1 });
+      expect(views.exact).toHaveLength(2);
+      expect(views).toMatchObject({ views: [], skipped: { code: 'IMAGE_TOO_LARGE' } });
+    });
+  });
+
+  describe('when a JPEG is truncated', () => {
+    it('hashes what decodes, flagged partial', async () => {
+      const jpeg = await sharp(photo, raw()).jpeg({ quality: 90 }).toBuffer();
+      const complete = await hashImageViews(jpeg);
+      const cut = await hashImageViews(jpeg.subarray(0, jpeg.length - 2));
+      expect([complete.partial, cut.partial]).toEqual([false, true]);
+      expect(pdqOfView(cut, 'original')).toEqual(pdqOfView(complete, 'original'));
+    });
+  });
+
+  describe('when the picture has transparency', () => {
+    it('adds the first frame on white (and on black when that differs); the picture hidden in the alpha shows on white', async () => {
+      const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();
+      const hidden = new Uint8Array(WIDTH * HEIGHT * 4);
+      for (let i = 0; i < WIDTH * HEIGHT; i++) hidden[i * 4 + 3] = 255 - (grey[i] ?? 0);
+      const views = await hashImageViews(await sharp(hidden, raw(4)).png().toBuffer());
+      // On black the black pixels stay black, as the original (alpha dropped) is: that view is left out.
+      expect(viewNames(views)).toEqual(['original', 'white']);
+      const picture = await pdqOf(await sharp(grey, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).png().toBuffer());
+      expect(hammingDistance(pdqOfView(views, 'white') ?? new Uint8Array(32), picture)).toBeLessThanOrEqual(8);
+    });
+
+    it('shows a picture hidden in the alpha of white pixels on black', async () => {
+      const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();
+      const hidden = new Uint8Array(WIDTH * HEIGHT * 4).fill(255);
+      for (let i = 0; i < WIDTH * HEIGHT; i++) hidden[i * 4 + 3] = grey[i] ?? 0;
+      const views = await hashImageViews(await sharp(hidden, raw(4)).png().toBuffer());
+      expect(viewNames(views)).toEqual(['original', 'black']);
+      const picture = await pdqOf(await sharp(grey, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).png().toBuffer());
+      expect(hammingDistance(pdqOfView(views, 'black') ?? new Uint8Array(32), picture)).toBeLessThanOrEqual(8);
+    });
+
+    it('leaves out composites of an alpha channel that is opaque everywhere (they equal the original)', async () => {
+      const opaque = await sharp(photo, raw()).ensureAlpha(1).png().toBuffer();
+      expect((await sharp(opaque).metadata()).hasAlpha).toBe(true);
+      expect(viewNames(await hashImageViews(opaque))).toEqual(['original']);
+    });
+  });
+
+  describe('when the image is animated', () => {
+    let gif: Buffer;
+    beforeAll(async () => {
+      const frames = await Promise.all([photo, other, photo.map((v) => 255 - v)].map((pixels) => sharp(pixels, raw()).png().toBuffer()));
+      gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    });
+
+    it('hashes every frame, the second as frame:2', async () => {
+      const views = await hashImageViews(gif);
+      expect(views.frames).toEqual({ hashed: 3, total: 3 });
+      expect(viewNames(views)).toEqual(['original', 'frame:2', 'frame:3']);
+      const second = await pdqOf(await sharp(other, raw()).png().toBuffer());
+      expect(hammingDistance(pdqOfView(views, 'frame:2') ?? new Uint8Array(32), second)).toBeLessThanOrEqual(31);
+    });
+
+    it('stops at the frame cap and within the pixel budget, and says so', async () => {
+      expect((await hashImageViews(gif, { maxFrames: 2 })).frames).toEqual({ hashed: 2, total: 3 });
+      const budget = await hashImageViews(gif, { maxPixels: 2 * WIDTH * HEIGHT + 1 });
+      expect(budget.frames).toEqual({ hashed: 2, total: 3 });
+      expect(viewNames(budget)).toEqual(['original', 'frame:2']);
+    });
+  });
+});
+
+describe('frameOfView', () => {
+  it.each([
+    ['original', 0],
+    ['white', 0],
+    ['file', 0],
+    ['frame:2', 1],
+    ['frame:3/white', 2],
+    ['frame:64/black', 63],
+    ['frame:x', 0],
+  ])('takes %s from frame index %i', (view, index) => {
+    expect(frameOfView(view)).toBe(index);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Everything a scan hashes from one upload, so that no way of showing a
+ * known picture slips past (docs/SIDECAR.md, "What a scan hashes"):
+ *
+ * - MD5 and SHA-256 of the bytes, computed first: they match whatever the
+ *   bytes are, image or not, decodable or not.
+ * - The `original` view: the first frame as the reference hashes it (alpha
+ *   dropped), decoded as far as it goes when the data is truncated (`partial`).
+ * - With transparency, the first frame composited on white (`white`) and on
+ *   black (`black`), as a page shows it.
+ * - Every further frame of an animated image up to the frame cap and the
+ *   pixel budget (`frame:N`, 1-based, or `frame:N/white` and `frame:N/black`
+ *   when it has transparency).
+ *
+ * A view whose perceptual hashes equal an earlier view's is left out.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { isOpaque, lumaOver } from './composite.ts';
+import { md5Digest, sha256Digest } from './exact.ts';
+import { hashImage, hashLumaImage } from './hash-image.ts';
+import type { HashResult, PerceptualAlgorithmName } from './hash-image.ts';
+import { decodeFrames, framesWithinBudget } from './image-frames.ts';
+import type { DecodedFrames } from './image-frames.ts';
+import { DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
+import type { DecodeMode, ImageHeader, ImageInputCode } from './image-input.ts';
+import { lumaFromPixels } from './luma.ts';
+import type { LumaImage } from './luma.ts';
+
+export interface ViewHashes {
+  /** `original`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
+  readonly view: string;
+  /** The perceptual hashes of this view, in the order asked for. */
+  readonly results: readonly HashResult[];
+}
+
+export interface ImageViewsOptions {
+  /** Default ['pdq']. */
+  readonly algorithms?: readonly PerceptualAlgorithmName[];
+  readonly dihedral?: boolean;
+  /** Decode path of the `original` view (default fast); the other views are decoded at full resolution. */
+  readonly mode?: DecodeMode;
+  /** Pixels decoded at most: one frame for `original`, all frames together for the rest (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
+  /** Frames hashed at most (default DEFAULT_MAX_FRAMES). */
+  readonly maxFrames?: number;
+}
+
+export interface ImageViews {
+  /** MD5 and SHA-256 of the bytes as given, always. */
+  readonly exact: readonly HashResult[];
+  /** Empty when the bytes could not be decoded (see `skipped`). */
+  readonly views: readonly ViewHashes[];
+  /** Some data was truncated or broken and decoded as far as it went. */
+  readonly partial: boolean;
+  /** Frames hashed of the frames in the file. */
+  readonly frames: { readonly hashed: number; readonly total: number };
+  /** Why no perceptual hash was computed (the bytes are no image sharp decodes, or too large). */
+  readonly skipped?: { readonly code: ImageInputCode; readonly message: string };
+}
+
+/** Hashes every view of the bytes. Never throws ImageInputError: an undecodable body still has its exact hashes. */
+export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptions = {}): Promise<ImageViews> {
+  const { algorithms = ['pdq'], dihedral = false, mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const exact: HashResult[] = [
+    { algorithm: 'md5', hash: md5Digest(bytes) },
+    { algorithm: 'sha256', hash: sha256Digest(bytes) },
+  ];
+  let header: ImageHeader;
+  let original: HashResult[];
+  let partial: boolean;
+  try {
+    header = await readImageHeader(bytes, maxPixels);
+    const hashed = await hashImage(bytes, { algorithms, dihedral, mode, maxPixels, tolerant: true });
+    original = [...hashed.results];
+    partial = hashed.image?.partial === true;
+  } catch (cause) {
+    if (!(cause instanceof ImageInputError)) throw cause;
+    return { exact, views: [], partial: false, frames: { hashed: 0, total: 0 }, skipped: { code: cause.code, message: cause.message } };
+  }
+
+  const views: ViewHashes[] = [{ view: 'original', results: original }];
+  const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
+  if (!header.hasAlpha && framesWithinBudget(header, frameOptions) === 1) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
+
+  let decoded: DecodedFrames;
+  try {
+    decoded = await decodeFrames(bytes, header, frameOptions);
+  } catch (cause) {
+    if (!(cause instanceof ImageInputError)) throw cause;
+    // The first frame was hashed; the rest could not be decoded, which the answer says.
+    return { exact, views, partial: true, frames: { hashed: 1, total: header.pages } };
+  }
+  const seen = new Set([keyOf(original)]);
+  const add = (view: string, luma: LumaImage): void => {
+    // `fast` takes PDQ's float64 filter (same geometry, far cheaper than the reference's float32 running sums).
+    const results = hashLumaImage(luma, { algorithms, dihedral, ...(mode === 'fast' ? { source: { width: luma.width, height: luma.height } } : {}) });
+    const key = keyOf(results);
+    if (seen.has(key)) return;
+    seen.add(key);
+    views.push({ view, results });
+  };
+  for (const [index, frame] of decoded.frames.entries()) {
+    // Hashing is synchronous: give other requests a turn between views of a long animation.
+    await nextTurn();
+    const name = index === 0 ? '' : `frame:${index + 1}`;
+    if (isOpaque(frame)) {
+      if (index > 0) add(name, lumaFromPixels(frame));
+      continue;
+    }
+    const base = lumaFromPixels(frame);
+    add(withBackground(name, 'white'), lumaOver(frame, 255, base));
+    add(withBackground(name, 'black'), lumaOver(frame, 0, base));
+  }
+  return { exact, views, partial: partial || decoded.partial, frames: { hashed: decoded.frames.length, total: decoded.total } };
+}
+
+/** The 0-based frame a view was taken from (`frame:3/white` -> 2); 0 for the first frame and for `file`. */
+export function frameOfView(view: string): number {
+  const match = /^frame:([0-9]{1,6})(?:\/|$)/.exec(view);
+  return match === null ? 0 : Math.max(0, Number(match[1]) - 1);
+}
+
+function withBackground(frame: string, background: 'white' | 'black'): string {
+  return frame === '' ? background : `${frame}/${background}`;
+}
+
+function keyOf(results: readonly HashResult[]): string {
+  return results.map((r) => Buffer.from(r.hash).toString('hex')).join(':');
+}
