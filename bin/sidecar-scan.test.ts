@@ -8,7 +8,7 @@ import { generateImage } from '../fixtures/index.ts';
 import { getAlgorithm, hashImage, md5Digest, sha256Digest } from '../shared/hashing/index.ts';
 import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
-import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const LOCAL_TOKEN = 'a-local-token-of-enough-length';
 const MINUTE = 60_000;
@@ -131,13 +131,15 @@ describe('the sidecar scan path', () => {
     );
     sidecar = await createSidecar({ config, clock: () => pinned ?? Date.now(), logger: pino({ level: 'silent' }) });
     await sidecar.syncOnce();
+    // The key a provider registers is pending until an operator approves it (docs/SAFEGUARDS.md, "Report keys").
+    expect(await sidecar.registerKey()).toMatchObject({ status: 'pending' });
+    expect(await centre.approveProviderKeys()).toBe(1);
   });
 
   afterAll(async () => {
     await sidecar?.stop();
-    await centre?.stop();
+    await stopLoopbackCentres();
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
-    if (centre !== undefined) rmSync(centre.dataDir, { recursive: true, force: true });
   });
 
   describe('when a known JPEG has its end marker cut off', () => {
