@@ -26,8 +26,13 @@ export interface CentreConfig {
   /** Polling hint sent to clients (Safe Browsing's minimumWaitDuration). */
   readonly minimumWaitSeconds: number;
   readonly maxIndicatorRows: number;
+  /** The cap of an NDJSON or CSV indicator upload; a JSON one has maxJsonBodyBytes, like every other JSON body. */
   readonly maxIndicatorBodyBytes: number;
   readonly maxJsonBodyBytes: number;
+  /** A request body must arrive whole within this time (a trickling client gets 408 BODY_TIMEOUT). */
+  readonly bodyTimeoutSeconds: number;
+  /** Snapshot envelopes kept, latest first; older ones are pruned at publication (their log leaves stay). */
+  readonly snapshotsKept: number;
   readonly rateLimit: RateLimitConfig;
 }
 
@@ -45,6 +50,8 @@ export const DEFAULT_CONFIG: CentreConfig = {
   maxIndicatorRows: 1_000_000,
   maxIndicatorBodyBytes: 256 * 1024 * 1024,
   maxJsonBodyBytes: 1024 * 1024,
+  bodyTimeoutSeconds: 120,
+  snapshotsKept: 3,
   rateLimit: { burst: 120, perSecond: 20 },
 };
 
@@ -87,6 +94,8 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     maxIndicatorRows: posInt(get('maxIndicatorRows'), 'maxIndicatorRows', 10_000_000),
     maxIndicatorBodyBytes: posInt(get('maxIndicatorBodyBytes'), 'maxIndicatorBodyBytes'),
     maxJsonBodyBytes: posInt(get('maxJsonBodyBytes'), 'maxJsonBodyBytes'),
+    bodyTimeoutSeconds: posInt(get('bodyTimeoutSeconds'), 'bodyTimeoutSeconds', 3600),
+    snapshotsKept: posInt(get('snapshotsKept'), 'snapshotsKept', 1000),
     rateLimit: {
       burst: posInt(Reflect.get(rate, 'burst'), 'rateLimit.burst'),
       perSecond: posInt(Reflect.get(rate, 'perSecond'), 'rateLimit.perSecond'),

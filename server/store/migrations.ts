@@ -220,4 +220,13 @@ CREATE INDEX reports_by_provider ON reports(provider_id, id);
 CREATE INDEX reports_by_order ON reports(order_id, id);
 CREATE TRIGGER reports_no_update BEFORE UPDATE ON reports BEGIN SELECT RAISE(ABORT, 'reports is append-only'); END;
 `,
+  // 3. Snapshots are made at publication and only the latest few envelopes
+  // are kept (config snapshotsKept): older rows may be deleted, never
+  // altered, and never the latest. Their log leaves stay in log_leaves.
+  `
+DROP TRIGGER snapshots_no_delete;
+CREATE TRIGGER snapshots_keep_latest BEFORE DELETE ON snapshots
+WHEN OLD.version >= (SELECT max(version) FROM versions)
+BEGIN SELECT RAISE(ABORT, 'the latest snapshot is never pruned'); END;
+`,
 ];
