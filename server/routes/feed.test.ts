@@ -6,16 +6,17 @@ import type { CentreConfig } from '../config.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 
 const bytesOf = async (res: Response): Promise<Uint8Array> => new Uint8Array(await res.arrayBuffer());
-const codeOf = async (res: Response): Promise<unknown> => Reflect.get(Reflect.get(await res.json(), 'error'), 'code');
+const jsonOf = async (res: Response): Promise<Record<string, unknown>> => Object(await res.json());
+const codeOf = async (res: Response): Promise<unknown> => Reflect.get(Object((await jsonOf(res)).error), 'code');
 
 async function publishOne(t: TestCentre): Promise<number> {
   const rows = [{ algorithm: 'pdq', hash: randomBytes(32).toString('hex'), category: 'A1', reference: 'r' }];
   const submitted = await t.request('POST', '/v1/indicators', t.tokens.authority, JSON.stringify(rows), 'application/json');
-  const batchId: unknown = Reflect.get(await submitted.json(), 'batchId');
+  const { batchId } = await jsonOf(submitted);
   expect((await t.request('POST', `/v1/batches/${String(batchId)}/approve`, t.tokens.operator)).status).toBe(200);
   const published = await t.request('POST', '/v1/publish', t.tokens.operator);
   expect(published.status).toBe(201);
-  return Number(Reflect.get(await published.json(), 'version'));
+  return Number((await jsonOf(published)).version);
 }
 
 /** Rows this connection inserted, updated or deleted since it opened: the Centre writes through no other. */

@@ -39,7 +39,7 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
   const orders = new OrderStore(centre.db);
 
   app.post('/v1/provider/keys', provider, async (c) => {
-    const { verifierKey } = objectBody(await readJson(c, centre.config.maxJsonBodyBytes), ['verifierKey']);
+    const { verifierKey } = objectBody(await readJson(c), ['verifierKey']);
     const key = parseVerifierKey(verifierKey);
     const account = c.get('principal').account;
     const now = clock();
@@ -59,7 +59,7 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
       throw new ApiError(415, 'BAD_REQUEST', 'a report is an application/msgpack envelope');
     }
     const account = c.get('principal').account;
-    const bytes = await readBytes(c, MAX_REPORT_ENVELOPE_BYTES);
+    const bytes = await readBytes(c);
     const envelope = decodeEnvelope(bytes, MAX_REPORT_ENVELOPE_BYTES);
     const trusted = keys.keysOf(account.id);
     if (!envelope.signatures.some((s) => trusted.some((k) => k.keyIdHex === s.keyId))) {
