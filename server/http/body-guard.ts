@@ -93,9 +93,10 @@ function guardStream(source: ReadableStream<Uint8Array>, maxBytes: number, deadl
       if (seen > maxBytes) return fail(tooLarge(maxBytes));
       c.enqueue(chunk.value);
     },
-    cancel(reason) {
+    // A route that stops reading early (a refused line, too many rows) cancels: the source is left
+    // alone, as on failure, so that the answer still goes out; the server drains or closes after it.
+    cancel() {
       clearTimeout(timer);
-      return reader.cancel(reason);
     },
   });
   return { stream, stop: () => clearTimeout(timer), failed: () => failure !== undefined };

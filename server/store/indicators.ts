@@ -152,27 +152,23 @@ export class IndicatorStore {
     const s = this.#stmts;
     const hash = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength);
     const existing = s.find.get(row.algorithm, hash);
-    let id: number;
-    let outcome: 'created' | 'confirmed';
     if (existing === undefined) {
-      id = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
-      outcome = 'created';
-    } else {
-      id = existing.id;
-      const mine = s.confirmation.get(id, authorityId);
-      const alreadyMine = mine !== undefined && mine.withdrawn_at === null;
-      if (existing.status === 'revoked') {
-        // Submitting a revoked hash again starts it over as a pending candidate.
-        s.resubmit.run(batchId, row.category, now, id);
-      } else if (alreadyMine) {
-        return 'unchanged';
-      }
-      outcome = 'confirmed';
+      const id = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
+      s.confirm.run(id, authorityId, row.reference, row.category, batchId, now);
+      return 'created'; // a new indicator has no removal to lift
+    }
+    const { id } = existing;
+    const mine = s.confirmation.get(id, authorityId);
+    if (existing.status === 'revoked') {
+      // Submitting a revoked hash again starts it over as a pending candidate.
+      s.resubmit.run(batchId, row.category, now, id);
+    } else if (mine !== undefined && mine.withdrawn_at === null) {
+      return 'unchanged';
     }
     s.confirm.run(id, authorityId, row.reference, row.category, batchId, now);
     // A re-confirmation can lift an active indicator back over the two-source rule.
     if ((s.liveConfirmations.get(id)?.n ?? 0) >= minConfirmations) s.clearRemoval.run(id);
-    return outcome;
+    return 'confirmed';
   }
 
   get(id: number): Indicator | undefined {
