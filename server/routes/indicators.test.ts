@@ -71,6 +71,18 @@ describe('POST /v1/indicators', () => {
     });
   });
 
+  describe('when the JSON body of another route nests brackets deeply', () => {
+    it('refuses it with BAD_REQUEST before parsing it', async () => {
+      const c = start();
+      const half = (c.centre.config.maxJsonBodyBytes >> 1) - 1;
+      const body = '['.repeat(half) + ']'.repeat(half);
+      const headers = { authorization: `Bearer ${c.tokens.authority}`, 'content-type': 'application/json' };
+      const res = await c.app.request('/v1/indicators/1/revoke', { method: 'POST', headers, body });
+      expect(res.status).toBe(400);
+      expect(await errorOf(res)).toEqual({ code: 'BAD_REQUEST', message: 'the JSON nests deeper than 8 levels' });
+    });
+  });
+
   describe('when a line is longer than any row', () => {
     it.each([
       ['application/x-ndjson', `${row(1)}\n{"reference":"${'x'.repeat(MAX_LINE_BYTES)}"}\n${row(3)}\n`],
