@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashLeaf } from '../../shared/merkle/index.ts';
+import { openCentre } from '../centre.ts';
 import type { CentreConfig } from '../config.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 
@@ -77,6 +78,21 @@ describe('feed snapshots', () => {
       const c = start({ snapshotsKept: 1 });
       await publishOne(c);
       expect(() => c.centre.db.prepare('DELETE FROM snapshots WHERE version = 1').run()).toThrow(/latest snapshot/);
+    });
+  });
+
+  describe('when an up-to-date Centre is opened again', () => {
+    it('writes nothing on open', async () => {
+      const c = start({ snapshotsKept: 1 });
+      for (let i = 0; i < 2; i++) await publishOne(c);
+      c.centre.close();
+      const reopened = openCentre(c.dataDir, c.clock.now, {});
+      try {
+        expect(reopened.db.prepare('SELECT total_changes() AS n').get()).toEqual({ n: 0 });
+        expect(reopened.publisher.snapshot(2).logIndex).toBe(3);
+      } finally {
+        reopened.close();
+      }
     });
   });
 
