@@ -96,7 +96,7 @@ describe('Centre API', () => {
       expect(again.status).toBe(304);
     });
 
-    it('logs every delta, with inclusion and consistency proofs under a signed checkpoint', async () => {
+    it('logs every delta and its snapshot, with inclusion and consistency proofs under a signed checkpoint', async () => {
       await submitApprovePublish(t, [{ algorithm: 'pdq', hash: hex(32), category: 'A1', reference: 'a' }]);
       const firstNote = await (await t.request('GET', '/v1/log/checkpoint')).text();
       await submitApprovePublish(t, [{ algorithm: 'pdq', hash: hex(32), category: 'A1', reference: 'b' }]);
@@ -106,7 +106,8 @@ describe('Centre API', () => {
       const { signer } = await verified(t, deltaBytes, DELTA_PAYLOAD_TYPE);
       const { checkpoint } = verifyCheckpoint(note, { origin: 'hashfeed/eu-centre', logKey: signer });
       const old = verifyCheckpoint(firstNote, { origin: 'hashfeed/eu-centre', logKey: signer }).checkpoint;
-      expect(checkpoint.size).toBe(2);
+      // Each version adds two leaves: its delta, then its snapshot.
+      expect(checkpoint.size).toBe(4);
 
       const inclusion = (await (await t.request('GET', `/v1/log/proof/inclusion?version=2&size=${checkpoint.size}`)).json()) as { leafIndex: number; proof: string[] };
       verifyInclusion({ leafHash: hashLeaf(deltaBytes), leafIndex: inclusion.leafIndex, treeSize: checkpoint.size, proof: inclusion.proof.map(b64), rootHash: checkpoint.rootHash });
@@ -118,7 +119,7 @@ describe('Centre API', () => {
     it('signs a timestamp naming the latest version and the log root', async () => {
       await submitApprovePublish(t, [{ algorithm: 'pdq', hash: hex(32), category: 'A1', reference: 'a' }]);
       const ts = decodeTimestamp((await verified(t, await bytesOf(await t.request('GET', '/v1/feed/timestamp', t.tokens.provider)), TIMESTAMP_PAYLOAD_TYPE)).payload);
-      expect(ts).toMatchObject({ feed: 'eu-centre', version: 1, logSize: 1 });
+      expect(ts).toMatchObject({ feed: 'eu-centre', version: 1, logSize: 2 });
       expect(ts.expires - ts.issuedAt).toBe(86_400_000);
     });
   });

@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono';
 import type { Centre } from './centre.ts';
 import { ApiError } from './http/api-error.ts';
 import { publicRoute, requireRole, type AppEnv, type TokenGate } from './http/auth.ts';
+import { bodyGuard } from './http/body-guard.ts';
+import { bodyLimitFor } from './http/body-limits.ts';
 import { errorResponse } from './http/error-response.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -50,6 +52,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>();
   app.onError((err, c) => errorResponse(c, err, onError));
+  app.use('*', bodyGuard({ limitFor: bodyLimitFor(centre.config), deadlineMs: centre.config.bodyTimeoutSeconds * 1000 }));
   app.notFound(() => {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   });

@@ -79,7 +79,10 @@ export function openCentre(dataDir: string, now: number, env: NodeJS.ProcessEnv 
   const config = readCentreConfig(dataDir);
   const db = openDatabase(databasePath(dataDir));
   try {
-    return new Centre(db, config, Keyring.load(db, dataDir, now, env));
+    const centre = new Centre(db, config, Keyring.load(db, dataDir, now, env));
+    // A folder from before snapshots were made at publication gets its latest one now, once.
+    centre.publisher.keepSnapshots(now);
+    return centre;
   } catch (err) {
     db.close();
     throw err;

@@ -26,6 +26,7 @@ export interface CentreConfig {
   /** Polling hint sent to clients (Safe Browsing's minimumWaitDuration). */
   readonly minimumWaitSeconds: number;
   readonly maxIndicatorRows: number;
+  /** The cap of an NDJSON or CSV indicator upload; a JSON one has maxJsonBodyBytes, like every other JSON body. */
   readonly maxIndicatorBodyBytes: number;
   readonly maxJsonBodyBytes: number;
   /**
@@ -38,6 +39,10 @@ export interface CentreConfig {
    * queues reports while the Centre is unreachable, but not for ever.
    */
   readonly maxReportAgeDays: number;
+  /** A request body must arrive whole within this time (a trickling client gets 408 BODY_TIMEOUT). */
+  readonly bodyTimeoutSeconds: number;
+  /** Snapshot envelopes kept, latest first; older ones are pruned at publication (their log leaves stay). */
+  readonly snapshotsKept: number;
   readonly rateLimit: RateLimitConfig;
   /** Failed authentications allowed per client (peer address) before every token from it is refused with 429 for a while. */
   readonly authFailureLimit: RateLimitConfig;
@@ -59,6 +64,8 @@ export const DEFAULT_CONFIG: CentreConfig = {
   maxJsonBodyBytes: 1024 * 1024,
   reportClockSkewSeconds: 300,
   maxReportAgeDays: 30,
+  bodyTimeoutSeconds: 120,
+  snapshotsKept: 3,
   rateLimit: { burst: 120, perSecond: 20 },
   authFailureLimit: { burst: 20, perSecond: 0.2 },
 };
@@ -102,6 +109,8 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     maxJsonBodyBytes: posInt(get('maxJsonBodyBytes'), 'maxJsonBodyBytes'),
     reportClockSkewSeconds: posInt(get('reportClockSkewSeconds'), 'reportClockSkewSeconds', 86_400),
     maxReportAgeDays: posInt(get('maxReportAgeDays'), 'maxReportAgeDays', 3650),
+    bodyTimeoutSeconds: posInt(get('bodyTimeoutSeconds'), 'bodyTimeoutSeconds', 3600),
+    snapshotsKept: posInt(get('snapshotsKept'), 'snapshotsKept', 1000),
     rateLimit: rateLimit(get('rateLimit'), 'rateLimit'),
     authFailureLimit: rateLimit(get('authFailureLimit'), 'authFailureLimit'),
   };

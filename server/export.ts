@@ -39,7 +39,7 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
     if (envelope !== undefined) put(`v1/feed/deltas/${v.version}`, envelope, true);
   }
   if (latest > 0) {
-    const { envelope } = publisher.snapshot(latest, now);
+    const { envelope } = publisher.snapshot(latest);
     put(`v1/feed/snapshots/${latest}`, envelope, true);
     put('v1/feed/snapshot', envelope, false);
   }

@@ -66,12 +66,14 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
   } else ({ dataDir, rootKey, tokens } = existing);
   const running = await serveCentre({ dataDir, port, logger: pino({ level: 'silent' }) });
   serving.add(running);
-  const call = async (method: string, path: string, token: string, body?: unknown): Promise<Record<string, unknown>> => {
+  const call = async (method: string, path: string, token: string, body?: unknown, ndjson = false): Promise<Record<string, unknown>> => {
+    // Rows go as NDJSON, the form for uploads of any size (the JSON form has the 1 MiB JSON cap).
+    const encoded = body === undefined ? null : ndjson && Array.isArray(body) ? body.map((row) => JSON.stringify(row)).join('\n') : JSON.stringify(body);
     const send = (): Promise<Response> =>
       fetch(`${running.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? null : JSON.stringify(body),
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': ndjson ? 'application/x-ndjson' : 'application/json' } : {}) },
+        body: encoded,
       });
     // A pooled keep-alive socket may still point at a Centre this test restarted: one retry.
     const res = await send().catch(send);
@@ -86,7 +88,7 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
     tokens,
     running,
     publish: async (rows) => {
-      const submitted = await call('POST', '/v1/indicators', tokens.authority, rows.map((r, i) => ({ category: 'A1', reference: `ref-${randomBytes(4).toString('hex')}-${i}`, ...r })));
+      const submitted = await call('POST', '/v1/indicators', tokens.authority, rows.map((r, i) => ({ category: 'A1', reference: `ref-${randomBytes(4).toString('hex')}-${i}`, ...r })), true);
       await call('POST', `/v1/batches/${String(submitted.batchId)}/approve`, tokens.operator);
       return Number((await call('POST', '/v1/publish', tokens.operator)).version);
     },

@@ -120,10 +120,11 @@ export class Syncer {
   }
 
   /**
-   * Replaces the replica with a verified snapshot. A Centre builds a
-   * snapshot on first request and logs it then, so the head is verified
+   * Replaces the replica with a verified snapshot. The head is verified
    * again afterwards (consistent with the one this round started from) and
-   * the snapshot's inclusion is proved against the newer head.
+   * the snapshot's inclusion is proved against the newer head: a
+   * publication may land in between, and an older Centre logged a
+   * snapshot only when first asked for it.
    */
   async #bootstrap(keys: CertifiedKeys, head: VerifiedHead, now: number): Promise<VerifiedHead> {
     const { source, replica, feed } = this.#deps;

@@ -6,14 +6,16 @@ export type ApiCode =
   | 'AUTH_FORBIDDEN'
   | 'RATE_LIMITED'
   | 'BODY_TOO_LARGE'
+  | 'BODY_TIMEOUT'
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'NOTHING_TO_PUBLISH'
   | 'NOT_PUBLISHED'
+  | 'SNAPSHOT_GONE'
   | 'INTERNAL';
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 408 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** An error the API answers with: a stable code, a sentence, an HTTP status. */
 export class ApiError extends CodedError<ApiCode> {

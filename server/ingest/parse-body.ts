@@ -1,9 +1,16 @@
 import type { Submission } from '../store/indicators.ts';
+import { csvRecords } from './csv-records.ts';
 import { IngestError } from './errors.ts';
+import { nestsDeeperThan } from '../http/json-depth.ts';
+import { lines } from './lines.ts';
 import { SUBMISSION_FIELDS, SubmissionCollector, type RowRules } from './submission-rows.ts';
 import { quote } from '../../shared/quote.ts';
+import { TimeSlice } from './time-slice.ts';
 
 export type SubmissionFormat = 'json' | 'ndjson' | 'csv';
+
+/** How long parsing may hold the event loop before it lets other requests run. */
+const SLICE_MS = 10;
 
 export function formatFromContentType(contentType: string | undefined): SubmissionFormat {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -14,126 +21,90 @@ export function formatFromContentType(contentType: string | undefined): Submissi
 }
 
 /**
- * Reads a submission body. NDJSON and CSV are parsed line by line as the
- * chunks stream in (up to 1M rows without holding the text); JSON (one
- * object or an array) is parsed whole, within the route's body cap.
+ * Reads a submission body. NDJSON and CSV are parsed as streams, in linear
+ * time, one line held at a time, so they carry the large uploads. JSON (one
+ * object or an array of them) is parsed whole, so the body guard caps it
+ * like any JSON body (maxJsonBodyBytes) and nesting deeper than an array of
+ * objects is refused before parsing. Every loop yields to other requests
+ * every few milliseconds.
  */
 export async function parseSubmissions(format: SubmissionFormat, body: AsyncIterable<Uint8Array>, rules: RowRules): Promise<Submission[]> {
   const collector = new SubmissionCollector(rules);
+  const slice = new TimeSlice(SLICE_MS);
+  const pace = async (): Promise<void> => {
+    if (slice.spent()) await slice.next();
+  };
   if (format === 'json') {
-    const text = await readAll(body);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (cause) {
-      throw new IngestError('INGEST_MALFORMED', 'the body is not valid JSON', [], { cause });
+    const value = parseJsonSubmission(await readText(body));
+    const items: unknown[] = Array.isArray(value) ? value : [value];
+    for (let i = 0; i < items.length; i++) {
+      collector.add(i + 1, items[i]);
+      await pace();
     }
-    const items = Array.isArray(value) ? value : [value];
-    items.forEach((item: unknown, i) => collector.add(i + 1, item));
-    return collector.finish();
-  }
-  let lineNumber = 0;
-  for await (const line of lines(body)) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    if (format === 'ndjson') {
+  } else if (format === 'ndjson') {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    for await (const { line, bytes } of lines(body)) {
+      await pace();
+      let text: string;
+      try {
+        text = decoder.decode(bytes);
+      } catch {
+        collector.malformed(line, 'the line is not valid UTF-8');
+        continue;
+      }
+      if (text.trim() === '') continue;
       let value: unknown;
       try {
-        value = JSON.parse(line);
+        value = JSON.parse(text);
       } catch {
-        collector.malformed(lineNumber, 'the line is not valid JSON');
+        collector.malformed(line, 'the line is not valid JSON');
         continue;
       }
-      collector.add(lineNumber, value);
-    } else {
-      const fields = parseCsvLine(line);
-      if (fields === undefined) {
-        collector.malformed(lineNumber, 'the line is not valid CSV');
+      collector.add(line, value);
+    }
+  } else {
+    let first = true;
+    for await (const record of csvRecords(body)) {
+      await pace();
+      if ('malformed' in record) {
+        collector.malformed(record.line, record.malformed);
         continue;
       }
-      if (lineNumber === 1 && fields.join(',') === SUBMISSION_FIELDS.join(',')) continue;
+      const { line, fields } = record;
+      if (first && fields.join(',') === SUBMISSION_FIELDS.join(',')) {
+        first = false;
+        continue;
+      }
+      first = false;
       if (fields.length !== SUBMISSION_FIELDS.length) {
-        collector.malformed(lineNumber, `expected ${SUBMISSION_FIELDS.length} fields (${SUBMISSION_FIELDS.join(',')}), found ${fields.length}`);
+        collector.malformed(line, `expected ${SUBMISSION_FIELDS.length} fields (${SUBMISSION_FIELDS.join(',')}), found ${fields.length}`);
         continue;
       }
-      collector.add(lineNumber, Object.fromEntries(SUBMISSION_FIELDS.map((name, i) => [name, fields[i]])));
+      collector.add(line, Object.fromEntries(SUBMISSION_FIELDS.map((name, i) => [name, fields[i]])));
     }
   }
   return collector.finish();
 }
 
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let text = '';
+/** A submission is an object or an array of objects: two levels of nesting at most. */
+function parseJsonSubmission(text: string): unknown {
+  if (nestsDeeperThan(text, 2)) {
+    throw new IngestError('INGEST_MALFORMED', 'the JSON nests deeper than an array of row objects');
+  }
   try {
-    for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
-    return text + decoder.decode();
+    return JSON.parse(text);
   } catch (cause) {
-    throw new IngestError('INGEST_MALFORMED', 'the body is not valid UTF-8', [], { cause });
+    throw new IngestError('INGEST_MALFORMED', 'the body is not valid JSON', [], { cause });
   }
 }
 
-/** Splits a byte stream into lines (LF or CRLF) without holding more than one partial line. */
-export async function* lines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let pending = '';
+/** The whole body as text; its size is the body guard's cap. */
+async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
   try {
-    for await (const chunk of body) {
-      pending += decoder.decode(chunk, { stream: true });
-      let start = 0;
-      let nl = pending.indexOf('\n', start);
-      while (nl >= 0) {
-        yield stripCr(pending.slice(start, nl));
-        start = nl + 1;
-        nl = pending.indexOf('\n', start);
-      }
-      pending = pending.slice(start);
-    }
-    pending += decoder.decode();
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
   } catch (cause) {
     throw new IngestError('INGEST_MALFORMED', 'the body is not valid UTF-8', [], { cause });
-  }
-  if (pending !== '') yield stripCr(pending);
-}
-
-function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
-}
-
-/**
- * One CSV record on one line (RFC 4180 quoting: "a ""quoted"", field");
- * undefined when the quoting is broken. Multi-line fields are not accepted.
- */
-export function parseCsvLine(line: string): string[] | undefined {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) return undefined;
-        value += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          value += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      fields.push(value);
-      if (i === line.length) return fields;
-      if (line[i] !== ',') return undefined;
-      i++;
-    } else {
-      const comma = line.indexOf(',', i);
-      const raw = comma < 0 ? line.slice(i) : line.slice(i, comma);
-      if (raw.includes('"')) return undefined;
-      fields.push(raw.trim());
-      if (comma < 0) return fields;
-      i = comma + 1;
-    }
   }
 }

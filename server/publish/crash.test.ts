@@ -74,7 +74,9 @@ function checkConsistent(centre: Centre): number {
     }
   })()))).toEqual(Buffer.from(latest.stateDigest));
   expect(centre.log.leafIndex('delta', latest.version)).toBe(latest.logIndex);
-  expect(centre.log.size()).toBe(latest.logIndex + 1);
+  // The version's snapshot is the last leaf, committed with its delta.
+  expect(centre.log.leafIndex('snapshot', latest.version)).toBe(latest.logIndex + 1);
+  expect(centre.log.size()).toBe(latest.logIndex + 2);
   return latest.version;
 }
 

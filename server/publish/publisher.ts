@@ -20,6 +20,8 @@ export interface PublishResult {
   readonly logIndex: number;
   readonly logSize: number;
   readonly envelopeBytes: number;
+  /** The snapshot of this version, made and logged at publication. */
+  readonly snapshotBytes: number;
 }
 
 export interface VersionInfo {
@@ -55,22 +57,23 @@ export interface PublisherDeps {
 
 /**
  * Turns the registry into signed, logged feed objects. Each publication is
- * one immediate transaction: the delta envelope, its log leaf, the
- * indicators' new status, the counts, a checkpoint and a timestamp commit
- * together or not at all, so a crash leaves version N or N+1, never a part.
+ * one immediate transaction: the delta envelope and the snapshot of the
+ * version, their log leaves, the indicators' new status, the counts, a
+ * checkpoint and a timestamp commit together or not at all, so a crash
+ * leaves version N or N+1, never a part.
  */
 export class Publisher {
-  readonly #d: PublisherDeps;
+  readonly #deps: PublisherDeps;
   readonly #active: ActiveSet;
-  readonly #s;
+  readonly #statements;
 
   constructor(deps: PublisherDeps) {
-    this.#d = deps;
+    this.#deps = deps;
     const { db } = deps;
     this.#active = new ActiveSet(db);
     // What one publication changes, staged per connection so that SQL can join on it.
     db.exec('CREATE TEMP TABLE IF NOT EXISTS publish_stage (id INTEGER PRIMARY KEY, op TEXT NOT NULL, category TEXT NOT NULL, reason TEXT)');
-    this.#s = {
+    this.#statements = {
       latest: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions ORDER BY version DESC LIMIT 1'),
       version: db.prepare<[number], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions WHERE version = ?'),
       versions: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions ORDER BY version'),
@@ -117,13 +120,15 @@ export class Publisher {
       activeCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM indicators WHERE status = 'active'"),
       snapshot: db.prepare<[number], { envelope: Buffer; log_index: number }>('SELECT envelope, log_index FROM snapshots WHERE version = ?'),
       insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
+      countPrunable: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE version <= ?'),
+      prune: db.prepare('DELETE FROM snapshots WHERE version <= ?'),
       timestamp: db.prepare<[], { envelope: Buffer; expires: number; issued_at: number }>('SELECT envelope, expires, issued_at FROM timestamps WHERE id = 1'),
       putTimestamp: db.prepare('INSERT OR REPLACE INTO timestamps (id, version, log_size, issued_at, expires, envelope) VALUES (1, ?, ?, ?, ?, ?)'),
     };
   }
 
   latest(): VersionInfo | undefined {
-    const row = this.#s.latest.get();
+    const row = this.#statements.latest.get();
     return row === undefined ? undefined : toInfo(row);
   }
 
@@ -132,16 +137,16 @@ export class Publisher {
   }
 
   version(version: number): VersionInfo | undefined {
-    const row = this.#s.version.get(version);
+    const row = this.#statements.version.get(version);
     return row === undefined ? undefined : toInfo(row);
   }
 
   versions(): VersionInfo[] {
-    return this.#s.versions.all().map(toInfo);
+    return this.#statements.versions.all().map(toInfo);
   }
 
   deltaEnvelope(version: number): Uint8Array | undefined {
-    const row = this.#s.envelope.get(version);
+    const row = this.#statements.envelope.get(version);
     return row === undefined ? undefined : new Uint8Array(row.envelope);
   }
 
@@ -149,7 +154,7 @@ export class Publisher {
   deltaChain(since: number, maxCount: number, maxBytes: number): { version: number; envelope: Uint8Array }[] {
     const out: { version: number; envelope: Uint8Array }[] = [];
     let bytes = 0;
-    for (const row of this.#s.chain.iterate(since, maxCount)) {
+    for (const row of this.#statements.chain.iterate(since, maxCount)) {
       if (out.length > 0 && bytes + row.envelope_size > maxBytes) break;
       bytes += row.envelope_size;
       out.push({ version: row.version, envelope: new Uint8Array(row.envelope) });
@@ -165,121 +170,143 @@ export class Publisher {
   snapshotAdvised(since: number): boolean {
     const latest = this.latest();
     if (latest === undefined || since >= latest.version) return false;
-    const { bytes, n } = this.#s.bytesSince.get(since) ?? { bytes: 0, n: 0 };
+    const { bytes, n } = this.#statements.bytesSince.get(since) ?? { bytes: 0, n: 0 };
     const snapshotEstimate = 1024 + latest.active * 40;
-    return (bytes ?? 0) > snapshotEstimate || n > 10 * this.#d.config.maxDeltasPerResponse;
+    return (bytes ?? 0) > snapshotEstimate || n > 10 * this.#deps.config.maxDeltasPerResponse;
   }
 
   /** Publishes version N+1 from every publishable change; NOTHING_TO_PUBLISH when there is none. */
   publish(actor: string, now: number): PublishResult {
-    const { db, config, keyring, log, audit } = this.#d;
-    const s = this.#s;
-    try {
-      return db
-        .transaction((): PublishResult => {
-          const previous = this.latestVersion();
-          const version = previous + 1;
-          s.resetStage.run();
-          const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
-          const stagedRemoves = s.stageRemoves.run().changes;
-          if (stagedAdds + stagedRemoves === 0) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
+    const { config, keyring, log, audit } = this.#deps;
+    const s = this.#statements;
+    return this.#inTransaction((): PublishResult => {
+      const previous = this.latestVersion();
+      const version = previous + 1;
+      s.resetStage.run();
+      const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
+      const stagedRemoves = s.stageRemoves.run().changes;
+      if (stagedAdds + stagedRemoves === 0) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
 
-          const adds = groupsFromEntries(
-            (function* () {
-              for (const raw of s.stagedAdds.iterate()) {
-                const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
-                yield { id, algorithm, hash, category };
-              }
-            })(),
-          );
-          const removes = s.stagedRemoves.all();
-          const reasonCodes = [...new Set(removes.map((r) => r.reason))].sort();
-          s.activate.run(version);
-          s.retire.run(version);
-          const stateDigest = this.#active.digest();
-          const active = s.activeCount.get()?.n ?? 0;
+      const adds = groupsFromEntries(
+        (function* () {
+          for (const raw of s.stagedAdds.iterate()) {
+            const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
+            yield { id, algorithm, hash, category };
+          }
+        })(),
+      );
+      const removes = s.stagedRemoves.all();
+      const reasonCodes = [...new Set(removes.map((r) => r.reason))].sort();
+      s.activate.run(version);
+      s.retire.run(version);
+      const stateDigest = this.#active.digest();
+      const active = s.activeCount.get()?.n ?? 0;
 
-          const payload = encodeDelta({
-            feed: config.feed,
-            version,
-            previous,
-            createdAt: now,
-            categories: adds.categories,
-            adds: adds.groups,
-            removes: { ids: Uint32Array.from(removes.map((r) => r.id)), reasons: Uint8Array.from(removes.map((r) => reasonCodes.indexOf(r.reason))) },
-            reasonCodes,
-            stateDigest,
-          });
-          const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signingKey]));
-          const logIndex = log.append('delta', version, envelope, now);
-          s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, envelope, envelope.byteLength, logIndex);
-          s.recordChanges.run(version);
-          s.counts.run(version);
-          const checkpoint = log.checkpoint(keyring.signingKey, now);
-          this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
-          audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex });
-          return {
-            version,
-            adds: stagedAdds,
-            removes: stagedRemoves,
-            active,
-            stateDigest: Buffer.from(stateDigest).toString('hex'),
-            logIndex,
-            logSize: checkpoint.size,
-            envelopeBytes: envelope.byteLength,
-          };
-        })
-        .immediate();
-    } catch (err) {
-      log.discardCache();
-      throw err;
-    }
+      const payload = encodeDelta({
+        feed: config.feed,
+        version,
+        previous,
+        createdAt: now,
+        categories: adds.categories,
+        adds: adds.groups,
+        removes: { ids: Uint32Array.from(removes.map((r) => r.id)), reasons: Uint8Array.from(removes.map((r) => reasonCodes.indexOf(r.reason))) },
+        reasonCodes,
+        stateDigest,
+      });
+      const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+      const logIndex = log.append('delta', version, envelope, now);
+      s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, envelope, envelope.byteLength, logIndex);
+      s.recordChanges.run(version);
+      s.counts.run(version);
+      // The snapshot is made here, once, so that reading one never writes (and every provider gets the same bytes).
+      const snapshot = this.#storeSnapshot(version, stateDigest, now);
+      const checkpoint = log.checkpoint(keyring.signingKey, now);
+      this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
+      audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex, snapshotLogIndex: snapshot.logIndex });
+      return {
+        version,
+        adds: stagedAdds,
+        removes: stagedRemoves,
+        active,
+        stateDigest: Buffer.from(stateDigest).toString('hex'),
+        logIndex,
+        logSize: checkpoint.size,
+        envelopeBytes: envelope.byteLength,
+        snapshotBytes: snapshot.bytes,
+      };
+    });
   }
 
   /**
-   * The signed snapshot of `version`, built on first request and kept:
-   * building appends it to the log (so a client can prove it is the one
-   * everybody else got) and re-signs the checkpoint and timestamp.
+   * The stored snapshot envelope of `version`. Reading never writes:
+   * snapshots are made at publication and only the latest
+   * `snapshotsKept` are stored (their log leaves stay for good).
    */
-  snapshot(version: number, now: number): { envelope: Uint8Array; logIndex: number } {
-    const cached = this.#s.snapshot.get(version);
-    if (cached !== undefined) return { envelope: new Uint8Array(cached.envelope), logIndex: cached.log_index };
-    const { db, config, keyring, log, audit } = this.#d;
-    const info = this.version(version);
-    if (info === undefined) throw new ApiError(404, 'NOT_PUBLISHED', `version ${version} has not been published`);
+  snapshot(version: number): { envelope: Uint8Array; logIndex: number } {
+    const stored = this.#statements.snapshot.get(version);
+    if (stored !== undefined) return { envelope: new Uint8Array(stored.envelope), logIndex: stored.log_index };
+    if (this.version(version) === undefined) throw new ApiError(404, 'NOT_PUBLISHED', `version ${version} has not been published`);
+    throw new ApiError(
+      410,
+      'SNAPSHOT_GONE',
+      `no snapshot of version ${version} is kept (the Centre keeps the latest ${this.#deps.config.snapshotsKept}): take the latest snapshot, or deltas`,
+    );
+  }
+
+  /**
+   * Brings a data folder written before snapshots were made at publication
+   * up to date: snapshots the latest version if it has none and prunes
+   * envelopes past `snapshotsKept`. Writes only when there is something to
+   * do, so opening an up-to-date Centre stays read-only.
+   */
+  keepSnapshots(now: number): void {
+    const latest = this.latest();
+    if (latest === undefined) return;
+    const { log, keyring } = this.#deps;
+    const missing = this.#statements.snapshot.get(latest.version) === undefined && log.leafIndex('snapshot', latest.version) === undefined;
+    const cutoff = latest.version - this.#deps.config.snapshotsKept;
+    if (!missing && (this.#statements.countPrunable.get(cutoff)?.n ?? 0) === 0) return;
+    this.#inTransaction(() => {
+      if (missing) {
+        this.#storeSnapshot(latest.version, latest.stateDigest, now);
+        const checkpoint = log.checkpoint(keyring.signingKey, now);
+        this.#signTimestamp(latest.version, checkpoint.size, checkpoint.rootHash, now);
+      }
+      this.#statements.prune.run(cutoff);
+    });
+  }
+
+  /** Signs, logs and stores the snapshot of the current active set as `version`, then prunes older envelopes. */
+  #storeSnapshot(version: number, stateDigest: Uint8Array, now: number): { logIndex: number; bytes: number } {
+    const { config, keyring, log } = this.#deps;
+    const { groups, categories } = this.#active.groups();
+    const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest });
+    const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+    const logIndex = log.append('snapshot', version, envelope, now);
+    this.#statements.insertSnapshot.run(version, now, envelope, logIndex);
+    this.#statements.prune.run(version - config.snapshotsKept);
+    return { logIndex, bytes: envelope.byteLength };
+  }
+
+  #inTransaction<T>(fn: () => T): T {
     try {
-      return db
-        .transaction(() => {
-          const again = this.#s.snapshot.get(version);
-          if (again !== undefined) return { envelope: new Uint8Array(again.envelope), logIndex: again.log_index };
-          const latest = this.latestVersion();
-          const { groups, categories } = this.#active.groups(version === latest ? undefined : version);
-          const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest: info.stateDigest });
-          const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signingKey]));
-          const logIndex = log.append('snapshot', version, envelope, now);
-          this.#s.insertSnapshot.run(version, now, envelope, logIndex);
-          const checkpoint = log.checkpoint(keyring.signingKey, now);
-          this.#signTimestamp(latest, checkpoint.size, checkpoint.rootHash, now);
-          audit.record(now, 'centre', 'feed.snapshot', `version:${version}`, { logIndex, bytes: envelope.byteLength });
-          return { envelope, logIndex };
-        })
-        .immediate();
+      return this.#deps.db.transaction(fn).immediate();
     } catch (err) {
-      log.discardCache();
+      this.#deps.log.discardCache();
       throw err;
     }
   }
 
   /** The current signed timestamp, re-signed when older than the configured interval. */
   timestamp(now: number): Uint8Array {
-    const row = this.#s.timestamp.get();
-    if (row !== undefined && now - row.issued_at < this.#d.config.timestampIntervalSeconds * 1000 && now < row.expires) return new Uint8Array(row.envelope);
+    const row = this.#statements.timestamp.get();
+    if (row !== undefined && now - row.issued_at < this.#deps.config.timestampIntervalSeconds * 1000 && now < row.expires) return new Uint8Array(row.envelope);
     return this.refreshTimestamp(now);
   }
 
   /** Re-signs the timestamp for the latest version and checkpoint (the schedule calls this). */
   refreshTimestamp(now: number): Uint8Array {
-    const { db, keyring, log } = this.#d;
+    const { db, keyring, log } = this.#deps;
     return db
       .transaction(() => {
         const checkpoint = log.checkpoint(keyring.signingKey, now);
@@ -289,10 +316,10 @@ export class Publisher {
   }
 
   #signTimestamp(version: number, logSize: number, logRoot: Uint8Array, now: number): Uint8Array {
-    const expires = now + this.#d.config.timestampTtlSeconds * 1000;
-    const payload = encodeTimestamp({ feed: this.#d.config.feed, version, logSize, logRoot, issuedAt: now, expires });
-    const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [this.#d.keyring.signingKey]));
-    this.#s.putTimestamp.run(version, logSize, now, expires, envelope);
+    const expires = now + this.#deps.config.timestampTtlSeconds * 1000;
+    const payload = encodeTimestamp({ feed: this.#deps.config.feed, version, logSize, logRoot, issuedAt: now, expires });
+    const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [this.#deps.keyring.signingKey]));
+    this.#statements.putTimestamp.run(version, logSize, now, expires, envelope);
     return envelope;
   }
 }

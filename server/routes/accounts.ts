@@ -15,7 +15,7 @@ export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv>
   app.get('/v1/accounts', admin, (c) => c.json({ accounts: centre.accounts.list() }));
 
   app.post('/v1/accounts', admin, async (c) => {
-    const body = objectBody(await readJson(c, centre.config.maxJsonBodyBytes), ['name', 'role']);
+    const body = objectBody(await readJson(c), ['name', 'role']);
     const { name, role } = body;
     if (typeof name !== 'string' || !ACCOUNT_NAME_PATTERN.test(name)) throw new ApiError(400, 'BAD_REQUEST', `name must match ${ACCOUNT_NAME_PATTERN}`);
     if (!isRole(role)) throw new ApiError(400, 'BAD_REQUEST', 'role must be admin, authority, operator or provider');
@@ -32,7 +32,7 @@ export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv>
   app.get('/v1/accounts/:name/tokens', admin, (c) => c.json({ tokens: centre.accounts.tokensOf(accountNamed(centre, c.req.param('name')).id) }));
 
   app.post('/v1/accounts/:name/tokens', admin, async (c) => {
-    const body = objectBody((await readJson(c, centre.config.maxJsonBodyBytes)) ?? {}, ['label']);
+    const body = objectBody((await readJson(c)) ?? {}, ['label']);
     const label = body.label;
     if (label !== undefined && (typeof label !== 'string' || label.length > 128)) throw new ApiError(400, 'BAD_REQUEST', 'label must be a string of at most 128 characters');
     const account = accountNamed(centre, c.req.param('name'));

@@ -47,7 +47,7 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   });
 
   const snapshot = (version: number, c: Context<AppEnv>): Response => {
-    const { envelope } = publisher.snapshot(version, clock());
+    const { envelope } = publisher.snapshot(version);
     return immutableObject(c, envelope, leafTag(centre, 'snapshot', version), 'private');
   };
 

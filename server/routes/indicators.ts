@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { ApiError } from '../http/api-error.ts';
-import { cappedBody, intParam, objectBody, readJson } from '../http/body.ts';
+import { bodyStream, intParam, objectBody, readJson } from '../http/body.ts';
+import { importSubmissions } from '../ingest/import.ts';
 import { formatFromContentType, parseSubmissions } from '../ingest/parse-body.ts';
 import type { Indicator, IndicatorStatus } from '../store/indicators.ts';
 import type { Principal } from '../store/accounts.ts';
@@ -17,22 +18,13 @@ export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEn
 
   app.post('/v1/indicators', guard('authority'), async (c) => {
     const format = formatFromContentType(c.req.header('content-type'));
-    const rows = await parseSubmissions(format, cappedBody(c, format === 'json' ? Math.min(config.maxIndicatorBodyBytes, 64 << 20) : config.maxIndicatorBodyBytes), {
-      categories: config.categories,
-      maxRows: config.maxIndicatorRows,
-    });
-    const authority = c.get('principal').account;
-    const result = centre.write(() => {
-      const submitted = centre.indicators.submit(authority.id, rows, clock(), config.minConfirmations);
-      centre.audit.record(clock(), authority.name, 'indicators.submit', `batch:${submitted.batchId}`, { ...submitted });
-      return submitted;
-    });
-    return c.json(result, 201);
+    const rows = await parseSubmissions(format, bodyStream(c), { categories: config.categories, maxRows: config.maxIndicatorRows });
+    return c.json(await importSubmissions(centre, c.get('principal').account, rows, clock()), 201);
   });
 
   app.post('/v1/indicators/:id/revoke', guard('authority'), async (c) => {
     const id = intParam(c.req.param('id'), 'id', { min: 1 });
-    const { reason } = objectBody(await readJson(c, config.maxJsonBodyBytes), ['reason']);
+    const { reason } = objectBody(await readJson(c), ['reason']);
     if (typeof reason !== 'string' || !config.reasonCodes.includes(reason)) {
       throw new ApiError(400, 'BAD_REQUEST', `reason must be one of ${config.reasonCodes.join(', ')}`);
     }

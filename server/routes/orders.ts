@@ -32,7 +32,7 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const { orders } = centre;
 
   app.post('/v1/orders', operator, async (c) => {
-    const order = parseDetectionOrder(await readJson(c, centre.config.maxJsonBodyBytes));
+    const order = parseDetectionOrder(await readJson(c));
     const actor = c.get('principal').account.name;
     const now = clock();
     if (order.notAfter <= now) throw new OrderError('ORDER_ALREADY_LAPSED', `order ${order.orderId} has already lapsed (notAfter is not in the future)`);
@@ -65,7 +65,7 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
 
   app.post('/v1/orders/:orderId/end', operator, async (c) => {
     const orderId = orderIdParam(c.req.param('orderId'));
-    const { reason } = objectBody((await readJson(c, centre.config.maxJsonBodyBytes)) ?? {}, ['reason']);
+    const { reason } = objectBody((await readJson(c)) ?? {}, ['reason']);
     if (reason !== undefined && (typeof reason !== 'string' || reason.length === 0 || reason.length > 256)) {
       throw new ApiError(400, 'BAD_REQUEST', 'reason must be a string of 1 to 256 characters');
     }

@@ -28,7 +28,7 @@ export function providerKeyRoutes({ centre, clock, guard }: RouteDeps): Hono<App
   const review = new ProviderKeyReview(centre);
 
   app.post('/v1/provider/keys', guard('provider'), async (c) => {
-    const { verifierKey } = objectBody(await readJson(c, centre.config.maxJsonBodyBytes), ['verifierKey']);
+    const { verifierKey } = objectBody(await readJson(c), ['verifierKey']);
     const key = parseVerifierKey(verifierKey);
     const account = c.get('principal').account;
     const now = clock();
@@ -60,7 +60,7 @@ export function providerKeyRoutes({ centre, clock, guard }: RouteDeps): Hono<App
     app.post(`/v1/provider/keys/:keyId/${decision}`, operator, async (c) => {
       const keyId = c.req.param('keyId');
       if (!KEY_SELECTOR_PATTERN.test(keyId)) throw new ApiError(400, 'BAD_REQUEST', 'the key ID is 8 lower-case hex digits');
-      const { provider, verifierKey } = objectBody(await readJson(c, centre.config.maxJsonBodyBytes), ['provider', 'verifierKey']);
+      const { provider, verifierKey } = objectBody(await readJson(c), ['provider', 'verifierKey']);
       if (typeof provider !== 'string' || !PROVIDER_NAME_PATTERN.test(provider)) throw new ApiError(400, 'BAD_REQUEST', `provider must match ${PROVIDER_NAME_PATTERN}`);
       let selector = keyId;
       if (verifierKey !== undefined) {

@@ -43,7 +43,7 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
       throw new ApiError(415, 'BAD_REQUEST', 'a report is an application/msgpack envelope');
     }
     const account = c.get('principal').account;
-    const bytes = await readBytes(c, MAX_REPORT_ENVELOPE_BYTES);
+    const bytes = await readBytes(c);
     const envelope = decodeEnvelope(bytes, MAX_REPORT_ENVELOPE_BYTES);
     // Only this provider's approved keys verify its reports (docs/SAFEGUARDS.md, "Report keys").
     const trusted = keys.keysOf(account.id, 'approved');

@@ -132,39 +132,43 @@ export class IndicatorStore {
   /**
    * Records a batch: a new hash becomes a pending indicator, a known one
    * gains this authority's confirmation (a hash is unique per algorithm).
-   * All-or-nothing: the caller wraps it in one transaction.
+   * All-or-nothing: the caller wraps it in one transaction. A large upload
+   * goes through openBatch and addRow instead, in slices (ingest/import.ts).
    */
   submit(authorityId: number, rows: readonly Submission[], now: number, minConfirmations: number): SubmitResult {
+    const batchId = this.openBatch(authorityId, rows.length, now);
+    const counts = { created: 0, confirmed: 0, unchanged: 0 };
+    for (const row of rows) counts[this.addRow(batchId, authorityId, row, now, minConfirmations)]++;
+    return { batchId, rows: rows.length, ...counts };
+  }
+
+  /** Starts a batch of `rowCount` rows; returns its id. */
+  openBatch(authorityId: number, rowCount: number, now: number): number {
+    return Number(this.#stmts.insertBatch.run(authorityId, now, rowCount).lastInsertRowid);
+  }
+
+  /** Adds one row of a batch; says whether it created an indicator, confirmed one, or changed nothing. */
+  addRow(batchId: number, authorityId: number, row: Submission, now: number, minConfirmations: number): 'created' | 'confirmed' | 'unchanged' {
     const s = this.#stmts;
-    const batchId = Number(s.insertBatch.run(authorityId, now, rows.length).lastInsertRowid);
-    let created = 0;
-    let confirmed = 0;
-    let unchanged = 0;
-    for (const row of rows) {
-      const hash = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength);
-      const existing = s.find.get(row.algorithm, hash);
-      let id: number;
-      if (existing === undefined) {
-        id = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
-        created++;
-      } else {
-        id = existing.id;
-        const mine = s.confirmation.get(id, authorityId);
-        const alreadyMine = mine !== undefined && mine.withdrawn_at === null;
-        if (existing.status === 'revoked') {
-          // Submitting a revoked hash again starts it over as a pending candidate.
-          s.resubmit.run(batchId, row.category, now, id);
-        } else if (alreadyMine) {
-          unchanged++;
-          continue;
-        }
-        confirmed++;
-      }
+    const hash = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength);
+    const existing = s.find.get(row.algorithm, hash);
+    if (existing === undefined) {
+      const id = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
       s.confirm.run(id, authorityId, row.reference, row.category, batchId, now);
-      // A re-confirmation can lift an active indicator back over the two-source rule.
-      if ((s.liveConfirmations.get(id)?.n ?? 0) >= minConfirmations) s.clearRemoval.run(id);
+      return 'created'; // a new indicator has no removal to lift
     }
-    return { batchId, rows: rows.length, created, confirmed, unchanged };
+    const { id } = existing;
+    const mine = s.confirmation.get(id, authorityId);
+    if (existing.status === 'revoked') {
+      // Submitting a revoked hash again starts it over as a pending candidate.
+      s.resubmit.run(batchId, row.category, now, id);
+    } else if (mine !== undefined && mine.withdrawn_at === null) {
+      return 'unchanged';
+    }
+    s.confirm.run(id, authorityId, row.reference, row.category, batchId, now);
+    // A re-confirmation can lift an active indicator back over the two-source rule.
+    if ((s.liveConfirmations.get(id)?.n ?? 0) >= minConfirmations) s.clearRemoval.run(id);
+    return 'confirmed';
   }
 
   get(id: number): Indicator | undefined {

@@ -255,4 +255,13 @@ INSERT INTO audit (at, actor, action, subject, detail)
 CREATE INDEX provider_keys_by_public_key ON provider_keys(public_key);
 CREATE INDEX provider_keys_by_status ON provider_keys(status, id);
 `,
+  // 5. Snapshots are made at publication and only the latest few envelopes
+  // are kept (config snapshotsKept): older rows may be deleted, never
+  // altered, and never the latest. Their log leaves stay in log_leaves.
+  `
+DROP TRIGGER snapshots_no_delete;
+CREATE TRIGGER snapshots_keep_latest BEFORE DELETE ON snapshots
+WHEN OLD.version >= (SELECT max(version) FROM versions)
+BEGIN SELECT RAISE(ABORT, 'the latest snapshot is never pruned'); END;
+`,
 ];

@@ -1,0 +1,67 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Matcher } from '../client/match/matcher.ts';
+import { openReplicaDatabase } from '../client/replica/database.ts';
+import { Replica } from '../client/replica/replica.ts';
+import { HttpFeedSource } from '../client/sync/feed-source.ts';
+import { Syncer } from '../client/sync/syncer.ts';
+import { serveCentre, type RunningCentre } from '../server/main.ts';
+
+const FIXTURE = join(import.meta.dirname, '../server/testing/fixtures/centre-schema-2');
+/** Inside the fixture's signing-key validity (it was written at 2026-11-01T00:00Z). */
+const NOW = Date.UTC(2026, 10, 2);
+
+describe('a Centre data folder from before snapshots were made at publication', () => {
+  const cleanup: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  it('migrates on open, and a sidecar bootstraps and recovers from it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hf-e2e-legacy-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    cpSync(FIXTURE, dataDir, { recursive: true });
+    const running: RunningCentre = await serveCentre({ dataDir, port: 0, clock: () => NOW, logger: pino({ level: 'silent' }) });
+    cleanup.push(() => running.close());
+    const { centre } = running;
+    // The latest version had no snapshot: it was made once, on open.
+    expect(centre.log.leafIndex('snapshot', 3)).toBe(5);
+    expect(centre.publisher.snapshot(3).logIndex).toBe(5);
+
+    const replicaDir = mkdtempSync(join(tmpdir(), 'hf-e2e-replica-'));
+    cleanup.push(() => rmSync(replicaDir, { recursive: true, force: true }));
+    const db = openReplicaDatabase(join(replicaDir, 'replica.db'));
+    cleanup.push(() => db.close());
+    const replica = new Replica(db);
+    const matcher = await Matcher.create(replica.entries());
+    const alerts: string[] = [];
+    const token = readFileSync(join(dataDir, 'provider-token.txt'), 'utf8').trim();
+    const source = new HttpFeedSource({ baseUrl: running.url, mode: 'centre', token, fetch: async (url, init) => {
+      const res = await fetch(url, init);
+      return { status: res.status, headers: res.headers, body: res.body };
+    }, limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
+    const rootKey = centre.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'root_verifier_key'").get()?.value ?? '';
+    const syncer = new Syncer({ source, replica, rootKey, feed: 'eu-centre', clock: () => NOW, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code) });
+    expect(await syncer.syncOnce()).toMatchObject({ version: 3 });
+    expect(replica.size()).toBe(9);
+
+    // Damage the replica, publish once more: the sidecar notices and rebuilds from the new snapshot.
+    db.prepare('DELETE FROM indicators WHERE id = (SELECT min(id) FROM indicators)').run();
+    const authority = centre.write(() => centre.accounts.ensure('DE-BKA', 'authority', NOW).account.id);
+    const operator = centre.write(() => centre.accounts.ensure('centre-op', 'operator', NOW).account.id);
+    centre.write(() => {
+      const { batchId } = centre.indicators.submit(authority, [{ algorithm: 'pdq', hash: new Uint8Array(32).fill(0x77), category: 'A1', reference: 'later' }], NOW, 1);
+      centre.indicators.approveBatch(batchId, operator, NOW);
+    });
+    centre.publisher.publish('centre-op', NOW);
+    expect(await syncer.syncOnce()).toMatchObject({ version: 4, snapshot: true });
+    expect(alerts).toContain('SYNC_DIGEST_MISMATCH');
+    expect(replica.size()).toBe(10);
+    // The lazily built snapshot of version 1 is past the three kept; its log leaf stays.
+    expect(centre.db.prepare<[], { version: number }>('SELECT version FROM snapshots ORDER BY version').all().map((r) => r.version)).toEqual([2, 3, 4]);
+    expect(centre.log.leafIndex('snapshot', 1)).toBe(1);
+  });
+});
