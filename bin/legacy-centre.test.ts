@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -24,6 +24,8 @@ describe('a Centre data folder from before snapshots were made at publication', 
     const dataDir = mkdtempSync(join(tmpdir(), 'hf-e2e-legacy-'));
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     cpSync(FIXTURE, dataDir, { recursive: true });
+    // A checkout does not keep file modes; the Centre refuses private keys readable by others.
+    for (const name of readdirSync(join(dataDir, 'keys'))) chmodSync(join(dataDir, 'keys', name), 0o600);
     const running: RunningCentre = await serveCentre({ dataDir, port: 0, clock: () => NOW, logger: pino({ level: 'silent' }) });
     cleanup.push(() => running.close());
     const { centre } = running;
