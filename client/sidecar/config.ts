@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodedError } from '../../shared/errors.ts';
 import { parseSurfaces, PolicyError, type Surface } from '../policy/index.ts';
+import { DEFAULT_BODY_TIMEOUT_MS } from './read-body.ts';
+import { DEFAULT_DECODE_BUDGET_PIXELS, DEFAULT_DECODE_QUEUE_LENGTH, DEFAULT_DECODE_QUEUE_WAIT_MS } from './decode-budget.ts';
+
+/** 16 MiB: JSON.parse of it takes tens of milliseconds (docs/SIDECAR.md); larger images go to `/v1/scan`. */
+export const DEFAULT_MAX_BATCH_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_ITEMS = 256;
 
 export type SidecarConfigCode = 'CONFIG_UNREADABLE' | 'CONFIG_INVALID';
 export class SidecarConfigError extends CodedError<SidecarConfigCode> {}
@@ -31,9 +37,20 @@ export interface SidecarConfig {
   readonly syncIntervalSeconds: number;
   readonly maxImageBytes: number;
   readonly maxImagePixels: number;
+  /** Pixels decoded at once over all requests (docs/SIDECAR.md); past it scans answer 503 OVERLOADED. */
+  readonly decodeBudgetPixels: number;
+  /** Scans that may wait for the decode budget (0: none wait). */
+  readonly decodeQueueLength: number;
+  /** How long one of them waits before 503 OVERLOADED. */
+  readonly decodeQueueWaitMs: number;
+  /** Largest `/v1/scan/batch` body; kept small so that parsing it never holds the event loop long. */
+  readonly maxBatchBytes: number;
+  readonly maxBatchItems: number;
+  /** Time from the start of reading a request body to its end; past it 408 BODY_TIMEOUT. */
+  readonly bodyTimeoutMs: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -66,10 +83,10 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     if (typeof v !== 'string' || v === '') throw invalid(`'${key}' must be a non-empty string (or set ${envName(key)})`);
     return v;
   };
-  const int = (key: (typeof KEYS)[number], fallback: number): number => {
+  const int = (key: (typeof KEYS)[number], fallback: number, min = 1): number => {
     const v = raw(key) ?? fallback;
     const n = typeof v === 'string' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw invalid(`'${key}' must be a positive integer`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) throw invalid(`'${key}' must be an integer of at least ${min}`);
     return n;
   };
   const path = (p: string): string => (isAbsolute(p) ? p : join(baseDir, p));
@@ -99,6 +116,12 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     syncIntervalSeconds: int('syncIntervalSeconds', 60),
     maxImageBytes: int('maxImageBytes', 50 * 1024 * 1024),
     maxImagePixels: int('maxImagePixels', 100_000_000),
+    decodeBudgetPixels: int('decodeBudgetPixels', DEFAULT_DECODE_BUDGET_PIXELS),
+    decodeQueueLength: int('decodeQueueLength', DEFAULT_DECODE_QUEUE_LENGTH, 0),
+    decodeQueueWaitMs: int('decodeQueueWaitMs', DEFAULT_DECODE_QUEUE_WAIT_MS, 0),
+    maxBatchBytes: int('maxBatchBytes', DEFAULT_MAX_BATCH_BYTES),
+    maxBatchItems: int('maxBatchItems', DEFAULT_MAX_BATCH_ITEMS),
+    bodyTimeoutMs: int('bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
   };
 }
 

@@ -15,6 +15,8 @@ import { Syncer, type SyncOutcome } from '../sync/syncer.ts';
 import { verifyCertificates } from '../sync/verify.ts';
 import { createSidecarApp } from './app.ts';
 import type { SidecarConfig } from './config.ts';
+import { DecodeBudget, DEFAULT_RETRY_AFTER_SECONDS } from './decode-budget.ts';
+import { withDecodeBudget } from './decode-weight.ts';
 import { healthOf, type Health } from './health.ts';
 import { Scanner, type ScanResult } from './scanner.ts';
 
@@ -31,6 +33,8 @@ export interface Sidecar {
   readonly replica: Replica;
   readonly policy: ScanPolicy;
   readonly queue: ReportQueue;
+  /** Pixels being decoded at once over all of this sidecar's scans (one sidecar per process in production). */
+  readonly decodeBudget: DecodeBudget;
   /** The current match index (replaced whole after a snapshot). */
   matcher(): Matcher;
   /** One sync round now: feed, then detection orders. */
@@ -80,6 +84,13 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
   const scanner = new Scanner(() => matcher, replica, config.maxImagePixels);
+  const decodeBudget = new DecodeBudget({
+    pixels: config.decodeBudgetPixels,
+    queueLength: config.decodeQueueLength,
+    queueWaitMs: config.decodeQueueWaitMs,
+    retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+  });
+  const scanImage = withDecodeBudget(decodeBudget, config.maxImagePixels, (bytes) => scanner.scanImage(bytes));
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, token: config.providerToken, fetch });
   const syncer = new Syncer({
     source,
@@ -174,7 +185,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     policy,
     clock,
     maxImageBytes: config.maxImageBytes,
-    scanImage: (bytes) => scanner.scanImage(bytes),
+    maxBatchBytes: config.maxBatchBytes,
+    maxBatchItems: config.maxBatchItems,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    scanImage,
     matchHashes: (hashes) => scanner.matchHashes(hashes),
     report,
     health,
@@ -192,6 +206,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     replica,
     policy,
     queue,
+    decodeBudget,
     matcher: () => matcher,
     syncOnce,
     deliverReports: async () => {
@@ -201,7 +216,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     scan: async (surfaceId, subject, bytes) => {
       const decision = policy.decideScan({ surfaceId, subject, now: clock() });
       if (!decision.allowed) return { matches: [], quality: null, lowQuality: false, refused: { code: decision.code, message: decision.message } };
-      const result = await scanner.scanImage(bytes);
+      const result = await scanImage(bytes);
       if (result.matches.length === 0) return result;
       return { ...result, ...(await report(decision, result, bytes)) };
     },

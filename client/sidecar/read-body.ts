@@ -1,0 +1,76 @@
+import { CodedError } from '../../shared/errors.ts';
+
+export type RequestBodyCode = 'BODY_TOO_LARGE' | 'BODY_TIMEOUT';
+
+/** A request body refused while reading it. */
+export class RequestBodyError extends CodedError<RequestBodyCode> {
+  readonly status: 413 | 408;
+
+  constructor(code: RequestBodyCode, message: string) {
+    super(code, message);
+    this.status = code === 'BODY_TOO_LARGE' ? 413 : 408;
+  }
+}
+
+/** 30 s: the local API is reached over a provider's own network, where a 50 MB upload takes seconds. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** setTimeout's largest delay; longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export interface BodyLimits {
+  readonly maxBytes: number;
+  /** From the start of reading to the last byte. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Reads a request body whole, bounded in bytes and time: a declared
+ * Content-Length over the cap is refused before a byte is read, a body that
+ * grows past it as soon as it does, and one still arriving at the deadline
+ * (a client trickling it, slow-loris) with BODY_TIMEOUT. After either
+ * refusal the rest of the body is left unread: the answer then closes the
+ * connection (see CLOSE_AFTER).
+ */
+export async function readBoundedBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const { maxBytes } = limits;
+  if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    const ms = Math.min(Math.max(0, limits.timeoutMs), MAX_TIMER_MS);
+    timer = setTimeout(() => reject(new RequestBodyError('BODY_TIMEOUT', `the body did not arrive within ${ms} ms`)), ms);
+  });
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * Headers for the answer to a refused body: its unread rest may still be
+ * arriving, so the server closes the connection after answering instead of
+ * draining it for the client (which a trickling client would make last).
+ */
+export const CLOSE_AFTER: Readonly<Record<string, string>> = { connection: 'close' };
+
+function tooLarge(maxBytes: number): RequestBodyError {
+  return new RequestBodyError('BODY_TOO_LARGE', `the body exceeds the limit of ${maxBytes} bytes`);
+}
