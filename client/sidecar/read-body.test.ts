@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { readBoundedBody, RequestBodyError } from './read-body.ts';
+
+const post = (body: BodyInit | null, headers: Record<string, string> = {}): Request =>
+  new Request('http://sidecar.local/v1/scan', { method: 'POST', body, headers, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+
+/** A body that sends `chunks` pieces of `size` bytes, then stays open without ending (or ends when `end`). */
+function stream(chunks: number, size: number, end: boolean): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent < chunks) {
+        sent += 1;
+        controller.enqueue(new Uint8Array(size).fill(sent));
+      } else if (end) controller.close();
+      // Otherwise: never enqueue, never close (a client that stopped sending).
+    },
+  });
+}
+
+describe('reading a request body', () => {
+  describe('when it is within the limits', () => {
+    it('returns the bytes in order', async () => {
+      const bytes = await readBoundedBody(post(stream(3, 4, true)), { maxBytes: 12, timeoutMs: 5_000 });
+      expect([...bytes]).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    });
+
+    it('returns no bytes for no body', async () => {
+      expect((await readBoundedBody(post(null), { maxBytes: 1, timeoutMs: 5_000 })).length).toBe(0);
+    });
+  });
+
+  describe('when it is over the byte cap', () => {
+    it('refuses a declared length over the cap without reading (the body never ends here)', async () => {
+      const err = await readBoundedBody(post(stream(0, 1, false), { 'content-length': '13' }), { maxBytes: 12, timeoutMs: 60_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RequestBodyError);
+      expect(err).toMatchObject({ code: 'BODY_TOO_LARGE', status: 413 });
+    });
+
+    it('refuses a body that grows past the cap as soon as it does', async () => {
+      await expect(readBoundedBody(post(stream(4, 4, false)), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
+    });
+  });
+
+  describe('when it does not arrive in time', () => {
+    it('gives up at the deadline with BODY_TIMEOUT (408)', async () => {
+      await expect(readBoundedBody(post(stream(2, 4, false)), { maxBytes: 1_000, timeoutMs: 50 })).rejects.toMatchObject({ code: 'BODY_TIMEOUT', status: 408 });
+    });
+
+    it('clamps a deadline too long for a timer instead of firing at once', async () => {
+      const bytes = await readBoundedBody(post(stream(1, 4, true)), { maxBytes: 1_000, timeoutMs: Number.MAX_SAFE_INTEGER });
+      expect(bytes.length).toBe(4);
+    });
+  });
+});
