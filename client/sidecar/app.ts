@@ -7,7 +7,7 @@ import { ImageInputError } from '../../shared/hashing/image-input.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
-import { CLOSE_AFTER, readBoundedBody, RequestBodyError } from './read-body.ts';
+import { CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import type { ScanResult } from './scanner.ts';
 
 export type SidecarCode = 'AUTH_MISSING' | 'AUTH_INVALID' | 'BODY_TOO_LARGE' | 'BAD_REQUEST' | 'INTERNAL';
@@ -171,24 +171,12 @@ function readBody(c: Context, maxBytes: number, timeoutMs: number): Promise<Uint
   return readBoundedBody(c.req.raw, { maxBytes, timeoutMs });
 }
 
-/**
- * A capped body parsed as JSON. Decoding and parsing are each one
- * synchronous step, so their length is bounded by the cap; a turn of the
- * event loop between them lets other requests in (docs/SIDECAR.md has the
- * measured stall).
- */
+/** A capped body parsed as JSON as it arrives, in short steps (see readBoundedJson). */
 async function readJson(c: Context, maxBytes: number, timeoutMs: number): Promise<unknown> {
-  const bytes = await readBody(c, maxBytes, timeoutMs);
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return await readBoundedJson(c.req.raw, { maxBytes, timeoutMs });
   } catch (cause) {
-    throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid UTF-8', { cause });
-  }
-  await nextTurn();
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
+    if (cause instanceof RequestBodyError) throw cause;
     throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readBoundedBody, RequestBodyError } from './read-body.ts';
+import { readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 
-const post = (body: BodyInit | null, headers: Record<string, string> = {}): Request =>
-  new Request('http://sidecar.local/v1/scan', { method: 'POST', body, headers, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+const post = (body: ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}): Request =>
+  new Request('http://sidecar.local/v1/scan', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
 
 /** A body that sends `chunks` pieces of `size` bytes, then stays open without ending (or ends when `end`). */
 function stream(chunks: number, size: number, end: boolean): ReadableStream<Uint8Array> {
@@ -50,6 +50,39 @@ describe('reading a request body', () => {
     it('clamps a deadline too long for a timer instead of firing at once', async () => {
       const bytes = await readBoundedBody(post(stream(1, 4, true)), { maxBytes: 1_000, timeoutMs: Number.MAX_SAFE_INTEGER });
       expect(bytes.length).toBe(4);
+    });
+  });
+
+  describe('as JSON', () => {
+    const textStream = (pieces: readonly string[]): ReadableStream<Uint8Array> =>
+      new ReadableStream({
+        start(controller) {
+          for (const piece of pieces) controller.enqueue(new TextEncoder().encode(piece));
+          controller.close();
+        },
+      });
+
+    it('parses a body split anywhere, even inside a string or a multi-byte character', async () => {
+      const text = JSON.stringify({ items: [{ surface: 'uploads', subject: 'user:ä€😀', image: 'QUJD'.repeat(5000) }] });
+      const bytes = new TextEncoder().encode(text);
+      // Split the bytes (not the characters) every 7 bytes, as a network would.
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 7) controller.enqueue(bytes.subarray(at, at + 7));
+          controller.close();
+        },
+      });
+      expect(await readBoundedJson(post(stream), { maxBytes: 1_000_000, timeoutMs: 5_000 })).toEqual(JSON.parse(text));
+    });
+
+    it.each([['{"items":[1,2'], ['{"a":}'], ['[1] 2'], ['']])('refuses malformed JSON %j with a SyntaxError', async (text) => {
+      await expect(readBoundedJson(post(textStream([text])), { maxBytes: 1_000, timeoutMs: 5_000 })).rejects.toBeInstanceOf(SyntaxError);
+    });
+
+    it('stops at the byte cap and the deadline as the raw reader does', async () => {
+      await expect(readBoundedJson(post(stream(4, 4, false)), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
+      await expect(readBoundedJson(post(textStream(['{"items":'])), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toBeInstanceOf(SyntaxError);
+      await expect(readBoundedJson(post(stream(1, 4, false)), { maxBytes: 1_000, timeoutMs: 50 })).rejects.toMatchObject({ code: 'BODY_TIMEOUT' });
     });
   });
 });

@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parseChunked } from '@discoveryjs/json-ext';
 import { CodedError } from '../../shared/errors.ts';
 
 export type RequestBodyCode = 'BODY_TOO_LARGE' | 'BODY_TIMEOUT';
@@ -18,6 +20,13 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** setTimeout's largest delay; longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * Chunks already buffered are read without returning to the event loop, so
+ * the reader gives other requests a turn after this many bytes: parsing
+ * 256 KiB of JSON takes about a millisecond.
+ */
+const TURN_EVERY_BYTES = 256 * 1024;
+
 export interface BodyLimits {
   readonly maxBytes: number;
   /** From the start of reading to the last byte. */
@@ -33,27 +42,11 @@ export interface BodyLimits {
  * connection (see CLOSE_AFTER).
  */
 export async function readBoundedBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
-  const { maxBytes } = limits;
-  if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    const ms = Math.min(Math.max(0, limits.timeoutMs), MAX_TIMER_MS);
-    timer = setTimeout(() => reject(new RequestBodyError('BODY_TIMEOUT', `the body did not arrive within ${ms} ms`)), ms);
-  });
   const chunks: Uint8Array[] = [];
   let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), deadline]);
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) throw tooLarge(maxBytes);
-      chunks.push(value);
-    }
-  } finally {
-    clearTimeout(timer);
+  for await (const chunk of boundedChunks(request, limits)) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
   }
   const body = new Uint8Array(total);
   let at = 0;
@@ -62,6 +55,48 @@ export async function readBoundedBody(request: Request, limits: BodyLimits): Pro
     at += chunk.byteLength;
   }
   return body;
+}
+
+/**
+ * Reads and parses a JSON body within the same bounds as readBoundedBody,
+ * chunk by chunk as it arrives, so that no single step holds the event loop
+ * for longer than parsing one chunk (JSON.parse of a whole 16 MiB body took
+ * over 100 ms: docs/SIDECAR.md). Throws RequestBodyError, or SyntaxError
+ * for malformed JSON.
+ */
+export function readBoundedJson(request: Request, limits: BodyLimits): Promise<unknown> {
+  return parseChunked(boundedChunks(request, limits));
+}
+
+/** The body's chunks, capped in bytes and time, with a turn of the event loop every TURN_EVERY_BYTES. */
+async function* boundedChunks(request: Request, limits: BodyLimits): AsyncGenerator<Uint8Array> {
+  const { maxBytes } = limits;
+  if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
+  if (request.body === null) return;
+  const reader = request.body.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    const ms = Math.min(Math.max(0, limits.timeoutMs), MAX_TIMER_MS);
+    timer = setTimeout(() => reject(new RequestBodyError('BODY_TIMEOUT', `the body did not arrive within ${ms} ms`)), ms);
+  });
+  let total = 0;
+  let sinceTurn = 0;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) return;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      yield value;
+      sinceTurn += value.byteLength;
+      if (sinceTurn >= TURN_EVERY_BYTES) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
