@@ -10,7 +10,7 @@
  *   seen inside the sidecar (perf_hooks.monitorEventLoopDelay).
  *
  * Usage (figures in docs/SIDECAR.md):
- *   npx tsx bin/testing/measure-sidecar-limits.ts memory [COUNT=20] [WIDTH=10000] [HEIGHT=10000]
+ *   npx tsx bin/testing/measure-sidecar-limits.ts memory [COUNT=20] [WIDTH=10000] [HEIGHT=10000] [CHANNELS=3|4]
  *   npx tsx bin/testing/measure-sidecar-limits.ts batch [BATCH_BYTES=16777216]
  * Sidecar config keys can be set through the environment, e.g.
  *   HASHFEED_DECODE_BUDGET_PIXELS=1000000000000 (no budget, as before it existed).
@@ -77,8 +77,8 @@ async function loopDelay(proc: ChildProcess, stderr: string[]): Promise<unknown>
   return JSON.parse(stderr[stderr.length - 1] ?? '{}');
 }
 
-async function measureMemory(url: string, pid: number, count: number, width: number, height: number): Promise<Record<string, unknown>> {
-  const png = await sharp({ create: { width, height, channels: 3, background: '#6a8caf' } }).png().toBuffer();
+async function measureMemory(url: string, pid: number, count: number, width: number, height: number, channels: 3 | 4): Promise<Record<string, unknown>> {
+  const png = await sharp({ create: { width, height, channels, background: { r: 106, g: 140, b: 175, alpha: 0.5 } } }).png().toBuffer();
   const baselineMiB = peakRssMiB(pid);
   const started = Date.now();
   const statuses = await Promise.all(
@@ -90,7 +90,7 @@ async function measureMemory(url: string, pid: number, count: number, width: num
   );
   const byStatus: Record<string, number> = {};
   for (const s of statuses) byStatus[s] = (byStatus[s] ?? 0) + 1;
-  return { images: count, megapixels: (width * height) / 1e6, pngBytes: png.length, byStatus, seconds: (Date.now() - started) / 1000, baselineMiB, peakRssMiB: peakRssMiB(pid) };
+  return { images: count, megapixels: (width * height) / 1e6, channels, pngBytes: png.length, byStatus, seconds: (Date.now() - started) / 1000, baselineMiB, peakRssMiB: peakRssMiB(pid) };
 }
 
 async function measureBatch(url: string, proc: ChildProcess, stderr: string[], batchBytes: number): Promise<Record<string, unknown>> {
@@ -127,7 +127,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const result =
       what === 'batch'
         ? await measureBatch(sidecar.url, sidecar.proc, sidecar.stderr, Number(rest[0] ?? 16 * 1024 * 1024))
-        : await measureMemory(sidecar.url, pid, Number(rest[0] ?? 20), Number(rest[1] ?? 10_000), Number(rest[2] ?? 10_000));
+        : await measureMemory(sidecar.url, pid, Number(rest[0] ?? 20), Number(rest[1] ?? 10_000), Number(rest[2] ?? 10_000), rest[3] === '4' ? 4 : 3);
     process.stdout.write(`${JSON.stringify({ what, budgetPixels: process.env.HASHFEED_DECODE_BUDGET_PIXELS ?? 'default', ...result })}\n`);
   } finally {
     sidecar?.proc.kill('SIGTERM');

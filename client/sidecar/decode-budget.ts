@@ -27,14 +27,15 @@ export interface DecodeBudgetOptions {
 }
 
 /**
- * Measured peak resident memory per decoded pixel (docs/SIDECAR.md): the
- * RGB(A) buffers of libvips and sharp, the luma plane and PDQ's filter
- * buffers. The default budget is derived from it.
+ * Peak resident memory per pixel of one scan, measured at about 7.2 bytes
+ * for a 100-megapixel RGB or RGBA PNG (docs/SIDECAR.md: libvips' and
+ * sharp's pixel buffers, the luma plane, PDQ's filters), rounded up. The
+ * default budget is derived from it.
  */
-export const BYTES_PER_DECODED_PIXEL = 16;
+export const BYTES_PER_DECODED_PIXEL = 8;
 
-/** Memory the default budget lets decodes take: about 2.4 GB. */
-export const DEFAULT_DECODE_MEMORY_BYTES = 2_400_000_000;
+/** Memory the default budget lets decodes take: about 1.2 GB. */
+export const DEFAULT_DECODE_MEMORY_BYTES = 1_200_000_000;
 
 /** 150 megapixels: three 50-megapixel images, or one at the 100-megapixel image limit, at once. */
 export const DEFAULT_DECODE_BUDGET_PIXELS = DEFAULT_DECODE_MEMORY_BYTES / BYTES_PER_DECODED_PIXEL;
