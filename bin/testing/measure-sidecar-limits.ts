@@ -77,9 +77,11 @@ async function loopDelay(proc: ChildProcess, stderr: string[]): Promise<unknown>
   return JSON.parse(stderr[stderr.length - 1] ?? '{}');
 }
 
-async function measureMemory(url: string, pid: number, count: number, width: number, height: number, channels: 3 | 4): Promise<Record<string, unknown>> {
+async function measureMemory(url: string, proc: ChildProcess, stderr: string[], count: number, width: number, height: number, channels: 3 | 4): Promise<Record<string, unknown>> {
+  const pid = proc.pid ?? 0;
   const png = await sharp({ create: { width, height, channels, background: { r: 106, g: 140, b: 175, alpha: 0.5 } } }).png().toBuffer();
   const baselineMiB = peakRssMiB(pid);
+  await loopDelay(proc, stderr);
   const started = Date.now();
   const statuses = await Promise.all(
     Array.from({ length: count }, async () => {
@@ -90,7 +92,7 @@ async function measureMemory(url: string, pid: number, count: number, width: num
   );
   const byStatus: Record<string, number> = {};
   for (const s of statuses) byStatus[s] = (byStatus[s] ?? 0) + 1;
-  return { images: count, megapixels: (width * height) / 1e6, channels, pngBytes: png.length, byStatus, seconds: (Date.now() - started) / 1000, baselineMiB, peakRssMiB: peakRssMiB(pid) };
+  return { images: count, megapixels: (width * height) / 1e6, channels, pngBytes: png.length, byStatus, seconds: (Date.now() - started) / 1000, baselineMiB, peakRssMiB: peakRssMiB(pid), loopDelay: await loopDelay(proc, stderr) };
 }
 
 async function measureBatch(url: string, proc: ChildProcess, stderr: string[], batchBytes: number): Promise<Record<string, unknown>> {
@@ -123,11 +125,10 @@ async function main(argv: readonly string[]): Promise<void> {
     });
     if (order.status !== 201) throw new Error(`order: ${order.status}`);
     sidecar = await startSidecar(centre, dir);
-    const pid = sidecar.proc.pid ?? 0;
     const result =
       what === 'batch'
         ? await measureBatch(sidecar.url, sidecar.proc, sidecar.stderr, Number(rest[0] ?? 16 * 1024 * 1024))
-        : await measureMemory(sidecar.url, pid, Number(rest[0] ?? 20), Number(rest[1] ?? 10_000), Number(rest[2] ?? 10_000), rest[3] === '4' ? 4 : 3);
+        : await measureMemory(sidecar.url, sidecar.proc, sidecar.stderr, Number(rest[0] ?? 20), Number(rest[1] ?? 10_000), Number(rest[2] ?? 10_000), rest[3] === '4' ? 4 : 3);
     process.stdout.write(`${JSON.stringify({ what, budgetPixels: process.env.HASHFEED_DECODE_BUDGET_PIXELS ?? 'default', ...result })}\n`);
   } finally {
     sidecar?.proc.kill('SIGTERM');
