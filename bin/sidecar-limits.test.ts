@@ -218,6 +218,12 @@ describe('the sidecar under load and abuse, on a loopback port', () => {
       expect(await res.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
     });
 
+    it('refuses deeply nested JSON 400 BAD_REQUEST without parsing it', async () => {
+      const res = await fetch(`${local.address}/v1/scan/batch`, { method: 'POST', headers: { authorization: `Bearer ${LOCAL_TOKEN}` }, body: `{"items":${'['.repeat(900_000)}` });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    });
+
     it('refuses more items than the item cap', async () => {
       const items = Array.from({ length: 5 }, () => ({ surface: 'uploads', subject: 'user:alice', image: 'AAAA' }));
       const res = await fetch(`${local.address}/v1/scan/batch`, { method: 'POST', headers: { authorization: `Bearer ${LOCAL_TOKEN}` }, body: JSON.stringify({ items }) });

@@ -79,6 +79,15 @@ describe('reading a request body', () => {
       await expect(readBoundedJson(post(textStream([text])), { maxBytes: 1_000, timeoutMs: 5_000 })).rejects.toBeInstanceOf(SyntaxError);
     });
 
+    it.each([
+      ['1 MiB of opening brackets', '['.repeat(1024 * 1024)],
+      ['brackets opened and closed 100 deep', `${'['.repeat(100)}${']'.repeat(100)}`],
+      ['an object left open', '{'],
+      ['a batch left open', '{"items":[{"surface":"uploads","subject":"user:a","image":"QUJD"}'],
+    ])('refuses %s (nesting the local API never needs) with a SyntaxError', async (_name, text) => {
+      await expect(readBoundedJson(post(textStream([text])), { maxBytes: 2_000_000, timeoutMs: 60_000 })).rejects.toBeInstanceOf(SyntaxError);
+    });
+
     it('stops at the byte cap and the deadline as the raw reader does', async () => {
       await expect(readBoundedJson(post(stream(4, 4, false)), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
       await expect(readBoundedJson(post(textStream(['{"items":'])), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toBeInstanceOf(SyntaxError);

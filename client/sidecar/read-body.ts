@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseChunked } from '@discoveryjs/json-ext';
 import { CodedError } from '../../shared/errors.ts';
+import { JsonNestingGuard } from './json-nesting.ts';
 
 export type RequestBodyCode = 'BODY_TOO_LARGE' | 'BODY_TIMEOUT';
 
@@ -26,6 +27,9 @@ const MAX_TIMER_MS = 2_147_483_647;
  * 256 KiB of JSON takes about a millisecond.
  */
 const TURN_EVERY_BYTES = 256 * 1024;
+
+/** The local API's deepest body is `{items:[{hashes:[{...}]}]}` (5); deeper is refused before parsing. */
+const MAX_JSON_DEPTH = 8;
 
 export interface BodyLimits {
   readonly maxBytes: number;
@@ -61,11 +65,21 @@ export async function readBoundedBody(request: Request, limits: BodyLimits): Pro
  * Reads and parses a JSON body within the same bounds as readBoundedBody,
  * chunk by chunk as it arrives, so that no single step holds the event loop
  * for longer than parsing one chunk (JSON.parse of a whole 16 MiB body took
- * over 100 ms: docs/SIDECAR.md). Throws RequestBodyError, or SyntaxError
- * for malformed JSON.
+ * 300 ms: docs/SIDECAR.md). Nesting is checked before the parser sees a
+ * chunk (JsonNestingGuard). Throws RequestBodyError, or SyntaxError for
+ * malformed JSON.
  */
 export function readBoundedJson(request: Request, limits: BodyLimits): Promise<unknown> {
-  return parseChunked(boundedChunks(request, limits));
+  return parseChunked(nestingChecked(boundedChunks(request, limits)));
+}
+
+async function* nestingChecked(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const guard = new JsonNestingGuard(MAX_JSON_DEPTH);
+  for await (const chunk of chunks) {
+    guard.push(chunk);
+    yield chunk;
+  }
+  guard.end();
 }
 
 /** The body's chunks, capped in bytes and time, with a turn of the event loop every TURN_EVERY_BYTES. */
