@@ -53,6 +53,7 @@ async function startSidecar(centre: LoopbackCentre, dir: string): Promise<{ proc
     let out = '';
     proc.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString('utf8');
+      if (process.env.MEASURE_ECHO === '1') process.stderr.write(chunk);
       const found = /"listening":"([^"]+)"/.exec(out);
       if (found?.[1] !== undefined) resolve(found[1]);
     });

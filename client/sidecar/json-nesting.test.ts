@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonNestingGuard } from './json-nesting.ts';
 
@@ -25,6 +26,19 @@ describe('JSON nesting guard', () => {
       ['a scalar', '42'],
     ])('lets %s through', (_name, text) => {
       expect(check(text)).toBe('ok');
+    });
+  });
+
+  describe('on any JSON text, split anywhere', () => {
+    it('accepts it exactly when it nests no deeper than the limit', () => {
+      const depthOf = (value: unknown): number =>
+        typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 1, max: 17 }), (value, size) => {
+          const text = JSON.stringify(value);
+          expect(check(text, 3, size)).toBe(depthOf(value) <= 3 ? 'ok' : 'JSON nested deeper than 3');
+        }),
+      );
     });
   });
 

@@ -20,15 +20,27 @@ export class JsonNestingGuard {
 
   /** Bytes of UTF-8: every structural character is ASCII, and no byte of a multi-byte character is. */
   push(chunk: Uint8Array): void {
-    for (const byte of chunk) {
+    for (let at = 0; at < chunk.length; at++) {
       if (this.#inString) {
-        if (this.#escaped) this.#escaped = false;
-        else if (byte === 0x5c) this.#escaped = true; // backslash
-        else if (byte === 0x22) this.#inString = false; // quote
+        if (this.#escaped) {
+          this.#escaped = false;
+          continue;
+        }
+        // Strings are most of a batch (base64 images): jump to the next quote or backslash natively.
+        const quote = chunk.indexOf(0x22, at);
+        const backslash = chunk.indexOf(0x5c, at);
+        if (quote < 0 && backslash < 0) return;
+        if (backslash >= 0 && (quote < 0 || backslash < quote)) {
+          at = backslash;
+          this.#escaped = true;
+        } else {
+          at = quote;
+          this.#inString = false;
+        }
         continue;
       }
-      switch (byte) {
-        case 0x22:
+      switch (chunk[at]) {
+        case 0x22: // quote
           this.#inString = true;
           break;
         case 0x5b: // [
