@@ -8,8 +8,8 @@ export class DecodeBudgetError extends CodedError<DecodeBudgetCode> {
   /** For OVERLOADED: the Retry-After to send. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: DecodeBudgetCode, message: string, retryAfterSeconds?: number) {
-    super(code, message);
+  constructor(code: DecodeBudgetCode, message: string, retryAfterSeconds?: number, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.status = code === 'OVERLOADED' ? 503 : 413;
     this.retryAfterSeconds = retryAfterSeconds;
   }
@@ -94,11 +94,12 @@ export class DecodeBudget {
 
   /**
    * Takes `pixels` from the budget; resolves with an idempotent release.
-   * Rejects with DecodeBudgetError, or with the signal's reason when the
-   * request is aborted while waiting.
+   * Rejects with DecodeBudgetError; a request aborted while it waits (its
+   * client went away) is answered OVERLOADED too, with the abort as cause:
+   * an answer to a departed client, not a fault to log.
    */
   acquire(pixels: number, signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (signal?.aborted === true) return Promise.reject(this.#aborted(signal.reason));
     const weight = Math.max(0, Math.ceil(pixels));
     if (weight > this.#capacity) {
       return Promise.reject(new DecodeBudgetError('IMAGE_OVER_BUDGET', `the image needs ${weight} pixels decoded at once, over the sidecar's whole decode budget of ${this.#capacity}`));
@@ -122,7 +123,7 @@ export class DecodeBudget {
       };
       const onAbort = (): void => {
         leave();
-        reject(signal?.reason);
+        reject(this.#aborted(signal?.reason));
         this.#grantWaiters();
       };
       const timer = setTimeout(() => {
@@ -159,6 +160,10 @@ export class DecodeBudget {
 
   #grantWaiters(): void {
     for (let head = this.#waiters[0]; head !== undefined && this.#inUse + head.pixels <= this.#capacity; head = this.#waiters[0]) head.grant();
+  }
+
+  #aborted(cause: unknown): DecodeBudgetError {
+    return new DecodeBudgetError('OVERLOADED', 'the request was aborted while it waited for the decode budget', this.#retryAfterSeconds, { cause });
   }
 
   #overloaded(): DecodeBudgetError {
