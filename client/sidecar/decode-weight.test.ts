@@ -32,6 +32,13 @@ describe('decode weight', () => {
       expect(await decodeWeight(await animation(MAX_WEIGHED_FRAMES + 4), LIMIT)).toBe(MAX_WEIGHED_FRAMES * 40 * 30);
     });
 
+    it('counts only the first page of a multi-page TIFF (the only one decoded)', async () => {
+      const page = (shade: number): Promise<Buffer> => sharp({ create: { width: 40, height: 30, channels: 3, background: { r: shade, g: shade, b: shade } } }).png().toBuffer();
+      const tiff = await sharp(await Promise.all([10, 90, 170].map(page)), { join: { animated: true } }).tiff().toBuffer();
+      expect((await sharp(tiff).metadata()).pages).toBe(3);
+      expect(await decodeWeight(tiff, LIMIT)).toBe(40 * 30);
+    });
+
     it('weighs a picture whose pixel data is broken by its header', async () => {
       expect(await decodeWeight(craftedPng(2000, 2000, 'garbage'), LIMIT)).toBe(4_000_000);
     });
