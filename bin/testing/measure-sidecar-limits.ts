@@ -14,6 +14,8 @@
  *   npx tsx bin/testing/measure-sidecar-limits.ts batch [BATCH_BYTES=16777216]
  * Sidecar config keys can be set through the environment, e.g.
  *   HASHFEED_DECODE_BUDGET_PIXELS=1000000000000 (no budget, as before it existed).
+ * MEASURE_NODE_FLAGS adds Node flags to the sidecar (e.g. `--cpu-prof`) and
+ * MEASURE_ECHO=1 copies its stdout (e.g. `--trace-gc` lines) to stderr.
  * Traffic goes to 127.0.0.1 only; the sidecar and the Centre are stopped and
  * their folders removed at the end.
  */
