@@ -1,10 +1,13 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Hono, type Context } from 'hono';
 import { CodedError } from '../../shared/errors.ts';
 import { HashFormatError } from '../../shared/hashing/algorithm.ts';
 import { ImageInputError } from '../../shared/hashing/image-input.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
+import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
+import { CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
 
@@ -23,8 +26,15 @@ export interface SidecarAppDeps {
   readonly policy: ScanPolicy;
   readonly clock: () => number;
   readonly maxImageBytes: number;
-  /** Hashes and matches uploaded bytes, image or not (only ever called for an allowed scan). */
-  scanImage(bytes: Uint8Array): Promise<ScanResult>;
+  readonly maxBatchBytes: number;
+  readonly maxBatchItems: number;
+  /** Deadline for reading any request body. */
+  readonly bodyTimeoutMs: number;
+  /**
+   * Hashes and matches uploaded bytes, image or not (only ever called for an allowed scan);
+   * throws DecodeBudgetError when the decode budget cannot take the image.
+   */
+  scanImage(bytes: Uint8Array, signal?: AbortSignal): Promise<ScanResult>;
   /** Matches caller-computed hashes. */
   matchHashes(hashes: readonly { algorithm: unknown; hash: unknown; quality?: unknown }[]): ScanResult;
   /** Queues the signed report of a match, detected at `detectedAt` under `decision`; content only for the preview. */
@@ -35,7 +45,6 @@ export interface SidecarAppDeps {
   onUnexpected(err: unknown): void;
 }
 
-const MAX_BATCH_ITEMS = 256;
 const MAX_JSON_BYTES = 1024 * 1024;
 
 type Answer = Record<string, unknown>;
@@ -53,6 +62,8 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
 
   app.onError((err, c) => {
     if (err instanceof SidecarError) return c.json({ error: err.toJSON() }, err.status);
+    if (err instanceof RequestBodyError) return c.json({ error: err.toJSON() }, err.status, CLOSE_AFTER);
+    if (err instanceof DecodeBudgetError) return c.json({ error: err.toJSON() }, err.status, err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) });
     if (err instanceof ImageInputError || err instanceof HashFormatError) return c.json({ error: err.toJSON() }, 400);
     deps.onUnexpected(err);
     return c.json({ error: { code: 'INTERNAL', message: 'the sidecar failed to handle the request' } }, 500);
@@ -104,21 +115,23 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     const decision = decide(singleQuery(c, 'surface'), singleQuery(c, 'subject'));
     // Refused: the body is never read, so its bytes are never decoded, hashed or logged.
     if (!decision.allowed) return c.json(refused(decision));
-    const bytes = await readBody(c, deps.maxImageBytes);
-    return c.json(await finish(decision, await deps.scanImage(bytes), bytes));
+    const bytes = await readBody(c, deps.maxImageBytes, deps.bodyTimeoutMs);
+    return c.json(await finish(decision, await deps.scanImage(bytes, c.req.raw.signal), bytes));
   });
 
   app.post('/v1/match', async (c) => {
-    const body = record(await readJson(c), ['surface', 'subject', 'hashes']);
+    const body = record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['surface', 'subject', 'hashes']);
     const decision = decide(body.surface, body.subject);
     if (!decision.allowed) return c.json(refused(decision));
     return c.json(await finish(decision, deps.matchHashes(hashList(body.hashes)), null));
   });
 
   app.post('/v1/scan/batch', async (c) => {
-    const items = itemList(record(await readJson(c, deps.maxImageBytes * 2), ['items']).items);
+    const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems);
     const results: Answer[] = [];
     for (const raw of items) {
+      // One item at a time, letting other requests run between them (each base64 decode is short: the body is capped).
+      await nextTurn();
       const item = record(raw, ['surface', 'subject', 'image']);
       const decision = decide(item.surface, item.subject);
       if (!decision.allowed) {
@@ -131,9 +144,10 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
       }
       const bytes = new Uint8Array(Buffer.from(item.image, 'base64'));
       try {
-        results.push(await finish(decision, await deps.scanImage(bytes), bytes));
+        results.push(await finish(decision, await deps.scanImage(bytes, c.req.raw.signal), bytes));
       } catch (err) {
-        if (!(err instanceof ImageInputError)) throw err;
+        // Budget refusals are per item: the items before it are scanned (and maybe reported) already.
+        if (!(err instanceof ImageInputError || err instanceof DecodeBudgetError)) throw err;
         deps.onScan('error', decision.surface.id);
         results.push({ error: err.toJSON() });
       }
@@ -142,7 +156,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/match/batch', async (c) => {
-    const items = itemList(record(await readJson(c), ['items']).items);
+    const items = itemList(record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems);
     const results: Answer[] = [];
     for (const raw of items) {
       const item = record(raw, ['surface', 'subject', 'hashes']);
@@ -164,23 +178,17 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   return app;
 }
 
-async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
-  if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of c.req.raw.body ?? []) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
+/** The body, capped in bytes and read within the deadline (RequestBodyError otherwise). */
+function readBody(c: Context, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
+  return readBoundedBody(c.req.raw, { maxBytes, timeoutMs });
 }
 
-async function readJson(c: Context, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
-  const bytes = await readBody(c, maxBytes);
+/** A capped body parsed as JSON as it arrives, in short steps (see readBoundedJson). */
+async function readJson(c: Context, maxBytes: number, timeoutMs: number): Promise<unknown> {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return await readBoundedJson(c.req.raw, { maxBytes, timeoutMs });
   } catch (cause) {
+    if (cause instanceof RequestBodyError) throw cause;
     throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
   }
 }
@@ -192,18 +200,14 @@ function singleQuery(c: Context, name: string): string | undefined {
   return values[0];
 }
 
-function tooLarge(maxBytes: number): SidecarError {
-  return new SidecarError(413, 'BODY_TOO_LARGE', `the body exceeds the limit of ${maxBytes} bytes`);
-}
-
 function record(value: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SidecarError(400, 'BAD_REQUEST', 'expected a JSON object');
   for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new SidecarError(400, 'BAD_REQUEST', `unknown field ${quote(key)}`);
   return Object.fromEntries(Object.entries(value));
 }
 
-function itemList(value: unknown): readonly unknown[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_BATCH_ITEMS) throw new SidecarError(400, 'BAD_REQUEST', `items must be a list of 1 to ${MAX_BATCH_ITEMS}`);
+function itemList(value: unknown, maxItems: number): readonly unknown[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxItems) throw new SidecarError(400, 'BAD_REQUEST', `items must be a list of 1 to ${maxItems}`);
   return value;
 }
 

@@ -4,6 +4,12 @@ import { CodedError } from '../../shared/errors.ts';
 import { quote } from '../../shared/quote.ts';
 import { DEFAULT_MAX_FRAMES } from '../../shared/hashing/image-frames.ts';
 import { parseSurfaces, PolicyError, type Surface } from '../policy/index.ts';
+import { DEFAULT_BODY_TIMEOUT_MS } from './read-body.ts';
+import { DEFAULT_DECODE_BUDGET_PIXELS, DEFAULT_DECODE_QUEUE_LENGTH, DEFAULT_DECODE_QUEUE_WAIT_MS } from './decode-budget.ts';
+
+/** 16 MiB: JSON.parse of it takes tens of milliseconds (docs/SIDECAR.md); larger images go to `/v1/scan`. */
+export const DEFAULT_MAX_BATCH_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_ITEMS = 256;
 
 /**
  * CONFIG_REPORT_TO_REQUIRED: mirror mode without `reportTo` (the Centre);
@@ -44,9 +50,20 @@ export interface SidecarConfig {
   readonly maxImagePixels: number;
   /** Frames of an animated image hashed at most (all within maxImagePixels together). */
   readonly maxImageFrames: number;
+  /** Pixels decoded at once over all requests (docs/SIDECAR.md); past it scans answer 503 OVERLOADED. */
+  readonly decodeBudgetPixels: number;
+  /** Scans that may wait for the decode budget (0: none wait). */
+  readonly decodeQueueLength: number;
+  /** How long one of them waits before 503 OVERLOADED. */
+  readonly decodeQueueWaitMs: number;
+  /** Largest `/v1/scan/batch` body; kept small so that parsing it never holds the event loop long. */
+  readonly maxBatchBytes: number;
+  readonly maxBatchItems: number;
+  /** Time from the start of reading a request body to its end; past it 408 BODY_TIMEOUT. */
+  readonly bodyTimeoutMs: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -79,10 +96,10 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     if (typeof setting !== 'string' || setting === '') throw invalid(`'${key}' must be a non-empty string (or set ${envName(key)})`);
     return setting;
   };
-  const int = (key: (typeof KEYS)[number], fallback: number): number => {
-    const setting = raw(key) ?? fallback;
-    const n = typeof setting === 'string' ? Number(setting) : setting;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw invalid(`'${key}' must be a positive integer`);
+  const int = (key: (typeof KEYS)[number], fallback: number, min = 1): number => {
+    const v = raw(key) ?? fallback;
+    const n = typeof v === 'string' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) throw invalid(`'${key}' must be an integer of at least ${min}`);
     return n;
   };
   const flag = (key: (typeof KEYS)[number]): boolean => {
@@ -136,6 +153,12 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     maxImageBytes: int('maxImageBytes', 50 * 1024 * 1024),
     maxImagePixels: int('maxImagePixels', 100_000_000),
     maxImageFrames: int('maxImageFrames', DEFAULT_MAX_FRAMES),
+    decodeBudgetPixels: int('decodeBudgetPixels', DEFAULT_DECODE_BUDGET_PIXELS),
+    decodeQueueLength: int('decodeQueueLength', DEFAULT_DECODE_QUEUE_LENGTH, 0),
+    decodeQueueWaitMs: int('decodeQueueWaitMs', DEFAULT_DECODE_QUEUE_WAIT_MS, 0),
+    maxBatchBytes: int('maxBatchBytes', DEFAULT_MAX_BATCH_BYTES),
+    maxBatchItems: int('maxBatchItems', DEFAULT_MAX_BATCH_ITEMS),
+    bodyTimeoutMs: int('bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
   };
 }
 

@@ -17,6 +17,8 @@ import { Syncer, type SyncOutcome } from '../sync/syncer.ts';
 import { verifyCertificates } from '../sync/verify.ts';
 import { createSidecarApp } from './app.ts';
 import type { SidecarConfig } from './config.ts';
+import { DecodeBudget, DEFAULT_RETRY_AFTER_SECONDS } from './decode-budget.ts';
+import { withDecodeBudget } from './decode-weight.ts';
 import { healthOf, type Health } from './health.ts';
 import { Scanner, type ScanResult } from './scanner.ts';
 
@@ -33,6 +35,8 @@ export interface Sidecar {
   readonly replica: Replica;
   readonly policy: ScanPolicy;
   readonly queue: ReportQueue;
+  /** Pixels being decoded at once over all of this sidecar's scans (one sidecar per process in production). */
+  readonly decodeBudget: DecodeBudget;
   /** The current match index (replaced whole after a snapshot). */
   matcher(): Matcher;
   /** One sync round now: feed, then detection orders. */
@@ -98,6 +102,13 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
   const scanner = new Scanner(() => matcher, replica, config.maxImagePixels, config.maxImageFrames);
+  const decodeBudget = new DecodeBudget({
+    pixels: config.decodeBudgetPixels,
+    queueLength: config.decodeQueueLength,
+    queueWaitMs: config.decodeQueueWaitMs,
+    retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+  });
+  const scanImage = withDecodeBudget(decodeBudget, { maxPixels: config.maxImagePixels, maxFrames: config.maxImageFrames }, (bytes) => scanner.scanImage(bytes));
   // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
   const syncer = new Syncer({
@@ -195,7 +206,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     policy,
     clock,
     maxImageBytes: config.maxImageBytes,
-    scanImage: (bytes) => scanner.scanImage(bytes),
+    maxBatchBytes: config.maxBatchBytes,
+    maxBatchItems: config.maxBatchItems,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    scanImage,
     matchHashes: (hashes) => scanner.matchHashes(hashes),
     report,
     health,
@@ -213,6 +227,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     replica,
     policy,
     queue,
+    decodeBudget,
     matcher: () => matcher,
     syncOnce,
     deliverReports: async () => {
@@ -224,7 +239,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     scan: async (surfaceId, subject, bytes) => {
       const decision = policy.decideScan({ surfaceId, subject, now: clock() });
       if (!decision.allowed) return { matches: [], quality: null, lowQuality: false, partial: false, refused: { code: decision.code, message: decision.message } };
-      const result = await scanner.scanImage(bytes);
+      const result = await scanImage(bytes);
       // Decided again after hashing, as the local API does (docs/SAFEGUARDS.md).
       const detectedAt = clock();
       const confirmed = policy.recheck(decision, detectedAt);

@@ -20,6 +20,7 @@ import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import { CodedError } from '../errors.ts';
 import type { PixelImage } from './luma.ts';
 import { progressiveJpegForEighthScale } from './progressive-jpeg.ts';
+import './sharp-settings.ts';
 
 export type ImageInputCode =
   | 'IMAGE_EMPTY'

@@ -1,0 +1,172 @@
+import { CodedError } from '../../shared/errors.ts';
+
+export type DecodeBudgetCode = 'OVERLOADED' | 'IMAGE_OVER_BUDGET';
+
+/** A decode the budget cannot take: now (503, retry later) or ever (413). */
+export class DecodeBudgetError extends CodedError<DecodeBudgetCode> {
+  readonly status: 503 | 413;
+  /** For OVERLOADED: the Retry-After to send. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: DecodeBudgetCode, message: string, retryAfterSeconds?: number, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.status = code === 'OVERLOADED' ? 503 : 413;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export interface DecodeBudgetOptions {
+  /** Pixels that may be decoded at once, over all requests. */
+  readonly pixels: number;
+  /** Decodes that may wait for pixels; past it OVERLOADED at once (0: never wait). */
+  readonly queueLength: number;
+  /** How long one waits before OVERLOADED. */
+  readonly queueWaitMs: number;
+  /** Sent with OVERLOADED. */
+  readonly retryAfterSeconds: number;
+}
+
+/**
+ * Peak resident memory per pixel of one scan, measured at about 7.2 bytes
+ * for a 100-megapixel RGB or RGBA PNG (docs/SIDECAR.md: libvips' and
+ * sharp's pixel buffers, the luma plane, PDQ's filters), rounded up. The
+ * default budget is derived from it.
+ */
+export const BYTES_PER_DECODED_PIXEL = 8;
+
+/** Memory the default budget lets decodes take: about 1.2 GB. */
+export const DEFAULT_DECODE_MEMORY_BYTES = 1_200_000_000;
+
+/** 150 megapixels: three 50-megapixel images, or one at the 100-megapixel image limit, at once. */
+export const DEFAULT_DECODE_BUDGET_PIXELS = DEFAULT_DECODE_MEMORY_BYTES / BYTES_PER_DECODED_PIXEL;
+
+export const DEFAULT_DECODE_QUEUE_LENGTH = 8;
+export const DEFAULT_DECODE_QUEUE_WAIT_MS = 5_000;
+export const DEFAULT_RETRY_AFTER_SECONDS = 2;
+
+/** setTimeout's largest delay; longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+interface Waiter {
+  readonly pixels: number;
+  grant(): void;
+}
+
+/**
+ * The process-wide allowance of pixels being decoded at once. A decode
+ * acquires its image's pixel count (from the header, before decoding) and
+ * releases it when done, on every path. When the pixels are taken a decode
+ * waits in a short FIFO queue for a bounded time, or is refused with
+ * OVERLOADED; nothing queues without bound. An image larger than the whole
+ * budget can never run and is refused with IMAGE_OVER_BUDGET.
+ */
+export class DecodeBudget {
+  readonly #capacity: number;
+  readonly #queueLength: number;
+  readonly #queueWaitMs: number;
+  readonly #retryAfterSeconds: number;
+  readonly #waiters: Waiter[] = [];
+  #inUse = 0;
+
+  constructor(options: DecodeBudgetOptions) {
+    const { pixels, queueLength, queueWaitMs, retryAfterSeconds } = options;
+    if (!Number.isSafeInteger(pixels) || pixels < 1) throw new RangeError('the decode budget must be a positive whole number of pixels');
+    if (!Number.isSafeInteger(queueLength) || queueLength < 0) throw new RangeError('the decode queue length must be a whole number, 0 or more');
+    if (!Number.isFinite(queueWaitMs) || queueWaitMs < 0) throw new RangeError('the decode queue wait must be 0 ms or more');
+    if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 1) throw new RangeError('Retry-After must be a whole number of seconds, 1 or more');
+    this.#capacity = pixels;
+    this.#queueLength = queueLength;
+    this.#queueWaitMs = Math.min(queueWaitMs, MAX_TIMER_MS);
+    this.#retryAfterSeconds = retryAfterSeconds;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  get inUse(): number {
+    return this.#inUse;
+  }
+
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Takes `pixels` from the budget; resolves with an idempotent release.
+   * Rejects with DecodeBudgetError; a request aborted while it waits (its
+   * client went away) is answered OVERLOADED too, with the abort as cause:
+   * an answer to a departed client, not a fault to log.
+   */
+  acquire(pixels: number, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted === true) return Promise.reject(this.#aborted(signal.reason));
+    const weight = Math.max(0, Math.ceil(pixels));
+    if (weight > this.#capacity) {
+      return Promise.reject(new DecodeBudgetError('IMAGE_OVER_BUDGET', `the image needs ${weight} pixels decoded at once, over the sidecar's whole decode budget of ${this.#capacity}`));
+    }
+    // Waiters are served in order: taking pixels past them would starve a large image.
+    if (this.#waiters.length === 0 && this.#inUse + weight <= this.#capacity) return Promise.resolve(this.#take(weight));
+    if (this.#waiters.length >= this.#queueLength) return Promise.reject(this.#overloaded());
+    return new Promise((resolve, reject) => {
+      const leave = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+      };
+      const waiter: Waiter = {
+        pixels: weight,
+        grant: () => {
+          leave();
+          resolve(this.#take(weight));
+        },
+      };
+      const onAbort = (): void => {
+        leave();
+        reject(this.#aborted(signal?.reason));
+        this.#grantWaiters();
+      };
+      const timer = setTimeout(() => {
+        leave();
+        reject(this.#overloaded());
+        // The head may have been the one blocking smaller waiters behind it.
+        this.#grantWaiters();
+      }, this.#queueWaitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Runs `task` holding `pixels`, releasing them however it ends. */
+  async run<T>(pixels: number, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(pixels, signal);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  #take(weight: number): () => void {
+    this.#inUse += weight;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#inUse -= weight;
+      this.#grantWaiters();
+    };
+  }
+
+  #grantWaiters(): void {
+    for (let head = this.#waiters[0]; head !== undefined && this.#inUse + head.pixels <= this.#capacity; head = this.#waiters[0]) head.grant();
+  }
+
+  #aborted(cause: unknown): DecodeBudgetError {
+    return new DecodeBudgetError('OVERLOADED', 'the request was aborted while it waited for the decode budget', this.#retryAfterSeconds, { cause });
+  }
+
+  #overloaded(): DecodeBudgetError {
+    return new DecodeBudgetError('OVERLOADED', 'the sidecar is decoding as many pixels as it may at once; retry later', this.#retryAfterSeconds);
+  }
+}

@@ -1,0 +1,75 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { DecodeBudget } from './decode-budget.ts';
+import { decodeWeight, withDecodeBudget } from './decode-weight.ts';
+import { craftedPng } from './testing/crafted-png.ts';
+
+const MAX_FRAMES = 16;
+const LIMIT = { maxPixels: 100_000_000, maxFrames: MAX_FRAMES };
+const solid = (width: number, height: number): Promise<Buffer> => sharp({ create: { width, height, channels: 3, background: '#336699' } }).png().toBuffer();
+
+async function animation(frames: number): Promise<Buffer> {
+  const frame = (i: number): Promise<Buffer> => sharp({ create: { width: 40, height: 30, channels: 3, background: { r: (i * 37) % 256, g: 90, b: 200 } } }).png().toBuffer();
+  return sharp(await Promise.all(Array.from({ length: frames }, (_, i) => frame(i))), { join: { animated: true } }).gif().toBuffer();
+}
+
+describe('decode weight', () => {
+  describe('when the header gives a size', () => {
+    it('is width x height', async () => {
+      expect(await decodeWeight(await solid(300, 200), LIMIT)).toBe(60_000);
+    });
+
+    it('reads the size of an image past sharp\'s own pixel limit without decoding it', async () => {
+      // 20000 x 20000 = 400 megapixels, claimed by a header of a few bytes.
+      expect(await decodeWeight(craftedPng(20_000, 20_000, 'short'), { ...LIMIT, maxPixels: 500_000_000 })).toBe(400_000_000);
+    });
+
+    it('weighs 0 an image the decoder refuses from its header as over its pixel limit', async () => {
+      expect(await decodeWeight(craftedPng(20_000, 20_000, 'short'), LIMIT)).toBe(0);
+    });
+
+    it('counts every frame of an animation, up to the frame cap', async () => {
+      expect(await decodeWeight(await animation(3), LIMIT)).toBe(3 * 40 * 30);
+      expect(await decodeWeight(await animation(MAX_FRAMES + 4), LIMIT)).toBe(MAX_FRAMES * 40 * 30);
+    });
+
+    it('counts no more frames than fit the pixel limit together, as the decoder stops there', async () => {
+      expect(await decodeWeight(await animation(10), { maxPixels: 4 * 40 * 30 + 1, maxFrames: MAX_FRAMES })).toBe(4 * 40 * 30);
+    });
+
+    it('counts only the first page of a multi-page TIFF (the only one decoded)', async () => {
+      const page = (shade: number): Promise<Buffer> => sharp({ create: { width: 40, height: 30, channels: 3, background: { r: shade, g: shade, b: shade } } }).png().toBuffer();
+      const tiff = await sharp(await Promise.all([10, 90, 170].map(page)), { join: { animated: true } }).tiff().toBuffer();
+      expect((await sharp(tiff).metadata()).pages).toBe(3);
+      expect(await decodeWeight(tiff, LIMIT)).toBe(40 * 30);
+    });
+
+    it('weighs a picture whose pixel data is broken by its header', async () => {
+      expect(await decodeWeight(craftedPng(2000, 2000, 'garbage'), LIMIT)).toBe(4_000_000);
+    });
+  });
+
+  describe('when there is no readable header', () => {
+    it.each([
+      ['empty bytes', new Uint8Array(0)],
+      ['text', new TextEncoder().encode('not an image at all')],
+    ])('weighs %s as 0', async (_name, bytes) => {
+      expect(await decodeWeight(bytes, LIMIT)).toBe(0);
+    });
+  });
+
+  describe('a scan under the budget', () => {
+    it('holds the image\'s pixels while it runs and gives them back after, failed or not', async () => {
+      const budget = new DecodeBudget({ pixels: 100_000, queueLength: 0, queueWaitMs: 0, retryAfterSeconds: 1 });
+      const png = await solid(300, 200);
+      const held: number[] = [];
+      const scan = withDecodeBudget(budget, LIMIT, async () => {
+        held.push(budget.inUse);
+        throw new Error('decode failed');
+      });
+      await expect(scan(png)).rejects.toThrow('decode failed');
+      expect(held).toEqual([60_000]);
+      expect(budget.inUse).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
+
+const post = (body: ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}): Request =>
+  new Request('http://sidecar.local/v1/scan', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+
+/** A body that sends `chunks` pieces of `size` bytes, then stays open without ending (or ends when `end`). */
+function stream(chunks: number, size: number, end: boolean): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent < chunks) {
+        sent += 1;
+        controller.enqueue(new Uint8Array(size).fill(sent));
+      } else if (end) controller.close();
+      // Otherwise: never enqueue, never close (a client that stopped sending).
+    },
+  });
+}
+
+describe('reading a request body', () => {
+  describe('when it is within the limits', () => {
+    it('returns the bytes in order', async () => {
+      const bytes = await readBoundedBody(post(stream(3, 4, true)), { maxBytes: 12, timeoutMs: 5_000 });
+      expect([...bytes]).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    });
+
+    it('returns no bytes for no body', async () => {
+      expect((await readBoundedBody(post(null), { maxBytes: 1, timeoutMs: 5_000 })).length).toBe(0);
+    });
+  });
+
+  describe('when it is over the byte cap', () => {
+    it('refuses a declared length over the cap without reading (the body never ends here)', async () => {
+      const err = await readBoundedBody(post(stream(0, 1, false), { 'content-length': '13' }), { maxBytes: 12, timeoutMs: 60_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RequestBodyError);
+      expect(err).toMatchObject({ code: 'BODY_TOO_LARGE', status: 413 });
+    });
+
+    it('refuses a body that grows past the cap as soon as it does', async () => {
+      await expect(readBoundedBody(post(stream(4, 4, false)), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
+    });
+  });
+
+  describe('when it does not arrive in time', () => {
+    it('gives up at the deadline with BODY_TIMEOUT (408)', async () => {
+      await expect(readBoundedBody(post(stream(2, 4, false)), { maxBytes: 1_000, timeoutMs: 50 })).rejects.toMatchObject({ code: 'BODY_TIMEOUT', status: 408 });
+    });
+
+    it('clamps a deadline too long for a timer instead of firing at once', async () => {
+      const bytes = await readBoundedBody(post(stream(1, 4, true)), { maxBytes: 1_000, timeoutMs: Number.MAX_SAFE_INTEGER });
+      expect(bytes.length).toBe(4);
+    });
+  });
+
+  describe('as JSON', () => {
+    const textStream = (pieces: readonly string[]): ReadableStream<Uint8Array> =>
+      new ReadableStream({
+        start(controller) {
+          for (const piece of pieces) controller.enqueue(new TextEncoder().encode(piece));
+          controller.close();
+        },
+      });
+
+    it('parses a body split anywhere, even inside a string or a multi-byte character', async () => {
+      const text = JSON.stringify({ items: [{ surface: 'uploads', subject: 'user:ä€😀', image: 'QUJD'.repeat(5000) }] });
+      const bytes = new TextEncoder().encode(text);
+      // Split the bytes (not the characters) every 7 bytes, as a network would.
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 7) controller.enqueue(bytes.subarray(at, at + 7));
+          controller.close();
+        },
+      });
+      expect(await readBoundedJson(post(stream), { maxBytes: 1_000_000, timeoutMs: 5_000 })).toEqual(JSON.parse(text));
+    });
+
+    it.each([['{"items":[1,2'], ['{"a":}'], ['[1] 2'], ['']])('refuses malformed JSON %j with a SyntaxError', async (text) => {
+      await expect(readBoundedJson(post(textStream([text])), { maxBytes: 1_000, timeoutMs: 5_000 })).rejects.toBeInstanceOf(SyntaxError);
+    });
+
+    it.each([
+      ['1 MiB of opening brackets', '['.repeat(1024 * 1024)],
+      ['brackets opened and closed 100 deep', `${'['.repeat(100)}${']'.repeat(100)}`],
+      ['an object left open', '{'],
+      ['a batch left open', '{"items":[{"surface":"uploads","subject":"user:a","image":"QUJD"}'],
+    ])('refuses %s (nesting the local API never needs) with a SyntaxError', async (_name, text) => {
+      await expect(readBoundedJson(post(textStream([text])), { maxBytes: 2_000_000, timeoutMs: 60_000 })).rejects.toBeInstanceOf(SyntaxError);
+    });
+
+    it('stops at the byte cap and the deadline as the raw reader does', async () => {
+      await expect(readBoundedJson(post(stream(4, 4, false)), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
+      await expect(readBoundedJson(post(textStream(['{"items":'])), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toBeInstanceOf(SyntaxError);
+      await expect(readBoundedJson(post(stream(1, 4, false)), { maxBytes: 1_000, timeoutMs: 50 })).rejects.toMatchObject({ code: 'BODY_TIMEOUT' });
+    });
+  });
+});

@@ -1,0 +1,125 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parseChunked } from '@discoveryjs/json-ext';
+import { CodedError } from '../../shared/errors.ts';
+import { JsonNestingGuard } from './json-nesting.ts';
+
+export type RequestBodyCode = 'BODY_TOO_LARGE' | 'BODY_TIMEOUT';
+
+/** A request body refused while reading it. */
+export class RequestBodyError extends CodedError<RequestBodyCode> {
+  readonly status: 413 | 408;
+
+  constructor(code: RequestBodyCode, message: string) {
+    super(code, message);
+    this.status = code === 'BODY_TOO_LARGE' ? 413 : 408;
+  }
+}
+
+/** 30 s: the local API is reached over a provider's own network, where a 50 MB upload takes seconds. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** setTimeout's largest delay; longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Chunks already buffered are read without returning to the event loop, so
+ * the reader gives other requests a turn after this many bytes: parsing
+ * 256 KiB of JSON takes about a millisecond.
+ */
+const TURN_EVERY_BYTES = 256 * 1024;
+
+/** The local API's deepest body is `{items:[{hashes:[{...}]}]}` (5); deeper is refused before parsing. */
+const MAX_JSON_DEPTH = 8;
+
+export interface BodyLimits {
+  readonly maxBytes: number;
+  /** From the start of reading to the last byte. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Reads a request body whole, bounded in bytes and time: a declared
+ * Content-Length over the cap is refused before a byte is read, a body that
+ * grows past it as soon as it does, and one still arriving at the deadline
+ * (a client trickling it, slow-loris) with BODY_TIMEOUT. After either
+ * refusal the rest of the body is left unread: the answer then closes the
+ * connection (see CLOSE_AFTER).
+ */
+export async function readBoundedBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of boundedChunks(request, limits)) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+  }
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * Reads and parses a JSON body within the same bounds as readBoundedBody,
+ * chunk by chunk as it arrives, so that no single step holds the event loop
+ * for longer than parsing one chunk (JSON.parse of a whole 16 MiB body took
+ * 300 ms: docs/SIDECAR.md). Nesting is checked before the parser sees a
+ * chunk (JsonNestingGuard). Throws RequestBodyError, or SyntaxError for
+ * malformed JSON.
+ */
+export function readBoundedJson(request: Request, limits: BodyLimits): Promise<unknown> {
+  return parseChunked(nestingChecked(boundedChunks(request, limits)));
+}
+
+async function* nestingChecked(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const guard = new JsonNestingGuard(MAX_JSON_DEPTH);
+  for await (const chunk of chunks) {
+    guard.push(chunk);
+    yield chunk;
+  }
+  guard.end();
+}
+
+/** The body's chunks, capped in bytes and time, with a turn of the event loop every TURN_EVERY_BYTES. */
+async function* boundedChunks(request: Request, limits: BodyLimits): AsyncGenerator<Uint8Array> {
+  const { maxBytes } = limits;
+  if (Number(request.headers.get('content-length') ?? '0') > maxBytes) throw tooLarge(maxBytes);
+  if (request.body === null) return;
+  const reader = request.body.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    const ms = Math.min(Math.max(0, limits.timeoutMs), MAX_TIMER_MS);
+    timer = setTimeout(() => reject(new RequestBodyError('BODY_TIMEOUT', `the body did not arrive within ${ms} ms`)), ms);
+  });
+  let total = 0;
+  let sinceTurn = 0;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) return;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      yield value;
+      sinceTurn += value.byteLength;
+      if (sinceTurn >= TURN_EVERY_BYTES) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Headers for the answer to a refused body: its unread rest may still be
+ * arriving, so the server closes the connection after answering instead of
+ * draining it for the client (which a trickling client would make last).
+ */
+export const CLOSE_AFTER: Readonly<Record<string, string>> = { connection: 'close' };
+
+function tooLarge(maxBytes: number): RequestBodyError {
+  return new RequestBodyError('BODY_TOO_LARGE', `the body exceeds the limit of ${maxBytes} bytes`);
+}
