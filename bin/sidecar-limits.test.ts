@@ -178,10 +178,10 @@ describe('the sidecar under load and abuse, on a loopback port', () => {
 
   describe('when a decode fails', () => {
     it('gives its pixels back', async () => {
-      // A real header for 2000x2000, then garbage where the pixel data should be.
+      // A real header for 2000x2000, then garbage where the pixel data should be: matched on its exact hashes, and as far as it decodes.
       const answer = await scan(craftedPng(2000, 2000, 'garbage'));
-      expect(answer.status).toBe(400);
-      expect(answer.json).toMatchObject({ error: { code: expect.stringMatching(/^IMAGE_/) } });
+      expect(answer.status).toBe(200);
+      expect(answer.json).toSatisfy((json: unknown) => typeof json === 'object' && json !== null && (Reflect.get(json, 'partial') === true || Reflect.get(json, 'perceptualSkipped') !== undefined));
       expect(sidecar.decodeBudget.inUse).toBe(0);
       expect((await scan(large)).status).toBe(200);
     });
