@@ -29,6 +29,10 @@ export interface CentreConfig {
   readonly maxIndicatorBodyBytes: number;
   readonly maxJsonBodyBytes: number;
   readonly rateLimit: RateLimitConfig;
+  /** A request whose handler has not answered by then gets 503 REQUEST_TIMEOUT. */
+  readonly requestTimeoutSeconds: number;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  readonly shutdownDeadlineSeconds: number;
 }
 
 export const DEFAULT_CONFIG: CentreConfig = {
@@ -46,6 +50,9 @@ export const DEFAULT_CONFIG: CentreConfig = {
   maxIndicatorBodyBytes: 256 * 1024 * 1024,
   maxJsonBodyBytes: 1024 * 1024,
   rateLimit: { burst: 120, perSecond: 20 },
+  requestTimeoutSeconds: 120,
+  // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.
+  shutdownDeadlineSeconds: 20,
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -91,5 +98,7 @@ export function parseCentreConfig(value: unknown): CentreConfig {
       burst: posInt(Reflect.get(rate, 'burst'), 'rateLimit.burst'),
       perSecond: posInt(Reflect.get(rate, 'perSecond'), 'rateLimit.perSecond'),
     },
+    requestTimeoutSeconds: posInt(get('requestTimeoutSeconds'), 'requestTimeoutSeconds', 3600),
+    shutdownDeadlineSeconds: posInt(get('shutdownDeadlineSeconds'), 'shutdownDeadlineSeconds', 3600),
   };
 }

@@ -32,7 +32,14 @@ export async function run(argv: string[]): Promise<number> {
   sidecar.start();
   process.stdout.write(`${JSON.stringify({ listening: server.address })}\n`);
   await new Promise<void>((done) => {
-    const stop = (): void => void server.close().then(() => sidecar.stop()).then(done);
+    // Scans in flight finish first (they may queue reports), then deliveries; one deadline bounds both.
+    const stop = (): void => {
+      const deadline = Date.now() + sidecar.config.shutdownDeadlineSeconds * 1000;
+      void server
+        .close(deadline - Date.now())
+        .then(() => sidecar.stop({ deadlineMs: deadline - Date.now() }))
+        .then(done);
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

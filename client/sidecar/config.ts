@@ -31,9 +31,11 @@ export interface SidecarConfig {
   readonly syncIntervalSeconds: number;
   readonly maxImageBytes: number;
   readonly maxImagePixels: number;
+  /** On SIGTERM, how long scans and report deliveries in flight may take to finish. */
+  readonly shutdownDeadlineSeconds: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'shutdownDeadlineSeconds'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -99,6 +101,8 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     syncIntervalSeconds: int('syncIntervalSeconds', 60),
     maxImageBytes: int('maxImageBytes', 50 * 1024 * 1024),
     maxImagePixels: int('maxImagePixels', 100_000_000),
+    // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.
+    shutdownDeadlineSeconds: int('shutdownDeadlineSeconds', 20),
   };
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { clampTimerMs } from '../../shared/timer.ts';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
 import { loadOrCreateProviderKey, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../report/index.ts';
@@ -41,7 +42,14 @@ export interface Sidecar {
   scan(surfaceId: string, subject: string, bytes: Uint8Array): Promise<ScanResult & { refused?: { code: string; message: string }; reportId?: string }>;
   /** Starts background sync and report delivery. */
   start(): void;
-  stop(): Promise<void>;
+  /**
+   * Stops sync and delivery, then closes the index and the database. A
+   * report delivery in flight may finish until `deadlineMs` (default: the
+   * config's shutdownDeadlineSeconds); then it is abandoned, and the report
+   * stays queued for the next start. A sync round in flight is awaited
+   * (its requests carry their own timeouts).
+   */
+  stop(options?: { readonly deadlineMs?: number }): Promise<void>;
 }
 
 /**
@@ -210,10 +218,15 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       void registerProviderKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, key }).catch((err: unknown) => logger.warn({ err }, 'provider key registration failed; retried on delivery'));
       delivering = deliverer.run(controller.signal);
     },
-    stop: async () => {
+    stop: async (stopOptions) => {
       controller.abort();
-      await loop.stop();
-      await delivering;
+      const deadline = setTimeout(() => deliverer.halt(), clampTimerMs(stopOptions?.deadlineMs ?? config.shutdownDeadlineSeconds * 1000));
+      try {
+        await loop.stop();
+        await delivering;
+      } finally {
+        clearTimeout(deadline);
+      }
       // The next start loads this file instead of rebuilding the index from the replica.
       matcher.save(indexDir, replica.state());
       matcher.close();
