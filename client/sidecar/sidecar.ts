@@ -84,7 +84,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     onUnknownKey: async () => {
       await registerProviderKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, key });
     },
-    onEvent: (event) => logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery'),
+    onEvent: (event) => {
+      deliveries.inc({ outcome: event.outcome });
+      logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery');
+    },
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
   const scanner = new Scanner(() => matcher, replica, config.maxImagePixels);
@@ -104,15 +107,22 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const scans = new Counter({ name: 'hashfeed_scans_total', help: 'Scans by outcome', labelNames: ['outcome'], registers: [registry] });
   const matches = new Counter({ name: 'hashfeed_matches_total', help: 'Scans that matched, by surface', labelNames: ['surface'], registers: [registry] });
   const syncErrors = new Counter({ name: 'hashfeed_sync_errors_total', help: 'Failed sync rounds by code', labelNames: ['code'], registers: [registry] });
-  new Gauge({
+  // The policy owns the refusal tally; the counter advances by what it grew since the last scrape.
+  const refusalsCounted = new Map<string, number>();
+  new Counter({
     name: 'hashfeed_scan_refusals_total',
     help: 'Refused scans by code (E2EE or unknown surface, no active order, ...)',
     labelNames: ['code'],
     registers: [registry],
     collect() {
-      for (const code of REFUSAL_CODES) this.set({ code }, policy.refusals.get(code) ?? 0);
+      for (const code of REFUSAL_CODES) {
+        const total = policy.refusals.get(code) ?? 0;
+        this.inc({ code }, Math.max(0, total - (refusalsCounted.get(code) ?? 0)));
+        refusalsCounted.set(code, total);
+      }
     },
   });
+  const deliveries = new Counter({ name: 'hashfeed_report_deliveries_total', help: 'Report delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
   new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(healthOf(replica.state(), clock()).lagSeconds ?? -1); } });
