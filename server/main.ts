@@ -5,6 +5,7 @@ import pino from 'pino';
 import { drainable } from '../shared/http/drain.ts';
 import { createApp } from './app.ts';
 import { openCentre, type Centre } from './centre.ts';
+import { createCentreMetrics } from './http/metrics.ts';
 
 export interface ServeOptions {
   readonly dataDir: string;
@@ -28,7 +29,8 @@ export interface RunningCentre {
 /**
  * Opens the Centre in `dataDir` and serves its API; re-signs the freshness
  * timestamp on the configured schedule so that clients can tell a live
- * Centre from a frozen one. Logs carry routes and codes, never tokens or bodies.
+ * Centre from a frozen one. Logs carry routes and codes, never tokens or
+ * bodies; one access-log line per request (see AccessLogEntry).
  */
 export async function serveCentre(options: ServeOptions): Promise<RunningCentre> {
   const clock = options.clock ?? Date.now;
@@ -39,6 +41,8 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
     clock,
     onError: (err) => logger.error({ err }, 'unexpected error'),
     clientKey: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    metrics: createCentreMetrics({ centre, processMetrics: true }),
+    accessLog: (entry) => logger.info(entry, 'request'),
   });
   const refresh = (): void => {
     try {

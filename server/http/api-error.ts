@@ -11,6 +11,7 @@ export type ApiCode =
   | 'CONFLICT'
   | 'NOTHING_TO_PUBLISH'
   | 'NOT_PUBLISHED'
+  | 'REQUEST_TIMEOUT'
   | 'INTERNAL';
 
 export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
