@@ -52,7 +52,7 @@ function install() {
   } else {
     npm(['rebuild']);
   }
-  for (const devOnly of ['wabt', 'vitest', 'typescript']) {
+  for (const devOnly of ['wabt', 'vitest', 'typescript', 'amaro']) {
     if (existsSync(join(app, 'node_modules', devOnly))) throw new Error(`${devOnly} was installed by --omit=dev`);
   }
 }
