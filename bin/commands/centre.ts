@@ -10,6 +10,7 @@ import { isRole } from '../../server/store/accounts.ts';
 import { AuditLog } from '../../server/store/audit.ts';
 import { openDatabase } from '../../server/store/database.ts';
 import { CodedError } from '../../shared/errors.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 class UsageError extends CodedError<'USAGE'> {}
 
@@ -71,12 +72,10 @@ export async function run(argv: string[]): Promise<number> {
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('USAGE', '--port must be a port number');
       const running = await serveCentre({ dataDir, port, host: values.host });
+      // Drains requests in flight until the config's shutdownDeadlineSeconds, then closes the database.
+      const stopped = untilStopSignal(() => running.close());
       process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
-      await new Promise<void>((done) => {
-        const stop = (): void => void running.close().then(done);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopped;
       return 0;
     }
     case 'token create': {

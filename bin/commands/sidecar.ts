@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { listenLocal } from '../../client/sidecar/listen.ts';
 import { loadSidecarConfig } from '../../client/sidecar/config.ts';
 import { createSidecar } from '../../client/sidecar/sidecar.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 const USAGE = `usage: hashfeed sidecar --config FILE [--once]
 
@@ -30,18 +31,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const server = await listenLocal(sidecar.app, sidecar.config.listen);
   sidecar.start();
-  process.stdout.write(`${JSON.stringify({ listening: server.address })}\n`);
-  await new Promise<void>((done) => {
-    // Scans in flight finish first (they may queue reports), then deliveries; one deadline bounds both.
-    const stop = (): void => {
-      const deadline = Date.now() + sidecar.config.shutdownDeadlineSeconds * 1000;
-      void server
-        .close(deadline - Date.now())
-        .then(() => sidecar.stop({ deadlineMs: deadline - Date.now() }))
-        .then(done);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // Scans in flight finish first (they may queue reports), then deliveries; one deadline bounds both.
+  const stopped = untilStopSignal(async () => {
+    const deadline = Date.now() + sidecar.config.shutdownDeadlineSeconds * 1000;
+    await server.close(deadline - Date.now());
+    await sidecar.stop({ deadlineMs: deadline - Date.now() });
   });
+  process.stdout.write(`${JSON.stringify({ listening: server.address })}\n`);
+  await stopped;
   return 0;
 }
