@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-// Global-install shim: load tsx's ESM hooks, then the TypeScript entry.
-import { register } from 'tsx/esm/api';
+// The installed command. Where Node strips TypeScript types itself (22.18+,
+// 23.6+, 24 and later: process.features.typescript is 'strip' or
+// 'transform'), the TypeScript entry is imported as it is and no transpiler
+// runs. Node 20 has no type stripping, and Node never strips files under a
+// node_modules folder (a global or dependency install): there, tsx's ESM
+// hooks are registered first, which is why tsx stays a dependency.
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
+const underNodeModules = fileURLToPath(import.meta.url).split(sep).includes('node_modules');
+if (!process.features.typescript || underNodeModules) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
 await import('./hashfeed.ts');

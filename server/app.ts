@@ -5,7 +5,10 @@ import { publicRoute, requireRole, type AppEnv, type TokenGate } from './http/au
 import { bodyGuard } from './http/body-guard.ts';
 import { bodyLimitFor } from './http/body-limits.ts';
 import { errorResponse } from './http/error-response.ts';
+import { createCentreMetrics, type CentreMetrics } from './http/metrics.ts';
+import { observeRequests, type AccessLogEntry } from './http/observe.ts';
 import { RateLimiter } from './http/rate-limit.ts';
+import { requestTimeout } from './http/request-timeout.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { feedRoutes } from './routes/feed.ts';
@@ -27,6 +30,12 @@ export interface AppDeps {
   readonly onError?: (err: unknown) => void;
   /** Identifies a public caller for rate limiting (the peer address on a real server). */
   readonly clientKey?: (c: Context) => string;
+  /** Served at /metrics (operator or admin token); default: request metrics without process metrics. */
+  readonly metrics?: CentreMetrics;
+  /** One entry per request: method, route pattern, status, duration, account. Default: none. */
+  readonly accessLog?: (entry: AccessLogEntry) => void;
+  /** Default: the config's requestTimeoutSeconds. */
+  readonly requestTimeoutMs?: number;
 }
 
 /** The Centre's HTTP API as a Hono app, without listening: tests drive it in process. */
@@ -50,12 +59,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     open: publicRoute(publicLimiter, clock, clientKey),
   };
 
+  const metrics = deps.metrics ?? createCentreMetrics({ centre, processMetrics: false });
+
   const app = new Hono<AppEnv>();
   app.onError((err, c) => errorResponse(c, err, onError));
   app.use('*', bodyGuard({ limitFor: bodyLimitFor(centre.config), deadlineMs: centre.config.bodyTimeoutSeconds * 1000 }));
   app.notFound(() => {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   });
+  // First, so that they see every answer, timeouts and refusals included.
+  app.use(observeRequests(metrics, deps.accessLog ?? (() => undefined)));
+  app.use(requestTimeout(deps.requestTimeoutMs ?? centre.config.requestTimeoutSeconds * 1000));
+  // Operator-only: request rates per route tell who is active when; a scraper holds an operator token.
+  app.get('/metrics', routeDeps.guard('operator', 'admin'), async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
   app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
   for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, providerKeyRoutes, reportRoutes, reportRefusalRoutes]) {
     app.route('/', routes(routeDeps));

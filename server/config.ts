@@ -46,6 +46,10 @@ export interface CentreConfig {
   readonly rateLimit: RateLimitConfig;
   /** Failed authentications allowed per client (peer address) before every token from it is refused with 429 for a while. */
   readonly authFailureLimit: RateLimitConfig;
+  /** A request whose handler has not answered by then gets 503 REQUEST_TIMEOUT. */
+  readonly requestTimeoutSeconds: number;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  readonly shutdownDeadlineSeconds: number;
 }
 
 export const DEFAULT_CONFIG: CentreConfig = {
@@ -68,6 +72,9 @@ export const DEFAULT_CONFIG: CentreConfig = {
   snapshotsKept: 3,
   rateLimit: { burst: 120, perSecond: 20 },
   authFailureLimit: { burst: 20, perSecond: 0.2 },
+  requestTimeoutSeconds: 120,
+  // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.
+  shutdownDeadlineSeconds: 20,
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -113,6 +120,8 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     snapshotsKept: posInt(get('snapshotsKept'), 'snapshotsKept', 1000),
     rateLimit: rateLimit(get('rateLimit'), 'rateLimit'),
     authFailureLimit: rateLimit(get('authFailureLimit'), 'authFailureLimit'),
+    requestTimeoutSeconds: posInt(get('requestTimeoutSeconds'), 'requestTimeoutSeconds', 3600),
+    shutdownDeadlineSeconds: posInt(get('shutdownDeadlineSeconds'), 'shutdownDeadlineSeconds', 3600),
   };
 }
 

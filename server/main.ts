@@ -1,8 +1,11 @@
+import { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino from 'pino';
+import { drainable } from '../shared/http/drain.ts';
 import { createApp } from './app.ts';
 import { openCentre, type Centre } from './centre.ts';
+import { createCentreMetrics } from './http/metrics.ts';
 
 export interface ServeOptions {
   readonly dataDir: string;
@@ -15,13 +18,19 @@ export interface ServeOptions {
 export interface RunningCentre {
   readonly url: string;
   readonly centre: Centre;
-  close(): Promise<void>;
+  /**
+   * Stops listening, lets requests in flight finish (until `deadlineMs`,
+   * default the config's shutdownDeadlineSeconds, then cuts them), then
+   * closes the database.
+   */
+  close(options?: { readonly deadlineMs?: number }): Promise<void>;
 }
 
 /**
  * Opens the Centre in `dataDir` and serves its API; re-signs the freshness
  * timestamp on the configured schedule so that clients can tell a live
- * Centre from a frozen one. Logs carry routes and codes, never tokens or bodies.
+ * Centre from a frozen one. Logs carry routes and codes, never tokens or
+ * bodies; one access-log line per request (see AccessLogEntry).
  */
 export async function serveCentre(options: ServeOptions): Promise<RunningCentre> {
   const clock = options.clock ?? Date.now;
@@ -32,6 +41,8 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
     clock,
     onError: (err) => logger.error({ err }, 'unexpected error'),
     clientKey: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    metrics: createCentreMetrics({ centre, processMetrics: true }),
+    accessLog: (entry) => logger.info(entry, 'request'),
   });
   const refresh = (): void => {
     try {
@@ -46,6 +57,8 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
   const server = await new Promise<ServerType>((resolve) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(server));
   });
+  if (!(server instanceof Server)) throw new Error('the Centre serves HTTP/1.1 only');
+  const drain = drainable(server);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
@@ -53,15 +66,11 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
   return {
     url,
     centre,
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(timer);
-        server.close(() => {
-          centre.close();
-          resolve();
-        });
-        // Keep-alive sockets would otherwise hold close() open.
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      }),
+    close: async (closeOptions) => {
+      clearInterval(timer);
+      const { drained } = await drain.close(closeOptions?.deadlineMs ?? centre.config.shutdownDeadlineSeconds * 1000);
+      if (!drained) logger.warn('shutdown deadline reached; connections still open were cut');
+      centre.close();
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './testing/vectors.ts';
 
@@ -15,6 +16,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   client: ['client', 'shared'],
   fixtures: ['fixtures', 'shared'],
   bench: ['bench', 'shared', 'fixtures'],
+  scripts: ['scripts'],
 };
 
 function* sources(dir: string): Generator<string> {
@@ -72,5 +74,50 @@ describe('test helpers', () => {
       .filter((file) => ['shared', 'server', 'client'].includes(relative(repoRoot, file).split(/[\\/]/)[0] ?? ''))
       .filter((file) => !used.has(file) && !scripts.includes(relative(repoRoot, file)));
     expect(unused.map((file) => relative(repoRoot, file))).toEqual([]);
+  });
+});
+
+/**
+ * What `npm ci --omit=dev` installs must be enough to run the product: the
+ * CLI and what it loads (bin/, shared/, server/, client/, and fixtures/,
+ * which `hashfeed demo` uses to draw its synthetic images). Tests and
+ * `testing/` helpers may use devDependencies; so may bench/ and scripts/,
+ * which are developer tools run from a full checkout (plots, the WebAssembly
+ * build) and which no production module may import (checked above).
+ */
+const PRODUCTION_TOPS = ['bin', 'shared', 'server', 'client', 'fixtures'] as const;
+const BARE_IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)['"]([^.'"][^'"]*)['"]/g;
+
+function isProductionFile(file: string): boolean {
+  return !file.endsWith('.test.ts') && !relative(repoRoot, file).split(sep).includes('testing');
+}
+
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+function dependencyNames(): Set<string> {
+  const manifest: unknown = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  const dependencies: unknown = typeof manifest === 'object' && manifest !== null ? Reflect.get(manifest, 'dependencies') : undefined;
+  return new Set(typeof dependencies === 'object' && dependencies !== null ? Object.keys(dependencies) : []);
+}
+
+describe('production imports', () => {
+  describe('when installed with npm ci --omit=dev', () => {
+    it.each(PRODUCTION_TOPS)('%s/ imports only node built-ins and package.json dependencies', (top) => {
+      const dependencies = dependencyNames();
+      const violations: string[] = [];
+      for (const file of sources(join(repoRoot, top))) {
+        if (!isProductionFile(file)) continue;
+        for (const match of readFileSync(file, 'utf8').matchAll(BARE_IMPORT)) {
+          const specifier = match[1] ?? '';
+          const name = packageOf(specifier);
+          if (specifier.startsWith('node:') || builtinModules.includes(name) || dependencies.has(name)) continue;
+          violations.push(`${relative(repoRoot, file)} -> ${specifier}`);
+        }
+      }
+      expect(violations).toEqual([]);
+    });
   });
 });

@@ -16,6 +16,7 @@ import { isProviderKeyStatus, PROVIDER_KEY_STATUSES } from '../../server/store/p
 import { AuditLog } from '../../server/store/audit.ts';
 import { openDatabase } from '../../server/store/database.ts';
 import { bounded, defineCommand, UsageError, type Command, type CommandIo, type OptionsConfig, type OptionValues } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 const DATA_NOTE = '--data defaults to ./data/centre.\n';
 const DATA = { data: { type: 'string', default: './data/centre' } } as const;
@@ -99,12 +100,10 @@ const SUBCOMMANDS: readonly Subcommand[] = [
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('USAGE', '--port must be a port number');
       const running = await serveCentre({ dataDir, port, host: values.host });
+      // Drains requests in flight until the config's shutdownDeadlineSeconds, then closes the database.
+      const stopped = untilStopSignal(() => running.close());
       io.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
-      await new Promise<void>((done) => {
-        const stop = (): void => void running.close().then(done);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopped;
       return 0;
     },
   }),

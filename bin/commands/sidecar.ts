@@ -2,6 +2,7 @@ import { listenLocal } from '../../client/sidecar/listen.ts';
 import { loadSidecarConfig } from '../../client/sidecar/config.ts';
 import { createSidecar } from '../../client/sidecar/sidecar.ts';
 import { defineCommand, UsageError, type CommandIo } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 const USAGE = `usage: hashfeed sidecar --config FILE [--once]
 
@@ -37,11 +38,13 @@ async function serve(configFile: string, once: boolean): Promise<number> {
   }
   const server = await listenLocal(sidecar.app, sidecar.config.listen);
   sidecar.start();
-  process.stdout.write(`${JSON.stringify({ listening: server.address })}\n`);
-  await new Promise<void>((done) => {
-    const stop = (): void => void server.close().then(() => sidecar.stop()).then(done);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // Scans in flight finish first (they may queue reports), then deliveries; one deadline bounds both.
+  const stopped = untilStopSignal(async () => {
+    const deadline = Date.now() + sidecar.config.shutdownDeadlineSeconds * 1000;
+    await server.close(deadline - Date.now());
+    await sidecar.stop({ deadlineMs: deadline - Date.now() });
   });
+  process.stdout.write(`${JSON.stringify({ listening: server.address })}\n`);
+  await stopped;
   return 0;
 }

@@ -202,6 +202,32 @@ describe('report deliverer', () => {
     });
   });
 
+  describe('when halted at the shutdown deadline', () => {
+    it('abandons the attempt in flight, leaves its report pending and untouched, and starts no other', async () => {
+      let called!: () => void;
+      const sending = new Promise<void>((resolve) => (called = resolve));
+      const calls: string[] = [];
+      // A Centre that never answers: the attempt ends only when its signal aborts.
+      const fetch: FetchLike = (url, init) => {
+        calls.push(url);
+        called();
+        return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+      };
+      const { queue, deliverer } = setup(fetch);
+      queue.enqueue('a', Uint8Array.from([1]), T0);
+      queue.enqueue('b', Uint8Array.from([2]), T0);
+      const round = deliverer.deliverDue();
+      await sending;
+      deliverer.halt();
+      expect(await round).toEqual({ delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: true });
+      expect(calls).toHaveLength(1);
+      expect(queue.entry('a')).toMatchObject({ state: 'pending', attempts: 0, nextAttemptAt: T0 });
+      expect(queue.entry('b')).toMatchObject({ state: 'pending', attempts: 0 });
+      expect(await deliverer.deliverDue()).toEqual({ delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false });
+      expect(calls).toHaveLength(1);
+    });
+  });
+
   describe('running in the background', () => {
     it('delivers what is queued once woken, and stops when aborted', async () => {
       const fetch = scripted({ status: 201 });

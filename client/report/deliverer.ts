@@ -59,7 +59,8 @@ type Verdict =
   | { readonly kind: 'ack'; readonly duplicate: boolean; readonly status: number }
   | { readonly kind: 'retry'; readonly code: string; readonly status?: number; readonly retryAfterMs?: number | undefined }
   | { readonly kind: 'failed'; readonly code: string; readonly status: number }
-  | { readonly kind: 'unknown-key'; readonly status: number };
+  | { readonly kind: 'unknown-key'; readonly status: number }
+  | { readonly kind: 'halted' };
 
 const EMPTY_ROUND: DeliveryRound = { delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false };
 
@@ -93,6 +94,8 @@ export class ReportDeliverer {
   #pausedUntil = 0;
   #inFlight: Promise<DeliveryRound> | undefined;
   #wakeUp: (() => void) | undefined;
+  /** Aborted by halt(): cuts the attempt in flight, and no round starts another. */
+  readonly #halt = new AbortController();
 
   constructor(options: ReportDelivererOptions) {
     this.#options = options;
@@ -131,6 +134,16 @@ export class ReportDeliverer {
     }
   }
 
+  /**
+   * For shutdown, once its deadline has passed: the attempt in flight is
+   * abandoned and its report left exactly as it was (pending, no attempt
+   * counted; the Centre is idempotent by reportId if it did store it), and no
+   * further attempt starts. Final: a halted deliverer delivers nothing.
+   */
+  halt(): void {
+    this.#halt.abort();
+  }
+
   /** Ends run()'s current wait at once (call after queueing a report). */
   wake(): void {
     this.#wakeUp?.();
@@ -139,10 +152,11 @@ export class ReportDeliverer {
   async #round(): Promise<DeliveryRound> {
     const { queue, deliveredRetentionMs } = this.#options;
     if (deliveredRetentionMs !== undefined) queue.pruneDelivered(this.#clock(), deliveredRetentionMs);
-    if (this.#clock() < this.#pausedUntil) return EMPTY_ROUND;
+    if (this.#clock() < this.#pausedUntil || this.#halt.signal.aborted) return EMPTY_ROUND;
     const counts = { delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false };
     let reRegistered = false;
     for (const report of queue.due(this.#clock(), this.#options.batchSize ?? 100)) {
+      if (this.#halt.signal.aborted) return { ...counts, stoppedEarly: true };
       let verdict = await this.#send(report);
       if (verdict.kind === 'unknown-key' && this.#options.onUnknownKey !== undefined && !reRegistered) {
         reRegistered = true;
@@ -154,6 +168,7 @@ export class ReportDeliverer {
         }
       }
       if (verdict.kind === 'unknown-key') verdict = { kind: 'retry', code: 'REPORT_UNKNOWN_KEY', status: verdict.status };
+      if (verdict.kind === 'halted') return { ...counts, stoppedEarly: true };
 
       const now = this.#clock();
       switch (verdict.kind) {
@@ -185,6 +200,8 @@ export class ReportDeliverer {
     const { fetch, baseUrl, token } = this.#options;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs ?? 30_000);
+    const halted = (): void => controller.abort();
+    this.#halt.signal.addEventListener('abort', halted, { once: true });
     try {
       let res: FetchResponse;
       try {
@@ -195,7 +212,7 @@ export class ReportDeliverer {
           signal: controller.signal,
         });
       } catch {
-        return { kind: 'retry', code: 'NETWORK' };
+        return this.#halt.signal.aborted ? { kind: 'halted' } : { kind: 'retry', code: 'NETWORK' };
       }
       const { status } = res;
       if (status === 200 || status === 201) {
@@ -212,6 +229,7 @@ export class ReportDeliverer {
       return { kind: 'failed', code: code ?? `HTTP_${status}`, status };
     } finally {
       clearTimeout(timer);
+      this.#halt.signal.removeEventListener('abort', halted);
     }
   }
 

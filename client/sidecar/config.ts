@@ -61,9 +61,11 @@ export interface SidecarConfig {
   readonly maxBatchItems: number;
   /** Time from the start of reading a request body to its end; past it 408 BODY_TIMEOUT. */
   readonly bodyTimeoutMs: number;
+  /** On SIGTERM, how long scans and report deliveries in flight may take to finish. */
+  readonly shutdownDeadlineSeconds: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -159,6 +161,8 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     maxBatchBytes: int('maxBatchBytes', DEFAULT_MAX_BATCH_BYTES),
     maxBatchItems: int('maxBatchItems', DEFAULT_MAX_BATCH_ITEMS),
     bodyTimeoutMs: int('bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
+    // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.
+    shutdownDeadlineSeconds: int('shutdownDeadlineSeconds', 20),
   };
 }
 

@@ -4,6 +4,7 @@ import { fetch as undiciFetch } from 'undici';
 import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { frameOfView } from '../../shared/hashing/image-views.ts';
+import { clampTimerMs } from '../../shared/timer.ts';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
 import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliverer, Reporter, ReportQueue, type ProviderKeyStatus } from '../report/index.ts';
@@ -51,7 +52,14 @@ export interface Sidecar {
   scan(surfaceId: string, subject: string, bytes: Uint8Array): Promise<ScanResult & { refused?: { code: string; message: string }; reportId?: string }>;
   /** Starts background sync and report delivery. */
   start(): void;
-  stop(): Promise<void>;
+  /**
+   * Stops sync and delivery, then closes the index and the database. A
+   * report delivery in flight may finish until `deadlineMs` (default: the
+   * config's shutdownDeadlineSeconds); then it is abandoned, and the report
+   * stays queued for the next start. A sync round in flight is awaited
+   * (its requests carry their own timeouts).
+   */
+  stop(options?: { readonly deadlineMs?: number }): Promise<void>;
 }
 
 /**
@@ -98,7 +106,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     onUnknownKey: async () => {
       await registerKey();
     },
-    onEvent: (event) => logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery'),
+    onEvent: (event) => {
+      deliveries.inc({ outcome: event.outcome });
+      logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.code }, 'report delivery');
+    },
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
   const scanner = new Scanner(() => matcher, replica, config.maxImagePixels, config.maxImageFrames);
@@ -126,15 +137,22 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const scans = new Counter({ name: 'hashfeed_scans_total', help: 'Scans by outcome', labelNames: ['outcome'], registers: [registry] });
   const matches = new Counter({ name: 'hashfeed_matches_total', help: 'Scans that matched, by surface', labelNames: ['surface'], registers: [registry] });
   const syncErrors = new Counter({ name: 'hashfeed_sync_errors_total', help: 'Failed sync rounds by code', labelNames: ['code'], registers: [registry] });
-  new Gauge({
+  // The policy owns the refusal tally; the counter advances by what it grew since the last scrape.
+  const refusalsCounted = new Map<string, number>();
+  new Counter({
     name: 'hashfeed_scan_refusals_total',
     help: 'Refused scans by code (E2EE or unknown surface, no active order, ...)',
     labelNames: ['code'],
     registers: [registry],
     collect() {
-      for (const code of REFUSAL_CODES) this.set({ code }, policy.refusals.get(code) ?? 0);
+      for (const code of REFUSAL_CODES) {
+        const total = policy.refusals.get(code) ?? 0;
+        this.inc({ code }, Math.max(0, total - (refusalsCounted.get(code) ?? 0)));
+        refusalsCounted.set(code, total);
+      }
     },
   });
+  const deliveries = new Counter({ name: 'hashfeed_report_deliveries_total', help: 'Report delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
   new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(healthOf(replica.state(), clock()).lagSeconds ?? -1); } });
@@ -252,10 +270,15 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       void registerKey().catch((err: unknown) => logger.warn({ err }, 'provider key registration failed; retried on delivery'));
       delivering = deliverer.run(controller.signal);
     },
-    stop: async () => {
+    stop: async (stopOptions) => {
       controller.abort();
-      await loop.stop();
-      await delivering;
+      const deadline = setTimeout(() => deliverer.halt(), clampTimerMs(stopOptions?.deadlineMs ?? config.shutdownDeadlineSeconds * 1000));
+      try {
+        await loop.stop();
+        await delivering;
+      } finally {
+        clearTimeout(deadline);
+      }
       // The next start loads this file instead of rebuilding the index from the replica.
       matcher.save(indexDir, replica.state());
       matcher.close();

@@ -13,6 +13,7 @@ export type ApiCode =
   | 'NOTHING_TO_PUBLISH'
   | 'NOT_PUBLISHED'
   | 'SNAPSHOT_GONE'
+  | 'REQUEST_TIMEOUT'
   | 'INTERNAL';
 
 export type HttpStatus = 400 | 401 | 403 | 404 | 408 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;

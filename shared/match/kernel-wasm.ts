@@ -1,10 +1,10 @@
 /**
- * Compiles wasm/match.wat with the `wabt` package at start-up (about 30 ms,
- * once per process) and hands out segment memories bound to an instance.
- * No binary is shipped or downloaded: the text in the repository is the source.
+ * Loads the committed wasm/match.wasm (built from wasm/match.wat by
+ * `npm run build:wasm`; a test checks the two agree byte for byte), compiles
+ * it once per process and hands out segment memories bound to an instance.
+ * No compiler at run time: a production install has no devDependencies.
  */
 import { readFileSync } from 'node:fs';
-import wabtInit from 'wabt';
 import { MatchError } from './errors.ts';
 import { viewsOf, type MatchKernel, type WasmSegmentExports } from './kernel.ts';
 
@@ -35,17 +35,7 @@ async function compile(): Promise<MatchKernel> {
   const started = performance.now();
   const api: unknown = Reflect.get(globalThis, 'WebAssembly');
   if (!isWasmApi(api)) throw new Error('this runtime has no WebAssembly');
-  const source = readFileSync(new URL('./wasm/match.wat', import.meta.url), 'utf8');
-  const wabt = await wabtInit();
-  const parsed = wabt.parseWat('match.wat', source, { simd: true });
-  let binary: Uint8Array;
-  try {
-    parsed.resolveNames();
-    parsed.validate();
-    binary = parsed.toBinary({}).buffer;
-  } finally {
-    parsed.destroy();
-  }
+  const binary = readFileSync(new URL('./wasm/match.wasm', import.meta.url));
   const module = new api.Module(binary);
   const compileMs = performance.now() - started;
   return {
