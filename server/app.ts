@@ -10,7 +10,10 @@ import { observeRequests, type AccessLogEntry } from './http/observe.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { requestTimeout } from './http/request-timeout.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { batchRoutes } from './routes/batches.ts';
 import type { RouteDeps } from './routes/deps.ts';
+import { feedOrderRoutes } from './routes/feed-orders.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
 import { logRoutes } from './routes/log.ts';
@@ -19,6 +22,7 @@ import { providerKeyRoutes } from './routes/provider-keys.ts';
 import { publishRoutes } from './routes/publish.ts';
 import { reportRefusalRoutes } from './routes/report-refusals.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { transparencyRoutes } from './routes/transparency.ts';
 import type { Role } from './store/accounts.ts';
 
@@ -75,8 +79,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
   );
   app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
-  for (const routes of [accountRoutes, indicatorRoutes, publishRoutes, feedRoutes, logRoutes, transparencyRoutes, orderRoutes, providerKeyRoutes, reportRoutes, reportRefusalRoutes]) {
-    app.route('/', routes(routeDeps));
-  }
+  for (const [prefix, routes] of ROUTES) app.route(prefix, routes(routeDeps));
   return app;
 }
+
+/** Each route module is a sub-app mounted under its prefix (docs/API.md lists every path). */
+const ROUTES: readonly (readonly [string, (deps: RouteDeps) => Hono<AppEnv>])[] = [
+  ['/v1/accounts', accountRoutes],
+  ['/v1/tokens', tokenRoutes],
+  ['/v1/audit', auditRoutes],
+  ['/v1/indicators', indicatorRoutes],
+  ['/v1/batches', batchRoutes],
+  ['/v1/publish', publishRoutes],
+  ['/v1/feed', feedRoutes],
+  ['/v1/feed/orders', feedOrderRoutes],
+  ['/v1/log', logRoutes],
+  ['/v1/transparency', transparencyRoutes],
+  ['/v1/orders', orderRoutes],
+  ['/v1/provider/keys', providerKeyRoutes],
+  ['/v1/reports', reportRoutes],
+  ['/v1/reports/refusals', reportRefusalRoutes],
+];

@@ -9,7 +9,7 @@ describe('Centre operations', () => {
   beforeEach(() => {
     t = createTestCentre();
   });
-  afterEach(() => t.centre.close());
+  afterEach(() => t.close());
 
   const scrape = async (token = t.tokens.operator, app = t.app): Promise<Response> => app.request('/metrics', { headers: { authorization: `Bearer ${token}` } });
 

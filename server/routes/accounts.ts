@@ -3,18 +3,18 @@ import { ACCOUNT_NAME_PATTERN, isRole } from '../store/accounts.ts';
 import type { Centre } from '../centre.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam, objectBody, readJson } from '../http/body.ts';
+import { objectBody, readJson } from '../http/body.ts';
 import type { RouteDeps } from './deps.ts';
 import { quote } from '../../shared/quote.ts';
 
-/** Admin: accounts, tokens and the audit trail. */
+/** Admin: accounts and their tokens (mounted at /v1/accounts). */
 export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const admin = guard('admin');
 
-  app.get('/v1/accounts', admin, (c) => c.json({ accounts: centre.accounts.list() }));
+  app.get('/', admin, (c) => c.json({ accounts: centre.accounts.list() }));
 
-  app.post('/v1/accounts', admin, async (c) => {
+  app.post('/', admin, async (c) => {
     const body = objectBody(await readJson(c), ['name', 'role']);
     const { name, role } = body;
     if (typeof name !== 'string' || !ACCOUNT_NAME_PATTERN.test(name)) throw new ApiError(400, 'BAD_REQUEST', `name must match ${ACCOUNT_NAME_PATTERN}`);
@@ -29,9 +29,9 @@ export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv>
     return c.json({ account }, 201);
   });
 
-  app.get('/v1/accounts/:name/tokens', admin, (c) => c.json({ tokens: centre.accounts.tokensOf(accountNamed(centre, c.req.param('name')).id) }));
+  app.get('/:name/tokens', admin, (c) => c.json({ tokens: centre.accounts.tokensOf(accountNamed(centre, c.req.param('name')).id) }));
 
-  app.post('/v1/accounts/:name/tokens', admin, async (c) => {
+  app.post('/:name/tokens', admin, async (c) => {
     const body = objectBody((await readJson(c)) ?? {}, ['label']);
     const label = body.label;
     if (label !== undefined && (typeof label !== 'string' || label.length > 128)) throw new ApiError(400, 'BAD_REQUEST', 'label must be a string of at most 128 characters');
@@ -44,25 +44,6 @@ export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv>
     });
     // The secret is shown once, here; only its hash is stored.
     return c.json({ token: issued.token, tokenId: issued.tokenId, account: account.name, role: account.role }, 201);
-  });
-
-  app.post('/v1/tokens/:id/revoke', admin, (c) => {
-    const tokenId = intParam(c.req.param('id'), 'id', { min: 1 });
-    const actor = c.get('principal').account.name;
-    const revoked = centre.write(() => {
-      const done = centre.accounts.revokeToken(tokenId, clock());
-      if (done) centre.audit.record(clock(), actor, 'token.revoke', String(tokenId));
-      return done;
-    });
-    if (!revoked) throw new ApiError(404, 'NOT_FOUND', `token ${tokenId} does not exist or is already revoked`);
-    return c.json({ tokenId, revoked: true });
-  });
-
-  app.get('/v1/audit', admin, (c) => {
-    const after = intParam(c.req.query('after'), 'after', { fallback: 0 });
-    const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
-    const entries = centre.audit.page(after, limit);
-    return c.json({ entries, next: entries.length === limit ? entries[entries.length - 1]?.id : null });
   });
 
   return app;

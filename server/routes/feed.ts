@@ -18,11 +18,11 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const provider = guard('provider');
   const { publisher, config } = centre;
 
-  app.get('/v1/feed/timestamp', provider, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
+  app.get('/timestamp', provider, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
 
-  app.get('/v1/feed/keys', provider, (c) => currentObject(c, encodeKeyList(centre.keyring.certificates()), MSGPACK));
+  app.get('/keys', provider, (c) => currentObject(c, encodeKeyList(centre.keyring.certificates()), MSGPACK));
 
-  app.get('/v1/feed/deltas', provider, (c) => {
+  app.get('/deltas', provider, (c) => {
     const since = intParam(c.req.query('since'), 'since');
     const latest = publisher.latestVersion();
     if (since > latest) throw new ApiError(400, 'BAD_REQUEST', `since ${since} is ahead of the latest version ${latest}`);
@@ -39,7 +39,7 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.body(bodyBytes(body), 200, { 'content-type': MSGPACK, 'cache-control': 'no-cache' });
   });
 
-  app.get('/v1/feed/deltas/:version', provider, (c) => {
+  app.get('/deltas/:version', provider, (c) => {
     const version = intParam(c.req.param('version'), 'version', { min: 1 });
     const envelope = publisher.deltaEnvelope(version);
     if (envelope === undefined) throw new ApiError(404, 'NOT_PUBLISHED', `version ${version} has not been published`);
@@ -51,14 +51,14 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return immutableObject(c, envelope, leafTag(centre, 'snapshot', version), 'private');
   };
 
-  app.get('/v1/feed/snapshot', provider, (c) => {
+  app.get('/snapshot', provider, (c) => {
     const latest = publisher.latestVersion();
     const version = intParam(c.req.query('version'), 'version', { min: 1, fallback: latest });
     if (version === 0) throw new ApiError(404, 'NOT_PUBLISHED', 'nothing has been published yet');
     return snapshot(version, c);
   });
 
-  app.get('/v1/feed/snapshots/:version', provider, (c) => snapshot(intParam(c.req.param('version'), 'version', { min: 1 }), c));
+  app.get('/snapshots/:version', provider, (c) => snapshot(intParam(c.req.param('version'), 'version', { min: 1 }), c));
 
   return app;
 }

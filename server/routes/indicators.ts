@@ -11,18 +11,18 @@ import type { RouteDeps } from './deps.ts';
 
 const STATUSES: readonly IndicatorStatus[] = ['pending', 'active', 'revoked'];
 
-/** Authorities submit and revoke; operators approve and search. */
+/** Authorities submit and revoke; operators approve and search (mounted at /v1/indicators). */
 export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config } = centre;
 
-  app.post('/v1/indicators', guard('authority'), async (c) => {
+  app.post('/', guard('authority'), async (c) => {
     const format = formatFromContentType(c.req.header('content-type'));
     const rows = await parseSubmissions(format, bodyStream(c), { categories: config.categories, maxRows: config.maxIndicatorRows });
     return c.json(await importSubmissions(centre, c.get('principal').account, rows, clock()), 201);
   });
 
-  app.post('/v1/indicators/:id/revoke', guard('authority'), async (c) => {
+  app.post('/:id/revoke', guard('authority'), async (c) => {
     const id = intParam(c.req.param('id'), 'id', { min: 1 });
     const { reason } = objectBody(await readJson(c), ['reason']);
     if (typeof reason !== 'string' || !config.reasonCodes.includes(reason)) {
@@ -37,7 +37,7 @@ export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEn
     return c.json({ indicator: view(result.indicator, c.get('principal')), removal: result.removal });
   });
 
-  app.post('/v1/indicators/:id/approve', guard('operator'), (c) => {
+  app.post('/:id/approve', guard('operator'), (c) => {
     const id = intParam(c.req.param('id'), 'id', { min: 1 });
     const operator = c.get('principal').account;
     const indicator = centre.write(() => {
@@ -52,19 +52,7 @@ export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEn
     return c.json({ indicator: indicator === undefined ? null : view(indicator, c.get('principal')) });
   });
 
-  app.post('/v1/batches/:id/approve', guard('operator'), (c) => {
-    const batchId = intParam(c.req.param('id'), 'id', { min: 1 });
-    const operator = c.get('principal').account;
-    const approved = centre.write(() => {
-      if (centre.indicators.batch(batchId) === undefined) throw new ApiError(404, 'NOT_FOUND', `batch ${batchId} does not exist`);
-      const n = centre.indicators.approveBatch(batchId, operator.id, clock());
-      centre.audit.record(clock(), operator.name, 'batch.approve', `batch:${batchId}`, { approved: n });
-      return n;
-    });
-    return c.json({ batchId, approved });
-  });
-
-  app.get('/v1/indicators', guard('operator', 'authority'), (c) => {
+  app.get('/', guard('operator', 'authority'), (c) => {
     const principal = c.get('principal');
     const status = c.req.query('status');
     if (status !== undefined && !STATUSES.some((s) => s === status)) throw new ApiError(400, 'BAD_REQUEST', `status must be one of ${STATUSES.join(', ')}`);
@@ -86,7 +74,7 @@ export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEn
     return c.json({ indicators: items.map((i) => view(i, principal)), next: items.length === limit ? items[items.length - 1]?.id : null });
   });
 
-  app.get('/v1/indicators/:id', guard('operator', 'authority'), (c) => {
+  app.get('/:id', guard('operator', 'authority'), (c) => {
     const id = intParam(c.req.param('id'), 'id', { min: 1 });
     const principal = c.get('principal');
     const indicator = centre.indicators.get(id);

@@ -17,7 +17,7 @@ export function logRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { log } = centre;
 
-  app.get('/v1/log/checkpoint', open, (c) => {
+  app.get('/checkpoint', open, (c) => {
     // The checkpoint follows the latest leaf: sign one now if the log grew since the last.
     const checkpoint = log.latestCheckpoint()?.size === log.size() ? log.latestCheckpoint() : centre.write(() => log.checkpoint(centre.keyring.signingKey, clock()));
     if (checkpoint === undefined) throw new ApiError(404, 'NOT_FOUND', 'the log has no checkpoint yet');
@@ -33,12 +33,12 @@ export function logRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
     return { kind, version, leafIndex: index, treeSize: size, leafHash: leaf === undefined ? '' : b64(leaf.leafHash), proof: log.inclusionProof(index, size).map(b64) };
   };
 
-  app.get('/v1/log/proof/inclusion', open, (c) => {
+  app.get('/proof/inclusion', open, (c) => {
     const kind = leafKind(c.req.query('kind'));
     return c.json(inclusion(kind, intParam(c.req.query('version'), 'version', { min: 1 }), intParam(c.req.query('size'), 'size', { min: 1 })));
   });
 
-  app.get('/v1/log/proof/inclusion/:kind/:version/:size', open, (c) =>
+  app.get('/proof/inclusion/:kind/:version/:size', open, (c) =>
     c.json(inclusion(leafKind(c.req.param('kind')), intParam(c.req.param('version'), 'version', { min: 1 }), intParam(c.req.param('size'), 'size', { min: 1 }))),
   );
 
@@ -48,15 +48,15 @@ export function logRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
     return { from, to, proof: log.consistencyProof(from, to).map(b64) };
   };
 
-  app.get('/v1/log/proof/consistency', open, (c) =>
+  app.get('/proof/consistency', open, (c) =>
     c.json(consistency(intParam(c.req.query('from'), 'from', { min: 1 }), intParam(c.req.query('to'), 'to', { min: 1 }))),
   );
 
-  app.get('/v1/log/proof/consistency/:from/:to', open, (c) =>
+  app.get('/proof/consistency/:from/:to', open, (c) =>
     c.json(consistency(intParam(c.req.param('from'), 'from', { min: 1 }), intParam(c.req.param('to'), 'to', { min: 1 }))),
   );
 
-  app.get('/v1/log/leaves', open, (c) => {
+  app.get('/leaves', open, (c) => {
     const start = intParam(c.req.query('start'), 'start', { fallback: 0 });
     const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
     return c.json({

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import {
   detectionOrderFields,
@@ -7,13 +6,11 @@ import {
   MAX_ORDER_LIST_BYTES,
   MAX_ORDERS_PER_LIST,
   ORDER_ID_PATTERN,
-  ORDERS_PAYLOAD_TYPE,
   parseDetectionOrder,
 } from '../../shared/wire/order.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam, objectBody, readJson } from '../http/body.ts';
-import { bodyBytes, MSGPACK } from '../http/responses.ts';
 import { orderStatus, type StoredOrder } from '../store/orders.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -23,15 +20,15 @@ export class OrderError extends CodedError<OrderCode> {}
 
 /**
  * Detection orders: operators register them (after a court has validated
- * them) and may end them early; each provider fetches its own live orders as
- * a list signed like the feed (docs/PROTOCOL.md, "Detection orders").
+ * them) and may end them early (mounted at /v1/orders). Providers fetch
+ * their own live orders from feed-orders.ts.
  */
 export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const operator = guard('operator');
   const { orders } = centre;
 
-  app.post('/v1/orders', operator, async (c) => {
+  app.post('/', operator, async (c) => {
     const order = parseDetectionOrder(await readJson(c));
     const actor = c.get('principal').account.name;
     const now = clock();
@@ -63,7 +60,7 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ order: view(stored, now) }, 201);
   });
 
-  app.post('/v1/orders/:orderId/end', operator, async (c) => {
+  app.post('/:orderId/end', operator, async (c) => {
     const orderId = orderIdParam(c.req.param('orderId'));
     const { reason } = objectBody((await readJson(c)) ?? {}, ['reason']);
     if (reason !== undefined && (typeof reason !== 'string' || reason.length === 0 || reason.length > 256)) {
@@ -82,22 +79,12 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ order: view(stored, now) });
   });
 
-  app.get('/v1/orders', operator, (c) => {
+  app.get('/', operator, (c) => {
     const after = intParam(c.req.query('after'), 'after', { fallback: 0 });
     const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
     const now = clock();
     const page = orders.page(after, limit, c.req.query('provider'));
     return c.json({ orders: page.orders.map((o) => view(o, now)), next: page.orders.length === limit ? page.last : null });
-  });
-
-  app.get('/v1/feed/orders', guard('provider'), (c) => {
-    const provider = c.get('principal').account;
-    const now = clock();
-    // Signed fresh on every request: issuedAt = now lets the sidecar refuse an older list (rollback).
-    const payload = encodeOrderList({ provider: provider.name, issuedAt: now, orders: orders.liveFor(provider.id, now) });
-    const envelope = encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, payload, [centre.keyring.signingKey]));
-    // Targets are personal data for this provider alone: no shared cache may keep them.
-    return c.body(bodyBytes(envelope), 200, { 'content-type': MSGPACK, 'cache-control': 'private, no-store' });
   });
 
   return app;

@@ -27,7 +27,7 @@ export function providerKeyRoutes({ centre, clock, guard }: RouteDeps): Hono<App
   const keys = new ProviderKeyStore(centre.db);
   const review = new ProviderKeyReview(centre);
 
-  app.post('/v1/provider/keys', guard('provider'), async (c) => {
+  app.post('/', guard('provider'), async (c) => {
     const { verifierKey } = objectBody(await readJson(c), ['verifierKey']);
     const key = parseVerifierKey(verifierKey);
     const account = c.get('principal').account;
@@ -45,7 +45,7 @@ export function providerKeyRoutes({ centre, clock, guard }: RouteDeps): Hono<App
     return c.json({ ...result.info, created: result.created }, result.created ? 201 : 200);
   });
 
-  app.get('/v1/provider/keys', operator, (c) => {
+  app.get('/', operator, (c) => {
     const status = c.req.query('status');
     if (status !== undefined && !isProviderKeyStatus(status)) throw new ApiError(400, 'BAD_REQUEST', `status must be one of ${PROVIDER_KEY_STATUSES.join(', ')}`);
     const provider = c.req.query('provider');
@@ -57,7 +57,7 @@ export function providerKeyRoutes({ centre, clock, guard }: RouteDeps): Hono<App
   });
 
   const decide = (decision: ProviderKeyDecision) =>
-    app.post(`/v1/provider/keys/:keyId/${decision}`, operator, async (c) => {
+    app.post(`/:keyId/${decision}`, operator, async (c) => {
       const keyId = c.req.param('keyId');
       if (!KEY_SELECTOR_PATTERN.test(keyId)) throw new ApiError(400, 'BAD_REQUEST', 'the key ID is 8 lower-case hex digits');
       const { provider, verifierKey } = objectBody(await readJson(c), ['provider', 'verifierKey']);

@@ -9,6 +9,6 @@ import type { RouteDeps } from './deps.ts';
  */
 export function reportRefusalRoutes({ centre, guard }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/v1/reports/refusals', guard('operator'), (c) => c.json({ refusals: centre.reportRefusals.counts() }));
+  app.get('/', guard('operator'), (c) => c.json({ refusals: centre.reportRefusals.counts() }));
   return app;
 }

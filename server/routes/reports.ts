@@ -38,7 +38,7 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
   const keys = new ProviderKeyStore(centre.db);
   const reports = new ReportStore(centre.db);
 
-  app.post('/v1/reports', provider, async (c) => {
+  app.post('/', provider, async (c) => {
     if (!/^application\/msgpack\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
       throw new ApiError(415, 'BAD_REQUEST', 'a report is an application/msgpack envelope');
     }
@@ -85,7 +85,7 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
     return c.json({ reportId: report.reportId, duplicate }, duplicate ? 200 : 201);
   });
 
-  app.get('/v1/reports', guard('operator'), (c) => {
+  app.get('/', guard('operator'), (c) => {
     const after = intParam(c.req.query('after'), 'after', { fallback: 0 });
     const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
     const providerName = optionalParam(c.req.query('provider'), 'provider', PROVIDER_NAME_PATTERN);

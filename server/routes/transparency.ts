@@ -13,7 +13,7 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const counts = centre.db.prepare<[], CountRow>('SELECT * FROM version_counts ORDER BY version, dimension, key');
 
-  app.get('/v1/transparency', open, (c) => {
+  app.get('/', open, (c) => {
     const byVersion = new Map<number, Record<string, Record<string, { adds: number; removes: number; active: number }>>>();
     for (const row of counts.iterate()) {
       const dimensions = byVersion.get(row.version) ?? {};

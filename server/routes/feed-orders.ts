@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import { encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
+import { encodeOrderList, ORDERS_PAYLOAD_TYPE } from '../../shared/wire/order.ts';
+import type { AppEnv } from '../http/auth.ts';
+import { bodyBytes, MSGPACK } from '../http/responses.ts';
+import type { RouteDeps } from './deps.ts';
+
+/**
+ * A provider's own live detection orders, as a list signed like the feed
+ * (docs/PROTOCOL.md, "Detection orders"; mounted at /v1/feed/orders).
+ */
+export function feedOrderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { orders } = centre;
+
+  app.get('/', guard('provider'), (c) => {
+    const provider = c.get('principal').account;
+    const now = clock();
+    // Signed fresh on every request: issuedAt = now lets the sidecar refuse an older list (rollback).
+    const payload = encodeOrderList({ provider: provider.name, issuedAt: now, orders: orders.liveFor(provider.id, now) });
+    const envelope = encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, payload, [centre.keyring.signingKey]));
+    // Targets are personal data for this provider alone: no shared cache may keep them.
+    return c.body(bodyBytes(envelope), 200, { 'content-type': MSGPACK, 'cache-control': 'private, no-store' });
+  });
+
+  return app;
+}
