@@ -1,4 +1,5 @@
 import { CodedError } from '../../shared/errors.ts';
+import { clampTimerMs } from '../../shared/timer.ts';
 
 export type DecodeBudgetCode = 'OVERLOADED' | 'IMAGE_OVER_BUDGET';
 
@@ -44,9 +45,6 @@ export const DEFAULT_DECODE_QUEUE_LENGTH = 8;
 export const DEFAULT_DECODE_QUEUE_WAIT_MS = 5_000;
 export const DEFAULT_RETRY_AFTER_SECONDS = 2;
 
-/** setTimeout's largest delay; longer ones fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 interface Waiter {
   readonly pixels: number;
   grant(): void;
@@ -76,7 +74,7 @@ export class DecodeBudget {
     if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 1) throw new RangeError('Retry-After must be a whole number of seconds, 1 or more');
     this.#capacity = pixels;
     this.#queueLength = queueLength;
-    this.#queueWaitMs = Math.min(queueWaitMs, MAX_TIMER_MS);
+    this.#queueWaitMs = clampTimerMs(queueWaitMs);
     this.#retryAfterSeconds = retryAfterSeconds;
   }
 

@@ -1,7 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseChunked } from '@discoveryjs/json-ext';
 import { CodedError } from '../../shared/errors.ts';
-import { JsonNestingGuard } from './json-nesting.ts';
+import { JsonNestingGuard } from '../../shared/json-nesting.ts';
+import { clampTimerMs } from '../../shared/timer.ts';
 
 export type RequestBodyCode = 'BODY_TOO_LARGE' | 'BODY_TIMEOUT';
 
@@ -17,9 +18,6 @@ export class RequestBodyError extends CodedError<RequestBodyCode> {
 
 /** 30 s: the local API is reached over a provider's own network, where a 50 MB upload takes seconds. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
-
-/** setTimeout's largest delay; longer ones fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Chunks already buffered are read without returning to the event loop, so
@@ -90,7 +88,7 @@ async function* boundedChunks(request: Request, limits: BodyLimits): AsyncGenera
   const reader = request.body.getReader();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    const ms = Math.min(Math.max(0, limits.timeoutMs), MAX_TIMER_MS);
+    const ms = clampTimerMs(limits.timeoutMs);
     timer = setTimeout(() => reject(new RequestBodyError('BODY_TIMEOUT', `the body did not arrive within ${ms} ms`)), ms);
   });
   let total = 0;

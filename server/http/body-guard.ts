@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from './api-error.ts';
+import { clampTimerMs } from '../../shared/timer.ts';
 
 export interface BodyGuardOptions {
   /** The byte cap of this request's body: the one table of caps is the caller's. */
@@ -7,9 +8,6 @@ export interface BodyGuardOptions {
   /** The whole body must have arrived this long after the headers. */
   readonly deadlineMs: number;
 }
-
-/** setTimeout takes at most a signed 32-bit delay; longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The one middleware that bounds every request body in bytes and time:
@@ -25,7 +23,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * route reads, after its guard, and a streaming parser holds one chunk.
  */
 export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
-  const deadlineMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(options.deadlineMs)));
+  const deadlineMs = Math.max(1, clampTimerMs(options.deadlineMs));
   return async (c, next) => {
     const source = c.req.raw.body;
     if (source === null) return next();

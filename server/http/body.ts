@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { ApiError } from './api-error.ts';
 import { quote } from '../../shared/quote.ts';
-import { nestsDeeperThan } from './json-depth.ts';
+import { nestsDeeperThan } from '../../shared/json-nesting.ts';
 
 /**
  * The request body as a byte stream. Its size and deadline are bounded by

@@ -1,7 +1,7 @@
 import type { Submission } from '../store/indicators.ts';
 import { csvRecords } from './csv-records.ts';
 import { IngestError } from './errors.ts';
-import { nestsDeeperThan } from '../http/json-depth.ts';
+import { nestsDeeperThan } from '../../shared/json-nesting.ts';
 import { lines } from './lines.ts';
 import { SUBMISSION_FIELDS, SubmissionCollector, type RowRules } from './submission-rows.ts';
 import { quote } from '../../shared/quote.ts';

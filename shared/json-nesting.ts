@@ -1,6 +1,15 @@
+/** Why a JSON text was refused before parsing: it nests too deep, or its brackets and strings do not balance. */
+export class JsonNestingError extends SyntaxError {
+  readonly reason: 'depth' | 'unbalanced';
+  constructor(reason: 'depth' | 'unbalanced', message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
 /**
  * Watches the bytes of a JSON text as they stream past and refuses, with a
- * SyntaxError, nesting deeper than a limit, a closing bracket with nothing
+ * JsonNestingError (a SyntaxError), nesting deeper than a limit, a closing bracket with nothing
  * open, and a text that ends inside a string or an open container. The
  * chunked parser behind readBoundedJson slows down sharply with depth
  * (16 MiB of `[` took 15 s and held the event loop 1.5 s at a time) and
@@ -45,17 +54,34 @@ export class JsonNestingGuard {
           break;
         case 0x5b: // [
         case 0x7b: // {
-          if (++this.#depth > this.#maxDepth) throw new SyntaxError(`JSON nested deeper than ${this.#maxDepth}`);
+          if (++this.#depth > this.#maxDepth) throw new JsonNestingError('depth', `JSON nested deeper than ${this.#maxDepth}`);
           break;
         case 0x5d: // ]
         case 0x7d: // }
-          if (--this.#depth < 0) throw new SyntaxError('JSON closes a bracket it never opened');
+          if (--this.#depth < 0) throw new JsonNestingError('unbalanced', 'JSON closes a bracket it never opened');
           break;
       }
     }
   }
 
   end(): void {
-    if (this.#inString || this.#depth !== 0) throw new SyntaxError('JSON ends inside a string or an open object or array');
+    if (this.#inString || this.#depth !== 0) throw new JsonNestingError('unbalanced', 'JSON ends inside a string or an open object or array');
   }
+}
+
+/**
+ * Whether the arrays and objects of a whole JSON text nest deeper than
+ * `limit`, in one pass that stops at the first level too deep. JSON.parse
+ * takes seconds on a few MiB of nested brackets and cannot be interrupted,
+ * so a body whose shape cannot be valid is refused before it is parsed;
+ * anything else wrong with the text is left to JSON.parse.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  try {
+    new JsonNestingGuard(limit).push(new TextEncoder().encode(text));
+  } catch (err) {
+    if (err instanceof JsonNestingError) return err.reason === 'depth';
+    throw err;
+  }
+  return false;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonNestingGuard } from './json-nesting.ts';
+import { JsonNestingGuard, nestsDeeperThan } from './json-nesting.ts';
 
 /** Pushes `text` as UTF-8 in pieces of `size` bytes, then ends; the SyntaxError's message, or 'ok'. */
 function check(text: string, maxDepth = 4, size = 3): string {
@@ -55,6 +55,28 @@ describe('JSON nesting guard', () => {
     it('refuses 16 MiB of opening brackets at the first one past the limit', () => {
       const guard = new JsonNestingGuard(8);
       expect(() => guard.push(new Uint8Array(16 * 1024 * 1024).fill(0x5b))).toThrow('JSON nested deeper than 8');
+    });
+  });
+});
+
+describe('nestsDeeperThan', () => {
+  describe('when brackets sit in strings, escaped quotes included', () => {
+    it.each([
+      ['[]', 1, false],
+      ['[[]]', 1, true],
+      ['[{"a":"b"},{"c":"[[[[{{{{"}]', 2, false],
+      ['[{"a":"\\"[[["}]', 2, false],
+      ['[{"a":"\\\\"},[[1]]]', 2, true],
+      ['{"targets":{"users":["u-1"]}}', 3, false],
+      ['"[[[["', 0, false],
+    ])('%s at limit %i is %s', (text, limit, expected) => {
+      expect(nestsDeeperThan(text, limit)).toBe(expected);
+    });
+  });
+
+  describe('when 1 MiB of brackets arrives', () => {
+    it('stops at the first level past the limit', () => {
+      expect(nestsDeeperThan('['.repeat(1 << 20), 8)).toBe(true);
     });
   });
 });
