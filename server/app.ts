@@ -72,8 +72,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   // First, so that they see every answer, timeouts and refusals included (a body refused up front too).
   app.use(observeRequests(metrics, deps.accessLog ?? (() => undefined)));
-  app.use(requestTimeout(deps.requestTimeoutMs ?? centre.config.requestTimeoutSeconds * 1000));
+  // Before the request timeout: with equal defaults (120 s) a trickled body gets 408 BODY_TIMEOUT, which closes the connection.
   app.use('*', bodyGuard({ limitFor: bodyLimitFor(centre.config), deadlineMs: centre.config.bodyTimeoutSeconds * 1000 }));
+  app.use(requestTimeout(deps.requestTimeoutMs ?? centre.config.requestTimeoutSeconds * 1000));
   // Operator-only: request rates per route tell who is active when; a scraper holds an operator token.
   app.get('/metrics', routeDeps.guard('operator', 'admin'), async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
