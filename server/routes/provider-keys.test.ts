@@ -130,6 +130,17 @@ describe('provider report keys', () => {
     });
   });
 
+  describe('when the provider registers its key again under another name', () => {
+    it('refuses it with 409 (one row per key: revoking it by one name must leave no other name trusted)', async () => {
+      await register(key.verifier.text);
+      await decide('approve', key.keyIdHex);
+      const renamed = new VerifierKey('hashfeed/second-name', key.verifier.publicKey);
+      const res = await register(renamed.text);
+      expect(res.status).toBe(409);
+      expect(await errorCode(res)).toBe('STORE_CONFLICT');
+    });
+  });
+
   describe('when another provider registers the same key', () => {
     it('refuses it with 409 under the same name', async () => {
       await register(key.verifier.text);

@@ -84,8 +84,9 @@ export class ProviderKeyStore {
    * Registers `key` for the account as pending; registering it again is a
    * no-op (`created: false`, whatever its status). Call inside a write
    * transaction. A public key another account registered, under any name,
-   * is a STORE_CONFLICT; so is one revoked for this account, under any
-   * name: a new name would otherwise make it look new and pending again.
+   * is a STORE_CONFLICT; so is one this account holds under another name
+   * (revoked, it would look new and pending again; live, revoking it by
+   * one name would leave the other trusted).
    */
   register(accountId: number, key: VerifierKey, now: number): { info: ProviderKeyInfo; created: boolean } {
     const existing = this.#byText.get(accountId, key.text);
@@ -93,6 +94,7 @@ export class ProviderKeyStore {
     const holders = this.#holders.all(publicKeyOf(key));
     if (holders.some((h) => h.account_id !== accountId)) throw new StoreError('STORE_CONFLICT', 'this key is registered to another provider');
     if (holders.some((h) => h.status === 'revoked')) throw new StoreError('STORE_CONFLICT', 'this key was revoked under another name; register a new key');
+    if (holders.length > 0) throw new StoreError('STORE_CONFLICT', 'this key is already registered under another name');
     this.#insert.run(accountId, key.text, key.keyIdHex, now, publicKeyOf(key));
     return { info: { verifierKey: key.text, keyId: key.keyIdHex, createdAt: now, status: 'pending' }, created: true };
   }
