@@ -67,12 +67,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>();
   app.onError((err, c) => errorResponse(c, err, onError));
-  app.use('*', bodyGuard({ limitFor: bodyLimitFor(centre.config), deadlineMs: centre.config.bodyTimeoutSeconds * 1000 }));
   app.notFound(() => {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   });
-  // First, so that they see every answer, timeouts and refusals included.
+  // First, so that they see every answer, timeouts and refusals included (a body refused up front too).
   app.use(observeRequests(metrics, deps.accessLog ?? (() => undefined)));
+  // Before the request timeout: with equal defaults (120 s) a trickled body gets 408 BODY_TIMEOUT, which closes the connection.
+  app.use('*', bodyGuard({ limitFor: bodyLimitFor(centre.config), deadlineMs: centre.config.bodyTimeoutSeconds * 1000 }));
   app.use(requestTimeout(deps.requestTimeoutMs ?? centre.config.requestTimeoutSeconds * 1000));
   // Operator-only: request rates per route tell who is active when; a scraper holds an operator token.
   app.get('/metrics', routeDeps.guard('operator', 'admin'), async (c) =>

@@ -33,9 +33,15 @@ const ROUTES: readonly [method: string, path: string, allowed: readonly Role[] |
   ['POST', '/v1/provider/keys/0123abcd/revoke', ['operator']],
   ['POST', '/v1/reports', ['provider']],
   ['GET', '/v1/reports', ['operator']],
+  ['GET', '/v1/reports/refusals', ['operator']],
+  ['GET', '/metrics', ['operator', 'admin']],
   ['GET', '/v1/log/checkpoint', 'public'],
   ['GET', '/v1/log/leaves', 'public'],
   ['GET', '/v1/log/proof/consistency?from=1&to=1', 'public'],
+  ['GET', '/v1/log/proof/consistency/1/1', 'public'],
+  ['GET', '/v1/log/proof/inclusion?version=1&size=1', 'public'],
+  ['GET', '/v1/log/proof/inclusion/delta/1/1', 'public'],
+  ['GET', '/healthz', 'public'],
   ['GET', '/v1/transparency', 'public'],
 ];
 

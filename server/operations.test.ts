@@ -79,6 +79,16 @@ describe('Centre operations', () => {
         for (const secret of [t.tokens.admin, 'hf_not-a-real-token', 'query-secret', 'secret-body-name']) expect(logged).not.toContain(secret);
       });
     });
+    describe('when a body is refused before any route runs', () => {
+      it('logs and counts the 413 like any other answer', async () => {
+        const entries: AccessLogEntry[] = [];
+        const app = createApp({ centre: t.centre, clock: () => t.clock.now, accessLog: (entry) => entries.push(entry) });
+        const res = await app.request('/v1/reports', { method: 'POST', headers: { 'content-type': 'application/msgpack', 'content-length': String(1 << 30) }, body: 'x' });
+        expect(res.status).toBe(413);
+        expect(entries).toEqual([{ method: 'POST', route: '/v1/reports', status: 413, durationMs: expect.any(Number) }]);
+        expect(await (await scrape(t.tokens.operator, app)).text()).toContain('hashfeed_http_requests_total{method="POST",route="/v1/reports",status="413"} 1');
+      });
+    });
   });
 
   describe('request timeout', () => {

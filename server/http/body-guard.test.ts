@@ -11,7 +11,8 @@ describe('bodyGuard on a real loopback server', () => {
 
   describe('when a client trickles a body past the deadline', () => {
     it('answers 408 BODY_TIMEOUT and closes the connection', async () => {
-      served = await serveTestCentre({ bodyTimeoutSeconds: 1 });
+      // The request timeout as short: the body's deadline still answers first (408, connection closed), not 503.
+      served = await serveTestCentre({ bodyTimeoutSeconds: 1, requestTimeoutSeconds: 1 });
       const socket = connect(served.port, '127.0.0.1');
       let received = '';
       socket.setEncoding('utf8');
@@ -38,5 +39,40 @@ describe('bodyGuard on a real loopback server', () => {
       expect(received).toContain('"code":"BODY_TIMEOUT"');
       expect(Date.now() - startedAt).toBeLessThan(10_000);
     }, 20_000);
+  });
+
+  describe('when a GET carries a body that never ends', () => {
+    it('answers 413 BODY_TOO_LARGE and closes the connection instead of reading on', async () => {
+      served = await serveTestCentre();
+      const socket = connect(served.port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (text: string) => {
+        received += text;
+      });
+      socket.on('error', () => {});
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: centre\r\nTransfer-Encoding: chunked\r\n\r\n');
+      // Node reads and discards a GET's body for as long as it comes; stop at 256 MiB either way.
+      const chunk = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 0x61), Buffer.from('\r\n')]);
+      let written = 0;
+      await new Promise<void>((resolve) => {
+        const pump = (): void => {
+          while (!socket.destroyed && written < 256 * 1024 * 1024) {
+            written += 0x10000;
+            if (!socket.write(chunk)) return void socket.once('drain', pump);
+          }
+          resolve();
+        };
+        socket.once('close', () => resolve());
+        pump();
+      });
+      socket.end();
+      await closed;
+      expect(received).toMatch(/^HTTP\/1\.1 413 /);
+      expect(received).toMatch(/connection: close/i);
+      expect(received).toContain('"code":"BODY_TOO_LARGE"');
+      expect(written).toBeLessThan(256 * 1024 * 1024);
+    }, 60_000);
   });
 });

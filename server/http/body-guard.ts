@@ -14,7 +14,8 @@ export interface BodyGuardOptions {
  * 413 BODY_TOO_LARGE past the cap (checked against Content-Length up front,
  * then counted as it streams, for a client may lie or send chunked), and
  * 408 BODY_TIMEOUT when the body has not arrived whole by the deadline (a
- * client trickling it would otherwise hold a request open for ever).
+ * client trickling it would otherwise hold a request open for ever). A
+ * request whose method has no body stream here (GET, HEAD) may not carry one.
  *
  * Why not hono/body-limit: in Hono 4.13 it reads a chunked body whole into
  * memory inside the middleware, before any route's authentication has run,
@@ -26,9 +27,17 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
   const deadlineMs = Math.max(1, clampTimerMs(options.deadlineMs));
   return async (c, next) => {
     const source = c.req.raw.body;
-    if (source === null) return next();
-    const maxBytes = options.limitFor(c);
     const declared = Number(c.req.header('content-length') ?? '0');
+    if (source === null) {
+      // A GET or HEAD gets no body stream from @hono/node-server, yet Node reads and discards whatever
+      // body it carries, for as long as the client sends it: none is allowed, and the connection closes.
+      if (declared > 0 || c.req.header('transfer-encoding') !== undefined) {
+        c.header('connection', 'close');
+        throw new ApiError(413, 'BODY_TOO_LARGE', 'a GET or HEAD request carries no body');
+      }
+      return next();
+    }
+    const maxBytes = options.limitFor(c);
     if (declared > maxBytes) {
       c.header('connection', 'close');
       throw tooLarge(maxBytes);

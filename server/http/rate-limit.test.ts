@@ -43,4 +43,18 @@ describe('RateLimiter', () => {
       expect(limiter.take('b', 0)).toBe(0);
     });
   });
+
+  describe('when the wall clock steps back (an NTP correction, a resumed VM)', () => {
+    it('refuses no caller for the length of the step', () => {
+      const HOUR = 3_600_000;
+      const limiter = new RateLimiter({ burst: 120, perSecond: 20 });
+      const failures = new RateLimiter({ burst: 20, perSecond: 0.2 });
+      expect(limiter.take('token:1', 10 * HOUR)).toBe(0);
+      expect(failures.take('client:a', 10 * HOUR)).toBe(0);
+      // An hour back: elapsed time is negative, which must not drain the buckets.
+      expect(limiter.take('token:1', 9 * HOUR)).toBe(0);
+      expect(failures.wait('client:a', 9 * HOUR)).toBe(0);
+      expect(failures.take('client:a', 9 * HOUR)).toBe(0);
+    });
+  });
 });

@@ -45,15 +45,14 @@ export class RateLimiter {
   wait(key: string, now: number): number {
     const bucket = this.#buckets.get(key);
     if (bucket === undefined) return 0;
-    const tokens = Math.min(this.#config.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#config.perSecond);
+    const tokens = this.#refilled(bucket, now);
     return tokens >= 1 ? 0 : this.#secondsUntilOne({ tokens, at: now });
   }
 
   /** The key's bucket refilled to `now`, moved to the most recently used end; evicts the least recently used past the cap. */
   #use(key: string, now: number): Bucket {
-    const { burst, perSecond } = this.#config;
-    const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    const bucket = this.#buckets.get(key) ?? { tokens: this.#config.burst, at: now };
+    bucket.tokens = this.#refilled(bucket, now);
     bucket.at = now;
     this.#buckets.delete(key);
     this.#buckets.set(key, bucket);
@@ -63,6 +62,16 @@ export class RateLimiter {
       this.#buckets.delete(oldest.value);
     }
     return bucket;
+  }
+
+  /**
+   * The bucket's tokens at `now`. `now` is the wall clock, which may step
+   * back: time that runs backwards adds nothing and takes nothing (a
+   * negative refill would lock every caller out for the length of the step).
+   */
+  #refilled(bucket: Bucket, now: number): number {
+    const elapsedMs = Math.max(0, now - bucket.at);
+    return Math.min(this.#config.burst, bucket.tokens + (elapsedMs / 1000) * this.#config.perSecond);
   }
 
   #secondsUntilOne(bucket: Bucket): number {

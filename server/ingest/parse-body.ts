@@ -3,7 +3,7 @@ import { csvRecords } from './csv-records.ts';
 import { IngestError } from './errors.ts';
 import { nestsDeeperThan } from '../../shared/json-nesting.ts';
 import { lines } from './lines.ts';
-import { SUBMISSION_FIELDS, SubmissionCollector, type RowRules } from './submission-rows.ts';
+import { MAX_REPORTED_PROBLEMS, SUBMISSION_FIELDS, SubmissionCollector, type RowRules } from './submission-rows.ts';
 import { quote } from '../../shared/quote.ts';
 import { TimeSlice } from './time-slice.ts';
 
@@ -26,7 +26,8 @@ export function formatFromContentType(contentType: string | undefined): Submissi
  * object or an array of them) is parsed whole, so the body guard caps it
  * like any JSON body (maxJsonBodyBytes) and nesting deeper than an array of
  * objects is refused before parsing. Every loop yields to other requests
- * every few milliseconds.
+ * every few milliseconds, and a hundred bad rows refuse the upload without
+ * reading the rest.
  */
 export async function parseSubmissions(format: SubmissionFormat, body: AsyncIterable<Uint8Array>, rules: RowRules): Promise<Submission[]> {
   const collector = new SubmissionCollector(rules);
@@ -64,7 +65,8 @@ export async function parseSubmissions(format: SubmissionFormat, body: AsyncIter
     }
   } else {
     let first = true;
-    for await (const record of csvRecords(body)) {
+    // The collector refuses at its problem cap, so the parser need hold no more bad records than that.
+    for await (const record of csvRecords(body, MAX_REPORTED_PROBLEMS)) {
       await pace();
       if ('malformed' in record) {
         collector.malformed(record.line, record.malformed);

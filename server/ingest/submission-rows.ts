@@ -6,8 +6,12 @@ import { quote } from '../../shared/quote.ts';
 
 export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] as const;
 const REFERENCE_PATTERN = /^[\x20-\x7e]{1,128}$/;
-/** Stop collecting after this many bad rows: the batch is refused anyway. */
-const MAX_REPORTED_PROBLEMS = 100;
+/**
+ * Refuse the batch once this many rows are bad, without reading on: one is
+ * enough to refuse it, and an upload of nothing but bad lines would
+ * otherwise be parsed to its end (256 MiB of them took half an hour).
+ */
+export const MAX_REPORTED_PROBLEMS = 100;
 
 export interface RowRules {
   readonly categories: readonly string[];
@@ -23,9 +27,9 @@ class RowError extends Error {
 }
 
 /**
- * Validates rows into submissions. Collects every problem (up to a cap) with
- * its line number, so an authority can fix a file in one round; one bad row
- * refuses the whole batch.
+ * Validates rows into submissions. Collects every problem (up to a cap, where
+ * it refuses the batch at once) with its line number, so an authority can
+ * fix a file in one round; one bad row refuses the whole batch.
  */
 export class SubmissionCollector {
   readonly #rules: RowRules;
@@ -40,10 +44,7 @@ export class SubmissionCollector {
 
   /** Adds one decoded row (an object from JSON/NDJSON, or the CSV fields mapped to names). */
   add(line: number, value: unknown): void {
-    this.#count++;
-    if (this.#count > this.#rules.maxRows) {
-      throw new IngestError('INGEST_TOO_MANY_ROWS', `a batch holds at most ${this.#rules.maxRows} rows`);
-    }
+    this.#countRow();
     try {
       const row = this.#validate(value);
       const key = `${row.algorithm}:${Buffer.from(row.hash).toString('hex')}`;
@@ -52,27 +53,42 @@ export class SubmissionCollector {
       this.#rows.push(row);
     } catch (err) {
       if (!(err instanceof RowError)) throw err;
-      if (this.#problems.length < MAX_REPORTED_PROBLEMS) this.#problems.push({ line, code: err.code, message: err.message });
+      this.#problem({ line, code: err.code, message: err.message });
     }
   }
 
-  /** A row that could not even be decoded (bad JSON on a line, bad CSV quoting). */
+  /** A row that could not even be decoded (bad JSON on a line, bad CSV quoting): it counts toward maxRows too. */
   malformed(line: number, message: string): void {
-    this.#count++;
-    if (this.#problems.length < MAX_REPORTED_PROBLEMS) this.#problems.push({ line, code: 'ROW_MALFORMED', message });
+    this.#countRow();
+    this.#problem({ line, code: 'ROW_MALFORMED', message });
   }
 
   finish(): Submission[] {
-    if (this.#problems.length > 0) {
-      const first = this.#problems[0];
-      throw new IngestError(
-        'INGEST_INVALID_ROWS',
-        `the batch was refused: ${this.#problems.length}${this.#problems.length >= MAX_REPORTED_PROBLEMS ? '+' : ''} invalid rows (first at line ${first?.line}: ${first?.message})`,
-        this.#problems,
-      );
-    }
+    if (this.#problems.length > 0) throw this.#refusal();
     if (this.#rows.length === 0) throw new IngestError('INGEST_EMPTY', 'the submission holds no rows');
     return this.#rows;
+  }
+
+  #countRow(): void {
+    this.#count++;
+    if (this.#count > this.#rules.maxRows) {
+      throw new IngestError('INGEST_TOO_MANY_ROWS', `a batch holds at most ${this.#rules.maxRows} rows`);
+    }
+  }
+
+  /** Records a bad row; at the cap the batch is refused at once (the caller stops reading). */
+  #problem(problem: RowProblem): void {
+    this.#problems.push(problem);
+    if (this.#problems.length >= MAX_REPORTED_PROBLEMS) throw this.#refusal();
+  }
+
+  #refusal(): IngestError {
+    const first = this.#problems[0];
+    return new IngestError(
+      'INGEST_INVALID_ROWS',
+      `the batch was refused: ${this.#problems.length}${this.#problems.length >= MAX_REPORTED_PROBLEMS ? '+' : ''} invalid rows (first at line ${first?.line}: ${first?.message})`,
+      this.#problems,
+    );
   }
 
   #validate(value: unknown): Submission {

@@ -72,7 +72,8 @@ const BREACH_MESSAGES: Readonly<Record<OrderTermsBreach, string>> = {
  *     when it was ended);
  *  5. every indicator exists for report.algorithm, had been published by
  *     detectedAt (within the skew: the sidecar can only have matched what
- *     was published), and its removal had not been published by then. A
+ *     was published), and its removal had not been published by then
+ *     (unless it was published again within the skew after it). A
  *     sidecar that matched in the minute after a revocation, before its
  *     next sync, is refused too: a revoked indicator is one the Centre no
  *     longer stands behind (docs/SAFEGUARDS.md, "Delivery").
@@ -104,7 +105,9 @@ export function refusalOf(report: Report, context: ReportCheckContext): ReportRe
       return { code: 'REPORT_UNKNOWN_INDICATOR', message: `indicator ${id} had not been published when report.detectedAt says the match happened` };
     }
     const standing = history.changes.filter((c) => c.publishedAt <= detectedAt).at(-1);
-    if (standing?.op === 'remove') {
+    // Published again within the skew after detectedAt: the same benefit of the doubt as a first publication.
+    const addedAgain = history.changes.some((c) => c.op === 'add' && c.publishedAt > detectedAt && c.publishedAt <= detectedAt + context.clockSkewMs);
+    if (standing?.op === 'remove' && !addedAgain) {
       return { code: 'REPORT_INDICATOR_REVOKED', message: `indicator ${id} had been revoked (version ${standing.version}) before report.detectedAt` };
     }
   }

@@ -13,12 +13,12 @@ const row = (i: number): string => JSON.stringify({ algorithm: 'pdq', hash: hex(
 const jsonOf = async (res: Response): Promise<Record<string, unknown>> => Object(await res.json());
 const errorOf = async (res: Response): Promise<Record<string, unknown>> => Object((await jsonOf(res)).error);
 
-/** A body with no Content-Length, as a client streaming chunked sends it. */
-function chunked(chunk: Uint8Array, times: number): ReadableStream<Uint8Array> {
+/** A body with no Content-Length, as a client streaming chunked sends it: `times` chunks, each made by `chunk`. */
+function chunked(chunk: () => Uint8Array, times: number): ReadableStream<Uint8Array> {
   let sent = 0;
   return new ReadableStream({
     pull(controller) {
-      if (sent++ < times) controller.enqueue(chunk);
+      if (sent++ < times) controller.enqueue(chunk());
       else controller.close();
     },
   });
@@ -44,8 +44,9 @@ describe('POST /v1/indicators', () => {
   describe('when a body is over its cap', () => {
     it('answers 413 BODY_TOO_LARGE for a streamed NDJSON upload, not INGEST_MALFORMED', async () => {
       const c = start({ maxIndicatorBodyBytes: 1 << 20 });
-      const lines = Buffer.from(`${Array.from({ length: 100 }, (_, i) => row(i)).join('\n')}\n`);
-      const res = await upload(c, chunked(lines, Math.ceil((2 << 20) / lines.length)), 'application/x-ndjson');
+      // Every row distinct: a hundred duplicates would refuse the upload (422) before the cap is reached.
+      const lines = (): Uint8Array => Buffer.from(`${Array.from({ length: 100 }, (_, i) => row(i)).join('\n')}\n`);
+      const res = await upload(c, chunked(lines, Math.ceil((2 << 20) / lines().length)), 'application/x-ndjson');
       expect(res.status).toBe(413);
       expect(await errorOf(res)).toMatchObject({ code: 'BODY_TOO_LARGE' });
     });
@@ -56,7 +57,7 @@ describe('POST /v1/indicators', () => {
       expect(rows.length).toBeGreaterThan(c.centre.config.maxJsonBodyBytes);
       const declared = await upload(c, rows, 'application/json');
       expect([declared.status, (await errorOf(declared)).code]).toEqual([413, 'BODY_TOO_LARGE']);
-      const streamed = await upload(c, chunked(Buffer.from(rows), 1), 'application/json');
+      const streamed = await upload(c, chunked(() => Buffer.from(rows), 1), 'application/json');
       expect([streamed.status, (await errorOf(streamed)).code]).toEqual([413, 'BODY_TOO_LARGE']);
     });
   });

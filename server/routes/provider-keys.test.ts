@@ -117,6 +117,28 @@ describe('provider report keys', () => {
       expect(await errorCode(again)).toBe('PROVIDER_KEY_REVOKED');
       expect(await body(await register(key.verifier.text))).toMatchObject({ status: 'revoked', created: false });
     });
+
+    it('refuses the revoked key registered again under another name with 409 (a revoked key is never trusted again)', async () => {
+      await register(key.verifier.text);
+      await decide('approve', key.keyIdHex);
+      await decide('revoke', key.keyIdHex);
+      const renamed = new VerifierKey('hashfeed/fresh-looking', key.verifier.publicKey);
+      const res = await register(renamed.text);
+      expect(res.status).toBe(409);
+      expect(await errorCode(res)).toBe('STORE_CONFLICT');
+      expect((await decide('approve', renamed.keyIdHex)).status).toBe(404);
+    });
+  });
+
+  describe('when the provider registers its key again under another name', () => {
+    it('refuses it with 409 (one row per key: revoking it by one name must leave no other name trusted)', async () => {
+      await register(key.verifier.text);
+      await decide('approve', key.keyIdHex);
+      const renamed = new VerifierKey('hashfeed/second-name', key.verifier.publicKey);
+      const res = await register(renamed.text);
+      expect(res.status).toBe(409);
+      expect(await errorCode(res)).toBe('STORE_CONFLICT');
+    });
   });
 
   describe('when another provider registers the same key', () => {

@@ -173,6 +173,22 @@ describe('POST /v1/reports against its order', () => {
       expect(await refusalOf(report({ indicatorIds: [later ?? 0], detectedAt: t0 + HOUR }))).toEqual({ status: 400, code: 'REPORT_UNKNOWN_INDICATOR' });
     });
 
+    it('accepts a match on an indicator published again just after detectedAt (within the skew), as on a first publication', async () => {
+      const [first = 0] = indicators;
+      t.clock.now = t0 + HOUR;
+      await revokeAndPublish(t, first);
+      // The authority submits the same hash again; published anew, it is the same indicator.
+      t.clock.now = t0 + 2 * HOUR;
+      const { indicator } = (await (await t.request('GET', `/v1/indicators/${first}`, t.tokens.operator)).json()) as { indicator: { hash: string } };
+      const rows = [{ algorithm: 'pdq', hash: indicator.hash, category: 'A1', reference: 'again' }];
+      const submitted = await t.request('POST', '/v1/indicators', t.tokens.authority, JSON.stringify(rows), 'application/json');
+      const { batchId } = (await submitted.json()) as { batchId: number };
+      expect((await t.request('POST', `/v1/batches/${batchId}/approve`, t.tokens.operator)).status).toBe(200);
+      expect((await t.request('POST', '/v1/publish', t.tokens.operator)).status).toBe(201);
+      // A sidecar whose clock runs a minute behind matched right after syncing it.
+      expect((await send(report({ indicatorIds: [first], detectedAt: t0 + 2 * HOUR - MINUTE }))).status).toBe(201);
+    });
+
     it('refuses an indicator whose revocation was published before the detection (REPORT_INDICATOR_REVOKED)', async () => {
       const [first] = indicators;
       t.clock.now = t0 + HOUR;

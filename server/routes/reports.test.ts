@@ -128,6 +128,18 @@ describe('provider keys and reports', () => {
       expect((await listed()).reports).toHaveLength(1);
     });
 
+    it('acknowledges a resend as a duplicate even once its detectedAt is too old for a new report, and counts no refusal', async () => {
+      const envelope = signed(sampleReport(), key);
+      expect((await send(envelope)).status).toBe(201);
+      // The answer was lost; the sidecar, back after weeks offline, sends the report it still holds.
+      t.clock.now += 31 * DAY;
+      const again = await send(envelope);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ duplicate: true });
+      const refusals = (await (await t.request('GET', '/v1/reports/refusals', t.tokens.operator)).json()) as { refusals: unknown[] };
+      expect(refusals.refusals).toEqual([]);
+    });
+
     it('refuses other content under a known reportId with 409', async () => {
       const report = sampleReport();
       await send(signed(report, key));

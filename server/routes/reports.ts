@@ -52,6 +52,12 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
     const { payload, signedBy } = verifyEnvelopeSigners(envelope, REPORT_PAYLOAD_TYPE, trusted);
     const report = decodeReport(payload);
     const now = clock();
+    const digest = new Uint8Array(createHash('sha256').update(payload).digest());
+    // The same signed content again is a resend after a lost answer; anything else under this id is a conflict.
+    const isResend = (existing: ReturnType<ReportStore['find']>): boolean =>
+      existing !== undefined && existing.stored.report.provider === account.name && bytesEqual(existing.payloadSha256, digest);
+    // A resend was checked when it first came: checked again, it could fail on the clock alone (detectedAt too old by now).
+    if (isResend(reports.find(report.reportId))) return c.json({ reportId: report.reportId, duplicate: true }, 200);
     // The report must agree with its order, its indicators and the clock at detectedAt; a refusal is counted, never stored.
     const refusal = refusalOf(report, {
       provider: account.name,
@@ -65,13 +71,11 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
       centre.write(() => centre.reportRefusals.record(account.id, refusal.code, now));
       throw new ReportError(refusal.code, refusal.message);
     }
-    const digest = new Uint8Array(createHash('sha256').update(payload).digest());
     const signer = signedBy[0]?.text ?? '';
     const duplicate = centre.write(() => {
       const existing = reports.find(report.reportId);
       if (existing !== undefined) {
-        // The same signed content again is a resend after a lost answer; anything else under this id is a conflict.
-        if (existing.stored.report.provider === account.name && bytesEqual(existing.payloadSha256, digest)) return true;
+        if (isResend(existing)) return true;
         throw new ApiError(409, 'CONFLICT', `report ${report.reportId} already exists with other content`);
       }
       reports.insert(report, account.id, bytes, digest, signer, now);

@@ -61,7 +61,7 @@ const publicKeyOf = (key: VerifierKey): string => encodeBase64(Uint8Array.from([
  */
 export class ProviderKeyStore {
   readonly #insert;
-  readonly #ofOtherAccount;
+  readonly #holders;
   readonly #byText;
   readonly #ofAccount;
   readonly #page;
@@ -70,7 +70,7 @@ export class ProviderKeyStore {
 
   constructor(db: Db) {
     this.#insert = db.prepare("INSERT INTO provider_keys (account_id, verifier_key, key_id, created_at, public_key, status) VALUES (?, ?, ?, ?, ?, 'pending')");
-    this.#ofOtherAccount = db.prepare<[string, number], { id: number }>('SELECT id FROM provider_keys WHERE public_key = ? AND account_id != ? LIMIT 1');
+    this.#holders = db.prepare<[string], { account_id: number; status: string }>('SELECT account_id, status FROM provider_keys WHERE public_key = ?');
     this.#byText = db.prepare<[number, string], KeyRow>(`${SELECT} WHERE k.account_id = ? AND k.verifier_key = ?`);
     this.#ofAccount = db.prepare<[number], KeyRow>(`${SELECT} WHERE k.account_id = ? ORDER BY k.id`);
     this.#page = db.prepare<[{ status: string | null; provider: string | null; afterId: number; limit: number }], KeyRow>(
@@ -84,12 +84,17 @@ export class ProviderKeyStore {
    * Registers `key` for the account as pending; registering it again is a
    * no-op (`created: false`, whatever its status). Call inside a write
    * transaction. A public key another account registered, under any name,
-   * is a STORE_CONFLICT.
+   * is a STORE_CONFLICT; so is one this account holds under another name
+   * (revoked, it would look new and pending again; live, revoking it by
+   * one name would leave the other trusted).
    */
   register(accountId: number, key: VerifierKey, now: number): { info: ProviderKeyInfo; created: boolean } {
     const existing = this.#byText.get(accountId, key.text);
     if (existing !== undefined) return { info: toInfo(existing), created: false };
-    if (this.#ofOtherAccount.get(publicKeyOf(key), accountId) !== undefined) throw new StoreError('STORE_CONFLICT', 'this key is registered to another provider');
+    const holders = this.#holders.all(publicKeyOf(key));
+    if (holders.some((h) => h.account_id !== accountId)) throw new StoreError('STORE_CONFLICT', 'this key is registered to another provider');
+    if (holders.some((h) => h.status === 'revoked')) throw new StoreError('STORE_CONFLICT', 'this key was revoked under another name; register a new key');
+    if (holders.length > 0) throw new StoreError('STORE_CONFLICT', 'this key is already registered under another name');
     this.#insert.run(accountId, key.text, key.keyIdHex, now, publicKeyOf(key));
     return { info: { verifierKey: key.text, keyId: key.keyIdHex, createdAt: now, status: 'pending' }, created: true };
   }
