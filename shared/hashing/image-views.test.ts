@@ -84,6 +84,18 @@ describe('hashImageViews', () => {
     });
   });
 
+  describe('when the picture is 16-bit grey', () => {
+    it('adds it scaled to 8 bits as a viewer shows it (`scaled`): the reference clips it to white', async () => {
+      const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();
+      const picture = await pdqOf(await sharp(grey, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).png().toBuffer());
+      const grey16 = await sharp(grey, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+      expect((await sharp(grey16).metadata()).depth).toBe('ushort');
+      const views = await hashImageViews(grey16);
+      expect(viewNames(views)).toEqual(['original', 'scaled']);
+      expect(hammingDistance(pdqOfView(views, 'scaled') ?? new Uint8Array(32), picture)).toBeLessThanOrEqual(8);
+    });
+  });
+
   describe('when the image is animated', () => {
     let gif: Buffer;
     beforeAll(async () => {

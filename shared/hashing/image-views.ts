@@ -8,6 +8,8 @@
  *   dropped), decoded as far as it goes when the data is truncated (`partial`).
  * - With transparency, the first frame composited on white (`white`) and on
  *   black (`black`), as a page shows it.
+ * - 16-bit grey, scaled to 8 bits as a viewer shows it (`scaled`): the
+ *   reference decode of `original` clips it, so a full-range picture is white.
  * - Every further frame of an animated image up to the frame cap and the
  *   pixel budget (`frame:N`, 1-based, or `frame:N/white` and `frame:N/black`
  *   when it has transparency).
@@ -27,7 +29,7 @@ import { lumaFromPixels } from './luma.ts';
 import type { LumaImage } from './luma.ts';
 
 export interface ViewHashes {
-  /** `original`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
+  /** `original`, `scaled`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
   readonly view: string;
   /** The perceptual hashes of this view, in the order asked for. */
   readonly results: readonly HashResult[];
@@ -80,7 +82,8 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
 
   const views: ViewHashes[] = [{ view: 'original', results: original }];
   const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
-  if (!header.hasAlpha && framesWithinBudget(header, frameOptions) === 1) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
+  // 16-bit grey is clipped to 255 by the reference decode (mostly white: quality 0); a viewer scales it.
+  if (!header.hasAlpha && !header.grey16 && framesWithinBudget(header, frameOptions) === 1) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
 
   let decoded: DecodedFrames;
   try {
@@ -105,6 +108,7 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
     const name = index === 0 ? '' : `frame:${index + 1}`;
     if (isOpaque(frame)) {
       if (index > 0) add(name, lumaFromPixels(frame));
+      else if (header.grey16) add('scaled', lumaFromPixels(frame));
       continue;
     }
     const base = lumaFromPixels(frame);
