@@ -192,6 +192,24 @@ describe('the sidecar scan path', () => {
     });
   });
 
+  describe('when a batch item is malformed', () => {
+    it.each([
+      ['/v1/scan/batch', (good: Json) => ({ items: [{ ...good, image: knownJpeg.toString('base64') }, { ...good, image: '', extra: 1 }] })],
+      ['/v1/match/batch', (good: Json) => ({ items: [{ ...good, hashes: [{ algorithm: 'md5', hash: getAlgorithm('md5').format(md5Digest(truncatedJpeg)) }] }, { ...good, hashes: 'md5' }] })],
+    ])('refuses %s whole before scanning or reporting any item', async (path, body) => {
+      const before = sidecar.queue.counts();
+      const res = await sidecar.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body({ surface: 'uploads', subject: 'user:alice' })),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+      // A 400 after the first item was reported would leave the caller to resend it, and the Centre to receive it twice.
+      expect(sidecar.queue.counts()).toEqual(before);
+    });
+  });
+
   describe('when the order lapses while the upload is still arriving', () => {
     it('decides again after hashing and reports nothing', async () => {
       const before = sidecar.queue.counts();

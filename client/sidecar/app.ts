@@ -127,12 +127,12 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/scan/batch', async (c) => {
-    const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems);
+    // Every item's shape is checked before any is scanned: a 400 after an item was reported would have it sent again.
+    const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => record(raw, ['surface', 'subject', 'image']));
     const results: Answer[] = [];
-    for (const raw of items) {
+    for (const item of items) {
       // One item at a time, letting other requests run between them (each base64 decode is short: the body is capped).
       await nextTurn();
-      const item = record(raw, ['surface', 'subject', 'image']);
       const decision = decide(item.surface, item.subject);
       if (!decision.allowed) {
         results.push(refused(decision));
@@ -156,17 +156,20 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/match/batch', async (c) => {
-    const items = itemList(record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems);
-    const results: Answer[] = [];
-    for (const raw of items) {
+    // Checked whole first, as /v1/scan/batch is (a malformed hash value is still that item's own error).
+    const items = itemList(record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => {
       const item = record(raw, ['surface', 'subject', 'hashes']);
+      return { surface: item.surface, subject: item.subject, hashes: hashList(item.hashes) };
+    });
+    const results: Answer[] = [];
+    for (const item of items) {
       const decision = decide(item.surface, item.subject);
       if (!decision.allowed) {
         results.push(refused(decision));
         continue;
       }
       try {
-        results.push(await finish(decision, deps.matchHashes(hashList(item.hashes)), null));
+        results.push(await finish(decision, deps.matchHashes(item.hashes), null));
       } catch (err) {
         if (!(err instanceof HashFormatError)) throw err;
         results.push({ error: err.toJSON() });
