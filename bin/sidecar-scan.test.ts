@@ -192,6 +192,23 @@ describe('the sidecar scan path', () => {
     });
   });
 
+  describe('when a JSON route is also given surface or subject in its query', () => {
+    it.each([
+      ['/v1/match?surface=dm', { surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'md5', hash: 'ab'.repeat(16) }] }],
+      ['/v1/match?subject=user:mallory', { surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'md5', hash: 'ab'.repeat(16) }] }],
+      ['/v1/scan/batch?surface=dm', { items: [{ surface: 'uploads', subject: 'user:alice', image: '' }] }],
+      ['/v1/match/batch?subject=user:mallory', { items: [{ surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'md5', hash: 'ab'.repeat(16) }] }] }],
+    ])('refuses %s as REQUEST_AMBIGUOUS: the query and the body would disagree on what the policy saw', async (path, body) => {
+      const res = await sidecar.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'REQUEST_AMBIGUOUS' } });
+    });
+  });
+
   describe('when a batch item is malformed', () => {
     it.each([
       ['/v1/scan/batch', (good: Json) => ({ items: [{ ...good, image: knownJpeg.toString('base64') }, { ...good, image: '', extra: 1 }] })],

@@ -120,6 +120,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/match', async (c) => {
+    noPolicyQuery(c);
     const body = record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['surface', 'subject', 'hashes']);
     const decision = decide(body.surface, body.subject);
     if (!decision.allowed) return c.json(refused(decision));
@@ -127,6 +128,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/scan/batch', async (c) => {
+    noPolicyQuery(c);
     // Every item's shape is checked before any is scanned: a 400 after an item was reported would have it sent again.
     const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => record(raw, ['surface', 'subject', 'image']));
     const results: Answer[] = [];
@@ -156,6 +158,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/match/batch', async (c) => {
+    noPolicyQuery(c);
     // Checked whole first, as /v1/scan/batch is (a malformed hash value is still that item's own error).
     const items = itemList(record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => {
       const item = record(raw, ['surface', 'subject', 'hashes']);
@@ -201,6 +204,13 @@ function singleQuery(c: Context, name: string): string | undefined {
   const values = c.req.queries(name) ?? [];
   if (values.length > 1) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the query parameter '${name}' is given more than once`);
   return values[0];
+}
+
+/** JSON routes take surface and subject from the body only: given in the query as well, which the policy saw would be a guess. */
+function noPolicyQuery(c: Context): void {
+  for (const name of ['surface', 'subject']) {
+    if ((c.req.queries(name) ?? []).length > 0) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the query parameter '${name}' is not taken here: this route reads it from the body`);
+  }
 }
 
 function record(value: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
