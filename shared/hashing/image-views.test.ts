@@ -5,6 +5,7 @@ import { hammingDistance } from './bits.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage } from './hash-image.ts';
 import { frameOfView, hashImageViews, type ImageViews } from './image-views.ts';
+import { buildApng } from './testing/apng.ts';
 
 const WIDTH = 320;
 const HEIGHT = 240;
@@ -93,6 +94,24 @@ describe('hashImageViews', () => {
       const views = await hashImageViews(grey16);
       expect(viewNames(views)).toEqual(['original', 'scaled']);
       expect(hammingDistance(pdqOfView(views, 'scaled') ?? new Uint8Array(32), picture)).toBeLessThanOrEqual(8);
+    });
+  });
+
+  describe('when a PNG is animated (APNG), which libvips decodes only the default image of', () => {
+    it('hashes the frames of the animation as frame:N: a known picture shown only by the animation is found', async () => {
+      const known = await sharp(photo, raw()).png().toBuffer();
+      const apng = await buildApng(await sharp(other, raw()).png().toBuffer(), [{ png: known }, { png: await sharp(photo.map((v) => 255 - v), raw()).png().toBuffer() }]);
+      const views = await hashImageViews(apng);
+      expect(views.frames).toEqual({ hashed: 2, total: 2 });
+      expect(viewNames(views)).toEqual(['original', 'frame:1', 'frame:2']);
+      expect(hammingDistance(pdqOfView(views, 'frame:1') ?? new Uint8Array(32), await pdqOf(known))).toBeLessThanOrEqual(8);
+    });
+
+    it('leaves out a first frame that is the default image, and keeps to the frame cap', async () => {
+      const apng = await buildApng(await sharp(photo, raw()).png().toBuffer(), [{ png: await sharp(other, raw()).png().toBuffer() }, { png: await sharp(photo.map((v) => 255 - v), raw()).png().toBuffer() }], true);
+      const views = await hashImageViews(apng, { maxFrames: 2 });
+      expect(views.frames).toEqual({ hashed: 2, total: 3 });
+      expect(viewNames(views)).toEqual(['original', 'frame:2']);
     });
   });
 

@@ -12,7 +12,9 @@
  *   reference decode of `original` clips it, so a full-range picture is white.
  * - Every further frame of an animated image up to the frame cap and the
  *   pixel budget (`frame:N`, 1-based, or `frame:N/white` and `frame:N/black`
- *   when it has transparency).
+ *   when it has transparency). For an animated PNG, every frame of the
+ *   animation (apng.ts), the first included: its default image, `original`,
+ *   need not be part of the animation a browser plays.
  *
  * A view whose perceptual hashes equal an earlier view's is left out.
  */
@@ -21,12 +23,13 @@ import { isOpaque, lumaOver } from './composite.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage, hashLumaImage } from './hash-image.ts';
 import type { HashResult, PerceptualAlgorithmName } from './hash-image.ts';
-import { decodeFrames, framesWithinBudget } from './image-frames.ts';
+import { readApng, renderApng } from './apng.ts';
+import { decodeFrames, frameCap, framesWithinBudget } from './image-frames.ts';
 import type { DecodedFrames } from './image-frames.ts';
 import { DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
 import type { DecodeMode, ImageHeader, ImageInputCode } from './image-input.ts';
 import { lumaFromPixels } from './luma.ts';
-import type { LumaImage } from './luma.ts';
+import type { LumaImage, PixelImage } from './luma.ts';
 
 export interface ViewHashes {
   /** `original`, `scaled`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
@@ -82,17 +85,12 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
 
   const views: ViewHashes[] = [{ view: 'original', results: original }];
   const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
+  // libvips reads only an APNG's default image, which a browser playing the animation may never show.
+  const animation = header.format === 'png' ? await readApng(bytes, frameCap(header.width * header.height, frameOptions)) : undefined;
   // 16-bit grey is clipped to 255 by the reference decode (mostly white: quality 0); a viewer scales it.
-  if (!header.hasAlpha && !header.grey16 && framesWithinBudget(header, frameOptions) === 1) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
+  const needsFrames = header.hasAlpha || header.grey16 || framesWithinBudget(header, frameOptions) > 1;
+  if (!needsFrames && animation === undefined) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
 
-  let decoded: DecodedFrames;
-  try {
-    decoded = await decodeFrames(bytes, header, frameOptions);
-  } catch (cause) {
-    if (!(cause instanceof ImageInputError)) throw cause;
-    // The first frame was hashed; the rest could not be decoded, which the answer says.
-    return { exact, views, partial: true, frames: { hashed: 1, total: header.pages } };
-  }
   const seen = new Set([keyOf(original)]);
   const add = (view: string, luma: LumaImage): void => {
     // `fast` takes PDQ's float64 filter (same geometry, far cheaper than the reference's float32 running sums).
@@ -102,20 +100,48 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
     seen.add(key);
     views.push({ view, results });
   };
-  for (const [index, frame] of decoded.frames.entries()) {
-    // Hashing is synchronous: give other requests a turn between views of a long animation.
-    await nextTurn();
-    const name = index === 0 ? '' : `frame:${index + 1}`;
+  /** `name` '' is the first frame, whose opaque form is `original` already (or `scaled` for 16-bit grey). */
+  const addFrame = (frame: PixelImage, name: string): void => {
     if (isOpaque(frame)) {
-      if (index > 0) add(name, lumaFromPixels(frame));
+      if (name !== '') add(name, lumaFromPixels(frame));
       else if (header.grey16) add('scaled', lumaFromPixels(frame));
-      continue;
+      return;
     }
     const base = lumaFromPixels(frame);
     add(withBackground(name, 'white'), lumaOver(frame, 255, base));
     add(withBackground(name, 'black'), lumaOver(frame, 0, base));
+  };
+
+  let frames = { hashed: 1, total: header.pages };
+  if (needsFrames) {
+    let decoded: DecodedFrames | undefined;
+    try {
+      decoded = await decodeFrames(bytes, header, frameOptions);
+    } catch (cause) {
+      if (!(cause instanceof ImageInputError)) throw cause;
+      // The first frame was hashed; the rest could not be decoded, which the answer says.
+      partial = true;
+    }
+    for (const [index, frame] of decoded?.frames.entries() ?? []) {
+      // Hashing is synchronous: give other requests a turn between views of a long animation.
+      await nextTurn();
+      addFrame(frame, index === 0 ? '' : `frame:${index + 1}`);
+    }
+    if (decoded !== undefined) {
+      partial ||= decoded.partial;
+      frames = { hashed: decoded.frames.length, total: decoded.total };
+    }
   }
-  return { exact, views, partial: partial || decoded.partial, frames: { hashed: decoded.frames.length, total: decoded.total } };
+  if (animation !== undefined) {
+    // The animation's frames are `frame:1`, `frame:2`, ...; the default image stays `original`.
+    const rendered = await renderApng(animation, async (canvas, index) => {
+      await nextTurn();
+      addFrame(canvas, `frame:${index + 1}`);
+    });
+    partial ||= rendered.partial;
+    frames = { hashed: rendered.rendered, total: animation.total };
+  }
+  return { exact, views, partial, frames };
 }
 
 /** The 0-based frame a view was taken from (`frame:3/white` -> 2); 0 for the first frame and for `file`. */
