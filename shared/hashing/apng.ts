@@ -133,6 +133,20 @@ export async function readApng(bytes: Uint8Array, maxFrames: number): Promise<Ap
   return total === undefined ? undefined : { width, height, frames, total, partial };
 }
 
+/** Whether a PNG declares an animation (acTL before its first IDAT), read from its chunk headers only. */
+export async function isApng(bytes: Uint8Array): Promise<boolean> {
+  if (bytes.length < 33 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return false;
+  const fields = view(bytes);
+  for (let at = 8, chunks = 0; at + 8 <= bytes.length; chunks++) {
+    if (chunks % CHUNKS_PER_TURN === CHUNKS_PER_TURN - 1) await nextTurn();
+    const type = fields.getUint32(at + 4);
+    if (type === ACTL) return true;
+    if (type === IDAT || type === IEND) return false;
+    at += 12 + fields.getUint32(at);
+  }
+  return false;
+}
+
 /**
  * Renders the frames onto the canvas one after another and hands each
  * rendered canvas to `visit` (RGBA, as displayed), which must finish with it
