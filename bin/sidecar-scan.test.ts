@@ -236,6 +236,17 @@ describe('the sidecar scan path', () => {
     });
   });
 
+  describe('when a JSON body names surface or subject twice', () => {
+    it.each([
+      ['/v1/match', '{"surface":"uploads","subject":"user:mallory","subject":"user:alice","hashes":[{"algorithm":"md5","hash":"' + 'ab'.repeat(16) + '"}]}'],
+      ['/v1/scan/batch', '{"items":[{"surface":"dm","subject":"user:alice","\\u0073urface":"uploads","image":""}]}'],
+    ])('refuses %s as REQUEST_AMBIGUOUS: a parser keeps the last, a proxy may have checked the first', async (path, body) => {
+      const res = await sidecar.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'REQUEST_AMBIGUOUS' } });
+    });
+  });
+
   describe('when a batch item is malformed', () => {
     it.each([
       ['/v1/scan/batch', (good: Json) => ({ items: [{ ...good, image: knownJpeg.toString('base64') }, { ...good, image: '', extra: 1 }] })],

@@ -7,6 +7,7 @@ import { ImageInputError } from '../../shared/hashing/image-input.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
+import { JsonDuplicateKeyError } from './json-keys.ts';
 import { CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
@@ -195,6 +196,7 @@ async function readJson(c: Context, maxBytes: number, timeoutMs: number): Promis
     return await readBoundedJson(c.req.raw, { maxBytes, timeoutMs });
   } catch (cause) {
     if (cause instanceof RequestBodyError) throw cause;
+    if (cause instanceof JsonDuplicateKeyError) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the field ${quote(cause.key)} is given more than once`, { cause });
     throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
   }
 }
