@@ -55,6 +55,11 @@ describe('decode weight', () => {
       expect(await decodeWeight(apng, LIMIT)).toBe(COMPOSITED_WEIGHT_FACTOR * 60_000);
     });
 
+    it('weighs a cut-off GIF by its header: it is decoded as far as it goes', async () => {
+      const gif = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).gif().toBuffer();
+      expect(await decodeWeight(gif.subarray(0, gif.length - 20), LIMIT)).toBe(60_000);
+    });
+
     it('weighs a picture whose pixel data is broken by its header', async () => {
       expect(await decodeWeight(craftedPng(2000, 2000, 'garbage'), LIMIT)).toBe(4_000_000);
     });

@@ -1,4 +1,5 @@
 import { isApng } from '../../shared/hashing/apng.ts';
+import { closeTruncatedGif } from '../../shared/hashing/truncated-gif.ts';
 import { sharp } from '../../shared/hashing/sharp-settings.ts';
 import type { DecodeBudget } from './decode-budget.ts';
 
@@ -50,7 +51,9 @@ export async function decodeCost(bytes: Uint8Array, { maxPixels, maxFrames }: De
     // Reading the header allocates no pixels; the real size is wanted even past the pixel limit.
     ({ format, width, height, pages, hasAlpha } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch {
-    return none;
+    // A cut-off GIF is refused from its header, then decoded closed (shared/hashing/image-views.ts): weigh it so.
+    const closed = await closeTruncatedGif(bytes);
+    return closed === undefined ? none : decodeCost(closed, { maxPixels, maxFrames });
   }
   if (width === undefined || height === undefined || width < 1 || height < 1 || width * height > maxPixels) return none;
   // For an animation, `height` is one frame's.

@@ -56,6 +56,19 @@ describe('hashImageViews', () => {
     });
   });
 
+  describe('when a GIF is cut off', () => {
+    it('hashes the rows that arrived, as a browser shows them, flagged partial (libnsgif refuses it from its header)', async () => {
+      const gif = await sharp(photo, raw()).gif().toBuffer();
+      const cut = gif.subarray(0, Math.floor(gif.length * 0.95));
+      await expect(sharp(cut).metadata()).rejects.toThrow();
+      const views = await hashImageViews(cut);
+      expect(views).toMatchObject({ partial: true });
+      expect(views.skipped).toBeUndefined();
+      expect(hammingDistance(pdqOfView(views, 'original') ?? new Uint8Array(32), await pdqOf(gif))).toBeLessThanOrEqual(31);
+      expect(views.exact[0]?.hash).toEqual(md5Digest(cut));
+    });
+  });
+
   describe('when the picture has transparency', () => {
     it('adds the first frame on white (and on black when that differs); the picture hidden in the alpha shows on white', async () => {
       const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();

@@ -5,7 +5,8 @@
  * - MD5 and SHA-256 of the bytes, computed first: they match whatever the
  *   bytes are, image or not, decodable or not.
  * - The `original` view: the first frame as the reference hashes it (alpha
- *   dropped), decoded as far as it goes when the data is truncated (`partial`).
+ *   dropped), decoded as far as it goes when the data is truncated (`partial`;
+ *   a cut-off GIF is closed first: truncated-gif.ts).
  * - With transparency, the first frame composited on white (`white`) and on
  *   black (`black`), as a page shows it.
  * - 16-bit grey, scaled to 8 bits as a viewer shows it (`scaled`): the
@@ -24,6 +25,7 @@ import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage, hashLumaImage } from './hash-image.ts';
 import type { HashResult, PerceptualAlgorithmName } from './hash-image.ts';
 import { readApng, renderApng } from './apng.ts';
+import { closeTruncatedGif } from './truncated-gif.ts';
 import { decodeFrames, frameCap, framesWithinBudget } from './image-frames.ts';
 import type { DecodedFrames } from './image-frames.ts';
 import { DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
@@ -80,6 +82,9 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
     partial = hashed.image?.partial === true;
   } catch (cause) {
     if (!(cause instanceof ImageInputError)) throw cause;
+    // A cut-off GIF is refused from its header; closed where it ends, it decodes as far as it went.
+    const closed = cause.code === 'IMAGE_CORRUPT' ? await closeTruncatedGif(bytes) : undefined;
+    if (closed !== undefined) return { ...(await hashImageViews(closed, options)), exact, partial: true };
     return { exact, views: [], partial: false, frames: { hashed: 0, total: 0 }, skipped: { code: cause.code, message: cause.message } };
   }
 
