@@ -69,6 +69,17 @@ describe('hashImageViews', () => {
     });
   });
 
+  describe('when an interlaced PNG is cut off', () => {
+    it.each([0.95, 0.5])('hashes the pixels of the passes that arrived, as a browser shows them, flagged partial (cut at %d)', async (fraction) => {
+      const png = await sharp(photo, raw()).png({ progressive: true }).toBuffer();
+      const cut = png.subarray(0, Math.floor(png.length * fraction));
+      const views = await hashImageViews(cut);
+      expect(views).toMatchObject({ partial: true });
+      expect(views.skipped).toBeUndefined();
+      expect(hammingDistance(pdqOfView(views, 'original') ?? new Uint8Array(32), await pdqOf(png))).toBeLessThanOrEqual(31);
+    });
+  });
+
   describe('when the picture has transparency', () => {
     it('adds the first frame on white (and on black when that differs); the picture hidden in the alpha shows on white', async () => {
       const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();

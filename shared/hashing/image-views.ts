@@ -6,7 +6,8 @@
  *   bytes are, image or not, decodable or not.
  * - The `original` view: the first frame as the reference hashes it (alpha
  *   dropped), decoded as far as it goes when the data is truncated (`partial`;
- *   a cut-off GIF is closed first: truncated-gif.ts).
+ *   a cut-off GIF is closed first: truncated-gif.ts; of a cut-off interlaced
+ *   PNG, the pixels of the passes that arrived: truncated-png.ts).
  * - With transparency, the first frame composited on white (`white`) and on
  *   black (`black`), as a page shows it.
  * - 16-bit grey, scaled to 8 bits as a viewer shows it (`scaled`): the
@@ -26,9 +27,11 @@ import { hashImage, hashLumaImage } from './hash-image.ts';
 import type { HashResult, PerceptualAlgorithmName } from './hash-image.ts';
 import { readApng, renderApng } from './apng.ts';
 import { closeTruncatedGif } from './truncated-gif.ts';
+import { repairTruncatedInterlacedPng } from './truncated-png.ts';
+import type { RepairedPng } from './truncated-png.ts';
 import { decodeFrames, frameCap, framesWithinBudget } from './image-frames.ts';
 import type { DecodedFrames } from './image-frames.ts';
-import { DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
+import { decodeImage, DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
 import type { DecodeMode, ImageHeader, ImageInputCode } from './image-input.ts';
 import { lumaFromPixels } from './luma.ts';
 import type { LumaImage, PixelImage } from './luma.ts';
@@ -85,6 +88,15 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
     // A cut-off GIF is refused from its header; closed where it ends, it decodes as far as it went.
     const closed = cause.code === 'IMAGE_CORRUPT' ? await closeTruncatedGif(bytes) : undefined;
     if (closed !== undefined) return { ...(await hashImageViews(closed, options)), exact, partial: true };
+    // A cut-off interlaced PNG: the pixels of the passes that arrived, as a browser shows them.
+    const repaired = cause.code === 'IMAGE_CORRUPT' ? await repairTruncatedInterlacedPng(bytes, maxPixels) : undefined;
+    if (repaired !== undefined) {
+      const grid = await passPixels(repaired);
+      if (grid !== undefined) {
+        const results = hashLumaImage(lumaFromPixels(grid), { algorithms, dihedral, ...(mode === 'fast' ? { source: { width: grid.width, height: grid.height } } : {}) });
+        return { exact, views: [{ view: 'original', results }], partial: true, frames: { hashed: 1, total: 1 } };
+      }
+    }
     return { exact, views: [], partial: false, frames: { hashed: 0, total: 0 }, skipped: { code: cause.code, message: cause.message } };
   }
 
@@ -147,6 +159,29 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
     frames = { hashed: rendered.rendered, total: animation.total };
   }
   return { exact, views, partial, frames };
+}
+
+/** The pixels of a repaired interlaced PNG that its complete passes cover (alpha dropped, as `original` is). */
+async function passPixels(repaired: RepairedPng): Promise<PixelImage | undefined> {
+  let decoded: PixelImage;
+  try {
+    decoded = await decodeImage(repaired.png, { mode: 'exact' });
+  } catch (cause) {
+    if (cause instanceof ImageInputError) return undefined;
+    throw cause;
+  }
+  const { rowStep, colStep } = repaired;
+  const { channels } = decoded;
+  const width = Math.ceil(decoded.width / colStep);
+  const height = Math.ceil(decoded.height / rowStep);
+  const data = new Uint8Array(width * height * channels);
+  for (let y = 0, to = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = (y * rowStep * decoded.width + x * colStep) * channels;
+      for (let c = 0; c < channels; c++) data[to++] = decoded.data[from + c]!;
+    }
+  }
+  return { width, height, channels, data };
 }
 
 /** The 0-based frame a view was taken from (`frame:3/white` -> 2); 0 for the first frame and for `file`. */
