@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateImage } from '../fixtures/index.ts';
 import { getAlgorithm, hashImage, md5Digest, sha256Digest } from '../shared/hashing/index.ts';
+import { buildApng } from '../shared/hashing/testing/apng.ts';
 import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
@@ -61,8 +62,12 @@ describe('the sidecar scan path', () => {
   let document: Uint8Array;
   // ... a picture that shows only through transparency ...
   let hiddenPicture: Buffer;
-  // ... and an animated GIF whose second frame is the known picture.
+  // ... an animated GIF whose second frame is the known picture ...
   let animated: Buffer;
+  // ... an animated PNG that shows a known picture only in its animation ...
+  let animatedPng: Buffer;
+  // ... and a known picture saved as 16-bit grey.
+  let grey16: Buffer;
 
   const scan = async (query: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<{ status: number; json: Json }> => {
     const res = await sidecar.app.request(`/v1/scan?${query}`, {
@@ -86,6 +91,10 @@ describe('the sidecar scan path', () => {
     const firstFrame = await sharp(await generateImage({ family: 'patterns', seed: 903, width: 320, height: 240, format: 'png' })).png().toBuffer();
     const secondFrame = await generateImage({ family: 'scenes', seed: 904, width: 320, height: 240, format: 'png' });
     animated = await sharp([firstFrame, secondFrame], { join: { animated: true } }).gif().toBuffer();
+    const animationFrame = await generateImage({ family: 'scenes', seed: 905, width: 320, height: 240, format: 'png' });
+    animatedPng = await buildApng(await generateImage({ family: 'patterns', seed: 906, width: 320, height: 240, format: 'png' }), [{ png: animationFrame }]);
+    const greyPicture = await sharp(await generateImage({ family: 'scenes', seed: 907, width: 320, height: 240, format: 'png' })).greyscale().png().toBuffer();
+    grey16 = await sharp(greyPicture).toColourspace('grey16').png().toBuffer();
 
     const hex = (algorithm: 'md5' | 'sha256', digest: Uint8Array): string => getAlgorithm(algorithm).format(digest);
     await centre.publish([
@@ -95,6 +104,8 @@ describe('the sidecar scan path', () => {
       { algorithm: 'sha256', hash: hex('sha256', sha256Digest(document)), category: 'B1' },
       { algorithm: 'pdq', hash: await pdqHexOf(await sharp(hiddenSource).greyscale().png().toBuffer()), category: 'A2' },
       { algorithm: 'pdq', hash: await pdqHexOf(secondFrame), category: 'B2' },
+      { algorithm: 'pdq', hash: await pdqHexOf(animationFrame), category: 'B2' },
+      { algorithm: 'pdq', hash: await pdqHexOf(greyPicture), category: 'A1' },
     ]);
     const now = Date.now();
     lateOrderEnds = now + 10 * MINUTE;
@@ -181,6 +192,22 @@ describe('the sidecar scan path', () => {
     });
   });
 
+  describe('when a known picture is shown only by the animation of an animated PNG', () => {
+    it('hashes the animation\'s frames and matches it', async () => {
+      const { json } = await scan('surface=uploads&subject=user:alice', animatedPng);
+      expect(matchesOf(json).map((m) => [m.algorithm, m.view])).toEqual([['pdq', 'frame:1']]);
+      expect(json).toMatchObject({ reportId: expect.any(String) });
+    });
+  });
+
+  describe('when a known picture is saved as 16-bit grey', () => {
+    it('matches it scaled to 8 bits, as a viewer shows it', async () => {
+      const { json } = await scan('surface=uploads&subject=user:alice', grey16);
+      expect(matchesOf(json).map((m) => [m.algorithm, m.view])).toEqual([['pdq', 'scaled']]);
+      expect(json).toMatchObject({ reportId: expect.any(String) });
+    });
+  });
+
   describe('when surface or subject is given twice', () => {
     it.each([
       ['surface', 'surface=uploads&surface=dm&subject=user:alice'],
@@ -189,6 +216,52 @@ describe('the sidecar scan path', () => {
       const { status, json } = await scan(query, knownJpeg);
       expect(status).toBe(400);
       expect(json).toMatchObject({ error: { code: 'REQUEST_AMBIGUOUS' } });
+    });
+  });
+
+  describe('when a JSON route is also given surface or subject in its query', () => {
+    it.each([
+      ['/v1/match?surface=dm', { surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'md5', hash: 'ab'.repeat(16) }] }],
+      ['/v1/match?subject=user:mallory', { surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'md5', hash: 'ab'.repeat(16) }] }],
+      ['/v1/scan/batch?surface=dm', { items: [{ surface: 'uploads', subject: 'user:alice', image: '' }] }],
+      ['/v1/match/batch?subject=user:mallory', { items: [{ surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'md5', hash: 'ab'.repeat(16) }] }] }],
+    ])('refuses %s as REQUEST_AMBIGUOUS: the query and the body would disagree on what the policy saw', async (path, body) => {
+      const res = await sidecar.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'REQUEST_AMBIGUOUS' } });
+    });
+  });
+
+  describe('when a JSON body names surface or subject twice', () => {
+    it.each([
+      ['/v1/match', '{"surface":"uploads","subject":"user:mallory","subject":"user:alice","hashes":[{"algorithm":"md5","hash":"' + 'ab'.repeat(16) + '"}]}'],
+      ['/v1/scan/batch', '{"items":[{"surface":"dm","subject":"user:alice","\\u0073urface":"uploads","image":""}]}'],
+    ])('refuses %s as REQUEST_AMBIGUOUS: a parser keeps the last, a proxy may have checked the first', async (path, body) => {
+      const res = await sidecar.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'REQUEST_AMBIGUOUS' } });
+    });
+  });
+
+  describe('when a batch item is malformed', () => {
+    it.each([
+      ['/v1/scan/batch', (good: Json) => ({ items: [{ ...good, image: knownJpeg.toString('base64') }, { ...good, image: '', extra: 1 }] })],
+      ['/v1/match/batch', (good: Json) => ({ items: [{ ...good, hashes: [{ algorithm: 'md5', hash: getAlgorithm('md5').format(md5Digest(truncatedJpeg)) }] }, { ...good, hashes: 'md5' }] })],
+    ])('refuses %s whole before scanning or reporting any item', async (path, body) => {
+      const before = sidecar.queue.counts();
+      const res = await sidecar.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body({ surface: 'uploads', subject: 'user:alice' })),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+      // A 400 after the first item was reported would leave the caller to resend it, and the Centre to receive it twice.
+      expect(sidecar.queue.counts()).toEqual(before);
     });
   });
 

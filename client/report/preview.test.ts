@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { generateImage } from '../../fixtures/index.ts';
 import { previewComponents } from '../../shared/testing/preview.ts';
 import { parsePreview } from '../../shared/wire/report.ts';
+import { buildApng } from '../../shared/hashing/testing/apng.ts';
 import { computePreview } from './preview.ts';
 
 /** Synthetic pictures only (fixtures/): painted from seeds, never real imagery. */
@@ -67,6 +68,17 @@ describe('preview', () => {
       const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer();
       expect(previewDistance(await computePreview(gif), await computePreview(red))).toBeLessThan(8);
       expect(previewDistance(await computePreview(gif, { frame: 1 }), await computePreview(blue))).toBeLessThan(8);
+    });
+  });
+
+  describe('of an animated PNG', () => {
+    it('shows the animation\'s frame, as a browser plays it, not the default image libvips reads', async () => {
+      const red = await png(Buffer.alloc(64 * 48 * 3).map((_, i) => (i % 3 === 0 ? 220 : 20)), 64, 48);
+      const green = await png(Buffer.alloc(64 * 48 * 3).map((_, i) => (i % 3 === 1 ? 220 : 20)), 64, 48);
+      const blue = await png(Buffer.alloc(64 * 48 * 3).map((_, i) => (i % 3 === 2 ? 220 : 20)), 64, 48);
+      const apng = await buildApng(red, [{ png: green }, { png: blue }]);
+      expect(previewDistance(await computePreview(apng), await computePreview(green))).toBeLessThan(8);
+      expect(previewDistance(await computePreview(apng, { frame: 1 }), await computePreview(blue))).toBeLessThan(8);
     });
   });
 

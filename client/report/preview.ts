@@ -1,5 +1,6 @@
 import { encode } from 'blurhash';
 import sharp from 'sharp';
+import { readApng, renderApng } from '../../shared/hashing/apng.ts';
 import { ReportingError } from './errors.ts';
 
 /**
@@ -49,7 +50,10 @@ export async function computePreview(image: Uint8Array, options: PreviewOptions 
 
 async function thumbnail(image: Uint8Array, options: PreviewOptions, failOn: 'error' | 'none'): Promise<{ data: Buffer; width: number; height: number }> {
   const page = options.frame !== undefined && Number.isSafeInteger(options.frame) && options.frame > 0 ? options.frame : 0;
-  const result = await sharp(image, { autoOrient: true, limitInputPixels: options.maxPixels ?? PREVIEW_MAX_PIXELS, failOn, pages: 1, page })
+  const maxPixels = options.maxPixels ?? PREVIEW_MAX_PIXELS;
+  const frame = await apngFrame(image, page, maxPixels);
+  const input = frame === undefined ? sharp(image, { autoOrient: true, limitInputPixels: maxPixels, failOn, pages: 1, page }) : sharp(frame.data, { raw: frame });
+  const result = await input
     .resize(PREVIEW_THUMBNAIL_SIDE, PREVIEW_THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
     // Transparency over mid grey: the hidden colour of transparent pixels stays hidden.
     .flatten({ background: '#808080' })
@@ -59,4 +63,22 @@ async function thumbnail(image: Uint8Array, options: PreviewOptions, failOn: 'er
     .toBuffer({ resolveWithObject: true });
   if (result.info.channels !== 4) throw new Error(`expected 4 channels, got ${result.info.channels}`);
   return { data: result.data, width: result.info.width, height: result.info.height };
+}
+
+/**
+ * Frame `index` of an animated PNG as a browser plays it (RGBA), or
+ * undefined for any other image: libvips reads only an APNG's default image,
+ * which the scan's `frame:N` views are not (shared/hashing/apng.ts).
+ */
+async function apngFrame(image: Uint8Array, index: number, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number; channels: 4 } | undefined> {
+  const { width = 0, height = 0 } = await sharp(image, { limitInputPixels: false }).metadata();
+  if (width * height > maxPixels) return undefined;
+  const animation = await readApng(image, index + 1);
+  if (animation === undefined || animation.frames.length === 0) return undefined;
+  const last = Math.min(index, animation.frames.length - 1);
+  let shown: Uint8Array | undefined;
+  await renderApng(animation, async (canvas, at) => {
+    if (at === last) shown = Uint8Array.from(canvas.data);
+  });
+  return shown === undefined ? undefined : { data: shown, width: animation.width, height: animation.height, channels: 4 };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openReplicaDatabase } from '../replica/database.ts';
@@ -102,6 +103,21 @@ describe('report queue', () => {
       expect(queue.entry('waiting')?.state).toBe('pending');
       expect(queue.entry('refused')?.state).toBe('failed');
       expect(queue.counts()).toEqual({ pending: 1, delivered: 1, failed: 1 });
+    });
+  });
+
+  describe('when a delivered report is dropped', () => {
+    it('leaves none of its bytes in the database file (deleted pages are zeroed, not just freed)', () => {
+      const path = join(dirs.make('hf-queue-'), 'replica.db');
+      const db = openReplicaDatabase(path);
+      const queue = new ReportQueue(db);
+      // Large enough to spill onto overflow pages, as a report with its preview does.
+      const envelope = new TextEncoder().encode('subject=user:a-synthetic-subject;order=ORDER-1;'.repeat(100));
+      queue.enqueue('a', envelope, T0);
+      queue.markDelivered('a', T0);
+      queue.pruneDelivered(T0 + 2, 1);
+      db.close();
+      expect(readFileSync(path).includes(Buffer.from('user:a-synthetic-subject'))).toBe(false);
     });
   });
 });

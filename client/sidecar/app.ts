@@ -7,6 +7,7 @@ import { ImageInputError } from '../../shared/hashing/image-input.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
+import { JsonDuplicateKeyError } from './json-keys.ts';
 import { CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
@@ -120,6 +121,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/match', async (c) => {
+    noPolicyQuery(c);
     const body = record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['surface', 'subject', 'hashes']);
     const decision = decide(body.surface, body.subject);
     if (!decision.allowed) return c.json(refused(decision));
@@ -127,12 +129,13 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/scan/batch', async (c) => {
-    const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems);
+    noPolicyQuery(c);
+    // Every item's shape is checked before any is scanned: a 400 after an item was reported would have it sent again.
+    const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => record(raw, ['surface', 'subject', 'image']));
     const results: Answer[] = [];
-    for (const raw of items) {
+    for (const item of items) {
       // One item at a time, letting other requests run between them (each base64 decode is short: the body is capped).
       await nextTurn();
-      const item = record(raw, ['surface', 'subject', 'image']);
       const decision = decide(item.surface, item.subject);
       if (!decision.allowed) {
         results.push(refused(decision));
@@ -156,17 +159,21 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   app.post('/v1/match/batch', async (c) => {
-    const items = itemList(record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems);
-    const results: Answer[] = [];
-    for (const raw of items) {
+    noPolicyQuery(c);
+    // Checked whole first, as /v1/scan/batch is (a malformed hash value is still that item's own error).
+    const items = itemList(record(await readJson(c, MAX_JSON_BYTES, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => {
       const item = record(raw, ['surface', 'subject', 'hashes']);
+      return { surface: item.surface, subject: item.subject, hashes: hashList(item.hashes) };
+    });
+    const results: Answer[] = [];
+    for (const item of items) {
       const decision = decide(item.surface, item.subject);
       if (!decision.allowed) {
         results.push(refused(decision));
         continue;
       }
       try {
-        results.push(await finish(decision, deps.matchHashes(hashList(item.hashes)), null));
+        results.push(await finish(decision, deps.matchHashes(item.hashes), null));
       } catch (err) {
         if (!(err instanceof HashFormatError)) throw err;
         results.push({ error: err.toJSON() });
@@ -189,6 +196,7 @@ async function readJson(c: Context, maxBytes: number, timeoutMs: number): Promis
     return await readBoundedJson(c.req.raw, { maxBytes, timeoutMs });
   } catch (cause) {
     if (cause instanceof RequestBodyError) throw cause;
+    if (cause instanceof JsonDuplicateKeyError) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the field ${quote(cause.key)} is given more than once`, { cause });
     throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
   }
 }
@@ -198,6 +206,13 @@ function singleQuery(c: Context, name: string): string | undefined {
   const values = c.req.queries(name) ?? [];
   if (values.length > 1) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the query parameter '${name}' is given more than once`);
   return values[0];
+}
+
+/** JSON routes take surface and subject from the body only: given in the query as well, which the policy saw would be a guess. */
+function noPolicyQuery(c: Context): void {
+  for (const name of ['surface', 'subject']) {
+    if ((c.req.queries(name) ?? []).length > 0) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the query parameter '${name}' is not taken here: this route reads it from the body`);
+  }
 }
 
 function record(value: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DecodeBudget } from './decode-budget.ts';
-import { decodeWeight, withDecodeBudget } from './decode-weight.ts';
+import { COMPOSITED_WEIGHT_FACTOR, decodeWeight, withDecodeBudget } from './decode-weight.ts';
+import { buildApng } from '../../shared/hashing/testing/apng.ts';
 import { craftedPng } from './testing/crafted-png.ts';
 
 const MAX_FRAMES = 16;
@@ -44,6 +45,21 @@ describe('decode weight', () => {
       expect(await decodeWeight(tiff, LIMIT)).toBe(40 * 30);
     });
 
+    it('weighs a still image with transparency three times its pixels: it is also hashed composited, from RGBA', async () => {
+      const rgba = await sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
+      expect(await decodeWeight(rgba, LIMIT)).toBe(COMPOSITED_WEIGHT_FACTOR * 60_000);
+    });
+
+    it('weighs an animated PNG three times its canvas: its frames are rendered in RGBA', async () => {
+      const apng = await buildApng(await solid(300, 200), [{ png: await solid(300, 200) }]);
+      expect(await decodeWeight(apng, LIMIT)).toBe(COMPOSITED_WEIGHT_FACTOR * 60_000);
+    });
+
+    it('weighs a cut-off GIF by its header: it is decoded as far as it goes', async () => {
+      const gif = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).gif().toBuffer();
+      expect(await decodeWeight(gif.subarray(0, gif.length - 20), LIMIT)).toBe(60_000);
+    });
+
     it('weighs a picture whose pixel data is broken by its header', async () => {
       expect(await decodeWeight(craftedPng(2000, 2000, 'garbage'), LIMIT)).toBe(4_000_000);
     });
@@ -69,6 +85,15 @@ describe('decode weight', () => {
       });
       await expect(scan(png)).rejects.toThrow('decode failed');
       expect(held).toEqual([60_000]);
+      expect(budget.inUse).toBe(0);
+    });
+
+    it('holds the whole budget for an image whose pixels fit it but whose composited weight does not, rather than refusing it', async () => {
+      const budget = new DecodeBudget({ pixels: 100_000, queueLength: 0, queueWaitMs: 0, retryAfterSeconds: 1 });
+      const rgba = await sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
+      const held: number[] = [];
+      await withDecodeBudget(budget, LIMIT, async () => held.push(budget.inUse))(rgba);
+      expect(held).toEqual([100_000]);
       expect(budget.inUse).toBe(0);
     });
   });

@@ -3,6 +3,7 @@ import { parseChunked } from '@discoveryjs/json-ext';
 import { CodedError } from '../../shared/errors.ts';
 import { JsonNestingGuard } from '../../shared/json-nesting.ts';
 import { clampTimerMs } from '../../shared/timer.ts';
+import { JsonDuplicateKeyGuard } from './json-keys.ts';
 
 export type RequestBodyCode = 'BODY_TOO_LARGE' | 'BODY_TIMEOUT';
 
@@ -63,8 +64,9 @@ export async function readBoundedBody(request: Request, limits: BodyLimits): Pro
  * Reads and parses a JSON body within the same bounds as readBoundedBody,
  * chunk by chunk as it arrives, so that no single step holds the event loop
  * for longer than parsing one chunk (JSON.parse of a whole 16 MiB body took
- * 300 ms: docs/SIDECAR.md). Nesting is checked before the parser sees a
- * chunk (JsonNestingGuard). Throws RequestBodyError, or SyntaxError for
+ * 300 ms: docs/SIDECAR.md). Nesting and repeated member names are checked
+ * before the parser sees a chunk (JsonNestingGuard, JsonDuplicateKeyGuard).
+ * Throws RequestBodyError, JsonDuplicateKeyError, or SyntaxError for
  * malformed JSON.
  */
 export function readBoundedJson(request: Request, limits: BodyLimits): Promise<unknown> {
@@ -73,8 +75,10 @@ export function readBoundedJson(request: Request, limits: BodyLimits): Promise<u
 
 async function* nestingChecked(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const guard = new JsonNestingGuard(MAX_JSON_DEPTH);
+  const keys = new JsonDuplicateKeyGuard();
   for await (const chunk of chunks) {
     guard.push(chunk);
+    keys.push(chunk);
     yield chunk;
   }
   guard.end();

@@ -35,10 +35,14 @@ const ANIMATED_FORMATS: readonly ImageFormat[] = ['gif', 'webp'];
 
 /** How many frames fit the frame cap and the pixel budget (at least the first, which the header check has admitted). */
 export function framesWithinBudget(header: ImageHeader, options: FrameOptions = {}): number {
-  const { maxFrames = DEFAULT_MAX_FRAMES, maxPixels = DEFAULT_MAX_PIXELS } = options;
   if (!ANIMATED_FORMATS.includes(header.format)) return 1;
-  const perFrame = header.width * header.height;
-  return Math.max(1, Math.min(header.pages, maxFrames, Math.floor(maxPixels / perFrame)));
+  return Math.min(header.pages, frameCap(header.width * header.height, options));
+}
+
+/** Frames of `perFrame` pixels hashed at most: the frame cap, and no more than fit the pixel budget together (at least 1). */
+export function frameCap(perFrame: number, options: FrameOptions = {}): number {
+  const { maxFrames = DEFAULT_MAX_FRAMES, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  return Math.max(1, Math.min(maxFrames, Math.floor(maxPixels / perFrame)));
 }
 
 /** Decodes the first framesWithinBudget() frames in one pass. Throws ImageInputError. */

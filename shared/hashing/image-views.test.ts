@@ -5,6 +5,7 @@ import { hammingDistance } from './bits.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage } from './hash-image.ts';
 import { frameOfView, hashImageViews, type ImageViews } from './image-views.ts';
+import { buildApng } from './testing/apng.ts';
 
 const WIDTH = 320;
 const HEIGHT = 240;
@@ -55,6 +56,30 @@ describe('hashImageViews', () => {
     });
   });
 
+  describe('when a GIF is cut off', () => {
+    it('hashes the rows that arrived, as a browser shows them, flagged partial (libnsgif refuses it from its header)', async () => {
+      const gif = await sharp(photo, raw()).gif().toBuffer();
+      const cut = gif.subarray(0, Math.floor(gif.length * 0.95));
+      await expect(sharp(cut).metadata()).rejects.toThrow();
+      const views = await hashImageViews(cut);
+      expect(views).toMatchObject({ partial: true });
+      expect(views.skipped).toBeUndefined();
+      expect(hammingDistance(pdqOfView(views, 'original') ?? new Uint8Array(32), await pdqOf(gif))).toBeLessThanOrEqual(31);
+      expect(views.exact[0]?.hash).toEqual(md5Digest(cut));
+    });
+  });
+
+  describe('when an interlaced PNG is cut off', () => {
+    it.each([0.95, 0.5])('hashes the pixels of the passes that arrived, as a browser shows them, flagged partial (cut at %d)', async (fraction) => {
+      const png = await sharp(photo, raw()).png({ progressive: true }).toBuffer();
+      const cut = png.subarray(0, Math.floor(png.length * fraction));
+      const views = await hashImageViews(cut);
+      expect(views).toMatchObject({ partial: true });
+      expect(views.skipped).toBeUndefined();
+      expect(hammingDistance(pdqOfView(views, 'original') ?? new Uint8Array(32), await pdqOf(png))).toBeLessThanOrEqual(31);
+    });
+  });
+
   describe('when the picture has transparency', () => {
     it('adds the first frame on white (and on black when that differs); the picture hidden in the alpha shows on white', async () => {
       const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();
@@ -81,6 +106,36 @@ describe('hashImageViews', () => {
       const opaque = await sharp(photo, raw()).ensureAlpha(1).png().toBuffer();
       expect((await sharp(opaque).metadata()).hasAlpha).toBe(true);
       expect(viewNames(await hashImageViews(opaque))).toEqual(['original']);
+    });
+  });
+
+  describe('when the picture is 16-bit grey', () => {
+    it('adds it scaled to 8 bits as a viewer shows it (`scaled`): the reference clips it to white', async () => {
+      const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();
+      const picture = await pdqOf(await sharp(grey, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).png().toBuffer());
+      const grey16 = await sharp(grey, { raw: { width: WIDTH, height: HEIGHT, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+      expect((await sharp(grey16).metadata()).depth).toBe('ushort');
+      const views = await hashImageViews(grey16);
+      expect(viewNames(views)).toEqual(['original', 'scaled']);
+      expect(hammingDistance(pdqOfView(views, 'scaled') ?? new Uint8Array(32), picture)).toBeLessThanOrEqual(8);
+    });
+  });
+
+  describe('when a PNG is animated (APNG), which libvips decodes only the default image of', () => {
+    it('hashes the frames of the animation as frame:N: a known picture shown only by the animation is found', async () => {
+      const known = await sharp(photo, raw()).png().toBuffer();
+      const apng = await buildApng(await sharp(other, raw()).png().toBuffer(), [{ png: known }, { png: await sharp(photo.map((v) => 255 - v), raw()).png().toBuffer() }]);
+      const views = await hashImageViews(apng);
+      expect(views.frames).toEqual({ hashed: 2, total: 2 });
+      expect(viewNames(views)).toEqual(['original', 'frame:1', 'frame:2']);
+      expect(hammingDistance(pdqOfView(views, 'frame:1') ?? new Uint8Array(32), await pdqOf(known))).toBeLessThanOrEqual(8);
+    });
+
+    it('leaves out a first frame that is the default image, and keeps to the frame cap', async () => {
+      const apng = await buildApng(await sharp(photo, raw()).png().toBuffer(), [{ png: await sharp(other, raw()).png().toBuffer() }, { png: await sharp(photo.map((v) => 255 - v), raw()).png().toBuffer() }], true);
+      const views = await hashImageViews(apng, { maxFrames: 2 });
+      expect(views.frames).toEqual({ hashed: 2, total: 3 });
+      expect(viewNames(views)).toEqual(['original', 'frame:2']);
     });
   });
 

@@ -5,12 +5,18 @@
  * - MD5 and SHA-256 of the bytes, computed first: they match whatever the
  *   bytes are, image or not, decodable or not.
  * - The `original` view: the first frame as the reference hashes it (alpha
- *   dropped), decoded as far as it goes when the data is truncated (`partial`).
+ *   dropped), decoded as far as it goes when the data is truncated (`partial`;
+ *   a cut-off GIF is closed first: truncated-gif.ts; of a cut-off interlaced
+ *   PNG, the pixels of the passes that arrived: truncated-png.ts).
  * - With transparency, the first frame composited on white (`white`) and on
  *   black (`black`), as a page shows it.
+ * - 16-bit grey, scaled to 8 bits as a viewer shows it (`scaled`): the
+ *   reference decode of `original` clips it, so a full-range picture is white.
  * - Every further frame of an animated image up to the frame cap and the
  *   pixel budget (`frame:N`, 1-based, or `frame:N/white` and `frame:N/black`
- *   when it has transparency).
+ *   when it has transparency). For an animated PNG, every frame of the
+ *   animation (apng.ts), the first included: its default image, `original`,
+ *   need not be part of the animation a browser plays.
  *
  * A view whose perceptual hashes equal an earlier view's is left out.
  */
@@ -19,15 +25,19 @@ import { isOpaque, lumaOver } from './composite.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage, hashLumaImage } from './hash-image.ts';
 import type { HashResult, PerceptualAlgorithmName } from './hash-image.ts';
-import { decodeFrames, framesWithinBudget } from './image-frames.ts';
+import { readApng, renderApng } from './apng.ts';
+import { closeTruncatedGif } from './truncated-gif.ts';
+import { repairTruncatedInterlacedPng } from './truncated-png.ts';
+import type { RepairedPng } from './truncated-png.ts';
+import { decodeFrames, frameCap, framesWithinBudget } from './image-frames.ts';
 import type { DecodedFrames } from './image-frames.ts';
-import { DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
+import { decodeImage, DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
 import type { DecodeMode, ImageHeader, ImageInputCode } from './image-input.ts';
 import { lumaFromPixels } from './luma.ts';
-import type { LumaImage } from './luma.ts';
+import type { LumaImage, PixelImage } from './luma.ts';
 
 export interface ViewHashes {
-  /** `original`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
+  /** `original`, `scaled`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
   readonly view: string;
   /** The perceptual hashes of this view, in the order asked for. */
   readonly results: readonly HashResult[];
@@ -75,21 +85,29 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
     partial = hashed.image?.partial === true;
   } catch (cause) {
     if (!(cause instanceof ImageInputError)) throw cause;
+    // A cut-off GIF is refused from its header; closed where it ends, it decodes as far as it went.
+    const closed = cause.code === 'IMAGE_CORRUPT' ? await closeTruncatedGif(bytes) : undefined;
+    if (closed !== undefined) return { ...(await hashImageViews(closed, options)), exact, partial: true };
+    // A cut-off interlaced PNG: the pixels of the passes that arrived, as a browser shows them.
+    const repaired = cause.code === 'IMAGE_CORRUPT' ? await repairTruncatedInterlacedPng(bytes, maxPixels) : undefined;
+    if (repaired !== undefined) {
+      const grid = await passPixels(repaired);
+      if (grid !== undefined) {
+        const results = hashLumaImage(lumaFromPixels(grid), { algorithms, dihedral, ...(mode === 'fast' ? { source: { width: grid.width, height: grid.height } } : {}) });
+        return { exact, views: [{ view: 'original', results }], partial: true, frames: { hashed: 1, total: 1 } };
+      }
+    }
     return { exact, views: [], partial: false, frames: { hashed: 0, total: 0 }, skipped: { code: cause.code, message: cause.message } };
   }
 
   const views: ViewHashes[] = [{ view: 'original', results: original }];
   const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
-  if (!header.hasAlpha && framesWithinBudget(header, frameOptions) === 1) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
+  // libvips reads only an APNG's default image, which a browser playing the animation may never show.
+  const animation = header.format === 'png' ? await readApng(bytes, frameCap(header.width * header.height, frameOptions)) : undefined;
+  // 16-bit grey is clipped to 255 by the reference decode (mostly white: quality 0); a viewer scales it.
+  const needsFrames = header.hasAlpha || header.grey16 || framesWithinBudget(header, frameOptions) > 1;
+  if (!needsFrames && animation === undefined) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
 
-  let decoded: DecodedFrames;
-  try {
-    decoded = await decodeFrames(bytes, header, frameOptions);
-  } catch (cause) {
-    if (!(cause instanceof ImageInputError)) throw cause;
-    // The first frame was hashed; the rest could not be decoded, which the answer says.
-    return { exact, views, partial: true, frames: { hashed: 1, total: header.pages } };
-  }
   const seen = new Set([keyOf(original)]);
   const add = (view: string, luma: LumaImage): void => {
     // `fast` takes PDQ's float64 filter (same geometry, far cheaper than the reference's float32 running sums).
@@ -99,19 +117,71 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
     seen.add(key);
     views.push({ view, results });
   };
-  for (const [index, frame] of decoded.frames.entries()) {
-    // Hashing is synchronous: give other requests a turn between views of a long animation.
-    await nextTurn();
-    const name = index === 0 ? '' : `frame:${index + 1}`;
+  /** `name` '' is the first frame, whose opaque form is `original` already (or `scaled` for 16-bit grey). */
+  const addFrame = (frame: PixelImage, name: string): void => {
     if (isOpaque(frame)) {
-      if (index > 0) add(name, lumaFromPixels(frame));
-      continue;
+      if (name !== '') add(name, lumaFromPixels(frame));
+      else if (header.grey16) add('scaled', lumaFromPixels(frame));
+      return;
     }
     const base = lumaFromPixels(frame);
     add(withBackground(name, 'white'), lumaOver(frame, 255, base));
     add(withBackground(name, 'black'), lumaOver(frame, 0, base));
+  };
+
+  let frames = { hashed: 1, total: header.pages };
+  if (needsFrames) {
+    let decoded: DecodedFrames | undefined;
+    try {
+      decoded = await decodeFrames(bytes, header, frameOptions);
+    } catch (cause) {
+      if (!(cause instanceof ImageInputError)) throw cause;
+      // The first frame was hashed; the rest could not be decoded, which the answer says.
+      partial = true;
+    }
+    for (const [index, frame] of decoded?.frames.entries() ?? []) {
+      // Hashing is synchronous: give other requests a turn between views of a long animation.
+      await nextTurn();
+      addFrame(frame, index === 0 ? '' : `frame:${index + 1}`);
+    }
+    if (decoded !== undefined) {
+      partial ||= decoded.partial;
+      frames = { hashed: decoded.frames.length, total: decoded.total };
+    }
   }
-  return { exact, views, partial: partial || decoded.partial, frames: { hashed: decoded.frames.length, total: decoded.total } };
+  if (animation !== undefined) {
+    // The animation's frames are `frame:1`, `frame:2`, ...; the default image stays `original`.
+    const rendered = await renderApng(animation, async (canvas, index) => {
+      await nextTurn();
+      addFrame(canvas, `frame:${index + 1}`);
+    });
+    partial ||= rendered.partial;
+    frames = { hashed: rendered.rendered, total: animation.total };
+  }
+  return { exact, views, partial, frames };
+}
+
+/** The pixels of a repaired interlaced PNG that its complete passes cover (alpha dropped, as `original` is). */
+async function passPixels(repaired: RepairedPng): Promise<PixelImage | undefined> {
+  let decoded: PixelImage;
+  try {
+    decoded = await decodeImage(repaired.png, { mode: 'exact' });
+  } catch (cause) {
+    if (cause instanceof ImageInputError) return undefined;
+    throw cause;
+  }
+  const { rowStep, colStep } = repaired;
+  const { channels } = decoded;
+  const width = Math.ceil(decoded.width / colStep);
+  const height = Math.ceil(decoded.height / rowStep);
+  const data = new Uint8Array(width * height * channels);
+  for (let y = 0, to = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = (y * rowStep * decoded.width + x * colStep) * channels;
+      for (let c = 0; c < channels; c++) data[to++] = decoded.data[from + c]!;
+    }
+  }
+  return { width, height, channels, data };
 }
 
 /** The 0-based frame a view was taken from (`frame:3/white` -> 2); 0 for the first frame and for `file`. */
