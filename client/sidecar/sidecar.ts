@@ -102,6 +102,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     token: config.providerToken,
     fetch,
     clock,
+    maxRetryAfterMs: config.maxRetryAfterSeconds * 1000,
     deliveredRetentionMs: config.deliveredRetentionDays * 86_400_000,
     onUnknownKey: async () => {
       await registerKey();
@@ -191,7 +192,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 
   const loop = new SyncLoop(
     { syncOnce },
-    { intervalSeconds: config.syncIntervalSeconds, baseSeconds: 2, maxSeconds: 3600 },
+    { intervalMs: config.syncIntervalSeconds * 1000, baseMs: 2000, maxMs: 3_600_000, maxHintMs: config.maxRetryAfterSeconds * 1000 },
     {
       onSuccess: (o) => logger.info({ version: o.version, deltas: o.appliedDeltas, snapshot: o.snapshot }, 'synced'),
       onError: (err, failures, retry) =>
