@@ -48,9 +48,16 @@ export async function stopLoopbackCentres(): Promise<void> {
 /**
  * A real Centre on a loopback port, in process: real SQLite files, real HTTP.
  * For end-to-end tests, which live in bin/ because only bin/ may import both
- * server/ and client/.
+ * server/ and client/. `clock` is the serving Centre's clock (a clock fault:
+ * its timestamps and order lists carry that time); the keys are made and
+ * certified at the real time, before it applies.
  */
-export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {}, port = 0, existing?: { dataDir: string; rootKey: string; tokens: Record<Role, string> }): Promise<LoopbackCentre> {
+export async function startLoopbackCentre(
+  overrides: Partial<CentreConfig> = {},
+  port = 0,
+  existing?: { dataDir: string; rootKey: string; tokens: Record<Role, string> },
+  clock?: () => number,
+): Promise<LoopbackCentre> {
   let dataDir: string;
   let rootKey: string;
   let tokens: Record<Role, string>;
@@ -64,7 +71,7 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
     tokens = { admin: init.adminToken, authority: token('DE-BKA', 'authority'), operator: token('centre-op', 'operator'), provider: token('example-host', 'provider') };
     centre.close();
   } else ({ dataDir, rootKey, tokens } = existing);
-  const running = await serveCentre({ dataDir, port, logger: pino({ level: 'silent' }) });
+  const running = await serveCentre({ dataDir, port, logger: pino({ level: 'silent' }), ...(clock === undefined ? {} : { clock }) });
   serving.add(running);
   const call = async (method: string, path: string, token: string, body?: unknown, ndjson = false): Promise<Record<string, unknown>> => {
     // Rows go as NDJSON, the form for uploads of any size (the JSON form has the 1 MiB JSON cap).
@@ -109,7 +116,7 @@ export async function startLoopbackCentre(overrides: Partial<CentreConfig> = {},
       serving.delete(running);
       return running.close();
     },
-    restart: (p) => startLoopbackCentre(overrides, p, { dataDir, rootKey, tokens }),
+    restart: (p) => startLoopbackCentre(overrides, p, { dataDir, rootKey, tokens }, clock),
   };
   return self;
 }

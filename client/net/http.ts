@@ -66,11 +66,16 @@ export async function errorCodeOf(res: FetchResponse): Promise<string | undefine
   }
 }
 
-/** Retry-After as milliseconds (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+/**
+ * Retry-After as milliseconds (delta-seconds or an HTTP date); undefined when
+ * absent or unreadable. Not bounded here (any number of seconds is valid
+ * HTTP, and may be Infinity): every wait goes through boundedHintMs
+ * (backoff.ts), which caps it.
+ */
 export function retryAfterMs(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
   const text = value.trim();
-  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -14,7 +14,8 @@ export type PolicyCode =
   | 'ORDERS_UNTRUSTED'
   | 'ORDERS_MALFORMED'
   | 'ORDERS_WRONG_PROVIDER'
-  | 'ORDERS_ROLLBACK';
+  | 'ORDERS_ROLLBACK'
+  | 'ORDERS_FROM_FUTURE';
 
 export class PolicyError extends CodedError<PolicyCode> {
   /** From Retry-After on 429/503: the earliest sensible retry. */

@@ -88,6 +88,7 @@ describe('fetching orders', () => {
       ['not an envelope', () => Uint8Array.from([1, 2, 3]), 'ORDERS_MALFORMED'],
       ['a signed payload that is not an order list', () => encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, encodeMsgpack({ provider: 'example-host' }), [keys.signer])), 'ORDERS_MALFORMED'],
       ["another provider's list", () => signedList({ provider: 'other-host', issuedAt: NOW, orders: [] }, keys.signer), 'ORDERS_WRONG_PROVIDER'],
+      ['issued 300 days ahead of the clock (a Centre clock fault)', () => signedList({ provider: 'example-host', issuedAt: NOW + 300 * 86_400_000, orders: [order] }, keys.signer), 'ORDERS_FROM_FUTURE'],
     ])('refuses a list %s and keeps none', async (_name, body, code) => {
       expect(await codeOfAsync(fetchOrders(options(fakeFetch(() => ({ status: 200, body: body() })))))).toBe(code);
       expect(orders.issuedAt).toBeUndefined();

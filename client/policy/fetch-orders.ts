@@ -1,3 +1,4 @@
+import { clampTimerMs } from '../../shared/timer.ts';
 import { CertificateError, EnvelopeError, verifyCertifiedEnvelope, type VerifierKey } from '../../shared/crypto/index.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { decodeOrderList, MAX_ORDER_LIST_BYTES, ORDERS_PAYLOAD_TYPE, type OrderList } from '../../shared/wire/order.ts';
@@ -72,7 +73,7 @@ export async function fetchOrders(options: FetchOrdersOptions): Promise<OrderUpd
 async function getEnvelope(options: FetchOrdersOptions, maxBytes: number): Promise<Uint8Array> {
   const url = apiUrl(options.baseUrl, '/v1/feed/orders');
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 30_000);
+  const timer = setTimeout(() => controller.abort(), clampTimerMs(options.timeoutMs ?? 30_000));
   try {
     let res: FetchResponse;
     try {

@@ -54,6 +54,31 @@ describe('order set', () => {
     });
   });
 
+  describe('when a list issued ahead of the local clock arrives', () => {
+    const DAY = 86_400_000;
+    it('refuses it beyond the allowed skew (ORDERS_FROM_FUTURE) and keeps the current one', () => {
+      const set = new OrderSet(openReplicaDatabase(':memory:'), 'example-host');
+      accept(set, list(T0, ['A']));
+      const future = list(T0 + 300 * DAY, []);
+      expect(codeOf(() => set.accept(future, new Uint8Array([1]), encodeOrderList(future), T0 + 1000))).toBe('ORDERS_FROM_FUTURE');
+      expect(set.issuedAt).toBe(T0);
+      expect(set.orders.map((o) => o.orderId)).toEqual(['A']);
+      const withinSkew = list(T0 + 1000 + 5 * 60_000, []);
+      expect(set.accept(withinSkew, new Uint8Array([1]), encodeOrderList(withinSkew), T0 + 1000)).toBe(true);
+    });
+
+    it('lets a correct list replace a held one from the future, rather than call it a rollback', () => {
+      // Held from before the rule, persisted: reopened, its issuedAt is 300 days ahead of the clock.
+      const path = dbPath();
+      const future = list(T0 + 300 * DAY, ['A']);
+      accept(new OrderSet(openReplicaDatabase(path), 'example-host'), future);
+      const set = new OrderSet(openReplicaDatabase(path), 'example-host');
+      const correct = list(T0, []);
+      expect(set.accept(correct, new Uint8Array([1]), encodeOrderList(correct), T0)).toBe(true);
+      expect(set.issuedAt).toBe(T0);
+    });
+  });
+
   describe("when another provider's list arrives", () => {
     it('refuses it', () => {
       const set = new OrderSet(openReplicaDatabase(':memory:'), 'example-host');

@@ -3,6 +3,7 @@ import { OrderTerms } from '../../shared/policy/order-terms.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { decodeOrderList, type DetectionOrder, type OrderList } from '../../shared/wire/order.ts';
 import type { SubjectRef } from '../../shared/wire/subject.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, isFromFuture } from '../replica/trusted-state.ts';
 import { PolicyError } from './errors.ts';
 
 type Db = Database.Database;
@@ -13,10 +14,13 @@ type ListRow = { provider: string; issued_at: number; payload: Buffer; accepted_
  * it accepted from the Centre, in memory for decisions and in the replica
  * database (table `order_list`, one row) so that a restart keeps them.
  * Versions only go up: a list issued before the current one is a rollback
- * (STYLE 6); one issued at the same instant changes nothing.
+ * (STYLE 6); one issued at the same instant changes nothing; one issued
+ * ahead of the local clock is refused.
  */
 export class OrderSet {
   readonly provider: string;
+  /** A list issued further ahead of the local clock than this is refused (ORDERS_FROM_FUTURE), and a held one counts as stale. */
+  readonly maxClockSkewMs: number;
   readonly #save;
   #list: OrderList | undefined;
   #terms: readonly OrderTerms[] = [];
@@ -26,8 +30,9 @@ export class OrderSet {
    * provider (the sidecar was reconfigured) is ignored: no orders until the
    * next fetch.
    */
-  constructor(db: Db, provider: string) {
+  constructor(db: Db, provider: string, options: { readonly maxClockSkewMs?: number } = {}) {
     this.provider = provider;
+    this.maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.#save = db.prepare(
       `INSERT INTO order_list (id, provider, issued_at, envelope, payload, accepted_at) VALUES (1, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, issued_at = excluded.issued_at, envelope = excluded.envelope,
@@ -58,14 +63,21 @@ export class OrderSet {
    * Takes a verified list (its envelope's signature already checked) and
    * persists it with its envelope before using it. Returns false when it is
    * the list already held (same issuedAt). Throws ORDERS_WRONG_PROVIDER for
-   * another provider's list, ORDERS_ROLLBACK for an older one.
+   * another provider's list, ORDERS_FROM_FUTURE for one issued ahead of the
+   * local clock, ORDERS_ROLLBACK for an older one.
    */
   accept(list: OrderList, envelope: Uint8Array, payload: Uint8Array, now: number): boolean {
     if (list.provider !== this.provider) {
       throw new PolicyError('ORDERS_WRONG_PROVIDER', `the order list is for '${list.provider}', this sidecar is '${this.provider}'`);
     }
+    // PROTOCOL 10.3 step 5a: taken, such a list would make every correct one a rollback, and an order ended early would keep authorising scans.
+    if (isFromFuture(list.issuedAt, now, this.maxClockSkewMs)) {
+      const seconds = Math.round((list.issuedAt - now) / 1000);
+      throw new PolicyError('ORDERS_FROM_FUTURE', `the order list was issued ${seconds} s ahead of this sidecar's clock (at most ${Math.round(this.maxClockSkewMs / 1000)} s allowed): the Centre's clock or this one is wrong`);
+    }
+    // PROTOCOL 10.3 step 5b. A held list from the future (taken before step 5a existed, or the local clock stepped back) guards nothing.
     const current = this.#list?.issuedAt;
-    if (current !== undefined && list.issuedAt < current) {
+    if (current !== undefined && list.issuedAt < current && !isFromFuture(current, now, this.maxClockSkewMs)) {
       throw new PolicyError('ORDERS_ROLLBACK', `the order list was issued at ${list.issuedAt}, before the one held (${current})`);
     }
     if (current !== undefined && list.issuedAt === current) return false;

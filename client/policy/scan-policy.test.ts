@@ -69,6 +69,16 @@ describe('scan policy', () => {
     });
   });
 
+  describe('when the order list was issued ahead of the local clock (its age is negative)', () => {
+    it('counts it as stale beyond the allowed skew: the clock stepped back, or the list came from a Centre running fast', () => {
+      // Held as it was taken (before the clock rule, or before this clock stepped back a day).
+      const policy = policyWith([order({ notBefore: T0 - 48 * HOUR })], T0);
+      expect(outcome(policy.decideScan({ surfaceId: 'public-posts', subject: 'user:u-1', now: T0 - 5 * 60_000 }))).toBe('allowed:DE-1');
+      expect(outcome(policy.decideScan({ surfaceId: 'public-posts', subject: 'user:u-1', now: T0 - 5 * 60_000 - 1 }))).toBe('ORDERS_STALE');
+      expect(outcome(policy.decideScan({ surfaceId: 'public-posts', subject: 'user:u-1', now: T0 - 24 * HOUR }))).toBe('ORDERS_STALE');
+    });
+  });
+
   describe('when several orders cover a scan', () => {
     it('cites the one that runs longest', () => {
       const policy = policyWith([order(), order({ orderId: 'DE-9', notAfter: T0 + 20 * HOUR })]);

@@ -1,6 +1,7 @@
 import { WireError } from '../../shared/wire/errors.ts';
 import type { DetectionOrder } from '../../shared/wire/order.ts';
 import { formatSubjectRef, parseSubjectRef, type SubjectRef } from '../../shared/wire/subject.ts';
+import { isFromFuture } from '../replica/trusted-state.ts';
 import type { OrderSet } from './order-set.ts';
 import type { Surface, Surfaces } from './surfaces.ts';
 
@@ -103,6 +104,10 @@ export class ScanPolicy {
     const issuedAt = this.#orders.issuedAt;
     if (issuedAt !== undefined && now - issuedAt > this.#maxAge) {
       return refuse('ORDERS_STALE', 'the order list has not been refreshed from the Centre recently enough');
+    }
+    // A negative age is no freshness (PROTOCOL 10.3): a list issued ahead of this clock cannot show that it is recent.
+    if (issuedAt !== undefined && isFromFuture(issuedAt, now, this.#orders.maxClockSkewMs)) {
+      return refuse('ORDERS_STALE', "the order list was issued ahead of this sidecar's clock: one of the two clocks is wrong");
     }
 
     // 4. An order covering this surface and subject, valid now (OrderTerms owns the rule; the Centre checks reports with it).

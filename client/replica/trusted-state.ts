@@ -18,3 +18,17 @@ export interface TrustedState {
 }
 
 export const EMPTY_STATE: TrustedState = { feed: null, version: 0, stateDigest: null, checkpoint: null, timestamp: null, lastSuccessAt: null };
+
+/** How far ahead of the local clock a signed `issuedAt` may be: five minutes (sidecar config `maxClockSkewSeconds`). */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * True when a signed `issuedAt` is more than `maxSkewMs` ahead of the local
+ * clock (docs/PROTOCOL.md 9.3 step 3, 10.3 step 5): a Centre clock fault or
+ * an NTP attack. Such an object is refused and replaces nothing held; one
+ * already held counts as stale (its age is negative) and no longer guards
+ * against rollback.
+ */
+export function isFromFuture(issuedAt: number, now: number, maxSkewMs: number): boolean {
+  return issuedAt - now > maxSkewMs;
+}

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchInit, FetchLike, FetchResponse } from '../net/http.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
+import { platformFetch, startRetryAfterServer, type RetryAfterServer } from '../net/testing/retry-after-server.ts';
 import { ReportDeliverer, type ReportDelivererOptions } from './deliverer.ts';
 import { ReportQueue } from './queue.ts';
 
@@ -128,6 +129,36 @@ describe('report deliverer', () => {
         clock.now = next;
       }
       expect(delays).toEqual([999, 1998, 3996, 7992, 9990, 9990]);
+    });
+  });
+
+  describe('when a server asks to wait longer than the cap', () => {
+    let server: RetryAfterServer | undefined;
+    afterEach(async () => {
+      await server?.close();
+      server = undefined;
+    });
+
+    it.each([
+      ['10^10 seconds', '10000000000'],
+      ['just under what the old parser took (31 years)', '999999999'],
+      ['an HTTP date in 2100', 'Fri, 01 Jan 2100 00:00:00 GMT'],
+    ])('waits the cap (%s), persists nothing beyond it, and sends nothing meanwhile', async (_name, retryAfter) => {
+      server = await startRetryAfterServer(503, retryAfter);
+      const { queue, deliverer } = setup(platformFetch, { baseUrl: server.url, idleMs: 5, maxRetryAfterMs: 3_600_000 });
+      queue.enqueue('a', Uint8Array.from([1]), T0);
+      const controller = new AbortController();
+      const running = deliverer.run(controller.signal);
+      try {
+        for (let i = 0; i < 200 && queue.entry('a')?.attempts === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        controller.abort();
+        await running;
+      }
+      expect(server.requests).toBe(1);
+      expect(queue.entry('a')).toMatchObject({ state: 'pending', attempts: 1, nextAttemptAt: T0 + 3_600_000 });
+      expect(deliverer.pausedUntil).toBe(T0 + 3_600_000);
     });
   });
 

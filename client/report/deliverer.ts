@@ -1,13 +1,12 @@
 import { apiUrl, drain, errorCodeOf, retryAfterMs, type FetchLike, type FetchResponse } from '../net/http.ts';
+import { clampTimerMs } from '../../shared/timer.ts';
+import { DEFAULT_MAX_HINT_MS, retryDelayMs, type BackoffPolicy } from '../net/backoff.ts';
 import type { QueuedReport, ReportQueue } from './queue.ts';
 
-export interface DeliveryBackoff {
-  /** Ceiling of the first retry's delay; it doubles per attempt. */
-  readonly baseMs: number;
-  readonly maxMs: number;
-}
+/** The back-off of report delivery: the sidecar's one back-off rule (net/backoff.ts), with its own figures. */
+export type DeliveryBackoff = BackoffPolicy;
 
-export const DEFAULT_DELIVERY_BACKOFF: DeliveryBackoff = { baseMs: 2000, maxMs: 3_600_000 };
+export const DEFAULT_DELIVERY_BACKOFF: DeliveryBackoff = { baseMs: 2000, maxMs: 3_600_000, maxHintMs: DEFAULT_MAX_HINT_MS };
 
 export type DeliveryOutcome = 'delivered' | 'duplicate' | 'retry' | 'failed';
 
@@ -39,6 +38,8 @@ export interface ReportDelivererOptions {
   readonly clock?: () => number;
   readonly random?: () => number;
   readonly backoff?: DeliveryBackoff;
+  /** Retry-After is obeyed up to this (ms), and no longer: default 1 hour (overrides backoff.maxHintMs). */
+  readonly maxRetryAfterMs?: number;
   readonly timeoutMs?: number;
   /** Reports sent per round. */
   readonly batchSize?: number;
@@ -69,7 +70,8 @@ const EMPTY_ROUND: DeliveryRound = { delivered: 0, duplicates: 0, retried: 0, fa
  * each (docs/SAFEGUARDS.md, "Delivery"):
  *  - 201, or 200 for a report it already holds: delivered (marked only now);
  *  - 408, 429, 5xx, no answer: retried with exponential back-off and full
- *    jitter, never sooner than Retry-After; the round stops there, since the
+ *    jitter, never sooner than Retry-After (obeyed up to maxRetryAfterMs,
+ *    default 1 hour: net/backoff.ts); the round stops there, since the
  *    Centre or the path to it is unwell, and resumes after that delay;
  *  - 401, 403: the same (they concern the token, not the report);
  *  - REPORT_UNKNOWN_KEY: `onUnknownKey` (re-register), then one resend;
@@ -101,7 +103,8 @@ export class ReportDeliverer {
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
     this.#random = options.random ?? Math.random;
-    this.#backoff = options.backoff ?? DEFAULT_DELIVERY_BACKOFF;
+    const backoff = options.backoff ?? DEFAULT_DELIVERY_BACKOFF;
+    this.#backoff = { ...backoff, maxHintMs: options.maxRetryAfterMs ?? backoff.maxHintMs ?? DEFAULT_MAX_HINT_MS };
   }
 
   /** Until when rounds are skipped after the Centre looked unwell (ms; 0 when not paused). */
@@ -184,7 +187,8 @@ export class ReportDeliverer {
           this.#emit({ reportId: report.reportId, outcome: 'failed', code: verdict.code, status: verdict.status });
           break;
         case 'retry': {
-          const next = now + this.#delayMs(report.attempts, verdict.retryAfterMs);
+          // Persisted and obeyed: bounded by the back-off rule, so a hostile Retry-After cannot pause delivery for years.
+          const next = now + retryDelayMs(this.#backoff, report.attempts + 1, verdict.retryAfterMs, this.#random);
           queue.markRetry(report.reportId, next, verdict.code);
           this.#pausedUntil = next;
           counts.retried++;
@@ -199,7 +203,7 @@ export class ReportDeliverer {
   async #send(report: QueuedReport): Promise<Verdict> {
     const { fetch, baseUrl, token } = this.#options;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => controller.abort(), clampTimerMs(this.#options.timeoutMs ?? 30_000));
     const halted = (): void => controller.abort();
     this.#halt.signal.addEventListener('abort', halted, { once: true });
     try {
@@ -233,12 +237,6 @@ export class ReportDeliverer {
     }
   }
 
-  /** Full jitter: uniform in [0, min(max, base * 2^attempts)], and never before Retry-After. */
-  #delayMs(attemptsBefore: number, retryAfter: number | undefined): number {
-    const ceiling = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** Math.min(attemptsBefore, 30));
-    return Math.max(retryAfter ?? 0, Math.floor(this.#random() * ceiling));
-  }
-
   #emit(event: DeliveryEvent): void {
     this.outcomes.set(event.outcome, (this.outcomes.get(event.outcome) ?? 0) + 1);
     this.#options.onEvent?.(event);
@@ -252,7 +250,7 @@ export class ReportDeliverer {
         this.#wakeUp = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, clampTimerMs(ms));
       signal.addEventListener('abort', done, { once: true });
       this.#wakeUp = done;
     });

@@ -1,3 +1,4 @@
+import { clampTimerMs } from '../../shared/timer.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CryptoError, generateSigningKey, readPrivateKeyFile, writePrivateKeyFile, type SigningKey } from '../../shared/crypto/index.ts';
@@ -54,7 +55,7 @@ export type ProviderKeyStatus = 'pending' | 'approved' | 'revoked' | 'unknown';
 export async function registerProviderKey(options: RegisterProviderKeyOptions): Promise<{ created: boolean; status: ProviderKeyStatus }> {
   const url = apiUrl(options.baseUrl, '/v1/provider/keys');
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 30_000);
+  const timer = setTimeout(() => controller.abort(), clampTimerMs(options.timeoutMs ?? 30_000));
   try {
     let res: FetchResponse;
     try {

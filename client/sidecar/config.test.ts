@@ -56,4 +56,14 @@ describe('sidecar config', () => {
       expect(thrown(() => parse({ deliveredRetentionDays: 0 }))).toMatchObject({ code: 'CONFIG_INVALID' });
     });
   });
+
+  describe('when the wait cap and the clock skew are set', () => {
+    it('defaults to an hour and five minutes, and refuses values past a day', () => {
+      expect(parse({})).toMatchObject({ maxRetryAfterSeconds: 3600, maxClockSkewSeconds: 300 });
+      expect(parse({ maxRetryAfterSeconds: 60, maxClockSkewSeconds: 0 })).toMatchObject({ maxRetryAfterSeconds: 60, maxClockSkewSeconds: 0 });
+      expect(thrown(() => parse({ maxRetryAfterSeconds: 10_000_000_000 }))).toMatchObject({ code: 'CONFIG_INVALID' });
+      expect(thrown(() => parse({ maxRetryAfterSeconds: 0 }))).toMatchObject({ code: 'CONFIG_INVALID' });
+      expect(thrown(() => parse({ maxClockSkewSeconds: -1 }))).toMatchObject({ code: 'CONFIG_INVALID' });
+    });
+  });
 });

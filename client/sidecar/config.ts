@@ -63,9 +63,13 @@ export interface SidecarConfig {
   readonly bodyTimeoutMs: number;
   /** On SIGTERM, how long scans and report deliveries in flight may take to finish. */
   readonly shutdownDeadlineSeconds: number;
+  /** Retry-After and the Centre's wait hints are obeyed up to this, for sync and report delivery alike; default 3600. */
+  readonly maxRetryAfterSeconds: number;
+  /** A signed `issuedAt` (timestamp, order list) further ahead of the local clock than this is refused; default 300. */
+  readonly maxClockSkewSeconds: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -163,6 +167,9 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     bodyTimeoutMs: int('bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
     // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.
     shutdownDeadlineSeconds: int('shutdownDeadlineSeconds', 20),
+    // Both end up in setTimeout or in date arithmetic: a day and a year are far beyond any sensible setting.
+    maxRetryAfterSeconds: bounded('maxRetryAfterSeconds', int('maxRetryAfterSeconds', 3600), 86_400),
+    maxClockSkewSeconds: bounded('maxClockSkewSeconds', int('maxClockSkewSeconds', 300, 0), 86_400),
   };
 }
 
@@ -183,6 +190,11 @@ function surfacesFrom(value: unknown): readonly Surface[] {
     if (cause instanceof PolicyError || cause instanceof SyntaxError) throw new SidecarConfigError('CONFIG_INVALID', cause.message, { cause });
     throw cause;
   }
+}
+
+function bounded(key: string, value: number, max: number): number {
+  if (value > max) throw invalid(`'${key}' must be at most ${max}`);
+  return value;
 }
 
 function invalid(message: string): SidecarConfigError {

@@ -1,4 +1,4 @@
-import type { TrustedState } from '../replica/trusted-state.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, isFromFuture, type TrustedState } from '../replica/trusted-state.ts';
 
 export type HealthStatus = 'ok' | 'stale' | 'unsynced';
 
@@ -9,16 +9,36 @@ export interface Health {
   readonly lagSeconds: number | null;
   /** When the accepted timestamp stops vouching for the replica. */
   readonly freshUntil: string | null;
+  /**
+   * The last verified timestamp's issuedAt minus the local clock when it
+   * arrived, accepted or refused (null before the first): near zero or
+   * slightly negative when the clocks agree; large and positive when the
+   * Centre's clock runs ahead (its timestamps are then refused,
+   * SYNC_FROM_FUTURE).
+   */
+  readonly clockSkewSeconds: number | null;
+}
+
+export interface ClockView {
+  /** From Syncer.clockSkewMs. */
+  readonly clockSkewMs?: number | undefined;
+  readonly maxClockSkewMs?: number;
 }
 
 /**
  * `unsynced` before the first verified sync; `stale` once the last accepted
- * timestamp has expired (the Centre or the path to it froze: matching goes
- * on with the last good data and reports say `stale: true`); else `ok`.
+ * timestamp has expired, or when it was issued ahead of the local clock
+ * beyond the allowed skew (a negative age is no freshness: docs/PROTOCOL.md
+ * 9.3 step 3) — the Centre or the path to it froze, or a clock is wrong:
+ * matching goes on with the last good data and reports say `stale: true`;
+ * else `ok`.
  */
-export function healthOf(state: TrustedState, now: number): Health {
+export function healthOf(state: TrustedState, now: number, clock: ClockView = {}): Health {
   const lagSeconds = state.lastSuccessAt === null ? null : Math.max(0, Math.round((now - state.lastSuccessAt) / 1000));
   const freshUntil = state.timestamp === null ? null : new Date(state.timestamp.expires).toISOString();
-  if (state.timestamp === null || state.lastSuccessAt === null) return { status: 'unsynced', replicaVersion: state.version, lagSeconds, freshUntil };
-  return { status: now >= state.timestamp.expires ? 'stale' : 'ok', replicaVersion: state.version, lagSeconds, freshUntil };
+  const clockSkewSeconds = clock.clockSkewMs === undefined ? null : Math.round(clock.clockSkewMs / 1000);
+  const base = { replicaVersion: state.version, lagSeconds, freshUntil, clockSkewSeconds };
+  if (state.timestamp === null || state.lastSuccessAt === null) return { status: 'unsynced', ...base };
+  const stale = now >= state.timestamp.expires || isFromFuture(state.timestamp.issuedAt, now, clock.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
+  return { status: stale ? 'stale' : 'ok', ...base };
 }

@@ -84,7 +84,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const replica = new Replica(db);
   const indexDir = join(config.dataDir, 'index');
   const matcher = await Matcher.open(replica, indexDir);
-  const orders = new OrderSet(db, config.provider);
+  const maxClockSkewMs = config.maxClockSkewSeconds * 1000;
+  const orders = new OrderSet(db, config.provider, { maxClockSkewMs });
   const policy = new ScanPolicy({ surfaces: parseSurfaces(config.surfaces), orders });
   const key = loadOrCreateProviderKey(config.providerKeyFile);
   const registerKey = async (): Promise<{ created: boolean; status: ProviderKeyStatus }> => {
@@ -102,6 +103,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     token: config.providerToken,
     fetch,
     clock,
+    maxRetryAfterMs: config.maxRetryAfterSeconds * 1000,
     deliveredRetentionMs: config.deliveredRetentionDays * 86_400_000,
     onUnknownKey: async () => {
       await registerKey();
@@ -128,6 +130,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     rootKey: config.rootKey,
     feed: config.feed,
     clock,
+    maxClockSkewMs,
     // Incremental for a delta; for a snapshot the matcher builds aside and swaps.
     onApplied: (change) => matcher.apply(change),
     alert: (code, message) => logger.warn({ alert: code }, message),
@@ -155,11 +158,12 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const deliveries = new Counter({ name: 'hashfeed_report_deliveries_total', help: 'Report delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
-  new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(healthOf(replica.state(), clock()).lagSeconds ?? -1); } });
-  new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired', registers: [registry], collect() { this.set(healthOf(replica.state(), clock()).status === 'stale' ? 1 : 0); } });
+  const health = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs });
+  new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(health().lagSeconds ?? -1); } });
+  new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(health().status === 'stale' ? 1 : 0); } });
+  new Gauge({ name: 'hashfeed_clock_skew_seconds', help: "The last verified timestamp's issuedAt minus the local clock (0 before the first)", registers: [registry], collect() { this.set(health().clockSkewSeconds ?? 0); } });
   new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
 
-  const health = (): Health => healthOf(replica.state(), clock());
 
   const refreshOrders = async (): Promise<void> => {
     const certificates = syncer.certificates.length > 0 ? syncer.certificates : verifyCertificates(await source.keys(), config.rootKey).certificates;
@@ -191,7 +195,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 
   const loop = new SyncLoop(
     { syncOnce },
-    { intervalSeconds: config.syncIntervalSeconds, baseSeconds: 2, maxSeconds: 3600 },
+    { intervalMs: config.syncIntervalSeconds * 1000, baseMs: 2000, maxMs: 3_600_000, maxHintMs: config.maxRetryAfterSeconds * 1000 },
     {
       onSuccess: (o) => logger.info({ version: o.version, deltas: o.appliedDeltas, snapshot: o.snapshot }, 'synced'),
       onError: (err, failures, retry) =>

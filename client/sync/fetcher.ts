@@ -1,3 +1,4 @@
+import { clampTimerMs } from '../../shared/timer.ts';
 import { BodyTooLargeError, drain, readCapped, retryAfterMs, type FetchLike, type FetchResponse } from '../net/http.ts';
 import { SyncError } from './errors.ts';
 
@@ -16,7 +17,7 @@ export interface FetchBytesOptions {
  */
 export async function fetchBytes(fetch: FetchLike, url: string, options: FetchBytesOptions): Promise<Uint8Array | null> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), clampTimerMs(options.timeoutMs));
   try {
     let res: FetchResponse;
     try {

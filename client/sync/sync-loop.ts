@@ -1,6 +1,14 @@
-import { nextDelaySeconds, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { DEFAULT_MAX_HINT_MS, intervalDelayMs, retryDelayMs, type BackoffPolicy } from '../net/backoff.ts';
+import { clampTimerMs } from '../../shared/timer.ts';
 import { SyncError } from './errors.ts';
 import type { SyncOutcome } from './syncer.ts';
+
+/** The regular interval after success, and the back-off after failures (ms). */
+export interface SyncSchedule extends BackoffPolicy {
+  readonly intervalMs: number;
+}
+
+export const DEFAULT_SYNC_SCHEDULE: SyncSchedule = { intervalMs: 60_000, baseMs: 2000, maxMs: 3_600_000, maxHintMs: DEFAULT_MAX_HINT_MS };
 
 /** Anything that runs one sync round (the Syncer, or a sidecar's round that also refreshes orders). */
 export interface SyncRound {
@@ -15,18 +23,19 @@ export interface SyncLoopEvents {
 /**
  * Runs sync rounds forever: the regular interval after success (never
  * sooner than the Centre's wait hint), exponential back-off with jitter
- * after failures (never sooner than Retry-After). One round at a time.
+ * after failures (never sooner than Retry-After); a hint is obeyed up to
+ * the schedule's maxHintMs only (net/backoff.ts). One round at a time.
  */
 export class SyncLoop {
   readonly #syncer: SyncRound;
-  readonly #policy: BackoffPolicy;
+  readonly #policy: SyncSchedule;
   readonly #events: SyncLoopEvents;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #failures = 0;
   #stopped = true;
 
-  constructor(syncer: SyncRound, policy: BackoffPolicy = DEFAULT_BACKOFF, events: SyncLoopEvents = {}) {
+  constructor(syncer: SyncRound, policy: SyncSchedule = DEFAULT_SYNC_SCHEDULE, events: SyncLoopEvents = {}) {
     this.#syncer = syncer;
     this.#policy = policy;
     this.#events = events;
@@ -61,11 +70,11 @@ export class SyncLoop {
     await this.#running;
   }
 
-  #schedule(seconds: number): void {
+  #schedule(delayMs: number): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#running = this.#round();
-    }, seconds * 1000);
+    }, clampTimerMs(delayMs));
     this.#timer.unref();
   }
 
@@ -73,12 +82,14 @@ export class SyncLoop {
     let delay: number;
     try {
       const outcome = await this.runOnce();
-      delay = nextDelaySeconds(this.#policy, 0, outcome.minimumWaitSeconds);
+      delay = intervalDelayMs(this.#policy.intervalMs, secondsToMs(outcome.minimumWaitSeconds), this.#policy);
     } catch (err) {
-      const hint = err instanceof SyncError ? err.retryAfterSeconds : undefined;
-      delay = nextDelaySeconds(this.#policy, this.#failures, hint);
-      this.#events.onError?.(err, this.#failures, delay);
+      const hint = err instanceof SyncError ? secondsToMs(err.retryAfterSeconds) : undefined;
+      delay = retryDelayMs(this.#policy, this.#failures, hint);
+      this.#events.onError?.(err, this.#failures, delay / 1000);
     }
     this.#schedule(delay);
   }
 }
+
+const secondsToMs = (seconds: number | undefined): number | undefined => (seconds === undefined ? undefined : seconds * 1000);

@@ -7,6 +7,7 @@ import {
   checkIncluded,
   checkNoRollback,
   checkNotExpired,
+  checkNotFromFuture,
   verifyCertificates,
   verifyDelta,
   verifySnapshot,
@@ -16,7 +17,7 @@ import {
   type TreeHead,
 } from './verify.ts';
 import type { FeedTimestamp } from '../../shared/wire/timestamp.ts';
-import type { TrustedState } from '../replica/trusted-state.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type TrustedState } from '../replica/trusted-state.ts';
 
 /** A round's verified freshness statement and the tree head it names. */
 interface VerifiedHead {
@@ -31,6 +32,8 @@ export interface SyncerDeps {
   readonly rootKey: string;
   readonly feed: string;
   readonly clock: () => number;
+  /** A timestamp issued further ahead of `clock` than this is refused (SYNC_FROM_FUTURE); default 5 minutes. */
+  readonly maxClockSkewMs?: number;
   /** Called after each committed change, to update the in-memory index from the same data; awaited before the next. */
   readonly onApplied: (change: AppliedChange) => void | Promise<void>;
   /** Security-relevant events (digest mismatch, split view, freeze) for the operator's alerting. */
@@ -64,6 +67,18 @@ export class Syncer {
   }
 
   #certificates: readonly Uint8Array[] = [];
+
+  /**
+   * The last verified timestamp's issuedAt minus the local clock when it
+   * arrived (ms), accepted or not; undefined before the first. Negative by up
+   * to the Centre's re-signing interval when the clocks agree; a large
+   * positive value is a Centre clock that runs ahead (or a local one behind).
+   */
+  get clockSkewMs(): number | undefined {
+    return this.#clockSkewMs;
+  }
+
+  #clockSkewMs: number | undefined;
 
   async syncOnce(): Promise<SyncOutcome> {
     const { source, replica, rootKey, feed, clock } = this.#deps;
@@ -109,11 +124,14 @@ export class Syncer {
     return { version: replica.state().version, appliedDeltas, snapshot, ...(minimumWaitSeconds !== undefined ? { minimumWaitSeconds } : {}) };
   }
 
-  /** Steps 2, 3 and 6a: the signed timestamp, then the tree head it names, each checked against what was trusted before. */
+  /** Steps 2, 3 (3a-3c) and 6a: the signed timestamp, then the tree head it names, each checked against what was trusted before. */
   async #verifyHead(keys: CertifiedKeys, trusted: TrustedState, now: number): Promise<VerifiedHead> {
     const { source, feed } = this.#deps;
+    const maxSkew = this.#deps.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     const timestamp = verifyTimestamp(await source.timestamp(), keys, feed, now);
-    checkNoRollback(timestamp, trusted);
+    this.#clockSkewMs = timestamp.issuedAt - now;
+    checkNotFromFuture(timestamp, now, maxSkew);
+    checkNoRollback(timestamp, trusted, now, maxSkew);
     checkNotExpired(timestamp, now);
     const tree = await verifyTreeHead(source, await source.checkpoint(), keys, feed, timestamp, trusted, now);
     return { timestamp, tree };

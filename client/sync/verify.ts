@@ -13,7 +13,7 @@ import { decodeDelta, DELTA_PAYLOAD_TYPE, type Delta } from '../../shared/wire/d
 import { WireError } from '../../shared/wire/errors.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE, type Snapshot } from '../../shared/wire/snapshot.ts';
 import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE, type FeedTimestamp } from '../../shared/wire/timestamp.ts';
-import type { TrustedState } from '../replica/trusted-state.ts';
+import { isFromFuture, type TrustedState } from '../replica/trusted-state.ts';
 import { SyncError } from './errors.ts';
 import type { FeedSource, LeafKind } from './feed-source.ts';
 
@@ -81,12 +81,18 @@ export function verifyTimestamp(envelope: Uint8Array, keys: CertifiedKeys, feed:
   return timestamp;
 }
 
-/** 9.3 step 3a: versions only go up (TUF 5.3: rollback attack). */
-export function checkNoRollback(timestamp: FeedTimestamp, trusted: TrustedState): void {
+/**
+ * 9.3 step 3a: versions only go up (TUF 5.3: rollback attack). A held
+ * timestamp issued ahead of the local clock (taken before step 3c existed,
+ * or the local clock stepped back) guards nothing: otherwise every correct
+ * timestamp would be a "rollback" until the clock caught up.
+ */
+export function checkNoRollback(timestamp: FeedTimestamp, trusted: TrustedState, now: number, maxClockSkewMs: number): void {
   if (timestamp.version < trusted.version) {
     throw new SyncError('SYNC_ROLLBACK', `the timestamp names version ${timestamp.version}, older than the replica's ${trusted.version}`);
   }
-  if (trusted.timestamp !== null && timestamp.issuedAt < trusted.timestamp.issuedAt) {
+  const held = trusted.timestamp;
+  if (held !== null && timestamp.issuedAt < held.issuedAt && !isFromFuture(held.issuedAt, now, maxClockSkewMs)) {
     throw new SyncError('SYNC_ROLLBACK', 'the timestamp is older than one already accepted');
   }
 }
@@ -95,6 +101,19 @@ export function checkNoRollback(timestamp: FeedTimestamp, trusted: TrustedState)
 export function checkNotExpired(timestamp: FeedTimestamp, now: number): void {
   if (now >= timestamp.expires) {
     throw new SyncError('SYNC_FREEZE', `the newest timestamp expired at ${new Date(timestamp.expires).toISOString()}: the feed is frozen or replayed`);
+  }
+}
+
+/**
+ * 9.3 step 3c: a timestamp issued more than the allowed skew ahead of the
+ * local clock is refused and replaces nothing (a Centre clock fault or an
+ * NTP attack would otherwise lock out every correct timestamp as a rollback
+ * and keep health `ok` for as long as the fault lasts).
+ */
+export function checkNotFromFuture(timestamp: FeedTimestamp, now: number, maxClockSkewMs: number): void {
+  if (isFromFuture(timestamp.issuedAt, now, maxClockSkewMs)) {
+    const seconds = Math.round((timestamp.issuedAt - now) / 1000);
+    throw new SyncError('SYNC_FROM_FUTURE', `the timestamp was issued ${seconds} s ahead of this sidecar's clock (at most ${Math.round(maxClockSkewMs / 1000)} s allowed): the Centre's clock or this one is wrong`);
   }
 }
 
