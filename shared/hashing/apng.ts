@@ -11,17 +11,15 @@
  * CRCs too), and a malformed frame ends the animation there.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import type { PixelImage } from './luma.ts';
+import { encodePngChunk, IHDR, PNG_SIGNATURE, startsAsPng } from './png-chunks.ts';
 
-const PNG_SIGNATURE = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
 /** Chunks read between turns of the event loop (a few milliseconds' work). */
 const CHUNKS_PER_TURN = 16_384;
 
 // Chunk types as big-endian numbers: compared without making a string of each chunk's type.
-const IHDR = 0x49484452;
 const ACTL = 0x6163544c;
 const FCTL = 0x6663544c;
 const FDAT = 0x66644154;
@@ -65,7 +63,7 @@ export interface ApngAnimation {
  * most, however many chunks the data is cut into.
  */
 export async function readApng(bytes: Uint8Array, maxFrames: number): Promise<ApngAnimation | undefined> {
-  if (bytes.length < 33 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return undefined;
+  if (!startsAsPng(bytes)) return undefined;
   const fields = view(bytes);
   if (fields.getUint32(8) !== 13 || fields.getUint32(12) !== IHDR) return undefined;
   const ihdr = bytes.subarray(16, 29);
@@ -135,7 +133,7 @@ export async function readApng(bytes: Uint8Array, maxFrames: number): Promise<Ap
 
 /** Whether a PNG declares an animation (acTL before its first IDAT), read from its chunk headers only. */
 export async function isApng(bytes: Uint8Array): Promise<boolean> {
-  if (bytes.length < 33 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return false;
+  if (!startsAsPng(bytes)) return false;
   const fields = view(bytes);
   for (let at = 8, chunks = 0; at + 8 <= bytes.length; chunks++) {
     if (chunks % CHUNKS_PER_TURN === CHUNKS_PER_TURN - 1) await nextTurn();
@@ -197,18 +195,9 @@ async function standalonePng(ihdr: Uint8Array, control: FrameControl, decodeChun
     if (k % (2 * CHUNKS_PER_TURN) === 2 * CHUNKS_PER_TURN - 2) await nextTurn();
     at += source.copy(data, at, ranges[k], ranges[k + 1]);
   }
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', header), ...decodeChunks, chunk('IDAT', data), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([PNG_SIGNATURE, encodePngChunk('IHDR', header), ...decodeChunks, encodePngChunk('IDAT', data), encodePngChunk('IEND', new Uint8Array(0))]);
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const fields = view(out);
-  fields.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  fields.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
 
 /** Draws a frame's RGBA pixels at its offset: replacing (blend 0) or alpha-compositing over (blend 1). */
 function draw(canvas: Uint8Array, canvasWidth: number, frame: FrameControl, pixels: Uint8Array): void {

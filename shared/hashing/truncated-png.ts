@@ -8,16 +8,15 @@
  * as they go.
  */
 import { promisify } from 'node:util';
-import { constants, crc32, deflate, inflate } from 'node:zlib';
+import { constants, deflate, inflate } from 'node:zlib';
+import { encodePngChunk, IHDR, PNG_SIGNATURE, startsAsPng } from './png-chunks.ts';
 
 // On libuv's pool: a large image's data would hold the event loop for seconds.
 const inflateAsync = promisify(inflate);
 const deflateAsync = promisify(deflate);
 
-const PNG_SIGNATURE = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
 // Chunk types as big-endian numbers.
-const IHDR = 0x49484452;
 const IDAT = 0x49444154;
 const IEND = 0x49454e44;
 const PLTE = 0x504c5445;
@@ -58,7 +57,7 @@ export interface RepairedPng {
 
 /** The cut-off interlaced PNG completed, or undefined for bytes that are not one (or with no complete pass). */
 export async function repairTruncatedInterlacedPng(bytes: Uint8Array, maxPixels: number): Promise<RepairedPng | undefined> {
-  if (bytes.length < 33 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return undefined;
+  if (!startsAsPng(bytes)) return undefined;
   const fields = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (fields.getUint32(8) !== 13 || fields.getUint32(12) !== IHDR) return undefined;
   const width = fields.getUint32(16);
@@ -100,15 +99,7 @@ export async function repairTruncatedInterlacedPng(bytes: Uint8Array, maxPixels:
   const padded = Buffer.alloc(expected);
   inflated.copy(padded, 0, 0, Math.min(inflated.length, expected));
   const [rowStep, colStep] = GRID_AFTER_PASS[complete - 1]!;
-  const png = Buffer.concat([PNG_SIGNATURE, bytes.subarray(8, 33), ...kept, chunk('IDAT', await deflateAsync(padded, { level: 1 })), chunk('IEND', new Uint8Array(0))]);
+  const png = Buffer.concat([PNG_SIGNATURE, bytes.subarray(8, 33), ...kept, encodePngChunk('IDAT', await deflateAsync(padded, { level: 1 })), encodePngChunk('IEND', new Uint8Array(0))]);
   return { png, rowStep, colStep };
 }
 
-function chunk(type: string, body: Uint8Array): Uint8Array {
-  const out = Buffer.alloc(12 + body.length);
-  out.writeUInt32BE(body.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(body, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
-  return out;
-}

@@ -1,15 +1,7 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { encodePngChunk, PNG_SIGNATURE } from '../../../shared/hashing/png-chunks.ts';
 
-const SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
 
 /**
  * A PNG whose header declares an 8-bit RGB `width` x `height` image and
@@ -23,5 +15,5 @@ export function craftedPng(width: number, height: number, pixelData: 'garbage' |
   header[8] = 8; // bit depth
   header[9] = 2; // RGB
   const data = pixelData === 'garbage' ? Buffer.alloc(4000, 0x5a) : deflateSync(Buffer.alloc(1000));
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', data), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, encodePngChunk('IHDR', header), encodePngChunk('IDAT', data), encodePngChunk('IEND', Buffer.alloc(0))]);
 }

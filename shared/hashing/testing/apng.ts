@@ -1,7 +1,6 @@
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { encodePngChunk, PNG_SIGNATURE } from '../png-chunks.ts';
 
-const SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
 export interface ApngFrameSpec {
   /** The frame's pixels as a PNG (any PNG sharp writes: its IDAT data become the frame's). */
@@ -14,14 +13,6 @@ export interface ApngFrameSpec {
   readonly blend?: number;
 }
 
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
 
 function chunksOf(png: Uint8Array): { type: string; data: Buffer }[] {
   const bytes = Buffer.from(png);
@@ -59,13 +50,13 @@ export async function buildApng(defaultImage: Uint8Array, frames: readonly ApngF
     data.writeUInt16BE(10, 22);
     data[24] = spec.dispose ?? 0;
     data[25] = spec.blend ?? 0;
-    return chunk('fcTL', data);
+    return encodePngChunk('fcTL', data);
   };
   const actl = Buffer.alloc(8);
   actl.writeUInt32BE(frames.length + (defaultIsFirstFrame ? 1 : 0), 0);
-  const parts: Buffer[] = [SIGNATURE, chunk('IHDR', ihdr), chunk('acTL', actl)];
+  const parts: Uint8Array[] = [PNG_SIGNATURE, encodePngChunk('IHDR', ihdr), encodePngChunk('acTL', actl)];
   if (defaultIsFirstFrame) parts.push(fctl(canvasWidth, canvasHeight, {}));
-  for (const c of base.filter((c) => c.type === 'IDAT')) parts.push(chunk('IDAT', c.data));
+  for (const c of base.filter((c) => c.type === 'IDAT')) parts.push(encodePngChunk('IDAT', c.data));
   for (const frame of frames) {
     const own = chunksOf(await rgba(frame.png));
     const header = own.find((c) => c.type === 'IHDR')?.data ?? Buffer.alloc(13);
@@ -73,9 +64,9 @@ export async function buildApng(defaultImage: Uint8Array, frames: readonly ApngF
     for (const c of own.filter((c) => c.type === 'IDAT')) {
       const number = Buffer.alloc(4);
       number.writeUInt32BE(sequence++);
-      parts.push(chunk('fdAT', Buffer.concat([number, c.data])));
+      parts.push(encodePngChunk('fdAT', Buffer.concat([number, c.data])));
     }
   }
-  parts.push(chunk('IEND', Buffer.alloc(0)));
+  parts.push(encodePngChunk('IEND', Buffer.alloc(0)));
   return Buffer.concat(parts);
 }
