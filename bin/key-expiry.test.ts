@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openCentre } from '../server/centre.ts';
+import { exportFeed } from '../server/export.ts';
 import { openDatabase } from '../server/store/database.ts';
 import { rootKeyPath, rotateSigningKey } from '../server/keys/keyring.ts';
 import { encodeEnvelope, readPrivateKeyFile, signEnvelope } from '../shared/crypto/index.ts';
@@ -15,6 +17,7 @@ import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { startStaticMirror, type StaticMirror } from './testing/static-mirror.ts';
 
 const DAY_MS = 86_400_000;
 /** The first signing key is certified for this many days; the rotation happens before, the sync after. */
@@ -49,12 +52,14 @@ interface Sidecar {
   readonly clock: { now: number };
 }
 
-async function sidecar(centre: LoopbackCentre, now: number): Promise<Sidecar> {
+async function sidecar(centre: LoopbackCentre, now: number, mirror?: StaticMirror): Promise<Sidecar> {
   const db = openReplicaDatabase(join(dirs.make('hf-expiry-replica-'), 'replica.db'));
   const replica = new Replica(db);
   const matcher = await Matcher.create(replica.entries());
   const clock = { now };
-  const source = new ForgingSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch });
+  const source = new ForgingSource(
+    mirror === undefined ? { baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch } : { baseUrl: mirror.url, mode: 'mirror', fetch: realFetch },
+  );
   const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: () => {} });
   return { replica, matcher, syncer, source, clock };
 }
@@ -107,8 +112,11 @@ function forgedDelta(centre: LoopbackCentre, createdAt: number, hash: string): U
 }
 
 describe('sidecar sync after a key rotation and the old certificate\'s expiry', () => {
+  let mirror: StaticMirror | undefined;
   afterEach(async () => {
     try {
+      await mirror?.stop();
+      mirror = undefined;
       await stopLoopbackCentres();
     } finally {
       dirs.removeAll();
@@ -149,6 +157,31 @@ describe('sidecar sync after a key rotation and the old certificate\'s expiry', 
 
       const fresh = await sidecar(centre, time.now);
       expect(await fresh.syncer.syncOnce()).toMatchObject({ version: 2, appliedDeltas: 2, snapshot: false });
+      expect([matchesOf(fresh, a), matchesOf(fresh, b)]).toEqual([1, 1]);
+    });
+  });
+
+  describe('when a fresh sidecar bootstraps from a mirror exported after the expiry', () => {
+    it('syncs over the old key\'s objects and the checkpoint signed by the new key', async () => {
+      const time = { now: start };
+      let centre = await startCentre(time);
+      const [a, b] = [pdq(), pdq()];
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      await centre.publish([{ algorithm: 'pdq', hash: b }]);
+      centre = await rotateOnDay(centre, time, start);
+      await centre.stop();
+      time.now = start + SYNC_DAY * DAY_MS;
+      const out = dirs.make('hf-expiry-mirror-');
+      const offline = openCentre(centre.dataDir, time.now, {});
+      try {
+        exportFeed(offline, out, time.now);
+      } finally {
+        offline.close();
+      }
+      mirror = await startStaticMirror(out);
+
+      const fresh = await sidecar(centre, time.now, mirror);
+      expect(await fresh.syncer.syncOnce()).toMatchObject({ version: 2 });
       expect([matchesOf(fresh, a), matchesOf(fresh, b)]).toEqual([1, 1]);
     });
   });
