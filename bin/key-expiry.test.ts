@@ -229,14 +229,18 @@ describe('sidecar sync after a key rotation and the old certificate\'s expiry', 
       expect(matchesOf(lagging, planted)).toBe(0);
     });
 
-    it('refuses one dated after the key expired with SYNC_UNTRUSTED (CERT_EXPIRED)', async () => {
+    it.each([
+      ['after the key expired', 'CERT_EXPIRED', (now: number) => now],
+      ['before the key was certified', 'CERT_NOT_YET_VALID', () => start - DAY_MS],
+      ['at the largest time a payload may carry', 'CERT_EXPIRED', () => Number.MAX_SAFE_INTEGER],
+    ])('refuses one dated %s with SYNC_UNTRUSTED (%s)', async (_when, cause, createdAt) => {
       const time = { now: start };
       const { centre, lagging } = await setUp(time);
-      lagging.source.forge = () => forgedDelta(centre, time.now, pdq());
+      lagging.source.forge = () => forgedDelta(centre, createdAt(time.now), pdq());
 
       const error = await syncError(lagging);
       expect(error?.code).toBe('SYNC_UNTRUSTED');
-      expect(error?.cause).toMatchObject({ code: 'CERT_EXPIRED' });
+      expect(error?.cause).toMatchObject({ code: cause });
       expect(lagging.replica.state().version).toBe(1);
     });
   });

@@ -121,7 +121,13 @@ export function checkRecordedWhileCertified(what: string, recordedAt: number, si
       firstProblem ??= problem;
     }
   }
-  throw untrusted(`the ${what} made at ${new Date(recordedAt).toISOString()}`, firstProblem ?? new CertificateError('CERT_NOT_FOUND', 'no signer is certified'));
+  throw untrusted(`the ${what} made at ${instant(recordedAt)}`, firstProblem ?? new CertificateError('CERT_NOT_FOUND', 'no signer is certified'));
+}
+
+/** A signed time for a message: a payload may carry up to 2^53 - 1 ms, beyond what Date can print. */
+function instant(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms after the epoch` : date.toISOString();
 }
 
 function decoded<T>(what: string, decode: () => T): T {
