@@ -45,7 +45,8 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
   }
   // The timestamp and checkpoint come last among signed objects, so they never name a file not yet written.
   const timestamp = publisher.refreshTimestamp(now);
-  const checkpoint = log.latestCheckpoint();
+  // Signed by the current key (refreshTimestamp recorded the checkpoint of this size).
+  const checkpoint = log.latestCheckpoint() === undefined ? undefined : log.checkpoint(centre.keyring.signingKey, now);
   const size = log.size();
   if (checkpoint !== undefined && size > 0) {
     for (const leaf of log.leaves(0, size)) {

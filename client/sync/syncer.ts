@@ -8,6 +8,7 @@ import {
   checkNoRollback,
   checkNotExpired,
   checkNotFromFuture,
+  checkRecordedWhileCertified,
   verifyCertificates,
   verifyDelta,
   verifySnapshot,
@@ -103,8 +104,9 @@ export class Syncer {
         continue;
       }
       for (const envelope of batch.envelopes) {
-        const delta = verifyDelta(envelope, keys, feed, now);
+        const { delta, signers } = verifyDelta(envelope, keys, feed);
         checkFollows(delta, replica.state().version, head.timestamp);
+        checkRecordedWhileCertified(`delta ${delta.version}`, delta.createdAt, signers);
         await checkIncluded(source, 'delta', delta.version, envelope, head.tree);
         try {
           await this.#deps.onApplied(replica.applyDelta(delta));
@@ -147,13 +149,14 @@ export class Syncer {
   async #bootstrap(keys: CertifiedKeys, head: VerifiedHead, now: number): Promise<VerifiedHead> {
     const { source, replica, feed } = this.#deps;
     const envelope = await source.snapshot(head.timestamp.version);
-    const snapshot = verifySnapshot(envelope, keys, feed, now, replica.state().version, head.timestamp);
+    const { snapshot, signers } = verifySnapshot(envelope, keys, feed, replica.state().version, head.timestamp);
     const seen: TrustedState = {
       ...replica.state(),
       checkpoint: head.tree,
       timestamp: { version: head.timestamp.version, issuedAt: head.timestamp.issuedAt, expires: head.timestamp.expires },
     };
     const newer = await this.#verifyHead(keys, seen, now);
+    checkRecordedWhileCertified(`snapshot ${snapshot.version}`, snapshot.createdAt, signers);
     await checkIncluded(source, 'snapshot', snapshot.version, envelope, newer.tree);
     let change: AppliedChange;
     try {

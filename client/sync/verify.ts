@@ -4,7 +4,16 @@
  * bytes or decoded-but-unchecked values and either returns what it proved
  * or throws a SyncError; nothing is decoded before its signature verifies.
  */
-import { CertificateError, EnvelopeError, decodeEnvelope, verifyCertificateSignature, verifyCertifiedEnvelope, type KeyCertificate } from '../../shared/crypto/index.ts';
+import {
+  CertificateError,
+  checkUsable,
+  decodeEnvelope,
+  EnvelopeError,
+  verifyCertificateSignature,
+  verifyCertifiedEnvelope,
+  verifyEnvelopeSigners,
+  type KeyCertificate,
+} from '../../shared/crypto/index.ts';
 import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { hashLeaf, MerkleError, verifyConsistency, verifyInclusion } from '../../shared/merkle/index.ts';
 import { feedOrigin, NoteError, verifyCheckpoint as verifyCheckpointNote } from '../../shared/note/index.ts';
@@ -56,13 +65,69 @@ export function verifyCertificates(body: Uint8Array, root: string): CertifiedKey
   }
 }
 
-/** 9.3 step 2: the envelope is signed by a certified key valid now; only then is the payload returned. */
+/** 9.3 step 2a: a freshness object (the timestamp) is signed by a certified key valid now; only then is the payload returned. */
 export function verifySignedPayload(envelope: Uint8Array, payloadType: string, keys: CertifiedKeys, now: number): Uint8Array {
   try {
     return verifyCertifiedEnvelope(envelope, payloadType, { root: keys.root, certificates: keys.certificates, purpose: FEED_SIGNING_PURPOSE, at: now, maxBytes: envelope.byteLength }).payload;
   } catch (cause) {
     throw untrusted(`${payloadType} envelope`, cause);
   }
+}
+
+/** An archived object's payload whose signature verified, and the certificates of the keys that signed it (windows not yet judged). */
+export interface ArchivedPayload {
+  readonly payload: Uint8Array;
+  readonly signers: readonly KeyCertificate[];
+}
+
+/**
+ * 9.3 step 2b, first half: a delta or snapshot is signed by a key the root
+ * certified for feed signing, whatever the time; only then is the payload
+ * returned, to be decoded. Its certificate is judged later, at the time the
+ * log recorded the object (checkRecordedWhileCertified), not now: an
+ * archived object outlives its key's certificate.
+ */
+export function verifyArchivedPayload(envelope: Uint8Array, payloadType: string, keys: CertifiedKeys): ArchivedPayload {
+  const forPurpose = keys.keys.filter((k) => k.purpose === FEED_SIGNING_PURPOSE);
+  try {
+    const { payload, signedBy } = verifyEnvelopeSigners(envelope, payloadType, forPurpose.map((k) => k.verifierKey), { maxBytes: envelope.byteLength });
+    return { payload, signers: forPurpose.filter((k) => signedBy.some((key) => key.equals(k.verifierKey))) };
+  } catch (cause) {
+    throw untrusted(`${payloadType} envelope`, cause);
+  }
+}
+
+/**
+ * 9.3 step 2b, second half (Sigstore's rule: a certificate is judged at the
+ * log's integrated time, not now). `recordedAt` is the object's own signed
+ * `createdAt`, made in the transaction that appends it to the log, and the
+ * leaf commits to it (the leaf hash covers the envelope). It is trusted only
+ * together with step 6b, inclusion under a checkpoint named by a timestamp
+ * signed by a key valid now: a holder of an expired key cannot mint objects
+ * the log never recorded. One signer's certificate must have been valid at
+ * `recordedAt`. No bound against the timestamp's `issuedAt`: a delta signed
+ * while the Centre's clock ran fast is logged for good, and refusing it would
+ * stop every lagging replica at it. Revocation, once keys can be revoked, is
+ * checked at the same instant.
+ */
+export function checkRecordedWhileCertified(what: string, recordedAt: number, signers: readonly KeyCertificate[]): void {
+  let firstProblem: unknown;
+  for (const signer of signers) {
+    try {
+      checkUsable(signer, { purpose: FEED_SIGNING_PURPOSE, at: recordedAt });
+      return;
+    } catch (problem) {
+      if (!(problem instanceof CertificateError)) throw problem;
+      firstProblem ??= problem;
+    }
+  }
+  throw untrusted(`the ${what} made at ${instant(recordedAt)}`, firstProblem ?? new CertificateError('CERT_NOT_FOUND', 'no signer is certified'));
+}
+
+/** A signed time for a message: a payload may carry up to 2^53 - 1 ms, beyond what Date can print. */
+function instant(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms after the epoch` : date.toISOString();
 }
 
 function decoded<T>(what: string, decode: () => T): T {
@@ -157,11 +222,11 @@ export async function verifyTreeHead(source: FeedSource, note: string, keys: Cer
   return head;
 }
 
-export function verifyDelta(envelope: Uint8Array, keys: CertifiedKeys, feed: string, now: number): Delta {
-  const payload = verifySignedPayload(envelope, DELTA_PAYLOAD_TYPE, keys, now);
+export function verifyDelta(envelope: Uint8Array, keys: CertifiedKeys, feed: string): { delta: Delta; signers: readonly KeyCertificate[] } {
+  const { payload, signers } = verifyArchivedPayload(envelope, DELTA_PAYLOAD_TYPE, keys);
   const delta = decoded('delta', () => decodeDelta(payload, hashLength, payload.byteLength));
   checkFeed(delta.feed, feed);
-  return delta;
+  return { delta, signers };
 }
 
 /** 9.3 step 4: a delta continues the replica exactly, and not beyond what the timestamp vouches for. */
@@ -171,13 +236,13 @@ export function checkFollows(delta: Delta, replicaVersion: number, timestamp: Fe
   if (delta.version > timestamp.version) throw new SyncError('SYNC_FAST_FORWARD', `delta ${delta.version} is beyond the signed latest version ${timestamp.version}`);
 }
 
-export function verifySnapshot(envelope: Uint8Array, keys: CertifiedKeys, feed: string, now: number, replicaVersion: number, timestamp: FeedTimestamp): Snapshot {
-  const payload = verifySignedPayload(envelope, SNAPSHOT_PAYLOAD_TYPE, keys, now);
+export function verifySnapshot(envelope: Uint8Array, keys: CertifiedKeys, feed: string, replicaVersion: number, timestamp: FeedTimestamp): { snapshot: Snapshot; signers: readonly KeyCertificate[] } {
+  const { payload, signers } = verifyArchivedPayload(envelope, SNAPSHOT_PAYLOAD_TYPE, keys);
   const snapshot = decoded('snapshot', () => decodeSnapshot(payload, hashLength, payload.byteLength));
   checkFeed(snapshot.feed, feed);
   if (snapshot.version < replicaVersion) throw new SyncError('SYNC_ROLLBACK', `snapshot ${snapshot.version} is older than the replica's ${replicaVersion}`);
   if (snapshot.version > timestamp.version) throw new SyncError('SYNC_FAST_FORWARD', `snapshot ${snapshot.version} is beyond the signed latest version ${timestamp.version}`);
-  return snapshot;
+  return { snapshot, signers };
 }
 
 /** 9.3 step 6b: the exact envelope applied is a leaf of the verified log. */

@@ -59,17 +59,28 @@ export class TransparencyLog {
     return index;
   }
 
-  /** Signs and records a checkpoint for the current size (one per size; an existing one is returned). */
+  /**
+   * The checkpoint for the current size, signed by `key`: recorded once per
+   * size, at the first call. A checkpoint is a freshness object, judged
+   * against the client's current time (docs/PROTOCOL.md 9.3), so one
+   * recorded under a rotated-out key is served signed by the current key:
+   * Ed25519 signing is deterministic, so that note is the same bytes for
+   * every caller, and equals the recorded one while the key is unchanged.
+   */
   checkpoint(key: SigningKey, now: number): { size: number; rootHash: Uint8Array; note: string } {
     const size = this.size();
     const existing = this.#stmts.checkpointAt.get(size);
-    if (existing !== undefined) return { size, rootHash: new Uint8Array(existing.root), note: existing.note };
+    if (existing !== undefined) {
+      const rootHash = new Uint8Array(existing.root);
+      return { size, rootHash, note: signCheckpoint({ origin: this.origin, size, rootHash, extensions: [] }, key) };
+    }
     const rootHash = this.rootHash(size);
     const note = signCheckpoint({ origin: this.origin, size, rootHash, extensions: [] }, key);
     this.#stmts.insertCheckpoint.run(size, rootHash, note, now);
     return { size, rootHash, note };
   }
 
+  /** The latest checkpoint as recorded (signed by the key current then); serve `checkpoint(key)` to clients. */
   latestCheckpoint(): { size: number; rootHash: Uint8Array; note: string } | undefined {
     const row = this.#stmts.latestCheckpoint.get();
     return row === undefined ? undefined : { size: row.size, rootHash: new Uint8Array(row.root), note: row.note };
