@@ -1,10 +1,11 @@
-import { computeStateDigest } from '../../shared/wire/state-digest.ts';
+import { computeStateDigestV1, type StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
 import type { Snapshot } from '../../shared/wire/snapshot.ts';
 import { groupEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { CodedError } from '../../shared/errors.ts';
 import type { Db } from './database.ts';
 import type { TrustedState } from './trusted-state.ts';
+import { ReplicaDigestState } from './digest-state.ts';
 
 export type ReplicaCode = 'REPLICA_DIGEST_MISMATCH' | 'REPLICA_NOT_CONTIGUOUS' | 'REPLICA_INCONSISTENT';
 export class ReplicaError extends CodedError<ReplicaCode> {}
@@ -40,14 +41,16 @@ export interface AppliedChange {
  */
 export class Replica {
   readonly #db: Db;
+  readonly #digestState: ReplicaDigestState;
   readonly #statements;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#digestState = new ReplicaDigestState(db);
     this.#statements = {
       state: db.prepare<[], StateRow>('SELECT * FROM trusted_state WHERE id = 1'),
       insert: db.prepare('INSERT INTO indicators (id, algorithm, hash, category) VALUES (?, ?, ?, ?)'),
-      remove: db.prepare('DELETE FROM indicators WHERE id = ?'),
+      remove: db.prepare('DELETE FROM indicators WHERE id = ? RETURNING algorithm, hash, category').raw(),
       clear: db.prepare('DELETE FROM indicators'),
       all: db.prepare('SELECT id, algorithm, hash, category FROM indicators ORDER BY id').raw(),
       allBut: db.prepare('SELECT id, algorithm, hash, category FROM indicators WHERE algorithm < ? OR algorithm > ?').raw(),
@@ -97,6 +100,9 @@ export class Replica {
   /**
    * Applies one delta that follows the replica's version; commits only if
    * the resulting state digest equals the signed one (PROTOCOL 9.3 step 5).
+   * A version 2 digest costs O(size of the delta): the stored accumulator
+   * is updated with what the delta removes and adds (PROTOCOL 8.4); a
+   * version 1 digest (objects published before it) is recomputed in full.
    */
   applyDelta(delta: Delta): AppliedChange {
     return this.#db
@@ -105,17 +111,25 @@ export class Replica {
         if (delta.previous !== current.version) {
           throw new ReplicaError('REPLICA_NOT_CONTIGUOUS', `delta ${delta.version} follows ${delta.previous}, the replica is at ${current.version}`);
         }
+        const accumulator = this.#digestState.load(() => this.entries());
         const removes = [...delta.removes.ids];
-        for (const id of removes) {
-          if (this.#statements.remove.run(id).changes !== 1) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
-        }
         const adds = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
-        try {
-          for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
-        } catch (cause) {
-          throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
-        }
-        this.#checkDigest(delta.stateDigest, delta.version);
+        this.#digestState.unjournalled(() => {
+          for (const id of removes) {
+            const removed = this.#statements.remove.get(id);
+            if (removed === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
+            const [algorithm, hash, category] = removed as [string, Buffer, string];
+            accumulator.remove({ id, algorithm, hash, category });
+          }
+          try {
+            for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
+          } catch (cause) {
+            throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
+          }
+          for (const e of adds) accumulator.add(e);
+        });
+        this.#checkDigest(delta.stateDigest, delta.stateDigestVersion ?? 1, accumulator, delta.version);
+        this.#digestState.store(accumulator);
         this.#statements.setVersion.run(delta.feed, delta.version, delta.stateDigest);
         return { version: delta.version, replaced: false, removes, adds };
       })
@@ -126,10 +140,15 @@ export class Replica {
   replaceWithSnapshot(snapshot: Snapshot): AppliedChange {
     return this.#db
       .transaction((): AppliedChange => {
-        this.#statements.clear.run();
         const adds = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
-        for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
-        this.#checkDigest(snapshot.stateDigest, snapshot.version);
+        this.#digestState.unjournalled(() => {
+          this.#statements.clear.run();
+          for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
+        });
+        // Whatever was journalled described the rows just replaced.
+        const accumulator = this.#digestState.rebuild(adds);
+        this.#checkDigest(snapshot.stateDigest, snapshot.stateDigestVersion ?? 1, accumulator, snapshot.version);
+        this.#digestState.store(accumulator);
         this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
         return { version: snapshot.version, replaced: true, removes: [], adds };
       })
@@ -145,8 +164,8 @@ export class Replica {
     this.#statements.setSuccess.run(now);
   }
 
-  #checkDigest(expected: Uint8Array, version: number): void {
-    const actual = computeStateDigest(this.entries());
+  #checkDigest(expected: Uint8Array, digestVersion: StateDigestVersion, accumulator: StateAccumulator, version: number): void {
+    const actual = digestVersion === 1 ? computeStateDigestV1(this.entries()) : accumulator.digest();
     if (Buffer.compare(Buffer.from(actual), Buffer.from(expected)) !== 0) {
       throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `after applying version ${version} the replica's digest differs from the signed one`);
     }
