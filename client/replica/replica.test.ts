@@ -70,6 +70,29 @@ describe('Replica state digest', () => {
     });
   });
 
+  describe('when a delta is prepared before its transaction (the syncer\'s path)', () => {
+    it('applies it with the same result as the inline path', async () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3, 4].map(entry), 2));
+      const delta = deltaFrom(held, 1, [1, 3], [5, 6, 7].map(entry), 2);
+      replica.applyDelta(delta, await replica.prepareDelta(delta));
+      expect([replica.state().version, replica.size()]).toEqual([2, 5]);
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(replica.entries()).toBytes()));
+    });
+
+    it('refuses it if a removed row changed between preparing and applying', async () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2].map(entry), 2));
+      const delta = deltaFrom(held, 1, [1], [entry(3)], 2);
+      const prepared = await replica.prepareDelta(delta);
+      db.prepare("UPDATE indicators SET category = 'B1' WHERE id = 1").run();
+      expect(codeOf(() => replica.applyDelta(delta, prepared))).toBe('REPLICA_DIGEST_MISMATCH');
+      expect(replica.state().version).toBe(1);
+    });
+  });
+
   describe('when a delta carries a version 1 digest (published before version 2)', () => {
     it('checks it by recomputing over every row, and the next version 2 delta applies incrementally', () => {
       const { replica } = openReplica();

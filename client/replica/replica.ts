@@ -1,4 +1,4 @@
-import { computeStateDigestV1, type StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
+import { computeStateDigestV1, StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
 import type { Snapshot } from '../../shared/wire/snapshot.ts';
 import { groupEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
@@ -32,6 +32,17 @@ export interface AppliedChange {
   readonly adds: readonly IndicatorEntry[];
 }
 
+/** A delta's contribution to the accumulator, hashed before its write transaction (`Replica.prepareDelta`). */
+export interface PreparedDelta {
+  readonly delta: Delta;
+  /** The rows the delta removes, as the replica held them when prepared. */
+  readonly removed: ReadonlyMap<number, IndicatorEntry>;
+  readonly change: StateAccumulator;
+}
+
+const sameEntry = (a: IndicatorEntry, b: { algorithm: string; hash: Uint8Array; category: string }): boolean =>
+  a.algorithm === b.algorithm && a.category === b.category && Buffer.compare(Buffer.from(a.hash), Buffer.from(b.hash)) === 0;
+
 /**
  * The local replica: indicators plus the trusted state, in SQLite. Each
  * delta or snapshot is applied in one immediate transaction that also
@@ -56,6 +67,7 @@ export class Replica {
       allBut: db.prepare('SELECT id, algorithm, hash, category FROM indicators WHERE algorithm < ? OR algorithm > ?').raw(),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM indicators'),
       category: db.prepare<[number], { category: string }>('SELECT category FROM indicators WHERE id = ?'),
+      row: db.prepare<[number], { algorithm: string; hash: Buffer; category: string }>('SELECT algorithm, hash, category FROM indicators WHERE id = ?'),
       setVersion: db.prepare('UPDATE trusted_state SET feed = ?, version = ?, state_digest = ? WHERE id = 1'),
       setHead: db.prepare(
         'UPDATE trusted_state SET checkpoint_size = ?, checkpoint_root = ?, checkpoint_note = ?, timestamp_version = ?, timestamp_issued_at = ?, timestamp_expires = ? WHERE id = 1',
@@ -104,7 +116,8 @@ export class Replica {
    * is updated with what the delta removes and adds (PROTOCOL 8.4); a
    * version 1 digest (objects published before it) is recomputed in full.
    */
-  applyDelta(delta: Delta): AppliedChange {
+  applyDelta(delta: Delta, prepared?: PreparedDelta): AppliedChange {
+    const ready = prepared?.delta === delta ? prepared : undefined;
     return this.#db
       .transaction((): AppliedChange => {
         const current = this.state();
@@ -119,14 +132,18 @@ export class Replica {
             const removed = this.#statements.remove.get(id);
             if (removed === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
             const [algorithm, hash, category] = removed as [string, Buffer, string];
-            accumulator.remove({ id, algorithm, hash, category });
+            if (ready === undefined) accumulator.remove({ id, algorithm, hash, category });
+            else if (!sameEntry({ id, algorithm, hash, category }, ready.removed.get(id) ?? { algorithm: '', hash: new Uint8Array(0), category: '' })) {
+              throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} changed between preparing and applying delta ${delta.version}`);
+            }
           }
           try {
             for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
           } catch (cause) {
             throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
           }
-          for (const e of adds) accumulator.add(e);
+          if (ready === undefined) for (const e of adds) accumulator.add(e);
+          else accumulator.merge(ready.change);
         });
         this.#checkDigest(delta.stateDigest, delta.stateDigestVersion ?? 1, accumulator, delta.version);
         this.#digestState.store(accumulator);
@@ -134,6 +151,23 @@ export class Replica {
         return { version: delta.version, replaced: false, removes, adds };
       })
       .immediate();
+  }
+
+  /**
+   * Hashes a delta's entries before its write transaction, in slices that
+   * yield to the event loop (PROTOCOL 8.4), so that `applyDelta(delta,
+   * prepared)` only writes rows and adds one 2048-byte sum: scans served by
+   * the same process never wait for the hashing of a large delta. Rows are
+   * read as held now; applyDelta refuses if one changed in between.
+   */
+  async prepareDelta(delta: Delta): Promise<PreparedDelta> {
+    const removed = new Map<number, IndicatorEntry>();
+    for (const id of delta.removes.ids) {
+      const row = this.#statements.row.get(id);
+      if (row !== undefined) removed.set(id, { id, algorithm: row.algorithm, hash: row.hash, category: row.category });
+    }
+    const added = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
+    return { delta, removed, change: await StateAccumulator.ofChange({ added, removed: removed.values() }) };
   }
 
   /** Replaces the whole replica with a snapshot; commits only if its digest checks out. */

@@ -107,7 +107,7 @@ export class Syncer {
         checkFollows(delta, replica.state().version, head.timestamp);
         await checkIncluded(source, 'delta', delta.version, envelope, head.tree);
         try {
-          await this.#deps.onApplied(replica.applyDelta(delta));
+          await this.#deps.onApplied(replica.applyDelta(delta, await replica.prepareDelta(delta)));
           appliedDeltas++;
         } catch (err) {
           if (!(err instanceof ReplicaError)) throw err;

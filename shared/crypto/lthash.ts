@@ -45,6 +45,13 @@ export class LtHash16 {
     for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = lanes[i]! - (expansion[2 * i]! | (expansion[2 * i + 1]! << 8));
   }
 
+  /** Adds another sum lane by lane: the sum of the union of both multisets. */
+  addSum(other: LtHash16): void {
+    const lanes = this.#lanes;
+    const more = other.#lanes;
+    for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = lanes[i]! + more[i]!;
+  }
+
   equals(other: LtHash16): boolean {
     const a = this.#lanes;
     const b = other.#lanes;

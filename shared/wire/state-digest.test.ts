@@ -80,6 +80,24 @@ describe('the version 2 state digest (LtHash16 accumulator)', () => {
     });
   });
 
+  describe('when a delta is prepared apart and merged', () => {
+    it('gives the same accumulator as adding and removing one by one', async () => {
+      await fc.assert(
+        fc.asyncProperty(setArb(12), fc.nat(12), async (set, split) => {
+          const [held, added] = [set.slice(0, split), set.slice(split)];
+          const removed = held.filter((_, i) => i % 2 === 0);
+          const direct = StateAccumulator.fromEntries(held);
+          for (const e of removed) direct.remove(e);
+          for (const e of added) direct.add(e);
+          const merged = StateAccumulator.fromEntries(held);
+          merged.merge(await StateAccumulator.ofChange({ added, removed }, 3));
+          expect(hex(merged.toBytes())).toBe(hex(direct.toBytes()));
+        }),
+        { numRuns: 30 },
+      );
+    });
+  });
+
   describe('when one field of one entry differs', () => {
     it('gives a different digest', () => {
       const base: IndicatorEntry = { id: 7, algorithm: 'pdq', hash: new Uint8Array(32), category: 'A1' };
