@@ -8,7 +8,8 @@
  *     SQLite read the real path adds is not even counted) against the
  *     version 2 accumulator updated with a --delta entry delta (half
  *     removes, half adds), read from and written back to its 2048 bytes;
- *  2. the real replica path on a SQLite file of --replica-n rows:
+ *  2. the real replica path on a SQLite file of --replica-n rows (in a
+ *     child process, bin/testing/replica-delta-timing.ts):
  *     Replica.applyDelta of a --delta delta with a version 1 digest, with a
  *     version 2 digest hashed inline, and the syncer's path (prepareDelta,
  *     hashing in slices that yield, then applyDelta); for that last one the
@@ -17,18 +18,13 @@
  * The cost of case 1's update does not depend on --n; case 2's only through
  * the B-tree depth.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { printTable, time } from './harness.ts';
-import { openReplicaDatabase } from '../client/replica/database.ts';
-import { Replica } from '../client/replica/replica.ts';
-import { groupsFromEntries, type IndicatorEntry } from '../shared/wire/indicator-group.ts';
+import type { IndicatorEntry } from '../shared/wire/indicator-group.ts';
 import { computeStateDigestV1, StateAccumulator } from '../shared/wire/state-digest.ts';
-import type { Delta } from '../shared/wire/delta.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '10000000' }, delta: { type: 'string', default: '10000' }, 'replica-n': { type: 'string', default: '200000' } } });
 const n = Number(values.n);
@@ -71,79 +67,25 @@ const incremental = await time(
 rows.push({ case: `v1 full recompute, ${n} entries (in memory)`, p50_ms: ms(full.p50Us), max_ms: ms(Math.max(...full.samplesUs)) });
 rows.push({ case: `v2 update, ${deltaSize}-entry delta at ${n}`, p50_ms: ms(incremental.p50Us), max_ms: ms(Math.max(...incremental.samplesUs)) });
 
-// 2. The replica's real path on SQLite.
-const dir = mkdtempSync(join(tmpdir(), 'hf-bench-digest-'));
-try {
-  const db = openReplicaDatabase(join(dir, 'replica.db'));
-  const replica = new Replica(db);
-  const held = [...synthetic(replicaN)].map((e) => ({ ...e, hash: Buffer.from(e.hash) }));
-  const { groups, categories } = groupsFromEntries(held);
-  const seeded = StateAccumulator.fromEntries(held);
-  replica.replaceWithSnapshot({ feed: 'bench', version: 1, createdAt: Date.now(), categories, groups, stateDigest: seeded.digest(), stateDigestVersion: 2 });
-  const live = new Map(held.map((e) => [e.id, e]));
-  let nextId = replicaN + 1;
-  let version = 1;
-  const nextDelta = (digestVersion: 1 | 2): Delta => {
-    const removeIds = [...live.keys()].filter((_, i) => i % Math.floor(live.size / (deltaSize / 2)) === 0).slice(0, deltaSize / 2);
-    const added = Array.from({ length: deltaSize - removeIds.length }, () => ({ ...entryAt(nextId++), hash: randomBytes(32) }));
-    for (const id of removeIds) {
-      const e = live.get(id);
-      if (e !== undefined) seeded.remove(e);
-      live.delete(id);
-    }
-    for (const e of added) {
-      live.set(e.id, e);
-      seeded.add(e);
-    }
-    const g = groupsFromEntries(added);
-    const stateDigest = digestVersion === 1 ? computeStateDigestV1([...live.values()].sort((a, b) => a.id - b.id)) : seeded.digest();
-    version++;
-    return {
-      feed: 'bench', version, previous: version - 1, createdAt: Date.now(), categories: g.categories, adds: g.groups,
-      removes: { ids: Uint32Array.from(removeIds.sort((a, b) => a - b)), reasons: new Uint8Array(removeIds.length) }, reasonCodes: ['BENCH'],
-      stateDigest, ...(digestVersion === 2 ? { stateDigestVersion: 2 as const } : {}),
-    };
-  };
-  for (const digestVersion of [1, 2] as const) {
-    const samples: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const delta = nextDelta(digestVersion);
-      const t0 = performance.now();
-      replica.applyDelta(delta);
-      samples.push((performance.now() - t0) * 1000);
-    }
-    samples.sort((a, b) => a - b);
-    rows.push({ case: `replica.applyDelta v${digestVersion} inline, ${deltaSize}-entry delta at ${replicaN} rows (SQLite)`, p50_ms: ms(samples[1] ?? 0), max_ms: ms(samples[2] ?? 0) });
-  }
-  const totals: number[] = [];
-  const applies: number[] = [];
-  const blocks: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const delta = nextDelta(2);
-    const loop = monitorEventLoopDelay({ resolution: 1 });
-    loop.enable();
-    const t0 = performance.now();
-    const prepared = await replica.prepareDelta(delta);
-    const t1 = performance.now();
-    replica.applyDelta(delta, prepared);
-    const t2 = performance.now();
-    // One more turn so that the histogram records the block applyDelta caused.
-    await new Promise<void>((resolve) => setTimeout(resolve, 5));
-    loop.disable();
-    totals.push((t2 - t0) * 1000);
-    applies.push((t2 - t1) * 1000);
-    blocks.push(Math.max(loop.max / 1000, (t2 - t1) * 1000));
-  }
-  for (const list of [totals, applies, blocks]) list.sort((a, b) => a - b);
-  rows.push({ case: `prepareDelta + applyDelta v2 (syncer path), total`, p50_ms: ms(totals[1] ?? 0), max_ms: ms(totals[2] ?? 0) });
-  rows.push({ case: `  of which applyDelta (write transaction)`, p50_ms: ms(applies[1] ?? 0), max_ms: ms(applies[2] ?? 0) });
-  rows.push({ case: `  longest event-loop block`, p50_ms: ms(blocks[1] ?? 0), max_ms: ms(blocks[2] ?? 0) });
-  db.close();
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+// 2. The replica's real path on SQLite, in its own process (bench/ may not import client/).
+const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('../bin/testing/replica-delta-timing.ts', import.meta.url)), '--delta', String(deltaSize), '--replica-n', String(replicaN)], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 20,
+});
+const line = child.stdout.split('\n').find((l) => l.startsWith('DIGEST_BENCH_ROWS '));
+const parsed: unknown = line === undefined ? undefined : JSON.parse(line.slice('DIGEST_BENCH_ROWS '.length));
+if (!Array.isArray(parsed)) {
+  console.error(`the replica case failed (exit ${child.status}):\n${child.stderr.slice(-2000)}`);
+  process.exit(1);
+}
+for (const row of parsed) {
+  const name: unknown = typeof row === 'object' && row !== null ? Reflect.get(row, 'case') : undefined;
+  const p50: unknown = typeof row === 'object' && row !== null ? Reflect.get(row, 'p50_ms') : undefined;
+  const max: unknown = typeof row === 'object' && row !== null ? Reflect.get(row, 'max_ms') : undefined;
+  if (typeof name === 'string' && typeof p50 === 'number' && typeof max === 'number') rows.push({ case: name, p50_ms: p50, max_ms: max });
 }
 
 printTable(rows);
-const ratio = (a: number | string | undefined, b: number | string | undefined): string => (Number(a) / Number(b)).toFixed(0);
+const ratio = (a: number | string | undefined, b: number | string | undefined): string => (Number(a) / Number(b)).toFixed(1);
 console.log(`in memory: v1 full recompute / v2 update = ${ratio(rows[0]?.p50_ms, rows[1]?.p50_ms)}x`);
 console.log(`replica (SQLite): v1 apply / v2 apply = ${ratio(rows[2]?.p50_ms, rows[3]?.p50_ms)}x`);
