@@ -59,6 +59,8 @@ describe('a Centre data folder from before snapshots were made at publication', 
       centre.indicators.approveBatch(batchId, operator, NOW);
     });
     centre.publisher.publish('centre-op', NOW);
+    // Versions published before keep their version 1 digests; the first one after migration starts version 2 (PROTOCOL 8.4).
+    expect([3, 4].map((v) => centre.publisher.version(v)?.stateDigestVersion)).toEqual([1, 2]);
     expect(await syncer.syncOnce()).toMatchObject({ version: 4, snapshot: true });
     expect(alerts).toContain('SYNC_DIGEST_MISMATCH');
     expect(replica.size()).toBe(10);

@@ -11,6 +11,7 @@ import { Matcher } from '../client/match/matcher.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
 import { SyncError } from '../client/sync/errors.ts';
+import { StateAccumulator } from '../shared/wire/state-digest.ts';
 import { HttpFeedSource } from '../client/sync/feed-source.ts';
 import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
@@ -113,6 +114,60 @@ describe('sidecar sync against a real Centre', () => {
       expect(sidecar.alerts).toContain('SYNC_DIGEST_MISMATCH');
       expect(sidecar.replica.size()).toBe(3);
       expect([matchesOf(sidecar, a), matchesOf(sidecar, b), matchesOf(sidecar, c)]).toEqual([1, 1, 1]);
+    });
+  });
+
+  describe('the incremental state digest', () => {
+    it('leaves the Centre and the replica with the same accumulator, equal to one recomputed from scratch on each side', async () => {
+      centre = await startLoopbackCentre();
+      const [a, b] = [pdq(), pdq()];
+      await centre.publish([{ algorithm: 'pdq', hash: a }, { algorithm: 'md5', hash: randomBytes(16).toString('hex') }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      await centre.publish([{ algorithm: 'pdq', hash: b }, { algorithm: 'pdq', hash: pdq() }]);
+      await centre.revokeAndPublish(a);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 3, appliedDeltas: 2, snapshot: false });
+
+      const replicaAccumulator = sidecar.db.prepare<[], { state_accumulator: Buffer }>('SELECT state_accumulator FROM trusted_state WHERE id = 1').get()?.state_accumulator;
+      await centre.stop();
+      const centreDb = openDatabase(join(centre.dataDir, 'centre.db'));
+      try {
+        const centreRow = centreDb.prepare<[], { version: number; lanes: Buffer }>('SELECT version, lanes FROM state_accumulator WHERE id = 1').get();
+        const active = centreDb.prepare<[], { id: number; algorithm: string; hash: Buffer; category: string }>("SELECT id, algorithm, hash, category FROM indicators WHERE status = 'active' ORDER BY id").all();
+        expect(centreRow?.version).toBe(3);
+        expect(Buffer.from(replicaAccumulator ?? [])).toEqual(centreRow?.lanes);
+        expect(Buffer.from(StateAccumulator.fromEntries(active).toBytes())).toEqual(centreRow?.lanes);
+        expect(Buffer.from(StateAccumulator.fromEntries(sidecar.replica.entries()).toBytes())).toEqual(centreRow?.lanes);
+        expect(Buffer.from(StateAccumulator.fromEntries(active).digest())).toEqual(Buffer.from(sidecar.replica.state().stateDigest ?? []));
+      } finally {
+        centreDb.close();
+      }
+    });
+
+    it('lets a replica written by the previous code (schema 3, no accumulator) catch up by delta, without a snapshot', async () => {
+      centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }, { algorithm: 'pdq', hash: pdq() }]);
+      const dataDir = dirs.make('hf-e2e-old-replica-');
+      const first = await client(centre, { dataDir });
+      await first.syncer.syncOnce();
+      // Take the replica back to what the previous code wrote: its schema, its rows, no accumulator.
+      first.db.exec(`
+        DROP TRIGGER indicators_journal_insert; DROP TRIGGER indicators_journal_delete; DROP TRIGGER indicators_journal_update;
+        DROP TABLE indicator_journal;
+        ALTER TABLE trusted_state DROP COLUMN state_accumulator; ALTER TABLE trusted_state DROP COLUMN journal_paused;
+        PRAGMA user_version = 3;`);
+      first.db.close();
+
+      const c = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: c }]);
+      const upgraded = await client(centre, { dataDir });
+      try {
+        expect(await upgraded.syncer.syncOnce()).toMatchObject({ version: 2, appliedDeltas: 1, snapshot: false });
+        expect(upgraded.alerts).toEqual([]);
+        expect([upgraded.replica.size(), matchesOf(upgraded, c)]).toEqual([3, 1]);
+      } finally {
+        upgraded.db.close();
+      }
     });
   });
 

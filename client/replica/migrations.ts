@@ -62,4 +62,34 @@ CREATE INDEX report_queue_due ON report_queue(state, next_attempt_at);
   `
 CREATE INDEX indicators_by_algorithm ON indicators(algorithm, id);
 `,
+  // 4. Incremental state digest (docs/PROTOCOL.md 8.4): the LtHash16 accumulator of the
+  //    indicators, kept beside them (NULL in a replica written before: computed once, on the
+  //    next delta). Any write to indicators that the replica did not make itself (damage, a
+  //    hand edit) is journalled by these triggers and folded into the accumulator before the
+  //    next delta is checked, so a damaged replica still fails the signed digest. The replica
+  //    pauses the journal around its own writes, which it accounts for directly.
+  `
+ALTER TABLE trusted_state ADD COLUMN state_accumulator BLOB CHECK (state_accumulator IS NULL OR length(state_accumulator) = 2048);
+ALTER TABLE trusted_state ADD COLUMN journal_paused INTEGER NOT NULL DEFAULT 0 CHECK (journal_paused IN (0, 1));
+CREATE TABLE indicator_journal (
+  seq INTEGER PRIMARY KEY,
+  sign INTEGER NOT NULL CHECK (sign IN (-1, 1)),
+  id INTEGER NOT NULL,
+  algorithm TEXT NOT NULL,
+  hash BLOB NOT NULL,
+  category TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER indicators_journal_insert AFTER INSERT ON indicators
+WHEN (SELECT journal_paused FROM trusted_state WHERE id = 1) = 0
+BEGIN INSERT INTO indicator_journal (sign, id, algorithm, hash, category) VALUES (1, NEW.id, NEW.algorithm, NEW.hash, NEW.category); END;
+CREATE TRIGGER indicators_journal_delete AFTER DELETE ON indicators
+WHEN (SELECT journal_paused FROM trusted_state WHERE id = 1) = 0
+BEGIN INSERT INTO indicator_journal (sign, id, algorithm, hash, category) VALUES (-1, OLD.id, OLD.algorithm, OLD.hash, OLD.category); END;
+CREATE TRIGGER indicators_journal_update AFTER UPDATE ON indicators
+WHEN (SELECT journal_paused FROM trusted_state WHERE id = 1) = 0
+BEGIN
+  INSERT INTO indicator_journal (sign, id, algorithm, hash, category) VALUES (-1, OLD.id, OLD.algorithm, OLD.hash, OLD.category);
+  INSERT INTO indicator_journal (sign, id, algorithm, hash, category) VALUES (1, NEW.id, NEW.algorithm, NEW.hash, NEW.category);
+END;
+`,
 ];

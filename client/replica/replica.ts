@@ -1,10 +1,11 @@
-import { computeStateDigest } from '../../shared/wire/state-digest.ts';
+import { computeStateDigestV1, StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
 import type { Snapshot } from '../../shared/wire/snapshot.ts';
 import { groupEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { CodedError } from '../../shared/errors.ts';
 import type { Db } from './database.ts';
 import type { TrustedState } from './trusted-state.ts';
+import { ReplicaDigestState } from './digest-state.ts';
 
 export type ReplicaCode = 'REPLICA_DIGEST_MISMATCH' | 'REPLICA_NOT_CONTIGUOUS' | 'REPLICA_INCONSISTENT';
 export class ReplicaError extends CodedError<ReplicaCode> {}
@@ -31,6 +32,17 @@ export interface AppliedChange {
   readonly adds: readonly IndicatorEntry[];
 }
 
+/** A delta's contribution to the accumulator, hashed before its write transaction (`Replica.prepareDelta`). */
+export interface PreparedDelta {
+  readonly delta: Delta;
+  /** The rows the delta removes, as the replica held them when prepared. */
+  readonly removed: ReadonlyMap<number, IndicatorEntry>;
+  readonly change: StateAccumulator;
+}
+
+const sameEntry = (a: IndicatorEntry, b: { algorithm: string; hash: Uint8Array; category: string }): boolean =>
+  a.algorithm === b.algorithm && a.category === b.category && Buffer.compare(Buffer.from(a.hash), Buffer.from(b.hash)) === 0;
+
 /**
  * The local replica: indicators plus the trusted state, in SQLite. Each
  * delta or snapshot is applied in one immediate transaction that also
@@ -40,19 +52,22 @@ export interface AppliedChange {
  */
 export class Replica {
   readonly #db: Db;
+  readonly #digestState: ReplicaDigestState;
   readonly #statements;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#digestState = new ReplicaDigestState(db);
     this.#statements = {
       state: db.prepare<[], StateRow>('SELECT * FROM trusted_state WHERE id = 1'),
       insert: db.prepare('INSERT INTO indicators (id, algorithm, hash, category) VALUES (?, ?, ?, ?)'),
-      remove: db.prepare('DELETE FROM indicators WHERE id = ?'),
+      remove: db.prepare('DELETE FROM indicators WHERE id = ? RETURNING algorithm, hash, category').raw(),
       clear: db.prepare('DELETE FROM indicators'),
       all: db.prepare('SELECT id, algorithm, hash, category FROM indicators ORDER BY id').raw(),
       allBut: db.prepare('SELECT id, algorithm, hash, category FROM indicators WHERE algorithm < ? OR algorithm > ?').raw(),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM indicators'),
       category: db.prepare<[number], { category: string }>('SELECT category FROM indicators WHERE id = ?'),
+      row: db.prepare<[number], { algorithm: string; hash: Buffer; category: string }>('SELECT algorithm, hash, category FROM indicators WHERE id = ?'),
       setVersion: db.prepare('UPDATE trusted_state SET feed = ?, version = ?, state_digest = ? WHERE id = 1'),
       setHead: db.prepare(
         'UPDATE trusted_state SET checkpoint_size = ?, checkpoint_root = ?, checkpoint_note = ?, timestamp_version = ?, timestamp_issued_at = ?, timestamp_expires = ? WHERE id = 1',
@@ -97,39 +112,77 @@ export class Replica {
   /**
    * Applies one delta that follows the replica's version; commits only if
    * the resulting state digest equals the signed one (PROTOCOL 9.3 step 5).
+   * A version 2 digest costs O(size of the delta): the stored accumulator
+   * is updated with what the delta removes and adds (PROTOCOL 8.4); a
+   * version 1 digest (objects published before it) is recomputed in full.
    */
-  applyDelta(delta: Delta): AppliedChange {
+  applyDelta(delta: Delta, prepared?: PreparedDelta): AppliedChange {
+    const ready = prepared?.delta === delta ? prepared : undefined;
     return this.#db
       .transaction((): AppliedChange => {
         const current = this.state();
         if (delta.previous !== current.version) {
           throw new ReplicaError('REPLICA_NOT_CONTIGUOUS', `delta ${delta.version} follows ${delta.previous}, the replica is at ${current.version}`);
         }
+        const accumulator = this.#digestState.load(() => this.entries());
         const removes = [...delta.removes.ids];
-        for (const id of removes) {
-          if (this.#statements.remove.run(id).changes !== 1) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
-        }
         const adds = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
-        try {
-          for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
-        } catch (cause) {
-          throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
-        }
-        this.#checkDigest(delta.stateDigest, delta.version);
+        this.#digestState.unjournalled(() => {
+          for (const id of removes) {
+            const removed = this.#statements.remove.get(id);
+            if (removed === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${id}, which the replica does not hold`);
+            const [algorithm, hash, category] = removed as [string, Buffer, string];
+            if (ready === undefined) accumulator.remove({ id, algorithm, hash, category });
+            else if (!sameEntry({ id, algorithm, hash, category }, ready.removed.get(id) ?? { algorithm: '', hash: new Uint8Array(0), category: '' })) {
+              throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} changed between preparing and applying delta ${delta.version}`);
+            }
+          }
+          try {
+            for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
+          } catch (cause) {
+            throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
+          }
+          if (ready === undefined) for (const e of adds) accumulator.add(e);
+          else accumulator.merge(ready.change);
+        });
+        this.#checkDigest(delta.stateDigest, delta.stateDigestVersion ?? 1, accumulator, delta.version);
+        this.#digestState.store(accumulator);
         this.#statements.setVersion.run(delta.feed, delta.version, delta.stateDigest);
         return { version: delta.version, replaced: false, removes, adds };
       })
       .immediate();
   }
 
+  /**
+   * Hashes a delta's entries before its write transaction, in slices that
+   * yield to the event loop (PROTOCOL 8.4), so that `applyDelta(delta,
+   * prepared)` only writes rows and adds one 2048-byte sum: scans served by
+   * the same process never wait for the hashing of a large delta. Rows are
+   * read as held now; applyDelta refuses if one changed in between.
+   */
+  async prepareDelta(delta: Delta): Promise<PreparedDelta> {
+    const removed = new Map<number, IndicatorEntry>();
+    for (const id of delta.removes.ids) {
+      const row = this.#statements.row.get(id);
+      if (row !== undefined) removed.set(id, { id, algorithm: row.algorithm, hash: row.hash, category: row.category });
+    }
+    const added = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
+    return { delta, removed, change: await StateAccumulator.ofChange({ added, removed: removed.values() }) };
+  }
+
   /** Replaces the whole replica with a snapshot; commits only if its digest checks out. */
   replaceWithSnapshot(snapshot: Snapshot): AppliedChange {
     return this.#db
       .transaction((): AppliedChange => {
-        this.#statements.clear.run();
         const adds = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
-        for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
-        this.#checkDigest(snapshot.stateDigest, snapshot.version);
+        this.#digestState.unjournalled(() => {
+          this.#statements.clear.run();
+          for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
+        });
+        // Whatever was journalled described the rows just replaced.
+        const accumulator = this.#digestState.rebuild(adds);
+        this.#checkDigest(snapshot.stateDigest, snapshot.stateDigestVersion ?? 1, accumulator, snapshot.version);
+        this.#digestState.store(accumulator);
         this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
         return { version: snapshot.version, replaced: true, removes: [], adds };
       })
@@ -145,8 +198,8 @@ export class Replica {
     this.#statements.setSuccess.run(now);
   }
 
-  #checkDigest(expected: Uint8Array, version: number): void {
-    const actual = computeStateDigest(this.entries());
+  #checkDigest(expected: Uint8Array, digestVersion: StateDigestVersion, accumulator: StateAccumulator, version: number): void {
+    const actual = digestVersion === 1 ? computeStateDigestV1(this.entries()) : accumulator.digest();
     if (Buffer.compare(Buffer.from(actual), Buffer.from(expected)) !== 0) {
       throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `after applying version ${version} the replica's digest differs from the signed one`);
     }

@@ -109,7 +109,7 @@ export class Syncer {
         checkRecordedWhileCertified(`delta ${delta.version}`, delta.createdAt, signers);
         await checkIncluded(source, 'delta', delta.version, envelope, head.tree);
         try {
-          await this.#deps.onApplied(replica.applyDelta(delta));
+          await this.#deps.onApplied(replica.applyDelta(delta, await replica.prepareDelta(delta)));
           appliedDeltas++;
         } catch (err) {
           if (!(err instanceof ReplicaError)) throw err;

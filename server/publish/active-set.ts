@@ -1,4 +1,3 @@
-import { computeStateDigest } from '../../shared/wire/state-digest.ts';
 import { groupsFromEntries, type IndicatorEntry, type IndicatorGroup } from '../../shared/wire/indicator-group.ts';
 import type { Db } from '../store/database.ts';
 
@@ -21,10 +20,6 @@ export class ActiveSet {
       const [id, algorithm, hash, category] = raw as Row;
       yield { id, algorithm, hash, category };
     }
-  }
-
-  digest(): Uint8Array {
-    return computeStateDigest(this.entries());
   }
 
   /** The active set in wire columns, one group per algorithm, plus its category table. */

@@ -9,7 +9,9 @@ import type { TransparencyLog } from '../log/transparency-log.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { Db } from '../store/database.ts';
 import { ActiveSet } from './active-set.ts';
-import { groupsFromEntries } from '../../shared/wire/indicator-group.ts';
+import { DigestState } from './digest-state.ts';
+import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { STATE_DIGEST_VERSION, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 
 export interface PublishResult {
   readonly version: number;
@@ -31,11 +33,13 @@ export interface VersionInfo {
   readonly removes: number;
   readonly active: number;
   readonly stateDigest: Uint8Array;
+  /** Which definition (docs/PROTOCOL.md 8.4) the version's delta and snapshot carry. */
+  readonly stateDigestVersion: StateDigestVersion;
   readonly envelopeSize: number;
   readonly logIndex: number;
 }
 
-type VersionRow = { version: number; created_at: number; adds: number; removes: number; active: number; state_digest: Buffer; envelope_size: number; log_index: number };
+type VersionRow = { version: number; created_at: number; adds: number; removes: number; active: number; state_digest: Buffer; state_digest_version: number; envelope_size: number; log_index: number };
 const toInfo = (r: VersionRow): VersionInfo => ({
   version: r.version,
   createdAt: r.created_at,
@@ -43,6 +47,7 @@ const toInfo = (r: VersionRow): VersionInfo => ({
   removes: r.removes,
   active: r.active,
   stateDigest: new Uint8Array(r.state_digest),
+  stateDigestVersion: r.state_digest_version === 1 ? 1 : 2,
   envelopeSize: r.envelope_size,
   logIndex: r.log_index,
 });
@@ -65,18 +70,20 @@ export interface PublisherDeps {
 export class Publisher {
   readonly #deps: PublisherDeps;
   readonly #active: ActiveSet;
+  readonly #digestState: DigestState;
   readonly #statements;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
     const { db } = deps;
     this.#active = new ActiveSet(db);
+    this.#digestState = new DigestState(db);
     // What one publication changes, staged per connection so that SQL can join on it.
     db.exec('CREATE TEMP TABLE IF NOT EXISTS publish_stage (id INTEGER PRIMARY KEY, op TEXT NOT NULL, category TEXT NOT NULL, reason TEXT)');
     this.#statements = {
-      latest: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions ORDER BY version DESC LIMIT 1'),
-      version: db.prepare<[number], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions WHERE version = ?'),
-      versions: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, envelope_size, log_index FROM versions ORDER BY version'),
+      latest: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index FROM versions ORDER BY version DESC LIMIT 1'),
+      version: db.prepare<[number], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index FROM versions WHERE version = ?'),
+      versions: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index FROM versions ORDER BY version'),
       envelope: db.prepare<[number], { envelope: Buffer }>('SELECT envelope FROM versions WHERE version = ?'),
       chain: db.prepare<[number, number], { version: number; envelope: Buffer; envelope_size: number }>('SELECT version, envelope, envelope_size FROM versions WHERE version > ? ORDER BY version LIMIT ?'),
       bytesSince: db.prepare<[number], { bytes: number | null; n: number }>('SELECT sum(envelope_size) AS bytes, count(*) AS n FROM versions WHERE version > ?'),
@@ -93,6 +100,7 @@ export class Publisher {
       ),
       stagedAdds: db.prepare("SELECT i.id, i.algorithm, i.hash, i.category FROM temp.publish_stage s JOIN indicators i ON i.id = s.id WHERE s.op = 'add' ORDER BY i.id").raw(),
       stagedRemoves: db.prepare<[], { id: number; reason: string }>("SELECT id, reason FROM temp.publish_stage WHERE op = 'remove' ORDER BY id"),
+      stagedRemovedEntries: db.prepare("SELECT i.id, i.algorithm, i.hash, i.category FROM temp.publish_stage s JOIN indicators i ON i.id = s.id WHERE s.op = 'remove'").raw(),
       activate: db.prepare(
         "UPDATE indicators SET status = 'active', version_added = ?, version_revoked = NULL, revoked_reason = NULL, removal_reason = NULL WHERE id IN (SELECT id FROM temp.publish_stage WHERE op = 'add')",
       ),
@@ -101,7 +109,7 @@ export class Publisher {
       ),
       recordChanges: db.prepare('INSERT INTO feed_changes (version, indicator_id, op, category, reason) SELECT ?, id, op, category, reason FROM temp.publish_stage'),
       insertVersion: db.prepare(
-        'INSERT INTO versions (version, created_at, adds, removes, active, state_digest, envelope, envelope_size, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO versions (version, created_at, adds, removes, active, state_digest, state_digest_version, envelope, envelope_size, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       counts: db.prepare(
         `INSERT INTO version_counts (version, dimension, key, adds, removes, active)
@@ -187,19 +195,15 @@ export class Publisher {
       const stagedRemoves = s.stageRemoves.run().changes;
       if (stagedAdds + stagedRemoves === 0) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
 
-      const adds = groupsFromEntries(
-        (function* () {
-          for (const raw of s.stagedAdds.iterate()) {
-            const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
-            yield { id, algorithm, hash, category };
-          }
-        })(),
-      );
+      const added = rowsToEntries(s.stagedAdds.all());
+      const removed = rowsToEntries(s.stagedRemovedEntries.all());
+      const adds = groupsFromEntries(added);
       const removes = s.stagedRemoves.all();
       const reasonCodes = [...new Set(removes.map((r) => r.reason))].sort();
       s.activate.run(version);
       s.retire.run(version);
-      const stateDigest = this.#active.digest();
+      // O(size of the delta): the stored accumulator plus this version's change (docs/PROTOCOL.md 8.4).
+      const stateDigest = this.#digestState.advance(previous, version, { added, removed }, () => this.#active.entries()).digest();
       const active = s.activeCount.get()?.n ?? 0;
 
       const payload = encodeDelta({
@@ -212,14 +216,15 @@ export class Publisher {
         removes: { ids: Uint32Array.from(removes.map((r) => r.id)), reasons: Uint8Array.from(removes.map((r) => reasonCodes.indexOf(r.reason))) },
         reasonCodes,
         stateDigest,
+        stateDigestVersion: STATE_DIGEST_VERSION,
       });
       const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signingKey]));
       const logIndex = log.append('delta', version, envelope, now);
-      s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, envelope, envelope.byteLength, logIndex);
+      s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, STATE_DIGEST_VERSION, envelope, envelope.byteLength, logIndex);
       s.recordChanges.run(version);
       s.counts.run(version);
       // The snapshot is made here, once, so that reading one never writes (and every provider gets the same bytes).
-      const snapshot = this.#storeSnapshot(version, stateDigest, now);
+      const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now);
       const checkpoint = log.checkpoint(keyring.signingKey, now);
       this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
       audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex, snapshotLogIndex: snapshot.logIndex });
@@ -268,7 +273,7 @@ export class Publisher {
     if (!missing && (this.#statements.countPrunable.get(cutoff)?.n ?? 0) === 0) return;
     this.#inTransaction(() => {
       if (missing) {
-        this.#storeSnapshot(latest.version, latest.stateDigest, now);
+        this.#storeSnapshot(latest.version, latest.stateDigest, latest.stateDigestVersion, now);
         const checkpoint = log.checkpoint(keyring.signingKey, now);
         this.#signTimestamp(latest.version, checkpoint.size, checkpoint.rootHash, now);
       }
@@ -277,10 +282,10 @@ export class Publisher {
   }
 
   /** Signs, logs and stores the snapshot of the current active set as `version`, then prunes older envelopes. */
-  #storeSnapshot(version: number, stateDigest: Uint8Array, now: number): { logIndex: number; bytes: number } {
+  #storeSnapshot(version: number, stateDigest: Uint8Array, stateDigestVersion: StateDigestVersion, now: number): { logIndex: number; bytes: number } {
     const { config, keyring, log } = this.#deps;
     const { groups, categories } = this.#active.groups();
-    const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest });
+    const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest, stateDigestVersion });
     const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signingKey]));
     const logIndex = log.append('snapshot', version, envelope, now);
     this.#statements.insertSnapshot.run(version, now, envelope, logIndex);
@@ -322,4 +327,11 @@ export class Publisher {
     this.#statements.putTimestamp.run(version, logSize, now, expires, envelope);
     return envelope;
   }
+}
+
+function rowsToEntries(rows: unknown[]): IndicatorEntry[] {
+  return rows.map((raw) => {
+    const [id, algorithm, hash, category] = raw as [number, string, Buffer, string];
+    return { id, algorithm, hash, category };
+  });
 }

@@ -36,6 +36,7 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
         removes: v.removes,
         active: v.active,
         stateDigest: Buffer.from(v.stateDigest).toString('hex'),
+        stateDigestVersion: v.stateDigestVersion,
         logIndex: v.logIndex,
         counts: byVersion.get(v.version) ?? {},
       })),

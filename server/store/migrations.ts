@@ -264,4 +264,16 @@ CREATE TRIGGER snapshots_keep_latest BEFORE DELETE ON snapshots
 WHEN OLD.version >= (SELECT max(version) FROM versions)
 BEGIN SELECT RAISE(ABORT, 'the latest snapshot is never pruned'); END;
 `,
+  // 6. Incremental state digest (docs/PROTOCOL.md 8.4): each version records which digest
+  // definition its signed objects carry (1 before this migration), and the LtHash16
+  // accumulator of the active set is kept beside it, one row, rewritten at each publication.
+  // A data folder from before has no row: the first publication computes it once.
+  `
+ALTER TABLE versions ADD COLUMN state_digest_version INTEGER NOT NULL DEFAULT 1 CHECK (state_digest_version IN (1, 2));
+CREATE TABLE state_accumulator (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL,
+  lanes BLOB NOT NULL CHECK (length(lanes) = 2048)
+) STRICT;
+`,
 ];

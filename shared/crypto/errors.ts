@@ -13,7 +13,9 @@ export type CryptoCode =
   | 'KEY_FILE_UNREADABLE'
   | 'KEY_FILE_WRITE_FAILED'
   | 'KEY_SOURCE_MISSING'
-  | 'KEY_SOURCE_AMBIGUOUS';
+  | 'KEY_SOURCE_AMBIGUOUS'
+  /** A stored LtHash accumulator of the wrong length (shared/crypto/lthash.ts). */
+  | 'DIGEST_STATE_MALFORMED';
 
 export class CryptoError extends CodedError<CryptoCode> {}
 

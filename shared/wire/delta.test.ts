@@ -43,6 +43,15 @@ describe('delta', () => {
       expect(decoded.removes.ids).toEqual(delta.removes.ids);
     });
 
+    it('carries stateDigestVersion 2, and reads a delta without the field as version 1 encoded byte for byte as before', () => {
+      const v2 = decodeDelta(encodeDelta({ ...sampleDelta(), stateDigestVersion: 2 }), hashLength, 1 << 20);
+      expect(v2.stateDigestVersion).toBe(2);
+      const v1 = sampleDelta();
+      const v1Bytes = encodeDelta(v1);
+      expect(decodeDelta(v1Bytes, hashLength, 1 << 20).stateDigestVersion).toBe(1);
+      expect(Buffer.from(encodeDelta({ ...v1, stateDigestVersion: 1 }))).toEqual(Buffer.from(v1Bytes));
+    });
+
     it('costs at most 48 bytes per PDQ indicator on the wire', () => {
       const entries = Array.from({ length: 10_000 }, (_, i) => ({ id: i + 1, algorithm: 'pdq', hash: randomBytes(32), category: i % 3 ? 'A1' : 'B2' }));
       const { groups, categories } = groupsFromEntries(entries);
@@ -64,6 +73,8 @@ describe('delta', () => {
       ['a missing field', (() => { const b = base(); delete b.stateDigest; return b; })(), 'WIRE_MISSING_FIELD'],
       ['a version that skips', { ...base(), version: 7 }, 'WIRE_BAD_FIELD'],
       ['a short digest', { ...base(), stateDigest: new Uint8Array(31) }, 'WIRE_BAD_FIELD'],
+      ['a stateDigestVersion of 1 written out', { ...base(), stateDigestVersion: 1 }, 'WIRE_BAD_FIELD'],
+      ['an unknown stateDigestVersion', { ...base(), stateDigestVersion: 3 }, 'WIRE_BAD_FIELD'],
       ['an unknown algorithm', { ...base(), adds: [{ algorithm: 'sha1', ids: new Uint8Array(4), hashes: new Uint8Array(20), categories: new Uint8Array(1) }] }, 'WIRE_BAD_FIELD'],
       ['hashes of the wrong length', { ...base(), adds: [{ algorithm: 'pdq', ids: new Uint8Array(4), hashes: new Uint8Array(31), categories: new Uint8Array(1) }] }, 'WIRE_BAD_FIELD'],
       ['a category outside the table', { ...base(), categories: ['A1'], adds: [{ algorithm: 'pdq', ids: new Uint8Array(4), hashes: new Uint8Array(32), categories: Uint8Array.from([1]) }] }, 'WIRE_BAD_FIELD'],

@@ -1,6 +1,7 @@
 import { decodeMsgpack, encodeMsgpack } from './codec.ts';
+import type { StateDigestVersion } from './state-digest.ts';
 import { WireError } from './errors.ts';
-import { array, bytes, exactRecord, str, stringTable, timestampMs, uint } from './guards.ts';
+import { array, bytes, exactRecord, stateDigestVersion, str, stringTable, timestampMs, uint } from './guards.ts';
 import { assertDistinctIds, CATEGORY_PATTERN, encodeGroup, parseGroup, REASON_PATTERN, type IndicatorGroup } from './indicator-group.ts';
 
 export const DELTA_PAYLOAD_TYPE = 'hashfeed/delta/v1';
@@ -29,9 +30,12 @@ export interface Delta {
   readonly removes: Removals;
   readonly reasonCodes: readonly string[];
   readonly stateDigest: Uint8Array;
+  /** Which definition `stateDigest` follows (docs/PROTOCOL.md 8.4); absent on the wire means 1. */
+  readonly stateDigestVersion?: StateDigestVersion;
 }
 
 const FIELDS = ['feed', 'version', 'previous', 'createdAt', 'categories', 'adds', 'removes', 'reasonCodes', 'stateDigest'];
+const OPTIONAL_FIELDS = ['stateDigestVersion'];
 
 export function encodeDelta(delta: Delta): Uint8Array {
   const removeIds = new Uint8Array(delta.removes.ids.length * 4);
@@ -47,6 +51,8 @@ export function encodeDelta(delta: Delta): Uint8Array {
     removes: { ids: removeIds, reasons: delta.removes.reasons },
     reasonCodes: delta.reasonCodes,
     stateDigest: delta.stateDigest,
+    // Written only for version 2 and later, so that a version 1 object encodes as it always did.
+    ...((delta.stateDigestVersion ?? 1) === 1 ? {} : { stateDigestVersion: delta.stateDigestVersion }),
   });
 }
 
@@ -56,7 +62,7 @@ export function decodeDelta(payload: Uint8Array, hashLength: (algorithm: string)
 }
 
 export function parseDelta(value: unknown, hashLength: (algorithm: string) => number): Delta {
-  const fields = exactRecord(value, 'delta', FIELDS);
+  const fields = exactRecord(value, 'delta', FIELDS, OPTIONAL_FIELDS);
   const version = uint(fields.version, 'delta.version');
   const previous = uint(fields.previous, 'delta.previous');
   if (version !== previous + 1) throw new WireError('WIRE_BAD_FIELD', `delta.version ${version} does not follow delta.previous ${previous}`);
@@ -75,6 +81,7 @@ export function parseDelta(value: unknown, hashLength: (algorithm: string) => nu
     removes,
     reasonCodes,
     stateDigest: bytes(fields.stateDigest, 'delta.stateDigest', 32),
+    stateDigestVersion: fields.stateDigestVersion === undefined ? 1 : stateDigestVersion(fields.stateDigestVersion, 'delta.stateDigestVersion'),
   };
 }
 

@@ -62,3 +62,9 @@ export function stringTable(value: unknown, what: string, pattern: RegExp): read
   if (new Set(items).size !== items.length) throw new WireError('WIRE_BAD_FIELD', `${what} has repeated entries`);
   return items;
 }
+
+/** A present `stateDigestVersion` (docs/PROTOCOL.md 8.4): only 2, since version 1 is written as an absent field. */
+export function stateDigestVersion(value: unknown, what: string): 2 {
+  if (value !== 2) throw new WireError('WIRE_BAD_FIELD', `${what} must be 2 when present`);
+  return value;
+}

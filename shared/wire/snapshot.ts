@@ -1,5 +1,6 @@
 import { decodeMsgpack, encodeMsgpack } from './codec.ts';
-import { array, bytes, exactRecord, str, stringTable, timestampMs, uint } from './guards.ts';
+import type { StateDigestVersion } from './state-digest.ts';
+import { array, bytes, exactRecord, stateDigestVersion, str, stringTable, timestampMs, uint } from './guards.ts';
 import { assertDistinctIds, CATEGORY_PATTERN, encodeGroup, parseGroup, type IndicatorGroup } from './indicator-group.ts';
 import { FEED_NAME_PATTERN } from './delta.ts';
 
@@ -13,9 +14,12 @@ export interface Snapshot {
   readonly categories: readonly string[];
   readonly groups: readonly IndicatorGroup[];
   readonly stateDigest: Uint8Array;
+  /** Which definition `stateDigest` follows (docs/PROTOCOL.md 8.4); absent on the wire means 1. */
+  readonly stateDigestVersion?: StateDigestVersion;
 }
 
 const FIELDS = ['feed', 'version', 'createdAt', 'categories', 'groups', 'stateDigest'];
+const OPTIONAL_FIELDS = ['stateDigestVersion'];
 
 export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
   return encodeMsgpack({
@@ -25,6 +29,8 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
     categories: snapshot.categories,
     groups: snapshot.groups.map(encodeGroup),
     stateDigest: snapshot.stateDigest,
+    // Written only for version 2 and later, so that a version 1 object encodes as it always did.
+    ...((snapshot.stateDigestVersion ?? 1) === 1 ? {} : { stateDigestVersion: snapshot.stateDigestVersion }),
   });
 }
 
@@ -33,7 +39,7 @@ export function decodeSnapshot(payload: Uint8Array, hashLength: (algorithm: stri
 }
 
 export function parseSnapshot(value: unknown, hashLength: (algorithm: string) => number): Snapshot {
-  const fields = exactRecord(value, 'snapshot', FIELDS);
+  const fields = exactRecord(value, 'snapshot', FIELDS, OPTIONAL_FIELDS);
   const categories = stringTable(fields.categories, 'snapshot.categories', CATEGORY_PATTERN);
   const groups = array(fields.groups, 'snapshot.groups', 64).map((g, i) => parseGroup(g, `snapshot.groups[${i}]`, hashLength, categories.length));
   assertDistinctIds(groups, 'snapshot');
@@ -44,5 +50,6 @@ export function parseSnapshot(value: unknown, hashLength: (algorithm: string) =>
     categories,
     groups,
     stateDigest: bytes(fields.stateDigest, 'snapshot.stateDigest', 32),
+    stateDigestVersion: fields.stateDigestVersion === undefined ? 1 : stateDigestVersion(fields.stateDigestVersion, 'snapshot.stateDigestVersion'),
   };
 }

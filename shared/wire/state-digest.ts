@@ -1,40 +1,144 @@
 import { createHash } from 'node:crypto';
+import { LtHash16 } from '../crypto/lthash.ts';
 import { WireError } from './errors.ts';
 import type { IndicatorEntry } from './indicator-group.ts';
 
-const DOMAIN = 'hashfeed-state-v1\n';
+/**
+ * The definitions of a feed object's `stateDigest` (docs/PROTOCOL.md 8.4).
+ * 1: SHA-256 over the whole active set in id order (objects without a
+ *    `stateDigestVersion` field, published before version 2 existed).
+ * 2: SHA-256 over an LtHash16 accumulator of the entries, updated per
+ *    delta in O(size of the delta).
+ */
+export type StateDigestVersion = 1 | 2;
+export const STATE_DIGEST_VERSION: StateDigestVersion = 2;
+
+const DOMAIN_V1 = 'hashfeed-state-v1\n';
+const DOMAIN_V2 = 'hashfeed-state-v2\n';
+const ENTRY_DOMAIN_V2 = 'hashfeed-state-v2-entry\n';
+const MAX_ENTRY_BYTES = 4 + 1 + 255 + 1 + 255 + 1 + 255;
+
+/** uint32be(id) || u8(len alg) || alg || u8(len hash) || hash || u8(len cat) || cat, written at `offset`; returns the end. */
+function writeEntry(e: IndicatorEntry, buf: Buffer, offset: number): number {
+  let at = buf.writeUInt32BE(e.id, offset);
+  at = buf.writeUInt8(e.algorithm.length, at);
+  at += buf.write(e.algorithm, at, 'latin1');
+  at = buf.writeUInt8(e.hash.byteLength, at);
+  buf.set(e.hash, at);
+  at += e.hash.byteLength;
+  at = buf.writeUInt8(e.category.length, at);
+  return at + buf.write(e.category, at, 'latin1');
+}
 
 /**
- * SHA-256 over the active set in ascending id order (docs/PROTOCOL.md,
- * "State digest"). Each entry contributes
- *   uint32be(id) || u8(len alg) || alg || u8(len hash) || hash || u8(len cat) || cat
- * after the domain string. A replica that computes the same digest holds
- * exactly the Centre's list: no more, no less (Safe Browsing's checksum).
+ * Version 1: SHA-256 over the active set in ascending id order, O(N). Kept
+ * to check objects published before version 2 (a lagging replica still
+ * walks through them).
  */
-export function computeStateDigest(entriesInIdOrder: Iterable<IndicatorEntry>): Uint8Array {
+export function computeStateDigestV1(entriesInIdOrder: Iterable<IndicatorEntry>): Uint8Array {
   const sha256 = createHash('sha256');
-  sha256.update(DOMAIN);
+  sha256.update(DOMAIN_V1);
   // Entries are batched into one buffer: a million small update() calls cost more than the hashing.
   const buf = Buffer.alloc(1 << 16);
-  const maxEntry = 4 + 1 + 255 + 1 + 255 + 1 + 255;
   let offset = 0;
   let last = -1;
   for (const e of entriesInIdOrder) {
     if (e.id <= last) throw new WireError('WIRE_BAD_FIELD', `state entries out of id order at ${e.id}`);
     last = e.id;
-    if (offset + maxEntry > buf.length) {
+    if (offset + MAX_ENTRY_BYTES > buf.length) {
       sha256.update(buf.subarray(0, offset));
       offset = 0;
     }
-    offset = buf.writeUInt32BE(e.id, offset);
-    offset = buf.writeUInt8(e.algorithm.length, offset);
-    offset += buf.write(e.algorithm, offset, 'latin1');
-    offset = buf.writeUInt8(e.hash.byteLength, offset);
-    buf.set(e.hash, offset);
-    offset += e.hash.byteLength;
-    offset = buf.writeUInt8(e.category.length, offset);
-    offset += buf.write(e.category, offset, 'latin1');
+    offset = writeEntry(e, buf, offset);
   }
   sha256.update(buf.subarray(0, offset));
   return new Uint8Array(sha256.digest());
+}
+
+/**
+ * Version 2: the active set as a multiset hash. The Centre and the replica
+ * each keep one beside their indicators, add a delta's adds, subtract its
+ * removes and store it back; `digest()` is the 32 signed bytes.
+ */
+export class StateAccumulator {
+  readonly #sum: LtHash16;
+  // One scratch buffer per accumulator: the domain prefix is written once.
+  readonly #scratch = Buffer.alloc(ENTRY_DOMAIN_V2.length + MAX_ENTRY_BYTES);
+
+  private constructor(sum: LtHash16) {
+    this.#sum = sum;
+    this.#scratch.write(ENTRY_DOMAIN_V2, 0, 'latin1');
+  }
+
+  static empty(): StateAccumulator {
+    return new StateAccumulator(LtHash16.empty());
+  }
+
+  /** From scratch, O(N): a fresh Centre or replica, a snapshot, or state written before version 2. */
+  static fromEntries(entries: Iterable<IndicatorEntry>): StateAccumulator {
+    const accumulator = StateAccumulator.empty();
+    for (const e of entries) accumulator.add(e);
+    return accumulator;
+  }
+
+  /**
+   * The contribution of one delta, sum(adds) - sum(removes), computed off
+   * the write transaction in slices of `sliceEntries` that yield to the
+   * event loop between them, so that hashing a large delta never holds it
+   * for long; `merge` then applies it in O(1).
+   */
+  static async ofChange(change: { added: Iterable<IndicatorEntry>; removed: Iterable<IndicatorEntry> }, sliceEntries = 256): Promise<StateAccumulator> {
+    const accumulator = StateAccumulator.empty();
+    let inSlice = 0;
+    const pace = async (): Promise<void> => {
+      if (++inSlice < sliceEntries) return;
+      inSlice = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    };
+    for (const e of change.removed) {
+      accumulator.remove(e);
+      await pace();
+    }
+    for (const e of change.added) {
+      accumulator.add(e);
+      await pace();
+    }
+    return accumulator;
+  }
+
+  /** Adds another accumulator's sum (for example a delta's, from `ofChange`). */
+  merge(other: StateAccumulator): void {
+    this.#sum.addSum(other.#sum);
+  }
+
+  /** The stored form (2048 bytes); DIGEST_STATE_MALFORMED otherwise. */
+  static fromBytes(bytes: Uint8Array): StateAccumulator {
+    return new StateAccumulator(LtHash16.fromBytes(bytes));
+  }
+
+  add(entry: IndicatorEntry): void {
+    this.#sum.add(this.#element(entry));
+  }
+
+  remove(entry: IndicatorEntry): void {
+    this.#sum.remove(this.#element(entry));
+  }
+
+  toBytes(): Uint8Array {
+    return this.#sum.toBytes();
+  }
+
+  /** SHA-256("hashfeed-state-v2\n" || accumulator): the signed `stateDigest`, 32 bytes as in version 1. */
+  digest(): Uint8Array {
+    return new Uint8Array(createHash('sha256').update(DOMAIN_V2).update(this.#sum.toBytes()).digest());
+  }
+
+  #element(entry: IndicatorEntry): Uint8Array {
+    return this.#scratch.subarray(0, writeEntry(entry, this.#scratch, ENTRY_DOMAIN_V2.length));
+  }
+}
+
+/** The digest of a whole set under either definition, from scratch (tests, benches, audits). */
+export function computeStateDigest(entriesInIdOrder: Iterable<IndicatorEntry>, version: StateDigestVersion = STATE_DIGEST_VERSION): Uint8Array {
+  return version === 1 ? computeStateDigestV1(entriesInIdOrder) : StateAccumulator.fromEntries(entriesInIdOrder).digest();
 }

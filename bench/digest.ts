@@ -1,0 +1,91 @@
+/**
+ * npm run bench:digest [-- --n 10000000 --delta 10000 --replica-n 200000]
+ *
+ * The state digest per delta (docs/PROTOCOL.md 8.4), old against new in one
+ * process:
+ *  1. in memory at --n entries: version 1 recomputed over the whole set (what
+ *     every delta cost before; entries are synthesised on the fly, so the
+ *     SQLite read the real path adds is not even counted) against the
+ *     version 2 accumulator updated with a --delta entry delta (half
+ *     removes, half adds), read from and written back to its 2048 bytes;
+ *  2. the real replica path on a SQLite file of --replica-n rows (in a
+ *     child process, bin/testing/replica-delta-timing.ts):
+ *     Replica.applyDelta of a --delta delta with a version 1 digest, with a
+ *     version 2 digest hashed inline, and the syncer's path (prepareDelta,
+ *     hashing in slices that yield, then applyDelta); for that last one the
+ *     longest event-loop block seen (monitorEventLoopDelay) is the pause a
+ *     scan served by the same process could see.
+ * The cost of case 1's update does not depend on --n; case 2's only through
+ * the B-tree depth.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { printTable, time } from './harness.ts';
+import type { IndicatorEntry } from '../shared/wire/indicator-group.ts';
+import { computeStateDigestV1, StateAccumulator } from '../shared/wire/state-digest.ts';
+
+const { values } = parseArgs({ options: { n: { type: 'string', default: '10000000' }, delta: { type: 'string', default: '10000' }, 'replica-n': { type: 'string', default: '200000' } } });
+const n = Number(values.n);
+const deltaSize = Number(values.delta);
+const replicaN = Number(values['replica-n']);
+if (![n, deltaSize, replicaN].every((v) => Number.isInteger(v) && v >= 2) || deltaSize > n || deltaSize > replicaN) {
+  console.error('usage: npm run bench:digest -- [--n 10000000] [--delta 10000] [--replica-n 200000]');
+  process.exit(2);
+}
+
+const pattern = randomBytes(32);
+/** Entry `id` of the synthetic set: a PDQ-sized hash that differs per id, built without allocation per call. */
+function entryAt(id: number, hash = Buffer.from(pattern)): IndicatorEntry {
+  hash.writeUInt32BE(id, 0);
+  return { id, algorithm: 'pdq', hash, category: id % 3 === 0 ? 'B1' : 'A1' };
+}
+function* synthetic(count: number, shared = Buffer.from(pattern)): Generator<IndicatorEntry> {
+  for (let id = 1; id <= count; id++) yield entryAt(id, shared);
+}
+
+const ms = (us: number): number => Math.round(us / 10) / 100;
+const rows: Record<string, string | number>[] = [];
+
+// 1. In memory, at n.
+const removes = Array.from({ length: deltaSize / 2 }, (_, i) => entryAt(1 + i * Math.floor(n / (deltaSize / 2))));
+const adds = Array.from({ length: deltaSize - removes.length }, (_, i) => entryAt(n + 1 + i));
+// The accumulator's value does not change its cost; building the real one for 10M would take minutes.
+const stored = randomBytes(2048);
+const full = await time(() => computeStateDigestV1(synthetic(n)), { minMs: 0, minIterations: 2, warmup: 0 });
+const incremental = await time(
+  () => {
+    const accumulator = StateAccumulator.fromBytes(stored);
+    for (const e of removes) accumulator.remove(e);
+    for (const e of adds) accumulator.add(e);
+    accumulator.toBytes();
+    return accumulator.digest();
+  },
+  { minMs: 2000, minIterations: 5, warmup: 1 },
+);
+rows.push({ case: `v1 full recompute, ${n} entries (in memory)`, p50_ms: ms(full.p50Us), max_ms: ms(Math.max(...full.samplesUs)) });
+rows.push({ case: `v2 update, ${deltaSize}-entry delta at ${n}`, p50_ms: ms(incremental.p50Us), max_ms: ms(Math.max(...incremental.samplesUs)) });
+
+// 2. The replica's real path on SQLite, in its own process (bench/ may not import client/).
+const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(new URL('../bin/testing/replica-delta-timing.ts', import.meta.url)), '--delta', String(deltaSize), '--replica-n', String(replicaN)], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 20,
+});
+const line = child.stdout.split('\n').find((l) => l.startsWith('DIGEST_BENCH_ROWS '));
+const parsed: unknown = line === undefined ? undefined : JSON.parse(line.slice('DIGEST_BENCH_ROWS '.length));
+if (!Array.isArray(parsed)) {
+  console.error(`the replica case failed (exit ${child.status}):\n${child.stderr.slice(-2000)}`);
+  process.exit(1);
+}
+for (const row of parsed) {
+  const name: unknown = typeof row === 'object' && row !== null ? Reflect.get(row, 'case') : undefined;
+  const p50: unknown = typeof row === 'object' && row !== null ? Reflect.get(row, 'p50_ms') : undefined;
+  const max: unknown = typeof row === 'object' && row !== null ? Reflect.get(row, 'max_ms') : undefined;
+  if (typeof name === 'string' && typeof p50 === 'number' && typeof max === 'number') rows.push({ case: name, p50_ms: p50, max_ms: max });
+}
+
+printTable(rows);
+const ratio = (a: number | string | undefined, b: number | string | undefined): string => (Number(a) / Number(b)).toFixed(1);
+console.log(`in memory: v1 full recompute / v2 update = ${ratio(rows[0]?.p50_ms, rows[1]?.p50_ms)}x`);
+console.log(`replica (SQLite): v1 apply / v2 apply = ${ratio(rows[2]?.p50_ms, rows[3]?.p50_ms)}x`);

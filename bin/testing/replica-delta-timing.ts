@@ -1,0 +1,106 @@
+/**
+ * The replica half of `npm run bench:digest` (bench/digest.ts), in its own
+ * process because bench/ may not import client/: builds a SQLite replica of
+ * --replica-n rows, then times Replica.applyDelta of --delta entry deltas
+ * with a version 1 digest, a version 2 digest hashed inline, and the
+ * syncer's path (prepareDelta, then applyDelta) with the longest event-loop
+ * block seen. Prints one line: DIGEST_BENCH_ROWS <json rows>.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { openReplicaDatabase } from '../../client/replica/database.ts';
+import { Replica } from '../../client/replica/replica.ts';
+import type { Delta } from '../../shared/wire/delta.ts';
+import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { computeStateDigestV1, StateAccumulator } from '../../shared/wire/state-digest.ts';
+
+const { values } = parseArgs({ options: { delta: { type: 'string', default: '10000' }, 'replica-n': { type: 'string', default: '200000' } } });
+const deltaSize = Number(values.delta);
+const replicaN = Number(values['replica-n']);
+const pattern = randomBytes(32);
+function entryAt(id: number, hash = Buffer.from(pattern)): IndicatorEntry {
+  hash.writeUInt32BE(id, 0);
+  return { id, algorithm: 'pdq', hash, category: id % 3 === 0 ? 'B1' : 'A1' };
+}
+function* synthetic(count: number, shared = Buffer.from(pattern)): Generator<IndicatorEntry> {
+  for (let id = 1; id <= count; id++) yield entryAt(id, shared);
+}
+const ms = (us: number): number => Math.round(us / 10) / 100;
+const rows: { case: string; p50_ms: number; max_ms: number }[] = [];
+
+const dir = mkdtempSync(join(tmpdir(), 'hf-bench-digest-'));
+try {
+  const db = openReplicaDatabase(join(dir, 'replica.db'));
+  const replica = new Replica(db);
+  const held = [...synthetic(replicaN)].map((e) => ({ ...e, hash: Buffer.from(e.hash) }));
+  const { groups, categories } = groupsFromEntries(held);
+  const seeded = StateAccumulator.fromEntries(held);
+  replica.replaceWithSnapshot({ feed: 'bench', version: 1, createdAt: Date.now(), categories, groups, stateDigest: seeded.digest(), stateDigestVersion: 2 });
+  const live = new Map(held.map((e) => [e.id, e]));
+  let nextId = replicaN + 1;
+  let version = 1;
+  const nextDelta = (digestVersion: 1 | 2): Delta => {
+    const removeIds = [...live.keys()].filter((_, i) => i % Math.floor(live.size / (deltaSize / 2)) === 0).slice(0, deltaSize / 2);
+    const added = Array.from({ length: deltaSize - removeIds.length }, () => ({ ...entryAt(nextId++), hash: randomBytes(32) }));
+    for (const id of removeIds) {
+      const e = live.get(id);
+      if (e !== undefined) seeded.remove(e);
+      live.delete(id);
+    }
+    for (const e of added) {
+      live.set(e.id, e);
+      seeded.add(e);
+    }
+    const g = groupsFromEntries(added);
+    const stateDigest = digestVersion === 1 ? computeStateDigestV1([...live.values()].sort((a, b) => a.id - b.id)) : seeded.digest();
+    version++;
+    return {
+      feed: 'bench', version, previous: version - 1, createdAt: Date.now(), categories: g.categories, adds: g.groups,
+      removes: { ids: Uint32Array.from(removeIds.sort((a, b) => a - b)), reasons: new Uint8Array(removeIds.length) }, reasonCodes: ['BENCH'],
+      stateDigest, ...(digestVersion === 2 ? { stateDigestVersion: 2 as const } : {}),
+    };
+  };
+  for (const digestVersion of [1, 2] as const) {
+    const samples: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const delta = nextDelta(digestVersion);
+      const t0 = performance.now();
+      replica.applyDelta(delta);
+      samples.push((performance.now() - t0) * 1000);
+    }
+    samples.sort((a, b) => a - b);
+    rows.push({ case: `replica.applyDelta v${digestVersion} inline, ${deltaSize}-entry delta at ${replicaN} rows (SQLite)`, p50_ms: ms(samples[1] ?? 0), max_ms: ms(samples[2] ?? 0) });
+  }
+  const totals: number[] = [];
+  const applies: number[] = [];
+  const blocks: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const delta = nextDelta(2);
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const t0 = performance.now();
+    const prepared = await replica.prepareDelta(delta);
+    const t1 = performance.now();
+    replica.applyDelta(delta, prepared);
+    const t2 = performance.now();
+    // One more turn so that the histogram records the block applyDelta caused.
+    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+    loop.disable();
+    totals.push((t2 - t0) * 1000);
+    applies.push((t2 - t1) * 1000);
+    blocks.push(Math.max(loop.max / 1000, (t2 - t1) * 1000));
+  }
+  for (const list of [totals, applies, blocks]) list.sort((a, b) => a - b);
+  rows.push({ case: `prepareDelta + applyDelta v2 (syncer path), total`, p50_ms: ms(totals[1] ?? 0), max_ms: ms(totals[2] ?? 0) });
+  rows.push({ case: `  of which applyDelta (write transaction)`, p50_ms: ms(applies[1] ?? 0), max_ms: ms(applies[2] ?? 0) });
+  rows.push({ case: `  longest event-loop block`, p50_ms: ms(blocks[1] ?? 0), max_ms: ms(blocks[2] ?? 0) });
+  db.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`DIGEST_BENCH_ROWS ${JSON.stringify(rows)}`);

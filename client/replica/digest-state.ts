@@ -1,0 +1,70 @@
+import type { IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { StateAccumulator } from '../../shared/wire/state-digest.ts';
+import type { Db } from './database.ts';
+
+type JournalRow = [sign: number, id: number, algorithm: string, hash: Buffer, category: string];
+
+/**
+ * The replica's LtHash16 accumulator (docs/PROTOCOL.md 8.4), kept in
+ * trusted_state beside the indicators. Invariant: the stored accumulator
+ * plus the journal equals the multiset hash of the indicators table. The
+ * journal (triggers of replica migration 4) holds writes the replica did
+ * not make, so folding it in makes a damaged table fail the next signed
+ * digest; the replica's own writes run with the journal paused and are
+ * added or subtracted here directly. Call only inside a write transaction.
+ */
+export class ReplicaDigestState {
+  readonly #statements;
+
+  constructor(db: Db) {
+    this.#statements = {
+      get: db.prepare<[], { state_accumulator: Buffer | null }>('SELECT state_accumulator FROM trusted_state WHERE id = 1'),
+      put: db.prepare('UPDATE trusted_state SET state_accumulator = ? WHERE id = 1'),
+      journal: db.prepare('SELECT sign, id, algorithm, hash, category FROM indicator_journal ORDER BY seq').raw(),
+      clearJournal: db.prepare('DELETE FROM indicator_journal'),
+      pause: db.prepare('UPDATE trusted_state SET journal_paused = ? WHERE id = 1'),
+    };
+  }
+
+  /**
+   * The accumulator of the indicators as they are now: the stored one with
+   * the journal folded in, or, in a replica written before accumulators
+   * (NULL), computed once from every row.
+   */
+  load(allEntries: () => Iterable<IndicatorEntry>): StateAccumulator {
+    const stored = this.#statements.get.get()?.state_accumulator ?? null;
+    let accumulator: StateAccumulator;
+    if (stored === null) {
+      accumulator = StateAccumulator.fromEntries(allEntries());
+    } else {
+      accumulator = StateAccumulator.fromBytes(stored);
+      for (const raw of this.#statements.journal.iterate()) {
+        const [sign, id, algorithm, hash, category] = raw as JournalRow;
+        if (sign > 0) accumulator.add({ id, algorithm, hash, category });
+        else accumulator.remove({ id, algorithm, hash, category });
+      }
+    }
+    this.#statements.clearJournal.run();
+    return accumulator;
+  }
+
+  /** The accumulator of exactly `entries` (a snapshot just written), the journal emptied. */
+  rebuild(entries: Iterable<IndicatorEntry>): StateAccumulator {
+    this.#statements.clearJournal.run();
+    return StateAccumulator.fromEntries(entries);
+  }
+
+  store(accumulator: StateAccumulator): void {
+    this.#statements.put.run(accumulator.toBytes());
+  }
+
+  /** Runs the replica's own writes to indicators without journalling them (the caller accounts for each). */
+  unjournalled<T>(writes: () => T): T {
+    this.#statements.pause.run(1);
+    try {
+      return writes();
+    } finally {
+      this.#statements.pause.run(0);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openMigratedDatabase } from '../../shared/sqlite/open.ts';
+import { codeOf } from '../../shared/testing/code-of.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+import type { Delta } from '../../shared/wire/delta.ts';
+import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { computeStateDigest, computeStateDigestV1, StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
+import { openReplicaDatabase, type Db } from './database.ts';
+import { REPLICA_MIGRATIONS } from './migrations.ts';
+import { Replica } from './replica.ts';
+
+const dirs = tempDirs();
+const opened: Db[] = [];
+afterEach(() => {
+  for (const db of opened.splice(0)) db.close();
+  dirs.removeAll();
+});
+
+const entry = (id: number): IndicatorEntry => ({ id, algorithm: 'pdq', hash: randomBytes(32), category: 'A1' });
+const byId = (a: IndicatorEntry, b: IndicatorEntry): number => a.id - b.id;
+
+/** The delta from `held` (version `previous`) that removes `removeIds` and adds `adds`, with the digest of `digestVersion`. */
+function deltaFrom(held: Map<number, IndicatorEntry>, previous: number, removeIds: number[], adds: IndicatorEntry[], digestVersion: StateDigestVersion): Delta {
+  for (const id of removeIds) held.delete(id);
+  for (const e of adds) held.set(e.id, e);
+  const { groups, categories } = groupsFromEntries([...adds].sort(byId));
+  return {
+    feed: 'eu-centre',
+    version: previous + 1,
+    previous,
+    createdAt: 1_790_000_000_000,
+    categories,
+    adds: groups,
+    removes: { ids: Uint32Array.from(removeIds.sort((a, b) => a - b)), reasons: new Uint8Array(removeIds.length) },
+    reasonCodes: ['WITHDRAWN'],
+    stateDigest: computeStateDigest([...held.values()].sort(byId), digestVersion),
+    ...(digestVersion === 2 ? { stateDigestVersion: 2 } : {}),
+  };
+}
+
+function openReplica(path = join(dirs.make('hf-replica-'), 'replica.db')): { db: Db; replica: Replica; path: string } {
+  const db = openReplicaDatabase(path);
+  opened.push(db);
+  return { db, replica: new Replica(db), path };
+}
+
+const storedAccumulator = (db: Db): Buffer | null => db.prepare<[], { state_accumulator: Buffer | null }>('SELECT state_accumulator FROM trusted_state WHERE id = 1').get()?.state_accumulator ?? null;
+
+describe('Replica state digest', () => {
+  describe('when deltas carry version 2 digests', () => {
+    it('applies them and keeps an accumulator equal to the one recomputed from its rows', () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3, 4].map(entry), 2));
+      replica.applyDelta(deltaFrom(held, 1, [2, 4], [5, 6].map(entry), 2));
+      replica.applyDelta(deltaFrom(held, 2, [1], [], 2));
+      expect(replica.state().version).toBe(3);
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(replica.entries()).toBytes()));
+    });
+
+    it('refuses a delta whose signed digest disagrees, and commits nothing', () => {
+      const { replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2].map(entry), 2));
+      const wrong = { ...deltaFrom(new Map(held), 1, [], [entry(3)], 2), stateDigest: randomBytes(32) };
+      expect(codeOf(() => replica.applyDelta(wrong))).toBe('REPLICA_DIGEST_MISMATCH');
+      expect([replica.state().version, replica.size()]).toEqual([1, 2]);
+    });
+  });
+
+  describe('when a delta is prepared before its transaction (the syncer\'s path)', () => {
+    it('applies it with the same result as the inline path', async () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3, 4].map(entry), 2));
+      const delta = deltaFrom(held, 1, [1, 3], [5, 6, 7].map(entry), 2);
+      replica.applyDelta(delta, await replica.prepareDelta(delta));
+      expect([replica.state().version, replica.size()]).toEqual([2, 5]);
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(replica.entries()).toBytes()));
+    });
+
+    it('refuses it if a removed row changed between preparing and applying', async () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2].map(entry), 2));
+      const delta = deltaFrom(held, 1, [1], [entry(3)], 2);
+      const prepared = await replica.prepareDelta(delta);
+      db.prepare("UPDATE indicators SET category = 'B1' WHERE id = 1").run();
+      expect(codeOf(() => replica.applyDelta(delta, prepared))).toBe('REPLICA_DIGEST_MISMATCH');
+      expect(replica.state().version).toBe(1);
+    });
+  });
+
+  describe('when a delta carries a version 1 digest (published before version 2)', () => {
+    it('checks it by recomputing over every row, and the next version 2 delta applies incrementally', () => {
+      const { replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3].map(entry), 1));
+      replica.applyDelta(deltaFrom(held, 1, [2], [entry(4)], 1));
+      replica.applyDelta(deltaFrom(held, 2, [3], [entry(5)], 2));
+      expect(replica.state().version).toBe(3);
+      const wrongV1 = { ...deltaFrom(new Map(held), 3, [], [entry(6)], 1), stateDigest: computeStateDigestV1([]) };
+      expect(codeOf(() => replica.applyDelta(wrongV1))).toBe('REPLICA_DIGEST_MISMATCH');
+    });
+  });
+
+  describe('when the indicators table was changed behind the replica', () => {
+    it.each([
+      ['a row deleted', 'DELETE FROM indicators WHERE id = 2'],
+      ['a hash overwritten', "UPDATE indicators SET hash = zeroblob(32) WHERE id = 2"],
+      ['a category changed', "UPDATE indicators SET category = 'B1' WHERE id = 2"],
+      ['a row inserted', "INSERT INTO indicators (id, algorithm, hash, category) VALUES (99, 'pdq', zeroblob(32), 'A1')"],
+    ])('fails the next delta that does not touch that row (%s)', (_name, damage) => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3].map(entry), 2));
+      db.prepare(damage).run();
+      expect(codeOf(() => replica.applyDelta(deltaFrom(held, 1, [3], [entry(4)], 2)))).toBe('REPLICA_DIGEST_MISMATCH');
+    });
+
+    it('recovers from a snapshot, which discards the journal', () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3].map(entry), 2));
+      db.prepare('DELETE FROM indicators WHERE id = 2').run();
+      const all = [...held.values()].sort(byId);
+      const { groups, categories } = groupsFromEntries(all);
+      replica.replaceWithSnapshot({ feed: 'eu-centre', version: 1, createdAt: 1_790_000_000_000, categories, groups, stateDigest: computeStateDigest(all), stateDigestVersion: 2 });
+      expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM indicator_journal').get()?.n).toBe(0);
+      replica.applyDelta(deltaFrom(held, 1, [3], [entry(4)], 2));
+      expect(replica.state().version).toBe(2);
+    });
+  });
+
+  describe('when the replica was written by the previous code (schema 3, no accumulator)', () => {
+    it('migrates on open, computes the accumulator once, and applies the next version 2 delta', () => {
+      const path = join(dirs.make('hf-replica-old-'), 'replica.db');
+      const held = new Map<number, IndicatorEntry>([1, 2, 3].map((id) => [id, entry(id)]));
+      // What the previous Replica left after applying version 7: rows, version, the version 1 digest.
+      const old = openMigratedDatabase(path, REPLICA_MIGRATIONS.slice(0, 3), 'replica database');
+      const insert = old.prepare('INSERT INTO indicators (id, algorithm, hash, category) VALUES (?, ?, ?, ?)');
+      for (const e of held.values()) insert.run(e.id, e.algorithm, e.hash, e.category);
+      old.prepare('UPDATE trusted_state SET feed = ?, version = ?, state_digest = ? WHERE id = 1').run('eu-centre', 7, computeStateDigestV1([...held.values()]));
+      old.close();
+
+      const { db, replica } = openReplica(path);
+      expect(storedAccumulator(db)).toBeNull();
+      replica.applyDelta(deltaFrom(held, 7, [1], [entry(8)], 2));
+      expect(replica.state().version).toBe(8);
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(replica.entries()).toBytes()));
+    });
+  });
+});
