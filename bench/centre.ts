@@ -18,7 +18,7 @@ import { getAlgorithm } from '../shared/hashing/registry.ts';
 import { decodeKeyList } from '../shared/wire/delta-chain.ts';
 import { groupEntries } from '../shared/wire/indicator-group.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
-import { computeStateDigest } from '../shared/wire/state-digest.ts';
+import { snapshotAccumulator } from '../shared/wire/snapshot-state.ts';
 import { repoRoot } from '../shared/testing/vectors.ts';
 import { printTable, writeResults } from './harness.ts';
 
@@ -99,19 +99,16 @@ async function main(): Promise<void> {
     const published = (await (await call('POST', '/v1/publish', operator)).json()) as { envelopeBytes: number };
     const publishMs = ms(t0);
 
-    // An empty client: certificates, then the snapshot, verified before decoding, digest recomputed.
+    // An empty client: certificates, then the snapshot, verified before decoding, its digests checked.
     t0 = performance.now();
     const certificates = decodeKeyList(new Uint8Array(await (await call('GET', '/v1/feed/keys', provider)).arrayBuffer()), 1 << 20);
     const bytes = new Uint8Array(await (await call('GET', '/v1/feed/snapshot', provider)).arrayBuffer());
     const downloadMs = ms(t0);
     const { payload } = verifyCertifiedEnvelope(bytes, SNAPSHOT_PAYLOAD_TYPE, { root: String(init.rootVerifierKey), certificates, purpose: 'feed-signing', at: Date.now(), maxBytes: 1 << 30 });
     const snapshot = decodeSnapshot(payload, (a) => getAlgorithm(a).bits / 8, 1 << 30);
-    const digest = computeStateDigest((function* () {
-      const groups = snapshot.groups.map((g) => groupEntries(g, snapshot.categories));
-      // One algorithm here; a multi-algorithm client merges groups by id.
-      for (const g of groups) yield* g;
-    })());
-    if (Buffer.compare(Buffer.from(digest), Buffer.from(snapshot.stateDigest)) !== 0) throw new Error('snapshot digest mismatch');
+    // What the replica's prepareSnapshot checks (docs/PROTOCOL.md 8.4): one SHA-256 pass and the carried accumulator's hash.
+    const entries = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
+    if ((await snapshotAccumulator(snapshot, entries)) === undefined) throw new Error('snapshot digest mismatch');
     const clientMs = ms(t0);
 
     const dbBytes = ['centre.db', 'centre.db-wal'].map((f) => join(dataDir, f)).filter(existsSync).reduce((n, f) => n + statSync(f).size, 0);

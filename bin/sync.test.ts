@@ -12,6 +12,7 @@ import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
 import { SyncError } from '../client/sync/errors.ts';
 import { StateAccumulator } from '../shared/wire/state-digest.ts';
+import { lthashExpansions } from '../shared/crypto/lthash.ts';
 import { HttpFeedSource } from '../client/sync/feed-source.ts';
 import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
@@ -168,6 +169,80 @@ describe('sidecar sync against a real Centre', () => {
       } finally {
         upgraded.db.close();
       }
+    });
+  });
+
+  describe('a snapshot carrying its accumulator (PROTOCOL 8.4)', () => {
+    /** Ten entries then five removals, one version each: the deltas outweigh the snapshot, so an empty replica is advised one. Returns the version. */
+    async function publishPastSnapshotAdvice(): Promise<number> {
+      const hashes = Array.from({ length: 10 }, pdq);
+      await centre.publish(hashes.map((hash) => ({ algorithm: 'pdq', hash })));
+      let version = 1;
+      for (const hash of hashes.slice(0, 5)) version = await centre.revokeAndPublish(hash);
+      return version;
+    }
+
+    it('bootstraps an empty replica without one LtHash expansion per entry, then applies deltas incrementally', async () => {
+      centre = await startLoopbackCentre();
+      const version = await publishPastSnapshotAdvice();
+      const sidecar = await client(centre);
+      const before = lthashExpansions();
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version, appliedDeltas: 0, snapshot: true });
+      expect([lthashExpansions() - before, sidecar.replica.size()]).toEqual([0, 5]);
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const beforeDelta = lthashExpansions();
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: version + 1, appliedDeltas: 1, snapshot: false });
+      expect(lthashExpansions() - beforeDelta).toBe(1);
+      expect(Buffer.from(StateAccumulator.fromEntries(sidecar.replica.entries()).digest())).toEqual(Buffer.from(sidecar.replica.state().stateDigest ?? []));
+    });
+
+    it('catches an accumulator inconsistent with the entries at the next delta, and recovers from the next snapshot', async () => {
+      centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }, { algorithm: 'pdq', hash: pdq() }]);
+      // A Centre fault (only the Centre can sign one): its stored accumulator is spoiled, so version 2's
+      // delta and snapshot carry an accumulator that is not the sum of the entries.
+      const centreDb = openDatabase(join(centre.dataDir, 'centre.db'));
+      try {
+        centreDb.prepare('UPDATE state_accumulator SET lanes = ? WHERE id = 1').run(randomBytes(2048));
+        await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+        const sidecar = await client(centre);
+        expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2, snapshot: true });
+        sidecar.alerts.splice(0);
+        // The fault is noticed and repaired on the Centre (its accumulator recomputed from the active set) ...
+        centreDb.prepare('UPDATE state_accumulator SET version = 0 WHERE id = 1').run();
+        const c = pdq();
+        await centre.publish([{ algorithm: 'pdq', hash: c }]);
+        // ... and the replica's next delta fails the signed digest, so it takes the new snapshot.
+        expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 3, appliedDeltas: 0, snapshot: true });
+        expect(sidecar.alerts).toContain('SYNC_DIGEST_MISMATCH');
+        expect([sidecar.replica.size(), matchesOf(sidecar, c)]).toEqual([4, 1]);
+        expect(Buffer.from(StateAccumulator.fromEntries(sidecar.replica.entries()).digest())).toEqual(Buffer.from(sidecar.replica.state().stateDigest ?? []));
+      } finally {
+        centreDb.close();
+      }
+    });
+
+    it('refuses a snapshot whose accumulator was changed in transit (signature)', async () => {
+      centre = await startLoopbackCentre();
+      const version = await publishPastSnapshotAdvice();
+      const tamper: { current?: Tamper } = {};
+      const sidecar = await client(centre, { fetch: tamperingFetch(tamper) });
+      const field = Buffer.from('stateAccumulator');
+      let flipped = false;
+      tamper.current = (url, body) => {
+        if (!url.includes('/v1/feed/snapshot')) return body;
+        const at = Buffer.from(body).indexOf(field);
+        if (at < 0) return body;
+        const copy = Uint8Array.from(body);
+        // Past the key and the bin header: a byte of the 2048 lanes.
+        copy[at + field.length + 100] = (copy[at + field.length + 100] ?? 0) ^ 0x01;
+        flipped = true;
+        return copy;
+      };
+      expect(await syncError(sidecar)).toBe('SYNC_UNTRUSTED');
+      expect([flipped, sidecar.replica.state().version]).toEqual([true, 0]);
+      tamper.current = undefined;
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version, snapshot: true });
     });
   });
 

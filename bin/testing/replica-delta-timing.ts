@@ -4,7 +4,9 @@
  * --replica-n rows, then times Replica.applyDelta of --delta entry deltas
  * with a version 1 digest, a version 2 digest hashed inline, and the
  * syncer's path (prepareDelta, then applyDelta) with the longest event-loop
- * block seen. Prints one line: DIGEST_BENCH_ROWS <json rows>.
+ * block seen; then a snapshot bootstrap of the same set with the LtHash
+ * recomputed against the accumulator carried (PROTOCOL 8.4). Prints one
+ * line: DIGEST_BENCH_ROWS <json rows>.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +19,8 @@ import { Replica } from '../../client/replica/replica.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
 import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { computeStateDigestV1, StateAccumulator } from '../../shared/wire/state-digest.ts';
+import type { Snapshot } from '../../shared/wire/snapshot.ts';
+import { lthashExpansions } from '../../shared/crypto/lthash.ts';
 
 const { values } = parseArgs({ options: { delta: { type: 'string', default: '10000' }, 'replica-n': { type: 'string', default: '200000' } } });
 const deltaSize = Number(values.delta);
@@ -39,7 +43,8 @@ try {
   const held = [...synthetic(replicaN)].map((e) => ({ ...e, hash: Buffer.from(e.hash) }));
   const { groups, categories } = groupsFromEntries(held);
   const seeded = StateAccumulator.fromEntries(held);
-  replica.replaceWithSnapshot({ feed: 'bench', version: 1, createdAt: Date.now(), categories, groups, stateDigest: seeded.digest(), stateDigestVersion: 2 });
+  const snapshot: Snapshot = { feed: 'bench', version: 1, createdAt: Date.now(), categories, groups, stateDigest: seeded.digest(), stateDigestVersion: 2, entriesDigest: computeStateDigestV1(held), stateAccumulator: seeded.toBytes() };
+  replica.replaceWithSnapshot(await replica.prepareSnapshot(snapshot));
   const live = new Map(held.map((e) => [e.id, e]));
   let nextId = replicaN + 1;
   let version = 1;
@@ -98,6 +103,38 @@ try {
   rows.push({ case: `prepareDelta + applyDelta v2 (syncer path), total`, p50_ms: ms(totals[1] ?? 0), max_ms: ms(totals[2] ?? 0) });
   rows.push({ case: `  of which applyDelta (write transaction)`, p50_ms: ms(applies[1] ?? 0), max_ms: ms(applies[2] ?? 0) });
   rows.push({ case: `  longest event-loop block`, p50_ms: ms(blocks[1] ?? 0), max_ms: ms(blocks[2] ?? 0) });
+
+  // Snapshot bootstrap of the current set (PROTOCOL 8.4): the SHA-256 pass alone, LtHash recomputed, and the accumulator carried.
+  const current = [...live.values()].sort((a, b) => a.id - b.id);
+  const shape = groupsFromEntries(current);
+  const bare: Snapshot = { feed: 'bench', version: ++version, createdAt: Date.now(), categories: shape.categories, groups: shape.groups, stateDigest: seeded.digest(), stateDigestVersion: 2 };
+  const carried: Snapshot = { ...bare, version: ++version, entriesDigest: computeStateDigestV1(current), stateAccumulator: seeded.toBytes() };
+  const once = async (run: () => unknown): Promise<number> => {
+    const t0 = performance.now();
+    await run();
+    return (performance.now() - t0) * 1000;
+  };
+  const v1Pass = await once(() => computeStateDigestV1(current));
+  const recompute = await once(async () => replica.replaceWithSnapshot(await replica.prepareSnapshot(bare)));
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const expansionsBefore = lthashExpansions();
+  let checks = 0;
+  const fast = await once(async () => {
+    const t0 = performance.now();
+    const prepared = await replica.prepareSnapshot(carried);
+    checks = (performance.now() - t0) * 1000;
+    replica.replaceWithSnapshot(prepared);
+  });
+  const expansions = lthashExpansions() - expansionsBefore;
+  await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  loop.disable();
+  const one = (name: string, us: number): void => void rows.push({ case: name, p50_ms: ms(us), max_ms: ms(us) });
+  one(`snapshot of ${current.length}: v1-style SHA-256 pass alone (in memory)`, v1Pass);
+  one(`snapshot bootstrap, LtHash recomputed (no accumulator)`, recompute);
+  one(`snapshot bootstrap, accumulator carried (${expansions} expansions)`, fast);
+  one(`  of which prepareSnapshot (checks)`, checks);
+  one(`  longest event-loop block`, loop.max / 1e3);
   db.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -48,10 +48,10 @@ export class ReplicaDigestState {
     return accumulator;
   }
 
-  /** The accumulator of exactly `entries` (a snapshot just written), the journal emptied. */
-  rebuild(entries: Iterable<IndicatorEntry>): StateAccumulator {
+  /** Stores the accumulator of a snapshot just written (checked by `Replica.prepareSnapshot`) and empties the journal. */
+  replace(accumulator: StateAccumulator): void {
     this.#statements.clearJournal.run();
-    return StateAccumulator.fromEntries(entries);
+    this.store(accumulator);
   }
 
   store(accumulator: StateAccumulator): void {

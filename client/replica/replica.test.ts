@@ -6,6 +6,8 @@ import { codeOf } from '../../shared/testing/code-of.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
 import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { lthashExpansions } from '../../shared/crypto/lthash.ts';
+import type { Snapshot } from '../../shared/wire/snapshot.ts';
 import { computeStateDigest, computeStateDigestV1, StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 import { openReplicaDatabase, type Db } from './database.ts';
 import { REPLICA_MIGRATIONS } from './migrations.ts';
@@ -44,6 +46,14 @@ function openReplica(path = join(dirs.make('hf-replica-'), 'replica.db')): { db:
   const db = openReplicaDatabase(path);
   opened.push(db);
   return { db, replica: new Replica(db), path };
+}
+
+/** A version 2 snapshot of `held` as the Centre now writes it: entries digest and accumulator carried; `accumulator` overrides the carried one. */
+function snapshotOf(held: Map<number, IndicatorEntry>, version: number, accumulator?: StateAccumulator): Snapshot {
+  const all = [...held.values()].sort(byId);
+  const { groups, categories } = groupsFromEntries(all);
+  const carried = accumulator ?? StateAccumulator.fromEntries(all);
+  return { feed: 'eu-centre', version, createdAt: 1_790_000_000_000, categories, groups, stateDigest: carried.digest(), stateDigestVersion: 2, entriesDigest: computeStateDigestV1(all), stateAccumulator: carried.toBytes() };
 }
 
 const storedAccumulator = (db: Db): Buffer | null => db.prepare<[], { state_accumulator: Buffer | null }>('SELECT state_accumulator FROM trusted_state WHERE id = 1').get()?.state_accumulator ?? null;
@@ -120,14 +130,15 @@ describe('Replica state digest', () => {
       expect(codeOf(() => replica.applyDelta(deltaFrom(held, 1, [3], [entry(4)], 2)))).toBe('REPLICA_DIGEST_MISMATCH');
     });
 
-    it('recovers from a snapshot, which discards the journal', () => {
+    it('recovers from a snapshot, which discards the journal', async () => {
       const { db, replica } = openReplica();
       const held = new Map<number, IndicatorEntry>();
       replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3].map(entry), 2));
       db.prepare('DELETE FROM indicators WHERE id = 2').run();
       const all = [...held.values()].sort(byId);
       const { groups, categories } = groupsFromEntries(all);
-      replica.replaceWithSnapshot({ feed: 'eu-centre', version: 1, createdAt: 1_790_000_000_000, categories, groups, stateDigest: computeStateDigest(all), stateDigestVersion: 2 });
+      const snapshot: Snapshot = { feed: 'eu-centre', version: 1, createdAt: 1_790_000_000_000, categories, groups, stateDigest: computeStateDigest(all), stateDigestVersion: 2 };
+      replica.replaceWithSnapshot(await replica.prepareSnapshot(snapshot));
       expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM indicator_journal').get()?.n).toBe(0);
       replica.applyDelta(deltaFrom(held, 1, [3], [entry(4)], 2));
       expect(replica.state().version).toBe(2);
@@ -150,6 +161,67 @@ describe('Replica state digest', () => {
       replica.applyDelta(deltaFrom(held, 7, [1], [entry(8)], 2));
       expect(replica.state().version).toBe(8);
       expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(replica.entries()).toBytes()));
+    });
+  });
+
+  describe('when a version 2 snapshot carries its accumulator', () => {
+    it('bootstraps without one LtHash expansion per entry, then applies the next delta incrementally', async () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>(Array.from({ length: 500 }, (_, i) => [i + 1, entry(i + 1)]));
+      const snapshot = snapshotOf(held, 4);
+      const before = lthashExpansions();
+      replica.replaceWithSnapshot(await replica.prepareSnapshot(snapshot));
+      expect(lthashExpansions() - before).toBe(0);
+      expect([replica.state().version, replica.size()]).toEqual([4, 500]);
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(snapshot.stateAccumulator ?? []));
+
+      const delta = deltaFrom(held, 4, [7], [entry(501)], 2);
+      const beforeDelta = lthashExpansions();
+      replica.applyDelta(delta, await replica.prepareDelta(delta));
+      expect(lthashExpansions() - beforeDelta).toBe(2);
+      expect(replica.state().version).toBe(5);
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(replica.entries()).toBytes()));
+    });
+
+    it.each([
+      ['an accumulator that does not hash to stateDigest', (s: Snapshot): Snapshot => ({ ...s, stateAccumulator: new Uint8Array(2048) })],
+      ['an entries digest that does not match the entries', (s: Snapshot): Snapshot => ({ ...s, entriesDigest: computeStateDigestV1([]) })],
+    ])('refuses %s and commits nothing', async (_name, spoil) => {
+      const { replica } = openReplica();
+      const snapshot = spoil(snapshotOf(new Map([1, 2, 3].map((id) => [id, entry(id)])), 2));
+      await expect(replica.prepareSnapshot(snapshot)).rejects.toMatchObject({ code: 'REPLICA_DIGEST_MISMATCH' });
+      expect([replica.state().version, replica.size()]).toEqual([0, 0]);
+    });
+
+    it('takes an accumulator inconsistent with the entries, fails the next delta, and recovers from a good snapshot', async () => {
+      const { replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>([1, 2, 3].map((id) => [id, entry(id)]));
+      // What only the Centre could sign: the right entries with the accumulator of other ones.
+      const inconsistent = snapshotOf(held, 1, StateAccumulator.fromEntries([entry(1)]));
+      replica.replaceWithSnapshot(await replica.prepareSnapshot(inconsistent));
+      const delta = deltaFrom(held, 1, [], [entry(4)], 2);
+      await expect(replica.prepareDelta(delta).then((prepared) => replica.applyDelta(delta, prepared))).rejects.toMatchObject({ code: 'REPLICA_DIGEST_MISMATCH' });
+      expect(replica.state().version).toBe(1);
+      const good = snapshotOf(held, 2);
+      replica.replaceWithSnapshot(await replica.prepareSnapshot(good));
+      replica.applyDelta(deltaFrom(held, 2, [1], [entry(5)], 2));
+      expect([replica.state().version, replica.size()]).toEqual([3, 4]);
+    });
+  });
+
+  describe('when a snapshot carries no accumulator (version 1, or version 2 before the field)', () => {
+    it.each([1, 2] as const)('recomputes the accumulator from its entries (version %i)', async (digestVersion) => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>([1, 2, 3].map((id) => [id, entry(id)]));
+      const all = [...held.values()].sort(byId);
+      const { groups, categories } = groupsFromEntries(all);
+      const snapshot: Snapshot = { feed: 'eu-centre', version: 3, createdAt: 1_790_000_000_000, categories, groups, stateDigest: computeStateDigest(all, digestVersion), stateDigestVersion: digestVersion };
+      const before = lthashExpansions();
+      replica.replaceWithSnapshot(await replica.prepareSnapshot(snapshot));
+      expect(lthashExpansions() - before).toBe(3);
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(all).toBytes()));
+      replica.applyDelta(deltaFrom(held, 3, [2], [], 2));
+      expect(replica.state().version).toBe(4);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { computeStateDigestV1, StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
 import type { Snapshot } from '../../shared/wire/snapshot.ts';
+import { snapshotAccumulator } from '../../shared/wire/snapshot-state.ts';
 import { groupEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { CodedError } from '../../shared/errors.ts';
 import type { Db } from './database.ts';
@@ -38,6 +39,13 @@ export interface PreparedDelta {
   /** The rows the delta removes, as the replica held them when prepared. */
   readonly removed: ReadonlyMap<number, IndicatorEntry>;
   readonly change: StateAccumulator;
+}
+
+/** A snapshot checked before its write transaction (`Replica.prepareSnapshot`): its entries in id order and the accumulator to store. */
+export interface PreparedSnapshot {
+  readonly snapshot: Snapshot;
+  readonly entries: readonly IndicatorEntry[];
+  readonly accumulator: StateAccumulator;
 }
 
 const sameEntry = (a: IndicatorEntry, b: { algorithm: string; hash: Uint8Array; category: string }): boolean =>
@@ -170,21 +178,36 @@ export class Replica {
     return { delta, removed, change: await StateAccumulator.ofChange({ added, removed: removed.values() }) };
   }
 
-  /** Replaces the whole replica with a snapshot; commits only if its digest checks out. */
-  replaceWithSnapshot(snapshot: Snapshot): AppliedChange {
+  /**
+   * Checks a verified snapshot's digest against its entries before the
+   * write transaction, in slices that yield to the event loop (PROTOCOL
+   * 8.4): a snapshot carrying its accumulator costs one SHA-256 pass over
+   * the entries and no LtHash expansion per entry; an older one has its
+   * accumulator recomputed. REPLICA_DIGEST_MISMATCH when they disagree.
+   */
+  async prepareSnapshot(snapshot: Snapshot): Promise<PreparedSnapshot> {
+    const entries = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
+    const accumulator = await snapshotAccumulator(snapshot, entries);
+    if (accumulator === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `the snapshot of version ${snapshot.version} does not match its signed digest`);
+    return { snapshot, entries, accumulator };
+  }
+
+  /**
+   * Replaces the whole replica with a prepared snapshot in one transaction:
+   * its rows, its accumulator (the journal, which described the rows
+   * replaced, is emptied) and its version.
+   */
+  replaceWithSnapshot(prepared: PreparedSnapshot): AppliedChange {
+    const { snapshot, entries, accumulator } = prepared;
     return this.#db
       .transaction((): AppliedChange => {
-        const adds = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
         this.#digestState.unjournalled(() => {
           this.#statements.clear.run();
-          for (const e of adds) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
+          for (const e of entries) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
         });
-        // Whatever was journalled described the rows just replaced.
-        const accumulator = this.#digestState.rebuild(adds);
-        this.#checkDigest(snapshot.stateDigest, snapshot.stateDigestVersion ?? 1, accumulator, snapshot.version);
-        this.#digestState.store(accumulator);
+        this.#digestState.replace(accumulator);
         this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
-        return { version: snapshot.version, replaced: true, removes: [], adds };
+        return { version: snapshot.version, replaced: true, removes: [], adds: entries };
       })
       .immediate();
   }

@@ -160,7 +160,7 @@ export class Syncer {
     await checkIncluded(source, 'snapshot', snapshot.version, envelope, newer.tree);
     let change: AppliedChange;
     try {
-      change = replica.replaceWithSnapshot(snapshot);
+      change = replica.replaceWithSnapshot(await replica.prepareSnapshot(snapshot));
     } catch (err) {
       if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
       throw err;

@@ -38,4 +38,17 @@ export class DigestState {
     this.#statements.put.run(version, accumulator.toBytes());
     return accumulator;
   }
+
+  /**
+   * The accumulator of `version`, the current active set: the stored one
+   * when it describes that version, else computed from `active` (and
+   * stored). Used to snapshot the latest version of an older data folder.
+   */
+  at(version: number, active: () => Iterable<IndicatorEntry>): StateAccumulator {
+    const stored = this.#statements.get.get();
+    if (stored !== undefined && stored.version === version) return StateAccumulator.fromBytes(stored.lanes);
+    const accumulator = StateAccumulator.fromEntries(active());
+    this.#statements.put.run(version, accumulator.toBytes());
+    return accumulator;
+  }
 }

@@ -11,7 +11,7 @@ import type { Db } from '../store/database.ts';
 import { ActiveSet } from './active-set.ts';
 import { DigestState } from './digest-state.ts';
 import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
-import { STATE_DIGEST_VERSION, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
+import { computeStateDigestV1, STATE_DIGEST_VERSION, type StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 
 export interface PublishResult {
   readonly version: number;
@@ -203,7 +203,8 @@ export class Publisher {
       s.activate.run(version);
       s.retire.run(version);
       // O(size of the delta): the stored accumulator plus this version's change (docs/PROTOCOL.md 8.4).
-      const stateDigest = this.#digestState.advance(previous, version, { added, removed }, () => this.#active.entries()).digest();
+      const accumulator = this.#digestState.advance(previous, version, { added, removed }, () => this.#active.entries());
+      const stateDigest = accumulator.digest();
       const active = s.activeCount.get()?.n ?? 0;
 
       const payload = encodeDelta({
@@ -224,7 +225,7 @@ export class Publisher {
       s.recordChanges.run(version);
       s.counts.run(version);
       // The snapshot is made here, once, so that reading one never writes (and every provider gets the same bytes).
-      const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now);
+      const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now, accumulator);
       const checkpoint = log.checkpoint(keyring.signingKey, now);
       this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
       audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex, snapshotLogIndex: snapshot.logIndex });
@@ -273,7 +274,10 @@ export class Publisher {
     if (!missing && (this.#statements.countPrunable.get(cutoff)?.n ?? 0) === 0) return;
     this.#inTransaction(() => {
       if (missing) {
-        this.#storeSnapshot(latest.version, latest.stateDigest, latest.stateDigestVersion, now);
+        const found = latest.stateDigestVersion === 1 ? undefined : this.#digestState.at(latest.version, () => this.#active.entries());
+        // Carried only if it is the one the version's delta signed: replicas would refuse any other.
+        const accumulator = found !== undefined && Buffer.compare(Buffer.from(found.digest()), Buffer.from(latest.stateDigest)) === 0 ? found : undefined;
+        this.#storeSnapshot(latest.version, latest.stateDigest, latest.stateDigestVersion, now, accumulator);
         const checkpoint = log.checkpoint(keyring.signingKey, now);
         this.#signTimestamp(latest.version, checkpoint.size, checkpoint.rootHash, now);
       }
@@ -281,11 +285,18 @@ export class Publisher {
     });
   }
 
-  /** Signs, logs and stores the snapshot of the current active set as `version`, then prunes older envelopes. */
-  #storeSnapshot(version: number, stateDigest: Uint8Array, stateDigestVersion: StateDigestVersion, now: number): { logIndex: number; bytes: number } {
+  /**
+   * Signs, logs and stores the snapshot of the current active set as
+   * `version`, then prunes older envelopes. A version 2 snapshot carries
+   * the accumulator and version 1's digest of its entries, so that a
+   * replica bootstraps with one SHA-256 pass instead of an LtHash
+   * expansion per entry (docs/PROTOCOL.md 8.4).
+   */
+  #storeSnapshot(version: number, stateDigest: Uint8Array, stateDigestVersion: StateDigestVersion, now: number, accumulator: StateAccumulator | undefined): { logIndex: number; bytes: number } {
     const { config, keyring, log } = this.#deps;
     const { groups, categories } = this.#active.groups();
-    const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest, stateDigestVersion });
+    const carried = stateDigestVersion === 2 && accumulator !== undefined ? { entriesDigest: computeStateDigestV1(this.#active.entries()), stateAccumulator: accumulator.toBytes() } : {};
+    const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest, stateDigestVersion, ...carried });
     const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signingKey]));
     const logIndex = log.append('snapshot', version, envelope, now);
     this.#statements.insertSnapshot.run(version, now, envelope, logIndex);

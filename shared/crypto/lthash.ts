@@ -71,6 +71,18 @@ export class LtHash16 {
   }
 }
 
+let expansions = 0;
+
+/**
+ * How many SHAKE256 expansions this process has computed: the unit of
+ * LtHash's cost, read by tests and benches to show which paths pay O(N)
+ * of them (a snapshot bootstrap must not).
+ */
+export function lthashExpansions(): number {
+  return expansions;
+}
+
 function expand(element: Uint8Array): Uint8Array {
+  expansions++;
   return createHash('shake256', { outputLength: LTHASH_BYTES }).update(element).digest();
 }

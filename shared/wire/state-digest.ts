@@ -30,29 +30,50 @@ function writeEntry(e: IndicatorEntry, buf: Buffer, offset: number): number {
   return at + buf.write(e.category, at, 'latin1');
 }
 
+/** Version 1's hash, fed one entry at a time so that a caller can yield between slices. */
+class StateDigestV1Hasher {
+  readonly #sha256 = createHash('sha256').update(DOMAIN_V1);
+  // Entries are batched into one buffer: a million small update() calls cost more than the hashing.
+  readonly #buf = Buffer.alloc(1 << 16);
+  #offset = 0;
+  #last = -1;
+
+  push(e: IndicatorEntry): void {
+    if (e.id <= this.#last) throw new WireError('WIRE_BAD_FIELD', `state entries out of id order at ${e.id}`);
+    this.#last = e.id;
+    if (this.#offset + MAX_ENTRY_BYTES > this.#buf.length) {
+      this.#sha256.update(this.#buf.subarray(0, this.#offset));
+      this.#offset = 0;
+    }
+    this.#offset = writeEntry(e, this.#buf, this.#offset);
+  }
+
+  digest(): Uint8Array {
+    this.#sha256.update(this.#buf.subarray(0, this.#offset));
+    return new Uint8Array(this.#sha256.digest());
+  }
+}
+
 /**
  * Version 1: SHA-256 over the active set in ascending id order, O(N). Kept
  * to check objects published before version 2 (a lagging replica still
- * walks through them).
+ * walks through them) and, over a version 2 snapshot's entries, as its
+ * `entriesDigest` (docs/PROTOCOL.md 8.4).
  */
 export function computeStateDigestV1(entriesInIdOrder: Iterable<IndicatorEntry>): Uint8Array {
-  const sha256 = createHash('sha256');
-  sha256.update(DOMAIN_V1);
-  // Entries are batched into one buffer: a million small update() calls cost more than the hashing.
-  const buf = Buffer.alloc(1 << 16);
-  let offset = 0;
-  let last = -1;
-  for (const e of entriesInIdOrder) {
-    if (e.id <= last) throw new WireError('WIRE_BAD_FIELD', `state entries out of id order at ${e.id}`);
-    last = e.id;
-    if (offset + MAX_ENTRY_BYTES > buf.length) {
-      sha256.update(buf.subarray(0, offset));
-      offset = 0;
-    }
-    offset = writeEntry(e, buf, offset);
+  const hasher = new StateDigestV1Hasher();
+  for (const e of entriesInIdOrder) hasher.push(e);
+  return hasher.digest();
+}
+
+/** Version 1 over entries held in memory, yielding to the event loop every `sliceEntries`: a snapshot's million entries never hold it for long. */
+export async function computeStateDigestV1Sliced(entriesInIdOrder: readonly IndicatorEntry[], sliceEntries = 16384): Promise<Uint8Array> {
+  const hasher = new StateDigestV1Hasher();
+  for (let start = 0; start < entriesInIdOrder.length; start += sliceEntries) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const e of entriesInIdOrder.slice(start, start + sliceEntries)) hasher.push(e);
   }
-  sha256.update(buf.subarray(0, offset));
-  return new Uint8Array(sha256.digest());
+  return hasher.digest();
 }
 
 /**
@@ -130,7 +151,7 @@ export class StateAccumulator {
 
   /** SHA-256("hashfeed-state-v2\n" || accumulator): the signed `stateDigest`, 32 bytes as in version 1. */
   digest(): Uint8Array {
-    return new Uint8Array(createHash('sha256').update(DOMAIN_V2).update(this.#sum.toBytes()).digest());
+    return digestOfAccumulator(this.#sum.toBytes());
   }
 
   #element(entry: IndicatorEntry): Uint8Array {
@@ -141,4 +162,9 @@ export class StateAccumulator {
 /** The digest of a whole set under either definition, from scratch (tests, benches, audits). */
 export function computeStateDigest(entriesInIdOrder: Iterable<IndicatorEntry>, version: StateDigestVersion = STATE_DIGEST_VERSION): Uint8Array {
   return version === 1 ? computeStateDigestV1(entriesInIdOrder) : StateAccumulator.fromEntries(entriesInIdOrder).digest();
+}
+
+/** Version 2's signed digest of a stored or carried accumulator (2048 bytes), without parsing it. */
+export function digestOfAccumulator(accumulatorBytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(DOMAIN_V2).update(accumulatorBytes).digest());
 }
