@@ -35,6 +35,15 @@ export function retryDelayMs(policy: BackoffPolicy, failures: number, hintMs: nu
   return clampTimerMs(Math.max(boundedHintMs(hintMs, policy), Math.floor(random() * ceiling)));
 }
 
+/**
+ * The longest delay (ms) retryDelayMs can return under `policy`. A wait
+ * scheduled further ahead than this was scheduled by a clock since stepped
+ * back, and is due now rather than after the step.
+ */
+export function longestRetryDelayMs(policy: BackoffPolicy): number {
+  return clampTimerMs(Math.max(policy.maxMs, policy.maxHintMs ?? DEFAULT_MAX_HINT_MS));
+}
+
 /** The delay (ms) after a success: the regular interval, or longer when the server asks (up to the cap). */
 export function intervalDelayMs(intervalMs: number, hintMs: number | undefined, policy: Pick<BackoffPolicy, 'maxHintMs'>): number {
   return clampTimerMs(Math.max(intervalMs, boundedHintMs(hintMs, policy)));

@@ -66,6 +66,14 @@ export async function errorCodeOf(res: FetchResponse): Promise<string | undefine
   }
 }
 
+// RFC 9110 5.6.7's three HTTP-date forms (IMF-fixdate, RFC 850, asctime). Date.parse alone
+// takes almost anything ("soon 2099", "-5", "1.5") as some date, so a garbled header became a wait.
+const HTTP_DATE = [
+  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^[A-Z][a-z]{5,8}, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+] as const;
+
 /**
  * Retry-After as milliseconds (delta-seconds or an HTTP date); undefined when
  * absent or unreadable. Not bounded here (any number of seconds is valid
@@ -76,7 +84,9 @@ export function retryAfterMs(value: string | null, now: number): number | undefi
   if (value === null) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
+  if (text.length > 64 || !HTTP_DATE.some((form) => form.test(text))) return undefined;
+  // asctime carries no zone but means GMT (Date.parse would take it as local time).
+  const at = Date.parse(text.endsWith('GMT') ? text : `${text} GMT`);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 

@@ -132,6 +132,31 @@ describe('report deliverer', () => {
     });
   });
 
+  describe('when the clock steps back after a retry was scheduled', () => {
+    it('sends the report at once rather than waiting out the step', async () => {
+      // A retry scheduled while the clock ran a year ahead; then NTP sets it right.
+      const fetch = scripted(new Error('down'), { status: 201 });
+      const { queue, clock, deliverer } = setup(fetch, { backoff: { baseMs: 1000, maxMs: 10_000 } });
+      clock.now = T0 + 365 * 86_400_000;
+      queue.enqueue('a', Uint8Array.from([1]), clock.now);
+      await deliverer.deliverDue();
+      expect(queue.entry('a')).toMatchObject({ state: 'pending', attempts: 1 });
+      clock.now = T0;
+      expect(await deliverer.deliverDue()).toMatchObject({ delivered: 1 });
+      expect(queue.entry('a')?.state).toBe('delivered');
+    });
+
+    it('still waits a retry scheduled within the longest wait it could have chosen', async () => {
+      const fetch = scripted({ status: 503, headers: { 'retry-after': '3000' } }, { status: 201 });
+      const { queue, clock, deliverer } = setup(fetch, { backoff: { baseMs: 1000, maxMs: 10_000 }, maxRetryAfterMs: 3_600_000 });
+      queue.enqueue('a', Uint8Array.from([1]), T0);
+      await deliverer.deliverDue();
+      clock.now = T0 - 60_000;
+      expect(await deliverer.deliverDue()).toMatchObject({ delivered: 0 });
+      expect(fetch.calls).toHaveLength(1);
+    });
+  });
+
   describe('when a server asks to wait longer than the cap', () => {
     let server: RetryAfterServer | undefined;
     afterEach(async () => {

@@ -1,6 +1,6 @@
 import { apiUrl, drain, errorCodeOf, retryAfterMs, type FetchLike, type FetchResponse } from '../net/http.ts';
 import { clampTimerMs } from '../../shared/timer.ts';
-import { DEFAULT_MAX_HINT_MS, retryDelayMs, type BackoffPolicy } from '../net/backoff.ts';
+import { DEFAULT_MAX_HINT_MS, longestRetryDelayMs, retryDelayMs, type BackoffPolicy } from '../net/backoff.ts';
 import type { QueuedReport, ReportQueue } from './queue.ts';
 
 /** The back-off of report delivery: the sidecar's one back-off rule (net/backoff.ts), with its own figures. */
@@ -155,10 +155,13 @@ export class ReportDeliverer {
   async #round(): Promise<DeliveryRound> {
     const { queue, deliveredRetentionMs } = this.#options;
     if (deliveredRetentionMs !== undefined) queue.pruneDelivered(this.#clock(), deliveredRetentionMs);
+    // A pause or retry further ahead than any wait chosen here dates from before the clock stepped back: due now.
+    const latestSane = this.#clock() + longestRetryDelayMs(this.#backoff);
+    if (this.#pausedUntil > latestSane) this.#pausedUntil = 0;
     if (this.#clock() < this.#pausedUntil || this.#halt.signal.aborted) return EMPTY_ROUND;
     const counts = { delivered: 0, duplicates: 0, retried: 0, failed: 0, stoppedEarly: false };
     let reRegistered = false;
-    for (const report of queue.due(this.#clock(), this.#options.batchSize ?? 100)) {
+    for (const report of queue.due(this.#clock(), this.#options.batchSize ?? 100, latestSane)) {
       if (this.#halt.signal.aborted) return { ...counts, stoppedEarly: true };
       let verdict = await this.#send(report);
       if (verdict.kind === 'unknown-key' && this.#options.onUnknownKey !== undefined && !reRegistered) {

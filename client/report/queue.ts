@@ -69,8 +69,8 @@ export class ReportQueue {
   constructor(db: Db) {
     this.#insert = db.prepare("INSERT INTO report_queue (report_id, envelope, state, queued_at, next_attempt_at) VALUES (?, ?, 'pending', ?, ?)");
     this.#existing = db.prepare<[string], { envelope: Buffer | null; state: string }>('SELECT envelope, state FROM report_queue WHERE report_id = ?');
-    this.#due = db.prepare<[number, number], { report_id: string; envelope: Buffer; attempts: number; queued_at: number }>(
-      "SELECT report_id, envelope, attempts, queued_at FROM report_queue WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?",
+    this.#due = db.prepare<[number, number, number], { report_id: string; envelope: Buffer; attempts: number; queued_at: number }>(
+      "SELECT report_id, envelope, attempts, queued_at FROM report_queue WHERE state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?) ORDER BY next_attempt_at, rowid LIMIT ?",
     );
     this.#delivered = db.prepare("UPDATE report_queue SET state = 'delivered', envelope = NULL, delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE report_id = ? AND state = 'pending'");
     this.#retry = db.prepare("UPDATE report_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE report_id = ? AND state = 'pending'");
@@ -97,9 +97,13 @@ export class ReportQueue {
     return true;
   }
 
-  /** Pending reports whose next attempt is due at `now`, oldest due first. */
-  due(now: number, limit: number): QueuedReport[] {
-    return this.#due.all(now, limit).map((r) => ({ reportId: r.report_id, envelope: new Uint8Array(r.envelope), attempts: r.attempts, queuedAt: r.queued_at }));
+  /**
+   * Pending reports whose next attempt is due at `now`, oldest due first;
+   * also those scheduled after `latestSane` (later than any wait the caller
+   * can choose: the clock stepped back since), so that none waits out the step.
+   */
+  due(now: number, limit: number, latestSane = Number.MAX_SAFE_INTEGER): QueuedReport[] {
+    return this.#due.all(now, latestSane, limit).map((r) => ({ reportId: r.report_id, envelope: new Uint8Array(r.envelope), attempts: r.attempts, queuedAt: r.queued_at }));
   }
 
   /** The Centre acknowledged it (201, or 200 as a duplicate). */
