@@ -25,8 +25,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { printTable, time } from './harness.ts';
-import type { IndicatorEntry } from '../shared/wire/indicator-group.ts';
 import { computeStateDigestV1, StateAccumulator } from '../shared/wire/state-digest.ts';
+import { syntheticEntrySource } from '../shared/wire/testing/synthetic-entries.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '10000000' }, delta: { type: 'string', default: '10000' }, 'replica-n': { type: 'string', default: '200000' } } });
 const n = Number(values.n);
@@ -37,15 +37,7 @@ if (![n, deltaSize, replicaN].every((v) => Number.isInteger(v) && v >= 2) || del
   process.exit(2);
 }
 
-const pattern = randomBytes(32);
-/** Entry `id` of the synthetic set: a PDQ-sized hash that differs per id, built without allocation per call. */
-function entryAt(id: number, hash = Buffer.from(pattern)): IndicatorEntry {
-  hash.writeUInt32BE(id, 0);
-  return { id, algorithm: 'pdq', hash, category: id % 3 === 0 ? 'B1' : 'A1' };
-}
-function* synthetic(count: number, shared = Buffer.from(pattern)): Generator<IndicatorEntry> {
-  for (let id = 1; id <= count; id++) yield entryAt(id, shared);
-}
+const { entryAt, synthetic } = syntheticEntrySource();
 
 const ms = (us: number): number => Math.round(us / 10) / 100;
 const rows: Record<string, string | number>[] = [];

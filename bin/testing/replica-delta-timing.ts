@@ -17,22 +17,16 @@ import { parseArgs } from 'node:util';
 import { openReplicaDatabase } from '../../client/replica/database.ts';
 import { Replica } from '../../client/replica/replica.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
-import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
+import { groupsFromEntries } from '../../shared/wire/indicator-group.ts';
 import { computeStateDigestV1, StateAccumulator } from '../../shared/wire/state-digest.ts';
 import type { Snapshot } from '../../shared/wire/snapshot.ts';
 import { lthashExpansions } from '../../shared/crypto/lthash.ts';
+import { syntheticEntrySource } from '../../shared/wire/testing/synthetic-entries.ts';
 
 const { values } = parseArgs({ options: { delta: { type: 'string', default: '10000' }, 'replica-n': { type: 'string', default: '200000' } } });
 const deltaSize = Number(values.delta);
 const replicaN = Number(values['replica-n']);
-const pattern = randomBytes(32);
-function entryAt(id: number, hash = Buffer.from(pattern)): IndicatorEntry {
-  hash.writeUInt32BE(id, 0);
-  return { id, algorithm: 'pdq', hash, category: id % 3 === 0 ? 'B1' : 'A1' };
-}
-function* synthetic(count: number, shared = Buffer.from(pattern)): Generator<IndicatorEntry> {
-  for (let id = 1; id <= count; id++) yield entryAt(id, shared);
-}
+const { entryAt, synthetic } = syntheticEntrySource();
 const ms = (us: number): number => Math.round(us / 10) / 100;
 const rows: { case: string; p50_ms: number; max_ms: number }[] = [];
 
