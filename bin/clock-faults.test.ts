@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, type FetchLike, type ScanDecision } from '../client/policy/index.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
-import { parseSidecarConfig } from '../client/sidecar/config.ts';
+import { sidecarConfigFor } from './testing/sidecar-config.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { SyncError } from '../client/sync/errors.ts';
 import { HttpFeedSource } from '../client/sync/feed-source.ts';
@@ -137,10 +137,7 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
       const { centre, offset } = await centreWithClock();
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
       const dataDir = dirs.make('hf-clock-sidecar-');
-      const config = parseSidecarConfig(
-        { centre: centre.url, providerToken: centre.tokens.provider, provider: 'example-host', rootKey: centre.rootKey, dataDir, localToken: 'a-local-token-of-enough-length', surfaces: [{ id: 'forum', description: 'Forum', e2ee: false }] },
-        dataDir,
-      );
+      const config = sidecarConfigFor(centre, dataDir, { surfaces: [{ id: 'forum', description: 'Forum', e2ee: false }] });
       const clock = { now: Date.now() };
       sidecar = await createSidecar({ config, clock: () => clock.now, logger: pino({ level: 'silent' }) });
       await sidecar.syncOnce();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSidecarConfig } from '../client/sidecar/config.ts';
+import { sidecarConfigFor } from './testing/sidecar-config.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { openCentre } from '../server/centre.ts';
 import { exportFeed } from '../server/export.ts';
@@ -46,20 +46,7 @@ describe('a sidecar syncing from a static mirror', () => {
       }
       mirror = await startStaticMirror(out);
       const dataDir = tempDir('hf-mirror-sidecar-');
-      const config = parseSidecarConfig(
-        {
-          centre: mirror.url,
-          mode: 'mirror',
-          reportTo: centre.url,
-          providerToken: centre.tokens.provider,
-          provider: 'example-host',
-          rootKey: centre.rootKey,
-          dataDir,
-          localToken: 'a-local-token-of-enough-length',
-          surfaces: [{ id: 'uploads', description: 'uploads', e2ee: false }],
-        },
-        dataDir,
-      );
+      const config = sidecarConfigFor(centre, dataDir, { centre: mirror.url, mode: 'mirror', reportTo: centre.url });
       sidecar = await createSidecar({ config, logger: pino({ level: 'silent' }) });
 
       expect(await sidecar.syncOnce()).toMatchObject({ version: 1 });

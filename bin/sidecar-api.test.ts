@@ -3,13 +3,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateImage } from '../fixtures/index.ts';
 import { getAlgorithm, hashImage } from '../shared/hashing/index.ts';
-import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { listenLocal } from '../client/sidecar/listen.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
-
-const LOCAL_TOKEN = 'a-local-token-of-enough-length';
+import { sidecarConfigFor, TEST_LOCAL_TOKEN as LOCAL_TOKEN } from './testing/sidecar-config.ts';
 
 const dirs = tempDirs();
 
@@ -51,23 +49,14 @@ describe('the sidecar local API, against a real Centre', () => {
     });
     expect(res.status).toBe(201);
     const dataDir = dirs.make('hf-api-');
-    const config = parseSidecarConfig(
-      {
-        centre: centre.url,
-        providerToken: centre.tokens.provider,
-        provider: 'example-host',
-        rootKey: centre.rootKey,
-        dataDir,
-        listen: '127.0.0.1:0',
-        localToken: LOCAL_TOKEN,
-        maxImageBytes: 2_000_000,
-        surfaces: [
-          { id: 'uploads', description: 'uploads', e2ee: false },
-          { id: 'dm', description: 'encrypted direct messages', e2ee: true },
-        ],
-      },
-      dataDir,
-    );
+    const config = sidecarConfigFor(centre, dataDir, {
+      listen: '127.0.0.1:0',
+      maxImageBytes: 2_000_000,
+      surfaces: [
+        { id: 'uploads', description: 'uploads', e2ee: false },
+        { id: 'dm', description: 'encrypted direct messages', e2ee: true },
+      ],
+    });
     sidecar = await createSidecar({ config, logger: pino({ level: 'silent' }) });
     expect(await sidecar.registerKey()).toMatchObject({ status: 'pending' });
     expect(await centre.approveProviderKeys()).toBe(1);

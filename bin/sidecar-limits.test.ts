@@ -6,13 +6,12 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateImage } from '../fixtures/index.ts';
-import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { listenLocal } from '../client/sidecar/listen.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { craftedPng } from '../client/sidecar/testing/crafted-png.ts';
 import { startLoopbackCentre, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { sidecarConfigFor, TEST_LOCAL_TOKEN as LOCAL_TOKEN } from './testing/sidecar-config.ts';
 
-const LOCAL_TOKEN = 'a-local-token-of-enough-length';
 const SCAN = '/v1/scan?surface=uploads&subject=user:alice';
 /** Room for one 2000x2000 image at a time. */
 const BUDGET_PIXELS = 5_000_000;
@@ -97,25 +96,15 @@ describe('the sidecar under load and abuse, on a loopback port', () => {
     });
     expect(res.status).toBe(201);
     dataDir = mkdtempSync(join(tmpdir(), 'hf-limits-'));
-    const config = parseSidecarConfig(
-      {
-        centre: centre.url,
-        providerToken: centre.tokens.provider,
-        provider: 'example-host',
-        rootKey: centre.rootKey,
-        dataDir,
-        listen: '127.0.0.1:0',
-        localToken: LOCAL_TOKEN,
-        maxImageBytes: 4_000_000,
-        decodeBudgetPixels: BUDGET_PIXELS,
-        decodeQueueLength: 0,
-        maxBatchBytes: MAX_BATCH_BYTES,
-        maxBatchItems: 4,
-        bodyTimeoutMs: BODY_TIMEOUT_MS,
-        surfaces: [{ id: 'uploads', description: 'uploads', e2ee: false }],
-      },
-      dataDir,
-    );
+    const config = sidecarConfigFor(centre, dataDir, {
+      listen: '127.0.0.1:0',
+      maxImageBytes: 4_000_000,
+      decodeBudgetPixels: BUDGET_PIXELS,
+      decodeQueueLength: 0,
+      maxBatchBytes: MAX_BATCH_BYTES,
+      maxBatchItems: 4,
+      bodyTimeoutMs: BODY_TIMEOUT_MS,
+    });
     sidecar = await createSidecar({ config, logger: pino({ level: 'silent' }) });
     local = await listenLocal(sidecar.app, config.listen);
     await sidecar.syncOnce();

@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateImage } from '../fixtures/index.ts';
 import { getAlgorithm, hashImage, md5Digest, sha256Digest } from '../shared/hashing/index.ts';
 import { buildApng } from '../shared/hashing/testing/apng.ts';
-import { parseSidecarConfig } from '../client/sidecar/config.ts';
 import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { sidecarConfigFor, TEST_LOCAL_TOKEN as LOCAL_TOKEN } from './testing/sidecar-config.ts';
 
-const LOCAL_TOKEN = 'a-local-token-of-enough-length';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -128,18 +127,7 @@ describe('the sidecar scan path', () => {
       expect(res.status).toBe(201);
     }
     dataDir = mkdtempSync(join(tmpdir(), 'hf-scan-'));
-    const config = parseSidecarConfig(
-      {
-        centre: centre.url,
-        providerToken: centre.tokens.provider,
-        provider: 'example-host',
-        rootKey: centre.rootKey,
-        dataDir,
-        localToken: LOCAL_TOKEN,
-        surfaces: [{ id: 'uploads', description: 'uploads', e2ee: false }],
-      },
-      dataDir,
-    );
+    const config = sidecarConfigFor(centre, dataDir);
     sidecar = await createSidecar({ config, clock: () => pinned ?? Date.now(), logger: pino({ level: 'silent' }) });
     await sidecar.syncOnce();
     // The key a provider registers is pending until an operator approves it (docs/SAFEGUARDS.md, "Report keys").
