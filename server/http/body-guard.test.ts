@@ -1,6 +1,19 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveTestCentre, type ServedTestCentre } from '../testing/loopback-centre.ts';
+
+/** A raw TCP connection to a loopback port: what it has received so far, and when the server closed it. */
+function rawConnection(port: number): { socket: Socket; received: () => string; closed: Promise<void> } {
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, received: () => text, closed };
+}
 
 describe('bodyGuard on a real loopback server', () => {
   let served: ServedTestCentre | undefined;
@@ -13,14 +26,7 @@ describe('bodyGuard on a real loopback server', () => {
     it('answers 408 BODY_TIMEOUT and closes the connection', async () => {
       // The request timeout as short: the body's deadline still answers first (408, connection closed), not 503.
       served = await serveTestCentre({ bodyTimeoutSeconds: 1, requestTimeoutSeconds: 1 });
-      const socket = connect(served.port, '127.0.0.1');
-      let received = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (text: string) => {
-        received += text;
-      });
-      socket.on('error', () => {});
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const { socket, received, closed } = rawConnection(served.port);
       socket.write(
         `POST /v1/indicators HTTP/1.1\r\nHost: centre\r\nAuthorization: Bearer ${served.authorityToken}\r\n` +
           'Content-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n{"algorithm":',
@@ -34,9 +40,9 @@ describe('bodyGuard on a real loopback server', () => {
         clearInterval(trickle);
         socket.destroy();
       }
-      expect(received).toMatch(/^HTTP\/1\.1 408 /);
-      expect(received).toMatch(/connection: close/i);
-      expect(received).toContain('"code":"BODY_TIMEOUT"');
+      expect(received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(received()).toMatch(/connection: close/i);
+      expect(received()).toContain('"code":"BODY_TIMEOUT"');
       expect(Date.now() - startedAt).toBeLessThan(10_000);
     }, 20_000);
   });
@@ -44,14 +50,7 @@ describe('bodyGuard on a real loopback server', () => {
   describe('when a GET carries a body that never ends', () => {
     it('answers 413 BODY_TOO_LARGE and closes the connection instead of reading on', async () => {
       served = await serveTestCentre();
-      const socket = connect(served.port, '127.0.0.1');
-      let received = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (text: string) => {
-        received += text;
-      });
-      socket.on('error', () => {});
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const { socket, received, closed } = rawConnection(served.port);
       socket.write('GET /healthz HTTP/1.1\r\nHost: centre\r\nTransfer-Encoding: chunked\r\n\r\n');
       // Node reads and discards a GET's body for as long as it comes; stop at 256 MiB either way.
       const chunk = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 0x61), Buffer.from('\r\n')]);
@@ -69,9 +68,9 @@ describe('bodyGuard on a real loopback server', () => {
       });
       socket.end();
       await closed;
-      expect(received).toMatch(/^HTTP\/1\.1 413 /);
-      expect(received).toMatch(/connection: close/i);
-      expect(received).toContain('"code":"BODY_TOO_LARGE"');
+      expect(received()).toMatch(/^HTTP\/1\.1 413 /);
+      expect(received()).toMatch(/connection: close/i);
+      expect(received()).toContain('"code":"BODY_TOO_LARGE"');
       expect(written).toBeLessThan(256 * 1024 * 1024);
     }, 60_000);
   });
