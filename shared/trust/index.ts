@@ -1,0 +1,23 @@
+/**
+ * The root of trust (docs/PROTOCOL.md section 4): root documents with a
+ * threshold of root keys, the chain from a pinned root, and the online keys
+ * they delegate, one purpose each, with windows and revocations.
+ */
+export { TrustError } from './errors.ts';
+export type { TrustCode } from './errors.ts';
+export { KEY_PURPOSES, PURPOSE_PATTERN } from './key-purpose.ts';
+export type { KeyPurpose } from './key-purpose.ts';
+export {
+  ROOT_PAYLOAD_TYPE,
+  MAX_ROOT_PAYLOAD_BYTES,
+  MAX_ROOT_KEYS,
+  encodeRootDocument,
+  decodeRootDocument,
+  signRootDocument,
+  checkRootDocument,
+} from './root-document.ts';
+export type { RootDocument, DelegatedKey, Revocation } from './root-document.ts';
+export { walkRootChain, verifyAnchor, verifySuccessor, DEFAULT_MAX_ROOT_ROTATIONS } from './root-chain.ts';
+export type { RootPin, TrustedRoot } from './root-chain.ts';
+export { signerProblem, revocationTime, usableKeys, verifyFreshObject, verifyArchivedObject, checkSignedWhileValid } from './delegated-keys.ts';
+export type { DelegatedPayload } from './delegated-keys.ts';
