@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from './store/accounts.ts';
+import { ROLES, type Role } from './store/accounts.ts';
 import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
 
 /** Every route and who may call it; 'public' routes take no token. */
@@ -44,8 +44,6 @@ const ROUTES: readonly [method: string, path: string, allowed: readonly Role[] |
   ['GET', '/healthz', 'public'],
   ['GET', '/v1/transparency', 'public'],
 ];
-
-const ROLES: readonly Role[] = ['admin', 'authority', 'operator', 'provider'];
 
 describe('authorisation', () => {
   let t: TestCentre;

@@ -3,6 +3,8 @@
  * append a new one. Append-only tables (audit and everything published) are
  * guarded by triggers so that even a buggy caller cannot rewrite history.
  */
+import { FOREIGN_KEYS_OFF } from '../../shared/sqlite/open.ts';
+
 const appendOnly = (table: string): string => `
 CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
 CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`;
@@ -275,5 +277,38 @@ CREATE TABLE state_accumulator (
   version INTEGER NOT NULL,
   lanes BLOB NOT NULL CHECK (length(lanes) = 2048)
 ) STRICT;
+`,
+  // 7. Roles for report review (docs/API.md, "Roles"): reviewer and europol, and an
+  // authority's Member State (ISO 3166-1 alpha-2; routing reads it). The role CHECK
+  // lives in the table definition, so the table is rebuilt (SQLite's twelve steps,
+  // foreign keys off around it; ids kept, so tokens, batches, orders and reports
+  // still point at the same accounts). An authority from before has no Member State
+  // until `centre token create --member-state` gives it one. Orders gain their
+  // issuing Member State: null for orders registered before, which route to Europol alone.
+  `${FOREIGN_KEYS_OFF}
+CREATE TABLE accounts_rebuilt (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'authority', 'operator', 'provider', 'reviewer', 'europol')),
+  created_at INTEGER NOT NULL,
+  disabled_at INTEGER,
+  member_state TEXT CHECK (member_state IS NULL OR (role = 'authority' AND member_state GLOB '[A-Z][A-Z]'))
+) STRICT;
+INSERT INTO accounts_rebuilt (id, name, role, created_at, disabled_at) SELECT id, name, role, created_at, disabled_at FROM accounts ORDER BY id;
+DROP TABLE accounts;
+ALTER TABLE accounts_rebuilt RENAME TO accounts;
+CREATE INDEX accounts_by_member_state ON accounts(member_state) WHERE member_state IS NOT NULL;
+
+ALTER TABLE orders ADD COLUMN member_state TEXT CHECK (member_state IS NULL OR member_state GLOB '[A-Z][A-Z]');
+DROP TRIGGER orders_terms_fixed;
+CREATE TRIGGER orders_terms_fixed BEFORE UPDATE ON orders
+WHEN OLD.ended_at IS NOT NULL
+  OR NEW.id IS NOT OLD.id OR NEW.order_id IS NOT OLD.order_id OR NEW.provider_id IS NOT OLD.provider_id
+  OR NEW.issuing_authority IS NOT OLD.issuing_authority OR NEW.legal_reference IS NOT OLD.legal_reference
+  OR NEW.surfaces IS NOT OLD.surfaces OR NEW.targets IS NOT OLD.targets
+  OR NEW.not_before IS NOT OLD.not_before OR NEW.not_after IS NOT OLD.not_after
+  OR NEW.created_at IS NOT OLD.created_at OR NEW.created_by IS NOT OLD.created_by
+  OR NEW.member_state IS NOT OLD.member_state
+BEGIN SELECT RAISE(ABORT, 'orders is append-only: an order can only be ended, once'); END;
 `,
 ];
