@@ -30,6 +30,8 @@ export interface AppDeps {
   readonly centre: Centre;
   /** Milliseconds since the epoch; injected so tests control time. */
   readonly clock?: () => number;
+  /** Uniform in [0, 1) (default Math.random): which decisions get a QA check; injected so tests decide. */
+  readonly random?: () => number;
   /** Where unexpected errors go (never request bodies or tokens). */
   readonly onError?: (err: unknown) => void;
   /** Identifies a public caller for rate limiting (the peer address on a real server). */
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const routeDeps: RouteDeps = {
     centre,
     clock,
+    random: deps.random ?? Math.random,
     guard: (...roles: Role[]) => requireRole(gate, ...roles),
     open: publicRoute(publicLimiter, clock, clientKey),
   };

@@ -311,4 +311,69 @@ WHEN OLD.ended_at IS NOT NULL
   OR NEW.member_state IS NOT OLD.member_state
 BEGIN SELECT RAISE(ABORT, 'orders is append-only: an order can only be ended, once'); END;
 `,
+  // 8. Report review (docs/API.md, "Review"; server/review/report-lifecycle.ts owns the
+  // transitions). Reports are reviewed in bundles: every report is in exactly one
+  // bundle and has its bundle's state; the CHECKs keep each state's fields coherent
+  // so that no crash can leave a half-made state. Decisions are kept append-only.
+  // Reports received before review existed enter the queue now, one bundle each
+  // (bundle id = report row id), not urgent: they were never sorted.
+  `
+CREATE TABLE review_bundles (
+  id INTEGER PRIMARY KEY,
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  subject TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  urgent INTEGER NOT NULL CHECK (urgent IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('received', 'in_review', 'unfounded', 'forwarded')),
+  claimed_by TEXT,
+  lease_until INTEGER,
+  decided_by TEXT,
+  decided_at INTEGER,
+  reason TEXT CHECK (reason IS NULL OR reason IN ('preview_mismatch', 'indicator_error', 'duplicate', 'not_csam', 'other')),
+  comment TEXT,
+  qa TEXT NOT NULL DEFAULT 'none' CHECK (qa IN ('none', 'pending', 'agreed', 'disagreed')),
+  qa_claimed_by TEXT,
+  qa_lease_until INTEGER,
+  CHECK ((state = 'in_review') = (claimed_by IS NOT NULL AND lease_until IS NOT NULL)),
+  CHECK (state = 'in_review' OR (claimed_by IS NULL AND lease_until IS NULL)),
+  CHECK ((state IN ('unfounded', 'forwarded')) = (decided_by IS NOT NULL AND decided_at IS NOT NULL)),
+  CHECK ((state = 'unfounded') = (reason IS NOT NULL)),
+  CHECK ((qa_claimed_by IS NULL) = (qa_lease_until IS NULL))
+) STRICT;
+CREATE INDEX review_queue ON review_bundles(state, urgent DESC, opened_at, id);
+CREATE INDEX review_bundles_open ON review_bundles(provider_id, subject, state);
+CREATE INDEX review_bundles_qa ON review_bundles(qa, decided_at, id);
+
+CREATE TABLE report_reviews (
+  report_id TEXT PRIMARY KEY REFERENCES reports(report_id),
+  bundle_id INTEGER NOT NULL REFERENCES review_bundles(id)
+) STRICT;
+CREATE INDEX report_reviews_by_bundle ON report_reviews(bundle_id);
+CREATE TRIGGER report_reviews_fixed BEFORE UPDATE ON report_reviews BEGIN SELECT RAISE(ABORT, 'report_reviews is append-only: a report stays in its bundle'); END;
+CREATE TRIGGER report_reviews_no_delete BEFORE DELETE ON report_reviews BEGIN SELECT RAISE(ABORT, 'report_reviews is append-only'); END;
+
+CREATE TABLE report_indicators (
+  indicator_id INTEGER NOT NULL,
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  PRIMARY KEY (indicator_id, report_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE review_decisions (
+  id INTEGER PRIMARY KEY,
+  bundle_id INTEGER NOT NULL REFERENCES review_bundles(id),
+  decision TEXT NOT NULL CHECK (decision IN ('forwarded', 'unfounded')),
+  reason TEXT,
+  comment TEXT,
+  decided_by TEXT NOT NULL,
+  decided_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX review_decisions_by_bundle ON review_decisions(bundle_id, id);
+${appendOnly('review_decisions')}
+
+INSERT INTO review_bundles (id, provider_id, subject, opened_at, urgent, state)
+  SELECT id, provider_id, subject, received_at, 0, 'received' FROM reports ORDER BY id;
+INSERT INTO report_reviews (report_id, bundle_id) SELECT report_id, id FROM reports ORDER BY id;
+INSERT INTO report_indicators (indicator_id, report_id)
+  SELECT DISTINCT j.value, r.report_id FROM reports r, json_each(r.indicator_ids) j;
+`,
 ];

@@ -24,12 +24,13 @@ export interface TestCentre {
 }
 
 /** A real Centre on real SQLite files in a temporary folder, driven in process through app.request(). */
-export function createTestCentre(overrides: Partial<CentreConfig> = {}): TestCentre {
+export function createTestCentre(overrides: Partial<CentreConfig> = {}, options: { readonly random?: () => number } = {}): TestCentre {
   const dataDir = mkdtempSync(join(tmpdir(), 'hf-centre-'));
   const clock = { now: Date.UTC(2026, 10, 1) };
   const init = initCentre(dataDir, clock.now, { rateLimit: { burst: 10_000, perSecond: 10_000 }, authFailureLimit: { burst: 10_000, perSecond: 10_000 }, ...overrides });
   const centre = openCentre(dataDir, clock.now, {});
-  const app = createApp({ centre, clock: () => clock.now, onError: (err) => console.error('unexpected', err) });
+  // No QA sample unless a test asks for one: review tests stay deterministic.
+  const app = createApp({ centre, clock: () => clock.now, random: options.random ?? (() => 1), onError: (err) => console.error('unexpected', err) });
   const account = (name: string, role: Role, memberState?: string): string =>
     centre.write(() => {
       const state = role === 'authority' ? (memberState ?? 'DE') : null;
