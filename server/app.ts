@@ -22,6 +22,7 @@ import { providerKeyRoutes } from './routes/provider-keys.ts';
 import { publishRoutes } from './routes/publish.ts';
 import { reportRefusalRoutes } from './routes/report-refusals.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { reviewRoutes } from './routes/review.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { transparencyRoutes } from './routes/transparency.ts';
 import type { Role } from './store/accounts.ts';
@@ -103,4 +104,5 @@ const ROUTES: readonly (readonly [string, (deps: RouteDeps) => Hono<AppEnv>])[] 
   ['/v1/provider/keys', providerKeyRoutes],
   ['/v1/reports', reportRoutes],
   ['/v1/reports/refusals', reportRefusalRoutes],
+  ['/v1/review', reviewRoutes],
 ];

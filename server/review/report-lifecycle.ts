@@ -58,7 +58,9 @@ export type ReviewEventKind = ReviewEvent['kind'];
  * changes it); REVIEW_NOT_DECIDED: reopen or a QA check of an open report;
  * REVIEW_SAME_REVIEWER: the deciding reviewer may not reopen or check their
  * own decision; REVIEW_NO_QA_PENDING: no QA check is queued for it;
- * REVIEW_LEASE_LIVE: a lease that has not run out cannot expire.
+ * REVIEW_LEASE_LIVE: a lease that has not run out cannot expire;
+ * REVIEW_REASON_REQUIRED: an unfounded decision without a reason code and a
+ * sentence, or a reopen or QA disagreement without a sentence.
  */
 export type ReviewCode =
   | 'REVIEW_NOT_CLAIMED'
@@ -68,7 +70,8 @@ export type ReviewCode =
   | 'REVIEW_NOT_DECIDED'
   | 'REVIEW_SAME_REVIEWER'
   | 'REVIEW_NO_QA_PENDING'
-  | 'REVIEW_LEASE_LIVE';
+  | 'REVIEW_LEASE_LIVE'
+  | 'REVIEW_REASON_REQUIRED';
 export class ReviewError extends CodedError<ReviewCode> {}
 
 const OPEN: Pick<BundleReview, 'claimedBy' | 'leaseUntil' | 'decidedBy' | 'qa' | 'qaClaimedBy' | 'qaLeaseUntil'> = {

@@ -376,4 +376,9 @@ INSERT INTO report_reviews (report_id, bundle_id) SELECT report_id, id FROM repo
 INSERT INTO report_indicators (indicator_id, report_id)
   SELECT DISTINCT j.value, r.report_id FROM reports r, json_each(r.indicator_ids) j;
 `,
+  // 9. An authority may attach a blurhash preview to an indicator it submits
+  // (docs/API.md, "POST /v1/indicators"): reviewers see it beside a report's.
+  `
+ALTER TABLE confirmations ADD COLUMN preview TEXT;
+`,
 ];
