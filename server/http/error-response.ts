@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Readonly<Record<string, HttpStatus>> = {
   REVIEW_NO_QA_PENDING: 409,
   REVIEW_LEASE_LIVE: 409,
   REVIEW_REASON_REQUIRED: 400,
+  ROUTING_NO_RECIPIENT: 409,
 };
 
 /**

@@ -5,7 +5,8 @@ import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { objectBody, readJson } from '../http/body.ts';
 import { ReviewError, UNFOUNDED_REASONS, type UnfoundedReason } from '../review/report-lifecycle.ts';
-import { ReviewDesk, type BundleView, type DecisionInput, type OnDecided } from '../review/review-desk.ts';
+import { Forwarder } from '../review/forwarding.ts';
+import { ReviewDesk, type BundleView, type DecisionInput } from '../review/review-desk.ts';
 import { ReviewView } from '../review/review-view.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -18,10 +19,12 @@ const MAX_COMMENT_LENGTH = 1000;
  * decision; claim and make QA checks. Every step goes through the review
  * desk, which applies report-lifecycle.ts one transaction at a time.
  */
-export function reviewRoutes({ centre, clock, guard, random }: RouteDeps, onDecided?: OnDecided): Hono<AppEnv> {
+export function reviewRoutes({ centre, clock, guard, random }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const reviewer = guard('reviewer');
-  const desk = new ReviewDesk({ centre, random, ...(onDecided === undefined ? {} : { onDecided }) });
+  const forwarder = new Forwarder(centre);
+  // A decision and what it sends out (signed records, inbox items) commit together or not at all.
+  const desk = new ReviewDesk({ centre, random, onDecided: (view, now) => forwarder.forward(view, now) });
   const views = new ReviewView(centre);
   const me = (c: Context<AppEnv>): string => c.get('principal').account.name;
   const answer = (c: Context<AppEnv>, reportId: string, view: BundleView) => c.json(views.of(reportId, view, clock()));

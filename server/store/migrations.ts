@@ -381,4 +381,49 @@ INSERT INTO report_indicators (indicator_id, report_id)
   `
 ALTER TABLE confirmations ADD COLUMN preview TEXT;
 `,
+  // 10. Forwarding (docs/API.md, "Routing" and "Inbox"): the Centre's signed record of
+  // each decision that reached recipients, kept as signed; one inbox item per recipient
+  // account and record (the inbox cursor is its id), acknowledged once; and the holds
+  // recipients ask for, kept (append-only) so that they can travel to the provider.
+  `
+CREATE TABLE forwarding_records (
+  id INTEGER PRIMARY KEY,
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  decision_id INTEGER NOT NULL REFERENCES review_decisions(id),
+  decision TEXT NOT NULL CHECK (decision IN ('forwarded', 'unfounded')),
+  decided_at INTEGER NOT NULL,
+  envelope BLOB NOT NULL,
+  UNIQUE (report_id, decision_id)
+) STRICT;
+CREATE INDEX forwarding_records_by_report ON forwarding_records(report_id, id);
+${appendOnly('forwarding_records')}
+
+CREATE TABLE inbox_items (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  record_id INTEGER NOT NULL REFERENCES forwarding_records(id),
+  delivered_at INTEGER NOT NULL,
+  acked_at INTEGER,
+  UNIQUE (account_id, record_id)
+) STRICT;
+CREATE INDEX inbox_items_by_account ON inbox_items(account_id, id);
+CREATE INDEX inbox_items_by_report ON inbox_items(report_id, account_id);
+CREATE TRIGGER inbox_items_ack_only BEFORE UPDATE ON inbox_items
+WHEN OLD.acked_at IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.account_id IS NOT OLD.account_id OR NEW.report_id IS NOT OLD.report_id
+  OR NEW.record_id IS NOT OLD.record_id OR NEW.delivered_at IS NOT OLD.delivered_at
+BEGIN SELECT RAISE(ABORT, 'inbox_items is append-only: an item can only be acknowledged, once'); END;
+CREATE TRIGGER inbox_items_no_delete BEFORE DELETE ON inbox_items BEGIN SELECT RAISE(ABORT, 'inbox_items is append-only'); END;
+
+CREATE TABLE report_holds (
+  id INTEGER PRIMARY KEY,
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  hold_until INTEGER NOT NULL,
+  requested_at INTEGER NOT NULL,
+  CHECK (hold_until > requested_at)
+) STRICT;
+CREATE INDEX report_holds_by_report ON report_holds(report_id, hold_until);
+${appendOnly('report_holds')}
+`,
 ];
