@@ -15,6 +15,7 @@ import { batchRoutes } from './routes/batches.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { feedOrderRoutes } from './routes/feed-orders.ts';
 import { feedRoutes } from './routes/feed.ts';
+import { inboxRoutes } from './routes/inbox.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
 import { logRoutes } from './routes/log.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -105,4 +106,5 @@ const ROUTES: readonly (readonly [string, (deps: RouteDeps) => Hono<AppEnv>])[] 
   ['/v1/reports', reportRoutes],
   ['/v1/reports/refusals', reportRefusalRoutes],
   ['/v1/review', reviewRoutes],
+  ['/v1/inbox', inboxRoutes],
 ];
