@@ -71,9 +71,16 @@ export class ReviewDesk {
     return bundleId;
   }
 
-  /** Claims the next bundle for `reviewer`: lapsed leases return to the queue first (audited), then urgent before the rest, oldest first. */
+  /**
+   * Claims the next bundle for `reviewer`: lapsed leases return to the
+   * queue first (audited), then urgent before the rest, oldest first. A
+   * reviewer works on one bundle at a time: while their lease is live,
+   * `next` answers the bundle they hold (a reloaded page claims nothing more).
+   */
   next(reviewer: string, now: number): BundleView | undefined {
     return this.#centre.write(() => {
+      const held = this.#bundles.heldBy(reviewer, now);
+      if (held !== undefined) return { bundle: held, reportIds: this.#bundles.reportIds(held.id) };
       this.#expireLapsed(now);
       const queued = this.#bundles.nextQueued(now);
       if (queued === undefined) return undefined;

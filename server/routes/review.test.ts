@@ -50,9 +50,11 @@ describe('review', () => {
       const newer = await f.send({ subject: 'user:u-2' });
       t.clock.now += MINUTE;
       const urgent = await f.send({ subject: 'user:u-3', indicatorIds: [f.urgent] });
-      const order = [(await claim()).report.reportId, (await claim()).report.reportId, (await claim()).report.reportId];
+      const cem = t.account('reviewer-3', 'reviewer');
+      const dan = t.account('reviewer-4', 'reviewer');
+      const order = [(await claim()).report.reportId, (await claim(ben)).report.reportId, (await claim(cem)).report.reportId];
       expect(order).toEqual([urgent, old, newer]);
-      expect((await next()).status).toBe(204);
+      expect((await next(dan)).status).toBe(204);
     });
 
     it('shows the reviewer the report beside the indicator, the order without its targets, and the bundle, never content', async () => {
@@ -81,22 +83,35 @@ describe('review', () => {
     it('never gives two reviewers the same report', async () => {
       await f.send({ subject: 'user:u-1' });
       await f.send({ subject: 'user:u-2' });
-      const [a, b, c] = await Promise.all([next(), next(ben), next(ben)]);
-      const claimed = [a, b, c].filter((r) => r.status === 200);
-      expect(claimed).toHaveLength(2);
-      const ids = await Promise.all(claimed.map(async (r) => ((await r.json()) as View).report.reportId));
+      const cem = t.account('reviewer-3', 'reviewer');
+      const answers = await Promise.all([next(), next(ben), next(cem)]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 204]);
+      const ids = await Promise.all(answers.filter((r) => r.status === 200).map(async (r) => ((await r.json()) as View).report.reportId));
       expect(new Set(ids).size).toBe(2);
+    });
+
+    it('gives a reviewer who already holds a report that same report again, claiming nothing more', async () => {
+      const first = await f.send({ subject: 'user:u-1' });
+      await f.send({ subject: 'user:u-2' });
+      expect((await claim()).report.reportId).toBe(first);
+      t.clock.now += MINUTE;
+      const again = await claim();
+      expect(again.report.reportId).toBe(first);
+      expect(again.review.claimedBy).toBe('reviewer-1');
+      expect((await audit()).filter((e) => e.action === 'review.claim')).toHaveLength(1);
+      expect((await claim(ben)).report.reportId).not.toBe(first);
     });
   });
 
   describe('when two Centre processes share one database', () => {
     it('serves every report to exactly one of the reviewers racing for next', async () => {
       for (let i = 1; i <= 6; i++) await f.send({ subject: `user:u-${i}` });
+      const reviewers = Array.from({ length: 10 }, (_, i) => t.account(`racer-${i}`, 'reviewer'));
       const second = openCentre(t.dataDir, t.clock.now, {});
       try {
         const other = createApp({ centre: second, clock: () => t.clock.now, random: () => 1 });
-        const viaOther = (): Promise<Response> => Promise.resolve(other.request('/v1/review/next', { headers: { authorization: `Bearer ${ben}` } }));
-        const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? next() : viaOther())));
+        const viaOther = (token: string): Promise<Response> => Promise.resolve(other.request('/v1/review/next', { headers: { authorization: `Bearer ${token}` } }));
+        const answers = await Promise.all(reviewers.map((token, i) => (i % 2 === 0 ? next(token) : viaOther(token))));
         const ids = await Promise.all(answers.filter((r) => r.status === 200).map(async (r) => ((await r.json()) as View).report.reportId));
         expect(ids).toHaveLength(6);
         expect(new Set(ids).size).toBe(6);
