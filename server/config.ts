@@ -139,7 +139,10 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     reviewLeaseMinutes: posInt(get('reviewLeaseMinutes'), 'reviewLeaseMinutes', 24 * 60),
     qaSampleRate: fraction(get('qaSampleRate'), 'qaSampleRate'),
     bundleWindowHours: posInt(get('bundleWindowHours'), 'bundleWindowHours', 30 * 24),
-    urgentCategories: urgentCategories(get('urgentCategories'), categories),
+    // Absent, the default keeps only the categories this scheme has: a centre.json from before, with its own scheme, still loads.
+    urgentCategories: Object.hasOwn(value, 'urgentCategories')
+      ? urgentCategories(get('urgentCategories'), categories)
+      : DEFAULT_CONFIG.urgentCategories.filter((c) => categories.includes(c)),
   };
 }
 
