@@ -53,7 +53,7 @@ export class ReviewDesk {
 
   /**
    * Queues a newly stored report (call inside the transaction that stores
-   * it): it joins the open bundle of the same provider and subject that
+   * it): it joins the queued (unclaimed) bundle of the same provider and subject that
    * shares an indicator and was opened within bundleWindowHours, or opens
    * one. It is urgent when an indicator it cites is of an urgent category.
    */

@@ -262,6 +262,15 @@ describe('review', () => {
   });
 
   describe('when reports concern the same provider, subject and indicator', () => {
+    it('opens a new bundle for a report arriving while the bundle is claimed, so the reviewer decides only what they saw', async () => {
+      const first = await f.send();
+      expect((await claim()).bundle.map((r) => r.reportId)).toEqual([first]);
+      const late = await f.send();
+      const decided = (await (await decide(first, FORWARD)).json()) as View;
+      expect(decided.bundle.map((r) => r.reportId)).toEqual([first]);
+      expect(((await (await t.request('GET', `/v1/review/reports/${late}`, ben)).json()) as View).review.state).toBe('received');
+    });
+
     it('bundles them within the window, so one decision covers them all', async () => {
       const first = await f.send();
       t.clock.now += 60 * MINUTE;

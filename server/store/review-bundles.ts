@@ -63,7 +63,7 @@ export class ReviewBundleStore {
       insertBundle: db.prepare('INSERT INTO review_bundles (provider_id, subject, opened_at, urgent, state) VALUES (?, ?, ?, ?, ?)'),
       joinable: db.prepare<[number, string, number, string, number], { id: number }>(
         `SELECT b.id FROM review_bundles b
-         WHERE b.provider_id = ? AND b.subject = ? AND b.state IN ('received', 'in_review') AND b.opened_at >= ?
+         WHERE b.provider_id = ? AND b.subject = ? AND b.state = 'received' AND b.opened_at >= ?
            AND EXISTS (SELECT 1 FROM report_reviews rr JOIN report_indicators ri ON ri.report_id = rr.report_id
                        WHERE rr.bundle_id = b.id AND ri.indicator_id IN (SELECT value FROM json_each(?)))
            AND (SELECT count(*) FROM report_reviews WHERE bundle_id = b.id) < ?
@@ -96,7 +96,11 @@ export class ReviewBundleStore {
     };
   }
 
-  /** The open bundle a new report joins (same provider and subject, a shared indicator, opened since `since`), if any. */
+  /**
+   * The queued bundle a new report joins (same provider and subject, a
+   * shared indicator, opened since `since`), if any. Never a claimed one:
+   * a reviewer decides exactly the reports they were shown.
+   */
   joinable(providerId: number, subject: string, indicatorIds: readonly number[], since: number): number | undefined {
     return this.#statements.joinable.get(providerId, subject, since, JSON.stringify(indicatorIds), MAX_BUNDLE_REPORTS)?.id;
   }
