@@ -15,6 +15,9 @@ import type { RouteDeps } from './deps.ts';
  * 18 months from now), INBOX_HOLD_UNFOUNDED (409, the report stands judged
  * unfounded: there is nothing to preserve it for).
  */
+/** Items per inbox page at most (default 50). */
+export const MAX_INBOX_PAGE = 200;
+
 export type InboxCode = 'INBOX_HOLD_INVALID' | 'INBOX_HOLD_TOO_LONG' | 'INBOX_HOLD_UNFOUNDED';
 export class InboxError extends CodedError<InboxCode> {}
 
@@ -33,7 +36,8 @@ export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   app.get('/reports', recipient, (c) => {
     const account = c.get('principal').account;
     const after = intParam(c.req.query('after'), 'after', { fallback: 0 });
-    const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
+    // Each item carries two envelopes (a report up to 20 KiB): 200 of them stay under 6 MiB of JSON.
+    const limit = Math.min(MAX_INBOX_PAGE, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 50 }));
     const items = store.inbox(account.id, after, limit);
     return c.json({
       reports: items.map((item) => ({
