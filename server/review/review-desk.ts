@@ -91,9 +91,10 @@ export class ReviewDesk {
   decide(reportId: string, reviewer: string, input: DecisionInput, now: number): BundleView {
     return this.#centre.write(() => {
       const bundle = this.#bundleOf(reportId);
+      const unsampled: ReviewEvent = { kind: 'decide', reviewer, now, decision: input.decision, qaSampled: false };
+      transition(bundle, unsampled); // a refused decision draws nothing, so an injected sequence stays in step
       const qaSampled = this.#random() < this.#centre.config.qaSampleRate;
-      const event: ReviewEvent = { kind: 'decide', reviewer, now, decision: input.decision, qaSampled };
-      const next = transition(bundle, event);
+      const next = transition(bundle, { ...unsampled, qaSampled });
       this.#bundles.save(bundle.id, next, { ...input, decidedAt: now });
       const view = { bundle: this.#reload(bundle.id), reportIds: this.#bundles.reportIds(bundle.id) };
       this.#centre.audit.record(now, reviewer, 'review.decide', `bundle:${bundle.id}`, {
