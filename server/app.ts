@@ -15,6 +15,7 @@ import { batchRoutes } from './routes/batches.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { feedOrderRoutes } from './routes/feed-orders.ts';
 import { feedRoutes } from './routes/feed.ts';
+import { inboxRoutes } from './routes/inbox.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
 import { logRoutes } from './routes/log.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -22,6 +23,7 @@ import { providerKeyRoutes } from './routes/provider-keys.ts';
 import { publishRoutes } from './routes/publish.ts';
 import { reportRefusalRoutes } from './routes/report-refusals.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { reviewRoutes } from './routes/review.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { transparencyRoutes } from './routes/transparency.ts';
 import type { Role } from './store/accounts.ts';
@@ -30,6 +32,8 @@ export interface AppDeps {
   readonly centre: Centre;
   /** Milliseconds since the epoch; injected so tests control time. */
   readonly clock?: () => number;
+  /** Uniform in [0, 1) (default Math.random): which decisions get a QA check; injected so tests decide. */
+  readonly random?: () => number;
   /** Where unexpected errors go (never request bodies or tokens). */
   readonly onError?: (err: unknown) => void;
   /** Identifies a public caller for rate limiting (the peer address on a real server). */
@@ -59,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const routeDeps: RouteDeps = {
     centre,
     clock,
+    random: deps.random ?? Math.random,
     guard: (...roles: Role[]) => requireRole(gate, ...roles),
     open: publicRoute(publicLimiter, clock, clientKey),
   };
@@ -100,4 +105,6 @@ const ROUTES: readonly (readonly [string, (deps: RouteDeps) => Hono<AppEnv>])[] 
   ['/v1/provider/keys', providerKeyRoutes],
   ['/v1/reports', reportRoutes],
   ['/v1/reports/refusals', reportRefusalRoutes],
+  ['/v1/review', reviewRoutes],
+  ['/v1/inbox', inboxRoutes],
 ];

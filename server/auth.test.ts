@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from './store/accounts.ts';
+import { ROLES, type Role } from './store/accounts.ts';
 import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
 
 /** Every route and who may call it; 'public' routes take no token. */
@@ -34,6 +34,15 @@ const ROUTES: readonly [method: string, path: string, allowed: readonly Role[] |
   ['POST', '/v1/reports', ['provider']],
   ['GET', '/v1/reports', ['operator']],
   ['GET', '/v1/reports/refusals', ['operator']],
+  ['GET', '/v1/review/next', ['reviewer']],
+  ['GET', '/v1/review/qa/next', ['reviewer']],
+  ['GET', '/v1/review/reports/00000000-0000-4000-8000-000000000000', ['reviewer']],
+  ['POST', '/v1/review/reports/00000000-0000-4000-8000-000000000000/decision', ['reviewer']],
+  ['POST', '/v1/review/reports/00000000-0000-4000-8000-000000000000/reopen', ['reviewer']],
+  ['POST', '/v1/review/reports/00000000-0000-4000-8000-000000000000/qa', ['reviewer']],
+  ['GET', '/v1/inbox/reports', ['authority', 'europol']],
+  ['POST', '/v1/inbox/reports/00000000-0000-4000-8000-000000000000/ack', ['authority', 'europol']],
+  ['POST', '/v1/inbox/reports/00000000-0000-4000-8000-000000000000/hold', ['authority', 'europol']],
   ['GET', '/metrics', ['operator', 'admin']],
   ['GET', '/v1/log/checkpoint', 'public'],
   ['GET', '/v1/log/leaves', 'public'],
@@ -44,8 +53,6 @@ const ROUTES: readonly [method: string, path: string, allowed: readonly Role[] |
   ['GET', '/healthz', 'public'],
   ['GET', '/v1/transparency', 'public'],
 ];
-
-const ROLES: readonly Role[] = ['admin', 'authority', 'operator', 'provider'];
 
 describe('authorisation', () => {
   let t: TestCentre;

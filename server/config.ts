@@ -50,6 +50,14 @@ export interface CentreConfig {
   readonly requestTimeoutSeconds: number;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   readonly shutdownDeadlineSeconds: number;
+  /** How long a reviewer holds a claimed report (or QA check) before it returns to the queue. */
+  readonly reviewLeaseMinutes: number;
+  /** The share of decisions (0 to 1) queued for a second reviewer's check. */
+  readonly qaSampleRate: number;
+  /** Reports of one provider, subject and indicator received within this time of a bundle's first are decided together. */
+  readonly bundleWindowHours: number;
+  /** Reports citing an indicator of these categories are urgent: the queue hands them out first. */
+  readonly urgentCategories: readonly string[];
 }
 
 export const DEFAULT_CONFIG: CentreConfig = {
@@ -75,6 +83,11 @@ export const DEFAULT_CONFIG: CentreConfig = {
   requestTimeoutSeconds: 120,
   // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.
   shutdownDeadlineSeconds: 20,
+  reviewLeaseMinutes: 15,
+  qaSampleRate: 0.05,
+  bundleWindowHours: 24,
+  // The scheme's first category is its gravest by convention (A1: the youngest victims); operators name their own.
+  urgentCategories: ['A1'],
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -100,9 +113,10 @@ export function parseCentreConfig(value: unknown): CentreConfig {
   const get = (key: keyof CentreConfig): unknown => (Object.hasOwn(value, key) ? Reflect.get(value, key) : DEFAULT_CONFIG[key]);
   const feed = get('feed');
   if (typeof feed !== 'string' || !FEED_NAME_PATTERN.test(feed)) throw new ConfigError('CONFIG_INVALID', `feed must match ${FEED_NAME_PATTERN}`);
+  const categories = codes(get('categories'), 'categories', CATEGORY_PATTERN);
   return {
     feed,
-    categories: codes(get('categories'), 'categories', CATEGORY_PATTERN),
+    categories,
     reasonCodes: codes(get('reasonCodes'), 'reasonCodes', REASON_PATTERN),
     minConfirmations: posInt(get('minConfirmations'), 'minConfirmations', 16),
     timestampIntervalSeconds: posInt(get('timestampIntervalSeconds'), 'timestampIntervalSeconds'),
@@ -122,7 +136,28 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     authFailureLimit: rateLimit(get('authFailureLimit'), 'authFailureLimit'),
     requestTimeoutSeconds: posInt(get('requestTimeoutSeconds'), 'requestTimeoutSeconds', 3600),
     shutdownDeadlineSeconds: posInt(get('shutdownDeadlineSeconds'), 'shutdownDeadlineSeconds', 3600),
+    reviewLeaseMinutes: posInt(get('reviewLeaseMinutes'), 'reviewLeaseMinutes', 24 * 60),
+    qaSampleRate: fraction(get('qaSampleRate'), 'qaSampleRate'),
+    bundleWindowHours: posInt(get('bundleWindowHours'), 'bundleWindowHours', 30 * 24),
+    // Absent, the default keeps only the categories this scheme has: a centre.json from before, with its own scheme, still loads.
+    urgentCategories: Object.hasOwn(value, 'urgentCategories')
+      ? urgentCategories(get('urgentCategories'), categories)
+      : DEFAULT_CONFIG.urgentCategories.filter((c) => categories.includes(c)),
   };
+}
+
+function fraction(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw new ConfigError('CONFIG_INVALID', `${name} must be a number from 0 to 1`);
+  return value;
+}
+
+/** A subset of the scheme's categories; empty means no report jumps the queue. */
+function urgentCategories(value: unknown, categories: readonly string[]): string[] {
+  if (!Array.isArray(value) || value.length > categories.length) throw new ConfigError('CONFIG_INVALID', 'urgentCategories must be a list of categories');
+  return value.map((c: unknown) => {
+    if (typeof c !== 'string' || !categories.includes(c)) throw new ConfigError('CONFIG_INVALID', `urgentCategories: '${String(c)}' is not one of the categories`);
+    return c;
+  });
 }
 
 /** {burst, perSecond}: a whole burst, and a positive rate that may be a fraction (0.2: one per 5 s). */

@@ -11,7 +11,8 @@ import { initCentre } from '../../server/init.ts';
 import { ROOT_KEY_ENV, rootKeyPath, rotateSigningKey } from '../../server/keys/keyring.ts';
 import { serveCentre } from '../../server/main.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
-import { isRole } from '../../server/store/accounts.ts';
+import { isRole, ROLES } from '../../server/store/accounts.ts';
+import { isMemberState, memberStateProblem } from '../../server/store/member-states.ts';
 import { isProviderKeyStatus, PROVIDER_KEY_STATUSES } from '../../server/store/provider-keys.ts';
 import { AuditLog } from '../../server/store/audit.ts';
 import { openDatabase } from '../../server/store/database.ts';
@@ -109,19 +110,28 @@ const SUBCOMMANDS: readonly Subcommand[] = [
   }),
   subcommand({
     name: 'token create',
-    synopsis: '--role R --name NAME [--label L]',
-    summary: 'create a token (and the account NAME if new); prints it once',
-    options: { role: { type: 'string' }, name: { type: 'string' }, label: { type: 'string' } },
+    synopsis: '--role R --name NAME [--member-state XX] [--label L]',
+    summary: 'create a token (and the account NAME if new); prints it once; an authority needs --member-state',
+    options: { role: { type: 'string' }, name: { type: 'string' }, label: { type: 'string' }, 'member-state': { type: 'string' } },
     run: ({ values, dataDir, now, io }) => {
       const { role, name } = values;
-      if (!isRole(role)) throw new UsageError('USAGE', '--role must be admin, authority, operator or provider');
+      if (!isRole(role)) throw new UsageError('USAGE', `--role must be ${ROLES.join(', ')}`);
       if (name === undefined) throw new UsageError('USAGE', '--name is required');
+      const requested = values['member-state'];
+      const problem = memberStateProblem(role, requested);
+      if (problem !== undefined) throw new UsageError('USAGE', `--member-state: ${problem}`);
+      const memberState = isMemberState(requested) ? requested : null;
       return withCentre(dataDir, now, (centre) => {
         const issued = centre.write(() => {
-          const { account, created } = centre.accounts.ensure(name, role, now);
+          const before = centre.accounts.byName(name);
+          const { account, created } = centre.accounts.ensure(name, role, now, memberState);
           const token = centre.accounts.issueToken(account.id, values.label ?? null, now);
-          centre.audit.record(now, 'cli', created ? 'account.create' : 'token.create', name, { role, tokenId: token.tokenId });
-          return { account: account.name, role: account.role, accountCreated: created, ...token };
+          centre.audit.record(now, 'cli', created ? 'account.create' : 'token.create', name, { role, tokenId: token.tokenId, ...(memberState === null ? {} : { memberState }) });
+          // An authority from before Member States existed gets its code once, audited.
+          if (before !== undefined && before.memberState === null && account.memberState !== null) {
+            centre.audit.record(now, 'cli', 'account.member-state', name, { memberState: account.memberState });
+          }
+          return { account: account.name, role: account.role, memberState: account.memberState, accountCreated: created, ...token };
         });
         print(io, issued);
       });

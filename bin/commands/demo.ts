@@ -21,9 +21,12 @@ import { listenLocal } from '../../client/sidecar/listen.ts';
 import { createSidecar } from '../../client/sidecar/sidecar.ts';
 import { defineCommand } from '../command.ts';
 
+/** The roles the demo plays. */
+type DemoRole = Extract<Role, 'authority' | 'operator' | 'provider'>;
+
 interface Credentials {
   readonly rootKey: string;
-  readonly tokens: Record<Exclude<Role, 'admin'>, string>;
+  readonly tokens: Record<DemoRole, string>;
   readonly localToken: string;
 }
 
@@ -88,10 +91,11 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
   if (!existsSync(credentialsFile)) {
     const init = initCentre(centreDir, Date.now());
     const centre = openCentre(centreDir, Date.now());
-    const token = (name: string, role: Role): string => centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now()).account.id, 'demo', Date.now()).token);
+    const token = (name: string, role: Role, memberState: string | null = null): string =>
+      centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now(), memberState).account.id, 'demo', Date.now()).token);
     credentials = {
       rootKey: init.rootVerifierKey,
-      tokens: { authority: token('DE-BKA', 'authority'), operator: token('centre-operator', 'operator'), provider: token(PROVIDER, 'provider') },
+      tokens: { authority: token('DE-BKA', 'authority', 'DE'), operator: token('centre-operator', 'operator'), provider: token(PROVIDER, 'provider') },
       localToken: Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url'),
     };
     centre.close();
@@ -105,7 +109,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     say(`1. Reusing the Centre in ${centreDir}.`);
   }
   const centre = await serveCentre({ dataDir: centreDir, port: 0, logger: quiet });
-  const api = async (method: string, path: string, role: Exclude<Role, 'admin'>, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+  const api = async (method: string, path: string, role: DemoRole, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(`${centre.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${credentials.tokens[role]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

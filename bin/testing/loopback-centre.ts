@@ -66,9 +66,16 @@ export async function startLoopbackCentre(
     const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, authFailureLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
     rootKey = init.rootVerifierKey;
     const centre = openCentre(dataDir, Date.now(), {});
-    const token = (name: string, role: Role): string =>
-      centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now()).account.id, null, Date.now()).token);
-    tokens = { admin: init.adminToken, authority: token('DE-BKA', 'authority'), operator: token('centre-op', 'operator'), provider: token('example-host', 'provider') };
+    const token = (name: string, role: Role, memberState: string | null = null): string =>
+      centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now(), memberState).account.id, null, Date.now()).token);
+    tokens = {
+      admin: init.adminToken,
+      authority: token('DE-BKA', 'authority', 'DE'),
+      operator: token('centre-op', 'operator'),
+      provider: token('example-host', 'provider'),
+      reviewer: token('reviewer-1', 'reviewer'),
+      europol: token('europol', 'europol'),
+    };
     centre.close();
   } else ({ dataDir, rootKey, tokens } = existing);
   const running = await serveCentre({ dataDir, port, logger: pino({ level: 'silent' }), ...(clock === undefined ? {} : { clock }) });

@@ -16,6 +16,7 @@ export type RowCode =
   | 'ROW_BAD_HASH'
   | 'ROW_UNKNOWN_CATEGORY'
   | 'ROW_BAD_REFERENCE'
+  | 'ROW_BAD_PREVIEW'
   | 'ROW_DUPLICATE';
 
 export interface RowProblem {

@@ -3,8 +3,16 @@ import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import type { Submission } from '../store/indicators.ts';
 import { IngestError, type RowCode, type RowProblem } from './errors.ts';
 import { quote } from '../../shared/quote.ts';
+import { WireError } from '../../shared/wire/errors.ts';
+import { parsePreview } from '../../shared/wire/report.ts';
 
 export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] as const;
+/**
+ * Optional in a JSON or NDJSON row (a CSV row keeps the four fields): the
+ * indicator's own blurhash preview, which reviewers set beside a report's
+ * (docs/SAFEGUARDS.md, "Preview"), validated exactly as a report's is.
+ */
+const OPTIONAL_FIELDS = ['preview'] as const;
 const REFERENCE_PATTERN = /^[\x20-\x7e]{1,128}$/;
 /**
  * Refuse the batch once this many rows are bad, without reading on: one is
@@ -94,7 +102,7 @@ export class SubmissionCollector {
   #validate(value: unknown): Submission {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RowError('ROW_MALFORMED', 'a row must be an object');
     for (const key of Object.keys(value)) {
-      if (!(SUBMISSION_FIELDS as readonly string[]).includes(key)) throw new RowError('ROW_UNKNOWN_FIELD', `unknown field ${quote(key)}`);
+      if (!(SUBMISSION_FIELDS as readonly string[]).includes(key) && !(OPTIONAL_FIELDS as readonly string[]).includes(key)) throw new RowError('ROW_UNKNOWN_FIELD', `unknown field ${quote(key)}`);
     }
     const field = (name: (typeof SUBMISSION_FIELDS)[number]): string => {
       const v: unknown = Object.hasOwn(value, name) ? Reflect.get(value, name) : undefined;
@@ -118,6 +126,16 @@ export class SubmissionCollector {
     }
     const reference = field('reference');
     if (!REFERENCE_PATTERN.test(reference)) throw new RowError('ROW_BAD_REFERENCE', 'reference must be 1 to 128 printable ASCII characters');
-    return { algorithm: algorithmName, hash, category, reference };
+    const rawPreview: unknown = Object.hasOwn(value, 'preview') ? Reflect.get(value, 'preview') : undefined;
+    let preview: string | null = null;
+    if (rawPreview !== undefined && rawPreview !== null) {
+      try {
+        preview = parsePreview(rawPreview, 'preview');
+      } catch (err) {
+        if (err instanceof WireError) throw new RowError('ROW_BAD_PREVIEW', err.message);
+        throw err;
+      }
+    }
+    return { algorithm: algorithmName, hash, category, reference, preview };
   }
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { ACCOUNT_NAME_PATTERN, isRole } from '../store/accounts.ts';
+import { ACCOUNT_NAME_PATTERN, isRole, ROLES, type Role } from '../store/accounts.ts';
+import { isMemberState, memberStateProblem } from '../store/member-states.ts';
 import type { Centre } from '../centre.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
@@ -15,15 +16,16 @@ export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv>
   app.get('/', admin, (c) => c.json({ accounts: centre.accounts.list() }));
 
   app.post('/', admin, async (c) => {
-    const body = objectBody(await readJson(c), ['name', 'role']);
+    const body = objectBody(await readJson(c), ['name', 'role', 'memberState']);
     const { name, role } = body;
     if (typeof name !== 'string' || !ACCOUNT_NAME_PATTERN.test(name)) throw new ApiError(400, 'BAD_REQUEST', `name must match ${ACCOUNT_NAME_PATTERN}`);
-    if (!isRole(role)) throw new ApiError(400, 'BAD_REQUEST', 'role must be admin, authority, operator or provider');
+    if (!isRole(role)) throw new ApiError(400, 'BAD_REQUEST', `role must be one of ${ROLES.join(', ')}`);
+    const memberState = accountMemberState(role, body.memberState);
     const actor = c.get('principal').account.name;
     const account = centre.write(() => {
       if (centre.accounts.byName(name) !== undefined) throw new ApiError(409, 'CONFLICT', `account '${name}' already exists`);
-      const created = centre.accounts.ensure(name, role, clock()).account;
-      centre.audit.record(clock(), actor, 'account.create', name, { role });
+      const created = centre.accounts.ensure(name, role, clock(), memberState).account;
+      centre.audit.record(clock(), actor, 'account.create', name, { role, ...(memberState === null ? {} : { memberState }) });
       return created;
     });
     return c.json({ account }, 201);
@@ -47,6 +49,12 @@ export function accountRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv>
   });
 
   return app;
+}
+
+function accountMemberState(role: Role, value: unknown): string | null {
+  const problem = memberStateProblem(role, value);
+  if (problem !== undefined) throw new ApiError(400, 'BAD_REQUEST', `memberState: ${problem}`);
+  return isMemberState(value) ? value : null;
 }
 
 function accountNamed(centre: Centre, name: string) {

@@ -7,6 +7,8 @@ import type { Role } from '../store/accounts.ts';
 export interface RouteDeps {
   readonly centre: Centre;
   readonly clock: () => number;
+  /** Uniform in [0, 1): the review QA sample draws from it. */
+  readonly random: () => number;
   /** Middleware admitting only tokens of the given roles. */
   readonly guard: (...roles: Role[]) => MiddlewareHandler<AppEnv>;
   /** Middleware for public routes (rate limit per client). */

@@ -135,3 +135,36 @@ describe('POST /v1/indicators', () => {
     });
   });
 });
+
+describe('an indicator preview', () => {
+  let t: TestCentre | undefined;
+  afterEach(() => {
+    t?.close();
+    t = undefined;
+  });
+  const submit = (c: TestCentre, preview: unknown): Promise<Response> =>
+    c.request('POST', '/v1/indicators', c.tokens.authority, JSON.stringify([{ algorithm: 'pdq', hash: hex(32), category: 'A1', reference: 'r-1', preview }]), 'application/json');
+
+  describe('when the authority attaches a valid blurhash', () => {
+    it('accepts the row and keeps the preview on its confirmation', async () => {
+      t = createTestCentre();
+      const res = await submit(t, 'LEHV6nWB2yk8pyo0adR*.7kCMdnj');
+      expect(res.status).toBe(201);
+      expect(t.centre.db.prepare('SELECT preview FROM confirmations').all()).toEqual([{ preview: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' }]);
+    });
+  });
+
+  describe('when the preview is not one a report could carry', () => {
+    it.each([
+      ['too many components (5x1)', '40123456789ABC'],
+      ['not base 83', 'LEHV6nWB2yk8pyo0adR*.7kCMdn"'],
+      ['the wrong length', 'LEHV6nWB2yk8pyo0adR*.7kCMdn'],
+      ['not a string', 42],
+    ])('refuses the batch for %s with ROW_BAD_PREVIEW', async (_name, preview) => {
+      t = createTestCentre();
+      const res = await submit(t, preview);
+      expect(res.status).toBe(422);
+      expect(await jsonOf(res)).toMatchObject({ error: { code: 'INGEST_INVALID_ROWS', rows: [{ line: 1, code: 'ROW_BAD_PREVIEW' }] } });
+    });
+  });
+});

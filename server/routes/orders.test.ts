@@ -46,7 +46,15 @@ describe('detection orders', () => {
     it('answers 201 with the order and its status', async () => {
       const res = await register(t, orderBody(t));
       expect(res.status).toBe(201);
-      expect(await res.json()).toEqual({ order: { ...orderBody(t), status: 'active', createdAt: t.clock.now, createdBy: 'centre-op', endedAt: null, endedBy: null } });
+      expect(await res.json()).toEqual({ order: { ...orderBody(t), memberState: null, status: 'active', createdAt: t.clock.now, createdBy: 'centre-op', endedAt: null, endedBy: null } });
+    });
+
+    it('keeps its issuing Member State for the Centre, outside the list the provider receives', async () => {
+      const res = await register(t, orderBody(t, { memberState: 'DE' }));
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ order: { orderId: 'DE-2026-0001', memberState: 'DE' } });
+      expect(t.centre.orders.get('DE-2026-0001')?.memberState).toBe('DE');
+      expect((await fetchList(t)).orders[0]).toEqual(orderBody(t));
     });
 
     it('audits the registration with target counts, never the targets', async () => {
@@ -78,6 +86,10 @@ describe('detection orders', () => {
       ['no targets', { targets: { users: [], groups: [], channels: [] } }, 400, 'WIRE_BAD_FIELD'],
       ['an unknown field', { everyone: true }, 400, 'WIRE_UNKNOWN_FIELD'],
       ['a missing field', { legalReference: undefined }, 400, 'WIRE_MISSING_FIELD'],
+      ['a Member State that is not an ISO 3166-1 code', { memberState: 'EU' }, 400, 'BAD_REQUEST'],
+      ['a Member State in lower case', { memberState: 'de' }, 400, 'BAD_REQUEST'],
+      ['a Member State that is not a string', { memberState: 49 }, 400, 'BAD_REQUEST'],
+      ['a null Member State', { memberState: null }, 400, 'BAD_REQUEST'],
     ])('refuses %s', async (_name, overrides, status, code) => {
       const res = await register(t, orderBody(t, overrides));
       expect(res.status).toBe(status);
@@ -159,7 +171,7 @@ describe('detection orders', () => {
   describe('the stored terms', () => {
     it('cannot be changed or deleted, even by direct SQL, and an end cannot be undone', async () => {
       await register(t, orderBody(t));
-      for (const sql of ["UPDATE orders SET targets = '{}'", 'UPDATE orders SET not_after = not_after + 1', 'DELETE FROM orders']) {
+      for (const sql of ["UPDATE orders SET targets = '{}'", 'UPDATE orders SET not_after = not_after + 1', "UPDATE orders SET member_state = 'FR'", 'DELETE FROM orders']) {
         expect(() => t.centre.db.prepare(sql).run()).toThrow(/append-only/);
       }
       await t.request('POST', '/v1/orders/DE-2026-0001/end', t.tokens.operator);

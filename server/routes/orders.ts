@@ -11,6 +11,7 @@ import {
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam, objectBody, readJson } from '../http/body.ts';
+import { isMemberState } from '../store/member-states.ts';
 import { orderStatus, type StoredOrder } from '../store/orders.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -29,7 +30,8 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const { orders } = centre;
 
   app.post('/', operator, async (c) => {
-    const order = parseDetectionOrder(await readJson(c));
+    const { fields, memberState } = splitMemberState(await readJson(c));
+    const order = parseDetectionOrder(fields);
     const actor = c.get('principal').account.name;
     const now = clock();
     if (order.notAfter <= now) throw new OrderError('ORDER_ALREADY_LAPSED', `order ${order.orderId} has already lapsed (notAfter is not in the future)`);
@@ -44,11 +46,12 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
       if (live.length > MAX_ORDERS_PER_LIST || encodeOrderList({ provider: provider.name, issuedAt: now, orders: live }).byteLength > MAX_ORDER_LIST_BYTES) {
         throw new OrderError('ORDER_LIMIT_REACHED', `provider '${provider.name}' has too many live orders or targets for one signed list`);
       }
-      const created = orders.insert(order, provider.id, actor, now);
+      const created = orders.insert(order, provider.id, actor, now, memberState);
       // Targets identify people: the audit trail counts them, the order row keeps them.
       centre.audit.record(now, actor, 'order.register', `order:${order.orderId}`, {
         provider: order.provider,
         issuingAuthority: order.issuingAuthority,
+        memberState,
         legalReference: order.legalReference,
         surfaces: order.surfaces,
         targets: { users: order.targets.users.length, groups: order.targets.groups.length, channels: order.targets.channels.length },
@@ -90,6 +93,19 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   return app;
 }
 
+/**
+ * `memberState` rides beside the order's own fields: the issuing Member
+ * State routes forwarded reports (server/review/routing.ts) but is not part
+ * of the signed order a provider receives. Optional, so callers from before
+ * keep working; an order without it routes its reports to Europol alone.
+ */
+function splitMemberState(body: unknown): { fields: unknown; memberState: string | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !Object.hasOwn(body, 'memberState')) return { fields: body, memberState: null };
+  const memberState: unknown = Reflect.get(body, 'memberState');
+  if (!isMemberState(memberState)) throw new ApiError(400, 'BAD_REQUEST', 'memberState must be an assigned ISO 3166-1 alpha-2 code in capitals (DE, FR, ...)');
+  return { fields: Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'memberState')), memberState };
+}
+
 function orderIdParam(raw: string): string {
   if (!ORDER_ID_PATTERN.test(raw)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
   return raw;
@@ -99,6 +115,7 @@ function orderIdParam(raw: string): string {
 function view(stored: StoredOrder, now: number) {
   return {
     ...detectionOrderFields(stored.order),
+    memberState: stored.memberState,
     status: orderStatus(stored, now),
     createdAt: stored.createdAt,
     createdBy: stored.createdBy,

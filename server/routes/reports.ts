@@ -7,6 +7,7 @@ import { decodeReport, MAX_REPORT_BYTES, REPORT_PAYLOAD_TYPE } from '../../share
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam, readBytes } from '../http/body.ts';
+import { ReviewDesk } from '../review/review-desk.ts';
 import { refusalOf, type ReportRefusalCode } from '../reports/report-refusal.ts';
 import { ProviderKeyStore } from '../store/provider-keys.ts';
 import { ReportStore, type StoredReport } from '../store/reports.ts';
@@ -32,8 +33,9 @@ export const MAX_REPORT_ENVELOPE_BYTES = MAX_REPORT_BYTES + 4096;
  * (routes/provider-keys.ts) before its payload is decoded, and stored with
  * the exact envelope it came in.
  */
-export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
+export function reportRoutes({ centre, clock, guard, random }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const desk = new ReviewDesk({ centre, random });
   const provider = guard('provider');
   const keys = new ProviderKeyStore(centre.db);
   const reports = new ReportStore(centre.db);
@@ -84,6 +86,8 @@ export function reportRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> 
         algorithm: report.algorithm,
         indicators: report.indicatorIds.length,
       });
+      // Into the review queue in the same transaction: a stored report is always in exactly one state.
+      desk.receive(report, account.id, now);
       return false;
     });
     return c.json({ reportId: report.reportId, duplicate }, duplicate ? 200 : 201);

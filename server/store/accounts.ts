@@ -1,8 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './database.ts';
 import { StoreError } from './errors.ts';
+import { isMemberState } from './member-states.ts';
 
-export const ROLES = ['admin', 'authority', 'operator', 'provider'] as const;
+/**
+ * Who may call what (docs/API.md, "Roles"). A reviewer decides on reports;
+ * europol receives every forwarded report (server/review/routing.ts).
+ */
+export const ROLES = ['admin', 'authority', 'operator', 'provider', 'reviewer', 'europol'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(value: unknown): value is Role {
@@ -18,6 +23,12 @@ export interface Account {
   readonly role: Role;
   readonly createdAt: number;
   readonly disabledAt: number | null;
+  /**
+   * The ISO 3166-1 alpha-2 code of an authority's Member State: forwarded
+   * reports are routed by it. Null for every other role, and for an
+   * authority created before the field existed until it is set.
+   */
+  readonly memberState: string | null;
 }
 
 export interface TokenInfo {
@@ -40,17 +51,20 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-type AccountRow = { id: number; name: string; role: string; created_at: number; disabled_at: number | null };
+type AccountRow = { id: number; name: string; role: string; created_at: number; disabled_at: number | null; member_state: string | null };
 
 function toAccount(row: AccountRow): Account {
   if (!isRole(row.role)) throw new StoreError('STORE_CONFLICT', `account ${row.id} has an unknown role`);
-  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at, disabledAt: row.disabled_at };
+  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at, disabledAt: row.disabled_at, memberState: row.member_state };
 }
 
 export class AccountStore {
   readonly #byName;
   readonly #byId;
   readonly #insertAccount;
+  readonly #setMemberState;
+  readonly #authoritiesOf;
+  readonly #ofRole;
   readonly #insertToken;
   readonly #principal;
   readonly #revoke;
@@ -60,7 +74,12 @@ export class AccountStore {
   constructor(db: Db) {
     this.#byName = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?');
     this.#byId = db.prepare<[number], AccountRow>('SELECT * FROM accounts WHERE id = ?');
-    this.#insertAccount = db.prepare('INSERT INTO accounts (name, role, created_at) VALUES (?, ?, ?)');
+    this.#insertAccount = db.prepare('INSERT INTO accounts (name, role, created_at, member_state) VALUES (?, ?, ?, ?)');
+    this.#setMemberState = db.prepare("UPDATE accounts SET member_state = ? WHERE id = ? AND role = 'authority' AND member_state IS NULL");
+    this.#authoritiesOf = db.prepare<[string], AccountRow>(
+      "SELECT * FROM accounts WHERE role = 'authority' AND member_state = ? AND disabled_at IS NULL ORDER BY id",
+    );
+    this.#ofRole = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE role = ? AND disabled_at IS NULL ORDER BY id');
     this.#insertToken = db.prepare('INSERT INTO tokens (account_id, token_hash, label, created_at) VALUES (?, ?, ?, ?)');
     this.#principal = db.prepare<[Buffer], AccountRow & { token_id: number }>(
       `SELECT a.*, t.id AS token_id FROM tokens t JOIN accounts a ON a.id = t.account_id
@@ -87,17 +106,41 @@ export class AccountStore {
     return this.#list.all().map(toAccount);
   }
 
-  /** Creates the account, or returns the existing one when name and role agree. Call inside a transaction. */
-  ensure(name: string, role: Role, now: number): { account: Account; created: boolean } {
+  /**
+   * Creates the account, or returns the existing one when name and role
+   * agree. Only an authority has a Member State; an existing authority
+   * without one gets it here, once (a different one is a conflict). The
+   * callers an operator uses (CLI, POST /v1/accounts) require it for an
+   * authority. Call inside a transaction.
+   */
+  ensure(name: string, role: Role, now: number, memberState: string | null = null): { account: Account; created: boolean } {
+    if (memberState !== null && (role !== 'authority' || !isMemberState(memberState))) {
+      throw new StoreError('STORE_CONFLICT', 'only an authority has a Member State, an ISO 3166-1 alpha-2 code');
+    }
     const existing = this.byName(name);
     if (existing !== undefined) {
       if (existing.role !== role) {
         throw new StoreError('STORE_CONFLICT', `account '${name}' exists with role ${existing.role}, not ${role}`);
       }
-      return { account: existing, created: false };
+      if (memberState === null || existing.memberState === memberState) return { account: existing, created: false };
+      if (existing.memberState !== null) {
+        throw new StoreError('STORE_CONFLICT', `account '${name}' belongs to Member State ${existing.memberState}, not ${memberState}`);
+      }
+      this.#setMemberState.run(memberState, existing.id);
+      return { account: { ...existing, memberState }, created: false };
     }
-    const id = Number(this.#insertAccount.run(name, role, now).lastInsertRowid);
-    return { account: { id, name, role, createdAt: now, disabledAt: null }, created: true };
+    const id = Number(this.#insertAccount.run(name, role, now, memberState).lastInsertRowid);
+    return { account: { id, name, role, createdAt: now, disabledAt: null, memberState }, created: true };
+  }
+
+  /** The enabled authority accounts of a Member State (routing's recipients). */
+  authoritiesOf(memberState: string): Account[] {
+    return this.#authoritiesOf.all(memberState).map(toAccount);
+  }
+
+  /** The enabled accounts of one role, oldest first. */
+  withRole(role: Role): Account[] {
+    return this.#ofRole.all(role).map(toAccount);
   }
 
   /** Issues a new random token for the account; the secret is returned once and only its hash is kept. */

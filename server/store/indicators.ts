@@ -35,6 +35,8 @@ export interface Submission {
   readonly hash: Uint8Array;
   readonly category: string;
   readonly reference: string;
+  /** The submitting authority's blurhash preview of the material, if it gave one (shown to reviewers). */
+  readonly preview?: string | null;
 }
 
 export interface SubmitResult {
@@ -107,8 +109,8 @@ export class IndicatorStore {
         'SELECT withdrawn_at FROM confirmations WHERE indicator_id = ? AND authority_id = ?',
       ),
       confirm: db.prepare(
-        `INSERT INTO confirmations (indicator_id, authority_id, reference, category, batch_id, confirmed_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (indicator_id, authority_id) DO UPDATE SET reference = excluded.reference, category = excluded.category,
+        `INSERT INTO confirmations (indicator_id, authority_id, reference, category, batch_id, confirmed_at, preview) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (indicator_id, authority_id) DO UPDATE SET reference = excluded.reference, category = excluded.category, preview = excluded.preview,
            batch_id = excluded.batch_id, confirmed_at = excluded.confirmed_at, withdrawn_at = NULL, withdrawn_reason = NULL`,
       ),
       liveConfirmations: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM confirmations WHERE indicator_id = ? AND withdrawn_at IS NULL'),
@@ -154,7 +156,7 @@ export class IndicatorStore {
     const existing = s.find.get(row.algorithm, hash);
     if (existing === undefined) {
       const id = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
-      s.confirm.run(id, authorityId, row.reference, row.category, batchId, now);
+      s.confirm.run(id, authorityId, row.reference, row.category, batchId, now, row.preview ?? null);
       return 'created'; // a new indicator has no removal to lift
     }
     const { id } = existing;
@@ -165,7 +167,7 @@ export class IndicatorStore {
     } else if (mine !== undefined && mine.withdrawn_at === null) {
       return 'unchanged';
     }
-    s.confirm.run(id, authorityId, row.reference, row.category, batchId, now);
+    s.confirm.run(id, authorityId, row.reference, row.category, batchId, now, row.preview ?? null);
     // A re-confirmation can lift an active indicator back over the two-source rule.
     if ((s.liveConfirmations.get(id)?.n ?? 0) >= minConfirmations) s.clearRemoval.run(id);
     return 'confirmed';

@@ -3,6 +3,8 @@
  * append a new one. Append-only tables (audit and everything published) are
  * guarded by triggers so that even a buggy caller cannot rewrite history.
  */
+import { FOREIGN_KEYS_OFF } from '../../shared/sqlite/open.ts';
+
 const appendOnly = (table: string): string => `
 CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
 CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`;
@@ -275,5 +277,153 @@ CREATE TABLE state_accumulator (
   version INTEGER NOT NULL,
   lanes BLOB NOT NULL CHECK (length(lanes) = 2048)
 ) STRICT;
+`,
+  // 7. Roles for report review (docs/API.md, "Roles"): reviewer and europol, and an
+  // authority's Member State (ISO 3166-1 alpha-2; routing reads it). The role CHECK
+  // lives in the table definition, so the table is rebuilt (SQLite's twelve steps,
+  // foreign keys off around it; ids kept, so tokens, batches, orders and reports
+  // still point at the same accounts). An authority from before has no Member State
+  // until `centre token create --member-state` gives it one. Orders gain their
+  // issuing Member State: null for orders registered before, which route to Europol alone.
+  `${FOREIGN_KEYS_OFF}
+CREATE TABLE accounts_rebuilt (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'authority', 'operator', 'provider', 'reviewer', 'europol')),
+  created_at INTEGER NOT NULL,
+  disabled_at INTEGER,
+  member_state TEXT CHECK (member_state IS NULL OR (role = 'authority' AND member_state GLOB '[A-Z][A-Z]'))
+) STRICT;
+INSERT INTO accounts_rebuilt (id, name, role, created_at, disabled_at) SELECT id, name, role, created_at, disabled_at FROM accounts ORDER BY id;
+DROP TABLE accounts;
+ALTER TABLE accounts_rebuilt RENAME TO accounts;
+CREATE INDEX accounts_by_member_state ON accounts(member_state) WHERE member_state IS NOT NULL;
+
+ALTER TABLE orders ADD COLUMN member_state TEXT CHECK (member_state IS NULL OR member_state GLOB '[A-Z][A-Z]');
+DROP TRIGGER orders_terms_fixed;
+CREATE TRIGGER orders_terms_fixed BEFORE UPDATE ON orders
+WHEN OLD.ended_at IS NOT NULL
+  OR NEW.id IS NOT OLD.id OR NEW.order_id IS NOT OLD.order_id OR NEW.provider_id IS NOT OLD.provider_id
+  OR NEW.issuing_authority IS NOT OLD.issuing_authority OR NEW.legal_reference IS NOT OLD.legal_reference
+  OR NEW.surfaces IS NOT OLD.surfaces OR NEW.targets IS NOT OLD.targets
+  OR NEW.not_before IS NOT OLD.not_before OR NEW.not_after IS NOT OLD.not_after
+  OR NEW.created_at IS NOT OLD.created_at OR NEW.created_by IS NOT OLD.created_by
+  OR NEW.member_state IS NOT OLD.member_state
+BEGIN SELECT RAISE(ABORT, 'orders is append-only: an order can only be ended, once'); END;
+`,
+  // 8. Report review (docs/API.md, "Review"; server/review/report-lifecycle.ts owns the
+  // transitions). Reports are reviewed in bundles: every report is in exactly one
+  // bundle and has its bundle's state; the CHECKs keep each state's fields coherent
+  // so that no crash can leave a half-made state. Decisions are kept append-only.
+  // Reports received before review existed enter the queue now, one bundle each
+  // (bundle id = report row id), not urgent: they were never sorted.
+  `
+CREATE TABLE review_bundles (
+  id INTEGER PRIMARY KEY,
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  subject TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  urgent INTEGER NOT NULL CHECK (urgent IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('received', 'in_review', 'unfounded', 'forwarded')),
+  claimed_by TEXT,
+  lease_until INTEGER,
+  decided_by TEXT,
+  decided_at INTEGER,
+  reason TEXT CHECK (reason IS NULL OR reason IN ('preview_mismatch', 'indicator_error', 'duplicate', 'not_csam', 'other')),
+  comment TEXT,
+  qa TEXT NOT NULL DEFAULT 'none' CHECK (qa IN ('none', 'pending', 'agreed', 'disagreed')),
+  qa_claimed_by TEXT,
+  qa_lease_until INTEGER,
+  CHECK ((state = 'in_review') = (claimed_by IS NOT NULL AND lease_until IS NOT NULL)),
+  CHECK (state = 'in_review' OR (claimed_by IS NULL AND lease_until IS NULL)),
+  CHECK ((state IN ('unfounded', 'forwarded')) = (decided_by IS NOT NULL AND decided_at IS NOT NULL)),
+  CHECK ((state = 'unfounded') = (reason IS NOT NULL)),
+  CHECK ((qa_claimed_by IS NULL) = (qa_lease_until IS NULL))
+) STRICT;
+CREATE INDEX review_queue ON review_bundles(state, urgent DESC, opened_at, id);
+CREATE INDEX review_bundles_open ON review_bundles(provider_id, subject, state);
+CREATE INDEX review_bundles_qa ON review_bundles(qa, decided_at, id);
+
+CREATE TABLE report_reviews (
+  report_id TEXT PRIMARY KEY REFERENCES reports(report_id),
+  bundle_id INTEGER NOT NULL REFERENCES review_bundles(id)
+) STRICT;
+CREATE INDEX report_reviews_by_bundle ON report_reviews(bundle_id);
+CREATE TRIGGER report_reviews_fixed BEFORE UPDATE ON report_reviews BEGIN SELECT RAISE(ABORT, 'report_reviews is append-only: a report stays in its bundle'); END;
+CREATE TRIGGER report_reviews_no_delete BEFORE DELETE ON report_reviews BEGIN SELECT RAISE(ABORT, 'report_reviews is append-only'); END;
+
+CREATE TABLE report_indicators (
+  indicator_id INTEGER NOT NULL,
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  PRIMARY KEY (indicator_id, report_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE review_decisions (
+  id INTEGER PRIMARY KEY,
+  bundle_id INTEGER NOT NULL REFERENCES review_bundles(id),
+  decision TEXT NOT NULL CHECK (decision IN ('forwarded', 'unfounded')),
+  reason TEXT,
+  comment TEXT,
+  decided_by TEXT NOT NULL,
+  decided_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX review_decisions_by_bundle ON review_decisions(bundle_id, id);
+${appendOnly('review_decisions')}
+
+INSERT INTO review_bundles (id, provider_id, subject, opened_at, urgent, state)
+  SELECT id, provider_id, subject, received_at, 0, 'received' FROM reports ORDER BY id;
+INSERT INTO report_reviews (report_id, bundle_id) SELECT report_id, id FROM reports ORDER BY id;
+INSERT INTO report_indicators (indicator_id, report_id)
+  SELECT DISTINCT j.value, r.report_id FROM reports r, json_each(r.indicator_ids) j;
+`,
+  // 9. An authority may attach a blurhash preview to an indicator it submits
+  // (docs/API.md, "POST /v1/indicators"): reviewers see it beside a report's.
+  `
+ALTER TABLE confirmations ADD COLUMN preview TEXT;
+`,
+  // 10. Forwarding (docs/API.md, "Routing" and "Inbox"): the Centre's signed record of
+  // each decision that reached recipients, kept as signed; one inbox item per recipient
+  // account and record (the inbox cursor is its id), acknowledged once; and the holds
+  // recipients ask for, kept (append-only) so that they can travel to the provider.
+  `
+CREATE TABLE forwarding_records (
+  id INTEGER PRIMARY KEY,
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  decision_id INTEGER NOT NULL REFERENCES review_decisions(id),
+  decision TEXT NOT NULL CHECK (decision IN ('forwarded', 'unfounded')),
+  decided_at INTEGER NOT NULL,
+  envelope BLOB NOT NULL,
+  UNIQUE (report_id, decision_id)
+) STRICT;
+CREATE INDEX forwarding_records_by_report ON forwarding_records(report_id, id);
+${appendOnly('forwarding_records')}
+
+CREATE TABLE inbox_items (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  record_id INTEGER NOT NULL REFERENCES forwarding_records(id),
+  delivered_at INTEGER NOT NULL,
+  acked_at INTEGER,
+  UNIQUE (account_id, record_id)
+) STRICT;
+CREATE INDEX inbox_items_by_account ON inbox_items(account_id, id);
+CREATE INDEX inbox_items_by_report ON inbox_items(report_id, account_id);
+CREATE TRIGGER inbox_items_ack_only BEFORE UPDATE ON inbox_items
+WHEN OLD.acked_at IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.account_id IS NOT OLD.account_id OR NEW.report_id IS NOT OLD.report_id
+  OR NEW.record_id IS NOT OLD.record_id OR NEW.delivered_at IS NOT OLD.delivered_at
+BEGIN SELECT RAISE(ABORT, 'inbox_items is append-only: an item can only be acknowledged, once'); END;
+CREATE TRIGGER inbox_items_no_delete BEFORE DELETE ON inbox_items BEGIN SELECT RAISE(ABORT, 'inbox_items is append-only'); END;
+
+CREATE TABLE report_holds (
+  id INTEGER PRIMARY KEY,
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  hold_until INTEGER NOT NULL,
+  requested_at INTEGER NOT NULL,
+  CHECK (hold_until > requested_at)
+) STRICT;
+CREATE INDEX report_holds_by_report ON report_holds(report_id, hold_until);
+${appendOnly('report_holds')}
 `,
 ];

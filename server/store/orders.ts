@@ -7,6 +7,12 @@ export type OrderStatus = OrderPhase;
 
 export interface StoredOrder {
   readonly order: DetectionOrder;
+  /**
+   * The issuing Member State (ISO 3166-1 alpha-2): the Centre's own record,
+   * not part of the signed order providers receive. Null for an order
+   * registered without one (all orders before the field existed).
+   */
+  readonly memberState: string | null;
   readonly createdAt: number;
   readonly createdBy: string;
   readonly endedAt: number | null;
@@ -27,6 +33,7 @@ type OrderRow = {
   created_by: string;
   ended_at: number | null;
   ended_by: string | null;
+  member_state: string | null;
 };
 
 const SELECT = 'SELECT o.*, a.name AS provider FROM orders o JOIN accounts a ON a.id = o.provider_id';
@@ -51,8 +58,8 @@ export class OrderStore {
 
   constructor(db: Db) {
     this.#insert = db.prepare(
-      `INSERT INTO orders (order_id, provider_id, issuing_authority, legal_reference, surfaces, targets, not_before, not_after, created_at, created_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO orders (order_id, provider_id, issuing_authority, legal_reference, surfaces, targets, not_before, not_after, created_at, created_by, member_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#get = db.prepare<[string], OrderRow>(`${SELECT} WHERE o.order_id = ?`);
     this.#end = db.prepare('UPDATE orders SET ended_at = ?, ended_by = ? WHERE order_id = ? AND ended_at IS NULL');
@@ -63,7 +70,7 @@ export class OrderStore {
   }
 
   /** Call inside a write transaction; a repeated orderId is a STORE_CONFLICT (UNIQUE). */
-  insert(order: DetectionOrder, providerId: number, createdBy: string, now: number): StoredOrder {
+  insert(order: DetectionOrder, providerId: number, createdBy: string, now: number, memberState: string | null = null): StoredOrder {
     this.#insert.run(
       order.orderId,
       providerId,
@@ -75,8 +82,9 @@ export class OrderStore {
       order.notAfter,
       now,
       createdBy,
+      memberState,
     );
-    return { order, createdAt: now, createdBy, endedAt: null, endedBy: null };
+    return { order, memberState, createdAt: now, createdBy, endedAt: null, endedBy: null };
   }
 
   get(orderId: string): StoredOrder | undefined {
@@ -115,5 +123,5 @@ function toStored(row: OrderRow): StoredOrder {
     },
     `order ${row.order_id}`,
   );
-  return { order, createdAt: row.created_at, createdBy: row.created_by, endedAt: row.ended_at, endedBy: row.ended_by };
+  return { order, memberState: row.member_state, createdAt: row.created_at, createdBy: row.created_by, endedAt: row.ended_at, endedBy: row.ended_by };
 }

@@ -25,7 +25,8 @@ describe('ProviderKeyStore', () => {
       const path = join(dir, 'centre.db');
       const key = generateSigningKey('hashfeed/provider-sidecar');
       const old = openMigratedDatabase(path, MIGRATIONS.slice(0, BEFORE_APPROVAL), 'Centre database');
-      const accountId = new AccountStore(old).ensure('example-host', 'provider', 1).account.id;
+      // Raw SQL: today's AccountStore reads columns that schema does not have yet.
+      const accountId = Number(old.prepare("INSERT INTO accounts (name, role, created_at) VALUES ('example-host', 'provider', 1)").run().lastInsertRowid);
       old.prepare('INSERT INTO provider_keys (account_id, verifier_key, key_id, created_at) VALUES (?, ?, ?, ?)').run(accountId, key.verifier.text, key.keyIdHex, 5);
       old.close();
 

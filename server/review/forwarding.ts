@@ -1,0 +1,75 @@
+import { CodedError } from '../../shared/errors.ts';
+import type { ForwardingRecipient } from '../../shared/wire/forwarding-record.ts';
+import type { Centre } from '../centre.ts';
+import { ForwardingStore } from '../store/forwarding.ts';
+import { ReportStore } from '../store/reports.ts';
+import type { BundleView } from './review-desk.ts';
+import { recipientsFor } from './routing.ts';
+import { signForwardingRecord } from './sign-forwarding-record.ts';
+
+/** ROUTING_NO_RECIPIENT (409): a forward would reach nobody (no Europol account and no competent authority). */
+export type RoutingCode = 'ROUTING_NO_RECIPIENT';
+export class RoutingError extends CodedError<RoutingCode> {}
+
+/**
+ * What a standing decision sends out, inside the decision's transaction:
+ * for each report of the bundle, a forwarding record signed by the Centre
+ * and one inbox item per recipient. `forwarded` goes where routing.ts says;
+ * `unfounded` goes only to those who received the report before (a report
+ * reopened and then judged unfounded), and nowhere if nobody did.
+ */
+export class Forwarder {
+  readonly #centre: Centre;
+  readonly #store: ForwardingStore;
+  readonly #reports: ReportStore;
+
+  constructor(centre: Centre) {
+    this.#centre = centre;
+    this.#store = new ForwardingStore(centre.db);
+    this.#reports = new ReportStore(centre.db);
+  }
+
+  forward(view: BundleView, now: number): void {
+    const centre = this.#centre;
+    const { bundle } = view;
+    if (bundle.state !== 'forwarded' && bundle.state !== 'unfounded') return;
+    const decisionId = this.#store.latestDecisionId(bundle.id);
+    if (decisionId === undefined) throw new Error(`unreachable: bundle ${bundle.id} is decided without a decision record`);
+    for (const reportId of view.reportIds) {
+      const recipients = bundle.state === 'forwarded' ? this.#routed(reportId) : this.#earlier(reportId);
+      if (recipients.length === 0) continue;
+      const record = { reportId, decision: bundle.state, recipients, decidedAt: now };
+      // The one place the Centre chooses the key that signs decisions.
+      const envelope = signForwardingRecord(record, centre.keyring.signingKey);
+      const recordId = this.#store.addRecord(reportId, decisionId, bundle.state, now, envelope);
+      for (const recipient of recipients) {
+        const account = centre.accounts.byName(recipient.account);
+        if (account === undefined) throw new Error(`unreachable: recipient ${recipient.account} vanished inside its transaction`);
+        this.#store.deliver(account.id, reportId, recordId, now);
+      }
+      centre.audit.record(now, 'centre', bundle.state === 'forwarded' ? 'report.forward' : 'report.retract', `report:${reportId}`, {
+        bundle: bundle.id,
+        recipients: recipients.map((r) => r.account),
+      });
+    }
+  }
+
+  #routed(reportId: string): ForwardingRecipient[] {
+    const orderId = this.#reports.find(reportId)?.stored.report.orderId;
+    const order = orderId === undefined ? undefined : this.#centre.orders.get(orderId);
+    const recipients = recipientsFor({ orderMemberState: order?.memberState ?? null, providerMemberState: null }, this.#centre.accounts);
+    if (recipients.length === 0) {
+      throw new RoutingError('ROUTING_NO_RECIPIENT', 'no Europol account and no authority of the competent Member State: create one before forwarding');
+    }
+    return recipients;
+  }
+
+  #earlier(reportId: string): ForwardingRecipient[] {
+    return this.#store.forwardedTo(reportId).flatMap((id): ForwardingRecipient[] => {
+      const account = this.#centre.accounts.byId(id);
+      if (account === undefined) return [];
+      if (account.role === 'europol') return [{ account: account.name, role: 'europol', memberState: null }];
+      return account.memberState === null ? [] : [{ account: account.name, role: 'authority', memberState: account.memberState }];
+    });
+  }
+}
