@@ -4,17 +4,17 @@
  * parsed strictly; the overview lists the entries.
  */
 import { resolve } from 'node:path';
-import { loadSigningKey } from '../../shared/crypto/index.ts';
-import { openCentre, readCentreConfig, databasePath, type Centre } from '../../server/centre.ts';
+import { openCentre, type Centre } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
 import { initCentre } from '../../server/init.ts';
-import { ROOT_KEY_ENV, rootKeyPath, rotateSigningKey } from '../../server/keys/keyring.ts';
+import { ROOT_KEY_ENV } from '../../server/keys/keyring.ts';
+import { localRootKeys } from '../../server/keys/local-root-keys.ts';
+import { ONLINE_PURPOSES } from '../../server/keys/online-keys.ts';
+import { rotateOnlineKeys } from '../../server/keys/root-rotation.ts';
 import { serveCentre } from '../../server/main.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
 import { isRole } from '../../server/store/accounts.ts';
 import { isProviderKeyStatus, PROVIDER_KEY_STATUSES } from '../../server/store/provider-keys.ts';
-import { AuditLog } from '../../server/store/audit.ts';
-import { openDatabase } from '../../server/store/database.ts';
 import { bounded, defineCommand, UsageError, type Command, type CommandIo, type OptionsConfig, type OptionValues } from '../command.ts';
 import { untilStopSignal } from '../stop-signal.ts';
 
@@ -129,23 +129,22 @@ const SUBCOMMANDS: readonly Subcommand[] = [
   }),
   subcommand({
     name: 'keys rotate',
-    synopsis: '[--root-key FILE]',
-    summary: `certify a new signing key (needs the root key: file or ${ROOT_KEY_ENV})`,
-    options: { 'root-key': { type: 'string' } },
+    synopsis: '[--purpose P ...] [--root-key FILE ...]',
+    summary: `new online keys for every purpose (or each --purpose), in a new root version signed by the root keys (files, or ${ROOT_KEY_ENV})`,
+    options: { 'root-key': { type: 'string', multiple: true }, purpose: { type: 'string', multiple: true } },
     run: ({ values, dataDir, now, io }) => {
-      const config = readCentreConfig(dataDir);
-      const root = loadSigningKey(
-        (process.env[ROOT_KEY_ENV] ?? '') !== '' ? { envVariable: ROOT_KEY_ENV } : { path: values['root-key'] ?? rootKeyPath(dataDir) },
-      );
-      const db = openDatabase(databasePath(dataDir));
-      try {
-        const rotated = rotateSigningKey(db, dataDir, config.feed, root, now, config.signingKeyValidityDays);
-        new AuditLog(db).record(now, 'cli', 'keys.rotate', String(rotated.serial), rotated);
-        print(io, rotated);
-      } finally {
-        db.close();
+      const purposes = values.purpose ?? ONLINE_PURPOSES;
+      for (const purpose of purposes) {
+        if (!ONLINE_PURPOSES.some((known) => known === purpose)) throw new UsageError('USAGE', `--purpose must be one of ${ONLINE_PURPOSES.join(', ')}`);
       }
-      return 0;
+      return withCentre(dataDir, now, (centre) => {
+        const rootSigners = localRootKeys(dataDir, values['root-key']);
+        const root = rotateOnlineKeys(centre.db, dataDir, centre.keyring.root, rootSigners, purposes, now, centre.config.signingKeyValidityDays);
+        // Sidecars learn of the new root at their next round: the timestamp names its version.
+        centre.publisher.refreshTimestamp(now);
+        centre.audit.record(now, 'cli', 'keys.rotate', `root:${root.document.version}`, { purposes });
+        print(io, { rootVersion: root.document.version, keys: root.document.keys.slice(-purposes.length).map((k) => ({ purpose: k.purpose, verifierKey: k.verifierKey.text })) });
+      });
     },
   }),
   subcommand({

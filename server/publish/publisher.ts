@@ -1,4 +1,5 @@
 import { encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { DELTA_PAYLOAD_TYPE, encodeDelta } from '../../shared/wire/delta.ts';
 import { SNAPSHOT_PAYLOAD_TYPE, encodeSnapshot } from '../../shared/wire/snapshot.ts';
 import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../../shared/wire/timestamp.ts';
@@ -219,14 +220,14 @@ export class Publisher {
         stateDigest,
         stateDigestVersion: STATE_DIGEST_VERSION,
       });
-      const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+      const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]));
       const logIndex = log.append('delta', version, envelope, now);
       s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, STATE_DIGEST_VERSION, envelope, envelope.byteLength, logIndex);
       s.recordChanges.run(version);
       s.counts.run(version);
       // The snapshot is made here, once, so that reading one never writes (and every provider gets the same bytes).
       const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now, accumulator);
-      const checkpoint = log.checkpoint(keyring.signingKey, now);
+      const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
       this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
       audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex, snapshotLogIndex: snapshot.logIndex });
       return {
@@ -278,7 +279,7 @@ export class Publisher {
         // Carried only if it is the one the version's delta signed: replicas would refuse any other.
         const accumulator = found !== undefined && Buffer.compare(Buffer.from(found.digest()), Buffer.from(latest.stateDigest)) === 0 ? found : undefined;
         this.#storeSnapshot(latest.version, latest.stateDigest, latest.stateDigestVersion, now, accumulator);
-        const checkpoint = log.checkpoint(keyring.signingKey, now);
+        const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
         this.#signTimestamp(latest.version, checkpoint.size, checkpoint.rootHash, now);
       }
       this.#statements.prune.run(cutoff);
@@ -297,7 +298,7 @@ export class Publisher {
     const { groups, categories } = this.#active.groups();
     const carried = stateDigestVersion === 2 && accumulator !== undefined ? { entriesDigest: computeStateDigestV1(this.#active.entries()), stateAccumulator: accumulator.toBytes() } : {};
     const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest, stateDigestVersion, ...carried });
-    const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+    const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]));
     const logIndex = log.append('snapshot', version, envelope, now);
     this.#statements.insertSnapshot.run(version, now, envelope, logIndex);
     this.#statements.prune.run(version - config.snapshotsKept);
@@ -325,7 +326,7 @@ export class Publisher {
     const { db, keyring, log } = this.#deps;
     return db
       .transaction(() => {
-        const checkpoint = log.checkpoint(keyring.signingKey, now);
+        const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
         return this.#signTimestamp(this.latestVersion(), checkpoint.size, checkpoint.rootHash, now);
       })
       .immediate();
@@ -333,8 +334,10 @@ export class Publisher {
 
   #signTimestamp(version: number, logSize: number, logRoot: Uint8Array, now: number): Uint8Array {
     const expires = now + this.#deps.config.timestampTtlSeconds * 1000;
-    const payload = encodeTimestamp({ feed: this.#deps.config.feed, version, logSize, logRoot, issuedAt: now, expires });
-    const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [this.#deps.keyring.signingKey]));
+    const { keyring } = this.#deps;
+    const rootVersion = keyring.root.document.version;
+    const payload = encodeTimestamp({ feed: this.#deps.config.feed, version, logSize, logRoot, issuedAt: now, expires, rootVersion });
+    const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.timestamp, now)]));
     this.#statements.putTimestamp.run(version, logSize, now, expires, envelope);
     return envelope;
   }

@@ -276,4 +276,16 @@ CREATE TABLE state_accumulator (
   lanes BLOB NOT NULL CHECK (length(lanes) = 2048)
 ) STRICT;
 `,
+  // 7. The root of trust as root documents (docs/PROTOCOL.md 4): every version, as signed,
+  // append-only. It replaces the key certificates of signing_keys, which stay for the record
+  // (a data folder from before migrates on first open: server/keys/legacy-root.ts).
+  `
+CREATE TABLE root_documents (
+  version INTEGER PRIMARY KEY CHECK (version >= 1),
+  envelope BLOB NOT NULL,
+  issued_at INTEGER NOT NULL,
+  installed_at INTEGER NOT NULL
+) STRICT;
+${appendOnly('root_documents')}
+`,
 ];
