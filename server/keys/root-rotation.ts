@@ -1,27 +1,24 @@
 import type { SigningKey } from '../../shared/crypto/index.ts';
-import { signRootDocument, type DelegatedKey, type RootDocument, type TrustedRoot } from '../../shared/trust/index.ts';
-import type { Db } from '../store/database.ts';
-import { createOnlineKeys } from './online-keys.ts';
-import { RootStore } from './root-store.ts';
+import { signRootDocument } from '../../shared/trust/index.ts';
+import type { Centre } from '../centre.ts';
+import { KeyringError } from './keyring.ts';
+import { installRoot, type RootInstallation } from './root-installation.ts';
+import { proposeRoot, type RootChange } from './root-proposal.ts';
 
 /**
- * The next root version with fresh online keys for `purposes`. Earlier keys
- * stay listed with their windows: the deltas and snapshots they signed must
- * stay verifiable (docs/PROTOCOL.md 4.6); the Centre signs with the newest
- * usable key of each purpose from the moment the new root is installed.
+ * `centre keys rotate` and `centre keys revoke` where the root keys are at
+ * hand: the proposal of `keys root propose`, signed at once by every given
+ * root key of the current root, installed as `keys root publish` does
+ * (which checks the threshold: ROOT_THRESHOLD_NOT_MET when too few are
+ * here). KEYRING_WRONG_ROOT_KEY, before any key is generated, when none of
+ * the keys given is a root key of the current root.
  */
-export function successorWithNewKeys(current: RootDocument, newKeys: readonly DelegatedKey[], now: number): RootDocument {
-  return { ...current, version: current.version + 1, issuedAt: now, keys: [...current.keys, ...newKeys] };
-}
-
-/**
- * `centre keys rotate` where the root keys are at hand: new online keys
- * (private halves written first), the successor root signed by `rootSigners`
- * (a threshold of the current root keys, which stay the root keys), and its
- * installation, which verifies the link like any client would.
- */
-export function rotateOnlineKeys(db: Db, dataDir: string, current: TrustedRoot, rootSigners: readonly SigningKey[], purposes: readonly string[], now: number, validityDays: number): TrustedRoot {
-  const newKeys = createOnlineKeys(dataDir, current.document.feed, purposes, now, validityDays);
-  const envelope = signRootDocument(successorWithNewKeys(current.document, newKeys, now), rootSigners);
-  return db.transaction(() => new RootStore(db).install(envelope, now)).immediate();
+export function changeRootLocally(centre: Centre, dataDir: string, change: RootChange, rootSigners: readonly SigningKey[], actor: string, now: number): RootInstallation {
+  const current = centre.keyring.root.document;
+  const holders = rootSigners.filter((key) => current.rootKeys.some((k) => k.equals(key.verifier)));
+  if (holders.length === 0) {
+    throw new KeyringError('KEYRING_WRONG_ROOT_KEY', `none of the ${rootSigners.length} key(s) given is a root key of root ${current.version}: give --root-key FILE`);
+  }
+  const next = proposeRoot(current, change, dataDir, now, centre.config.signingKeyValidityDays);
+  return installRoot(centre, signRootDocument(next, holders), actor, now);
 }

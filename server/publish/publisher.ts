@@ -1,5 +1,5 @@
 import { encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
-import { KEY_PURPOSES } from '../../shared/trust/index.ts';
+import { checkSignedWhileValid, KEY_PURPOSES, TrustError, verifyArchivedObject } from '../../shared/trust/index.ts';
 import { DELTA_PAYLOAD_TYPE, encodeDelta } from '../../shared/wire/delta.ts';
 import { SNAPSHOT_PAYLOAD_TYPE, encodeSnapshot } from '../../shared/wire/snapshot.ts';
 import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../../shared/wire/timestamp.ts';
@@ -128,6 +128,7 @@ export class Publisher {
       ),
       activeCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM indicators WHERE status = 'active'"),
       snapshot: db.prepare<[number], { envelope: Buffer; log_index: number }>('SELECT envelope, log_index FROM snapshots WHERE version = ?'),
+      snapshotSigned: db.prepare<[number], { envelope: Buffer; created_at: number }>('SELECT envelope, created_at FROM snapshots WHERE version = ?'),
       insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
       countPrunable: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE version <= ?'),
       prune: db.prepare('DELETE FROM snapshots WHERE version <= ?'),
@@ -184,7 +185,12 @@ export class Publisher {
     return (bytes ?? 0) > snapshotEstimate || n > 10 * this.#deps.config.maxDeltasPerResponse;
   }
 
-  /** Publishes version N+1 from every publishable change; NOTHING_TO_PUBLISH when there is none. */
+  /**
+   * Publishes version N+1 from every publishable change. With none:
+   * NOTHING_TO_PUBLISH, unless the latest snapshot was signed by a feed key
+   * the current root revokes for it; then the version is published empty,
+   * so that a snapshot signed by a good key exists (docs/PROTOCOL.md 4.7).
+   */
   publish(actor: string, now: number): PublishResult {
     const { config, keyring, log, audit } = this.#deps;
     const s = this.#statements;
@@ -194,7 +200,8 @@ export class Publisher {
       s.resetStage.run();
       const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
       const stagedRemoves = s.stageRemoves.run().changes;
-      if (stagedAdds + stagedRemoves === 0) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
+      const recovery = stagedAdds + stagedRemoves === 0 && !this.latestSnapshotSignedWhileValid();
+      if (stagedAdds + stagedRemoves === 0 && !recovery) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
 
       const added = rowsToEntries(s.stagedAdds.all());
       const removed = rowsToEntries(s.stagedRemovedEntries.all());
@@ -229,7 +236,14 @@ export class Publisher {
       const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now, accumulator);
       const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
       this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
-      audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex, snapshotLogIndex: snapshot.logIndex });
+      audit.record(now, actor, 'feed.publish', `version:${version}`, {
+        adds: stagedAdds,
+        removes: stagedRemoves,
+        active,
+        logIndex,
+        snapshotLogIndex: snapshot.logIndex,
+        ...(recovery ? { recovery: 'the latest snapshot was signed by a revoked feed key' } : {}),
+      });
       return {
         version,
         adds: stagedAdds,
@@ -242,6 +256,28 @@ export class Publisher {
         snapshotBytes: snapshot.bytes,
       };
     });
+  }
+
+  /**
+   * Whether clients accept the latest snapshot under the current root: its
+   * feed key was valid and not yet revoked when it was made (4.6). False
+   * once a root revokes that key from a time at or before it (4.7): a
+   * replica that must bootstrap or fall back would find no snapshot it can
+   * take until the next publication.
+   */
+  latestSnapshotSignedWhileValid(): boolean {
+    const latest = this.latest();
+    const row = latest === undefined ? undefined : this.#statements.snapshotSigned.get(latest.version);
+    if (row === undefined) return true;
+    const root = this.#deps.keyring.root.document;
+    try {
+      const { signers } = verifyArchivedObject(new Uint8Array(row.envelope), SNAPSHOT_PAYLOAD_TYPE, root, KEY_PURPOSES.feed, row.envelope.byteLength);
+      checkSignedWhileValid(root, signers, KEY_PURPOSES.feed, row.created_at);
+      return true;
+    } catch (err) {
+      if (err instanceof TrustError) return false;
+      throw err;
+    }
   }
 
   /**
