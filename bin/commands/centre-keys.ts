@@ -15,6 +15,8 @@ import {
   encodeRootDraft,
   rootDraftEnvelope,
   RootDraftError,
+  rootDraftStatus,
+  TrustError,
 } from '../../shared/trust/index.ts';
 import type { Centre } from '../../server/centre.ts';
 import { ROOT_KEY_ENV } from '../../server/keys/keyring.ts';
@@ -126,6 +128,15 @@ export const KEY_SUBCOMMANDS: readonly Subcommand[] = [
       const draft = readDraft(resolve(values.in));
       return withCentre(dataDir, now, (centre) => {
         checkDraftFollows(centre, draft.previous);
+        const status = rootDraftStatus(draft);
+        if (!status.complete) {
+          // RootStore.install would refuse it too; this says whose signatures are missing.
+          throw new TrustError(
+            'ROOT_THRESHOLD_NOT_MET',
+            `the draft is signed by ${status.previousSigners.length} of the ${status.previousThreshold} root keys version ${status.previous.version} needs ` +
+              `and ${status.ownSigners.length} of the ${status.ownThreshold} version ${status.document.version} needs: have more holders run \`hashfeed keys sign\``,
+          );
+        }
         print(io, report(installRoot(centre, rootDraftEnvelope(draft), 'cli', now)));
       });
     },
@@ -144,7 +155,7 @@ function report(installed: RootInstallation): Record<string, unknown> {
 function checkDraftFollows(centre: Centre, previous: Uint8Array): void {
   const current = centre.keyring.root.envelope;
   if (Buffer.compare(Buffer.from(previous), Buffer.from(current)) !== 0) {
-    throw new RootDraftError('ROOT_DRAFT_MALFORMED', `the draft was proposed against another root than this Centre's version ${centre.keyring.root.document.version}: propose it again`);
+    throw new RootDraftError('ROOT_DRAFT_STALE', `the draft was proposed against another root than this Centre's version ${centre.keyring.root.document.version}: propose it again`);
   }
 }
 

@@ -16,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => dirs.removeAll());
 
-const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys rotate', 'publish', 'export'];
+const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys list', 'keys rotate', 'keys revoke', 'keys root propose', 'keys root publish', 'publish', 'export'];
 
 describe('hashfeed centre', () => {
   describe('when a subcommand is given an option of another subcommand', () => {
@@ -92,6 +92,10 @@ describe('hashfeed centre', () => {
       [['serve', '--port', '70000'], '--port must be a port number'],
       [['token', 'create', '--role', 'king', '--name', 'x'], '--role must be admin, authority, operator or provider'],
       [['export'], '--out is required'],
+      [['init', '--root-keys', '2', '--root-threshold', '3'], '--root-threshold must be from 1 to 2'],
+      [['init', '--root-keys', '9'], '--root-keys must be from 1 to 8'],
+      [['keys', 'root', 'propose', '--out', 'x', '--reason', 'r'], '--reason and --revoked-at go with --revoke'],
+      [['keys', 'rotate', '--purpose', 'root'], "a purpose must be one of timestamp, feed, provider-list, checkpoint, not 'root'"],
     ])('refuses %j with exit 2 and the message', async (argv, message) => {
       const { status, stderr } = await centre(...argv, '--data', dataDir);
       expect(status).toBe(2);
