@@ -10,7 +10,7 @@ import { createOnlineKeys, ONLINE_PURPOSES } from './online-keys.ts';
  * ROOT_PROPOSAL_ALREADY_REVOKED: the key is revoked already (a revocation is never moved);
  * ROOT_PROPOSAL_FUTURE_REVOCATION: revokedAt later than now;
  * ROOT_PROPOSAL_BAD_ROOT_KEY: an added root key already listed, or not named hashfeed/<feed>/root[-i];
- * ROOT_PROPOSAL_BAD_THRESHOLD: a root threshold outside 1..number of root keys;
+ * ROOT_PROPOSAL_BAD_THRESHOLD: a root threshold outside 1..number of root keys, or a root left with 0 or more than 8 root keys;
  * ROOT_PROPOSAL_EMPTY: nothing would change.
  */
 export type RootProposalCode =

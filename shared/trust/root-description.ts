@@ -51,7 +51,7 @@ function describeKey(root: RootDocument, key: DelegatedKey, now: number): Descri
 export function describeRootChange(previous: RootDocument | null, next: RootDocument): string[] {
   if (previous === null) return [`root version ${next.version} of feed '${next.feed}' (no predecessor given)`];
   const lines = [`root version ${previous.version} -> ${next.version} of feed '${next.feed}'`];
-  if (next.feed !== previous.feed) lines.push(`FEED CHANGES from '${previous.feed}'`);
+  if (next.feed !== previous.feed) lines.push(`FEED CHANGES (was '${previous.feed}')`);
   const has = (set: readonly VerifierKey[], key: VerifierKey): boolean => set.some((k) => k.equals(key));
   for (const key of next.rootKeys) if (!has(previous.rootKeys, key)) lines.push(`adds root key ${key.text}`);
   for (const key of previous.rootKeys) if (!has(next.rootKeys, key)) lines.push(`removes root key ${key.text}`);
