@@ -49,6 +49,7 @@ describe('hashfeed centre keys', () => {
       const init = await centre('init', '--feed', 'cli-keys', '--root-keys', '3', '--root-threshold', '2');
       expect(init.status).toBe(0);
       pin = init.json.rootVerifierKeys as string[];
+      expect(init.json).toMatchObject({ rootThreshold: 2, rootKeys: pin.map((verifierKey, i) => ({ verifierKey, file: rootFile(i + 1) })) });
     });
 
     it('prints every root key with its file, and lists the root as JSON', async () => {
@@ -145,6 +146,22 @@ describe('hashfeed centre keys', () => {
       expect(after.revoked).toEqual([{ verifierKey: feedKey?.verifierKey, revokedAt: '2026-01-01T00:00:00.000Z', reason: 'laptop stolen' }]);
       expect(clientRoot([pin], 1).revoked.map((r) => r.verifierKey.text)).toEqual([feedKey?.verifierKey]);
       await expect(centre('keys', 'revoke', '--key', feedKey?.keyId ?? '', '--reason', 'again')).rejects.toMatchObject({ code: 'ROOT_PROPOSAL_ALREADY_REVOKED' });
+    });
+
+    it('replaces the single root key through the offline flow: signed by the old key and the new one', async () => {
+      const fresh = await keys('generate', '--name', 'hashfeed/cli-one/root-2', '--out', join(work, 'root-2.key'));
+      const draft = join(work, 'draft.json');
+      const oldKeyFile = join(dataDir, 'keys', 'root.key');
+      await centre('keys', 'root', 'propose', '--out', draft, '--add-root-key', fresh.json.verifierKey as string, '--remove-root-key', pin);
+      // Signed by the old key alone: the new root's own threshold is not met.
+      expect((await keys('sign', '--root-key', oldKeyFile, '--in', draft)).json).toMatchObject({ complete: false, signatures: { 'version 1': '1 of 1 needed', 'version 2': '0 of 1 needed' } });
+      await expect(centre('keys', 'root', 'publish', '--in', draft)).rejects.toMatchObject({ code: 'ROOT_THRESHOLD_NOT_MET' });
+      expect((await keys('sign', '--root-key', join(work, 'root-2.key'), '--in', draft)).json).toMatchObject({ complete: true });
+      expect((await centre('keys', 'root', 'publish', '--in', draft)).json).toMatchObject({ rootVersion: 2 });
+      expect(clientRoot([pin], 1).rootKeys.map((k) => k.text)).toEqual([fresh.json.verifierKey]);
+      // The old key no longer signs anything: `keys rotate` with it alone is refused before any key is made.
+      await expect(centre('keys', 'rotate', '--root-key', oldKeyFile)).rejects.toMatchObject({ code: 'KEYRING_WRONG_ROOT_KEY' });
+      expect((await centre('keys', 'rotate', '--root-key', join(work, 'root-2.key'))).json).toMatchObject({ rootVersion: 3 });
     });
 
     it('refuses a revocation without a reason, or dated in the future', async () => {
