@@ -5,7 +5,7 @@
  * key holders (`hashfeed keys sign`), and published here; where the root
  * keys are at hand, `keys rotate` and `keys revoke` do all three at once.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import {
@@ -103,6 +103,8 @@ export const KEY_SUBCOMMANDS: readonly Subcommand[] = [
         ...(threshold === undefined ? {} : { rootThreshold: Number(threshold) }),
       };
       const out = resolve(values.out);
+      // Before any key is generated: a draft is never overwritten.
+      if (existsSync(out)) throw new UsageError('USAGE', `--out ${bounded(values.out)} exists already`);
       return withCentre(dataDir, now, (centre) => {
         const current = centre.keyring.root;
         const next = proposeRoot(current.document, change, dataDir, now, centre.config.signingKeyValidityDays);

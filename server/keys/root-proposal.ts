@@ -55,7 +55,7 @@ export function proposeRoot(current: RootDocument, change: RootChange, dataDir: 
     // The Centre must keep a key for every purpose it signs for.
     if (purpose !== undefined && ONLINE_PURPOSES.some((p) => p === purpose)) purposes.add(purpose);
   }
-  const rootChanged = rootThreshold !== current.rootThreshold || rootKeys.length !== current.rootKeys.length || rootKeys.some((k, i) => !k.equals(current.rootKeys[i] ?? k) );
+  const rootChanged = rootThreshold !== current.rootThreshold || rootKeys.length !== current.rootKeys.length || rootKeys.some((k, i) => current.rootKeys[i]?.equals(k) !== true);
   if (purposes.size === 0 && revoked.length === 0 && !rootChanged) throw new RootProposalError('ROOT_PROPOSAL_EMPTY', 'the proposal changes nothing');
   const newKeys: DelegatedKey[] = createOnlineKeys(dataDir, current.feed, [...purposes], now, validityDays);
   return {
