@@ -10,6 +10,7 @@ import type { Db } from '../../server/store/database.ts';
 import { keysDir } from '../../server/keys/online-keys.ts';
 import type { Replica } from '../../client/replica/replica.ts';
 import { rootPinOf, TrustedStore } from '../../client/sync/trusted-store/index.ts';
+import { decodeRootList } from '../../shared/wire/delta-chain.ts';
 
 /**
  * Tests: root operations on a Centre's data folder, as `centre keys` would
@@ -75,4 +76,12 @@ export function pinnedStore(replica: Replica, rootKeys: string | readonly string
     ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
     ...(options.alert === undefined ? {} : { alert: options.alert }),
   });
+}
+
+/** Tests: a trusted store over `replica` that has read and walked the Centre's root chain (GET /v1/feed/keys), as a sidecar's first round does. */
+export async function anchoredStore(centre: { readonly url: string; readonly rootKey: string; readonly tokens: { readonly provider: string } }, replica: Replica): Promise<TrustedStore> {
+  const store = pinnedStore(replica, centre.rootKey);
+  const res = await fetch(`${centre.url}/v1/feed/keys`, { headers: { authorization: `Bearer ${centre.tokens.provider}` } });
+  store.acceptRoots(decodeRootList(new Uint8Array(await res.arrayBuffer()), 1 << 22));
+  return store;
 }
