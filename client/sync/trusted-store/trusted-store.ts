@@ -249,17 +249,7 @@ export class TrustedStore {
    * for a bad or misused signature, or before any root is trusted.
    */
   acceptOrderList(envelope: Uint8Array, orders: OrderSet, now: number): OrderUpdate {
-    const root = this.#root;
-    if (root === null) throw new PolicyError('ORDERS_UNTRUSTED', 'order list: no root is trusted yet (the first feed round anchors it from the pin)');
-    let payload: Uint8Array;
-    try {
-      payload = verifyFreshObject(envelope, ORDERS_PAYLOAD_TYPE, root.document, KEY_PURPOSES.providerList, now, envelope.byteLength).payload;
-    } catch (cause) {
-      if (cause instanceof EnvelopeError || cause instanceof TrustError) {
-        throw new PolicyError(cause.code === 'ENVELOPE_MALFORMED' ? 'ORDERS_MALFORMED' : 'ORDERS_UNTRUSTED', `order list: ${cause.message}`, { cause });
-      }
-      throw cause;
-    }
+    const payload = this.#providerList(envelope, ORDERS_PAYLOAD_TYPE, now);
     let list: OrderList;
     try {
       list = decodeOrderList(payload);
@@ -268,6 +258,23 @@ export class TrustedStore {
       throw cause;
     }
     return { list, changed: orders.accept(list, envelope, payload, now) };
+  }
+
+  /**
+   * 10.3 step 2 for any list scoped to one provider (orders now, decisions
+   * later): the payload, once a `provider-list` key usable now signed it.
+   */
+  #providerList(envelope: Uint8Array, payloadType: string, now: number): Uint8Array {
+    const root = this.#root;
+    if (root === null) throw new PolicyError('ORDERS_UNTRUSTED', `${payloadType}: no root is trusted yet (the first feed round anchors it from the pin)`);
+    try {
+      return verifyFreshObject(envelope, payloadType, root.document, KEY_PURPOSES.providerList, now, envelope.byteLength).payload;
+    } catch (cause) {
+      if (cause instanceof EnvelopeError || cause instanceof TrustError) {
+        throw new PolicyError(cause.code === 'ENVELOPE_MALFORMED' ? 'ORDERS_MALFORMED' : 'ORDERS_UNTRUSTED', `${payloadType}: ${cause.message}`, { cause });
+      }
+      throw cause;
+    }
   }
 
   #requireRoot(): TrustedRoot {
