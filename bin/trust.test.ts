@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readPrivateKeyFile, type SigningKey } from '../shared/crypto/index.ts';
+import { encodeEnvelope, readPrivateKeyFile, signEnvelope, type SigningKey } from '../shared/crypto/index.ts';
+import { openCentre } from '../server/centre.ts';
+import { exportFeed } from '../server/export.ts';
+import { decodeEnvelope } from '../shared/crypto/index.ts';
+import { TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
+import { startStaticMirror } from './testing/static-mirror.ts';
 import { onlineKeyPath } from '../server/keys/online-keys.ts';
 import { signRootDocument } from '../shared/trust/index.ts';
 import { encodeRootList } from '../shared/wire/delta-chain.ts';
@@ -41,12 +46,13 @@ interface Client {
   readonly matches: (hash: string) => number;
 }
 
-async function client(centre: LoopbackCentre, pin: { keys?: readonly string[]; threshold?: number } = {}): Promise<Client> {
+async function client(centre: LoopbackCentre, pin: { keys?: readonly string[]; threshold?: number; mirror?: string } = {}): Promise<Client> {
   const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-trust-replica-'), 'replica.db')));
   const matcher = await Matcher.create(replica.entries());
   const alerts: string[] = [];
   const tamper: { current?: Tamper } = {};
-  const source = new HttpFeedSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: tamperingFetch(tamper), limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
+  const where = pin.mirror === undefined ? { baseUrl: centre.url, mode: 'centre' as const, token: centre.tokens.provider } : { baseUrl: pin.mirror, mode: 'mirror' as const };
+  const source = new HttpFeedSource({ ...where, fetch: tamperingFetch(tamper), limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
   const alert = (code: string): void => void alerts.push(code);
   const store = pinnedStore(replica, pin.keys ?? centre.rootKey, { threshold: pin.threshold ?? 1, alert });
   const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: (c) => matcher.apply(c), alert });
@@ -171,6 +177,59 @@ describe('the root of trust against a real Centre', () => {
       expect([current.matches(a), current.matches(planted)]).toEqual([1, 0]);
       expect(current.alerts).toContain('SYNC_FEED_KEY_REVOKED');
       expect(current.replica.trust.snapshotRequired()).toBeNull();
+    });
+  });
+
+  describe('when an online key signs for another purpose', () => {
+    it('refuses a timestamp signed by the feed key (SIGNER_WRONG_PURPOSE)', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      const feedKey = firstKeyOf(centre, 'feed');
+      // The same statement, re-signed by the key that signs deltas: a thief of the feed key cannot make the feed look fresh.
+      sidecar.tamper.current = (url, body) => (url.endsWith('/v1/feed/timestamp') ? encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, decodeEnvelope(body).payload, [feedKey])) : body);
+      expect(await failure(sidecar)).toEqual({ code: 'SYNC_UNTRUSTED', cause: 'SIGNER_WRONG_PURPOSE' });
+      expect(sidecar.replica.state().version).toBe(0);
+    });
+  });
+
+  describe('from a static mirror', () => {
+    it('follows a root rotation by slicing the whole root list the mirror serves', async () => {
+      let centre = await startLoopbackCentre();
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      const exportTo = async (): Promise<string> => {
+        await centre.stop();
+        const out = dirs.make('hf-trust-mirror-');
+        const offline = openCentre(centre.dataDir, Date.now(), {});
+        try {
+          exportFeed(offline, out, Date.now());
+        } finally {
+          offline.close();
+        }
+        centre = await centre.restart(Number(new URL(centre.url).port));
+        return out;
+      };
+      const first = await startStaticMirror(await exportTo());
+      const sidecar = await client(centre, { mirror: first.url });
+      try {
+        await sidecar.syncer.syncOnce();
+      } finally {
+        await first.stop();
+      }
+      rotateCentreKeys(centre.dataDir, ['timestamp', 'feed']);
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const second = await startStaticMirror(await exportTo());
+      try {
+        const next = await client(centre, { mirror: second.url });
+        // The same replica, pointed at the new export: versions 1 and 2 are served together, version 1 is skipped by position.
+        const moved = new Syncer({ source: new HttpFeedSource({ baseUrl: second.url, mode: 'mirror', fetch: tamperingFetch({}) }), replica: sidecar.replica, store: pinnedStore(sidecar.replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+        expect(await moved.syncOnce()).toMatchObject({ version: 2 });
+        expect(sidecar.replica.state().rootVersion).toBe(2);
+        expect(await next.syncer.syncOnce()).toMatchObject({ version: 2 });
+      } finally {
+        await second.stop();
+      }
     });
   });
 
