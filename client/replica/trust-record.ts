@@ -36,7 +36,7 @@ export class TrustRecord {
 
   root(): PersistedRoot | null {
     const row = this.#statements.root.get();
-    if (row?.root_envelope == null || row.root_version === null || row.root_pin === null) return null;
+    if (row === undefined || row.root_envelope === null || row.root_version === null || row.root_pin === null) return null;
     return { envelope: new Uint8Array(row.root_envelope), version: row.root_version, pin: row.root_pin };
   }
 
