@@ -99,8 +99,9 @@ export class Syncer {
         const delta = accepted.value;
         store.checkIncluded('delta', delta.version, envelope, await source.inclusionProof('delta', delta.version, head.tree.size), head.tree);
         try {
-          await this.#deps.onApplied(replica.applyDelta(delta, await replica.prepareDelta(delta)));
+          const change = replica.applyDelta(delta, await replica.prepareDelta(delta));
           store.recordApplied(accepted.signers, delta.createdAt);
+          await this.#deps.onApplied(change);
           appliedDeltas++;
         } catch (err) {
           if (!(err instanceof ReplicaError)) throw err;
