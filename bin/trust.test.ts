@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeEnvelope, readPrivateKeyFile, signEnvelope, type SigningKey } from '../shared/crypto/index.ts';
+import { encodeEnvelope, generateSigningKey, readPrivateKeyFile, signEnvelope, type SigningKey } from '../shared/crypto/index.ts';
 import { openCentre } from '../server/centre.ts';
 import { exportFeed } from '../server/export.ts';
 import { decodeEnvelope } from '../shared/crypto/index.ts';
@@ -230,6 +230,26 @@ describe('the root of trust against a real Centre', () => {
       } finally {
         await second.stop();
       }
+    });
+  });
+
+  describe('when the Centre has a 2-of-3 root', () => {
+    it('is anchored by a sidecar configured with rootKeys and rootThreshold 2, and not by a pin naming only one of its keys', async () => {
+      const centre = await startLoopbackCentre({}, 0, undefined, undefined, { keyCount: 3, threshold: 2 });
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      expect([centre.rootKeys.length, centre.rootThreshold]).toEqual([3, 2]);
+      const config = sidecarConfigFor(centre, dirs.make('hf-trust-sidecar-'), { rootKey: undefined, rootKeys: centre.rootKeys, rootThreshold: 2 });
+      expect(config.feed).toBe('eu-centre');
+      const sidecar = await createSidecar({ config });
+      try {
+        expect(await sidecar.syncOnce()).toMatchObject({ version: 1 });
+        expect(sidecar.health()).toMatchObject({ status: 'ok', rootVersion: 1 });
+      } finally {
+        await sidecar.stop({ deadlineMs: 1000 });
+      }
+      const strangers = [2, 3].map((i) => generateSigningKey(`hashfeed/eu-centre/root-${i}`).verifier.text);
+      const misled = await client(centre, { keys: [centre.rootKeys[0] ?? '', ...strangers], threshold: 2 });
+      expect(await failure(misled)).toEqual({ code: 'SYNC_UNTRUSTED', cause: 'ROOT_NOT_ANCHORED' });
     });
   });
 
