@@ -4,7 +4,8 @@ import { SyncError } from './errors.ts';
 import type { FeedSource } from './feed-source.ts';
 import type { FeedTimestamp } from '../../shared/wire/timestamp.ts';
 import type { TrustedState } from '../replica/trusted-state.ts';
-import { isRevokedSigner, type TrustedStore, type TreeHead } from './trusted-store/index.ts';
+import { isRevokedSigner, type Accepted, type TrustedStore, type TreeHead } from './trusted-store/index.ts';
+import type { Delta } from '../../shared/wire/delta.ts';
 
 /** A round's verified freshness statement and the tree head it names. */
 interface VerifiedHead {
@@ -85,7 +86,7 @@ export class Syncer {
         continue;
       }
       for (const envelope of batch.envelopes) {
-        let accepted;
+        let accepted: Accepted<Delta>;
         try {
           accepted = store.acceptDelta(envelope, replica.state().version, head.timestamp);
         } catch (err) {
