@@ -73,6 +73,8 @@ export class Publisher {
   readonly #active: ActiveSet;
   readonly #digestState: DigestState;
   readonly #statements;
+  /** The root version the held timestamp was signed under (unknown after a start: re-signed once). */
+  #timestampRootVersion: number | undefined;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
@@ -353,10 +355,16 @@ export class Publisher {
     }
   }
 
-  /** The current signed timestamp, re-signed when older than the configured interval. */
+  /**
+   * The current signed timestamp, re-signed when older than the configured
+   * interval, and at once when a newer root was installed: its rootVersion
+   * must name that root (clients refuse a round whose root is withheld,
+   * PROTOCOL 9.3), and its key may have just been revoked.
+   */
   timestamp(now: number): Uint8Array {
     const row = this.#statements.timestamp.get();
-    if (row !== undefined && now - row.issued_at < this.#deps.config.timestampIntervalSeconds * 1000 && now < row.expires) return new Uint8Array(row.envelope);
+    const underCurrentRoot = this.#timestampRootVersion === this.#deps.keyring.root.document.version;
+    if (row !== undefined && underCurrentRoot && now - row.issued_at < this.#deps.config.timestampIntervalSeconds * 1000 && now < row.expires) return new Uint8Array(row.envelope);
     return this.refreshTimestamp(now);
   }
 
@@ -375,6 +383,7 @@ export class Publisher {
     const expires = now + this.#deps.config.timestampTtlSeconds * 1000;
     const { keyring } = this.#deps;
     const rootVersion = keyring.root.document.version;
+    this.#timestampRootVersion = rootVersion;
     const payload = encodeTimestamp({ feed: this.#deps.config.feed, version, logSize, logRoot, issuedAt: now, expires, rootVersion });
     const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.timestamp, now)]));
     this.#statements.putTimestamp.run(version, logSize, now, expires, envelope);
