@@ -3,7 +3,7 @@ import type { SigningKey } from '../../shared/crypto/index.ts';
 import { generateSigningKey, writePrivateKeyFile } from '../../shared/crypto/index.ts';
 import { signRootDocument, type RootDocument, type TrustedRoot } from '../../shared/trust/index.ts';
 import { localRootKeys } from '../../server/keys/local-root-keys.ts';
-import { rotateOnlineKeys } from '../../server/keys/root-rotation.ts';
+import { proposeRoot } from '../../server/keys/root-proposal.ts';
 import { RootStore } from '../../server/keys/root-store.ts';
 import { openDatabase } from '../../server/store/database.ts';
 import type { Db } from '../../server/store/database.ts';
@@ -39,7 +39,8 @@ export function currentRoot(dataDir: string): TrustedRoot {
 
 /** `centre keys rotate --purpose ...`: fresh online keys for `purposes` in the next root, signed by the root keys init wrote. */
 export function rotateCentreKeys(dataDir: string, purposes: readonly string[], now = Date.now()): TrustedRoot {
-  return withCentreDb(dataDir, (db) => rotateOnlineKeys(db, dataDir, currentRoot(dataDir), centreRootKeys(dataDir), purposes, now, 365));
+  const next = proposeRoot(currentRoot(dataDir).document, { rotate: purposes }, dataDir, now, 365);
+  return installRoot(dataDir, signRootDocument(next, centreRootKeys(dataDir)));
 }
 
 /** Signs `next(current)` with `signers` (default: the root keys init wrote) and returns the envelope, uninstalled. */
