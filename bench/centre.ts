@@ -13,9 +13,10 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { verifyCertifiedEnvelope } from '../shared/crypto/index.ts';
+import { parseVerifierKey } from '../shared/crypto/index.ts';
+import { KEY_PURPOSES, checkSignedWhileValid, verifyArchivedObject, walkRootChain } from '../shared/trust/index.ts';
 import { getAlgorithm } from '../shared/hashing/registry.ts';
-import { decodeKeyList } from '../shared/wire/delta-chain.ts';
+import { decodeRootList } from '../shared/wire/delta-chain.ts';
 import { groupEntries } from '../shared/wire/indicator-group.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
 import { snapshotAccumulator } from '../shared/wire/snapshot-state.ts';
@@ -99,13 +100,15 @@ async function main(): Promise<void> {
     const published = (await (await call('POST', '/v1/publish', operator)).json()) as { envelopeBytes: number };
     const publishMs = ms(t0);
 
-    // An empty client: certificates, then the snapshot, verified before decoding, its digests checked.
+    // An empty client: the root chain from the pin, then the snapshot, verified before decoding, its digests checked.
     t0 = performance.now();
-    const certificates = decodeKeyList(new Uint8Array(await (await call('GET', '/v1/feed/keys', provider)).arrayBuffer()), 1 << 20);
+    const roots = decodeRootList(new Uint8Array(await (await call('GET', '/v1/feed/keys', provider)).arrayBuffer()), 1 << 22);
     const bytes = new Uint8Array(await (await call('GET', '/v1/feed/snapshot', provider)).arrayBuffer());
     const downloadMs = ms(t0);
-    const { payload } = verifyCertifiedEnvelope(bytes, SNAPSHOT_PAYLOAD_TYPE, { root: String(init.rootVerifierKey), certificates, purpose: 'feed-signing', at: Date.now(), maxBytes: 1 << 30 });
+    const { root } = walkRootChain({ keys: [parseVerifierKey(String(init.rootVerifierKey))], threshold: 1 }, null, roots);
+    const { payload, signers } = verifyArchivedObject(bytes, SNAPSHOT_PAYLOAD_TYPE, root.document, KEY_PURPOSES.feed, 1 << 30);
     const snapshot = decodeSnapshot(payload, (a) => getAlgorithm(a).bits / 8, 1 << 30);
+    checkSignedWhileValid(root.document, signers, KEY_PURPOSES.feed, snapshot.createdAt);
     // What the replica's prepareSnapshot checks (docs/PROTOCOL.md 8.4): one SHA-256 pass and the carried accumulator's hash.
     const entries = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
     if ((await snapshotAccumulator(snapshot, entries)) === undefined) throw new Error('snapshot digest mismatch');

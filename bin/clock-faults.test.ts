@@ -12,7 +12,7 @@ import { HttpFeedSource } from '../client/sync/feed-source.ts';
 import { Syncer } from '../client/sync/syncer.ts';
 import { codeOfAsync } from '../shared/testing/code-of.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
-import { decodeKeyList } from '../shared/wire/delta-chain.ts';
+import { anchoredStore, pinnedStore } from './testing/centre-roots.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const MINUTE = 60_000;
@@ -70,7 +70,7 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
       const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-clock-replica-'), 'replica.db')));
       const source = new HttpFeedSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch });
-      const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+      const syncer = new Syncer({ source, replica, store: pinnedStore(replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
       await syncer.syncOnce();
       const held = replica.state().timestamp;
 
@@ -92,7 +92,7 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
       const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-clock-replica-'), 'replica.db')));
       const source = new HttpFeedSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch });
-      const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+      const syncer = new Syncer({ source, replica, store: pinnedStore(replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
       await syncer.syncOnce();
       const { checkpoint, timestamp } = replica.state();
       if (checkpoint === null || timestamp === null) throw new Error('the first sync recorded no head');
@@ -110,13 +110,11 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
       const t0 = Date.now();
       const order = { orderId: 'AT-1', issuingAuthority: 'Landesgericht Wien', legalReference: 'LG 1/26', provider: 'example-host', surfaces: ['forum'], targets: { users: [], groups: ['g-1'], channels: [] }, notBefore: t0 - MINUTE, notAfter: t0 + 400 * DAY };
       expect((await operator(centre, 'POST', '/v1/orders', order)).status).toBe(201);
-      const orders = new OrderSet(openReplicaDatabase(':memory:'), 'example-host');
+      const db = openReplicaDatabase(':memory:');
+      const orders = new OrderSet(db, 'example-host');
       const policy = new ScanPolicy({ surfaces: parseSurfaces([{ id: 'forum', description: 'Forum', e2ee: false }]), orders });
-      const certificates = async (): Promise<Uint8Array[]> => {
-        const res = await fetch(`${centre.url}/v1/feed/keys`, { headers: { authorization: `Bearer ${centre.tokens.provider}` } });
-        return decodeKeyList(new Uint8Array(await res.arrayBuffer()), 1 << 20);
-      };
-      const refresh = () => fetchOrders({ baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch, rootKey: centre.rootKey, certificates, orders, now: Date.now() });
+      const store = await anchoredStore(centre, new Replica(db));
+      const refresh = () => fetchOrders({ baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch, store, orders, now: Date.now() });
       await refresh();
       const held = orders.issuedAt;
       expect(outcome(policy.decideScan({ surfaceId: 'forum', subject: 'group:g-1', now: Date.now() }))).toBe('allowed:AT-1');

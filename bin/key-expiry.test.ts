@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCentre } from '../server/centre.ts';
 import { exportFeed } from '../server/export.ts';
-import { openDatabase } from '../server/store/database.ts';
-import { rootKeyPath, rotateSigningKey } from '../server/keys/keyring.ts';
+import { onlineKeyPath } from '../server/keys/online-keys.ts';
 import { encodeEnvelope, readPrivateKeyFile, signEnvelope } from '../shared/crypto/index.ts';
 import { DELTA_PAYLOAD_TYPE, encodeDelta } from '../shared/wire/delta.ts';
 import { groupsFromEntries } from '../shared/wire/indicator-group.ts';
@@ -16,6 +15,7 @@ import { HttpFeedSource, type DeltaBatch } from '../client/sync/feed-source.ts';
 import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { currentRoot, pinnedStore, rotateCentreKeys } from './testing/centre-roots.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 import { startStaticMirror, type StaticMirror } from './testing/static-mirror.ts';
 
@@ -60,7 +60,7 @@ async function sidecar(centre: LoopbackCentre, now: number, mirror?: StaticMirro
   const source = new ForgingSource(
     mirror === undefined ? { baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch } : { baseUrl: mirror.url, mode: 'mirror', fetch: realFetch },
   );
-  const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: () => {} });
+  const syncer = new Syncer({ source, replica, store: pinnedStore(replica, centre.rootKey), clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: () => {} });
   return { replica, matcher, syncer, source, clock };
 }
 
@@ -77,25 +77,22 @@ async function syncError(s: Sidecar): Promise<SyncError | undefined> {
 const matchesOf = (s: Sidecar, hash: string): number => s.matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length;
 
 /**
- * The Centre's clock moves: it publishes with its first key, the root
- * certifies a second key on day 20 (the Centre restarts with it), and the
- * first key's certificate expires on day 30.
+ * The Centre's clock moves: it publishes with its first keys, root version
+ * 2 lists fresh keys for every purpose on day 20 (the Centre restarts with
+ * them), and the first keys expire on day 30.
  */
 async function rotateOnDay(centre: LoopbackCentre, time: { now: number }, start: number): Promise<LoopbackCentre> {
   await centre.stop();
   time.now = start + ROTATION_DAY * DAY_MS;
-  const db = openDatabase(join(centre.dataDir, 'centre.db'));
-  try {
-    rotateSigningKey(db, centre.dataDir, 'eu-centre', readPrivateKeyFile(rootKeyPath(centre.dataDir)), time.now, 365);
-  } finally {
-    db.close();
-  }
+  rotateCentreKeys(centre.dataDir, ['timestamp', 'feed', 'provider-list', 'checkpoint'], time.now);
   return centre.restart(Number(new URL(centre.url).port));
 }
 
-/** A delta for version 2 on top of version 1, signed by the first (expired) key, which the Centre never logged. */
+/** A delta for version 2 on top of version 1, signed by the first (expired) feed key, which the Centre never logged. */
 function forgedDelta(centre: LoopbackCentre, createdAt: number, hash: string): Uint8Array {
-  const firstKey = readPrivateKeyFile(join(centre.dataDir, 'keys', 'signing-1.key'));
+  const first = currentRoot(centre.dataDir).document.keys.find((k) => k.purpose === 'feed');
+  if (first === undefined) throw new Error('no feed key');
+  const firstKey = readPrivateKeyFile(onlineKeyPath(centre.dataDir, 'feed', first.verifierKey.keyIdHex));
   const { groups, categories } = groupsFromEntries([{ id: 9_000, algorithm: 'pdq', hash: Buffer.from(hash, 'hex'), category: 'A1' }]);
   const payload = encodeDelta({
     feed: 'eu-centre',
@@ -111,7 +108,7 @@ function forgedDelta(centre: LoopbackCentre, createdAt: number, hash: string): U
   return encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [firstKey]));
 }
 
-describe('sidecar sync after a key rotation and the old certificate\'s expiry', () => {
+describe('sidecar sync after a key rotation and the old keys\' expiry', () => {
   let mirror: StaticMirror | undefined;
   afterEach(async () => {
     try {
@@ -230,9 +227,9 @@ describe('sidecar sync after a key rotation and the old certificate\'s expiry', 
     });
 
     it.each([
-      ['after the key expired', 'CERT_EXPIRED', (now: number) => now],
-      ['before the key was certified', 'CERT_NOT_YET_VALID', () => start - DAY_MS],
-      ['at the largest time a payload may carry', 'CERT_EXPIRED', () => Number.MAX_SAFE_INTEGER],
+      ['after the key expired', 'SIGNER_EXPIRED', (now: number) => now],
+      ['before the key was listed', 'SIGNER_NOT_YET_VALID', () => start - DAY_MS],
+      ['at the largest time a payload may carry', 'SIGNER_EXPIRED', () => Number.MAX_SAFE_INTEGER],
     ])('refuses one dated %s with SYNC_UNTRUSTED (%s)', async (_when, cause, createdAt) => {
       const time = { now: start };
       const { centre, lagging } = await setUp(time);

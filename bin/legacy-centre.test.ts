@@ -9,6 +9,7 @@ import { Replica } from '../client/replica/replica.ts';
 import { HttpFeedSource } from '../client/sync/feed-source.ts';
 import { Syncer } from '../client/sync/syncer.ts';
 import { serveCentre, type RunningCentre } from '../server/main.ts';
+import { pinnedStore } from './testing/centre-roots.ts';
 
 const FIXTURE = join(import.meta.dirname, '../server/testing/fixtures/centre-schema-2');
 /** Inside the fixture's signing-key validity (it was written at 2026-11-01T00:00Z). */
@@ -46,7 +47,7 @@ describe('a Centre data folder from before snapshots were made at publication', 
       return { status: res.status, headers: res.headers, body: res.body };
     }, limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
     const rootKey = centre.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'root_verifier_key'").get()?.value ?? '';
-    const syncer = new Syncer({ source, replica, rootKey, feed: 'eu-centre', clock: () => NOW, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code) });
+    const syncer = new Syncer({ source, replica, store: pinnedStore(replica, rootKey), clock: () => NOW, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code) });
     expect(await syncer.syncOnce()).toMatchObject({ version: 3 });
     expect(replica.size()).toBe(9);
 

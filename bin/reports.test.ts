@@ -4,7 +4,8 @@ import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, type FetchLike } from
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { loadOrCreateProviderKey, registerProviderKey, ReportDeliverer, Reporter, ReportQueue } from '../client/report/index.ts';
 import { generateImage } from '../fixtures/index.ts';
-import { decodeKeyList } from '../shared/wire/delta-chain.ts';
+import { Replica } from '../client/replica/replica.ts';
+import { anchoredStore } from './testing/centre-roots.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
@@ -53,8 +54,7 @@ describe('reports to a real Centre', () => {
       expect(await first.approveProviderKeys()).toBe(1);
       const orders = new OrderSet(db, 'example-host');
       const policy = new ScanPolicy({ surfaces: parseSurfaces([{ id: 'public-posts', description: 'Public posts', e2ee: false }]), orders });
-      const keys = decodeKeyList(new Uint8Array(await (await call(first, first.tokens.provider, 'GET', '/v1/feed/keys')).arrayBuffer()), 1 << 20);
-      await fetchOrders({ ...centreAt, rootKey: first.rootKey, certificates: () => keys, orders, now: t0 });
+      await fetchOrders({ ...centreAt, store: await anchoredStore(first, new Replica(db)), orders, now: t0 });
 
       const clock = { now: t0 };
       const queue = new ReportQueue(db);
@@ -149,8 +149,7 @@ describe('reports to a real Centre', () => {
       expect(await centre.approveProviderKeys()).toBe(1);
       const orders = new OrderSet(db, 'example-host');
       const policy = new ScanPolicy({ surfaces: parseSurfaces([{ id: 'public-posts', description: 'Public posts', e2ee: false }]), orders });
-      const keys = decodeKeyList(new Uint8Array(await (await call(centre, centre.tokens.provider, 'GET', '/v1/feed/keys')).arrayBuffer()), 1 << 20);
-      await fetchOrders({ ...centreAt, rootKey: centre.rootKey, certificates: () => keys, orders, now: t0 });
+      await fetchOrders({ ...centreAt, store: await anchoredStore(centre, new Replica(db)), orders, now: t0 });
 
       // The court's order is ended at the Centre; the sidecar still holds the list that names it.
       expect((await call(centre, centre.tokens.operator, 'POST', '/v1/orders/DE-9/end', {})).status).toBe(200);

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, type FetchLike, type ScanDecision } from '../client/policy/index.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
-import { decodeKeyList } from '../shared/wire/delta-chain.ts';
+import { Replica } from '../client/replica/replica.ts';
+import type { TrustedStore } from '../client/sync/trusted-store/index.ts';
+import { anchoredStore } from './testing/centre-roots.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
@@ -31,13 +33,12 @@ const SURFACES = parseSurfaces([
 
 /** The policy half of a sidecar over a replica database file, as the lead's sidecar wires it. */
 function sidecar(centre: LoopbackCentre, dbPath: string, network: FetchLike = realFetch) {
-  const orders = new OrderSet(openReplicaDatabase(dbPath), 'example-host');
+  const db = openReplicaDatabase(dbPath);
+  const orders = new OrderSet(db, 'example-host');
   const policy = new ScanPolicy({ surfaces: SURFACES, orders });
-  const certificates = async (): Promise<Uint8Array[]> => {
-    const res = await fetch(`${centre.url}/v1/feed/keys`, { headers: { authorization: `Bearer ${centre.tokens.provider}` } });
-    return decodeKeyList(new Uint8Array(await res.arrayBuffer()), 1 << 20);
-  };
-  const refresh = (now: number) => fetchOrders({ baseUrl: centre.url, token: centre.tokens.provider, fetch: network, rootKey: centre.rootKey, certificates, orders, now });
+  // The root chain is read once, as a sidecar's first feed round would, before the first order list.
+  let store: TrustedStore | undefined;
+  const refresh = async (now: number) => fetchOrders({ baseUrl: centre.url, token: centre.tokens.provider, fetch: network, store: (store ??= await anchoredStore(centre, new Replica(db))), orders, now });
   const decide = (surfaceId: string, subject: string, now: number): string => outcome(policy.decideScan({ surfaceId, subject, now }));
   return { orders, policy, refresh, decide };
 }

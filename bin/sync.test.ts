@@ -4,9 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exportFeed } from '../server/export.ts';
 import { findNginx, startNginx } from '../server/testing/nginx.ts';
 import { openCentre } from '../server/centre.ts';
-import { rootKeyPath, rotateSigningKey } from '../server/keys/keyring.ts';
 import { openDatabase } from '../server/store/database.ts';
-import { readPrivateKeyFile } from '../shared/crypto/index.ts';
 import { Matcher } from '../client/match/matcher.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
@@ -17,6 +15,7 @@ import { HttpFeedSource } from '../client/sync/feed-source.ts';
 import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { pinnedStore, rotateCentreKeys } from './testing/centre-roots.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const dirs = tempDirs();
@@ -58,7 +57,8 @@ async function client(centre: { url: string; rootKey: string; tokens: { provider
   const alerts: string[] = [];
   const clock = { now: Date.now() };
   const source = new HttpFeedSource({ baseUrl: options.baseUrl ?? centre.url, mode: options.mode ?? 'centre', token: centre.tokens.provider, fetch: options.fetch ?? realFetch, limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
-  const syncer = new Syncer({ source, replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code) });
+  const store = pinnedStore(replica, centre.rootKey, { alert: (code) => alerts.push(code) });
+  const syncer = new Syncer({ source, replica, store, clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code) });
   return { db, replica, matcher, syncer, alerts, clock };
 }
 
@@ -71,6 +71,12 @@ async function syncError(c: Client): Promise<string> {
   }
   return 'no error';
 }
+
+/** Takes a replica back to schema 4, what the code before root documents wrote: no trusted root, no feed-signer record. */
+const UNDO_MIGRATION_5 = `
+  ALTER TABLE trusted_state DROP COLUMN root_envelope; ALTER TABLE trusted_state DROP COLUMN root_version;
+  ALTER TABLE trusted_state DROP COLUMN root_pin; ALTER TABLE trusted_state DROP COLUMN snapshot_required;
+  DROP TABLE feed_signers;`;
 
 const matchesOf = (c: Client, hash: string): number => c.matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length;
 
@@ -156,6 +162,7 @@ describe('sidecar sync against a real Centre', () => {
         DROP TRIGGER indicators_journal_insert; DROP TRIGGER indicators_journal_delete; DROP TRIGGER indicators_journal_update;
         DROP TABLE indicator_journal;
         ALTER TABLE trusted_state DROP COLUMN state_accumulator; ALTER TABLE trusted_state DROP COLUMN journal_paused;
+        ${UNDO_MIGRATION_5}
         PRAGMA user_version = 3;`);
       first.db.close();
 
@@ -165,7 +172,31 @@ describe('sidecar sync against a real Centre', () => {
       try {
         expect(await upgraded.syncer.syncOnce()).toMatchObject({ version: 2, appliedDeltas: 1, snapshot: false });
         expect(upgraded.alerts).toEqual([]);
-        expect([upgraded.replica.size(), matchesOf(upgraded, c)]).toEqual([3, 1]);
+        expect([upgraded.replica.size(), matchesOf(upgraded, c), upgraded.replica.state().rootVersion]).toEqual([3, 1, 1]);
+      } finally {
+        upgraded.db.close();
+      }
+    });
+  });
+
+  describe('a replica written before root documents (schema 4, no trusted root)', () => {
+    it('anchors from the pin on its next round and catches up by delta, never stuck', async () => {
+      centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const dataDir = dirs.make('hf-e2e-old-replica-');
+      const first = await client(centre, { dataDir });
+      await first.syncer.syncOnce();
+      first.db.exec(`${UNDO_MIGRATION_5} PRAGMA user_version = 4;`);
+      expect(first.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM pragma_table_info('trusted_state') WHERE name LIKE 'root%'").get()?.n).toBe(0);
+      first.db.close();
+
+      const c = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: c }]);
+      const upgraded = await client(centre, { dataDir });
+      try {
+        expect(upgraded.replica.state()).toMatchObject({ version: 1, rootVersion: null });
+        expect(await upgraded.syncer.syncOnce()).toMatchObject({ version: 2, appliedDeltas: 1, snapshot: false });
+        expect([upgraded.replica.state().rootVersion, matchesOf(upgraded, c)]).toEqual([1, 1]);
       } finally {
         upgraded.db.close();
       }
@@ -246,24 +277,21 @@ describe('sidecar sync against a real Centre', () => {
     });
   });
 
-  describe('after the Centre rotates its signing key', () => {
+  describe('after the Centre rotates its online keys', () => {
     it('keeps syncing with only the pinned root', async () => {
       centre = await startLoopbackCentre();
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
       const sidecar = await client(centre);
       await sidecar.syncer.syncOnce();
       await centre.stop();
-      const db = openDatabase(join(centre.dataDir, 'centre.db'));
-      const rotated = rotateSigningKey(db, centre.dataDir, 'eu-centre', readPrivateKeyFile(rootKeyPath(centre.dataDir)), Date.now(), 365);
-      db.close();
+      const rotated = rotateCentreKeys(centre.dataDir, ['timestamp', 'feed', 'provider-list', 'checkpoint']);
       centre = await centre.restart(Number(new URL(centre.url).port));
       const fresh = pdq();
       await centre.publish([{ algorithm: 'pdq', hash: fresh }]);
       sidecar.clock.now = Date.now() - 60_000; // a client clock a minute behind the Centre's
       expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2 });
       expect(matchesOf(sidecar, fresh)).toBe(1);
-      expect(sidecar.syncer.certificates).toHaveLength(2);
-      expect(rotated.serial).toBe(2);
+      expect([rotated.document.version, sidecar.replica.state().rootVersion]).toEqual([2, 2]);
     });
   });
 
@@ -343,7 +371,7 @@ describe('sidecar sync against a real Centre', () => {
       expect(await forked.syncer.syncOnce()).toMatchObject({ version: 3 });
       // The same sidecar, pointed at the fork, must refuse it.
       const source = new HttpFeedSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch });
-      const attacked = new Syncer({ source, replica: sidecar.replica, rootKey: centre.rootKey, feed: 'eu-centre', clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+      const attacked = new Syncer({ source, replica: sidecar.replica, store: pinnedStore(sidecar.replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
       await expect(attacked.syncOnce()).rejects.toMatchObject({ code: 'SYNC_SPLIT_VIEW' });
       expect(sidecar.replica.state().version).toBe(2);
     });

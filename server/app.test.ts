@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeKeyList, decodeDeltaChain } from '../shared/wire/delta-chain.ts';
+import { decodeDeltaChain } from '../shared/wire/delta-chain.ts';
+import { KEY_PURPOSES, usableKeys, type KeyPurpose } from '../shared/trust/index.ts';
+import { openSigned, trustedRootFrom } from '../shared/trust/testing/trusted-root.ts';
 import { decodeDelta, DELTA_PAYLOAD_TYPE } from '../shared/wire/delta.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
 import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
 import { computeStateDigest } from '../shared/wire/state-digest.ts';
 import { groupEntries } from '../shared/wire/indicator-group.ts';
-import { verifyCertifiedEnvelope, type VerifierKey } from '../shared/crypto/index.ts';
+import type { VerifierKey } from '../shared/crypto/index.ts';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../shared/merkle/index.ts';
 import { verifyCheckpoint } from '../shared/note/index.ts';
-import { FEED_SIGNING_PURPOSE } from './keys/keyring.ts';
 import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
 
 const hashLength = (algorithm: string): number => ({ pdq: 32, md5: 16, sha256: 32, phash64: 8, dhash64: 8 })[algorithm] ?? fail(algorithm);
@@ -35,11 +36,13 @@ async function submitApprovePublish(t: TestCentre, rows: object[]): Promise<{ ba
   return { batchId, version };
 }
 
-/** What a provider does: certificates from /keys, verified against the pinned root, then the object. */
-async function verified(t: TestCentre, bytes: Uint8Array, type: string): Promise<{ payload: Uint8Array; signer: VerifierKey }> {
-  const certificates = decodeKeyList(await bytesOf(await t.request('GET', '/v1/feed/keys', t.tokens.provider)), 1 << 20);
-  const { payload, certificate } = verifyCertifiedEnvelope(bytes, type, { root: t.rootVerifierKey, certificates, purpose: FEED_SIGNING_PURPOSE, at: t.clock.now });
-  return { payload, signer: certificate.verifierKey };
+/** What a provider does: the root chain from /keys, walked from the pinned root, then the object under a key of its purpose. */
+async function verified(t: TestCentre, bytes: Uint8Array, type: string, purpose: KeyPurpose = KEY_PURPOSES.feed): Promise<{ payload: Uint8Array; checkpointKey: VerifierKey }> {
+  const root = trustedRootFrom(await bytesOf(await t.request('GET', '/v1/feed/keys', t.tokens.provider)), t.rootVerifierKey);
+  const payload = openSigned(bytes, type, root, purpose, t.clock.now);
+  const checkpointKey = usableKeys(root, KEY_PURPOSES.checkpoint, t.clock.now)[0]?.verifierKey;
+  if (checkpointKey === undefined) throw new Error('the root lists no checkpoint key');
+  return { payload, checkpointKey };
 }
 
 describe('Centre API', () => {
@@ -103,9 +106,11 @@ describe('Centre API', () => {
       const note = await (await t.request('GET', '/v1/log/checkpoint')).text();
 
       const deltaBytes = await bytesOf(await t.request('GET', '/v1/feed/deltas/2', t.tokens.provider));
-      const { signer } = await verified(t, deltaBytes, DELTA_PAYLOAD_TYPE);
-      const { checkpoint } = verifyCheckpoint(note, { origin: 'hashfeed/eu-centre', logKey: signer });
-      const old = verifyCheckpoint(firstNote, { origin: 'hashfeed/eu-centre', logKey: signer }).checkpoint;
+      const { checkpointKey } = await verified(t, deltaBytes, DELTA_PAYLOAD_TYPE);
+      // The checkpoint key carries the log origin as its name (C2SP tlog-checkpoint).
+      expect(checkpointKey.name).toBe('hashfeed/eu-centre');
+      const { checkpoint } = verifyCheckpoint(note, { origin: 'hashfeed/eu-centre', logKey: checkpointKey });
+      const old = verifyCheckpoint(firstNote, { origin: 'hashfeed/eu-centre', logKey: checkpointKey }).checkpoint;
       // Each version adds two leaves: its delta, then its snapshot.
       expect(checkpoint.size).toBe(4);
 
@@ -118,8 +123,8 @@ describe('Centre API', () => {
 
     it('signs a timestamp naming the latest version and the log root', async () => {
       await submitApprovePublish(t, [{ algorithm: 'pdq', hash: hex(32), category: 'A1', reference: 'a' }]);
-      const ts = decodeTimestamp((await verified(t, await bytesOf(await t.request('GET', '/v1/feed/timestamp', t.tokens.provider)), TIMESTAMP_PAYLOAD_TYPE)).payload);
-      expect(ts).toMatchObject({ feed: 'eu-centre', version: 1, logSize: 2 });
+      const ts = decodeTimestamp((await verified(t, await bytesOf(await t.request('GET', '/v1/feed/timestamp', t.tokens.provider)), TIMESTAMP_PAYLOAD_TYPE, KEY_PURPOSES.timestamp)).payload);
+      expect(ts).toMatchObject({ feed: 'eu-centre', version: 1, logSize: 2, rootVersion: 1 });
       expect(ts.expires - ts.issuedAt).toBe(86_400_000);
     });
   });

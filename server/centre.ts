@@ -79,7 +79,7 @@ export function openCentre(dataDir: string, now: number, env: NodeJS.ProcessEnv 
   const config = readCentreConfig(dataDir);
   const db = openDatabase(databasePath(dataDir));
   try {
-    const centre = new Centre(db, config, Keyring.load(db, dataDir, now, env));
+    const centre = new Centre(db, config, Keyring.load(db, dataDir, config.feed, now, config.signingKeyValidityDays, env));
     // A folder from before snapshots were made at publication gets its latest one now, once.
     centre.publisher.keepSnapshots(now);
     return centre;

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyCertifiedEnvelope } from '../shared/crypto/index.ts';
+import { KEY_PURPOSES, usableKeys } from '../shared/trust/index.ts';
+import { openSigned, trustedRootFrom } from '../shared/trust/testing/trusted-root.ts';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../shared/merkle/index.ts';
 import { verifyCheckpoint } from '../shared/note/index.ts';
-import { decodeKeyList } from '../shared/wire/delta-chain.ts';
 import { decodeDelta, DELTA_PAYLOAD_TYPE } from '../shared/wire/delta.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
 import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
 import { getAlgorithm } from '../shared/hashing/registry.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { exportFeed } from './export.ts';
-import { FEED_SIGNING_PURPOSE } from './keys/keyring.ts';
 import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
 import { findNginx, startNginx } from './testing/nginx.ts';
 
@@ -58,23 +57,24 @@ describe.skipIf(nginx === null)('static export served by nginx', () => {
   };
 
   it('serves every signed object a client needs, verifiable against the pinned root alone', async () => {
-    const certificates = decodeKeyList(await get('/v1/feed/keys'), 1 << 20);
-    const check = { root: t.rootVerifierKey, certificates, purpose: FEED_SIGNING_PURPOSE, at: t.clock.now };
-    const timestamp = decodeTimestamp(verifyCertifiedEnvelope(await get('/v1/feed/timestamp'), TIMESTAMP_PAYLOAD_TYPE, check).payload);
+    const root = trustedRootFrom(await get('/v1/feed/keys'), t.rootVerifierKey);
+    const timestamp = decodeTimestamp(openSigned(await get('/v1/feed/timestamp'), TIMESTAMP_PAYLOAD_TYPE, root, KEY_PURPOSES.timestamp, t.clock.now));
+    const checkpointKey = usableKeys(root, KEY_PURPOSES.checkpoint, t.clock.now)[0]?.verifierKey;
+    if (checkpointKey === undefined) throw new Error('the root lists no checkpoint key');
     expect(timestamp.version).toBe(2);
 
     for (const version of [1, 2]) {
       const bytes = await get(`/v1/feed/deltas/${version}`);
-      const { payload, certificate } = verifyCertifiedEnvelope(bytes, DELTA_PAYLOAD_TYPE, check);
+      const payload = openSigned(bytes, DELTA_PAYLOAD_TYPE, root, KEY_PURPOSES.feed);
       expect(decodeDelta(payload, hashLength, 1 << 20).version).toBe(version);
-      const { checkpoint } = verifyCheckpoint(new TextDecoder().decode(await get('/v1/log/checkpoint')), { origin: 'hashfeed/eu-centre', logKey: certificate.verifierKey });
+      const { checkpoint } = verifyCheckpoint(new TextDecoder().decode(await get('/v1/log/checkpoint')), { origin: 'hashfeed/eu-centre', logKey: checkpointKey });
       expect(checkpoint.size).toBe(timestamp.logSize);
       expect(Buffer.from(checkpoint.rootHash)).toEqual(Buffer.from(timestamp.logRoot));
       const proof = JSON.parse(new TextDecoder().decode(await get(`/v1/log/proof/inclusion/delta/${version}/${checkpoint.size}`))) as { leafIndex: number; proof: string[] };
       verifyInclusion({ leafHash: hashLeaf(bytes), leafIndex: proof.leafIndex, treeSize: checkpoint.size, proof: proof.proof.map((p) => Buffer.from(p, 'base64')), rootHash: checkpoint.rootHash });
     }
 
-    const snapshot = decodeSnapshot(verifyCertifiedEnvelope(await get('/v1/feed/snapshot'), SNAPSHOT_PAYLOAD_TYPE, check).payload, hashLength, 1 << 24);
+    const snapshot = decodeSnapshot(openSigned(await get('/v1/feed/snapshot'), SNAPSHOT_PAYLOAD_TYPE, root, KEY_PURPOSES.feed), hashLength, 1 << 24);
     expect(snapshot.version).toBe(2);
     expect(snapshot.groups.flatMap((g) => [...g.ids])).toHaveLength(2);
   });

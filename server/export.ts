@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { encodeKeyList } from '../shared/wire/delta-chain.ts';
+import { encodeRootList } from '../shared/wire/delta-chain.ts';
+import { KEY_PURPOSES } from '../shared/trust/index.ts';
 import type { Centre } from './centre.ts';
 
 export interface ExportResult {
@@ -46,7 +47,7 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
   // The timestamp and checkpoint come last among signed objects, so they never name a file not yet written.
   const timestamp = publisher.refreshTimestamp(now);
   // Signed by the current key (refreshTimestamp recorded the checkpoint of this size).
-  const checkpoint = log.latestCheckpoint() === undefined ? undefined : log.checkpoint(centre.keyring.signingKey, now);
+  const checkpoint = log.latestCheckpoint() === undefined ? undefined : log.checkpoint(centre.keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
   const size = log.size();
   if (checkpoint !== undefined && size > 0) {
     for (const leaf of log.leaves(0, size)) {
@@ -62,7 +63,7 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
     }
     put('v1/log/checkpoint', checkpoint.note, false);
   }
-  put('v1/feed/keys', encodeKeyList(centre.keyring.certificates()), false);
+  put('v1/feed/keys', encodeRootList(centre.keyring.roots.envelopes()), false);
   put('v1/feed/timestamp', timestamp, false);
   return { outDir, latestVersion: latest, logSize: size, files };
 }

@@ -16,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => dirs.removeAll());
 
-const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys rotate', 'publish', 'export'];
+const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys list', 'keys rotate', 'keys revoke', 'keys root propose', 'keys root publish', 'publish', 'export'];
 
 describe('hashfeed centre', () => {
   describe('when a subcommand is given an option of another subcommand', () => {
@@ -96,6 +96,10 @@ describe('hashfeed centre', () => {
       [['token', 'create', '--role', 'authority', '--name', 'x', '--member-state', 'de'], '--member-state: the Member State must be an assigned ISO 3166-1 alpha-2 code'],
       [['token', 'create', '--role', 'reviewer', '--name', 'x', '--member-state', 'DE'], '--member-state: only an authority account has a Member State'],
       [['export'], '--out is required'],
+      [['init', '--root-keys', '2', '--root-threshold', '3'], '--root-threshold must be from 1 to 2'],
+      [['init', '--root-keys', '9'], '--root-keys must be from 1 to 8'],
+      [['keys', 'root', 'propose', '--out', 'x', '--reason', 'r'], '--reason and --revoked-at go with --revoke'],
+      [['keys', 'rotate', '--purpose', 'root'], "a purpose must be one of timestamp, feed, provider-list, checkpoint, not 'root'"],
     ])('refuses %j with exit 2 and the message', async (argv, message) => {
       const { status, stderr } = await centre(...argv, '--data', dataDir);
       expect(status).toBe(2);

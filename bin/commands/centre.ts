@@ -4,91 +4,42 @@
  * parsed strictly; the overview lists the entries.
  */
 import { resolve } from 'node:path';
-import { loadSigningKey } from '../../shared/crypto/index.ts';
-import { openCentre, readCentreConfig, databasePath, type Centre } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
 import { initCentre } from '../../server/init.ts';
-import { ROOT_KEY_ENV, rootKeyPath, rotateSigningKey } from '../../server/keys/keyring.ts';
 import { serveCentre } from '../../server/main.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
 import { isRole, ROLES } from '../../server/store/accounts.ts';
 import { isMemberState, memberStateProblem } from '../../server/store/member-states.ts';
 import { isProviderKeyStatus, PROVIDER_KEY_STATUSES } from '../../server/store/provider-keys.ts';
-import { AuditLog } from '../../server/store/audit.ts';
-import { openDatabase } from '../../server/store/database.ts';
-import { bounded, defineCommand, UsageError, type Command, type CommandIo, type OptionsConfig, type OptionValues } from '../command.ts';
+import { bounded, UsageError, type CommandIo } from '../command.ts';
+import { DATA_NOTE, print, subcommand, withCentre, type Subcommand } from './centre-subcommand.ts';
+import { KEY_SUBCOMMANDS } from './centre-keys.ts';
 import { untilStopSignal } from '../stop-signal.ts';
-
-const DATA_NOTE = '--data defaults to ./data/centre.\n';
-const DATA = { data: { type: 'string', default: './data/centre' } } as const;
-
-interface Subcommand {
-  /** The words that name it: `publish`, `token create`. */
-  readonly name: string;
-  /** Its options as the overview shows them. */
-  readonly synopsis: string;
-  readonly summary: string;
-  readonly command: Command;
-}
-
-interface CentreContext<V> {
-  readonly values: V;
-  /** The resolved --data folder. */
-  readonly dataDir: string;
-  readonly now: number;
-  readonly io: CommandIo;
-}
-
-/** A subcommand taking `options` and --data; `run` gets the parsed values, the data folder and the time. */
-function subcommand<const O extends OptionsConfig>(spec: {
-  readonly name: string;
-  readonly synopsis: string;
-  readonly summary: string;
-  readonly options: O;
-  run(context: CentreContext<OptionValues<O & typeof DATA>>): Promise<number> | number;
-}): Subcommand {
-  const command = defineCommand({
-    name: `hashfeed centre ${spec.name}`,
-    usage: `usage: hashfeed centre ${spec.name} ${spec.synopsis ? `${spec.synopsis} ` : ''}[--data DIR]\n\n${spec.summary}\n\n${DATA_NOTE}`,
-    options: { ...spec.options, ...DATA },
-    run: (values, _positionals, io) => {
-      // `'data' in`: the values' type is still generic here.
-      const data = 'data' in values && typeof values.data === 'string' ? values.data : DATA.data.default;
-      return spec.run({ values, dataDir: resolve(data), now: Date.now(), io });
-    },
-  });
-  return { name: spec.name, synopsis: spec.synopsis, summary: spec.summary, command };
-}
-
-const print = (io: CommandIo, value: unknown): void => {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
-
-/** Opens the Centre in `dataDir`, runs `work`, and closes it whatever happens; exit status 0. */
-function withCentre(dataDir: string, now: number, work: (centre: Centre) => void): number {
-  const centre = openCentre(dataDir, now);
-  try {
-    work(centre);
-  } finally {
-    centre.close();
-  }
-  return 0;
-}
 
 /** Every subcommand, in the order the overview lists them; adding one is adding an entry. */
 const SUBCOMMANDS: readonly Subcommand[] = [
   subcommand({
     name: 'init',
-    synopsis: '[--feed NAME] [--min-confirmations K]',
-    summary: 'create the database and keys; prints the first admin token and the root key',
-    options: { feed: { type: 'string' }, 'min-confirmations': { type: 'string' } },
+    synopsis: '[--feed NAME] [--min-confirmations K] [--root-keys N --root-threshold K]',
+    summary: 'create the database and keys (N root keys, K of which sign each new root; default 1 of 1); prints the first admin token and every root key',
+    options: { feed: { type: 'string' }, 'min-confirmations': { type: 'string' }, 'root-keys': { type: 'string' }, 'root-threshold': { type: 'string' } },
     run: ({ values, dataDir, now, io }) => {
       const overrides = {
         ...(values.feed !== undefined ? { feed: values.feed } : {}),
         ...(values['min-confirmations'] !== undefined ? { minConfirmations: Number(values['min-confirmations']) } : {}),
       };
-      const result = initCentre(dataDir, now, overrides);
-      print(io, { ...result, note: 'The admin token is shown once. Move the root key file offline: the running Centre never needs it.' });
+      const keyCount = values['root-keys'] === undefined ? 1 : Number(values['root-keys']);
+      const threshold = values['root-threshold'] === undefined ? Math.min(keyCount, 1) : Number(values['root-threshold']);
+      if (!Number.isInteger(keyCount) || keyCount < 1 || keyCount > 8) throw new UsageError('USAGE', '--root-keys must be from 1 to 8');
+      if (!Number.isInteger(threshold) || threshold < 1 || threshold > keyCount) throw new UsageError('USAGE', `--root-threshold must be from 1 to ${keyCount}`);
+      const result = initCentre(dataDir, now, overrides, { keyCount, threshold });
+      print(io, {
+        ...result,
+        rootKeys: result.rootVerifierKeys.map((verifierKey, i) => ({ verifierKey, file: result.rootKeyFiles[i] })),
+        note:
+          `The admin token is shown once. Sidecars pin the root keys (rootKeys, rootThreshold ${result.rootThreshold}). ` +
+          'Move each root key file offline, to a different holder: the running Centre never needs them (docs/OPERATIONS.md, "Keys").',
+      });
       return 0;
     },
   }),
@@ -137,27 +88,7 @@ const SUBCOMMANDS: readonly Subcommand[] = [
       });
     },
   }),
-  subcommand({
-    name: 'keys rotate',
-    synopsis: '[--root-key FILE]',
-    summary: `certify a new signing key (needs the root key: file or ${ROOT_KEY_ENV})`,
-    options: { 'root-key': { type: 'string' } },
-    run: ({ values, dataDir, now, io }) => {
-      const config = readCentreConfig(dataDir);
-      const root = loadSigningKey(
-        (process.env[ROOT_KEY_ENV] ?? '') !== '' ? { envVariable: ROOT_KEY_ENV } : { path: values['root-key'] ?? rootKeyPath(dataDir) },
-      );
-      const db = openDatabase(databasePath(dataDir));
-      try {
-        const rotated = rotateSigningKey(db, dataDir, config.feed, root, now, config.signingKeyValidityDays);
-        new AuditLog(db).record(now, 'cli', 'keys.rotate', String(rotated.serial), rotated);
-        print(io, rotated);
-      } finally {
-        db.close();
-      }
-      return 0;
-    },
-  }),
+  ...KEY_SUBCOMMANDS,
   subcommand({
     name: 'publish',
     synopsis: '',

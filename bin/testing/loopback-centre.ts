@@ -11,6 +11,9 @@ export interface LoopbackCentre {
   readonly dataDir: string;
   readonly url: string;
   readonly rootKey: string;
+  /** Every root key init made (one unless `root.keyCount` said more) and their threshold: what a sidecar pins as `rootKeys` and `rootThreshold`. */
+  readonly rootKeys: readonly string[];
+  readonly rootThreshold: number;
   readonly tokens: Readonly<Record<Role, string>>;
   readonly running: RunningCentre;
   /** Submits, approves and publishes; returns the new version. */
@@ -55,16 +58,21 @@ export async function stopLoopbackCentres(): Promise<void> {
 export async function startLoopbackCentre(
   overrides: Partial<CentreConfig> = {},
   port = 0,
-  existing?: { dataDir: string; rootKey: string; tokens: Record<Role, string> },
+  existing?: { dataDir: string; rootKey: string; tokens: Record<Role, string>; rootKeys?: readonly string[]; rootThreshold?: number },
   clock?: () => number,
+  root: { readonly keyCount?: number; readonly threshold?: number } = {},
 ): Promise<LoopbackCentre> {
   let dataDir: string;
   let rootKey: string;
+  let rootKeys: readonly string[];
+  let rootThreshold: number;
   let tokens: Record<Role, string>;
   if (existing === undefined) {
     dataDir = dataDirs.make('hf-e2e-centre-');
-    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, authFailureLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides });
+    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, authFailureLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides }, root);
     rootKey = init.rootVerifierKey;
+    rootKeys = init.rootVerifierKeys;
+    rootThreshold = init.rootThreshold;
     const centre = openCentre(dataDir, Date.now(), {});
     const token = (name: string, role: Role, memberState: string | null = null): string =>
       centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now(), memberState).account.id, null, Date.now()).token);
@@ -77,7 +85,11 @@ export async function startLoopbackCentre(
       europol: token('europol', 'europol'),
     };
     centre.close();
-  } else ({ dataDir, rootKey, tokens } = existing);
+  } else {
+    ({ dataDir, rootKey, tokens } = existing);
+    rootKeys = existing.rootKeys ?? [rootKey];
+    rootThreshold = existing.rootThreshold ?? 1;
+  }
   const running = await serveCentre({ dataDir, port, logger: pino({ level: 'silent' }), ...(clock === undefined ? {} : { clock }) });
   serving.add(running);
   const call = async (method: string, path: string, token: string, body?: unknown, ndjson = false): Promise<Record<string, unknown>> => {
@@ -99,6 +111,8 @@ export async function startLoopbackCentre(
     dataDir,
     url: running.url,
     rootKey,
+    rootKeys,
+    rootThreshold,
     tokens,
     running,
     publish: async (rows) => {
@@ -123,7 +137,7 @@ export async function startLoopbackCentre(
       serving.delete(running);
       return running.close();
     },
-    restart: (p) => startLoopbackCentre(overrides, p, { dataDir, rootKey, tokens }, clock),
+    restart: (p) => startLoopbackCentre(overrides, p, { dataDir, rootKey, tokens, rootKeys, rootThreshold }, clock),
   };
   return self;
 }

@@ -1,8 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeEnvelope, generateSigningKey, issueKeyCertificate, signEnvelope, type SigningKey } from '../../shared/crypto/index.ts';
+import { encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../../shared/crypto/index.ts';
 import { encodeMsgpack } from '../../shared/wire/codec.ts';
 import { encodeOrderList, ORDERS_PAYLOAD_TYPE, type DetectionOrder, type OrderList } from '../../shared/wire/order.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
+import { Replica } from '../replica/replica.ts';
+import { makeTestRoot, storeTrusting, type TestRoot } from '../sync/testing/test-root.ts';
+import type { TrustedStore } from '../sync/trusted-store/index.ts';
 import { fetchOrders, type FetchOrdersOptions } from './fetch-orders.ts';
 import type { FetchInit, FetchLike, FetchResponse } from '../net/http.ts';
 import { OrderSet } from './order-set.ts';
@@ -10,17 +13,8 @@ import { codeOfAsync } from '../../shared/testing/code-of.ts';
 import { sampleOrder } from '../../shared/testing/sample-order.ts';
 
 const NOW = Date.UTC(2026, 10, 1);
-const YEAR = 365 * 86_400_000;
 
 const order: DetectionOrder = sampleOrder(NOW, { orderId: 'DE-1' });
-
-/** A Centre's keys, made here: a root and a certified feed-signing key. */
-function centreKeys(purpose = 'feed-signing'): { root: SigningKey; signer: SigningKey; certificates: Uint8Array[] } {
-  const root = generateSigningKey('hashfeed/test/root');
-  const signer = generateSigningKey('hashfeed/test/signing/1');
-  const certificate = issueKeyCertificate(root, { verifierKey: signer.verifier, purpose, notBefore: NOW - YEAR, notAfter: NOW + YEAR, serial: 1 });
-  return { root, signer, certificates: [certificate] };
-}
 
 const signedList = (list: OrderList, signer: SigningKey): Uint8Array => encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, encodeOrderList(list), [signer]));
 
@@ -45,22 +39,25 @@ function fakeFetch(respond: () => { status: number; body: Uint8Array; headers?: 
 
 
 describe('fetching orders', () => {
-  let keys: ReturnType<typeof centreKeys>;
+  let keys: { root: TestRoot; signer: SigningKey };
+  let store: TrustedStore;
   let orders: OrderSet;
   const options = (fetch: FetchLike, overrides: Partial<FetchOrdersOptions> = {}): FetchOrdersOptions => ({
     baseUrl: 'https://centre.example/',
     token: 'hf_provider-token',
     fetch,
-    rootKey: keys.root.verifier.text,
-    certificates: () => keys.certificates,
+    store,
     orders,
     now: NOW,
     ...overrides,
   });
 
   beforeEach(() => {
-    keys = centreKeys();
-    orders = new OrderSet(openReplicaDatabase(':memory:'), 'example-host');
+    const root = makeTestRoot(NOW);
+    keys = { root, signer: root.online['provider-list'] };
+    const db = openReplicaDatabase(':memory:');
+    store = storeTrusting(new Replica(db), root);
+    orders = new OrderSet(db, 'example-host');
   });
 
   describe('when the Centre sends a valid signed list', () => {
@@ -83,7 +80,8 @@ describe('fetching orders', () => {
 
   describe('when the list cannot be trusted', () => {
     it.each([
-      ['signed by an uncertified key', () => signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, generateSigningKey('hashfeed/test/signing/1')), 'ORDERS_UNTRUSTED'],
+      ['signed by an unlisted key', () => signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, generateSigningKey('hashfeed/test/provider-list')), 'ORDERS_UNTRUSTED'],
+      ['signed by the feed key (wrong purpose)', () => signedList({ provider: 'example-host', issuedAt: NOW, orders: [order] }, keys.root.online.feed), 'ORDERS_UNTRUSTED'],
       ['signed as another payload type', () => encodeEnvelope(signEnvelope('hashfeed/timestamp/v1', encodeOrderList({ provider: 'example-host', issuedAt: NOW, orders: [] }), [keys.signer])), 'ORDERS_UNTRUSTED'],
       ['not an envelope', () => Uint8Array.from([1, 2, 3]), 'ORDERS_MALFORMED'],
       ['a signed payload that is not an order list', () => encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, encodeMsgpack({ provider: 'example-host' }), [keys.signer])), 'ORDERS_MALFORMED'],
@@ -94,10 +92,17 @@ describe('fetching orders', () => {
       expect(orders.issuedAt).toBeUndefined();
     });
 
-    it('refuses a list signed by a key certified for another purpose', async () => {
-      const other = centreKeys('log-signing');
-      const fetch = fakeFetch(() => ({ status: 200, body: signedList({ provider: 'example-host', issuedAt: NOW, orders: [] }, other.signer) }));
-      expect(await codeOfAsync(fetchOrders(options(fetch, { rootKey: other.root.verifier.text, certificates: () => other.certificates })))).toBe('ORDERS_UNTRUSTED');
+    it.each(['timestamp', 'feed', 'checkpoint'] as const)('refuses a list signed by the %s key, listed for another purpose (SIGNER_WRONG_PURPOSE)', async (purpose) => {
+      const fetch = fakeFetch(() => ({ status: 200, body: signedList({ provider: 'example-host', issuedAt: NOW, orders: [] }, keys.root.online[purpose]) }));
+      const err = await fetchOrders(options(fetch)).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ORDERS_UNTRUSTED', cause: { code: 'SIGNER_WRONG_PURPOSE' } });
+    });
+
+    it('refuses every list before a root is trusted', async () => {
+      const { TrustedStore: Store, rootPinOf } = await import('../sync/trusted-store/index.ts');
+      const empty = new Store({ replica: new Replica(openReplicaDatabase(':memory:')), pin: rootPinOf([keys.root.rootKey.verifier.text], 1), feed: 'test' });
+      const fetch = fakeFetch(() => ({ status: 200, body: signedList({ provider: 'example-host', issuedAt: NOW, orders: [] }, keys.signer) }));
+      expect(await codeOfAsync(fetchOrders(options(fetch, { store: empty })))).toBe('ORDERS_UNTRUSTED');
     });
 
     it('refuses an older list than the one held (rollback) and keeps the held one', async () => {

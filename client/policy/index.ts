@@ -4,7 +4,7 @@
  * before its body is read.
  *
  *   const policy = new ScanPolicy({ surfaces: parseSurfaces(config.surfaces), orders: new OrderSet(db, provider) });
- *   await fetchOrders({ baseUrl, token, fetch, rootKey, certificates, orders, now });   // each sync round
+ *   await fetchOrders({ baseUrl, token, fetch, store, orders, now });   // each sync round (store: TrustedStore)
  *   const decision = policy.decideScan({ surfaceId, subject, now });                // before reading the body
  */
 export { PolicyError } from './errors.ts';

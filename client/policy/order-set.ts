@@ -60,7 +60,10 @@ export class OrderSet {
   }
 
   /**
-   * Takes a verified list (its envelope's signature already checked) and
+   * Called by the trusted store only (TrustedStore.acceptOrderList, the one
+   * owner of trust decisions), once the envelope verified under a
+   * `provider-list` key: the held list's own rules, PROTOCOL 10.3 steps 4
+   * to 6. Takes a verified list and
    * persists it with its envelope before using it. Returns false when it is
    * the list already held (same issuedAt). Throws ORDERS_WRONG_PROVIDER for
    * another provider's list, ORDERS_FROM_FUTURE for one issued ahead of the

@@ -92,4 +92,20 @@ BEGIN
   INSERT INTO indicator_journal (sign, id, algorithm, hash, category) VALUES (1, NEW.id, NEW.algorithm, NEW.hash, NEW.category);
 END;
 `,
+  // 5. The root of trust (docs/PROTOCOL.md 4.3, 9.3 step 1): the trusted root document as signed,
+  //    its version, and the pin it was anchored from (a changed pin re-anchors; a replica written
+  //    before has none and anchors from the pin on its next round). `snapshot_required` is set when
+  //    a new root revokes a feed key the replica applied objects from after its revocation time:
+  //    the next round re-bootstraps. `feed_signers` holds, per feed key, the latest createdAt of
+  //    what the replica applied signed by it since its last snapshot.
+  `
+ALTER TABLE trusted_state ADD COLUMN root_envelope BLOB;
+ALTER TABLE trusted_state ADD COLUMN root_version INTEGER;
+ALTER TABLE trusted_state ADD COLUMN root_pin TEXT;
+ALTER TABLE trusted_state ADD COLUMN snapshot_required TEXT;
+CREATE TABLE feed_signers (
+  verifier_key TEXT PRIMARY KEY,
+  last_created_at INTEGER NOT NULL
+) STRICT;
+`,
 ];

@@ -7,6 +7,7 @@ import { CodedError } from '../../shared/errors.ts';
 import type { Db } from './database.ts';
 import type { TrustedState } from './trusted-state.ts';
 import { ReplicaDigestState } from './digest-state.ts';
+import { TrustRecord } from './trust-record.ts';
 
 export type ReplicaCode = 'REPLICA_DIGEST_MISMATCH' | 'REPLICA_NOT_CONTIGUOUS' | 'REPLICA_INCONSISTENT';
 export class ReplicaError extends CodedError<ReplicaCode> {}
@@ -22,6 +23,7 @@ type StateRow = {
   timestamp_issued_at: number | null;
   timestamp_expires: number | null;
   last_success_at: number | null;
+  root_version: number | null;
 };
 
 /** A verified change, ready for the in-memory index: what the replica applied. */
@@ -62,9 +64,12 @@ export class Replica {
   readonly #db: Db;
   readonly #digestState: ReplicaDigestState;
   readonly #statements;
+  /** The root of trust and what each feed key signed: written by the trusted store only (client/sync/trusted-store). */
+  readonly trust: TrustRecord;
 
   constructor(db: Db) {
     this.#db = db;
+    this.trust = new TrustRecord(db);
     this.#digestState = new ReplicaDigestState(db);
     this.#statements = {
       state: db.prepare<[], StateRow>('SELECT * FROM trusted_state WHERE id = 1'),
@@ -97,6 +102,7 @@ export class Replica {
           ? null
           : { version: row.timestamp_version, issuedAt: row.timestamp_issued_at, expires: row.timestamp_expires },
       lastSuccessAt: row.last_success_at,
+      rootVersion: row.root_version,
     };
   }
 
@@ -206,6 +212,7 @@ export class Replica {
           for (const e of entries) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
         });
         this.#digestState.replace(accumulator);
+        this.trust.resetAfterSnapshot();
         this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
         return { version: snapshot.version, replaced: true, removes: [], adds: entries };
       })

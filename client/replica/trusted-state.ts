@@ -15,9 +15,11 @@ export interface TrustedState {
   readonly timestamp: { readonly version: number; readonly issuedAt: number; readonly expires: number } | null;
   /** When a sync last completed without error (ms). */
   readonly lastSuccessAt: number | null;
+  /** Version of the trusted root document (docs/PROTOCOL.md 4.3); null before the first round anchors it. */
+  readonly rootVersion: number | null;
 }
 
-export const EMPTY_STATE: TrustedState = { feed: null, version: 0, stateDigest: null, checkpoint: null, timestamp: null, lastSuccessAt: null };
+export const EMPTY_STATE: TrustedState = { feed: null, version: 0, stateDigest: null, checkpoint: null, timestamp: null, lastSuccessAt: null, rootVersion: null };
 
 /** How far ahead of the local clock a signed `issuedAt` may be: five minutes (sidecar config `maxClockSkewSeconds`). */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;

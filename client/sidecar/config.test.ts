@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../shared/testing/code-of.ts';
+import { generateSigningKey } from '../../shared/crypto/index.ts';
 import { parseSidecarConfig, type SidecarConfig } from './config.ts';
+
+const ROOT_KEYS = [1, 2, 3].map((i) => generateSigningKey(`hashfeed/eu-centre/root-${i}`).verifier.text);
 
 const BASE = {
   centre: 'https://centre.example',
   providerToken: 'hf_provider',
   provider: 'example-host',
-  rootKey: 'hashfeed/eu-centre/root+01234567+AQ==',
+  rootKey: generateSigningKey('hashfeed/eu-centre/root').verifier.text,
   dataDir: 'data',
   localToken: 'a-local-token-of-enough-length',
   surfaces: [{ id: 'uploads', description: 'uploads', e2ee: false }],
@@ -64,6 +67,34 @@ describe('sidecar config', () => {
       expect(thrown(() => parse({ maxRetryAfterSeconds: 10_000_000_000 }))).toMatchObject({ code: 'CONFIG_INVALID' });
       expect(thrown(() => parse({ maxRetryAfterSeconds: 0 }))).toMatchObject({ code: 'CONFIG_INVALID' });
       expect(thrown(() => parse({ maxClockSkewSeconds: -1 }))).toMatchObject({ code: 'CONFIG_INVALID' });
+    });
+  });
+
+  describe('when the root of trust is pinned', () => {
+    it('takes one rootKey as a threshold of 1 and reads the feed name from it', () => {
+      expect(parse({})).toMatchObject({ rootKeys: [BASE.rootKey], rootThreshold: 1, feed: 'eu-centre' });
+    });
+
+    it('takes rootKeys with rootThreshold, from the file or the environment (JSON or comma-separated)', () => {
+      const pinned = { rootKeys: ROOT_KEYS, rootThreshold: 2, feed: 'eu-centre', rootKey: ROOT_KEYS[0] };
+      expect(parseSidecarConfig({ ...BASE, rootKey: undefined, rootKeys: ROOT_KEYS, rootThreshold: 2 }, '/etc/hashfeed', {})).toMatchObject(pinned);
+      expect(parse({ rootKey: undefined }, { HASHFEED_ROOT_KEYS: ROOT_KEYS.join(','), HASHFEED_ROOT_THRESHOLD: '2' })).toMatchObject(pinned);
+      expect(parse({ rootKey: undefined }, { HASHFEED_ROOT_KEYS: JSON.stringify(ROOT_KEYS), HASHFEED_ROOT_THRESHOLD: '2' })).toMatchObject(pinned);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['both rootKey and rootKeys', { rootKeys: ROOT_KEYS, rootThreshold: 1 }, 'not both'],
+      ['neither', { rootKey: undefined }, 'is required'],
+      ['rootKeys without rootThreshold', { rootKey: undefined, rootKeys: ROOT_KEYS }, 'needs \'rootThreshold\''],
+      ['a threshold above the number of keys', { rootKey: undefined, rootKeys: ROOT_KEYS, rootThreshold: 4 }, 'from 1 to the number of root keys (3)'],
+      ['a threshold of 0', { rootKey: undefined, rootKeys: ROOT_KEYS, rootThreshold: 0 }, 'from 1 to'],
+      ['an empty list', { rootKey: undefined, rootKeys: [], rootThreshold: 1 }, '1 to 8'],
+      ['a key listed twice', { rootKey: undefined, rootKeys: [ROOT_KEYS[0], ROOT_KEYS[0]], rootThreshold: 1 }, 'twice'],
+      ['a string that is no verifier key', { rootKey: 'hashfeed/eu-centre/root+01234567+AQ==' }, 'not a verifier key'],
+      ['a threshold beside a single rootKey', { rootThreshold: 2 }, "goes with 'rootKeys'"],
+    ])('refuses %s with a clear CONFIG_INVALID', (_name, overrides, message) => {
+      const settings = Object.fromEntries(Object.entries({ ...BASE, ...overrides }).filter(([, v]) => v !== undefined));
+      expect(thrown(() => parseSidecarConfig(settings, '/etc/hashfeed', {}))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) });
     });
   });
 });

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodedError } from '../../shared/errors.ts';
 import { quote } from '../../shared/quote.ts';
+import { parseVerifierKey } from '../../shared/crypto/index.ts';
+import { MAX_ROOT_KEYS } from '../../shared/trust/index.ts';
 import { DEFAULT_MAX_FRAMES } from '../../shared/hashing/image-frames.ts';
 import { parseSurfaces, PolicyError, type Surface } from '../policy/index.ts';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body.ts';
@@ -33,9 +35,13 @@ export interface SidecarConfig {
   readonly providerToken: string;
   /** The provider account's name at the Centre (reports carry it; orders are scoped to it). */
   readonly provider: string;
-  /** The root verifier key printed by `centre init`: the one key pinned. */
+  /** The first pinned root key (`rootKey`, or `rootKeys[0]`): shown, and the source of the default feed name. */
   readonly rootKey: string;
-  /** Feed name; default: read from the root key name `hashfeed/<feed>/root`. */
+  /** Every pinned root key (docs/PROTOCOL.md 4.3): `[rootKey]`, or `rootKeys` as configured. */
+  readonly rootKeys: readonly string[];
+  /** How many of `rootKeys` must sign the root the sidecar anchors at: 1 with `rootKey`. */
+  readonly rootThreshold: number;
+  /** Feed name; default: read from the root key name `hashfeed/<feed>/root` (or `.../root-<i>`). */
   readonly feed: string;
   readonly dataDir: string;
   /** `host:port`, or a unix socket path. */
@@ -69,7 +75,7 @@ export interface SidecarConfig {
   readonly maxClockSkewSeconds: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -135,8 +141,9 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
       throw new SidecarConfigError('CONFIG_INSECURE_URL', `'${key}' is plain http to a host off loopback: the provider token would cross the network unencrypted; use https, or set allowInsecureHttp: true on a network you trust`);
     }
   }
-  const rootKey = text('rootKey');
-  const feed = text('feed', /^hashfeed\/([a-z0-9][a-z0-9._-]{0,62})\/root\+/.exec(rootKey)?.[1]);
+  const { rootKeys, rootThreshold } = rootPinFrom(raw('rootKey'), raw('rootKeys'), raw('rootThreshold'));
+  const rootKey = rootKeys[0] ?? '';
+  const feed = text('feed', /^hashfeed\/([a-z0-9][a-z0-9._-]{0,62})\/root(?:-\d+)?\+/.exec(rootKey)?.[1]);
   const localToken = text('localToken');
   if (localToken.length < 16) throw invalid("'localToken' must be at least 16 characters");
   const dataDir = path(text('dataDir'));
@@ -149,6 +156,8 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     providerToken: text('providerToken'),
     provider: text('provider'),
     rootKey,
+    rootKeys,
+    rootThreshold,
     feed,
     dataDir,
     listen: text('listen', '127.0.0.1:8710'),
@@ -171,6 +180,42 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     maxRetryAfterSeconds: bounded('maxRetryAfterSeconds', int('maxRetryAfterSeconds', 3600), 86_400),
     maxClockSkewSeconds: bounded('maxClockSkewSeconds', int('maxClockSkewSeconds', 300, 0), 86_400),
   };
+}
+
+/**
+ * The pin (docs/SIDECAR.md, "Root of trust"): `rootKey` alone (threshold
+ * 1), or `rootKeys` (a JSON array, or comma-separated in the environment)
+ * with `rootThreshold`, never both. Each key must parse as a verifier key.
+ */
+function rootPinFrom(single: unknown, list: unknown, threshold: unknown): { rootKeys: readonly string[]; rootThreshold: number } {
+  if (single !== undefined && list !== undefined) throw invalid("set 'rootKey' or 'rootKeys', not both");
+  if (single === undefined && list === undefined) throw invalid(`'rootKey' (one pinned root key) or 'rootKeys' with 'rootThreshold' is required (or set ${envName('rootKey')})`);
+  let keys: unknown = single === undefined ? list : [single];
+  if (typeof keys === 'string') keys = keys.trim().startsWith('[') ? parseJson(keys, 'rootKeys') : keys.split(',').map((k) => k.trim());
+  if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_ROOT_KEYS) throw invalid(`'rootKeys' must be a list of 1 to ${MAX_ROOT_KEYS} root verifier keys`);
+  const rootKeys = keys.map((key: unknown, i) => {
+    if (typeof key !== 'string' || key === '') throw invalid(single === undefined ? `'rootKeys[${i}]' must be a non-empty string` : "'rootKey' must be a non-empty string");
+    try {
+      parseVerifierKey(key);
+    } catch (cause) {
+      throw new SidecarConfigError('CONFIG_INVALID', `${single === undefined ? `'rootKeys[${i}]'` : "'rootKey'"} is not a verifier key (as \`centre init\` prints it: name+keyid+base64)`, { cause });
+    }
+    return key;
+  });
+  if (new Set(rootKeys).size !== rootKeys.length) throw invalid("'rootKeys' lists a key twice");
+  if (single !== undefined && threshold !== undefined && threshold !== 1 && threshold !== '1') throw invalid("'rootThreshold' goes with 'rootKeys'; one 'rootKey' is a threshold of 1");
+  if (single === undefined && threshold === undefined) throw invalid("'rootKeys' needs 'rootThreshold': how many of them must sign");
+  const n = typeof threshold === 'string' ? Number(threshold) : (threshold ?? 1);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > rootKeys.length) throw invalid(`'rootThreshold' must be an integer from 1 to the number of root keys (${rootKeys.length})`);
+  return { rootKeys, rootThreshold: n };
+}
+
+function parseJson(text: string, key: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new SidecarConfigError('CONFIG_INVALID', `'${key}' is not valid JSON`, { cause });
+  }
 }
 
 /** https anywhere; http only to loopback (localhost, 127.0.0.0/8, ::1), where nothing crosses a network. */

@@ -17,6 +17,8 @@ export interface Health {
    * SYNC_FROM_FUTURE).
    */
   readonly clockSkewSeconds: number | null;
+  /** Version of the trusted root document (docs/PROTOCOL.md 4.3); null before the first round anchors it from the pin. */
+  readonly rootVersion: number | null;
 }
 
 export interface ClockView {
@@ -37,7 +39,7 @@ export function healthOf(state: TrustedState, now: number, clock: ClockView = {}
   const lagSeconds = state.lastSuccessAt === null ? null : Math.max(0, Math.round((now - state.lastSuccessAt) / 1000));
   const freshUntil = state.timestamp === null ? null : new Date(state.timestamp.expires).toISOString();
   const clockSkewSeconds = clock.clockSkewMs === undefined ? null : Math.round(clock.clockSkewMs / 1000);
-  const base = { replicaVersion: state.version, lagSeconds, freshUntil, clockSkewSeconds };
+  const base = { replicaVersion: state.version, lagSeconds, freshUntil, clockSkewSeconds, rootVersion: state.rootVersion };
   if (state.timestamp === null || state.lastSuccessAt === null) return { status: 'unsynced', ...base };
   const stale = now >= state.timestamp.expires || isFromFuture(state.timestamp.issuedAt, now, clock.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
   return { status: stale ? 'stale' : 'ok', ...base };

@@ -15,7 +15,7 @@ import { HttpFeedSource } from '../sync/feed-source.ts';
 import type { FetchLike } from '../net/http.ts';
 import { SyncLoop } from '../sync/sync-loop.ts';
 import { Syncer, type SyncOutcome } from '../sync/syncer.ts';
-import { verifyCertificates } from '../sync/verify.ts';
+import { rootPinOf, TrustedStore } from '../sync/trusted-store/index.ts';
 import { createSidecarApp } from './app.ts';
 import type { SidecarConfig } from './config.ts';
 import { DecodeBudget, DEFAULT_RETRY_AFTER_SECONDS } from './decode-budget.ts';
@@ -124,16 +124,16 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const scanImage = withDecodeBudget(decodeBudget, { maxPixels: config.maxImagePixels, maxFrames: config.maxImageFrames }, (bytes) => scanner.scanImage(bytes));
   // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
+  const alert = (code: string, message: string): void => logger.warn({ alert: code }, message);
+  const store = new TrustedStore({ replica, pin: rootPinOf(config.rootKeys, config.rootThreshold), feed: config.feed, maxClockSkewMs, alert });
   const syncer = new Syncer({
     source,
     replica,
-    rootKey: config.rootKey,
-    feed: config.feed,
+    store,
     clock,
-    maxClockSkewMs,
     // Incremental for a delta; for a snapshot the matcher builds aside and swaps.
     onApplied: (change) => matcher.apply(change),
-    alert: (code, message) => logger.warn({ alert: code }, message),
+    alert,
   });
 
   const registry = new Registry();
@@ -159,6 +159,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
   const health = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs });
+  new Gauge({ name: 'hashfeed_root_version', help: 'Version of the trusted root document (0 before the first round anchors it)', registers: [registry], collect() { this.set(store.rootVersion); } });
   new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(health().lagSeconds ?? -1); } });
   new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(health().status === 'stale' ? 1 : 0); } });
   new Gauge({ name: 'hashfeed_clock_skew_seconds', help: "The last verified timestamp's issuedAt minus the local clock (0 before the first)", registers: [registry], collect() { this.set(health().clockSkewSeconds ?? 0); } });
@@ -166,8 +167,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 
 
   const refreshOrders = async (): Promise<void> => {
-    const certificates = syncer.certificates.length > 0 ? syncer.certificates : verifyCertificates(await source.keys(), config.rootKey).certificates;
-    await fetchOrders({ baseUrl: config.reportTo, token: config.providerToken, fetch, rootKey: config.rootKey, certificates: () => certificates, orders, now: clock() });
+    // Orders need a trusted root: when the feed round failed before anchoring one, the root update runs alone.
+    if (store.root === null) await syncer.updateRoot();
+    await fetchOrders({ baseUrl: config.reportTo, token: config.providerToken, fetch, store, orders, now: clock() });
   };
 
   const syncOnce = async (): Promise<SyncOutcome> => {

@@ -19,7 +19,9 @@ export type SyncCode =
   | 'SYNC_VERSION_GAP'
   | 'SYNC_DIGEST_MISMATCH'
   | 'SYNC_NOT_IN_LOG'
-  | 'SYNC_SPLIT_VIEW';
+  | 'SYNC_SPLIT_VIEW'
+  /** The timestamp names a root version newer than any the source served (PROTOCOL 9.3 step 2b): a rotation or revocation is withheld. */
+  | 'SYNC_ROOT_WITHHELD';
 
 export class SyncError extends CodedError<SyncCode> {
   /** From Retry-After or the Centre's wait hint: the earliest sensible retry. */

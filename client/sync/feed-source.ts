@@ -1,4 +1,4 @@
-import { decodeDeltaChain } from '../../shared/wire/delta-chain.ts';
+import { decodeDeltaChain, decodeRootList } from '../../shared/wire/delta-chain.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { SyncError } from './errors.ts';
 import type { FetchLike } from '../net/http.ts';
@@ -27,7 +27,8 @@ export interface InclusionProof {
  */
 export interface FeedSource {
   timestamp(): Promise<Uint8Array>;
-  keys(): Promise<Uint8Array>;
+  /** Root document envelopes of versions since+1, since+2, ... (all from version 1 when `since` is 0), oldest first. */
+  roots(since: number): Promise<readonly Uint8Array[]>;
   checkpoint(): Promise<string>;
   /** Deltas after `since`, up to `latest` (from the verified timestamp). */
   deltas(since: number, latest: number): Promise<DeltaBatch>;
@@ -93,8 +94,17 @@ export class HttpFeedSource implements FeedSource {
     return this.#get('/v1/feed/timestamp', this.#limits.timestampBytes);
   }
 
-  keys(): Promise<Uint8Array> {
-    return this.#get('/v1/feed/keys', this.#limits.keysBytes);
+  /** Centre: GET /v1/feed/keys?since=N. A mirror holds one static file with every version: position = version, sliced here. */
+  async roots(since: number): Promise<readonly Uint8Array[]> {
+    const path = this.#options.mode === 'centre' && since > 0 ? `/v1/feed/keys?since=${since}` : '/v1/feed/keys';
+    const body = await this.#get(path, this.#limits.keysBytes);
+    let roots: Uint8Array[];
+    try {
+      roots = decodeRootList(body, this.#limits.keysBytes);
+    } catch (cause) {
+      throw new SyncError('SYNC_MALFORMED', 'the root list is malformed', { cause: cause instanceof WireError ? cause : undefined });
+    }
+    return this.#options.mode === 'centre' ? roots : roots.slice(since);
   }
 
   async checkpoint(): Promise<string> {

@@ -5,9 +5,11 @@ import { platformFetch, startRetryAfterServer, type RetryAfterServer } from '../
 import { HttpFeedSource } from './feed-source.ts';
 import { SyncLoop } from './sync-loop.ts';
 import { Syncer } from './syncer.ts';
+import { rootPinOf, TrustedStore } from './trusted-store/index.ts';
+import { generateSigningKey } from '../../shared/crypto/index.ts';
 
 const HOUR_SECONDS = 3600;
-const ROOT_KEY = 'hashfeed/eu-centre/root+00000000+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const ROOT_KEY = generateSigningKey('hashfeed/eu-centre/root').verifier.text;
 
 describe('sync loop', () => {
   let server: RetryAfterServer | undefined;
@@ -28,7 +30,9 @@ describe('sync loop', () => {
       server = await startRetryAfterServer(503, retryAfter);
       const db = openReplicaDatabase(':memory:');
       const source = new HttpFeedSource({ baseUrl: server.url, mode: 'mirror', fetch: platformFetch });
-      const syncer = new Syncer({ source, replica: new Replica(db), rootKey: ROOT_KEY, feed: 'eu-centre', clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+      const replica = new Replica(db);
+      const store = new TrustedStore({ replica, pin: rootPinOf([ROOT_KEY], 1), feed: 'eu-centre' });
+      const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: () => undefined, alert: () => undefined });
       const retries: number[] = [];
       let firstError: () => void = () => undefined;
       const failed = new Promise<void>((resolve) => (firstError = resolve));

@@ -2,23 +2,10 @@ import type { AppliedChange, Replica } from '../replica/replica.ts';
 import { ReplicaError } from '../replica/replica.ts';
 import { SyncError } from './errors.ts';
 import type { FeedSource } from './feed-source.ts';
-import {
-  checkFollows,
-  checkIncluded,
-  checkNoRollback,
-  checkNotExpired,
-  checkNotFromFuture,
-  checkRecordedWhileCertified,
-  verifyCertificates,
-  verifyDelta,
-  verifySnapshot,
-  verifyTimestamp,
-  verifyTreeHead,
-  type CertifiedKeys,
-  type TreeHead,
-} from './verify.ts';
 import type { FeedTimestamp } from '../../shared/wire/timestamp.ts';
-import { DEFAULT_MAX_CLOCK_SKEW_MS, type TrustedState } from '../replica/trusted-state.ts';
+import type { TrustedState } from '../replica/trusted-state.ts';
+import { isRevokedSigner, type Accepted, type TrustedStore, type TreeHead } from './trusted-store/index.ts';
+import type { Delta } from '../../shared/wire/delta.ts';
 
 /** A round's verified freshness statement and the tree head it names. */
 interface VerifiedHead {
@@ -29,12 +16,9 @@ interface VerifiedHead {
 export interface SyncerDeps {
   readonly source: FeedSource;
   readonly replica: Replica;
-  /** The pinned root verifier key string: the only key the sidecar trusts a priori. */
-  readonly rootKey: string;
-  readonly feed: string;
+  /** Decides what is trusted: the syncer fetches and hands it bytes. */
+  readonly store: TrustedStore;
   readonly clock: () => number;
-  /** A timestamp issued further ahead of `clock` than this is refused (SYNC_FROM_FUTURE); default 5 minutes. */
-  readonly maxClockSkewMs?: number;
   /** Called after each committed change, to update the in-memory index from the same data; awaited before the next. */
   readonly onApplied: (change: AppliedChange) => void | Promise<void>;
   /** Security-relevant events (digest mismatch, split view, freeze) for the operator's alerting. */
@@ -51,9 +35,10 @@ export interface SyncOutcome {
 
 /**
  * One sync round, in the order of docs/PROTOCOL.md 9.3 (after TUF's client
- * workflow): keys, timestamp, tree head, then deltas or a snapshot, each
- * verified before it is decoded and applied. Any failure leaves the replica
- * at its last good version, still serving.
+ * workflow): root update, timestamp, tree head, then deltas or a snapshot.
+ * The syncer only fetches and applies: every object goes through the
+ * trusted store before it is decoded or applied. Any failure leaves the
+ * replica at its last good version, still serving.
  */
 export class Syncer {
   readonly #deps: SyncerDeps;
@@ -62,60 +47,68 @@ export class Syncer {
     this.#deps = deps;
   }
 
-  /** The certificates verified in the last round (for other signed objects, such as detection orders). */
-  get certificates(): readonly Uint8Array[] {
-    return this.#certificates;
-  }
-
-  #certificates: readonly Uint8Array[] = [];
-
-  /**
-   * The last verified timestamp's issuedAt minus the local clock when it
-   * arrived (ms), accepted or not; undefined before the first. Negative by up
-   * to the Centre's re-signing interval when the clocks agree; a large
-   * positive value is a Centre clock that runs ahead (or a local one behind).
-   */
+  /** The last verified timestamp's issuedAt minus the local clock (TrustedStore.clockSkewMs). */
   get clockSkewMs(): number | undefined {
-    return this.#clockSkewMs;
+    return this.#deps.store.clockSkewMs;
   }
 
-  #clockSkewMs: number | undefined;
+  /** 9.3 step 1 alone: fetch the root versions after the trusted one and let the store walk them (also before an order refresh, when no root is trusted yet). */
+  async updateRoot(): Promise<void> {
+    const { source, store } = this.#deps;
+    store.acceptRoots(await source.roots(store.rootVersion));
+  }
 
   async syncOnce(): Promise<SyncOutcome> {
-    const { source, replica, rootKey, feed, clock } = this.#deps;
+    const { source, replica, store, clock } = this.#deps;
     const now = clock();
 
-    const keys = verifyCertificates(await source.keys(), rootKey);
-    this.#certificates = keys.certificates;
-    let head = await this.#verifyHead(keys, replica.state(), now);
+    await this.updateRoot();
+    let head = await this.#verifyHead(replica.state(), now);
     const target = head.timestamp.version;
 
     let appliedDeltas = 0;
     let snapshot = false;
     let minimumWaitSeconds: number | undefined;
+    const required = store.snapshotRequired;
+    if (required !== null) {
+      this.#deps.alert('SYNC_FEED_KEY_REVOKED', `${required}; re-bootstrapping from a snapshot`);
+      head = await this.#bootstrap(head, now);
+      snapshot = true;
+    }
     while (replica.state().version < target) {
       const version = replica.state().version;
       const batch = await source.deltas(version, target);
       minimumWaitSeconds = batch.minimumWaitSeconds ?? minimumWaitSeconds;
       if (batch.snapshotAdvised || batch.envelopes.length === 0) {
         if (snapshot) throw new SyncError('SYNC_MALFORMED', `the source offers no way from version ${version} to ${target}`);
-        head = await this.#bootstrap(keys, head, now);
+        head = await this.#bootstrap(head, now);
         snapshot = true;
         continue;
       }
       for (const envelope of batch.envelopes) {
-        const { delta, signers } = verifyDelta(envelope, keys, feed);
-        checkFollows(delta, replica.state().version, head.timestamp);
-        checkRecordedWhileCertified(`delta ${delta.version}`, delta.createdAt, signers);
-        await checkIncluded(source, 'delta', delta.version, envelope, head.tree);
+        let accepted: Accepted<Delta>;
         try {
-          await this.#deps.onApplied(replica.applyDelta(delta, await replica.prepareDelta(delta)));
+          accepted = store.acceptDelta(envelope, replica.state().version, head.timestamp);
+        } catch (err) {
+          // PROTOCOL 4.7: a lagging replica whose next delta's key was revoked by then takes the snapshot once (signed by a good key, or refused too).
+          if (snapshot || !isRevokedSigner(err)) throw err;
+          this.#deps.alert('SYNC_FEED_KEY_REVOKED', `${err instanceof Error ? err.message : ''}; re-bootstrapping from a snapshot`);
+          head = await this.#bootstrap(head, now);
+          snapshot = true;
+          break;
+        }
+        const delta = accepted.value;
+        store.checkIncluded('delta', delta.version, envelope, await source.inclusionProof('delta', delta.version, head.tree.size), head.tree);
+        try {
+          const change = replica.applyDelta(delta, await replica.prepareDelta(delta));
+          store.recordApplied(accepted.signers, delta.createdAt);
+          await this.#deps.onApplied(change);
           appliedDeltas++;
         } catch (err) {
           if (!(err instanceof ReplicaError)) throw err;
           // Safe Browsing's rule: a replica that cannot reach the signed digest is discarded for a full update.
           this.#deps.alert('SYNC_DIGEST_MISMATCH', `${err.message}; re-bootstrapping from a snapshot`);
-          head = await this.#bootstrap(keys, head, now);
+          head = await this.#bootstrap(head, now);
           snapshot = true;
           break;
         }
@@ -126,16 +119,11 @@ export class Syncer {
     return { version: replica.state().version, appliedDeltas, snapshot, ...(minimumWaitSeconds !== undefined ? { minimumWaitSeconds } : {}) };
   }
 
-  /** Steps 2, 3 (3a-3c) and 6a: the signed timestamp, then the tree head it names, each checked against what was trusted before. */
-  async #verifyHead(keys: CertifiedKeys, trusted: TrustedState, now: number): Promise<VerifiedHead> {
-    const { source, feed } = this.#deps;
-    const maxSkew = this.#deps.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
-    const timestamp = verifyTimestamp(await source.timestamp(), keys, feed, now);
-    this.#clockSkewMs = timestamp.issuedAt - now;
-    checkNotFromFuture(timestamp, now, maxSkew);
-    checkNoRollback(timestamp, trusted, now, maxSkew);
-    checkNotExpired(timestamp, now);
-    const tree = await verifyTreeHead(source, await source.checkpoint(), keys, feed, timestamp, trusted, now);
+  /** Steps 2, 3 and 6a: the signed timestamp, then the tree head it names, each checked by the store against what was trusted before. */
+  async #verifyHead(trusted: TrustedState, now: number): Promise<VerifiedHead> {
+    const { source, store } = this.#deps;
+    const timestamp = store.acceptTimestamp(await source.timestamp(), now, trusted);
+    const tree = await store.acceptCheckpoint(await source.checkpoint(), timestamp, now, (from, to) => source.consistencyProof(from, to), trusted);
     return { timestamp, tree };
   }
 
@@ -146,18 +134,17 @@ export class Syncer {
    * publication may land in between, and an older Centre logged a
    * snapshot only when first asked for it.
    */
-  async #bootstrap(keys: CertifiedKeys, head: VerifiedHead, now: number): Promise<VerifiedHead> {
-    const { source, replica, feed } = this.#deps;
+  async #bootstrap(head: VerifiedHead, now: number): Promise<VerifiedHead> {
+    const { source, replica, store } = this.#deps;
     const envelope = await source.snapshot(head.timestamp.version);
-    const { snapshot, signers } = verifySnapshot(envelope, keys, feed, replica.state().version, head.timestamp);
+    const { value: snapshot, signers } = store.acceptSnapshot(envelope, replica.state().version, head.timestamp);
     const seen: TrustedState = {
       ...replica.state(),
       checkpoint: head.tree,
       timestamp: { version: head.timestamp.version, issuedAt: head.timestamp.issuedAt, expires: head.timestamp.expires },
     };
-    const newer = await this.#verifyHead(keys, seen, now);
-    checkRecordedWhileCertified(`snapshot ${snapshot.version}`, snapshot.createdAt, signers);
-    await checkIncluded(source, 'snapshot', snapshot.version, envelope, newer.tree);
+    const newer = await this.#verifyHead(seen, now);
+    store.checkIncluded('snapshot', snapshot.version, envelope, await source.inclusionProof('snapshot', snapshot.version, newer.tree.size), newer.tree);
     let change: AppliedChange;
     try {
       change = replica.replaceWithSnapshot(await replica.prepareSnapshot(snapshot));
@@ -165,6 +152,7 @@ export class Syncer {
       if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
       throw err;
     }
+    store.recordApplied(signers, snapshot.createdAt);
     await this.#deps.onApplied(change);
     return newer;
   }

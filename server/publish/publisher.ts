@@ -1,4 +1,5 @@
-import { encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
+import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
+import { checkSignedWhileValid, KEY_PURPOSES, TrustError } from '../../shared/trust/index.ts';
 import { DELTA_PAYLOAD_TYPE, encodeDelta } from '../../shared/wire/delta.ts';
 import { SNAPSHOT_PAYLOAD_TYPE, encodeSnapshot } from '../../shared/wire/snapshot.ts';
 import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../../shared/wire/timestamp.ts';
@@ -72,6 +73,8 @@ export class Publisher {
   readonly #active: ActiveSet;
   readonly #digestState: DigestState;
   readonly #statements;
+  /** The root version the held timestamp was signed under (unknown after a start: re-signed once). */
+  #timestampRootVersion: number | undefined;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
@@ -127,6 +130,7 @@ export class Publisher {
       ),
       activeCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM indicators WHERE status = 'active'"),
       snapshot: db.prepare<[number], { envelope: Buffer; log_index: number }>('SELECT envelope, log_index FROM snapshots WHERE version = ?'),
+      snapshotSigned: db.prepare<[number], { envelope: Buffer; created_at: number }>('SELECT envelope, created_at FROM snapshots WHERE version = ?'),
       insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
       countPrunable: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE version <= ?'),
       prune: db.prepare('DELETE FROM snapshots WHERE version <= ?'),
@@ -183,7 +187,12 @@ export class Publisher {
     return (bytes ?? 0) > snapshotEstimate || n > 10 * this.#deps.config.maxDeltasPerResponse;
   }
 
-  /** Publishes version N+1 from every publishable change; NOTHING_TO_PUBLISH when there is none. */
+  /**
+   * Publishes version N+1 from every publishable change. With none:
+   * NOTHING_TO_PUBLISH, unless the latest snapshot was signed by a feed key
+   * the current root revokes for it; then the version is published empty,
+   * so that a snapshot signed by a good key exists (docs/PROTOCOL.md 4.7).
+   */
   publish(actor: string, now: number): PublishResult {
     const { config, keyring, log, audit } = this.#deps;
     const s = this.#statements;
@@ -193,7 +202,8 @@ export class Publisher {
       s.resetStage.run();
       const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
       const stagedRemoves = s.stageRemoves.run().changes;
-      if (stagedAdds + stagedRemoves === 0) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
+      const recovery = stagedAdds + stagedRemoves === 0 && !this.latestSnapshotSignedWhileValid();
+      if (stagedAdds + stagedRemoves === 0 && !recovery) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
 
       const added = rowsToEntries(s.stagedAdds.all());
       const removed = rowsToEntries(s.stagedRemovedEntries.all());
@@ -219,16 +229,23 @@ export class Publisher {
         stateDigest,
         stateDigestVersion: STATE_DIGEST_VERSION,
       });
-      const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+      const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]));
       const logIndex = log.append('delta', version, envelope, now);
       s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, STATE_DIGEST_VERSION, envelope, envelope.byteLength, logIndex);
       s.recordChanges.run(version);
       s.counts.run(version);
       // The snapshot is made here, once, so that reading one never writes (and every provider gets the same bytes).
       const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now, accumulator);
-      const checkpoint = log.checkpoint(keyring.signingKey, now);
+      const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
       this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
-      audit.record(now, actor, 'feed.publish', `version:${version}`, { adds: stagedAdds, removes: stagedRemoves, active, logIndex, snapshotLogIndex: snapshot.logIndex });
+      audit.record(now, actor, 'feed.publish', `version:${version}`, {
+        adds: stagedAdds,
+        removes: stagedRemoves,
+        active,
+        logIndex,
+        snapshotLogIndex: snapshot.logIndex,
+        ...(recovery ? { recovery: 'the latest snapshot was signed by a revoked feed key' } : {}),
+      });
       return {
         version,
         adds: stagedAdds,
@@ -241,6 +258,31 @@ export class Publisher {
         snapshotBytes: snapshot.bytes,
       };
     });
+  }
+
+  /**
+   * Whether clients accept the latest snapshot under the current root: its
+   * feed key was valid and not yet revoked when it was made (4.6). False
+   * once a root revokes that key from a time at or before it (4.7): a
+   * replica that must bootstrap or fall back would find no snapshot it can
+   * take until the next publication.
+   */
+  latestSnapshotSignedWhileValid(): boolean {
+    const latest = this.latest();
+    const row = latest === undefined ? undefined : this.#statements.snapshotSigned.get(latest.version);
+    if (row === undefined) return true;
+    const root = this.#deps.keyring.root.document;
+    // The Centre's own stored bytes: which listed keys signed is read from the key IDs, without verifying a
+    // signature over what may be hundreds of megabytes; clients verify it (PROTOCOL 4.6).
+    const signerIds = new Set(decodeEnvelope(new Uint8Array(row.envelope), row.envelope.byteLength).signatures.map((s) => s.keyId));
+    const signers = root.keys.filter((k) => k.purpose === KEY_PURPOSES.feed && signerIds.has(k.verifierKey.keyIdHex));
+    try {
+      checkSignedWhileValid(root, signers, KEY_PURPOSES.feed, row.created_at);
+      return true;
+    } catch (err) {
+      if (err instanceof TrustError) return false;
+      throw err;
+    }
   }
 
   /**
@@ -278,7 +320,7 @@ export class Publisher {
         // Carried only if it is the one the version's delta signed: replicas would refuse any other.
         const accumulator = found !== undefined && Buffer.compare(Buffer.from(found.digest()), Buffer.from(latest.stateDigest)) === 0 ? found : undefined;
         this.#storeSnapshot(latest.version, latest.stateDigest, latest.stateDigestVersion, now, accumulator);
-        const checkpoint = log.checkpoint(keyring.signingKey, now);
+        const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
         this.#signTimestamp(latest.version, checkpoint.size, checkpoint.rootHash, now);
       }
       this.#statements.prune.run(cutoff);
@@ -297,7 +339,7 @@ export class Publisher {
     const { groups, categories } = this.#active.groups();
     const carried = stateDigestVersion === 2 && accumulator !== undefined ? { entriesDigest: computeStateDigestV1(this.#active.entries()), stateAccumulator: accumulator.toBytes() } : {};
     const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest, stateDigestVersion, ...carried });
-    const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signingKey]));
+    const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]));
     const logIndex = log.append('snapshot', version, envelope, now);
     this.#statements.insertSnapshot.run(version, now, envelope, logIndex);
     this.#statements.prune.run(version - config.snapshotsKept);
@@ -313,10 +355,16 @@ export class Publisher {
     }
   }
 
-  /** The current signed timestamp, re-signed when older than the configured interval. */
+  /**
+   * The current signed timestamp, re-signed when older than the configured
+   * interval, and at once when a newer root was installed: its rootVersion
+   * must name that root (clients refuse a round whose root is withheld,
+   * PROTOCOL 9.3), and its key may have just been revoked.
+   */
   timestamp(now: number): Uint8Array {
     const row = this.#statements.timestamp.get();
-    if (row !== undefined && now - row.issued_at < this.#deps.config.timestampIntervalSeconds * 1000 && now < row.expires) return new Uint8Array(row.envelope);
+    const underCurrentRoot = this.#timestampRootVersion === this.#deps.keyring.root.document.version;
+    if (row !== undefined && underCurrentRoot && now - row.issued_at < this.#deps.config.timestampIntervalSeconds * 1000 && now < row.expires) return new Uint8Array(row.envelope);
     return this.refreshTimestamp(now);
   }
 
@@ -325,7 +373,7 @@ export class Publisher {
     const { db, keyring, log } = this.#deps;
     return db
       .transaction(() => {
-        const checkpoint = log.checkpoint(keyring.signingKey, now);
+        const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
         return this.#signTimestamp(this.latestVersion(), checkpoint.size, checkpoint.rootHash, now);
       })
       .immediate();
@@ -333,8 +381,11 @@ export class Publisher {
 
   #signTimestamp(version: number, logSize: number, logRoot: Uint8Array, now: number): Uint8Array {
     const expires = now + this.#deps.config.timestampTtlSeconds * 1000;
-    const payload = encodeTimestamp({ feed: this.#deps.config.feed, version, logSize, logRoot, issuedAt: now, expires });
-    const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [this.#deps.keyring.signingKey]));
+    const { keyring } = this.#deps;
+    const rootVersion = keyring.root.document.version;
+    this.#timestampRootVersion = rootVersion;
+    const payload = encodeTimestamp({ feed: this.#deps.config.feed, version, logSize, logRoot, issuedAt: now, expires, rootVersion });
+    const envelope = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.timestamp, now)]));
     this.#statements.putTimestamp.run(version, logSize, now, expires, envelope);
     return envelope;
   }

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyCertifiedEnvelope } from '../../shared/crypto/index.ts';
-import { decodeKeyList } from '../../shared/wire/delta-chain.ts';
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
+import { openSigned, trustedRootFrom } from '../../shared/trust/testing/trusted-root.ts';
 import { decodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE, type ForwardingRecord } from '../../shared/wire/forwarding-record.ts';
-import { FEED_SIGNING_PURPOSE } from '../keys/keyring.ts';
 import { reviewFixture, type ReviewFixture } from '../testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 
@@ -33,10 +32,10 @@ describe('forwarding a decision', () => {
       .all(reportId)
       .map((r) => r.name);
 
-  /** What a recipient does: the Centre's certificates from /v1/feed/keys, the record verified against the pinned root. */
+  /** What a recipient does: the Centre's root chain from /v1/feed/keys walked from the pinned root, the record under a 'forwarding' key. */
   async function verified(envelope: Uint8Array): Promise<ForwardingRecord> {
-    const keys = decodeKeyList(new Uint8Array(await (await t.request('GET', '/v1/feed/keys', t.tokens.provider)).arrayBuffer()), 1 << 20);
-    const { payload } = verifyCertifiedEnvelope(envelope, FORWARDING_RECORD_PAYLOAD_TYPE, { root: t.rootVerifierKey, certificates: keys, purpose: FEED_SIGNING_PURPOSE, at: t.clock.now });
+    const root = trustedRootFrom(new Uint8Array(await (await t.request('GET', '/v1/feed/keys', t.tokens.provider)).arrayBuffer()), t.rootVerifierKey);
+    const payload = openSigned(envelope, FORWARDING_RECORD_PAYLOAD_TYPE, root, KEY_PURPOSES.forwarding, t.clock.now);
     return decodeForwardingRecord(payload);
   }
 

@@ -1,3 +1,4 @@
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import type { ForwardingRecipient } from '../../shared/wire/forwarding-record.ts';
 import type { Centre } from '../centre.ts';
@@ -39,8 +40,8 @@ export class Forwarder {
       const recipients = bundle.state === 'forwarded' ? this.#routed(reportId) : this.#earlier(reportId);
       if (recipients.length === 0) continue;
       const record = { reportId, decision: bundle.state, recipients, decidedAt: now };
-      // The one place the Centre chooses the key that signs decisions.
-      const envelope = signForwardingRecord(record, centre.keyring.signingKey);
+      // The one place the Centre chooses the key that signs decisions: one listed for 'forwarding' only (PROTOCOL 4.2).
+      const envelope = signForwardingRecord(record, centre.keyring.signerFor(KEY_PURPOSES.forwarding, now));
       const recordId = this.#store.addRecord(reportId, decisionId, bundle.state, now, envelope);
       for (const recipient of recipients) {
         const account = centre.accounts.byName(recipient.account);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { encodeOrderList, ORDERS_PAYLOAD_TYPE } from '../../shared/wire/order.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { bodyBytes, MSGPACK } from '../http/responses.ts';
@@ -18,7 +19,7 @@ export function feedOrderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEn
     const now = clock();
     // Signed fresh on every request: issuedAt = now lets the sidecar refuse an older list (rollback).
     const payload = encodeOrderList({ provider: provider.name, issuedAt: now, orders: orders.liveFor(provider.id, now) });
-    const envelope = encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, payload, [centre.keyring.signingKey]));
+    const envelope = encodeEnvelope(signEnvelope(ORDERS_PAYLOAD_TYPE, payload, [centre.keyring.signerFor(KEY_PURPOSES.providerList, now)]));
     // Targets are personal data for this provider alone: no shared cache may keep them.
     return c.body(bodyBytes(envelope), 200, { 'content-type': MSGPACK, 'cache-control': 'private, no-store' });
   });

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { encodeDeltaChain, encodeKeyList } from '../../shared/wire/delta-chain.ts';
+import { encodeDeltaChain, encodeRootList } from '../../shared/wire/delta-chain.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam } from '../http/body.ts';
@@ -20,7 +20,11 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
 
   app.get('/timestamp', provider, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
 
-  app.get('/keys', provider, (c) => currentObject(c, encodeKeyList(centre.keyring.certificates()), MSGPACK));
+  // The root chain after `since` (all of it without): docs/PROTOCOL.md 4.3.
+  app.get('/keys', provider, (c) => {
+    const since = c.req.query('since') === undefined ? 0 : intParam(c.req.query('since'), 'since');
+    return currentObject(c, encodeRootList(centre.keyring.roots.envelopes(since)), MSGPACK);
+  });
 
   app.get('/deltas', provider, (c) => {
     const since = intParam(c.req.query('since'), 'since');

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeEnvelope, verifyCertifiedEnvelope } from '../../shared/crypto/index.ts';
-import { decodeKeyList } from '../../shared/wire/delta-chain.ts';
+import { decodeEnvelope } from '../../shared/crypto/index.ts';
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
+import { openSigned, trustedRootFrom } from '../../shared/trust/testing/trusted-root.ts';
 import { decodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE } from '../../shared/wire/forwarding-record.ts';
 import { decodeReport } from '../../shared/wire/report.ts';
-import { FEED_SIGNING_PURPOSE } from '../keys/keyring.ts';
 import { latestHoldUntil } from '../review/hold-limit.ts';
 import { ForwardingStore } from '../store/forwarding.ts';
 import { reviewFixture, type ReviewFixture } from '../testing/review-fixture.ts';
@@ -49,13 +49,8 @@ describe('the recipients inbox', () => {
         expect(item).toMatchObject({ reportId: id, decision: 'forwarded', ackedAt: null });
         const report = decodeReport(decodeEnvelope(Buffer.from(item?.report ?? '', 'base64')).payload);
         expect(report.reportId).toBe(id);
-        const keys = decodeKeyList(new Uint8Array(await (await t.request('GET', '/v1/feed/keys', t.tokens.provider)).arrayBuffer()), 1 << 20);
-        const { payload } = verifyCertifiedEnvelope(Buffer.from(item?.record ?? '', 'base64'), FORWARDING_RECORD_PAYLOAD_TYPE, {
-          root: t.rootVerifierKey,
-          certificates: keys,
-          purpose: FEED_SIGNING_PURPOSE,
-          at: t.clock.now,
-        });
+        const root = trustedRootFrom(new Uint8Array(await (await t.request('GET', '/v1/feed/keys', t.tokens.provider)).arrayBuffer()), t.rootVerifierKey);
+        const payload = openSigned(Buffer.from(item?.record ?? '', 'base64'), FORWARDING_RECORD_PAYLOAD_TYPE, root, KEY_PURPOSES.forwarding, t.clock.now);
         expect(decodeForwardingRecord(payload)).toMatchObject({ reportId: id, decision: 'forwarded' });
       }
     });

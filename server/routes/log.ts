@@ -1,3 +1,4 @@
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { Hono } from 'hono';
 import { ApiError } from '../http/api-error.ts';
 import { intParam } from '../http/body.ts';
@@ -19,7 +20,7 @@ export function logRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
 
   app.get('/checkpoint', open, (c) => {
     // The checkpoint follows the latest leaf: record one now if the log grew since the last (else nothing is written).
-    const sign = (): ReturnType<typeof log.checkpoint> => log.checkpoint(centre.keyring.signingKey, clock());
+    const sign = (): ReturnType<typeof log.checkpoint> => log.checkpoint(centre.keyring.signerFor(KEY_PURPOSES.checkpoint, clock()), clock());
     const checkpoint = log.latestCheckpoint()?.size === log.size() ? sign() : centre.write(sign);
     return c.body(checkpoint.note, 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
   });

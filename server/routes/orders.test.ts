@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyCertifiedEnvelope } from '../../shared/crypto/index.ts';
-import { decodeKeyList } from '../../shared/wire/delta-chain.ts';
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
+import { openSigned, trustedRootFrom } from '../../shared/trust/testing/trusted-root.ts';
 import { decodeOrderList, ORDERS_PAYLOAD_TYPE, type OrderList } from '../../shared/wire/order.ts';
-import { FEED_SIGNING_PURPOSE } from '../keys/keyring.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 import { sampleOrder } from '../../shared/testing/sample-order.ts';
 
@@ -20,18 +19,13 @@ async function register(t: TestCentre, body: Json): Promise<Response> {
 
 const errorCode = async (res: Response): Promise<string> => ((await res.json()) as { error: { code: string } }).error.code;
 
-/** What a sidecar does: certificates from /v1/feed/keys, the list verified against the pinned root like any feed object. */
+/** What a sidecar does: the root chain from /v1/feed/keys walked from the pinned root, then the list under a provider-list key. */
 async function fetchList(t: TestCentre, token = t.tokens.provider): Promise<OrderList> {
-  const keys = decodeKeyList(new Uint8Array(await (await t.request('GET', '/v1/feed/keys', token)).arrayBuffer()), 1 << 20);
+  const root = trustedRootFrom(new Uint8Array(await (await t.request('GET', '/v1/feed/keys', token)).arrayBuffer()), t.rootVerifierKey);
   const res = await t.request('GET', '/v1/feed/orders', token);
   expect(res.status).toBe(200);
   expect(res.headers.get('cache-control')).toBe('private, no-store');
-  const { payload } = verifyCertifiedEnvelope(new Uint8Array(await res.arrayBuffer()), ORDERS_PAYLOAD_TYPE, {
-    root: t.rootVerifierKey,
-    certificates: keys,
-    purpose: FEED_SIGNING_PURPOSE,
-    at: t.clock.now,
-  });
+  const payload = openSigned(new Uint8Array(await res.arrayBuffer()), ORDERS_PAYLOAD_TYPE, root, KEY_PURPOSES.providerList, t.clock.now);
   return decodeOrderList(payload);
 }
 

@@ -22,10 +22,19 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
       byVersion.set(row.version, dimensions);
     }
     const checkpoint = centre.log.latestCheckpoint();
+    const root = centre.keyring.root.document;
     return JSON.stringify({
       feed: centre.config.feed,
       origin: centre.log.origin,
-      rootVerifierKey: centre.keyring.rootVerifier.text,
+      // The first root key (what `centre init` printed), kept for clients that read it; `root` is the current set.
+      rootVerifierKey: root.rootKeys[0]?.text ?? null,
+      root: {
+        version: root.version,
+        rootKeys: root.rootKeys.map((k) => k.text),
+        rootThreshold: root.rootThreshold,
+        keys: root.keys.map((k) => ({ verifierKey: k.verifierKey.text, purpose: k.purpose, notBefore: new Date(k.notBefore).toISOString(), notAfter: new Date(k.notAfter).toISOString() })),
+        revoked: root.revoked.map((r) => ({ verifierKey: r.verifierKey.text, revokedAt: new Date(r.revokedAt).toISOString(), reason: r.reason })),
+      },
       minConfirmations: centre.config.minConfirmations,
       categories: centre.config.categories,
       log: checkpoint === undefined ? null : { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64') },
@@ -47,7 +56,7 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
   let rendered: { state: string; body: string } | undefined;
 
   app.get('/', open, (c) => {
-    const state = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}`;
+    const state = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}/${centre.keyring.roots.latestVersion()}`;
     if (rendered?.state !== state) rendered = { state, body: render() };
     return c.body(rendered.body, 200, { 'content-type': 'application/json' });
   });

@@ -426,4 +426,16 @@ CREATE TABLE report_holds (
 CREATE INDEX report_holds_by_report ON report_holds(report_id, hold_until);
 ${appendOnly('report_holds')}
 `,
+  // 11. The root of trust as root documents (docs/PROTOCOL.md 4): every version, as signed,
+  // append-only. It replaces the key certificates of signing_keys, which stay for the record
+  // (a data folder from before migrates on first open: server/keys/legacy-root.ts).
+  `
+CREATE TABLE root_documents (
+  version INTEGER PRIMARY KEY CHECK (version >= 1),
+  envelope BLOB NOT NULL,
+  issued_at INTEGER NOT NULL,
+  installed_at INTEGER NOT NULL
+) STRICT;
+${appendOnly('root_documents')}
+`,
 ];

@@ -1,17 +1,15 @@
 import { CertificateError, CryptoError, EnvelopeError } from './errors.ts';
-import { encodeEnvelope, signEnvelope, verifyEnvelope, type Envelope } from './envelope.ts';
+import { verifyEnvelope, type Envelope } from './envelope.ts';
 import { SIGNATURE_TYPE_ED25519 } from './key-id.ts';
 import { isPlainRecord, packMsgpack, unknownKeys, unpackMsgpack } from './msgpack.ts';
-import type { SigningKey } from './signing-key.ts';
 import { parseVerifierKey, VerifierKey } from './verifier-key.ts';
 import { quote } from '../quote.ts';
 
 /**
- * Key certificates: the root key delegates to a signing key for one purpose
- * over a validity window (TUF-style delegation, one level deep). Clients pin
- * only the root's verifier key; signing keys rotate by issuing a new
- * certificate, and old envelopes stay verifiable with the old certificate
- * for any time inside its window.
+ * Key certificates of protocol v1 (root documents replaced them: shared/trust,
+ * docs/PROTOCOL.md 4.8). Kept only to read a data folder written before
+ * (server/keys/legacy-root.ts migrates its certified keys into root version
+ * 1): nothing issues or trusts them any more.
  */
 export const KEY_CERTIFICATE_PAYLOAD_TYPE = 'hashfeed/key-certificate/v1';
 
@@ -70,35 +68,7 @@ export function decodeKeyCertificate(payload: Uint8Array): KeyCertificate {
   return certificate;
 }
 
-/**
- * The root signs a certificate for `certificate.verifierKey`; returns the
- * encoded envelope (payload type KEY_CERTIFICATE_PAYLOAD_TYPE).
- */
-export function issueKeyCertificate(root: SigningKey, certificate: KeyCertificate): Uint8Array {
-  if (root.verifier.equals(certificate.verifierKey)) throw malformed('the root cannot certify itself');
-  return encodeEnvelope(signEnvelope(KEY_CERTIFICATE_PAYLOAD_TYPE, encodeKeyCertificate(certificate), [root]));
-}
-
-export interface CertificateCheck {
-  /** The instant to judge validity at, milliseconds since the Unix epoch. */
-  readonly at: number;
-  /** The purpose the key is being used for. */
-  readonly purpose: string;
-}
-
-/**
- * Verifies one certificate against the pinned root (a VerifierKey or its
- * C2SP string): root signature first (CERT_BAD_SIGNATURE, CERT_MALFORMED),
- * then purpose (CERT_WRONG_PURPOSE), then window at `at`:
- * notBefore <= at < notAfter (CERT_NOT_YET_VALID, CERT_EXPIRED).
- */
-export function verifyKeyCertificate(certificate: Uint8Array | Envelope, root: VerifierKey | string, check: CertificateCheck): KeyCertificate {
-  const decoded = verifyCertificateSignature(certificate, root);
-  checkUsable(decoded, check);
-  return decoded;
-}
-
-/** Root signature and shape only; the window and purpose are the caller's to check (checkUsable). */
+/** Root signature and shape only (CERT_BAD_SIGNATURE, CERT_MALFORMED): what a legacy migration needs to list a v1 key with its window. */
 export function verifyCertificateSignature(certificate: Uint8Array | Envelope, root: VerifierKey | string): KeyCertificate {
   const rootKey = typeof root === 'string' ? parseVerifierKey(root) : root;
   let payload: Uint8Array;
@@ -112,21 +82,6 @@ export function verifyCertificateSignature(certificate: Uint8Array | Envelope, r
     throw cause;
   }
   return decodeKeyCertificate(payload);
-}
-
-/** Throws CERT_WRONG_PURPOSE, CERT_NOT_YET_VALID or CERT_EXPIRED when `certificate` does not authorise this use now. */
-export function checkUsable(certificate: KeyCertificate, check: CertificateCheck): void {
-  if (!Number.isSafeInteger(check.at)) throw new RangeError('the time to check a certificate at must be an integer (ms)');
-  const name = `certificate ${certificate.serial} for ${certificate.verifierKey.name}+${certificate.verifierKey.keyIdHex}`;
-  if (certificate.purpose !== check.purpose) {
-    throw new CertificateError('CERT_WRONG_PURPOSE', `${name} is for '${certificate.purpose}', not '${check.purpose}'`);
-  }
-  if (check.at < certificate.notBefore) {
-    throw new CertificateError('CERT_NOT_YET_VALID', `${name} is valid from ${new Date(certificate.notBefore).toISOString()}`);
-  }
-  if (check.at >= certificate.notAfter) {
-    throw new CertificateError('CERT_EXPIRED', `${name} expired at ${new Date(certificate.notAfter).toISOString()}`);
-  }
 }
 
 function checkCertificate(certificate: KeyCertificate): void {

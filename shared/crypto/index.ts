@@ -1,6 +1,6 @@
 /**
- * Ed25519 keys with C2SP names, signed envelopes, and root-issued key
- * certificates. Wire formats: docs/PROTOCOL.md.
+ * Ed25519 keys with C2SP names, signed envelopes, and a reader for the key
+ * certificates of protocol v1 (legacy data folders). Wire formats: docs/PROTOCOL.md.
  */
 export { CryptoError, EnvelopeError, CertificateError } from './errors.ts';
 export type { CryptoCode, EnvelopeCode, CertificateCode } from './errors.ts';
@@ -28,17 +28,8 @@ export {
 } from './envelope.ts';
 export type { Envelope, EnvelopeSignature, VerifyEnvelopeOptions, VerifiedEnvelope } from './envelope.ts';
 
-export {
-  KEY_CERTIFICATE_PAYLOAD_TYPE,
-  encodeKeyCertificate,
-  decodeKeyCertificate,
-  issueKeyCertificate,
-  verifyKeyCertificate,
-  verifyCertificateSignature,
-  checkUsable,
-} from './certificate.ts';
-export type { KeyCertificate, CertificateCheck } from './certificate.ts';
-export { verifyCertifiedEnvelope } from './certified-envelope.ts';
-export type { CertifiedEnvelopeCheck, CertifiedPayload } from './certified-envelope.ts';
+// Protocol v1's key certificates, read only to migrate a legacy data folder (server/keys/legacy-root.ts).
+export { KEY_CERTIFICATE_PAYLOAD_TYPE, encodeKeyCertificate, decodeKeyCertificate, verifyCertificateSignature } from './certificate.ts';
+export type { KeyCertificate } from './certificate.ts';
 
 export { encodeBase64, decodeBase64, encodeHex, bytesEqual } from './bytes.ts';

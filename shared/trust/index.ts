@@ -21,3 +21,17 @@ export { walkRootChain, verifyAnchor, verifySuccessor, DEFAULT_MAX_ROOT_ROTATION
 export type { RootPin, TrustedRoot } from './root-chain.ts';
 export { signerProblem, revocationTime, usableKeys, verifyFreshObject, verifyArchivedObject, checkSignedWhileValid } from './delegated-keys.ts';
 export type { DelegatedPayload } from './delegated-keys.ts';
+export { describeRoot, describeRootChange } from './root-description.ts';
+export type { DescribedRoot, DescribedKey } from './root-description.ts';
+export {
+  ROOT_DRAFT_FORMAT,
+  MAX_ROOT_DRAFT_BYTES,
+  RootDraftError,
+  createRootDraft,
+  encodeRootDraft,
+  parseRootDraft,
+  rootDraftStatus,
+  signRootDraft,
+  rootDraftEnvelope,
+} from './root-draft.ts';
+export type { RootDraft, RootDraftStatus, RootDraftCode } from './root-draft.ts';

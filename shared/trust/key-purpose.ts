@@ -14,6 +14,8 @@ export const KEY_PURPOSES = {
   providerList: 'provider-list',
   /** The transparency log's checkpoints (6.2); the key is named after the log origin. */
   checkpoint: 'checkpoint',
+  /** The Centre's records of its decisions on reports, for their recipients (11.4). */
+  forwarding: 'forwarding',
 } as const;
 
 export type KeyPurpose = (typeof KEY_PURPOSES)[keyof typeof KEY_PURPOSES];

@@ -34,12 +34,20 @@ export function decodeDeltaChain(body: Uint8Array, maxBytes: number): DeltaChain
   };
 }
 
-/** GET /v1/feed/keys: every root-signed signing-key certificate, oldest first. */
-export function encodeKeyList(certificates: readonly Uint8Array[]): Uint8Array {
-  return encodeMsgpack({ certificates });
+/** Root versions one answer of GET /v1/feed/keys carries at most (a client walks at most 256 per update). */
+export const MAX_ROOT_LIST_LENGTH = 1024;
+
+/**
+ * GET /v1/feed/keys[?since=N]: the root documents' envelopes for versions
+ * N+1, N+2, ... (from 1 without `since`), oldest first (docs/PROTOCOL.md
+ * 4.3). Unsigned wrapper; each envelope's position gives the version it must
+ * carry, so a client skips the versions it trusts without decoding them.
+ */
+export function encodeRootList(roots: readonly Uint8Array[]): Uint8Array {
+  return encodeMsgpack({ roots });
 }
 
-export function decodeKeyList(body: Uint8Array, maxBytes: number): Uint8Array[] {
-  const fields = exactRecord(decodeMsgpack(body, maxBytes), 'key list', ['certificates']);
-  return array(fields.certificates, 'keys.certificates', 1024).map((c, i) => bytes(c, `keys.certificates[${i}]`));
+export function decodeRootList(body: Uint8Array, maxBytes: number): Uint8Array[] {
+  const fields = exactRecord(decodeMsgpack(body, maxBytes), 'root list', ['roots']);
+  return array(fields.roots, 'roots', MAX_ROOT_LIST_LENGTH).map((e, i) => bytes(e, `roots[${i}]`));
 }

@@ -18,12 +18,18 @@ export interface FeedTimestamp {
   readonly logRoot: Uint8Array;
   readonly issuedAt: number;
   readonly expires: number;
+  /**
+   * The latest root document's version when this was signed (PROTOCOL 4.3):
+   * a client that could not fetch that root (a mirror or a proxy withholds a
+   * rotation or a revocation) refuses the round instead of trusting old keys.
+   */
+  readonly rootVersion: number;
 }
 
-const FIELDS = ['feed', 'version', 'logSize', 'logRoot', 'issuedAt', 'expires'];
+const FIELDS = ['feed', 'version', 'logSize', 'logRoot', 'issuedAt', 'expires', 'rootVersion'];
 
 export function encodeTimestamp(t: FeedTimestamp): Uint8Array {
-  return encodeMsgpack({ feed: t.feed, version: t.version, logSize: t.logSize, logRoot: t.logRoot, issuedAt: t.issuedAt, expires: t.expires });
+  return encodeMsgpack({ feed: t.feed, version: t.version, logSize: t.logSize, logRoot: t.logRoot, issuedAt: t.issuedAt, expires: t.expires, rootVersion: t.rootVersion });
 }
 
 export function decodeTimestamp(payload: Uint8Array): FeedTimestamp {
@@ -38,5 +44,6 @@ export function decodeTimestamp(payload: Uint8Array): FeedTimestamp {
     logRoot: bytes(fields.logRoot, 'timestamp.logRoot', 32),
     issuedAt,
     expires,
+    rootVersion: uint(fields.rootVersion, 'timestamp.rootVersion', Number.MAX_SAFE_INTEGER),
   };
 }

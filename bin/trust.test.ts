@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeEnvelope, generateSigningKey, readPrivateKeyFile, signEnvelope, type SigningKey } from '../shared/crypto/index.ts';
+import { openCentre } from '../server/centre.ts';
+import { exportFeed } from '../server/export.ts';
+import { decodeEnvelope } from '../shared/crypto/index.ts';
+import { TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
+import { startStaticMirror } from './testing/static-mirror.ts';
+import { onlineKeyPath } from '../server/keys/online-keys.ts';
+import { signRootDocument } from '../shared/trust/index.ts';
+import { encodeRootList } from '../shared/wire/delta-chain.ts';
+import { Matcher } from '../client/match/matcher.ts';
+import type { FetchLike } from '../client/net/http.ts';
+import { openReplicaDatabase } from '../client/replica/database.ts';
+import { Replica } from '../client/replica/replica.ts';
+import { createSidecar } from '../client/sidecar/sidecar.ts';
+import { HttpFeedSource } from '../client/sync/feed-source.ts';
+import { Syncer } from '../client/sync/syncer.ts';
+import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { centreRootKeys, currentRoot, installRoot, newRootKeys, pinnedStore, rotateCentreKeys, signNextRoot } from './testing/centre-roots.ts';
+import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { sidecarConfigFor } from './testing/sidecar-config.ts';
+
+const dirs = tempDirs();
+const pdq = (): string => randomBytes(32).toString('hex');
+const MINUTE = 60_000;
+
+type Tamper = (url: string, body: Uint8Array) => Uint8Array;
+
+/** The network between sidecar and Centre (or a mirror, a proxy), where a withholding or replaying party sits. */
+function tamperingFetch(tamper: { current?: Tamper }): FetchLike {
+  return async (url, init) => {
+    const res = await fetch(url, init);
+    if (tamper.current === undefined || res.status !== 200) return { status: res.status, headers: res.headers, body: res.body };
+    const body = tamper.current(url, new Uint8Array(await res.arrayBuffer()));
+    return { status: 200, headers: new Headers(), body: (async function* () { yield body; })() };
+  };
+}
+
+interface Client {
+  readonly replica: Replica;
+  readonly syncer: Syncer;
+  readonly alerts: string[];
+  readonly tamper: { current?: Tamper };
+  readonly matches: (hash: string) => number;
+}
+
+async function client(centre: LoopbackCentre, pin: { keys?: readonly string[]; threshold?: number; mirror?: string } = {}): Promise<Client> {
+  const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-trust-replica-'), 'replica.db')));
+  const matcher = await Matcher.create(replica.entries());
+  const alerts: string[] = [];
+  const tamper: { current?: Tamper } = {};
+  const where = pin.mirror === undefined ? { baseUrl: centre.url, mode: 'centre' as const, token: centre.tokens.provider } : { baseUrl: pin.mirror, mode: 'mirror' as const };
+  const source = new HttpFeedSource({ ...where, fetch: tamperingFetch(tamper), limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
+  const alert = (code: string): void => void alerts.push(code);
+  const store = pinnedStore(replica, pin.keys ?? centre.rootKey, { threshold: pin.threshold ?? 1, alert });
+  const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: (c) => matcher.apply(c), alert });
+  return { replica, syncer, alerts, tamper, matches: (hash) => matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length };
+}
+
+async function failure(c: Client): Promise<{ code?: string; cause?: string }> {
+  try {
+    await c.syncer.syncOnce();
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : String(err);
+    const cause = err instanceof Error && err.cause instanceof Error && 'code' in err.cause ? String(err.cause.code) : undefined;
+    return cause === undefined ? { code } : { code, cause };
+  }
+  return {};
+}
+
+/** The private half of the oldest key the Centre's root lists for `purpose` (its first, from init). */
+function firstKeyOf(centre: LoopbackCentre, purpose: string): SigningKey {
+  const listed = currentRoot(centre.dataDir).document.keys.find((k) => k.purpose === purpose);
+  if (listed === undefined) throw new Error(`no ${purpose} key`);
+  return readPrivateKeyFile(onlineKeyPath(centre.dataDir, purpose, listed.verifierKey.keyIdHex));
+}
+
+describe('the root of trust against a real Centre', () => {
+  afterEach(async () => {
+    try {
+      await stopLoopbackCentres();
+    } finally {
+      dirs.removeAll();
+    }
+  });
+
+  describe('when the root keys are rotated to a 2-of-3 set', () => {
+    it('is followed by a sidecar pinning the old key, anchored by a fresh one pinning the new keys, and a forgery below the threshold is refused', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const running = await client(centre);
+      await running.syncer.syncOnce();
+
+      const [n1, n2, n3] = newRootKeys(centre.dataDir, 'eu-centre', 3) as [SigningKey, SigningKey, SigningKey];
+      const old = centreRootKeys(centre.dataDir);
+      installRoot(centre.dataDir, signNextRoot(centre.dataDir, (current) => ({ ...current, rootKeys: [n1.verifier, n2.verifier, n3.verifier], rootThreshold: 2 }), [...old, n1, n2]));
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      expect(await running.syncer.syncOnce()).toMatchObject({ version: 2 });
+      expect([running.replica.state().rootVersion, running.matches(a)]).toEqual([2, 1]);
+
+      const fresh = await client(centre, { keys: [n1, n2, n3].map((k) => k.verifier.text), threshold: 2 });
+      expect(await fresh.syncer.syncOnce()).toMatchObject({ version: 2 });
+      expect(fresh.replica.state().rootVersion).toBe(2);
+
+      // Version 3 signed by one of the new root keys only: a thief of one key cannot rotate the root.
+      const forged = signRootDocument({ ...currentRoot(centre.dataDir).document, version: 3, rootKeys: [n1.verifier], rootThreshold: 1 }, [n1]);
+      running.tamper.current = (url, body) => (url.includes('/v1/feed/keys') ? encodeRootList([forged]) : body);
+      expect(await failure(running)).toEqual({ code: 'SYNC_UNTRUSTED', cause: 'ROOT_THRESHOLD_NOT_MET' });
+      expect(running.replica.state().rootVersion).toBe(2);
+    });
+  });
+
+  describe('when a source withholds a newer root', () => {
+    it('refuses the round with SYNC_ROOT_WITHHELD, and syncs once the root comes through', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      // The running Centre rotates its feed key (root version 2) and names it in its very next timestamp.
+      rotateCentreKeys(centre.dataDir, ['feed']);
+      sidecar.tamper.current = (url, body) => (url.includes('/v1/feed/keys') ? encodeRootList([]) : body);
+      expect(await failure(sidecar)).toEqual({ code: 'SYNC_ROOT_WITHHELD' });
+      sidecar.tamper.current = undefined;
+      await sidecar.syncer.syncOnce();
+      expect(sidecar.replica.state().rootVersion).toBe(2);
+    });
+  });
+
+  describe('when the timestamp key is revoked', () => {
+    it('refuses its timestamps at once, even inside their window, while the Centre goes on under the new key', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      const stolen = new Uint8Array(await (await fetch(`${centre.url}/v1/feed/timestamp`, { headers: { authorization: `Bearer ${centre.tokens.provider}` } })).arrayBuffer());
+      const compromised = firstKeyOf(centre, 'timestamp');
+      rotateCentreKeys(centre.dataDir, ['timestamp']);
+      installRoot(centre.dataDir, signNextRoot(centre.dataDir, (current) => ({ ...current, revoked: [{ verifierKey: compromised.verifier, revokedAt: Date.now() - MINUTE, reason: 'key compromised' }] })));
+
+      await sidecar.syncer.syncOnce();
+      expect(sidecar.replica.state().rootVersion).toBe(3);
+      sidecar.tamper.current = (url, body) => (url.endsWith('/v1/feed/timestamp') ? stolen : body);
+      expect(await failure(sidecar)).toEqual({ code: 'SYNC_UNTRUSTED', cause: 'SIGNER_REVOKED' });
+    });
+  });
+
+  describe('when the feed key is revoked after it signed a delta', () => {
+    it('refuses that delta to a lagging replica, which recovers through a snapshot signed by the new key; a replica that applied it re-bootstraps', async () => {
+      const centre = await startLoopbackCentre();
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      const lagging = await client(centre);
+      const current = await client(centre);
+      await lagging.syncer.syncOnce();
+      await current.syncer.syncOnce();
+
+      // The feed key is stolen; from this instant on, whatever it signs is the thief's.
+      const compromised = firstKeyOf(centre, 'feed');
+      await new Promise((resolve) => setTimeout(resolve, 5)); // version 1 was signed strictly before the theft
+      const revokedAt = Date.now();
+      const planted = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: planted }]);
+      expect(await current.syncer.syncOnce()).toMatchObject({ version: 2 });
+
+      rotateCentreKeys(centre.dataDir, ['feed']);
+      installRoot(centre.dataDir, signNextRoot(centre.dataDir, (root) => ({ ...root, revoked: [{ verifierKey: compromised.verifier, revokedAt, reason: 'key compromised' }] })));
+      await centre.revokeAndPublish(planted);
+
+      expect(await lagging.syncer.syncOnce()).toMatchObject({ version: 3, snapshot: true });
+      expect([lagging.matches(a), lagging.matches(planted)]).toEqual([1, 0]);
+      expect(lagging.alerts).toContain('SYNC_FEED_KEY_REVOKED');
+
+      expect(await current.syncer.syncOnce()).toMatchObject({ version: 3, snapshot: true });
+      expect([current.matches(a), current.matches(planted)]).toEqual([1, 0]);
+      expect(current.alerts).toContain('SYNC_FEED_KEY_REVOKED');
+      expect(current.replica.trust.snapshotRequired()).toBeNull();
+    });
+  });
+
+  describe('when an online key signs for another purpose', () => {
+    it('refuses a timestamp signed by the feed key (SIGNER_WRONG_PURPOSE)', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      const feedKey = firstKeyOf(centre, 'feed');
+      // The same statement, re-signed by the key that signs deltas: a thief of the feed key cannot make the feed look fresh.
+      sidecar.tamper.current = (url, body) => (url.endsWith('/v1/feed/timestamp') ? encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, decodeEnvelope(body).payload, [feedKey])) : body);
+      expect(await failure(sidecar)).toEqual({ code: 'SYNC_UNTRUSTED', cause: 'SIGNER_WRONG_PURPOSE' });
+      expect(sidecar.replica.state().version).toBe(0);
+    });
+  });
+
+  describe('from a static mirror', () => {
+    it('follows a root rotation by slicing the whole root list the mirror serves', async () => {
+      let centre = await startLoopbackCentre();
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      const exportTo = async (): Promise<string> => {
+        await centre.stop();
+        const out = dirs.make('hf-trust-mirror-');
+        const offline = openCentre(centre.dataDir, Date.now(), {});
+        try {
+          exportFeed(offline, out, Date.now());
+        } finally {
+          offline.close();
+        }
+        centre = await centre.restart(Number(new URL(centre.url).port));
+        return out;
+      };
+      const first = await startStaticMirror(await exportTo());
+      const sidecar = await client(centre, { mirror: first.url });
+      try {
+        await sidecar.syncer.syncOnce();
+      } finally {
+        await first.stop();
+      }
+      rotateCentreKeys(centre.dataDir, ['timestamp', 'feed']);
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const second = await startStaticMirror(await exportTo());
+      try {
+        const next = await client(centre, { mirror: second.url });
+        // The same replica, pointed at the new export: versions 1 and 2 are served together, version 1 is skipped by position.
+        const moved = new Syncer({ source: new HttpFeedSource({ baseUrl: second.url, mode: 'mirror', fetch: tamperingFetch({}) }), replica: sidecar.replica, store: pinnedStore(sidecar.replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+        expect(await moved.syncOnce()).toMatchObject({ version: 2 });
+        expect(sidecar.replica.state().rootVersion).toBe(2);
+        expect(await next.syncer.syncOnce()).toMatchObject({ version: 2 });
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+
+  describe('when the Centre has a 2-of-3 root', () => {
+    it('is anchored by a sidecar configured with rootKeys and rootThreshold 2, and not by a pin naming only one of its keys', async () => {
+      const centre = await startLoopbackCentre({}, 0, undefined, undefined, { keyCount: 3, threshold: 2 });
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      expect([centre.rootKeys.length, centre.rootThreshold]).toEqual([3, 2]);
+      const config = sidecarConfigFor(centre, dirs.make('hf-trust-sidecar-'), { rootKey: undefined, rootKeys: centre.rootKeys, rootThreshold: 2 });
+      expect(config.feed).toBe('eu-centre');
+      const sidecar = await createSidecar({ config });
+      try {
+        expect(await sidecar.syncOnce()).toMatchObject({ version: 1 });
+        expect(sidecar.health()).toMatchObject({ status: 'ok', rootVersion: 1 });
+      } finally {
+        await sidecar.stop({ deadlineMs: 1000 });
+      }
+      const strangers = [2, 3].map((i) => generateSigningKey(`hashfeed/eu-centre/root-${i}`).verifier.text);
+      const misled = await client(centre, { keys: [centre.rootKeys[0] ?? '', ...strangers], threshold: 2 });
+      expect(await failure(misled)).toEqual({ code: 'SYNC_UNTRUSTED', cause: 'ROOT_NOT_ANCHORED' });
+    });
+  });
+
+  describe('the sidecar service', () => {
+    it('shows the trusted root version in /healthz and /metrics', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await createSidecar({ config: sidecarConfigFor(centre, dirs.make('hf-trust-sidecar-')) });
+      try {
+        expect(await (await sidecar.app.request('/healthz')).json()).toMatchObject({ rootVersion: null });
+        await sidecar.syncOnce();
+        rotateCentreKeys(centre.dataDir, ['provider-list']);
+        await sidecar.syncOnce();
+        expect(await (await sidecar.app.request('/healthz')).json()).toMatchObject({ status: 'ok', rootVersion: 2 });
+        expect(await (await sidecar.app.request('/metrics')).text()).toMatch(/^hashfeed_root_version 2$/m);
+      } finally {
+        await sidecar.stop({ deadlineMs: 1000 });
+      }
+    });
+  });
+});

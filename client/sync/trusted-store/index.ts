@@ -1,0 +1,10 @@
+/**
+ * The sidecar's one owner of trusted state (docs/PROTOCOL.md 9.3, 10.3):
+ * every root, timestamp, checkpoint, delta, snapshot and order list is
+ * accepted here or nowhere.
+ */
+export { TrustedStore } from './trusted-store.ts';
+export type { TrustedStoreOptions, Accepted, OrderUpdate } from './trusted-store.ts';
+export { rootPinOf, pinText } from './root-state.ts';
+export { isRevokedSigner } from './rules.ts';
+export type { TreeHead } from './rules.ts';

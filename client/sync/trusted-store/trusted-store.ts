@@ -1,0 +1,292 @@
+import { EnvelopeError } from '../../../shared/crypto/index.ts';
+import { getAlgorithm } from '../../../shared/hashing/registry.ts';
+import { feedOrigin, NoteError, verifyCheckpoint } from '../../../shared/note/index.ts';
+import {
+  KEY_PURPOSES,
+  TrustError,
+  usableKeys,
+  verifyArchivedObject,
+  verifyFreshObject,
+  walkRootChain,
+  type DelegatedKey,
+  type RootPin,
+  type TrustedRoot,
+} from '../../../shared/trust/index.ts';
+import { decodeDelta, DELTA_PAYLOAD_TYPE, type Delta } from '../../../shared/wire/delta.ts';
+import { WireError } from '../../../shared/wire/errors.ts';
+import { decodeOrderList, ORDERS_PAYLOAD_TYPE, type OrderList } from '../../../shared/wire/order.ts';
+import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE, type Snapshot } from '../../../shared/wire/snapshot.ts';
+import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE, type FeedTimestamp } from '../../../shared/wire/timestamp.ts';
+import { PolicyError } from '../../policy/errors.ts';
+import type { OrderSet } from '../../policy/order-set.ts';
+import type { Replica } from '../../replica/replica.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type TrustedState } from '../../replica/trusted-state.ts';
+import { SyncError } from '../errors.ts';
+import type { InclusionProof, LeafKind } from '../feed-source.ts';
+import { loadTrustedRoot, pinText, revocationEffects } from './root-state.ts';
+import {
+  checkExtendsHeldHead,
+  checkFeed,
+  checkFollows,
+  checkIncluded,
+  checkNoRollback,
+  checkNotExpired,
+  checkNotFromFuture,
+  checkRootNotWithheld,
+  checkSignedWhileValid,
+  checkSnapshotVersion,
+  decoded,
+  untrusted,
+  type TreeHead,
+} from './rules.ts';
+
+const hashLength = (algorithm: string): number => getAlgorithm(algorithm).bits / 8;
+
+export interface TrustedStoreOptions {
+  /** Where the trusted root and the state it guards are persisted. */
+  readonly replica: Replica;
+  /** What the operator pinned: root keys and their threshold (config `rootKey`, or `rootKeys` + `rootThreshold`). */
+  readonly pin: RootPin;
+  readonly feed: string;
+  /** A signed issuedAt further ahead of the local clock than this is refused; default 5 minutes. */
+  readonly maxClockSkewMs?: number;
+  /** Security-relevant events (revocation effects) for the operator's alerting. */
+  readonly alert?: (code: string, message: string) => void;
+}
+
+/** A verified archived object and the listed keys whose signatures verified. */
+export interface Accepted<T> {
+  readonly value: T;
+  readonly signers: readonly DelegatedKey[];
+}
+
+/** An order list the store accepted (or found already held). */
+export interface OrderUpdate {
+  readonly list: OrderList;
+  /** False when the Centre sent the list already held (same issuedAt). */
+  readonly changed: boolean;
+}
+
+/**
+ * The one owner of the sidecar's trust decisions (after tuf-js's
+ * TrustedMetadataStore; STYLE 14): it alone accepts a root, a timestamp, a
+ * checkpoint, a delta, a snapshot and an order list (and, later, a
+ * decisions list), each from unverified bytes, under the rules of
+ * docs/PROTOCOL.md 9.3 and 10.3 (rules.ts) and section 4 (shared/trust).
+ * Fetchers only fetch and hand it bytes; whatever it refuses changes
+ * nothing held.
+ */
+export class TrustedStore {
+  readonly #replica: Replica;
+  readonly #pin: RootPin;
+  readonly #feed: string;
+  readonly #maxClockSkewMs: number;
+  readonly #alert: (code: string, message: string) => void;
+  #root: TrustedRoot | null;
+  #clockSkewMs: number | undefined;
+
+  constructor(options: TrustedStoreOptions) {
+    this.#replica = options.replica;
+    this.#pin = options.pin;
+    this.#feed = options.feed;
+    this.#maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.#alert = options.alert ?? (() => undefined);
+    this.#root = loadTrustedRoot(options.replica.trust, options.pin);
+  }
+
+  /** The trusted root, null until the first root update anchors one from the pin. */
+  get root(): TrustedRoot | null {
+    return this.#root;
+  }
+
+  /** The version to ask the root chain after (`GET /v1/feed/keys?since=`): 0 before the anchor. */
+  get rootVersion(): number {
+    return this.#root?.document.version ?? 0;
+  }
+
+  /**
+   * The last verified timestamp's issuedAt minus the local clock when it
+   * arrived (ms), accepted or not; undefined before the first. A large
+   * positive value is a Centre clock that runs ahead (or a local one behind).
+   */
+  get clockSkewMs(): number | undefined {
+    return this.#clockSkewMs;
+  }
+
+  /** Why the next round must re-bootstrap from a snapshot (PROTOCOL 4.7), or null. */
+  get snapshotRequired(): string | null {
+    return this.#replica.trust.snapshotRequired();
+  }
+
+  /**
+   * 9.3 step 1 (PROTOCOL 4.3; TUF 5.3): `envelopes` are the source's root
+   * versions after `rootVersion` (all of them, from 1, before the anchor).
+   * Without a trusted root, the first one signed by the pin's threshold is
+   * the anchor; each next one must be signed by a threshold of its
+   * predecessor's root keys and of its own, carry the next version and the
+   * same feed, and keep every revocation. The result is persisted with its
+   * effects on what is held (4.7): a revoked or dropped timestamp key drops
+   * the held timestamp; a revoked feed key that signed what the replica
+   * applied at or after its revokedAt makes the next round re-bootstrap.
+   * Errors: SYNC_UNTRUSTED (cause: TrustError ROOT_*), SYNC_WRONG_FEED.
+   */
+  acceptRoots(envelopes: readonly Uint8Array[]): TrustedRoot {
+    const previous = this.#root;
+    let root: TrustedRoot;
+    let walked: readonly TrustedRoot[];
+    try {
+      ({ root, walked } = walkRootChain(this.#pin, previous, envelopes));
+    } catch (cause) {
+      throw untrusted('root chain', cause);
+    }
+    if (walked.length === 0) return root;
+    checkFeed(root.document.feed, this.#feed);
+    const effects = revocationEffects(previous?.document ?? null, root.document, this.#replica.trust.signers());
+    this.#replica.trust.saveRoot({ envelope: root.envelope, version: root.document.version, pin: pinText(this.#pin) }, effects);
+    this.#root = root;
+    if (effects.dropTimestamp) this.#alert('SYNC_TIMESTAMP_KEY_REVOKED', `root ${root.document.version} revokes a timestamp key: the held timestamp no longer guards rollback`);
+    if (effects.snapshotRequired !== null) this.#alert('SYNC_FEED_KEY_REVOKED', `${effects.snapshotRequired}; re-bootstrapping from a snapshot`);
+    return root;
+  }
+
+  /**
+   * 9.3 steps 2 and 3: a timestamp signed by a key the trusted root lists
+   * for `timestamp`, valid and unrevoked now (4.4, 4.5); for the pinned
+   * feed; naming no root newer than the one trusted (SYNC_ROOT_WITHHELD);
+   * not from the future (3c), no rollback (3a), not expired (3b). `trusted`
+   * is what it must not roll back from: the replica's state, or the head
+   * verified earlier in the same round.
+   */
+  acceptTimestamp(envelope: Uint8Array, now: number, trusted: TrustedState = this.#replica.state()): FeedTimestamp {
+    const root = this.#requireRoot();
+    let payload: Uint8Array;
+    try {
+      payload = verifyFreshObject(envelope, TIMESTAMP_PAYLOAD_TYPE, root.document, KEY_PURPOSES.timestamp, now, envelope.byteLength).payload;
+    } catch (cause) {
+      throw untrusted(`${TIMESTAMP_PAYLOAD_TYPE} envelope`, cause);
+    }
+    const timestamp = decoded('timestamp', () => decodeTimestamp(payload));
+    checkFeed(timestamp.feed, this.#feed);
+    this.#clockSkewMs = timestamp.issuedAt - now;
+    checkRootNotWithheld(timestamp, root.document);
+    checkNotFromFuture(timestamp, now, this.#maxClockSkewMs);
+    checkNoRollback(timestamp, trusted, now, this.#maxClockSkewMs);
+    checkNotExpired(timestamp, now);
+    return timestamp;
+  }
+
+  /**
+   * 9.3 step 6a: the checkpoint is signed by a key the trusted root lists for
+   * `checkpoint` (named after the log origin), usable now (4.4, 4.5); it
+   * states the timestamp's tree head and extends the one held (split view).
+   */
+  async acceptCheckpoint(
+    note: string,
+    timestamp: FeedTimestamp,
+    now: number,
+    consistencyProof: (from: number, to: number) => Promise<readonly Uint8Array[]>,
+    trusted: TrustedState = this.#replica.state(),
+  ): Promise<TreeHead> {
+    const root = this.#requireRoot();
+    let head: TreeHead | undefined;
+    for (const key of usableKeys(root.document, KEY_PURPOSES.checkpoint, now)) {
+      try {
+        const { checkpoint } = verifyCheckpoint(note, { origin: feedOrigin(this.#feed), logKey: key.verifierKey });
+        head = { size: checkpoint.size, rootHash: checkpoint.rootHash, note };
+        break;
+      } catch (cause) {
+        if (!(cause instanceof NoteError)) throw cause;
+      }
+    }
+    if (head === undefined) throw new SyncError('SYNC_UNTRUSTED', `the checkpoint is not signed by a key root ${root.document.version} lists for 'checkpoint' now`);
+    await checkExtendsHeldHead(head, timestamp, trusted, consistencyProof);
+    return head;
+  }
+
+  /**
+   * 9.3 steps 2c and 4: a delta signed by a key listed for `feed` (4.4),
+   * for the pinned feed, following the replica exactly and not beyond the
+   * timestamp, and signed while its key was valid and unrevoked (judged at
+   * its createdAt, 4.6). Inclusion (step 6b) is `checkIncluded`.
+   */
+  acceptDelta(envelope: Uint8Array, replicaVersion: number, timestamp: FeedTimestamp): Accepted<Delta> {
+    const root = this.#requireRoot();
+    const { payload, signers } = this.#archived(envelope, DELTA_PAYLOAD_TYPE, root);
+    const delta = decoded('delta', () => decodeDelta(payload, hashLength, payload.byteLength));
+    checkFeed(delta.feed, this.#feed);
+    checkFollows(delta, replicaVersion, timestamp);
+    checkSignedWhileValid(`delta ${delta.version}`, root.document, signers, KEY_PURPOSES.feed, delta.createdAt);
+    return { value: delta, signers };
+  }
+
+  /** 9.3 steps 2c and 4 for a snapshot: as a delta, but it may equal the replica's version (a re-bootstrap). */
+  acceptSnapshot(envelope: Uint8Array, replicaVersion: number, timestamp: FeedTimestamp): Accepted<Snapshot> {
+    const root = this.#requireRoot();
+    const { payload, signers } = this.#archived(envelope, SNAPSHOT_PAYLOAD_TYPE, root);
+    const snapshot = decoded('snapshot', () => decodeSnapshot(payload, hashLength, payload.byteLength));
+    checkFeed(snapshot.feed, this.#feed);
+    checkSnapshotVersion(snapshot.version, replicaVersion, timestamp);
+    checkSignedWhileValid(`snapshot ${snapshot.version}`, root.document, signers, KEY_PURPOSES.feed, snapshot.createdAt);
+    return { value: snapshot, signers };
+  }
+
+  /** 9.3 step 6b: the exact envelope accepted is a leaf of the verified log (SYNC_NOT_IN_LOG). */
+  checkIncluded(kind: LeafKind, version: number, envelope: Uint8Array, proof: InclusionProof, head: TreeHead): void {
+    checkIncluded(kind, version, envelope, proof, head);
+  }
+
+  /** Notes what the replica applied under which feed keys (after the write), so that a later revocation knows what it taints (4.7). */
+  recordApplied(signers: readonly DelegatedKey[], createdAt: number): void {
+    this.#replica.trust.recordSigned(signers.map((s) => s.verifierKey.text), createdAt);
+  }
+
+  /**
+   * 10.3 steps 2 to 5: an order list signed by a key the trusted root lists
+   * for `provider-list`, valid and unrevoked now (4.4, 4.5), before anything
+   * is decoded; then the held list's rules (OrderSet.accept, called from
+   * here only): this provider's (ORDERS_WRONG_PROVIDER), not from the future
+   * (ORDERS_FROM_FUTURE), no rollback (ORDERS_ROLLBACK). ORDERS_UNTRUSTED
+   * for a bad or misused signature, or before any root is trusted.
+   */
+  acceptOrderList(envelope: Uint8Array, orders: OrderSet, now: number): OrderUpdate {
+    const payload = this.#providerList(envelope, ORDERS_PAYLOAD_TYPE, now);
+    let list: OrderList;
+    try {
+      list = decodeOrderList(payload);
+    } catch (cause) {
+      if (cause instanceof WireError) throw new PolicyError('ORDERS_MALFORMED', `order list: ${cause.message}`, { cause });
+      throw cause;
+    }
+    return { list, changed: orders.accept(list, envelope, payload, now) };
+  }
+
+  /**
+   * 10.3 step 2 for any list scoped to one provider (orders now, decisions
+   * later): the payload, once a `provider-list` key usable now signed it.
+   */
+  #providerList(envelope: Uint8Array, payloadType: string, now: number): Uint8Array {
+    const root = this.#root;
+    if (root === null) throw new PolicyError('ORDERS_UNTRUSTED', `${payloadType}: no root is trusted yet (the first feed round anchors it from the pin)`);
+    try {
+      return verifyFreshObject(envelope, payloadType, root.document, KEY_PURPOSES.providerList, now, envelope.byteLength).payload;
+    } catch (cause) {
+      if (cause instanceof EnvelopeError || cause instanceof TrustError) {
+        throw new PolicyError(cause.code === 'ENVELOPE_MALFORMED' ? 'ORDERS_MALFORMED' : 'ORDERS_UNTRUSTED', `${payloadType}: ${cause.message}`, { cause });
+      }
+      throw cause;
+    }
+  }
+
+  #requireRoot(): TrustedRoot {
+    if (this.#root === null) throw new SyncError('SYNC_UNTRUSTED', 'no root is trusted yet: the root update (PROTOCOL 9.3 step 1) comes first');
+    return this.#root;
+  }
+
+  #archived(envelope: Uint8Array, payloadType: string, root: TrustedRoot): { payload: Uint8Array; signers: readonly DelegatedKey[] } {
+    try {
+      return verifyArchivedObject(envelope, payloadType, root.document, KEY_PURPOSES.feed, envelope.byteLength);
+    } catch (cause) {
+      throw untrusted(`${payloadType} envelope`, cause);
+    }
+  }
+}
