@@ -155,7 +155,7 @@ describe('sidecar sync against a real Centre', () => {
       first.db.exec(`
         DROP TRIGGER indicators_journal_insert; DROP TRIGGER indicators_journal_delete; DROP TRIGGER indicators_journal_update;
         DROP TABLE indicator_journal;
-        ALTER TABLE trusted_state DROP COLUMN state_accumulator; ALTER TABLE trusted_state DROP COLUMN journal_paused;
+        ALTER TABLE trusted_state DROP COLUMN state_accumulator; ALTER TABLE trusted_state DROP COLUMN journal_paused; ALTER TABLE trusted_state DROP COLUMN applying_version;
         PRAGMA user_version = 3;`);
       first.db.close();
 

@@ -109,7 +109,7 @@ export class Syncer {
         checkRecordedWhileCertified(`delta ${delta.version}`, delta.createdAt, signers);
         await checkIncluded(source, 'delta', delta.version, envelope, head.tree);
         try {
-          await this.#deps.onApplied(replica.applyDelta(delta, await replica.prepareDelta(delta)));
+          await this.#deps.onApplied(await replica.applyDeltaInSlices(await replica.prepareDelta(delta)));
           appliedDeltas++;
         } catch (err) {
           if (!(err instanceof ReplicaError)) throw err;
@@ -160,7 +160,7 @@ export class Syncer {
     await checkIncluded(source, 'snapshot', snapshot.version, envelope, newer.tree);
     let change: AppliedChange;
     try {
-      change = replica.replaceWithSnapshot(await replica.prepareSnapshot(snapshot));
+      change = await replica.replaceWithSnapshotInSlices(await replica.prepareSnapshot(snapshot));
     } catch (err) {
       if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
       throw err;
