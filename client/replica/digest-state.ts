@@ -18,7 +18,8 @@ export class ReplicaDigestState {
 
   constructor(db: Db) {
     this.#statements = {
-      get: db.prepare<[], { state_accumulator: Buffer | null }>('SELECT state_accumulator FROM trusted_state WHERE id = 1'),
+      get: db.prepare<[], { state_accumulator: Buffer | null; applying_version: number | null }>('SELECT state_accumulator, applying_version FROM trusted_state WHERE id = 1'),
+      applying: db.prepare('UPDATE trusted_state SET applying_version = ? WHERE id = 1'),
       put: db.prepare('UPDATE trusted_state SET state_accumulator = ? WHERE id = 1'),
       journal: db.prepare('SELECT sign, id, algorithm, hash, category FROM indicator_journal ORDER BY seq').raw(),
       clearJournal: db.prepare('DELETE FROM indicator_journal'),
@@ -32,10 +33,13 @@ export class ReplicaDigestState {
    * (NULL), computed once from every row.
    */
   load(allEntries: () => Iterable<IndicatorEntry>): StateAccumulator {
-    const stored = this.#statements.get.get()?.state_accumulator ?? null;
+    const row = this.#statements.get.get();
+    // A delta left half-written (a crash between slices): its rows were written unjournalled, so only the rows themselves tell.
+    const stored = row?.applying_version === null ? (row.state_accumulator ?? null) : null;
     let accumulator: StateAccumulator;
     if (stored === null) {
       accumulator = StateAccumulator.fromEntries(allEntries());
+      this.#statements.applying.run(null);
     } else {
       accumulator = StateAccumulator.fromBytes(stored);
       for (const raw of this.#statements.journal.iterate()) {
@@ -51,11 +55,26 @@ export class ReplicaDigestState {
   /** Stores the accumulator of a snapshot just written (checked by `Replica.prepareSnapshot`) and empties the journal. */
   replace(accumulator: StateAccumulator): void {
     this.#statements.clearJournal.run();
+    this.#statements.applying.run(null);
     this.store(accumulator);
   }
 
   store(accumulator: StateAccumulator): void {
     this.#statements.put.run(accumulator.toBytes());
+  }
+
+  /** The version of a delta being written in slices, or null. */
+  applying(): number | null {
+    return this.#statements.get.get()?.applying_version ?? null;
+  }
+
+  /**
+   * Marks the rows as being changed by delta `version` in slices, outside
+   * one transaction (null: done). While marked, the stored accumulator does
+   * not describe the rows, and `load` recomputes it.
+   */
+  markApplying(version: number | null): void {
+    this.#statements.applying.run(version);
   }
 
   /** Runs the replica's own writes to indicators without journalling them (the caller accounts for each). */

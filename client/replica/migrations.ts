@@ -108,4 +108,12 @@ CREATE TABLE feed_signers (
   last_created_at INTEGER NOT NULL
 ) STRICT;
 `,
+  // 6. Deltas are written in slices that yield to the event loop (Replica.applyDeltaInSlices):
+  //    while one is being written, applying_version names it. A replica found with it set
+  //    (a crash between slices) holds rows the stored accumulator does not describe: the
+  //    accumulator is recomputed from the rows, once, and the next delta then fails its
+  //    signed digest or not, as the rows deserve (the syncer re-bootstraps on a mismatch).
+  `
+ALTER TABLE trusted_state ADD COLUMN applying_version INTEGER;
+`,
 ];

@@ -224,4 +224,141 @@ describe('Replica state digest', () => {
       expect(replica.state().version).toBe(4);
     });
   });
+
+  describe('when the syncer writes a delta in slices', () => {
+    const rowsOf = (replica: Replica): string[] => [...replica.entries()].map((e) => `${e.id}:${e.category}:${Buffer.from(e.hash).toString('hex')}`);
+
+    it('yields to the event loop between slices and ends where one transaction would', async () => {
+      const sliced = openReplica();
+      const whole = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      const first = deltaFrom(held, 0, [], Array.from({ length: 20 }, (_, i) => entry(i + 1)), 2);
+      for (const { replica } of [sliced, whole]) replica.applyDelta(first);
+      const second = deltaFrom(held, 1, [2, 3, 5, 7, 11, 13], [21, 22, 23, 24, 25].map(entry), 2);
+
+      const prepared = await sliced.replica.prepareDelta(second);
+      let writing = true;
+      let turns = 0;
+      const otherWork = (async () => {
+        while (writing) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          turns++;
+        }
+      })();
+      const change = await sliced.replica.applyDeltaInSlices(prepared, { sliceRows: 2 });
+      writing = false;
+      await otherWork;
+      whole.replica.applyDelta(second);
+
+      // 3 slices of removes and 3 of adds: other work ran between them.
+      expect(turns).toBeGreaterThanOrEqual(6);
+      expect(change).toMatchObject({ version: 2, replaced: false, removes: [2, 3, 5, 7, 11, 13] });
+      expect(rowsOf(sliced.replica)).toEqual(rowsOf(whole.replica));
+      expect(sliced.replica.state().version).toBe(2);
+      expect(Buffer.from(storedAccumulator(sliced.db) ?? [])).toEqual(Buffer.from(storedAccumulator(whole.db) ?? []));
+    });
+
+    it('checks the signed digest before writing any row', async () => {
+      const { db, replica } = openReplica();
+      const held = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(held, 0, [], [1, 2, 3, 4].map(entry), 2));
+      const before = rowsOf(replica);
+      const wrong = { ...deltaFrom(new Map(held), 1, [1], [entry(9)], 2), stateDigest: new Uint8Array(32) };
+      await expect(replica.applyDeltaInSlices(await replica.prepareDelta(wrong), { sliceRows: 1 })).rejects.toMatchObject({ code: 'REPLICA_DIGEST_MISMATCH' });
+      expect(rowsOf(replica)).toEqual(before);
+      expect(replica.state().version).toBe(1);
+      expect(db.prepare<[], { v: number | null }>('SELECT applying_version AS v FROM trusted_state').get()?.v).toBeNull();
+    });
+
+    it('after a crash between slices, refuses the next delta and takes a snapshot, which leaves it whole', async () => {
+      const path = join(dirs.make('hf-replica-crash-'), 'replica.db');
+      const held = new Map<number, IndicatorEntry>();
+      const first = openReplicaDatabase(path);
+      const replica = new Replica(first);
+      replica.applyDelta(deltaFrom(held, 0, [], Array.from({ length: 10 }, (_, i) => entry(i + 1)), 2));
+      const delta = deltaFrom(held, 1, [1, 2, 3, 4], [11, 12, 13, 14].map(entry), 2);
+      const prepared = await replica.prepareDelta(delta);
+      // The process dies after the first slice: the database closes under the writer.
+      setImmediate(() => setImmediate(() => first.close()));
+      await expect(replica.applyDeltaInSlices(prepared, { sliceRows: 1 })).rejects.toThrow();
+
+      const { db, replica: reopened } = openReplica(path);
+      expect(reopened.state().version).toBe(1);
+      expect(db.prepare<[], { v: number | null }>('SELECT applying_version AS v FROM trusted_state').get()?.v).toBe(2);
+      // Half-written: the first slice removed indicator 1, the rest never ran.
+      expect([...reopened.entries()].map((e) => e.id)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await expect(reopened.applyDeltaInSlices(await reopened.prepareDelta(delta))).rejects.toMatchObject({ code: 'REPLICA_DIGEST_MISMATCH' });
+
+      reopened.replaceWithSnapshot(await reopened.prepareSnapshot(snapshotOf(held, 2)));
+      const next = deltaFrom(held, 2, [5], [entry(15)], 2);
+      await reopened.applyDeltaInSlices(await reopened.prepareDelta(next), { sliceRows: 1 });
+      expect(reopened.state().version).toBe(3);
+      expect(db.prepare<[], { v: number | null }>('SELECT applying_version AS v FROM trusted_state').get()?.v).toBeNull();
+      expect(Buffer.from(storedAccumulator(db) ?? [])).toEqual(Buffer.from(StateAccumulator.fromEntries(reopened.entries()).toBytes()));
+    });
+  });
+
+  describe('when the syncer replaces the replica with a snapshot in slices', () => {
+    const tables = (db: Db): string[] =>
+      db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND (name LIKE 'indicator%') ORDER BY name").all().map((r) => r.name);
+    const rowsOf = (replica: Replica): string[] => [...replica.entries()].map((e) => `${e.id}:${e.category}:${Buffer.from(e.hash).toString('hex')}`);
+
+    it('builds aside while other work runs, swaps in one step, and leaves one table with its index and journal triggers', async () => {
+      const sliced = openReplica();
+      const whole = openReplica();
+      const held = new Map<number, IndicatorEntry>(Array.from({ length: 30 }, (_, i) => [i + 1, entry(i + 1)]));
+      for (const { replica } of [sliced, whole]) replica.applyDelta(deltaFrom(new Map(), 0, [], [entry(100)], 2));
+      const snapshot = snapshotOf(held, 5);
+      const prepared = await sliced.replica.prepareSnapshot(snapshot);
+      let writing = true;
+      let turns = 0;
+      const otherWork = (async () => {
+        while (writing) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          // Until the swap, readers see the old rows whole.
+          if (writing && sliced.replica.state().version === 1) expect(sliced.replica.size()).toBe(1);
+          turns++;
+        }
+      })();
+      const change = await sliced.replica.replaceWithSnapshotInSlices(prepared, { sliceRows: 4 });
+      writing = false;
+      await otherWork;
+      whole.replica.replaceWithSnapshot(await whole.replica.prepareSnapshot(snapshot));
+
+      expect(turns).toBeGreaterThanOrEqual(8);
+      expect(change).toMatchObject({ version: 5, replaced: true });
+      expect(rowsOf(sliced.replica)).toEqual(rowsOf(whole.replica));
+      expect(Buffer.from(storedAccumulator(sliced.db) ?? [])).toEqual(Buffer.from(storedAccumulator(whole.db) ?? []));
+      expect(tables(sliced.db)).toEqual(['indicator_journal', 'indicators', 'indicators_journal_delete', 'indicators_journal_insert', 'indicators_journal_update']);
+      const indexes = sliced.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'indicators' AND sql IS NOT NULL").get()?.n;
+      expect(indexes).toBe(1);
+
+      // The journal still sees writes the replica did not make, so damage still fails the next digest.
+      sliced.db.prepare('DELETE FROM indicators WHERE id = 2').run();
+      expect(codeOf(() => sliced.replica.applyDelta(deltaFrom(held, 5, [3], [entry(31)], 2)))).toBe('REPLICA_DIGEST_MISMATCH');
+    });
+
+    it('after a crash while building, keeps the old rows and version, and the next replacement discards the half-built table', async () => {
+      const path = join(dirs.make('hf-replica-shadow-'), 'replica.db');
+      const first = openReplicaDatabase(path);
+      const replica = new Replica(first);
+      const old = new Map<number, IndicatorEntry>();
+      replica.applyDelta(deltaFrom(old, 0, [], [1, 2, 3].map(entry), 2));
+      const held = new Map<number, IndicatorEntry>(Array.from({ length: 40 }, (_, i) => [i + 10, entry(i + 10)]));
+      const prepared = await replica.prepareSnapshot(snapshotOf(held, 9));
+      setImmediate(() => setImmediate(() => setImmediate(() => first.close())));
+      await expect(replica.replaceWithSnapshotInSlices(prepared, { sliceRows: 4 })).rejects.toThrow();
+
+      const { db, replica: reopened } = openReplica(path);
+      expect(reopened.state().version).toBe(1);
+      expect([...reopened.entries()].map((e) => e.id)).toEqual([1, 2, 3]);
+      expect(tables(db)).toContain('indicators_next');
+      // A delta still applies to the old table meanwhile.
+      await reopened.applyDeltaInSlices(await reopened.prepareDelta(deltaFrom(old, 1, [1], [entry(4)], 2)));
+      expect(tables(db)).not.toContain('indicators_next');
+      await reopened.replaceWithSnapshotInSlices(await reopened.prepareSnapshot(snapshotOf(held, 9)), { sliceRows: 7 });
+      expect([reopened.state().version, reopened.size()]).toEqual([9, 40]);
+      expect(tables(db).filter((name) => !name.startsWith('indicators_journal'))).toEqual(['indicator_journal', 'indicators']);
+    });
+  });
 });

@@ -7,6 +7,7 @@ import { CodedError } from '../../shared/errors.ts';
 import type { Db } from './database.ts';
 import type { TrustedState } from './trusted-state.ts';
 import { ReplicaDigestState } from './digest-state.ts';
+import { ShadowTable } from './shadow-table.ts';
 import { TrustRecord } from './trust-record.ts';
 
 export type ReplicaCode = 'REPLICA_DIGEST_MISMATCH' | 'REPLICA_NOT_CONTIGUOUS' | 'REPLICA_INCONSISTENT';
@@ -49,6 +50,12 @@ export interface PreparedSnapshot {
   readonly entries: readonly IndicatorEntry[];
   readonly accumulator: StateAccumulator;
 }
+
+/** Rows per write transaction of a sliced delta: random deletes over a large table cost some 100 µs each here (bench:digest). */
+const DEFAULT_SLICE_ROWS = 250;
+/** Rows per transaction of a snapshot's shadow table: appends in id order, some 10 ms per slice. */
+const SNAPSHOT_SLICE_ROWS = 5000;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const sameEntry = (a: IndicatorEntry, b: { algorithm: string; hash: Uint8Array; category: string }): boolean =>
   a.algorithm === b.algorithm && a.category === b.category && Buffer.compare(Buffer.from(a.hash), Buffer.from(b.hash)) === 0;
@@ -168,6 +175,83 @@ export class Replica {
   }
 
   /**
+   * The syncer's path for a delta with a version 2 digest (PROTOCOL 8.4, 9.3
+   * step 5). The digest is checked before any row is written: the stored
+   * accumulator plus the prepared change must equal the signed digest. The
+   * rows are then written in slices of `sliceRows`, one transaction each,
+   * yielding to the event loop in between, so that a scan served by the same
+   * process waits for one slice at most, not for the whole delta
+   * (bench:digest). Version, accumulator and mark change together in the
+   * last transaction; a crash before it leaves the old version marked as
+   * half-written, and the next delta is refused (REPLICA_DIGEST_MISMATCH),
+   * which makes the syncer re-bootstrap from a snapshot. A version 1 delta
+   * goes through `applyDelta` (its digest needs every row).
+   */
+  async applyDeltaInSlices(prepared: PreparedDelta, options: { readonly sliceRows?: number } = {}): Promise<AppliedChange> {
+    const { delta } = prepared;
+    if ((delta.stateDigestVersion ?? 1) === 1) return this.applyDelta(delta, prepared);
+    const sliceRows = options.sliceRows ?? DEFAULT_SLICE_ROWS;
+    const removes = [...delta.removes.ids];
+    const adds = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
+    // What a replacement a crash interrupted left behind (normally nothing: two catalogue lookups).
+    await new ShadowTable(this.#db).discardLeftovers(SNAPSHOT_SLICE_ROWS);
+    const target = this.#db
+      .transaction((): StateAccumulator => {
+        const current = this.state();
+        if (delta.previous !== current.version) {
+          throw new ReplicaError('REPLICA_NOT_CONTIGUOUS', `delta ${delta.version} follows ${delta.previous}, the replica is at ${current.version}`);
+        }
+        if (this.#digestState.applying() !== null) {
+          throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `a delta was left half-written by a crash; delta ${delta.version} cannot follow it`);
+        }
+        const missing = removes.find((id) => !prepared.removed.has(id));
+        if (missing !== undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} removes indicator ${missing}, which the replica does not hold`);
+        const accumulator = this.#digestState.load(() => this.entries());
+        accumulator.merge(prepared.change);
+        this.#checkDigest(delta.stateDigest, 2, accumulator, delta.version);
+        this.#digestState.markApplying(delta.version);
+        return accumulator;
+      })
+      .immediate();
+    for (let start = 0; start < removes.length; start += sliceRows) {
+      await nextTurn();
+      this.#writeSlice(() => {
+        for (const id of removes.slice(start, start + sliceRows)) {
+          const removed = this.#statements.remove.get(id);
+          const expected = prepared.removed.get(id);
+          if (removed === undefined || expected === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} vanished while delta ${delta.version} was written`);
+          const [algorithm, hash, category] = removed as [string, Buffer, string];
+          if (!sameEntry({ id, algorithm, hash, category }, expected)) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} changed between preparing and applying delta ${delta.version}`);
+        }
+      });
+    }
+    for (let start = 0; start < adds.length; start += sliceRows) {
+      await nextTurn();
+      this.#writeSlice(() => {
+        try {
+          for (const e of adds.slice(start, start + sliceRows)) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
+        } catch (cause) {
+          throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
+        }
+      });
+    }
+    await nextTurn();
+    this.#db
+      .transaction(() => {
+        this.#digestState.store(target);
+        this.#digestState.markApplying(null);
+        this.#statements.setVersion.run(delta.feed, delta.version, delta.stateDigest);
+      })
+      .immediate();
+    return { version: delta.version, replaced: false, removes, adds };
+  }
+
+  /** One slice of a delta's rows, in its own transaction, with the journal paused (the accumulator already counts them). */
+  #writeSlice(writes: () => void): void {
+    this.#db.transaction(() => this.#digestState.unjournalled(writes)).immediate();
+  }
+
+  /**
    * Hashes a delta's entries before its write transaction, in slices that
    * yield to the event loop (PROTOCOL 8.4), so that `applyDelta(delta,
    * prepared)` only writes rows and adds one 2048-byte sum: scans served by
@@ -176,9 +260,14 @@ export class Replica {
    */
   async prepareDelta(delta: Delta): Promise<PreparedDelta> {
     const removed = new Map<number, IndicatorEntry>();
-    for (const id of delta.removes.ids) {
-      const row = this.#statements.row.get(id);
-      if (row !== undefined) removed.set(id, { id, algorithm: row.algorithm, hash: row.hash, category: row.category });
+    const ids = delta.removes.ids;
+    for (let start = 0; start < ids.length; start += DEFAULT_SLICE_ROWS) {
+      // Random reads over a large table: some 10 µs each, so they yield in slices too.
+      if (start > 0) await nextTurn();
+      for (const id of ids.subarray(start, start + DEFAULT_SLICE_ROWS)) {
+        const row = this.#statements.row.get(id);
+        if (row !== undefined) removed.set(id, { id, algorithm: row.algorithm, hash: row.hash, category: row.category });
+      }
     }
     const added = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
     return { delta, removed, change: await StateAccumulator.ofChange({ added, removed: removed.values() }) };
@@ -217,6 +306,32 @@ export class Replica {
         return { version: snapshot.version, replaced: true, removes: [], adds: entries };
       })
       .immediate();
+  }
+
+  /**
+   * The syncer's path for a snapshot: as replaceWithSnapshot, but the rows
+   * are written to a shadow table in slices that yield, and one short
+   * transaction swaps it in with the version and the accumulator
+   * (client/replica/shadow-table.ts). Until then the old rows and version
+   * stay whole and keep serving.
+   */
+  async replaceWithSnapshotInSlices(prepared: PreparedSnapshot, options: { readonly sliceRows?: number } = {}): Promise<AppliedChange> {
+    const { snapshot, entries, accumulator } = prepared;
+    const sliceRows = options.sliceRows ?? SNAPSHOT_SLICE_ROWS;
+    const shadow = new ShadowTable(this.#db);
+    await shadow.build(entries, sliceRows);
+    await nextTurn();
+    this.#db
+      .transaction(() => {
+        shadow.swap();
+        this.#digestState.replace(accumulator);
+        this.trust.resetAfterSnapshot();
+        this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
+      })
+      .immediate();
+    // Prepared statements name the table, and SQLite re-prepares them against the swapped-in one.
+    await shadow.discardLeftovers(sliceRows);
+    return { version: snapshot.version, replaced: true, removes: [], adds: entries };
   }
 
   /** Records the verified tree head and timestamp (after the data they vouch for). */
