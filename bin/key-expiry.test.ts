@@ -1,3 +1,4 @@
+import { ONLINE_PURPOSES } from '../server/keys/online-keys.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ const matchesOf = (s: Sidecar, hash: string): number => s.matcher.match([{ algor
 async function rotateOnDay(centre: LoopbackCentre, time: { now: number }, start: number): Promise<LoopbackCentre> {
   await centre.stop();
   time.now = start + ROTATION_DAY * DAY_MS;
-  rotateCentreKeys(centre.dataDir, ['timestamp', 'feed', 'provider-list', 'checkpoint'], time.now);
+  rotateCentreKeys(centre.dataDir, ONLINE_PURPOSES, time.now);
   return centre.restart(Number(new URL(centre.url).port));
 }
 

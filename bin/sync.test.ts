@@ -1,3 +1,4 @@
+import { ONLINE_PURPOSES } from '../server/keys/online-keys.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -286,7 +287,7 @@ describe('sidecar sync against a real Centre', () => {
       const sidecar = await client(centre);
       await sidecar.syncer.syncOnce();
       await centre.stop();
-      const rotated = rotateCentreKeys(centre.dataDir, ['timestamp', 'feed', 'provider-list', 'checkpoint']);
+      const rotated = rotateCentreKeys(centre.dataDir, ONLINE_PURPOSES);
       centre = await centre.restart(Number(new URL(centre.url).port));
       const fresh = pdq();
       await centre.publish([{ algorithm: 'pdq', hash: fresh }]);

@@ -61,7 +61,7 @@ describe('hashfeed centre keys', () => {
       expect(list.status).toBe(0);
       expect(list.json).toMatchObject({ feed: 'cli-keys', version: 1, rootKeys: pin, rootThreshold: 2, revoked: [] });
       const purposes = list.json.keys as Record<string, { status: string; signing: boolean; privateKeyHere: boolean; notBefore: string; notAfter: string }[]>;
-      expect(Object.keys(purposes).sort()).toEqual(['checkpoint', 'feed', 'provider-list', 'timestamp']);
+      expect(Object.keys(purposes).sort()).toEqual(['checkpoint', 'feed', 'forwarding', 'provider-list', 'timestamp']);
       for (const [, listed] of Object.entries(purposes)) {
         expect(listed).toEqual([expect.objectContaining({ status: 'usable', signing: true, privateKeyHere: true })]);
         expect(Date.parse(listed[0]?.notAfter ?? '')).toBeGreaterThan(Date.parse(listed[0]?.notBefore ?? ''));

@@ -99,7 +99,7 @@ describe('hashfeed centre', () => {
       [['init', '--root-keys', '2', '--root-threshold', '3'], '--root-threshold must be from 1 to 2'],
       [['init', '--root-keys', '9'], '--root-keys must be from 1 to 8'],
       [['keys', 'root', 'propose', '--out', 'x', '--reason', 'r'], '--reason and --revoked-at go with --revoke'],
-      [['keys', 'rotate', '--purpose', 'root'], "a purpose must be one of timestamp, feed, provider-list, checkpoint, not 'root'"],
+      [['keys', 'rotate', '--purpose', 'root'], "a purpose must be one of timestamp, feed, provider-list, checkpoint, forwarding, not 'root'"],
     ])('refuses %j with exit 2 and the message', async (argv, message) => {
       const { status, stderr } = await centre(...argv, '--data', dataDir);
       expect(status).toBe(2);

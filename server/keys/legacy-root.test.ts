@@ -49,7 +49,7 @@ describe('a data folder from before root documents (key certificates)', () => {
       expect(root.rootKeys.map((k) => k.text)).toEqual([pinnedKey(centre)]);
       const certified = centre.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM signing_keys').get()?.n;
       expect(root.keys.filter((k) => k.purpose === KEY_PURPOSES.feed)).toHaveLength((certified ?? 0) + 1);
-      expect(root.keys.map((k) => k.purpose).sort()).toEqual(['checkpoint', 'feed', 'feed', 'provider-list', 'timestamp']);
+      expect(root.keys.map((k) => k.purpose).sort()).toEqual(['checkpoint', 'feed', 'feed', 'forwarding', 'provider-list', 'timestamp']);
     });
 
     it('keeps the old deltas verifiable by a client pinning the old root key, judged at their createdAt', () => {
