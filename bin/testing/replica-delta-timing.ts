@@ -22,6 +22,7 @@ import { computeStateDigestV1, StateAccumulator } from '../../shared/wire/state-
 import type { Snapshot } from '../../shared/wire/snapshot.ts';
 import { lthashExpansions } from '../../shared/crypto/lthash.ts';
 import { syntheticEntrySource } from '../../shared/wire/testing/synthetic-entries.ts';
+import { timeSyncerPath } from './syncer-path-timing.ts';
 
 const { values } = parseArgs({ options: { delta: { type: 'string', default: '10000' }, 'replica-n': { type: 'string', default: '200000' } } });
 const deltaSize = Number(values.delta);
@@ -74,38 +75,7 @@ try {
     samples.sort((a, b) => a - b);
     rows.push({ case: `replica.applyDelta v${digestVersion} inline, ${deltaSize}-entry delta at ${replicaN} rows (SQLite)`, p50_ms: ms(samples[1] ?? 0), max_ms: ms(samples[2] ?? 0) });
   }
-  // The syncer's path, prepared in slices that yield; then the rows in one write transaction
-  // (the baseline, as before) or in slices of 1000 rows that yield too (what the syncer does).
-  for (const sliced of [false, true]) {
-    const totals: number[] = [];
-    const applies: number[] = [];
-    const blocks: number[] = [];
-    const p99s: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const delta = nextDelta(2);
-      const loop = monitorEventLoopDelay({ resolution: 1 });
-      loop.enable();
-      const t0 = performance.now();
-      const prepared = await replica.prepareDelta(delta);
-      const t1 = performance.now();
-      if (sliced) await replica.applyDeltaInSlices(prepared);
-      else replica.applyDelta(delta, prepared);
-      const t2 = performance.now();
-      // One more turn so that the histogram records the last block.
-      await new Promise<void>((resolve) => setTimeout(resolve, 5));
-      loop.disable();
-      totals.push((t2 - t0) * 1000);
-      applies.push((t2 - t1) * 1000);
-      blocks.push(sliced ? loop.max / 1000 : Math.max(loop.max / 1000, (t2 - t1) * 1000));
-      p99s.push(loop.percentile(99) / 1000);
-    }
-    for (const list of [totals, applies, blocks, p99s]) list.sort((a, b) => a - b);
-    const how = sliced ? 'applyDeltaInSlices (syncer path)' : 'applyDelta in one transaction (baseline)';
-    rows.push({ case: `prepareDelta + ${how}, total`, p50_ms: ms(totals[1] ?? 0), max_ms: ms(totals[2] ?? 0) });
-    rows.push({ case: `  of which writing the rows`, p50_ms: ms(applies[1] ?? 0), max_ms: ms(applies[2] ?? 0) });
-    rows.push({ case: `  longest event-loop block (a GC pause or a busy machine counts too)`, p50_ms: ms(blocks[1] ?? 0), max_ms: ms(blocks[2] ?? 0) });
-    rows.push({ case: `  99th percentile of event-loop delay`, p50_ms: ms(p99s[1] ?? 0), max_ms: ms(p99s[2] ?? 0) });
-  }
+  rows.push(...(await timeSyncerPath(replica, () => nextDelta(2))));
 
   // Snapshot bootstrap of the current set (PROTOCOL 8.4): the SHA-256 pass alone, LtHash recomputed, and the accumulator carried.
   const current = [...live.values()].sort((a, b) => a.id - b.id);

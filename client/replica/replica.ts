@@ -8,6 +8,7 @@ import type { Db } from './database.ts';
 import type { TrustedState } from './trusted-state.ts';
 import { ReplicaDigestState } from './digest-state.ts';
 import { ShadowTable } from './shadow-table.ts';
+import { inTimeSlices, nextTurn } from './time-slices.ts';
 import { TrustRecord } from './trust-record.ts';
 
 export type ReplicaCode = 'REPLICA_DIGEST_MISMATCH' | 'REPLICA_NOT_CONTIGUOUS' | 'REPLICA_INCONSISTENT';
@@ -51,11 +52,6 @@ export interface PreparedSnapshot {
   readonly accumulator: StateAccumulator;
 }
 
-/** Rows per write transaction of a sliced delta: random deletes over a large table cost some 100 µs each here (bench:digest). */
-const DEFAULT_SLICE_ROWS = 250;
-/** Rows per transaction of a snapshot's shadow table: appends in id order, some 10 ms per slice. */
-const SNAPSHOT_SLICE_ROWS = 5000;
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const sameEntry = (a: IndicatorEntry, b: { algorithm: string; hash: Uint8Array; category: string }): boolean =>
   a.algorithm === b.algorithm && a.category === b.category && Buffer.compare(Buffer.from(a.hash), Buffer.from(b.hash)) === 0;
@@ -178,8 +174,9 @@ export class Replica {
    * The syncer's path for a delta with a version 2 digest (PROTOCOL 8.4, 9.3
    * step 5). The digest is checked before any row is written: the stored
    * accumulator plus the prepared change must equal the signed digest. The
-   * rows are then written in slices of `sliceRows`, one transaction each,
-   * yielding to the event loop in between, so that a scan served by the same
+   * rows are then written in slices of a few milliseconds (`sliceRows`
+   * caps their rows, for tests), one transaction each, yielding to the event
+   * loop in between, so that a scan served by the same
    * process waits for one slice at most, not for the whole delta
    * (bench:digest). Version, accumulator and mark change together in the
    * last transaction; a crash before it leaves the old version marked as
@@ -190,11 +187,11 @@ export class Replica {
   async applyDeltaInSlices(prepared: PreparedDelta, options: { readonly sliceRows?: number } = {}): Promise<AppliedChange> {
     const { delta } = prepared;
     if ((delta.stateDigestVersion ?? 1) === 1) return this.applyDelta(delta, prepared);
-    const sliceRows = options.sliceRows ?? DEFAULT_SLICE_ROWS;
+    const slices = { wrap: (slice: () => void) => this.#writeSlice(slice), ...(options.sliceRows === undefined ? {} : { maxSteps: options.sliceRows }) };
     const removes = [...delta.removes.ids];
     const adds = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
     // What a replacement a crash interrupted left behind (normally nothing: two catalogue lookups).
-    await new ShadowTable(this.#db).discardLeftovers(SNAPSHOT_SLICE_ROWS);
+    await new ShadowTable(this.#db).discardLeftovers();
     const target = this.#db
       .transaction((): StateAccumulator => {
         const current = this.state();
@@ -213,28 +210,31 @@ export class Replica {
         return accumulator;
       })
       .immediate();
-    for (let start = 0; start < removes.length; start += sliceRows) {
-      await nextTurn();
-      this.#writeSlice(() => {
-        for (const id of removes.slice(start, start + sliceRows)) {
-          const removed = this.#statements.remove.get(id);
-          const expected = prepared.removed.get(id);
-          if (removed === undefined || expected === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} vanished while delta ${delta.version} was written`);
-          const [algorithm, hash, category] = removed as [string, Buffer, string];
-          if (!sameEntry({ id, algorithm, hash, category }, expected)) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} changed between preparing and applying delta ${delta.version}`);
-        }
-      });
-    }
-    for (let start = 0; start < adds.length; start += sliceRows) {
-      await nextTurn();
-      this.#writeSlice(() => {
+    await inTimeSlices(
+      removes.length,
+      (index) => {
+        const id = removes[index] ?? 0;
+        const removed = this.#statements.remove.get(id);
+        const expected = prepared.removed.get(id);
+        if (removed === undefined || expected === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} vanished while delta ${delta.version} was written`);
+        const [algorithm, hash, category] = removed as [string, Buffer, string];
+        if (!sameEntry({ id, algorithm, hash, category }, expected)) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} changed between preparing and applying delta ${delta.version}`);
+      },
+      slices,
+    );
+    await inTimeSlices(
+      adds.length,
+      (index) => {
+        const e = adds[index];
+        if (e === undefined) return;
         try {
-          for (const e of adds.slice(start, start + sliceRows)) this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
+          this.#statements.insert.run(e.id, e.algorithm, e.hash, e.category);
         } catch (cause) {
           throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
         }
-      });
-    }
+      },
+      slices,
+    );
     await nextTurn();
     this.#db
       .transaction(() => {
@@ -261,14 +261,12 @@ export class Replica {
   async prepareDelta(delta: Delta): Promise<PreparedDelta> {
     const removed = new Map<number, IndicatorEntry>();
     const ids = delta.removes.ids;
-    for (let start = 0; start < ids.length; start += DEFAULT_SLICE_ROWS) {
-      // Random reads over a large table: some 10 µs each, so they yield in slices too.
-      if (start > 0) await nextTurn();
-      for (const id of ids.subarray(start, start + DEFAULT_SLICE_ROWS)) {
-        const row = this.#statements.row.get(id);
-        if (row !== undefined) removed.set(id, { id, algorithm: row.algorithm, hash: row.hash, category: row.category });
-      }
-    }
+    // Random reads over a large table, some 10 µs each: they yield in slices too.
+    await inTimeSlices(ids.length, (index) => {
+      const id = ids[index] ?? 0;
+      const row = this.#statements.row.get(id);
+      if (row !== undefined) removed.set(id, { id, algorithm: row.algorithm, hash: row.hash, category: row.category });
+    });
     const added = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
     return { delta, removed, change: await StateAccumulator.ofChange({ added, removed: removed.values() }) };
   }
@@ -317,9 +315,8 @@ export class Replica {
    */
   async replaceWithSnapshotInSlices(prepared: PreparedSnapshot, options: { readonly sliceRows?: number } = {}): Promise<AppliedChange> {
     const { snapshot, entries, accumulator } = prepared;
-    const sliceRows = options.sliceRows ?? SNAPSHOT_SLICE_ROWS;
     const shadow = new ShadowTable(this.#db);
-    await shadow.build(entries, sliceRows);
+    await shadow.build(entries, options.sliceRows);
     await nextTurn();
     this.#db
       .transaction(() => {
@@ -330,7 +327,7 @@ export class Replica {
       })
       .immediate();
     // Prepared statements name the table, and SQLite re-prepares them against the swapped-in one.
-    await shadow.discardLeftovers(sliceRows);
+    await shadow.discardLeftovers(options.sliceRows);
     return { version: snapshot.version, replaced: true, removes: [], adds: entries };
   }
 

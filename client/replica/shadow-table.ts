@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import type { Db } from './database.ts';
+import { inTimeSlices, nextTurn } from './time-slices.ts';
 
 /** Where a snapshot's rows are written before they replace the indicators, and where the replaced rows wait to be deleted. */
 const NEXT = 'indicators_next';
 const RETIRED = 'indicators_retired';
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Rows deleted per statement while emptying a table (secure_delete overwrites each): a few ms. */
+const DELETE_ROWS = 500;
 
 /**
  * Replaces the indicators table with a snapshot's rows without holding the
@@ -24,22 +26,22 @@ export class ShadowTable {
     this.#db = db;
   }
 
-  /** Writes `entries` (in id order) to a fresh shadow table, `sliceRows` per transaction. */
-  async build(entries: readonly IndicatorEntry[], sliceRows: number): Promise<void> {
-    await this.discardLeftovers(sliceRows);
+  /** Writes `entries` (in id order) to a fresh shadow table, in time-bounded slices of one transaction each (`maxRows` caps them, for tests). */
+  async build(entries: readonly IndicatorEntry[], maxRows?: number): Promise<void> {
+    await this.discardLeftovers(maxRows);
     const indexName = `indicators_by_algorithm_${randomBytes(4).toString('hex')}`;
     // The schema of replica migrations 1 and 3; an index name must be unique in the schema, and a renamed table keeps its index's name.
     this.#db.exec(`CREATE TABLE ${NEXT} (id INTEGER PRIMARY KEY, algorithm TEXT NOT NULL, hash BLOB NOT NULL, category TEXT NOT NULL) STRICT;
       CREATE INDEX ${indexName} ON ${NEXT}(algorithm, id);`);
     const insert = this.#db.prepare(`INSERT INTO ${NEXT} (id, algorithm, hash, category) VALUES (?, ?, ?, ?)`);
-    for (let start = 0; start < entries.length; start += sliceRows) {
-      await nextTurn();
-      this.#db
-        .transaction(() => {
-          for (const e of entries.slice(start, start + sliceRows)) insert.run(e.id, e.algorithm, e.hash, e.category);
-        })
-        .immediate();
-    }
+    await inTimeSlices(
+      entries.length,
+      (index) => {
+        const e = entries[index];
+        if (e !== undefined) insert.run(e.id, e.algorithm, e.hash, e.category);
+      },
+      { wrap: (slice) => this.#db.transaction(slice).immediate(), ...(maxRows === undefined ? {} : { maxSteps: maxRows }) },
+    );
   }
 
   /**
@@ -56,12 +58,12 @@ export class ShadowTable {
   }
 
   /** Empties and drops what an earlier replacement left: the retired table, or a shadow a crash interrupted. */
-  async discardLeftovers(sliceRows: number): Promise<void> {
+  async discardLeftovers(maxRows = DELETE_ROWS): Promise<void> {
     for (const table of [RETIRED, NEXT]) {
       if (this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) === undefined) continue;
       const deleteSlice = this.#db.prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} LIMIT ?)`);
       // secure_delete overwrites what is freed: deleting in slices keeps each turn short, and DROP then frees an empty table.
-      while (this.#db.transaction(() => deleteSlice.run(sliceRows).changes).immediate() > 0) await nextTurn();
+      while (this.#db.transaction(() => deleteSlice.run(maxRows).changes).immediate() > 0) await nextTurn();
       this.#db.exec(`DROP TABLE ${table}`);
     }
   }
