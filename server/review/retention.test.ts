@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope } from '../../shared/crypto/index.ts';
 import { databasePath } from '../centre.ts';
