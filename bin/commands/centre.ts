@@ -8,6 +8,7 @@ import { loadSigningKey } from '../../shared/crypto/index.ts';
 import { openCentre, readCentreConfig, databasePath, type Centre } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
 import { initCentre } from '../../server/init.ts';
+import { ReportRetention } from '../../server/review/retention.ts';
 import { ROOT_KEY_ENV, rootKeyPath, rotateSigningKey } from '../../server/keys/keyring.ts';
 import { serveCentre } from '../../server/main.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
@@ -165,6 +166,15 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     options: {},
     run: ({ dataDir, now, io }) => {
       return withCentre(dataDir, now, (centre) => print(io, centre.publisher.publish('cli', now)));
+    },
+  }),
+  subcommand({
+    name: 'purge',
+    synopsis: '',
+    summary: 'purge reports past reportRetentionMonths after their decision (holds respected); prints the counts',
+    options: {},
+    run: ({ dataDir, now, io }) => {
+      return withCentre(dataDir, now, (centre) => print(io, new ReportRetention(centre).purge('cli', now)));
     },
   }),
   subcommand({
