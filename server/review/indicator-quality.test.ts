@@ -147,6 +147,18 @@ describe('the indicator quality loop', () => {
       expect((await t.request('POST', '/v1/publish', t.tokens.operator)).status).toBe(409);
     });
 
+    it('withdraws its count on a QA disagreement too', async () => {
+      t = createTestCentre({}, { random: () => 0 }); // every decision is sampled for QA
+      const f = await providersFixture(t);
+      const [first] = await judge(f, [0, 1, 2], [ERROR, ERROR, ERROR]);
+      expect(t.centre.indicators.get(f.routine)?.removalReason).toBe('SUSPENDED');
+      const second = t.account('reviewer-2', 'reviewer');
+      expect((await t.request('GET', '/v1/review/qa/next', second)).status).toBe(200);
+      const checked = await t.request('POST', `/v1/review/reports/${first}/qa`, second, JSON.stringify({ verdict: 'disagree', comment: 'The indicator is right.' }), 'application/json');
+      expect(checked.status).toBe(200);
+      expect(t.centre.indicators.get(f.routine)).toMatchObject({ removalReason: null, suspendedAt: null });
+    });
+
     it('leaves a published suspension to its authority', async () => {
       const { t, f } = await setUp();
       const [first] = await judge(f, [0, 1, 2], [ERROR, ERROR, ERROR]);
