@@ -109,13 +109,16 @@ function isStatus(value: string): value is IndicatorStatus {
  * transaction as the delta that announces them (server/publish/publisher.ts:
  * pending -> active, and active -> revoked or, for a suspension, suspended):
  *
- *   pending --publish--> active --removal request, publish--> revoked
- *     ^  |                  |  \--suspend (quality loop), publish--> suspended
- *     |  +--too few confirmations--> revoked                         |   |
- *     +--------------- re-confirmed by minConfirmations authorities -+   |
- *   revoked <--------------- too few confirmations (authority revokes) --+
+ *   pending   --approved, publish----------------------------> active
+ *   pending   --too few confirmations-------------------------> revoked
+ *   active    --removal requested, publish--------------------> revoked
+ *   active    --suspension requested (quality loop), publish--> suspended
+ *   suspended --re-confirmed by minConfirmations authorities--> pending (approval kept)
+ *   suspended --too few confirmations (an authority revokes)--> revoked
+ *   revoked   --submitted again-------------------------------> pending
  *
- * When a suspension is requested is decided by server/review/indicator-quality.ts. Every method expects to run inside the
+ * When a suspension is requested (or lifted before publication) is decided
+ * by server/review/indicator-quality.ts. Every method expects to run inside the
  * caller's transaction, next to the audit record of the same write.
  */
 export class IndicatorStore {
