@@ -63,7 +63,7 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
   const purge = (): void => {
     try {
       const purged = retention.purge('centre', clock());
-      if (purged.reports > 0 || !purged.checkpointed) logger.info(purged, 'reports purged');
+      if (purged.reports > 0 || purged.checkpointed === false) logger.info(purged, 'reports purged');
     } catch (err) {
       logger.error({ err }, 'report purge failed');
     }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope } from '../../shared/crypto/index.ts';
 import { databasePath } from '../centre.ts';
@@ -95,7 +96,7 @@ describe('report retention', () => {
       expect({ record: records.of(f.routine), quality: quality.of(f.routine), decisions: decisionRows(t) }).toEqual(before);
 
       // Nothing more is due: a second run purges nothing and audits nothing.
-      expect(new ReportRetention(t.centre).purge('test', PURGE_AT)).toMatchObject({ reports: 0, held: 1 });
+      expect(new ReportRetention(t.centre).purge('test', PURGE_AT)).toMatchObject({ reports: 0, held: 1, checkpointed: null });
       expect(audits(t.centre, 'report.purge')).toHaveLength(1);
       // Once the hold ends, the held report goes too.
       expect(new ReportRetention(t.centre).purge('test', PURGE_AT + 2 * DAY)).toMatchObject({ reports: 1, held: 0 });
@@ -149,6 +150,25 @@ describe('report retention', () => {
       expect(new ReportRetention(t.centre).purge('test', PURGE_AT)).toMatchObject({ reports: 1, checkpointed: true });
       expect(fileBytes().includes(preview)).toBe(false);
       expect(fileBytes().includes(signature)).toBe(false);
+    });
+
+    it('retries a checkpoint another connection blocked at the next run', async () => {
+      const { t, f } = await setUp();
+      await f.send();
+      await f.decideNext(t.tokens.reviewer, FORWARD);
+      const reader = new Database(databasePath(t.dataDir), { readonly: true });
+      try {
+        reader.prepare('BEGIN').run();
+        reader.prepare('SELECT count(*) FROM reports').get(); // holds a read snapshot of the WAL
+        t.centre.db.pragma('busy_timeout = 0');
+        const retention = new ReportRetention(t.centre);
+        expect(retention.purge('test', PURGE_AT)).toMatchObject({ reports: 1, checkpointed: false });
+        reader.prepare('COMMIT').run();
+        expect(retention.purge('test', PURGE_AT)).toMatchObject({ reports: 0, checkpointed: true });
+        expect(retention.purge('test', PURGE_AT)).toMatchObject({ reports: 0, checkpointed: null });
+      } finally {
+        reader.close();
+      }
     });
 
     it('cannot be altered otherwise, purged again, or deleted', async () => {

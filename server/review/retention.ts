@@ -10,8 +10,12 @@ export interface PurgeResult {
   readonly held: number;
   /** Decisions made at or before this time were due (reportRetentionMonths before now). */
   readonly cutoff: number;
-  /** Whether the WAL was checkpointed and truncated after the purge (false while another connection held it; the next run retries). */
-  readonly checkpointed: boolean;
+  /**
+   * Whether the WAL was checkpointed and truncated after the purge (false
+   * while another connection held it: the next run retries); null when
+   * there was nothing to checkpoint.
+   */
+  readonly checkpointed: boolean | null;
 }
 
 /**
@@ -40,6 +44,8 @@ export function retentionCutoff(now: number, months: number): number {
 export class ReportRetention {
   readonly #centre: Centre;
   readonly #statements;
+  /** A purge whose checkpoint could not finish: the next run checkpoints even if it purges nothing. */
+  #checkpointOwed = false;
 
   constructor(centre: Centre) {
     this.#centre = centre;
@@ -78,7 +84,13 @@ export class ReportRetention {
       if (purged < PURGE_BATCH) break;
     }
     const held = this.#statements.held.get({ cutoff, now })?.n ?? 0;
-    return { reports, held, cutoff, checkpointed: checkpoint(db) };
+    // Only after a purge: a TRUNCATE checkpoint waits for other connections' readers (busy_timeout), so not hourly for nothing.
+    let checkpointed: boolean | null = null;
+    if (reports > 0 || this.#checkpointOwed) {
+      checkpointed = checkpoint(db);
+      this.#checkpointOwed = !checkpointed;
+    }
+    return { reports, held, cutoff, checkpointed };
   }
 }
 
