@@ -34,6 +34,29 @@ describe('parseCentreConfig', () => {
     });
   });
 
+  describe('the quality loop and retention settings', () => {
+    it('default to three providers and twelve months', () => {
+      expect(parseCentreConfig({})).toMatchObject({ suspendAfterProviders: 3, reportRetentionMonths: 12 });
+    });
+
+    it.each([
+      [{ suspendAfterProviders: 1 }, { suspendAfterProviders: 1 }],
+      [{ reportRetentionMonths: 120 }, { reportRetentionMonths: 120 }],
+    ])('accepts %j', (input, expected) => {
+      expect(parseCentreConfig(input)).toMatchObject(expected);
+    });
+
+    it.each([
+      { suspendAfterProviders: 0 },
+      { suspendAfterProviders: 2.5 },
+      { reportRetentionMonths: 0 },
+      { reportRetentionMonths: 121 },
+      { reasonCodes: ['FALSE_POSITIVE', 'SUSPENDED'] },
+    ])('refuses %j with CONFIG_INVALID', (input) => {
+      expect(codeOf(() => parseCentreConfig(input))).toBe('CONFIG_INVALID');
+    });
+  });
+
   it('keeps its defaults valid', () => {
     expect(parseCentreConfig(DEFAULT_CONFIG)).toEqual(DEFAULT_CONFIG);
   });

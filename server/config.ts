@@ -2,6 +2,7 @@ import { CodedError } from '../shared/errors.ts';
 import { CATEGORY_PATTERN, REASON_PATTERN } from '../shared/wire/indicator-group.ts';
 import { FEED_NAME_PATTERN } from '../shared/wire/delta.ts';
 import type { RateLimitConfig } from './http/rate-limit.ts';
+import { SUSPENDED_REASON } from './store/indicators.ts';
 
 export type ConfigCode = 'CONFIG_INVALID';
 export class ConfigError extends CodedError<ConfigCode> {}
@@ -58,6 +59,18 @@ export interface CentreConfig {
   readonly bundleWindowHours: number;
   /** Reports citing an indicator of these categories are urgent: the queue hands them out first. */
   readonly urgentCategories: readonly string[];
+  /**
+   * An indicator is suspended once reports from this many distinct providers
+   * stand judged unfounded for preview_mismatch or indicator_error
+   * (server/review/indicator-quality.ts).
+   */
+  readonly suspendAfterProviders: number;
+  /**
+   * Calendar months after its final decision that a report's envelope,
+   * preview and subject are purged (a held report not before its hold ends;
+   * server/review/retention.ts).
+   */
+  readonly reportRetentionMonths: number;
 }
 
 export const DEFAULT_CONFIG: CentreConfig = {
@@ -88,6 +101,8 @@ export const DEFAULT_CONFIG: CentreConfig = {
   bundleWindowHours: 24,
   // The scheme's first category is its gravest by convention (A1: the youngest victims); operators name their own.
   urgentCategories: ['A1'],
+  suspendAfterProviders: 3,
+  reportRetentionMonths: 12,
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -117,7 +132,7 @@ export function parseCentreConfig(value: unknown): CentreConfig {
   return {
     feed,
     categories,
-    reasonCodes: codes(get('reasonCodes'), 'reasonCodes', REASON_PATTERN),
+    reasonCodes: revocationReasons(get('reasonCodes')),
     minConfirmations: posInt(get('minConfirmations'), 'minConfirmations', 16),
     timestampIntervalSeconds: posInt(get('timestampIntervalSeconds'), 'timestampIntervalSeconds'),
     timestampTtlSeconds: posInt(get('timestampTtlSeconds'), 'timestampTtlSeconds'),
@@ -143,7 +158,16 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     urgentCategories: Object.hasOwn(value, 'urgentCategories')
       ? urgentCategories(get('urgentCategories'), categories)
       : DEFAULT_CONFIG.urgentCategories.filter((c) => categories.includes(c)),
+    suspendAfterProviders: posInt(get('suspendAfterProviders'), 'suspendAfterProviders', 1000),
+    reportRetentionMonths: posInt(get('reportRetentionMonths'), 'reportRetentionMonths', 120),
   };
+}
+
+/** An authority's revocation reasons: SUSPENDED is the Centre's own tombstone reason (the quality loop), never one of them. */
+function revocationReasons(value: unknown): string[] {
+  const reasons = codes(value, 'reasonCodes', REASON_PATTERN);
+  if (reasons.includes(SUSPENDED_REASON)) throw new ConfigError('CONFIG_INVALID', `reasonCodes: ${SUSPENDED_REASON} is reserved for the Centre's suspensions`);
+  return reasons;
 }
 
 function fraction(value: unknown, name: string): number {

@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slowRequest, tryConnect } from '../shared/testing/slow-request.ts';
 import { initCentre } from './init.ts';
 import { serveCentre, type RunningCentre } from './main.ts';
+import { ReportStore } from './store/reports.ts';
+import { providersFixture } from './testing/providers-fixture.ts';
+import { createTestCentre } from './testing/test-centre.ts';
 
 describe('serveCentre', () => {
   let dataDir: string;
@@ -48,6 +51,28 @@ describe('serveCentre', () => {
       await running.close({ deadlineMs: 50 });
       running = undefined;
       expect(await inFlight.answer).toHaveProperty('error');
+    });
+  });
+});
+
+describe('serveCentre retention', () => {
+  describe('when reports are past their retention at start', () => {
+    it('purges them before serving', async () => {
+      // Kept one month: the signing key's certificate (a year from the test day) is still valid when they fall due.
+      const t = createTestCentre({ reportRetentionMonths: 1 });
+      let running: RunningCentre | undefined;
+      try {
+        const f = await providersFixture(t, []);
+        const id = await f.send();
+        await f.decideNext(t.tokens.reviewer, { decision: 'forwarded' });
+        t.centre.close();
+        running = await serveCentre({ dataDir: t.dataDir, port: 0, clock: () => Date.UTC(2027, 0, 1), logger: pino({ level: 'silent' }) });
+        expect(new ReportStore(running.centre.db).find(id)?.stored.purgedAt).toBe(Date.UTC(2027, 0, 1));
+        expect(running.centre.audit.page(0, 10_000).filter((e) => e.action === 'report.purge').map((e) => e.actor)).toEqual(['centre']);
+      } finally {
+        await running?.close({ deadlineMs: 0 });
+        t.close();
+      }
     });
   });
 });

@@ -6,6 +6,10 @@ import { drainable } from '../shared/http/drain.ts';
 import { createApp } from './app.ts';
 import { openCentre, type Centre } from './centre.ts';
 import { createCentreMetrics } from './http/metrics.ts';
+import { ReportRetention } from './review/retention.ts';
+
+/** How often the Centre looks for reports due for purging (retention counts in months: hourly is punctual enough). */
+export const PURGE_INTERVAL_MS = 3_600_000;
 
 export interface ServeOptions {
   readonly dataDir: string;
@@ -29,7 +33,8 @@ export interface RunningCentre {
 /**
  * Opens the Centre in `dataDir` and serves its API; re-signs the freshness
  * timestamp on the configured schedule so that clients can tell a live
- * Centre from a frozen one. Logs carry routes and codes, never tokens or
+ * Centre from a frozen one, and purges reports past their retention at
+ * start and hourly (server/review/retention.ts). Logs carry routes and codes, never tokens or
  * bodies; one access-log line per request (see AccessLogEntry).
  */
 export async function serveCentre(options: ServeOptions): Promise<RunningCentre> {
@@ -54,6 +59,18 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
   refresh();
   const timer = setInterval(refresh, centre.config.timestampIntervalSeconds * 1000);
   timer.unref();
+  const retention = new ReportRetention(centre);
+  const purge = (): void => {
+    try {
+      const purged = retention.purge('centre', clock());
+      if (purged.reports > 0 || purged.checkpointed === false) logger.info(purged, 'reports purged');
+    } catch (err) {
+      logger.error({ err }, 'report purge failed');
+    }
+  };
+  purge();
+  const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
+  purgeTimer.unref();
   const server = await new Promise<ServerType>((resolve) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(server));
   });
@@ -68,6 +85,7 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
     centre,
     close: async (closeOptions) => {
       clearInterval(timer);
+      clearInterval(purgeTimer);
       const { drained } = await drain.close(closeOptions?.deadlineMs ?? centre.config.shutdownDeadlineSeconds * 1000);
       if (!drained) logger.warn('shutdown deadline reached; connections still open were cut');
       centre.close();

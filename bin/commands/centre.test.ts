@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+import { providersFixture } from '../../server/testing/providers-fixture.ts';
+import { createTestCentre } from '../../server/testing/test-centre.ts';
 import { run } from './centre.ts';
 
 async function centre(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -16,7 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => dirs.removeAll());
 
-const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys list', 'keys rotate', 'keys revoke', 'keys root propose', 'keys root publish', 'publish', 'export'];
+const SUBCOMMANDS = ['init', 'serve', 'token create', 'keys list', 'keys rotate', 'keys revoke', 'keys root propose', 'keys root publish', 'publish', 'purge', 'export'];
 
 describe('hashfeed centre', () => {
   describe('when a subcommand is given an option of another subcommand', () => {
@@ -127,6 +129,26 @@ describe('hashfeed centre', () => {
       expect(await created('--role', 'reviewer', '--name', 'rev-1')).toMatchObject({ role: 'reviewer', memberState: null });
       expect(await created('--role', 'europol', '--name', 'europol')).toMatchObject({ role: 'europol', memberState: null });
       expect(await created('--role', 'authority', '--name', 'FR-OCRVP', '--member-state', 'FR')).toMatchObject({ role: 'authority', memberState: 'FR' });
+    });
+  });
+
+  describe('purge', () => {
+    it('purges the reports past their retention and prints the counts', async () => {
+      // Decided on the test Centre's day (1 November 2026) and kept one month: due by now.
+      const t = createTestCentre({ reportRetentionMonths: 1 });
+      try {
+        const f = await providersFixture(t, []);
+        await f.send();
+        await f.decideNext(t.tokens.reviewer, { decision: 'forwarded' });
+        t.centre.close();
+        const first = await centre('purge', '--data', t.dataDir);
+        expect(first.status).toBe(0);
+        expect(JSON.parse(first.stdout)).toMatchObject({ reports: 1, held: 0, checkpointed: true });
+        const again = await centre('purge', '--data', t.dataDir);
+        expect(JSON.parse(again.stdout)).toMatchObject({ reports: 0 });
+      } finally {
+        t.close();
+      }
     });
   });
 });

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { exportFeed } from '../../server/export.ts';
 import { initCentre } from '../../server/init.ts';
+import { ReportRetention } from '../../server/review/retention.ts';
 import { serveCentre } from '../../server/main.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
 import { isRole, ROLES } from '../../server/store/accounts.ts';
@@ -96,6 +97,15 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     options: {},
     run: ({ dataDir, now, io }) => {
       return withCentre(dataDir, now, (centre) => print(io, centre.publisher.publish('cli', now)));
+    },
+  }),
+  subcommand({
+    name: 'purge',
+    synopsis: '',
+    summary: 'purge reports past reportRetentionMonths after their decision (holds respected); prints the counts',
+    options: {},
+    run: ({ dataDir, now, io }) => {
+      return withCentre(dataDir, now, (centre) => print(io, new ReportRetention(centre).purge('cli', now)));
     },
   }),
   subcommand({

@@ -28,6 +28,7 @@ const STATUS_BY_CODE: Readonly<Record<string, HttpStatus>> = {
   INBOX_HOLD_INVALID: 400,
   INBOX_HOLD_TOO_LONG: 400,
   INBOX_HOLD_UNFOUNDED: 409,
+  INDICATOR_NOT_SUSPENDED: 409,
 };
 
 /**

@@ -9,6 +9,7 @@ import type { Keyring } from '../keys/keyring.ts';
 import type { TransparencyLog } from '../log/transparency-log.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { Db } from '../store/database.ts';
+import { SUSPENDED_REASON } from '../store/indicators.ts';
 import { ActiveSet } from './active-set.ts';
 import { DigestState } from './digest-state.ts';
 import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
@@ -108,7 +109,9 @@ export class Publisher {
         "UPDATE indicators SET status = 'active', version_added = ?, version_revoked = NULL, revoked_reason = NULL, removal_reason = NULL WHERE id IN (SELECT id FROM temp.publish_stage WHERE op = 'add')",
       ),
       retire: db.prepare(
-        "UPDATE indicators SET status = 'revoked', version_revoked = ?, revoked_reason = removal_reason, removal_reason = NULL WHERE id IN (SELECT id FROM temp.publish_stage WHERE op = 'remove')",
+        // A suspension leaves the feed like a revocation but stays open for re-assessment (server/store/indicators.ts).
+        `UPDATE indicators SET status = CASE WHEN removal_reason = '${SUSPENDED_REASON}' THEN 'suspended' ELSE 'revoked' END,
+           version_revoked = ?, revoked_reason = removal_reason, removal_reason = NULL WHERE id IN (SELECT id FROM temp.publish_stage WHERE op = 'remove')`,
       ),
       recordChanges: db.prepare('INSERT INTO feed_changes (version, indicator_id, op, category, reason) SELECT ?, id, op, category, reason FROM temp.publish_stage'),
       insertVersion: db.prepare(
@@ -238,9 +241,11 @@ export class Publisher {
       const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now, accumulator);
       const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
       this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
+      const suspended = removes.filter((r) => r.reason === SUSPENDED_REASON).length;
       audit.record(now, actor, 'feed.publish', `version:${version}`, {
         adds: stagedAdds,
         removes: stagedRemoves,
+        suspended,
         active,
         logIndex,
         snapshotLogIndex: snapshot.logIndex,

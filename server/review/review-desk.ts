@@ -25,6 +25,8 @@ export interface ReviewDeskDeps {
   /** Uniform in [0, 1): draws the QA sample; injected so that tests decide. */
   readonly random: () => number;
   readonly onDecided?: OnDecided;
+  /** What happens once a standing decision is withdrawn (a reopen, a QA disagreement): the quality loop re-counts. */
+  readonly onWithdrawn?: OnDecided;
 }
 
 /**
@@ -39,12 +41,14 @@ export class ReviewDesk {
   readonly #bundles: ReviewBundleStore;
   readonly #random: () => number;
   readonly #onDecided: OnDecided;
+  readonly #onWithdrawn: OnDecided;
 
   constructor(deps: ReviewDeskDeps) {
     this.#centre = deps.centre;
     this.#bundles = new ReviewBundleStore(deps.centre.db);
     this.#random = deps.random;
     this.#onDecided = deps.onDecided ?? (() => undefined);
+    this.#onWithdrawn = deps.onWithdrawn ?? (() => undefined);
   }
 
   get #leaseMs(): number {
@@ -113,7 +117,9 @@ export class ReviewDesk {
   reopen(reportId: string, reviewer: string, comment: string, now: number): BundleView {
     return this.#centre.write(() => {
       const bundle = this.#bundleOf(reportId);
-      return this.#step(bundle, { kind: 'reopen', reviewer, now }, reviewer, 'review.reopen', { previous: bundle.state, decidedBy: bundle.decidedBy, comment });
+      const view = this.#step(bundle, { kind: 'reopen', reviewer, now }, reviewer, 'review.reopen', { previous: bundle.state, decidedBy: bundle.decidedBy, comment });
+      this.#onWithdrawn(view, now);
+      return view;
     });
   }
 
@@ -130,12 +136,14 @@ export class ReviewDesk {
   qaCheck(reportId: string, reviewer: string, verdict: 'agree' | 'disagree', comment: string | null, now: number): BundleView {
     return this.#centre.write(() => {
       const bundle = this.#bundleOf(reportId);
-      return this.#step(bundle, { kind: 'qa-check', reviewer, now, verdict }, reviewer, 'review.qa-check', {
+      const view = this.#step(bundle, { kind: 'qa-check', reviewer, now, verdict }, reviewer, 'review.qa-check', {
         verdict,
         decision: bundle.state,
         decidedBy: bundle.decidedBy,
         ...(comment === null ? {} : { comment }),
       });
+      if (verdict === 'disagree') this.#onWithdrawn(view, now);
+      return view;
     });
   }
 

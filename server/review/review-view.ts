@@ -94,10 +94,12 @@ function reportFields(stored: StoredReport): Record<string, unknown> {
     algorithm: report.algorithm,
     distance: report.distance,
     surface: report.surface,
-    subject: report.subject,
+    // Retention purged these (server/review/retention.ts): null, with purgedAt saying when.
+    subject: stored.purgedAt === null ? report.subject : null,
     detectedAt: report.detectedAt,
     receivedAt: stored.receivedAt,
     preview: report.preview,
+    purgedAt: stored.purgedAt,
     stale: report.stale,
     replicaVersion: report.replicaVersion,
     signedBy: stored.signedBy,

@@ -47,8 +47,10 @@ export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
         decidedAt: item.decidedAt,
         deliveredAt: item.deliveredAt,
         ackedAt: item.ackedAt,
-        report: Buffer.from(item.reportEnvelope).toString('base64'),
+        // Null once retention purged it (purgedAt says when); the Centre's record stays.
+        report: item.reportEnvelope === null ? null : Buffer.from(item.reportEnvelope).toString('base64'),
         record: Buffer.from(item.recordEnvelope).toString('base64'),
+        purgedAt: item.purgedAt,
       })),
       next: items.length === limit ? (items[items.length - 1]?.id ?? null) : null,
     });

@@ -5,16 +5,23 @@ import { ApiError } from '../http/api-error.ts';
 import { bodyStream, intParam, objectBody, readJson } from '../http/body.ts';
 import { importSubmissions } from '../ingest/import.ts';
 import { formatFromContentType, parseSubmissions } from '../ingest/parse-body.ts';
-import type { Indicator, IndicatorStatus } from '../store/indicators.ts';
+import { IndicatorQualityStore, type IndicatorQualityCounts } from '../store/indicator-quality.ts';
+import { INDICATOR_STATUSES, type Indicator } from '../store/indicators.ts';
 import type { Principal } from '../store/accounts.ts';
 import type { RouteDeps } from './deps.ts';
 
-const STATUSES: readonly IndicatorStatus[] = ['pending', 'active', 'revoked'];
+const STATUSES = INDICATOR_STATUSES;
 
-/** Authorities submit and revoke; operators approve and search (mounted at /v1/indicators). */
+/**
+ * Authorities submit, revoke and re-confirm suspended indicators (their
+ * re-assessment queue is `?status=suspended`); operators approve and search
+ * (mounted at /v1/indicators).
+ */
 export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config } = centre;
+  const quality = new IndicatorQualityStore(centre.db);
+  const view = (i: Indicator, principal: Principal) => indicatorView(i, principal, quality.of(i.id));
 
   app.post('/', guard('authority'), async (c) => {
     const format = formatFromContentType(c.req.header('content-type'));
@@ -35,6 +42,28 @@ export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEn
       return revoked;
     });
     return c.json({ indicator: view(result.indicator, c.get('principal')), removal: result.removal });
+  });
+
+  // Re-assessment of a suspended indicator; revoking it is POST /:id/revoke (docs/API.md).
+  app.post('/:id/reconfirm', guard('authority'), (c) => {
+    const id = intParam(c.req.param('id'), 'id', { min: 1 });
+    const authority = c.get('principal').account;
+    const now = clock();
+    const result = centre.write(() => {
+      const reconfirmed = centre.indicators.reconfirm(id, authority.id, now, config.minConfirmations);
+      centre.audit.record(now, authority.name, 'indicator.reconfirm', `indicator:${id}`, {
+        reconfirmations: reconfirmed.reconfirmations,
+        needed: config.minConfirmations,
+        reinstated: reconfirmed.reinstated,
+      });
+      return reconfirmed;
+    });
+    return c.json({
+      indicator: view(result.indicator, c.get('principal')),
+      reconfirmations: result.reconfirmations,
+      needed: config.minConfirmations,
+      reinstated: result.reinstated,
+    });
   });
 
   app.post('/:id/approve', guard('operator'), (c) => {
@@ -87,7 +116,7 @@ export function indicatorRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEn
 }
 
 /** The JSON form; an authority sees its own confirmations only. */
-function view(i: Indicator, principal: Principal) {
+function indicatorView(i: Indicator, principal: Principal, counts: IndicatorQualityCounts) {
   const own = principal.account.role === 'authority';
   return {
     id: i.id,
@@ -101,6 +130,9 @@ function view(i: Indicator, principal: Principal) {
     removalPending: i.removalReason,
     versionRevoked: i.versionRevoked,
     revokedReason: i.revokedReason,
+    suspendedAt: i.suspendedAt,
+    // What counts against it in the quality loop (unfounded for preview_mismatch or indicator_error).
+    quality: { unfounded: counts.reports, providers: counts.providers, byReason: counts.byReason, since: counts.since },
     confirmations: own ? i.confirmations.filter((x) => x.authority === principal.account.name) : i.confirmations,
   };
 }

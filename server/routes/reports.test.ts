@@ -97,7 +97,7 @@ describe('provider keys and reports', () => {
       expect(res.status).toBe(201);
       expect(await res.json()).toEqual({ reportId: report.reportId, duplicate: false });
       const { reports } = await listed();
-      expect(reports).toEqual([{ ...report, receivedAt: t.clock.now, signedBy: key.verifier.text }]);
+      expect(reports).toEqual([{ ...report, receivedAt: t.clock.now, signedBy: key.verifier.text, purgedAt: null }]);
       const stored = t.centre.db.prepare<[string], { envelope: Buffer }>('SELECT envelope FROM reports WHERE report_id = ?').get(report.reportId);
       expect(Buffer.from(stored?.envelope ?? [])).toEqual(Buffer.from(envelope));
     });

@@ -122,5 +122,7 @@ function optionalParam(raw: string | undefined, name: string, pattern: RegExp): 
 }
 
 function view(stored: StoredReport) {
-  return { ...stored.report, receivedAt: stored.receivedAt, signedBy: stored.signedBy };
+  // A purged report keeps its id, times and routing facts; its subject and preview are gone.
+  const purged = stored.purgedAt === null ? {} : { subject: null, preview: null };
+  return { ...stored.report, ...purged, receivedAt: stored.receivedAt, signedBy: stored.signedBy, purgedAt: stored.purgedAt };
 }

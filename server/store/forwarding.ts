@@ -9,8 +9,10 @@ export interface InboxItem {
   readonly decidedAt: number;
   readonly deliveredAt: number;
   readonly ackedAt: number | null;
-  /** The provider's report envelope, exactly as signed. */
-  readonly reportEnvelope: Uint8Array;
+  /** The provider's report envelope, exactly as signed; null once retention purged it. */
+  readonly reportEnvelope: Uint8Array | null;
+  /** When retention purged the report (server/review/retention.ts), else null. */
+  readonly purgedAt: number | null;
   /** The Centre's signed forwarding record. */
   readonly recordEnvelope: Uint8Array;
 }
@@ -32,6 +34,7 @@ type ItemRow = {
   acked_at: number | null;
   report_envelope: Buffer;
   record_envelope: Buffer;
+  purged_at: number | null;
 };
 
 /**
@@ -52,7 +55,7 @@ export class ForwardingStore {
          WHERE i.report_id = ? AND f.decision = 'forwarded' ORDER BY i.account_id`,
       ),
       page: db.prepare<[number, number, number], ItemRow>(
-        `SELECT i.id, i.report_id, f.decision, f.decided_at, i.delivered_at, i.acked_at, r.envelope AS report_envelope, f.envelope AS record_envelope
+        `SELECT i.id, i.report_id, f.decision, f.decided_at, i.delivered_at, i.acked_at, r.envelope AS report_envelope, f.envelope AS record_envelope, r.purged_at
          FROM inbox_items i JOIN forwarding_records f ON f.id = i.record_id JOIN reports r ON r.report_id = i.report_id
          WHERE i.account_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
       ),
@@ -96,7 +99,8 @@ export class ForwardingStore {
       decidedAt: r.decided_at,
       deliveredAt: r.delivered_at,
       ackedAt: r.acked_at,
-      reportEnvelope: new Uint8Array(r.report_envelope),
+      reportEnvelope: r.purged_at === null ? new Uint8Array(r.report_envelope) : null,
+      purgedAt: r.purged_at,
       recordEnvelope: new Uint8Array(r.record_envelope),
     }));
   }

@@ -1,7 +1,19 @@
 import type { Db } from './database.ts';
+import { CodedError } from '../../shared/errors.ts';
 import { StoreError } from './errors.ts';
 
-export type IndicatorStatus = 'pending' | 'active' | 'revoked';
+export const INDICATOR_STATUSES = ['pending', 'active', 'suspended', 'revoked'] as const;
+export type IndicatorStatus = (typeof INDICATOR_STATUSES)[number];
+
+/**
+ * The tombstone reason of a suspension (a delta's reasonCodes entry,
+ * docs/PROTOCOL.md): the Centre's own, never an authority's revocation reason.
+ */
+export const SUSPENDED_REASON = 'SUSPENDED';
+
+/** INDICATOR_NOT_SUSPENDED (409): only a suspended indicator can be re-confirmed. */
+export type IndicatorCode = 'INDICATOR_NOT_SUSPENDED';
+export class IndicatorError extends CodedError<IndicatorCode> {}
 
 export interface Confirmation {
   readonly authority: string;
@@ -10,6 +22,8 @@ export interface Confirmation {
   readonly confirmedAt: number;
   readonly withdrawnAt: number | null;
   readonly withdrawnReason: string | null;
+  /** When this authority last re-confirmed it after a suspension. */
+  readonly reconfirmedAt: number | null;
 }
 
 export interface Indicator {
@@ -26,6 +40,10 @@ export interface Indicator {
   readonly removalReason: string | null;
   readonly versionRevoked: number | null;
   readonly revokedReason: string | null;
+  /** When the quality loop suspended it: set from the request until it is re-confirmed or revoked. */
+  readonly suspendedAt: number | null;
+  /** Unfounded decisions count against it from this time (its last re-confirmation); null: from the start. */
+  readonly qualitySince: number | null;
   readonly confirmations: readonly Confirmation[];
 }
 
@@ -76,17 +94,31 @@ type IndicatorRow = {
   removal_reason: string | null;
   version_revoked: number | null;
   revoked_reason: string | null;
+  suspended_at: number | null;
+  quality_since: number | null;
 };
 
 function isStatus(value: string): value is IndicatorStatus {
-  return value === 'pending' || value === 'active' || value === 'revoked';
+  return (INDICATOR_STATUSES as readonly string[]).includes(value);
 }
 
 /**
- * The indicator registry: submissions, confirmations, approvals and
- * revocation requests. Publication (which turns pending into active and
- * removal requests into revocations) lives in server/publish; this class
- * only keeps the rows consistent. Every method expects to run inside the
+ * The indicator registry: submissions, confirmations, approvals,
+ * revocation requests and suspensions. Every change of an indicator's
+ * status is made here, except the two that publication makes, in the same
+ * transaction as the delta that announces them (server/publish/publisher.ts:
+ * pending -> active, and active -> revoked or, for a suspension, suspended):
+ *
+ *   pending   --approved, publish----------------------------> active
+ *   pending   --too few confirmations-------------------------> revoked
+ *   active    --removal requested, publish--------------------> revoked
+ *   active    --suspension requested (quality loop), publish--> suspended
+ *   suspended --re-confirmed by minConfirmations authorities--> pending (approval kept)
+ *   suspended --too few confirmations (an authority revokes)--> revoked
+ *   revoked   --submitted again-------------------------------> pending
+ *
+ * When a suspension is requested (or lifted before publication) is decided
+ * by server/review/indicator-quality.ts. Every method expects to run inside the
  * caller's transaction, next to the audit record of the same write.
  */
 export class IndicatorStore {
@@ -114,13 +146,29 @@ export class IndicatorStore {
            batch_id = excluded.batch_id, confirmed_at = excluded.confirmed_at, withdrawn_at = NULL, withdrawn_reason = NULL`,
       ),
       liveConfirmations: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM confirmations WHERE indicator_id = ? AND withdrawn_at IS NULL'),
-      confirmations: db.prepare<[number], { authority: string; reference: string; category: string; confirmed_at: number; withdrawn_at: number | null; withdrawn_reason: string | null }>(
-        `SELECT a.name AS authority, c.reference, c.category, c.confirmed_at, c.withdrawn_at, c.withdrawn_reason
+      confirmations: db.prepare<
+        [number],
+        { authority: string; reference: string; category: string; confirmed_at: number; withdrawn_at: number | null; withdrawn_reason: string | null; reconfirmed_at: number | null }
+      >(
+        `SELECT a.name AS authority, c.reference, c.category, c.confirmed_at, c.withdrawn_at, c.withdrawn_reason, c.reconfirmed_at
          FROM confirmations c JOIN accounts a ON a.id = c.authority_id WHERE c.indicator_id = ? ORDER BY c.confirmed_at, a.name`,
       ),
+      reconfirm: db.prepare('UPDATE confirmations SET reconfirmed_at = ? WHERE indicator_id = ? AND authority_id = ? AND withdrawn_at IS NULL'),
+      reconfirmations: db.prepare<[number, number], { n: number }>(
+        'SELECT count(*) AS n FROM confirmations WHERE indicator_id = ? AND withdrawn_at IS NULL AND reconfirmed_at >= ?',
+      ),
+      // Back to a publishable candidate: it keeps its approval, so the next publication adds it (docs/SAFEGUARDS.md).
+      reinstate: db.prepare("UPDATE indicators SET status = 'pending', suspended_at = NULL, quality_since = ? WHERE id = ? AND status = 'suspended'"),
+      suspend: db.prepare(`UPDATE indicators SET removal_reason = '${SUSPENDED_REASON}', suspended_at = ? WHERE id = ? AND status = 'active' AND removal_reason IS NULL`),
+      liftSuspension: db.prepare(
+        `UPDATE indicators SET removal_reason = NULL, suspended_at = NULL WHERE id = ? AND status = 'active' AND removal_reason = '${SUSPENDED_REASON}'`,
+      ),
+      dropSuspended: db.prepare("UPDATE indicators SET status = 'revoked', revoked_reason = ?, suspended_at = NULL WHERE id = ? AND status = 'suspended'"),
       withdraw: db.prepare('UPDATE confirmations SET withdrawn_at = ?, withdrawn_reason = ? WHERE indicator_id = ? AND authority_id = ? AND withdrawn_at IS NULL'),
-      clearRemoval: db.prepare("UPDATE indicators SET removal_reason = NULL WHERE id = ? AND status = 'active'"),
-      requestRemoval: db.prepare("UPDATE indicators SET removal_reason = ? WHERE id = ? AND status = 'active'"),
+      // A new confirmation never lifts a suspension: only the quality loop does, before it is published.
+      clearRemoval: db.prepare("UPDATE indicators SET removal_reason = NULL WHERE id = ? AND status = 'active' AND suspended_at IS NULL"),
+      // An authority's own removal overrides a pending suspension: it goes with the authority's reason.
+      requestRemoval: db.prepare("UPDATE indicators SET removal_reason = ?, suspended_at = NULL WHERE id = ? AND status = 'active'"),
       dropPending: db.prepare("UPDATE indicators SET status = 'revoked', revoked_reason = ? WHERE id = ? AND status = 'pending'"),
       approve: db.prepare("UPDATE indicators SET approved_by = ?, approved_at = ? WHERE id = ? AND status = 'pending' AND approved_at IS NULL"),
       approveBatch: db.prepare(
@@ -195,8 +243,9 @@ export class IndicatorStore {
 
   /**
    * An authority withdraws its confirmation. When too few confirmations
-   * remain, a pending indicator is dropped at once and an active one is
-   * queued for removal at the next publication with `reason`.
+   * remain, a pending or suspended indicator (neither is in the feed) is
+   * dropped at once, and an active one is queued for removal at the next
+   * publication with `reason`.
    */
   revoke(id: number, authorityId: number, reason: string, now: number, minConfirmations: number): { indicator: Indicator; removal: 'none' | 'dropped' | 'queued' } {
     const s = this.#stmts;
@@ -206,12 +255,49 @@ export class IndicatorStore {
     const live = s.liveConfirmations.get(id)?.n ?? 0;
     let removal: 'none' | 'dropped' | 'queued' = 'none';
     if (live < minConfirmations) {
-      if (s.dropPending.run(reason, id).changes === 1) removal = 'dropped';
+      if (s.dropPending.run(reason, id).changes === 1 || s.dropSuspended.run(reason, id).changes === 1) removal = 'dropped';
       else if (s.requestRemoval.run(reason, id).changes === 1) removal = 'queued';
     }
     const indicator = this.get(id);
     if (indicator === undefined) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
     return { indicator, removal };
+  }
+
+  /**
+   * Queues an active indicator's suspension for the next publication
+   * (tombstone reason SUSPENDED). False when it is not active or already
+   * leaving the feed: there is nothing to suspend.
+   */
+  suspend(id: number, now: number): boolean {
+    return this.#stmts.suspend.run(now, id).changes === 1;
+  }
+
+  /** Withdraws a suspension that no publication has announced yet; false when there is none. */
+  liftSuspension(id: number): boolean {
+    return this.#stmts.liftSuspension.run(id).changes === 1;
+  }
+
+  /**
+   * A confirming authority re-confirms a suspended indicator after
+   * re-assessing it. Once `minConfirmations` authorities with live
+   * confirmations have re-confirmed it since its suspension (the two-source
+   * rule, as for a first publication), it is pending again with its
+   * approval kept, so the next publication adds it back, and unfounded
+   * decisions count against it afresh from now.
+   */
+  reconfirm(id: number, authorityId: number, now: number, minConfirmations: number): { indicator: Indicator; reconfirmations: number; reinstated: boolean } {
+    const s = this.#stmts;
+    const current = this.get(id);
+    if (current === undefined) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
+    if (current.status !== 'suspended' || current.suspendedAt === null) throw new IndicatorError('INDICATOR_NOT_SUSPENDED', `indicator ${id} is ${current.status}, not suspended`);
+    if (s.reconfirm.run(now, id, authorityId).changes !== 1) {
+      throw new StoreError('STORE_NOT_FOUND', `indicator ${id} has no live confirmation from this authority`);
+    }
+    const reconfirmations = s.reconfirmations.get(id, current.suspendedAt)?.n ?? 0;
+    const reinstated = reconfirmations >= minConfirmations && s.reinstate.run(now, id).changes === 1;
+    const indicator = this.get(id);
+    if (indicator === undefined) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
+    return { indicator, reconfirmations, reinstated };
   }
 
   query(q: IndicatorQuery): Indicator[] {
@@ -243,6 +329,8 @@ export class IndicatorStore {
       removalReason: r.removal_reason,
       versionRevoked: r.version_revoked,
       revokedReason: r.revoked_reason,
+      suspendedAt: r.suspended_at,
+      qualitySince: r.quality_since,
       confirmations: this.#stmts.confirmations.all(r.id).map((c) => ({
         authority: c.authority,
         reference: c.reference,
@@ -250,6 +338,7 @@ export class IndicatorStore {
         confirmedAt: c.confirmed_at,
         withdrawnAt: c.withdrawn_at,
         withdrawnReason: c.withdrawn_reason,
+        reconfirmedAt: c.reconfirmed_at,
       })),
     };
   }

@@ -438,4 +438,56 @@ CREATE TABLE root_documents (
 ) STRICT;
 ${appendOnly('root_documents')}
 `,
+  // 12. The indicator quality loop and report retention (docs/SAFEGUARDS.md, "Review").
+  // Indicators gain the status `suspended` (tombstoned with reason SUSPENDED after
+  // unfounded decisions from suspendAfterProviders distinct providers; server/review/
+  // indicator-quality.ts), the time a suspension was requested (set while one is pending
+  // or standing) and the time from which unfounded decisions count against it (set when
+  // authorities re-confirm it). The status CHECK lives in the table definition, so the
+  // table is rebuilt (SQLite's twelve steps, ids kept). Confirmations record a
+  // re-confirmation. Reports can be purged once (envelope, preview and subject cleared,
+  // purged_at set) and never deleted.
+  `${FOREIGN_KEYS_OFF}
+CREATE TABLE indicators_rebuilt (
+  id INTEGER PRIMARY KEY,
+  algorithm TEXT NOT NULL,
+  hash BLOB NOT NULL,
+  category TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'suspended', 'revoked')),
+  batch_id INTEGER REFERENCES batches(id),
+  submitted_at INTEGER NOT NULL,
+  approved_by INTEGER REFERENCES accounts(id),
+  approved_at INTEGER,
+  version_added INTEGER,
+  removal_reason TEXT,
+  version_revoked INTEGER,
+  revoked_reason TEXT,
+  suspended_at INTEGER,
+  quality_since INTEGER,
+  UNIQUE (algorithm, hash),
+  CHECK (status <> 'suspended' OR suspended_at IS NOT NULL)
+) STRICT;
+INSERT INTO indicators_rebuilt (id, algorithm, hash, category, status, batch_id, submitted_at, approved_by, approved_at, version_added, removal_reason, version_revoked, revoked_reason)
+  SELECT id, algorithm, hash, category, status, batch_id, submitted_at, approved_by, approved_at, version_added, removal_reason, version_revoked, revoked_reason FROM indicators ORDER BY id;
+DROP TABLE indicators;
+ALTER TABLE indicators_rebuilt RENAME TO indicators;
+CREATE INDEX indicators_by_status ON indicators(status, id);
+CREATE INDEX indicators_by_batch ON indicators(batch_id);
+
+ALTER TABLE confirmations ADD COLUMN reconfirmed_at INTEGER;
+
+ALTER TABLE reports ADD COLUMN purged_at INTEGER;
+DROP TRIGGER reports_no_update;
+CREATE TRIGGER reports_purge_only BEFORE UPDATE ON reports
+WHEN OLD.purged_at IS NOT NULL OR NEW.purged_at IS NULL
+  OR length(NEW.envelope) <> 0 OR NEW.preview IS NOT NULL OR NEW.subject <> ''
+  OR NEW.id IS NOT OLD.id OR NEW.report_id IS NOT OLD.report_id OR NEW.provider_id IS NOT OLD.provider_id
+  OR NEW.order_id IS NOT OLD.order_id OR NEW.indicator_ids IS NOT OLD.indicator_ids OR NEW.algorithm IS NOT OLD.algorithm
+  OR NEW.distance IS NOT OLD.distance OR NEW.surface IS NOT OLD.surface OR NEW.detected_at IS NOT OLD.detected_at
+  OR NEW.sidecar_version IS NOT OLD.sidecar_version OR NEW.replica_version IS NOT OLD.replica_version OR NEW.stale IS NOT OLD.stale
+  OR NEW.payload_sha256 IS NOT OLD.payload_sha256 OR NEW.signed_by IS NOT OLD.signed_by OR NEW.received_at IS NOT OLD.received_at
+BEGIN SELECT RAISE(ABORT, 'reports is append-only: a report can only be purged, once'); END;
+CREATE TRIGGER reports_no_delete BEFORE DELETE ON reports BEGIN SELECT RAISE(ABORT, 'reports is append-only'); END;
+CREATE INDEX reports_unpurged ON reports(id) WHERE purged_at IS NULL;
+`,
 ];

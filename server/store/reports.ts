@@ -6,6 +6,11 @@ export interface StoredReport {
   readonly receivedAt: number;
   /** The provider verifier key whose signature was checked on receipt. */
   readonly signedBy: string;
+  /**
+   * When retention purged its envelope, preview and subject (server/review/retention.ts);
+   * then `report.subject` is '' and `report.preview` null. Null while kept.
+   */
+  readonly purgedAt: number | null;
 }
 
 export interface ReportQuery {
@@ -33,15 +38,18 @@ type ReportRow = {
   payload_sha256: Buffer;
   signed_by: string;
   received_at: number;
+  purged_at: number | null;
 };
 
 const COLUMNS = `r.id, r.report_id, a.name AS provider, r.order_id, r.indicator_ids, r.algorithm, r.distance, r.surface, r.subject,
-  r.detected_at, r.preview, r.sidecar_version, r.replica_version, r.stale, r.payload_sha256, r.signed_by, r.received_at`;
+  r.detected_at, r.preview, r.sidecar_version, r.replica_version, r.stale, r.payload_sha256, r.signed_by, r.received_at, r.purged_at`;
 
 /**
  * Reports as received: the decoded fields for listing and review, and the
- * exact signed envelope as evidence (a trigger refuses any update). One row
- * per reportId: the sender's idempotency key.
+ * exact signed envelope as evidence (a trigger refuses any update but the
+ * one purge retention makes). One row per reportId: the sender's
+ * idempotency key, kept after the purge with the payload's SHA-256, so
+ * that a late resend is still recognised.
  */
 export class ReportStore {
   readonly #insert;
@@ -90,7 +98,7 @@ export class ReportStore {
       signedBy,
       now,
     );
-    return { report, receivedAt: now, signedBy };
+    return { report, receivedAt: now, signedBy, purgedAt: null };
   }
 
   page(query: ReportQuery): { reports: StoredReport[]; last: number | undefined } {
@@ -100,10 +108,10 @@ export class ReportStore {
     return { reports: rows.map(toStored), last: rows[rows.length - 1]?.id };
   }
 
-  /** The exact envelope the provider signed (evidence for review). */
+  /** The exact envelope the provider signed (evidence for review); undefined once purged. */
   envelope(reportId: string): Uint8Array | undefined {
     const row = this.#envelope.get(reportId);
-    return row === undefined ? undefined : new Uint8Array(row.envelope);
+    return row === undefined || row.envelope.byteLength === 0 ? undefined : new Uint8Array(row.envelope);
   }
 }
 
@@ -127,5 +135,6 @@ function toStored(row: ReportRow): StoredReport {
     },
     receivedAt: row.received_at,
     signedBy: row.signed_by,
+    purgedAt: row.purged_at,
   };
 }
