@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/auth.ts';
+import { PublicStatistics } from '../statistics/index.ts';
 import type { RouteDeps } from './deps.ts';
 
 type CountRow = { version: number; dimension: string; key: string; adds: number; removes: number; active: number };
@@ -7,14 +8,18 @@ type CountRow = { version: number; dimension: string; key: string; adds: number;
 /**
  * Public statistics for auditors and the public: per version, what was
  * added and removed and what is active, by category, authority and
- * algorithm, with dates, digests and log positions. Never a hash.
+ * algorithm, with dates, digests and log positions; and per UTC month,
+ * reports, decisions, routing, indicators and orders, counted by Member
+ * State (server/statistics/). Never a hash, an identifier, a subject, a
+ * target or a provider.
  */
-export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
+export function transparencyRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const counts = centre.db.prepare<[], CountRow>('SELECT * FROM version_counts ORDER BY version, dimension, key');
 
   /** The statistics as a function of the published state: one version more, or one more log leaf, renders them anew. */
-  const render = (): string => {
+  const statistics = new PublicStatistics(centre.db);
+  const render = (now: number): string => {
     const byVersion = new Map<number, Record<string, Record<string, { adds: number; removes: number; active: number }>>>();
     for (const row of counts.iterate()) {
       const dimensions = byVersion.get(row.version) ?? {};
@@ -40,15 +45,18 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
         logIndex: v.logIndex,
         counts: byVersion.get(v.version) ?? {},
       })),
+      months: statistics.months(now),
     });
   };
   // Rendering grows with every version (some 25 µs and 450 bytes each) and anyone may ask, 20 times a second
-  // per address: a year of hourly versions would cost 0.2 s of event loop per read. Kept until the state changes.
+  // per address: a year of hourly versions would cost 0.2 s of event loop per read. Kept until the state changes:
+  // a version, a log leaf, any audited write (a report, a decision, an order...) or the month.
   let rendered: { state: string; body: string } | undefined;
 
   app.get('/', open, (c) => {
-    const state = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}`;
-    if (rendered?.state !== state) rendered = { state, body: render() };
+    const now = clock();
+    const state = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}/${statistics.state(now)}`;
+    if (rendered?.state !== state) rendered = { state, body: render(now) };
     return c.body(rendered.body, 200, { 'content-type': 'application/json' });
   });
 

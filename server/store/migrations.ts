@@ -426,4 +426,12 @@ CREATE TABLE report_holds (
 CREATE INDEX report_holds_by_report ON report_holds(report_id, hold_until);
 ${appendOnly('report_holds')}
 `,
+  // 11. Public statistics (docs/API.md, "GET /v1/transparency"): per month, by time, so each
+  // month is a range read of an index instead of a scan of every report, decision or audit entry.
+  `
+CREATE INDEX reports_by_received ON reports(received_at);
+CREATE INDEX review_decisions_by_time ON review_decisions(decided_at);
+CREATE INDEX audit_by_action ON audit(action, at);
+CREATE INDEX feed_changes_by_version ON feed_changes(version, op);
+`,
 ];

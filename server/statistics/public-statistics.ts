@@ -1,0 +1,51 @@
+import type { Db } from '../store/database.ts';
+import { MonthlyStatistics, type MonthFigures } from './monthly-statistics.ts';
+import { monthOf, monthsBetween, type Month } from './months.ts';
+
+/**
+ * A month is taken as final this long after it ended: another process of
+ * the same Centre may still commit an event it timed a moment before.
+ */
+export const SETTLE_MS = 5 * 60_000;
+
+/**
+ * The monthly figures from the Centre's first day to now, for
+ * `GET /v1/transparency`. Every figure is counted from rows written at the
+ * time of their event and never deleted (MonthlyStatistics), so a month
+ * that has ended is computed once and kept: a new review or report only
+ * costs the month under way.
+ */
+export class PublicStatistics {
+  readonly #monthly: MonthlyStatistics;
+  readonly #firstAuditAt;
+  readonly #lastAuditId;
+  readonly #settled = new Map<string, MonthFigures>();
+
+  constructor(db: Db) {
+    this.#monthly = new MonthlyStatistics(db);
+    this.#firstAuditAt = db.prepare<[], { at: number }>('SELECT at FROM audit ORDER BY id LIMIT 1');
+    this.#lastAuditId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM audit');
+  }
+
+  /**
+   * Changes whenever a figure may have: every write of the Centre is
+   * audited in its own transaction (server/store/audit.ts), and the month
+   * under way is part of the figures. One rowid lookup.
+   */
+  state(now: number): string {
+    return `${this.#lastAuditId.get()?.id ?? 0}@${monthOf(now).key}`;
+  }
+
+  months(now: number): MonthFigures[] {
+    const all = monthsBetween(Math.min(this.#firstAuditAt.get()?.at ?? now, now), now);
+    const settled = (month: Month): boolean => month.end + SETTLE_MS <= now;
+    const firstMissing = all.findIndex((month) => !settled(month) || !this.#settled.has(month.key));
+    if (firstMissing === -1) return all.map((month) => this.#settled.get(month.key)).filter((f) => f !== undefined);
+    const fresh = this.#monthly.compute(all.slice(firstMissing));
+    fresh.forEach((figures, i) => {
+      const month = all[firstMissing + i];
+      if (month !== undefined && settled(month)) this.#settled.set(month.key, figures);
+    });
+    return [...all.slice(0, firstMissing).map((month) => this.#settled.get(month.key)).filter((f) => f !== undefined), ...fresh];
+  }
+}
