@@ -3,3 +3,5 @@ export type { IndicatorFigures, MonthFigures } from './monthly-statistics.ts';
 export { monthAt, monthOf, monthsBetween, monthsOfYear } from './months.ts';
 export type { Month } from './months.ts';
 export { PublicStatistics, SETTLE_MS } from './public-statistics.ts';
+export { annualReport, isReportFormat, REPORT_FORMATS, writeAnnualReport } from './annual-report.ts';
+export type { AnnualReport, ReportFormat } from './annual-report.ts';

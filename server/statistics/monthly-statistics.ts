@@ -103,6 +103,11 @@ export class MonthlyStatistics {
          SELECT month, max(n) AS n, max(CASE WHEN rank = (n * 50 + 99) / 100 THEN waited END) AS p50, max(CASE WHEN rank = (n * 90 + 99) / 100 THEN waited END) AS p90
          FROM ranked GROUP BY month`,
       ),
+      decisionTimeOverall: db.prepare<Range, { n: number; p50: number | null; p90: number | null }>(
+        `WITH ranked AS (SELECT waited, row_number() OVER (ORDER BY waited) AS rank, count(*) OVER () AS n FROM (${DECIDED_REPORTS}))
+         SELECT count(*) AS n, max(CASE WHEN rank = (n * 50 + 99) / 100 THEN waited END) AS p50, max(CASE WHEN rank = (n * 90 + 99) / 100 THEN waited END) AS p90
+         FROM ranked`,
+      ),
       submitted: db.prepare<Range, StateCount>(
         `SELECT ${month('b.created_at')} AS month, a.member_state, sum(b.row_count) AS n FROM batches b JOIN accounts a ON a.id = b.authority_id
          WHERE b.created_at >= @from AND b.created_at < @to GROUP BY month, a.member_state`,
@@ -142,6 +147,12 @@ export class MonthlyStatistics {
          SELECT m.month, coalesce((SELECT v.active FROM versions v WHERE v.created_at < m.end ORDER BY v.version DESC LIMIT 1), 0) AS n FROM m`,
       ),
     };
+  }
+
+  /** Receipt to decision of every report decided from `from` (inclusive) to `to` (exclusive): a year's percentiles are not its months'. */
+  decisionTime(from: number, to: number): MonthFigures['reports']['decisionTime'] {
+    const row = this.#statements.decisionTimeOverall.get({ from, to });
+    return { decided: row?.n ?? 0, p50Ms: row?.p50 ?? null, p90Ms: row?.p90 ?? null };
   }
 
   /** The figures of `months` (consecutive, oldest first), every month present even when nothing happened in it. */
