@@ -5,7 +5,7 @@ import type { Db } from '../store/database.ts';
 import { chartPng, type Chart } from './charts.ts';
 import { MonthlyStatistics, type IndicatorFigures, type MonthFigures } from './monthly-statistics.ts';
 import { monthsOfYear } from './months.ts';
-import { reportCsvFiles, reportMarkdown } from './report-formats.ts';
+import { formatDuration, reportCsvFiles, reportMarkdown } from './report-formats.ts';
 
 export const REPORT_FORMATS = ['md', 'json', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -30,15 +30,13 @@ export interface AnnualReport {
 }
 
 /**
- * The report of `year`: its months from the Centre's first (its first audit
- * entry) to the later of `now` and the Centre's latest audited event, so
- * that no month is shown before the Centre existed or before it began.
+ * The report of `year`: its months from the Centre's first records to the
+ * later of `now` and its latest audited event, so that no month is shown
+ * before the Centre existed or before it began.
  */
 export function annualReport(db: Db, feed: string, year: number, now: number): AnnualReport {
   const statistics = new MonthlyStatistics(db);
-  const span = db.prepare<[], { first: number | null; last: number | null }>(
-    'SELECT (SELECT at FROM audit ORDER BY id LIMIT 1) AS first, (SELECT at FROM audit ORDER BY id DESC LIMIT 1) AS last',
-  ).get();
+  const span = statistics.span();
   const first = span?.first ?? now;
   const last = Math.max(now, span?.last ?? now);
   const months = statistics.compute(monthsOfYear(year).filter((m) => m.end > first && m.start <= last));
@@ -95,10 +93,10 @@ export function reportCharts(report: AnnualReport): { file: string; title: strin
     {
       file: `decision-times-${report.year}.png`,
       chart: {
-        title: `Time from receipt to decision (hours), ${report.year}`,
+        title: `Time from receipt to decision, ${report.year}`,
         kind: 'bars',
         categories,
-        label: (v) => `${Math.round(v * 10) / 10} h`,
+        label: (v) => formatDuration(v * HOUR),
         series: [
           { name: 'median', color: '#00798c', values: report.months.map((m) => hours(m.reports.decisionTime.p50Ms)) },
           { name: '90th percentile', color: '#66a182', values: report.months.map((m) => hours(m.reports.decisionTime.p90Ms)) },

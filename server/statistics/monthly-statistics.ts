@@ -108,6 +108,12 @@ export class MonthlyStatistics {
          SELECT count(*) AS n, max(CASE WHEN rank = (n * 50 + 99) / 100 THEN waited END) AS p50, max(CASE WHEN rank = (n * 90 + 99) / 100 THEN waited END) AS p90
          FROM ranked`,
       ),
+      // Min and max of indexed or small columns: the first and the latest event the figures can count.
+      span: db.prepare<[], { first: number | null; last: number | null }>(
+        `SELECT min((SELECT at FROM audit ORDER BY id LIMIT 1), coalesce((SELECT min(received_at) FROM reports), 1e15),
+                    coalesce((SELECT min(created_at) FROM orders), 1e15), coalesce((SELECT min(created_at) FROM batches), 1e15)) AS first,
+                (SELECT at FROM audit ORDER BY id DESC LIMIT 1) AS last`,
+      ),
       submitted: db.prepare<Range, StateCount>(
         `SELECT ${month('b.created_at')} AS month, a.member_state, sum(b.row_count) AS n FROM batches b JOIN accounts a ON a.id = b.authority_id
          WHERE b.created_at >= @from AND b.created_at < @to GROUP BY month, a.member_state`,
@@ -147,6 +153,16 @@ export class MonthlyStatistics {
          SELECT m.month, coalesce((SELECT v.active FROM versions v WHERE v.created_at < m.end ORDER BY v.version DESC LIMIT 1), 0) AS n FROM m`,
       ),
     };
+  }
+
+  /**
+   * When the Centre's records begin (its first audit entry, or an earlier
+   * report, order or batch, as in a Centre that imported them) and its latest
+   * audited event; null when it has none.
+   */
+  span(): { first: number; last: number } | null {
+    const row = this.#statements.span.get();
+    return row === undefined || row.first === null || row.last === null ? null : { first: row.first, last: row.last };
   }
 
   /** Receipt to decision of every report decided from `from` (inclusive) to `to` (exclusive): a year's percentiles are not its months'. */

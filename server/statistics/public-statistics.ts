@@ -17,13 +17,11 @@ export const SETTLE_MS = 5 * 60_000;
  */
 export class PublicStatistics {
   readonly #monthly: MonthlyStatistics;
-  readonly #firstAuditAt;
   readonly #lastAuditId;
   readonly #settled = new Map<string, MonthFigures>();
 
   constructor(db: Db) {
     this.#monthly = new MonthlyStatistics(db);
-    this.#firstAuditAt = db.prepare<[], { at: number }>('SELECT at FROM audit ORDER BY id LIMIT 1');
     this.#lastAuditId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM audit');
   }
 
@@ -37,7 +35,7 @@ export class PublicStatistics {
   }
 
   months(now: number): MonthFigures[] {
-    const all = monthsBetween(Math.min(this.#firstAuditAt.get()?.at ?? now, now), now);
+    const all = monthsBetween(Math.min(this.#monthly.span()?.first ?? now, now), now);
     const settled = (month: Month): boolean => month.end + SETTLE_MS <= now;
     const firstMissing = all.findIndex((month) => !settled(month) || !this.#settled.has(month.key));
     if (firstMissing === -1) return all.map((month) => this.#settled.get(month.key)).filter((f) => f !== undefined);
