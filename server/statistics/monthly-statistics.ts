@@ -39,34 +39,25 @@ export interface MonthFigures {
 
 type MonthCount = { month: string; n: number };
 type StateCount = { month: string; member_state: string | null; n: number };
+type DecidedRow = { month: string; decision: string; reason: string | null; reports: number; n: number; p50: number | null; p90: number | null };
 
-const month = (column: string): string => `strftime('%Y-%m', ${column} / 1000, 'unixepoch')`;
-
-// Every report of the bundle a decision was taken on, with the time it waited. A report that joined the
-// bundle after a reopen was not part of the earlier decision: received_at <= decided_at keeps it out.
-const DECIDED_REPORTS = `
-  SELECT ${month('d.decided_at')} AS month, d.decision, d.reason, d.decided_at - r.received_at AS waited
-  FROM review_decisions d
-  JOIN report_reviews rr ON rr.bundle_id = d.bundle_id
-  JOIN reports r ON r.report_id = rr.report_id
-  WHERE d.decided_at >= @from AND d.decided_at < @to AND r.received_at <= d.decided_at`;
+// The months asked for, as rows (key, start, end): every figure joins on a time range, one index range per month.
+const MONTHS = `m AS (SELECT json_extract(value, '$[0]') AS month, json_extract(value, '$[1]') AS start, json_extract(value, '$[2]') AS end FROM json_each(@months))`;
 
 // The authority that submitted an indicator, through its (latest) batch.
 const SUBMITTER_STATE = (indicatorId: string): string =>
   `(SELECT a.member_state FROM indicators i JOIN batches b ON b.id = i.batch_id JOIN accounts a ON a.id = b.authority_id WHERE i.id = ${indicatorId})`;
 
-const MONTHS = `m AS (SELECT json_extract(value, '$[0]') AS month, json_extract(value, '$[1]') AS start, json_extract(value, '$[2]') AS end FROM json_each(@months))`;
-
 /**
- * Public statistics per UTC month, each figure one SQL aggregate over an
- * index range (migration 11), so a month costs what happened in it, not
- * what the Centre ever held. Everything is counted from rows that are never
- * deleted and are written at the time of the event: report ids and times,
- * review decisions (append-only), forwarding records and inbox items,
- * batches, the published versions and changes, orders, and the audit
- * (approvals and suspensions). Report envelopes, which retention purges,
- * are never read. So a month that has ended never changes again
- * (server/statistics/statistics-cache.ts relies on that).
+ * Public statistics per UTC month, each figure one SQL aggregate over index
+ * ranges (migration 11), so a month costs what happened in it, not what the
+ * Centre ever held. Everything is counted from rows that are never deleted
+ * and are written at the time of their event: report ids and times, review
+ * decisions (append-only), forwarding records and inbox items, batches, the
+ * published versions and changes, orders, and the audit (approvals and
+ * suspensions). Report envelopes, which retention purges, are never read.
+ * So a month that has ended never changes again (PublicStatistics relies
+ * on that).
  *
  * Decisions are counted when taken: a report reopened and decided again
  * counts in the month of each decision.
@@ -75,38 +66,39 @@ export class MonthlyStatistics {
   readonly #statements;
 
   constructor(db: Db) {
-    type Range = { from: number; to: number };
+    type Months = { months: string };
     this.#statements = {
-      received: db.prepare<Range, MonthCount>(
-        `SELECT ${month('received_at')} AS month, count(*) AS n FROM reports WHERE received_at >= @from AND received_at < @to GROUP BY month`,
+      received: db.prepare<Months, MonthCount>(
+        `WITH ${MONTHS} SELECT m.month, (SELECT count(*) FROM reports WHERE received_at >= m.start AND received_at < m.end) AS n FROM m`,
       ),
-      unfounded: db.prepare<Range, { month: string; reason: string | null; n: number }>(
-        `SELECT month, reason, count(*) AS n FROM (${DECIDED_REPORTS}) WHERE decision = 'unfounded' GROUP BY month, reason`,
+      // Every report of each decision's bundle, with the time it waited: counts by decision and reason, and
+      // the nearest-rank percentiles (the p-th of n values is the ceil(p * n / 100)-th smallest) of the month,
+      // which land in one of its groups, in one sort. A report that joined the bundle after a reopen was not
+      // part of the earlier decision: received_at <= decided_at keeps it out.
+      decided: db.prepare<Months, DecidedRow>(
+        `WITH ${MONTHS},
+         decided AS (
+           SELECT m.month, d.decision, d.reason, d.decided_at - r.received_at AS waited
+           FROM m JOIN review_decisions d ON d.decided_at >= m.start AND d.decided_at < m.end
+           JOIN report_reviews rr ON rr.bundle_id = d.bundle_id
+           JOIN reports r ON r.report_id = rr.report_id AND r.received_at <= d.decided_at),
+         ranked AS (
+           SELECT month, decision, reason, waited, row_number() OVER byTime AS rank,
+             count(*) OVER (byTime ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n
+           FROM decided WINDOW byTime AS (PARTITION BY month ORDER BY waited))
+         SELECT month, decision, reason, count(*) AS reports, max(n) AS n,
+           max(CASE WHEN rank = (n * 50 + 99) / 100 THEN waited END) AS p50, max(CASE WHEN rank = (n * 90 + 99) / 100 THEN waited END) AS p90
+         FROM ranked GROUP BY month, decision, reason`,
       ),
-      forwarded: db.prepare<Range, MonthCount>(`SELECT month, count(*) AS n FROM (${DECIDED_REPORTS}) WHERE decision = 'forwarded' GROUP BY month`),
-      // One forwarding record per report and decision; count it once per recipient Member State however many of its authorities received it.
-      recipients: db.prepare<Range, { month: string; role: string; member_state: string | null; n: number }>(
-        `SELECT ${month('d.decided_at')} AS month, a.role, a.member_state, count(DISTINCT f.id) AS n
-         FROM review_decisions d
-         JOIN report_reviews rr ON rr.bundle_id = d.bundle_id
-         JOIN forwarding_records f ON f.report_id = rr.report_id AND f.decision_id = d.id
+      // A forwarding record per report and decision, delivered to each recipient account: counted once per
+      // recipient Member State however many of its authorities received it.
+      recipients: db.prepare<Months, { month: string; role: string; member_state: string | null; n: number }>(
+        `WITH ${MONTHS}
+         SELECT m.month, a.role, a.member_state, count(DISTINCT f.id) AS n
+         FROM m JOIN forwarding_records f ON f.decided_at >= m.start AND f.decided_at < m.end AND f.decision = 'forwarded'
          JOIN inbox_items i ON i.report_id = f.report_id AND i.record_id = f.id
          JOIN accounts a ON a.id = i.account_id
-         WHERE d.decided_at >= @from AND d.decided_at < @to AND d.decision = 'forwarded'
-         GROUP BY month, a.role, a.member_state`,
-      ),
-      // Nearest rank: the p-th percentile of n values is the ceil(p * n / 100)-th smallest.
-      decisionTimes: db.prepare<Range, { month: string; n: number; p50: number | null; p90: number | null }>(
-        `WITH ranked AS (
-           SELECT month, waited, row_number() OVER (PARTITION BY month ORDER BY waited) AS rank, count(*) OVER (PARTITION BY month) AS n
-           FROM (${DECIDED_REPORTS}))
-         SELECT month, max(n) AS n, max(CASE WHEN rank = (n * 50 + 99) / 100 THEN waited END) AS p50, max(CASE WHEN rank = (n * 90 + 99) / 100 THEN waited END) AS p90
-         FROM ranked GROUP BY month`,
-      ),
-      decisionTimeOverall: db.prepare<Range, { n: number; p50: number | null; p90: number | null }>(
-        `WITH ranked AS (SELECT waited, row_number() OVER (ORDER BY waited) AS rank, count(*) OVER () AS n FROM (${DECIDED_REPORTS}))
-         SELECT count(*) AS n, max(CASE WHEN rank = (n * 50 + 99) / 100 THEN waited END) AS p50, max(CASE WHEN rank = (n * 90 + 99) / 100 THEN waited END) AS p90
-         FROM ranked`,
+         GROUP BY m.month, a.role, a.member_state`,
       ),
       // Min and max of indexed or small columns: the first and the latest event the figures can count.
       span: db.prepare<[], { first: number | null; last: number | null }>(
@@ -114,41 +106,46 @@ export class MonthlyStatistics {
                     coalesce((SELECT min(created_at) FROM orders), 1e15), coalesce((SELECT min(created_at) FROM batches), 1e15)) AS first,
                 (SELECT at FROM audit ORDER BY id DESC LIMIT 1) AS last`,
       ),
-      submitted: db.prepare<Range, StateCount>(
-        `SELECT ${month('b.created_at')} AS month, a.member_state, sum(b.row_count) AS n FROM batches b JOIN accounts a ON a.id = b.authority_id
-         WHERE b.created_at >= @from AND b.created_at < @to GROUP BY month, a.member_state`,
+      submitted: db.prepare<Months, StateCount>(
+        `WITH ${MONTHS}
+         SELECT m.month, a.member_state, sum(b.row_count) AS n FROM m JOIN batches b ON b.created_at >= m.start AND b.created_at < m.end
+         JOIN accounts a ON a.id = b.authority_id GROUP BY m.month, a.member_state`,
       ),
       // From the audit: an approval overwritten by a later resubmission still happened. A batch approval counts the indicators it approved.
-      approved: db.prepare<Range, StateCount>(
-        `SELECT ${month('au.at')} AS month,
+      approved: db.prepare<Months, StateCount>(
+        `WITH ${MONTHS}
+         SELECT m.month,
            CASE au.action WHEN 'batch.approve'
              THEN (SELECT a.member_state FROM batches b JOIN accounts a ON a.id = b.authority_id WHERE b.id = CAST(substr(au.subject, 7) AS INTEGER))
              ELSE ${SUBMITTER_STATE('CAST(substr(au.subject, 11) AS INTEGER)')} END AS member_state,
            sum(CASE au.action WHEN 'batch.approve' THEN coalesce(json_extract(au.detail, '$.approved'), 0) ELSE 1 END) AS n
-         FROM audit au WHERE au.action IN ('batch.approve', 'indicator.approve') AND au.at >= @from AND au.at < @to
-         GROUP BY month, member_state`,
+         FROM m JOIN audit au ON au.action IN ('batch.approve', 'indicator.approve') AND au.at >= m.start AND au.at < m.end
+         GROUP BY m.month, member_state`,
       ),
       // Revoked: taken off the published list (a tombstone in a published version) for any reason but a suspension.
-      revoked: db.prepare<Range, StateCount>(
-        `SELECT ${month('v.created_at')} AS month, ${SUBMITTER_STATE('fc.indicator_id')} AS member_state, count(*) AS n
-         FROM versions v JOIN feed_changes fc ON fc.version = v.version AND fc.op = 'remove'
-         WHERE v.created_at >= @from AND v.created_at < @to AND coalesce(fc.reason, '') <> 'suspended'
-         GROUP BY month, member_state`,
+      revoked: db.prepare<Months, StateCount>(
+        `WITH ${MONTHS}
+         SELECT m.month, ${SUBMITTER_STATE('fc.indicator_id')} AS member_state, count(*) AS n
+         FROM m JOIN versions v ON v.created_at >= m.start AND v.created_at < m.end
+         JOIN feed_changes fc ON fc.version = v.version AND fc.op = 'remove'
+         WHERE coalesce(fc.reason, '') <> 'suspended'
+         GROUP BY m.month, member_state`,
       ),
       // The indicator quality loop (issue 11, item 6) audits each suspension as `indicator.suspend` on `indicator:ID`.
-      suspended: db.prepare<Range, StateCount>(
-        `SELECT ${month('au.at')} AS month, ${SUBMITTER_STATE('CAST(substr(au.subject, 11) AS INTEGER)')} AS member_state, count(*) AS n
-         FROM audit au WHERE au.action = 'indicator.suspend' AND au.at >= @from AND au.at < @to
-         GROUP BY month, member_state`,
+      suspended: db.prepare<Months, StateCount>(
+        `WITH ${MONTHS}
+         SELECT m.month, ${SUBMITTER_STATE('CAST(substr(au.subject, 11) AS INTEGER)')} AS member_state, count(*) AS n
+         FROM m JOIN audit au ON au.action = 'indicator.suspend' AND au.at >= m.start AND au.at < m.end
+         GROUP BY m.month, member_state`,
       ),
       // In force at some time in the month: registered by its end, started before it, not expired or ended before it began.
-      activeOrders: db.prepare<{ months: string }, StateCount>(
+      activeOrders: db.prepare<Months, StateCount>(
         `WITH ${MONTHS}
          SELECT m.month, o.member_state, count(*) AS n FROM m JOIN orders o
            ON o.created_at < m.end AND o.not_before < m.end AND min(o.not_after, coalesce(o.ended_at, o.not_after)) > m.start
          GROUP BY m.month, o.member_state`,
       ),
-      listSize: db.prepare<{ months: string }, MonthCount>(
+      listSize: db.prepare<Months, MonthCount>(
         `WITH ${MONTHS}
          SELECT m.month, coalesce((SELECT v.active FROM versions v WHERE v.created_at < m.end ORDER BY v.version DESC LIMIT 1), 0) AS n FROM m`,
       ),
@@ -167,17 +164,13 @@ export class MonthlyStatistics {
 
   /** Receipt to decision of every report decided from `from` (inclusive) to `to` (exclusive): a year's percentiles are not its months'. */
   decisionTime(from: number, to: number): MonthFigures['reports']['decisionTime'] {
-    const row = this.#statements.decisionTimeOverall.get({ from, to });
-    return { decided: row?.n ?? 0, p50Ms: row?.p50 ?? null, p90Ms: row?.p90 ?? null };
+    return this.#decided([{ key: 'span', start: from, end: to }]).get('span')?.time ?? NO_DECISIONS;
   }
 
-  /** The figures of `months` (consecutive, oldest first), every month present even when nothing happened in it. */
+  /** The figures of `months` (consecutive or not, in the order given), every month present even when nothing happened in it. */
   compute(months: readonly Month[]): MonthFigures[] {
-    const first = months[0];
-    const last = months.at(-1);
-    if (first === undefined || last === undefined) return [];
-    const range = { from: first.start, to: last.end };
-    const monthsParam = { months: JSON.stringify(months.map((m) => [m.key, m.start, m.end])) };
+    if (months.length === 0) return [];
+    const param = { months: JSON.stringify(months.map((m) => [m.key, m.start, m.end])) };
     const s = this.#statements;
 
     const byMonth = <T>(make: () => T): ((key: string) => T) => {
@@ -188,18 +181,11 @@ export class MonthlyStatistics {
         return value;
       };
     };
-    const received = new Map(s.received.all(range).map((r) => [r.month, r.n]));
-    const forwardedTotal = new Map(s.forwarded.all(range).map((r) => [r.month, r.n]));
-    const times = new Map(s.decisionTimes.all(range).map((r) => [r.month, r]));
-    const listSize = new Map(s.listSize.all(monthsParam).map((r) => [r.month, r.n]));
-
-    const unfounded = byMonth(() => Object.fromEntries(UNFOUNDED_REASONS.map((r) => [r, 0])) as Record<UnfoundedReason, number>);
-    for (const row of s.unfounded.all(range)) {
-      const reason = UNFOUNDED_REASONS.find((r) => r === row.reason);
-      if (reason !== undefined) unfounded(row.month)[reason] += row.n;
-    }
+    const received = new Map(s.received.all(param).map((r) => [r.month, r.n]));
+    const listSize = new Map(s.listSize.all(param).map((r) => [r.month, r.n]));
+    const decided = this.#decided(months);
     const recipients = byMonth(() => ({ memberStates: {} as Record<string, number>, europol: 0 }));
-    for (const row of s.recipients.all(range)) {
+    for (const row of s.recipients.all(param)) {
       const entry = recipients(row.month);
       if (row.role === 'europol') entry.europol += row.n;
       else add(entry.memberStates, row.member_state, row.n);
@@ -211,25 +197,25 @@ export class MonthlyStatistics {
       ['revoked', s.revoked],
       ['suspended', s.suspended],
     ] as const) {
-      for (const row of statement.all(range)) {
+      for (const row of statement.all(param)) {
         const states = indicators(row.month);
         const entry = (states[row.member_state ?? UNSPECIFIED] ??= { submitted: 0, approved: 0, revoked: 0, suspended: 0 });
         entry[figure] += row.n;
       }
     }
     const orders = byMonth(() => ({}) as Record<string, number>);
-    for (const row of s.activeOrders.all(monthsParam)) add(orders(row.month), row.member_state, row.n);
+    for (const row of s.activeOrders.all(param)) add(orders(row.month), row.member_state, row.n);
 
     return months.map(({ key }) => {
-      const reasons = unfounded(key);
-      const time = times.get(key);
+      const month = decided.get(key);
+      const reasons = month?.unfounded ?? noReasons();
       return {
         month: key,
         reports: {
           received: received.get(key) ?? 0,
           unfounded: { total: Object.values(reasons).reduce((a, b) => a + b, 0), byReason: reasons },
-          forwarded: { total: forwardedTotal.get(key) ?? 0, ...recipients(key) },
-          decisionTime: { decided: time?.n ?? 0, p50Ms: time?.p50 ?? null, p90Ms: time?.p90 ?? null },
+          forwarded: { total: month?.forwarded ?? 0, ...recipients(key) },
+          decisionTime: month?.time ?? NO_DECISIONS,
         },
         indicators: sortedKeys(indicators(key)),
         activeOrders: sortedKeys(orders(key)),
@@ -237,7 +223,25 @@ export class MonthlyStatistics {
       };
     });
   }
+
+  /** Decisions of each month: forwarded and unfounded (by reason) reports, and the times they waited. */
+  #decided(months: readonly Month[]): Map<string, { forwarded: number; unfounded: Record<UnfoundedReason, number>; time: MonthFigures['reports']['decisionTime'] }> {
+    const result = new Map<string, { forwarded: number; unfounded: Record<UnfoundedReason, number>; time: { decided: number; p50Ms: number | null; p90Ms: number | null } }>();
+    for (const row of this.#statements.decided.all({ months: JSON.stringify(months.map((m) => [m.key, m.start, m.end])) })) {
+      let month = result.get(row.month);
+      if (month === undefined) result.set(row.month, (month = { forwarded: 0, unfounded: noReasons(), time: { decided: row.n, p50Ms: null, p90Ms: null } }));
+      if (row.p50 !== null) month.time.p50Ms = row.p50;
+      if (row.p90 !== null) month.time.p90Ms = row.p90;
+      const reason = UNFOUNDED_REASONS.find((r) => r === row.reason);
+      if (row.decision === 'forwarded') month.forwarded += row.reports;
+      else if (reason !== undefined) month.unfounded[reason] += row.reports;
+    }
+    return result;
+  }
 }
+
+const NO_DECISIONS = { decided: 0, p50Ms: null, p90Ms: null } as const;
+const noReasons = (): Record<UnfoundedReason, number> => Object.fromEntries(UNFOUNDED_REASONS.map((r) => [r, 0])) as Record<UnfoundedReason, number>;
 
 function add(counts: Record<string, number>, memberState: string | null, n: number): void {
   const key = memberState ?? UNSPECIFIED;

@@ -37,13 +37,12 @@ export class PublicStatistics {
   months(now: number): MonthFigures[] {
     const all = monthsBetween(Math.min(this.#monthly.span()?.first ?? now, now), now);
     const settled = (month: Month): boolean => month.end + SETTLE_MS <= now;
-    const firstMissing = all.findIndex((month) => !settled(month) || !this.#settled.has(month.key));
-    if (firstMissing === -1) return all.map((month) => this.#settled.get(month.key)).filter((f) => f !== undefined);
-    const fresh = this.#monthly.compute(all.slice(firstMissing));
-    fresh.forEach((figures, i) => {
-      const month = all[firstMissing + i];
-      if (month !== undefined && settled(month)) this.#settled.set(month.key, figures);
-    });
-    return [...all.slice(0, firstMissing).map((month) => this.#settled.get(month.key)).filter((f) => f !== undefined), ...fresh];
+    const missing = all.filter((month) => !settled(month) || !this.#settled.has(month.key));
+    const fresh = new Map(this.#monthly.compute(missing).map((figures) => [figures.month, figures]));
+    for (const month of missing) {
+      const figures = fresh.get(month.key);
+      if (figures !== undefined && settled(month)) this.#settled.set(month.key, figures);
+    }
+    return all.map((month) => fresh.get(month.key) ?? this.#settled.get(month.key)).filter((figures) => figures !== undefined);
   }
 }

@@ -433,5 +433,6 @@ CREATE INDEX reports_by_received ON reports(received_at);
 CREATE INDEX review_decisions_by_time ON review_decisions(decided_at);
 CREATE INDEX audit_by_action ON audit(action, at);
 CREATE INDEX feed_changes_by_version ON feed_changes(version, op);
+CREATE INDEX forwarding_records_by_time ON forwarding_records(decided_at);
 `,
 ];
