@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from '../../shared/hashing/sharp-settings.ts';
 
 /** One series of a chart: a value per category (month), drawn in one colour. */
 export interface ChartSeries {
