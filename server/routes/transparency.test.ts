@@ -1,8 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../app.ts';
 import { MonthlyStatistics } from '../statistics/index.ts';
 import { publishIndicators } from '../testing/publish-indicators.ts';
 import { seedStatistics, type SeededSecrets } from '../testing/statistics-fixture.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
+import { MONTHS_REFRESH_MS } from './transparency.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -130,12 +132,35 @@ describe('GET /v1/transparency, monthly statistics', () => {
   });
 
   describe('when a report arrives after the figures were read', () => {
-    it('renders them anew for the next read, computing only the month under way', async () => {
+    it('serves them for up to a minute, then renders them anew, counting only the month under way', async () => {
       const compute = vi.spyOn(MonthlyStatistics.prototype, 'compute');
+      const latest = async (): Promise<Figures[]> => ((await (await t.request('GET', '/v1/transparency')).json()) as { months: Figures[] }).months;
       try {
         await secrets.send({ subject: 'user:u-12' });
-        const again = ((await (await t.request('GET', '/v1/transparency')).json()) as { months: Figures[] }).months;
+        t.clock.now += MONTHS_REFRESH_MS - 1;
+        expect(await latest()).toEqual(months);
+        expect(compute).not.toHaveBeenCalled();
+
+        t.clock.now += 1;
+        const again = await latest();
         expect(again.at(-1)?.reports.received).toBe(1);
+        expect(again.slice(0, -1)).toEqual(months.slice(0, -1));
+        expect(compute).toHaveBeenCalledTimes(1);
+        expect(compute.mock.calls[0]?.[0].map((m) => m.key)).toEqual(['2027-02']);
+      } finally {
+        compute.mockRestore();
+      }
+    });
+  });
+
+  describe('when the Centre restarts', () => {
+    it('reads the ended months it stored and counts only the month under way', async () => {
+      const compute = vi.spyOn(MonthlyStatistics.prototype, 'compute');
+      try {
+        const restarted = createApp({ centre: t.centre, clock: () => t.clock.now, random: () => 1 });
+        const res = await restarted.request('/v1/transparency');
+        const again = ((await res.json()) as { months: Figures[] }).months;
+        expect(again.map((m) => m.month)).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
         expect(again.slice(0, -1)).toEqual(months.slice(0, -1));
         expect(compute).toHaveBeenCalledTimes(1);
         expect(compute.mock.calls[0]?.[0].map((m) => m.key)).toEqual(['2027-02']);

@@ -1,5 +1,5 @@
 import type { Db } from '../store/database.ts';
-import { MonthlyStatistics, type MonthFigures } from './monthly-statistics.ts';
+import { MonthlyStatistics } from './monthly-statistics.ts';
 import { monthOf, monthsBetween, type Month } from './months.ts';
 
 /**
@@ -9,20 +9,33 @@ import { monthOf, monthsBetween, type Month } from './months.ts';
 export const SETTLE_MS = 5 * 60_000;
 
 /**
- * The monthly figures from the Centre's first day to now, for
- * `GET /v1/transparency`. Every figure is counted from rows written at the
- * time of their event and never deleted (MonthlyStatistics), so a month
- * that has ended is computed once and kept: a new review or report only
- * costs the month under way.
+ * The definition of the figures a stored month holds. Raise it when a
+ * figure's meaning or shape changes: months stored under another one are
+ * computed again.
+ */
+export const STATISTICS_DEFINITION = 1;
+
+/**
+ * The monthly figures from the Centre's first records to now, for
+ * `GET /v1/transparency`, each month as the JSON text it is served as.
+ * Every figure is counted from rows written at the time of their event and
+ * never deleted (MonthlyStatistics), so a month that has ended is computed
+ * once, stored (table statistics_months) and never counted again, by this
+ * process or the next: a new report or decision costs the month under way.
  */
 export class PublicStatistics {
   readonly #monthly: MonthlyStatistics;
-  readonly #lastAuditId;
-  readonly #settled = new Map<string, MonthFigures>();
+  readonly #statements;
+  /** Ended months, as served. Filled from the table on first use. */
+  #settled: Map<string, string> | undefined;
 
   constructor(db: Db) {
     this.#monthly = new MonthlyStatistics(db);
-    this.#lastAuditId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM audit');
+    this.#statements = {
+      lastAuditId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM audit'),
+      stored: db.prepare<[number], { month: string; figures: string }>('SELECT month, figures FROM statistics_months WHERE definition = ?'),
+      store: db.prepare<[string, number, string, number]>('INSERT OR REPLACE INTO statistics_months (month, definition, figures, computed_at) VALUES (?, ?, ?, ?)'),
+    };
   }
 
   /**
@@ -31,18 +44,31 @@ export class PublicStatistics {
    * under way is part of the figures. One rowid lookup.
    */
   state(now: number): string {
-    return `${this.#lastAuditId.get()?.id ?? 0}@${monthOf(now).key}`;
+    return `${this.#statements.lastAuditId.get()?.id ?? 0}@${monthOf(now).key}`;
   }
 
-  months(now: number): MonthFigures[] {
+  /** Each month's figures as JSON text (MonthFigures), oldest first. */
+  monthsJson(now: number): string[] {
+    const settledMonths = (this.#settled ??= new Map(this.#statements.stored.all(STATISTICS_DEFINITION).map((r) => [r.month, r.figures])));
     const all = monthsBetween(Math.min(this.#monthly.span()?.first ?? now, now), now);
     const settled = (month: Month): boolean => month.end + SETTLE_MS <= now;
-    const missing = all.filter((month) => !settled(month) || !this.#settled.has(month.key));
-    const fresh = new Map(this.#monthly.compute(missing).map((figures) => [figures.month, figures]));
+    const missing = all.filter((month) => !settled(month) || !settledMonths.has(month.key));
+    const fresh = new Map(this.#monthly.compute(missing).map((figures) => [figures.month, JSON.stringify(figures)]));
     for (const month of missing) {
       const figures = fresh.get(month.key);
-      if (figures !== undefined && settled(month)) this.#settled.set(month.key, figures);
+      if (figures === undefined || !settled(month)) continue;
+      settledMonths.set(month.key, figures);
+      this.#store(month.key, figures, now);
     }
-    return all.map((month) => fresh.get(month.key) ?? this.#settled.get(month.key)).filter((figures) => figures !== undefined);
+    return all.map((month) => fresh.get(month.key) ?? settledMonths.get(month.key)).filter((figures) => figures !== undefined);
+  }
+
+  #store(month: string, figures: string, now: number): void {
+    try {
+      this.#statements.store.run(month, STATISTICS_DEFINITION, figures, now);
+    } catch (err) {
+      // A cache row: when another process holds the database for longer than the busy timeout, this one keeps it in memory.
+      if (!(err instanceof Error && 'code' in err && err.code === 'SQLITE_BUSY')) throw err;
+    }
   }
 }

@@ -428,7 +428,16 @@ ${appendOnly('report_holds')}
 `,
   // 11. Public statistics (docs/API.md, "GET /v1/transparency"): per month, by time, so each
   // month is a range read of an index instead of a scan of every report, decision or audit entry.
+  // A month's figures never change once it has ended: they are kept, as the JSON text served,
+  // so that a restart does not count the whole history again. A cache: a row of another
+  // definition (server/statistics/public-statistics.ts) is computed again and replaced.
   `
+CREATE TABLE statistics_months (
+  month TEXT PRIMARY KEY CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+  definition INTEGER NOT NULL,
+  figures TEXT NOT NULL,
+  computed_at INTEGER NOT NULL
+) STRICT;
 CREATE INDEX reports_by_received ON reports(received_at);
 CREATE INDEX review_decisions_by_time ON review_decisions(decided_at);
 CREATE INDEX audit_by_action ON audit(action, at);
