@@ -25,12 +25,14 @@ export const STATISTICS_DEFINITION = 1;
  */
 export class PublicStatistics {
   readonly #monthly: MonthlyStatistics;
+  readonly #db: Db;
   readonly #statements;
   /** Ended months, as served. Filled from the table on first use. */
   #settled: Map<string, string> | undefined;
 
   constructor(db: Db) {
     this.#monthly = new MonthlyStatistics(db);
+    this.#db = db;
     this.#statements = {
       lastAuditId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM audit'),
       stored: db.prepare<[number], { month: string; figures: string }>('SELECT month, figures FROM statistics_months WHERE definition = ?'),
@@ -54,18 +56,17 @@ export class PublicStatistics {
     const settled = (month: Month): boolean => month.end + SETTLE_MS <= now;
     const missing = all.filter((month) => !settled(month) || !settledMonths.has(month.key));
     const fresh = new Map(this.#monthly.compute(missing).map((figures) => [figures.month, JSON.stringify(figures)]));
-    for (const month of missing) {
-      const figures = fresh.get(month.key);
-      if (figures === undefined || !settled(month)) continue;
-      settledMonths.set(month.key, figures);
-      this.#store(month.key, figures, now);
-    }
+    const newlySettled = missing.filter((month) => settled(month) && fresh.has(month.key)).map((month) => ({ month: month.key, figures: fresh.get(month.key) ?? '' }));
+    for (const { month, figures } of newlySettled) settledMonths.set(month, figures);
+    if (newlySettled.length > 0) this.#store(newlySettled, now);
     return all.map((month) => fresh.get(month.key) ?? settledMonths.get(month.key)).filter((figures) => figures !== undefined);
   }
 
-  #store(month: string, figures: string, now: number): void {
+  #store(months: readonly { month: string; figures: string }[], now: number): void {
     try {
-      this.#statements.store.run(month, STATISTICS_DEFINITION, figures, now);
+      this.#db.transaction(() => {
+        for (const { month, figures } of months) this.#statements.store.run(month, STATISTICS_DEFINITION, figures, now);
+      }).immediate();
     } catch (err) {
       // A cache row: when another process holds the database for longer than the busy timeout, this one keeps it in memory.
       if (!(err instanceof Error && 'code' in err && err.code === 'SQLITE_BUSY')) throw err;
