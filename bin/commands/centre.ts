@@ -4,7 +4,9 @@
  * parsed strictly; the overview lists the entries.
  */
 import { resolve } from 'node:path';
+import { openCentre } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
+import { annualReport, isReportFormat, REPORT_FORMATS, writeAnnualReport } from '../../server/statistics/index.ts';
 import { initCentre } from '../../server/init.ts';
 import { ReportRetention } from '../../server/review/retention.ts';
 import { serveCentre } from '../../server/main.ts';
@@ -117,6 +119,25 @@ const SUBCOMMANDS: readonly Subcommand[] = [
       if (values.out === undefined) throw new UsageError('USAGE', '--out is required');
       const out = resolve(values.out);
       return withCentre(dataDir, now, (centre) => print(io, exportFeed(centre, out, now)));
+    },
+  }),
+  subcommand({
+    name: 'report',
+    synopsis: `--year YYYY [--format ${REPORT_FORMATS.join('|')}] [--out DIR]`,
+    summary: 'write the annual public statistics (docs/API.md, "GET /v1/transparency") and PNG charts to DIR (default .)',
+    options: { year: { type: 'string' }, format: { type: 'string', default: 'md' }, out: { type: 'string', default: '.' } },
+    run: async ({ values, dataDir, now, io }) => {
+      const year = Number(values.year);
+      if (values.year === undefined || !/^\d{4}$/.test(values.year) || year < 2000) throw new UsageError('USAGE', '--year must be a year from 2000, four digits');
+      if (!isReportFormat(values.format)) throw new UsageError('USAGE', `--format must be ${REPORT_FORMATS.join(', ')}`);
+      const format = values.format;
+      const centre = openCentre(dataDir, now);
+      try {
+        print(io, { files: await writeAnnualReport(annualReport(centre.db, centre.config.feed, year, now), format, resolve(values.out)) });
+      } finally {
+        centre.close();
+      }
+      return 0;
     },
   }),
   subcommand({

@@ -1,20 +1,27 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/auth.ts';
+import { PublicStatistics } from '../statistics/index.ts';
 import type { RouteDeps } from './deps.ts';
+
+/** The monthly figures are counted again at most this often (docs/API.md, "GET /v1/transparency"). */
+export const MONTHS_REFRESH_MS = 60_000;
 
 type CountRow = { version: number; dimension: string; key: string; adds: number; removes: number; active: number };
 
 /**
  * Public statistics for auditors and the public: per version, what was
  * added and removed and what is active, by category, authority and
- * algorithm, with dates, digests and log positions. Never a hash.
+ * algorithm, with dates, digests and log positions; and per UTC month,
+ * reports, decisions, routing, indicators and orders, counted by Member
+ * State (server/statistics/). Never a hash, an identifier, a subject, a
+ * target or a provider.
  */
-export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
+export function transparencyRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const counts = centre.db.prepare<[], CountRow>('SELECT * FROM version_counts ORDER BY version, dimension, key');
 
-  /** The statistics as a function of the published state: one version more, or one more log leaf, renders them anew. */
-  const render = (): string => {
+  /** The published part as a function of the published state: one version more, or one more log leaf, renders it anew. */
+  const renderPublished = (): string => {
     const byVersion = new Map<number, Record<string, Record<string, { adds: number; removes: number; active: number }>>>();
     for (const row of counts.iterate()) {
       const dimensions = byVersion.get(row.version) ?? {};
@@ -53,12 +60,27 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
   };
   // Rendering grows with every version (some 25 µs and 450 bytes each) and anyone may ask, 20 times a second
   // per address: a year of hourly versions would cost 0.2 s of event loop per read. Kept until the state changes.
-  let rendered: { state: string; body: string } | undefined;
+  let published: { state: string; json: string } | undefined;
+  // The months change with any audited write (a report, a decision, an order...) or a new month, and the month
+  // under way costs what it holds (about 1.5 µs of SQLite per report on our 2-core machine): with reports
+  // arriving every second, counting it again on every read would hold the event loop. So at most once a minute.
+  const statistics = new PublicStatistics(centre.db);
+  let months: { state: string; at: number; json: string } | undefined;
+  let body: { published: string; months: string; text: string } | undefined;
 
   app.get('/', open, (c) => {
-    const state = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}/${centre.keyring.roots.latestVersion()}`;
-    if (rendered?.state !== state) rendered = { state, body: render() };
-    return c.body(rendered.body, 200, { 'content-type': 'application/json' });
+    const now = clock();
+    const publishedState = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}/${centre.keyring.roots.latestVersion()}`;
+    if (published?.state !== publishedState) published = { state: publishedState, json: renderPublished() };
+    const monthsState = statistics.state(now);
+    if (months === undefined || (months.state !== monthsState && now - months.at >= MONTHS_REFRESH_MS) || now < months.at) {
+      months = { state: monthsState, at: now, json: `[${statistics.monthsJson(now).join(',')}]` };
+    }
+    // The months are kept as the JSON text they are served as (never parsed back): spliced in as the last field.
+    if (body?.published !== published.json || body.months !== months.json) {
+      body = { published: published.json, months: months.json, text: `${published.json.slice(0, -1)},"months":${months.json}}` };
+    }
+    return c.body(body.text, 200, { 'content-type': 'application/json' });
   });
 
   return app;

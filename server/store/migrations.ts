@@ -490,4 +490,22 @@ BEGIN SELECT RAISE(ABORT, 'reports is append-only: a report can only be purged, 
 CREATE TRIGGER reports_no_delete BEFORE DELETE ON reports BEGIN SELECT RAISE(ABORT, 'reports is append-only'); END;
 CREATE INDEX reports_unpurged ON reports(id) WHERE purged_at IS NULL;
 `,
+  // 13. Public statistics (docs/API.md, "GET /v1/transparency"): per month, by time, so each
+  // month is a range read of an index instead of a scan of every report, decision or audit entry.
+  // A month's figures never change once it has ended: they are kept, as the JSON text served,
+  // so that a restart does not count the whole history again. A cache: a row of another
+  // definition (server/statistics/public-statistics.ts) is computed again and replaced.
+  `
+CREATE TABLE statistics_months (
+  month TEXT PRIMARY KEY CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+  definition INTEGER NOT NULL,
+  figures TEXT NOT NULL,
+  computed_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reports_by_received ON reports(received_at);
+CREATE INDEX review_decisions_by_time ON review_decisions(decided_at);
+CREATE INDEX audit_by_action ON audit(action, at);
+CREATE INDEX feed_changes_by_version ON feed_changes(version, op);
+CREATE INDEX forwarding_records_by_time ON forwarding_records(decided_at);
+`,
 ];
