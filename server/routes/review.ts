@@ -6,6 +6,7 @@ import type { AppEnv } from '../http/auth.ts';
 import { objectBody, readJson } from '../http/body.ts';
 import { ReviewError, UNFOUNDED_REASONS, type UnfoundedReason } from '../review/report-lifecycle.ts';
 import { Forwarder } from '../review/forwarding.ts';
+import { ProviderDecisions } from '../review/provider-decisions.ts';
 import { ReviewDesk, type BundleView, type DecisionInput } from '../review/review-desk.ts';
 import { ReviewView } from '../review/review-view.ts';
 import type { RouteDeps } from './deps.ts';
@@ -23,8 +24,16 @@ export function reviewRoutes({ centre, clock, guard, random }: RouteDeps): Hono<
   const app = new Hono<AppEnv>();
   const reviewer = guard('reviewer');
   const forwarder = new Forwarder(centre);
-  // A decision and what it sends out (signed records, inbox items) commit together or not at all.
-  const desk = new ReviewDesk({ centre, random, onDecided: (view, now) => forwarder.forward(view, now) });
+  const providerDecisions = new ProviderDecisions(centre);
+  // A decision and what it sends out (signed records, inbox items, the provider's decisions feed) commit together or not at all.
+  const desk = new ReviewDesk({
+    centre,
+    random,
+    onDecided: (view, now) => {
+      forwarder.forward(view, now);
+      providerDecisions.decided(view, now);
+    },
+  });
   const views = new ReviewView(centre);
   const me = (c: Context<AppEnv>): string => c.get('principal').account.name;
   const answer = (c: Context<AppEnv>, reportId: string, view: BundleView) => c.json(views.of(reportId, view, clock()));
