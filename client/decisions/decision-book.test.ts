@@ -78,6 +78,17 @@ describe('decisions list in the trusted store (PROTOCOL 12.3)', () => {
     });
   });
 
+  describe('when one page carries a decision and a later hold on the same report', () => {
+    it('takes both in order and holds the newest state', () => {
+      const { store, book } = setup();
+      const hold = { until: NOW + 86_400_000 };
+      const list: DecisionList = { ...LIST, entries: [{ seq: 3, reportId: REPORT_A, decision: 'forwarded' }, { seq: 4, reportId: REPORT_A, decision: 'forwarded', hold }] };
+      store.acceptDecisionList(signed(list, root.online['provider-list']), book, NOW);
+      expect(book.after(0, 10)).toEqual([{ seq: 4, reportId: REPORT_A, decision: 'forwarded', hold, receivedAt: NOW }]);
+      expect(book.cursor).toBe(4);
+    });
+  });
+
   describe('when the list must be refused', () => {
     const key = root.online['provider-list'];
     it.each<[string, (store: TrustedStore, book: DecisionBook) => unknown, string]>([

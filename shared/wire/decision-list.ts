@@ -19,7 +19,8 @@ export type DecisionReason = (typeof DECISION_REASONS)[number];
  * 12): each entry is the report's whole current state, so the newest entry
  * for a report replaces every earlier one. `seq` is the Centre's sequence
  * number, strictly increasing over all entries it ever wrote (per provider
- * it has gaps). `reason` is present only for `unfounded`; `hold` only while
+ * it has gaps). A page may name a report more than once (a decision, then
+ * a hold): the later entry wins. `reason` is present only for `unfounded`; `hold` only while
  * a recipient asked the provider to preserve the content and stay silent.
  */
 export interface DecisionEntry {
@@ -78,7 +79,6 @@ export function parseDecisionList(value: unknown): DecisionList {
     if (entry.seq <= previous) throw new WireError('WIRE_BAD_FIELD', `decisions.entries[${i}].seq must be above the since and the previous entry's seq`);
     previous = entry.seq;
   });
-  if (new Set(entries.map((e) => e.reportId)).size !== entries.length) throw new WireError('WIRE_BAD_FIELD', 'decisions.entries names a report twice');
   return {
     provider: str(f.provider, 'decisions.provider', 64, PROVIDER_NAME_PATTERN),
     issuedAt: timestampMs(f.issuedAt, 'decisions.issuedAt'),
