@@ -118,6 +118,12 @@ describe('decisions back to the provider, end to end', () => {
       expect(await sidecar.deliverDecisions()).toBe(1);
       expect(hook.calls[2]?.body).toMatchObject({ reportId: forwarded, decision: 'forwarded', hold: { until } });
       expect(hook.calls[2]?.headers['hashfeed-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+
+      // The local API's own refusals: no token, a cursor that is no integer, one given twice.
+      expect((await sidecar.app.request('/v1/decisions')).status).toBe(401);
+      for (const query of ['after=x', 'after=-1', 'limit=0', 'after=1&after=2']) {
+        expect((await sidecar.app.request(`/v1/decisions?${query}`, { headers: { authorization: `Bearer ${TEST_LOCAL_TOKEN}` } })).status).toBe(400);
+      }
     });
   });
 });
