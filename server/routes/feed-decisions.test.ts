@@ -13,9 +13,11 @@ describe('GET /v1/feed/decisions', () => {
   let t: TestCentre;
   let f: ReviewFixture;
 
+  let ben: string;
+
   beforeEach(async () => {
     t = createTestCentre();
-    t.account('reviewer-2', 'reviewer');
+    ben = t.account('reviewer-2', 'reviewer');
     f = await reviewFixture(t, { memberState: 'DE' });
   });
   afterEach(() => t.close());
@@ -62,6 +64,22 @@ describe('GET /v1/feed/decisions', () => {
       // A shorter hold by another recipient leaves the furthest one standing: nothing new to tell.
       await t.request('POST', `/v1/inbox/reports/${forwarded}/hold`, t.tokens.authority, JSON.stringify({ until: until - DAY }), JSON_TYPE);
       expect((await decisions(later.entries[0]?.seq)).entries).toEqual([]);
+    });
+
+    it('appends nothing on a reopen, then the new decision keeping the hold a recipient asked for', async () => {
+      const id = await f.send();
+      await decide(id, { decision: 'forwarded' });
+      const until = t.clock.now + 30 * DAY;
+      await t.request('POST', `/v1/inbox/reports/${id}/hold`, t.tokens.authority, JSON.stringify({ until }), JSON_TYPE);
+      const before = await decisions();
+      const reopened = await t.request('POST', `/v1/review/reports/${id}/reopen`, ben, JSON.stringify({ comment: 'The preview needs a second look.' }), JSON_TYPE);
+      expect(reopened.status).toBe(200);
+      const cursor = before.entries.at(-1)?.seq ?? -1;
+      expect((await decisions(cursor)).entries).toEqual([]);
+      await t.request('GET', '/v1/review/next', ben);
+      const res = await t.request('POST', `/v1/review/reports/${id}/decision`, ben, JSON.stringify({ decision: 'unfounded', reason: 'duplicate', comment: 'Reported twice.' }), JSON_TYPE);
+      expect(res.status).toBe(200);
+      expect((await decisions(cursor)).entries).toEqual([{ seq: expect.any(Number), reportId: id, decision: 'unfounded', reason: 'duplicate', hold: { until } }]);
     });
 
     it('never shows one provider the decisions on another provider’s reports', async () => {
