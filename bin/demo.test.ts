@@ -34,6 +34,10 @@ describe('hashfeed demo (npm start)', () => {
       expect(text).toMatch(/08-not-a-target\.jpg\s+refused NO_ACTIVE_ORDER/);
       expect(text).toMatch(/4 uploads matched, 2 scans were refused .* 4 signed reports/);
       expect(text).toMatch(round === 1 ? /report key [0-9a-f]{8}; the operator approved it/ : /report key [0-9a-f]{8} is approved/);
+      expect(text).toMatch(/A reviewer forwarded report [0-9a-f]{8} and judged [0-9a-f]{8} unfounded/);
+      expect(text).toContain("It reached DE-BKA's inbox (1 item) and Europol's (1 item)");
+      expect(text).toMatch(/report [0-9a-f]{8} unfounded \(preview_mismatch\): the platform may restore/);
+      expect(text).toMatch(/report [0-9a-f]{8} forwarded, hold until \d{4}-\d{2}-\d{2}: preserve it and stay silent/);
     }
   }, 120_000);
 });

@@ -13,6 +13,7 @@ const commands: Record<string, Command> = {
   centre: { summary: 'run the EU Centre service: hashfeed centre init|serve|token create|keys list|rotate|revoke|root propose|root publish|publish|purge|export|report|provider-key', load: () => import('./commands/centre.ts') },
   keys: { summary: 'for root key holders, offline: hashfeed keys sign --root-key FILE --in DRAFT | generate --name NAME --out FILE', load: () => import('./commands/keys.ts') },
   sidecar: { summary: 'run the provider sidecar: hashfeed sidecar --config FILE [--once]', load: () => import('./commands/sidecar.ts') },
+  'verify-report': { summary: 'check offline an inbox item: hashfeed verify-report FILE --root-key KEY [--roots FILE]', load: () => import('./commands/verify-report.ts') },
   demo: { summary: 'run the end-to-end demonstration (npm start)', load: () => import('./commands/demo.ts') },
 };
 

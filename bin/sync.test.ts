@@ -75,7 +75,8 @@ async function syncError(c: Client): Promise<string> {
 
 /** Takes a replica back to schema 4, what the code before root documents wrote: no trusted root, no feed-signer record. */
 /** What replica migrations 5 (the root of trust) and 6 (sliced deltas) added, removed: a schema-4 replica. */
-const UNDO_MIGRATIONS_5_6 = `
+const UNDO_MIGRATIONS_5_7 = `
+  DROP TABLE decision_webhook_queue; DROP TABLE decisions; DROP TABLE decision_list;
   ALTER TABLE trusted_state DROP COLUMN applying_version;
   ALTER TABLE trusted_state DROP COLUMN root_envelope; ALTER TABLE trusted_state DROP COLUMN root_version;
   ALTER TABLE trusted_state DROP COLUMN root_pin; ALTER TABLE trusted_state DROP COLUMN snapshot_required;
@@ -165,7 +166,7 @@ describe('sidecar sync against a real Centre', () => {
         DROP TRIGGER indicators_journal_insert; DROP TRIGGER indicators_journal_delete; DROP TRIGGER indicators_journal_update;
         DROP TABLE indicator_journal;
         ALTER TABLE trusted_state DROP COLUMN state_accumulator; ALTER TABLE trusted_state DROP COLUMN journal_paused;
-        ${UNDO_MIGRATIONS_5_6}
+        ${UNDO_MIGRATIONS_5_7}
         PRAGMA user_version = 3;`);
       first.db.close();
 
@@ -189,7 +190,7 @@ describe('sidecar sync against a real Centre', () => {
       const dataDir = dirs.make('hf-e2e-old-replica-');
       const first = await client(centre, { dataDir });
       await first.syncer.syncOnce();
-      first.db.exec(`${UNDO_MIGRATIONS_5_6} PRAGMA user_version = 4;`);
+      first.db.exec(`${UNDO_MIGRATIONS_5_7} PRAGMA user_version = 4;`);
       expect(first.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM pragma_table_info('trusted_state') WHERE name LIKE 'root%'").get()?.n).toBe(0);
       first.db.close();
 

@@ -13,6 +13,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { batchRoutes } from './routes/batches.ts';
 import type { RouteDeps } from './routes/deps.ts';
+import { feedDecisionRoutes } from './routes/feed-decisions.ts';
 import { feedOrderRoutes } from './routes/feed-orders.ts';
 import { feedRoutes } from './routes/feed.ts';
 import { inboxRoutes } from './routes/inbox.ts';
@@ -99,6 +100,7 @@ const ROUTES: readonly (readonly [string, (deps: RouteDeps) => Hono<AppEnv>])[] 
   ['/v1/publish', publishRoutes],
   ['/v1/feed', feedRoutes],
   ['/v1/feed/orders', feedOrderRoutes],
+  ['/v1/feed/decisions', feedDecisionRoutes],
   ['/v1/log', logRoutes],
   ['/v1/transparency', transparencyRoutes],
   ['/v1/orders', orderRoutes],

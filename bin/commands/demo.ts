@@ -5,7 +5,9 @@
  * demo provider with a detection order, a sidecar that syncs and verifies
  * the feed, a folder of uploads scanned through its local API (transformed
  * copies of indicator pictures and unrelated ones), the refusals the
- * safeguards make, and the reports arriving at the Centre.
+ * safeguards make, the reports arriving at the Centre, a reviewer forwarding
+ * one to DE and Europol and judging one unfounded, Europol's hold, and the
+ * sidecar receiving those decisions.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +17,9 @@ import { getAlgorithm, hashImage } from '../../shared/hashing/index.ts';
 import { openCentre } from '../../server/centre.ts';
 import { initCentre } from '../../server/init.ts';
 import { serveCentre } from '../../server/main.ts';
+import { parseVerifierKey } from '../../shared/crypto/index.ts';
+import { verifyForwardedReport } from '../../shared/trust/index.ts';
+import { decodeRootList } from '../../shared/wire/delta-chain.ts';
 import type { Role } from '../../server/store/accounts.ts';
 import { parseSidecarConfig } from '../../client/sidecar/config.ts';
 import { listenLocal } from '../../client/sidecar/listen.ts';
@@ -22,7 +27,8 @@ import { createSidecar } from '../../client/sidecar/sidecar.ts';
 import { defineCommand } from '../command.ts';
 
 /** The roles the demo plays. */
-type DemoRole = Extract<Role, 'authority' | 'operator' | 'provider'>;
+const DEMO_ROLES = ['authority', 'operator', 'provider', 'reviewer', 'europol'] as const satisfies readonly Role[];
+type DemoRole = (typeof DEMO_ROLES)[number];
 
 interface Credentials {
   readonly rootKey: string;
@@ -90,22 +96,16 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
   let credentials: Credentials;
   if (!existsSync(credentialsFile)) {
     const init = initCentre(centreDir, Date.now());
-    const centre = openCentre(centreDir, Date.now());
-    const token = (name: string, role: Role, memberState: string | null = null): string =>
-      centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now(), memberState).account.id, 'demo', Date.now()).token);
-    credentials = {
-      rootKey: init.rootVerifierKey,
-      tokens: { authority: token('DE-BKA', 'authority', 'DE'), operator: token('centre-operator', 'operator'), provider: token(PROVIDER, 'provider') },
-      localToken: Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url'),
-    };
-    centre.close();
+    credentials = withTokens(centreDir, { rootKey: init.rootVerifierKey, tokens: {}, localToken: Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url') });
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(credentialsFile, 0o600);
+    saveCredentials(credentialsFile, credentials);
     say(`1. Created a Centre in ${centreDir} (root key ${init.rootVerifierKey.split('+')[0]}, private keys in keys/, mode 0600).`);
   } else {
     const parsed: unknown = JSON.parse(readFileSync(credentialsFile, 'utf8'));
-    credentials = parseCredentials(parsed);
+    const held = parseCredentials(parsed);
+    credentials = withTokens(centreDir, held);
+    // A data folder from a demo before review existed gains the reviewer and Europol.
+    if (Object.keys(held.tokens).length < Object.keys(credentials.tokens).length) saveCredentials(credentialsFile, credentials);
     say(`1. Reusing the Centre in ${centreDir}.`);
   }
   const centre = await serveCentre({ dataDir: centreDir, port: 0, logger: quiet });
@@ -151,6 +151,8 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
       targets: { users: ['alice', 'bob'], groups: [], channels: ['channel-42'] },
       notBefore: now - 1000,
       notAfter: now + 3_600_000,
+      // Routing: a forwarded report goes to the authorities of the issuing Member State, and to Europol.
+      memberState: 'DE',
     });
     if (order.status !== 201) throw new Error(`order registration failed: ${JSON.stringify(order.json)}`);
     say(`4. Registered detection order ${orderId}: surface public-uploads, users alice and bob, channel channel-42, for one hour.`);
@@ -222,8 +224,54 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     const metrics = await (await fetch(`${local.address}/metrics`)).text();
     const refusalLines = metrics.split('\n').filter((l) => l.startsWith('hashfeed_scan_refusals_total') && !l.endsWith(' 0'));
     say(`   sidecar refusal counters: ${refusalLines.join(', ') || 'none'}`);
+
+    // 8. Review: a reviewer claims the next report (urgent first), forwards it, and judges the next one unfounded.
+    const cursor = sidecar.decisions.cursor;
+    const decided: { reportId: string; decision: string }[] = [];
+    for (const decision of [{ decision: 'forwarded' }, { decision: 'unfounded', reason: 'preview_mismatch', comment: 'The preview does not resemble the indicator.' }]) {
+      const claimed = await api('GET', '/v1/review/next', 'reviewer');
+      const report: unknown = claimed.json.report;
+      const reportId: unknown = typeof report === 'object' && report !== null ? Reflect.get(report, 'reportId') : undefined;
+      if (typeof reportId !== 'string') break;
+      const answer = await api('POST', `/v1/review/reports/${reportId}/decision`, 'reviewer', decision);
+      if (answer.status !== 200) throw new Error(`review decision failed: ${JSON.stringify(answer.json)}`);
+      decided.push({ reportId, decision: decision.decision });
+    }
+    const forwarded = decided.find((d) => d.decision === 'forwarded');
+    say(`\n8. A reviewer forwarded report ${forwarded?.reportId.slice(0, 8) ?? '-'} and judged ${decided.find((d) => d.decision === 'unfounded')?.reportId.slice(0, 8) ?? '-'} unfounded (preview_mismatch).`);
+    if (forwarded !== undefined) {
+      const inbox = async (role: 'authority' | 'europol'): Promise<object[]> => {
+        const items: unknown = (await api('GET', '/v1/inbox/reports?limit=200', role)).json.reports;
+        return Array.isArray(items) ? items.filter((i: unknown): i is object => typeof i === 'object' && i !== null && Reflect.get(i, 'reportId') === forwarded.reportId) : [];
+      };
+      const [europolItem] = await inbox('europol');
+      say(`   It reached DE-BKA's inbox (${(await inbox('authority')).length} item) and Europol's (${europolItem === undefined ? 0 : 1} item), each with the provider's signed report and the Centre's signed forwarding record.`);
+      const roots = decodeRootList(new Uint8Array(await (await fetch(`${centre.url}/v1/feed/keys`, { headers: { authorization: `Bearer ${credentials.tokens.provider}` } })).arrayBuffer()), 4 * 1024 * 1024);
+      const field = (name: string): Uint8Array => new Uint8Array(Buffer.from(String(europolItem === undefined ? '' : Reflect.get(europolItem, name)), 'base64'));
+      const verified = verifyForwardedReport({ pin: { keys: [parseVerifierKey(credentials.rootKey)], threshold: 1 }, roots, reportEnvelope: field('report'), recordEnvelope: field('record') });
+      say(`   Europol checked both signatures offline against the root key (as hashfeed verify-report does): record by ${verified.forwardingKey.split('+')[0]}, report by ${verified.record.providerKey.split('+')[0]}.`);
+      await api('POST', `/v1/inbox/reports/${forwarded.reportId}/hold`, 'europol', { until: Date.now() + 90 * 86_400_000 });
+      say('   Europol asked the provider to preserve the content and not inform the user for 90 days (a hold).');
+    }
+
+    // 9. The provider hears back: the next sync round brings the signed decisions list to the sidecar.
+    await sidecar.syncOnce();
+    const heard = await fetch(`${local.address}/v1/decisions?after=${cursor}`, { headers: { authorization: `Bearer ${credentials.localToken}` } });
+    const body: unknown = await heard.json();
+    const received: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, 'decisions') : undefined;
+    const entries: object[] = Array.isArray(received) ? received.filter((e: unknown): e is object => typeof e === 'object' && e !== null) : [];
+    say(`\n9. The sidecar verified the Centre's decisions list; GET /v1/decisions on its local API shows:`);
+    for (const entry of entries) {
+      const hold: unknown = Reflect.get(entry, 'hold');
+      const until: unknown = typeof hold === 'object' && hold !== null ? Reflect.get(hold, 'until') : undefined;
+      const reason: unknown = Reflect.get(entry, 'reason');
+      say(
+        `   report ${String(Reflect.get(entry, 'reportId')).slice(0, 8)} ${String(Reflect.get(entry, 'decision'))}${typeof reason === 'string' ? ` (${reason}): the platform may restore the content and inform the user` : ''}${typeof until === 'number' ? `, hold until ${new Date(until).toISOString().slice(0, 10)}: preserve it and stay silent` : ''}`,
+      );
+    }
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to browse the Centre's API: npm run -s hashfeed -- centre serve --data ${centreDir}`);
-    return ours.length === matched ? 0 : 1;
+    const heardAll = decided.every((d) => entries.some((e) => Reflect.get(e, 'reportId') === d.reportId));
+    return ours.length === matched && decided.length === 2 && heardAll ? 0 : 1;
   } finally {
     await local?.close();
     await sidecar?.stop();
@@ -246,7 +294,38 @@ function describe(answer: unknown): string {
   return `MATCH ${parts.join('; ')} -> report ${String(Reflect.get(answer, 'reportId')).slice(0, 8)}`;
 }
 
-function parseCredentials(value: unknown): Credentials {
+/** Issues a token for each demo role that has none yet (the Centre is not serving: the demo opens its files directly). */
+function withTokens(centreDir: string, held: { rootKey: string; localToken: string; tokens: Partial<Record<DemoRole, string>> }): Credentials {
+  const accounts: Record<DemoRole, readonly [string, string | null]> = {
+    authority: ['DE-BKA', 'DE'],
+    operator: ['centre-operator', null],
+    provider: [PROVIDER, null],
+    reviewer: ['demo-reviewer', null],
+    europol: ['europol', null],
+  };
+  const missing = DEMO_ROLES.filter((role) => held.tokens[role] === undefined);
+  const tokens: Partial<Record<DemoRole, string>> = { ...held.tokens };
+  if (missing.length > 0) {
+    const centre = openCentre(centreDir, Date.now());
+    try {
+      for (const role of missing) {
+        const [name, memberState] = accounts[role];
+        tokens[role] = centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now(), memberState).account.id, 'demo', Date.now()).token);
+      }
+    } finally {
+      centre.close();
+    }
+  }
+  const token = (role: DemoRole): string => tokens[role] ?? '';
+  return { rootKey: held.rootKey, localToken: held.localToken, tokens: { authority: token('authority'), operator: token('operator'), provider: token('provider'), reviewer: token('reviewer'), europol: token('europol') } };
+}
+
+function saveCredentials(path: string, credentials: Credentials): void {
+  writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+function parseCredentials(value: unknown): { rootKey: string; localToken: string; tokens: Partial<Record<DemoRole, string>> } {
   const bad = (): never => {
     throw new Error('data/demo-credentials.json is damaged: delete ./data to start over');
   };
@@ -259,5 +338,9 @@ function parseCredentials(value: unknown): Credentials {
     const value: unknown = Reflect.get(tokens, role);
     return typeof value === 'string' ? value : bad();
   };
-  return { rootKey, localToken, tokens: { authority: token('authority'), operator: token('operator'), provider: token('provider') } };
+  const optional = (role: DemoRole): Partial<Record<DemoRole, string>> => {
+    const value: unknown = Reflect.get(tokens, role);
+    return typeof value === 'string' ? { [role]: value } : {};
+  };
+  return { rootKey, localToken, tokens: { authority: token('authority'), operator: token('operator'), provider: token('provider'), ...optional('reviewer'), ...optional('europol') } };
 }

@@ -116,4 +116,33 @@ CREATE TABLE feed_signers (
   `
 ALTER TABLE trusted_state ADD COLUMN applying_version INTEGER;
 `,
+  // 7. Decisions back to the provider (docs/PROTOCOL.md 12, docs/SIDECAR.md "Decisions"): the held
+  //    list's provider, issuedAt and cursor (one row: what no rollback is judged against), the newest
+  //    state of each report (updated in place, so \`seq\` orders them for GET /v1/decisions?after=), and
+  //    the webhook's durable queue, one row per report (a newer state replaces a pending older one).
+  `
+CREATE TABLE decision_list (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  provider TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  cursor INTEGER NOT NULL,
+  accepted_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE decisions (
+  report_id TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  decision TEXT NOT NULL CHECK (decision IN ('forwarded', 'unfounded')),
+  reason TEXT,
+  hold_until INTEGER,
+  received_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE decision_webhook_queue (
+  report_id TEXT PRIMARY KEY REFERENCES decisions(report_id),
+  seq INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT
+) STRICT;
+CREATE INDEX decision_webhook_due ON decision_webhook_queue(next_attempt_at);
+`,
 ];

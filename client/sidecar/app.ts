@@ -4,6 +4,8 @@ import { Hono, type Context } from 'hono';
 import { CodedError } from '../../shared/errors.ts';
 import { HashFormatError } from '../../shared/hashing/algorithm.ts';
 import { ImageInputError } from '../../shared/hashing/image-input.ts';
+import { decisionEntryFields } from '../../shared/wire/decision-list.ts';
+import type { HeldDecision } from '../decisions/index.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
@@ -40,6 +42,8 @@ export interface SidecarAppDeps {
   matchHashes(hashes: readonly { algorithm: unknown; hash: unknown; quality?: unknown }[]): ScanResult;
   /** Queues the signed report of a match, detected at `detectedAt` under `decision`; content only for the preview. */
   report(decision: Extract<ScanDecision, { allowed: true }>, result: ScanResult, content: Uint8Array | null, detectedAt: number): Promise<{ reportId: string; stale: boolean }>;
+  /** Held decisions on this provider's reports with seq above `after`, oldest first (client/decisions). */
+  decisions(after: number, limit: number): readonly HeldDecision[];
   health(): Health;
   metrics(): Promise<string>;
   onScan(outcome: 'matched' | 'clean' | 'refused' | 'error', surfaceId: string): void;
@@ -47,6 +51,8 @@ export interface SidecarAppDeps {
 }
 
 const MAX_JSON_BYTES = 1024 * 1024;
+/** Decisions per GET /v1/decisions page at most (default 100). */
+export const MAX_DECISIONS_PAGE = 1000;
 
 type Answer = Record<string, unknown>;
 
@@ -111,6 +117,17 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     deps.onScan('refused', '');
     return { refused: { code: decision.code, message: decision.message } };
   };
+
+  // What became of this provider's reports (docs/SIDECAR.md, "Decisions"): poll with after = the last cursor.
+  app.get('/v1/decisions', (c) => {
+    const after = queryInt(singleQuery(c, 'after'), 'after', 0, 0);
+    const limit = Math.min(MAX_DECISIONS_PAGE, queryInt(singleQuery(c, 'limit'), 'limit', 100, 1));
+    const decisions = deps.decisions(after, limit);
+    return c.json({
+      decisions: decisions.map((d) => ({ ...decisionEntryFields(d), receivedAt: d.receivedAt })),
+      cursor: decisions.at(-1)?.seq ?? after,
+    });
+  });
 
   app.post('/v1/scan', async (c) => {
     const decision = decide(singleQuery(c, 'surface'), singleQuery(c, 'subject'));
@@ -202,6 +219,12 @@ async function readJson(c: Context, maxBytes: number, timeoutMs: number): Promis
 }
 
 /** A query parameter given at most once: with two, which one the policy saw would be a guess (REQUEST_AMBIGUOUS). */
+function queryInt(raw: string | undefined, name: string, fallback: number, min: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < min) throw new SidecarError(400, 'BAD_REQUEST', `the query parameter '${name}' must be an integer of at least ${min}`);
+  return Number(raw);
+}
+
 function singleQuery(c: Context, name: string): string | undefined {
   const values = c.req.queries(name) ?? [];
   if (values.length > 1) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the query parameter '${name}' is given more than once`);

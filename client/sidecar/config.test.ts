@@ -97,4 +97,40 @@ describe('sidecar config', () => {
       expect(thrown(() => parseSidecarConfig(settings, '/etc/hashfeed', {}))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) });
     });
   });
+
+  describe('decisionWebhook', () => {
+    const secret = 'a-webhook-secret-of-length';
+    it('is absent by default', () => {
+      expect(parse({}).decisionWebhook).toBeUndefined();
+    });
+
+    it.each([
+      ['an https URL with a secret', { url: 'https://platform.example/hooks/decisions', secret }, { url: 'https://platform.example/hooks/decisions', secret }],
+      ['a loopback http URL with a bearer token', { url: 'http://127.0.0.1:9000/d', bearerToken: secret }, { url: 'http://127.0.0.1:9000/d', bearerToken: secret }],
+    ])('takes %s', (_name, value, expected) => {
+      expect(parse({ decisionWebhook: value }).decisionWebhook).toEqual(expected);
+    });
+
+    it('takes its JSON from the environment', () => {
+      const env = { HASHFEED_DECISION_WEBHOOK: JSON.stringify({ url: 'https://platform.example/d', secret }) };
+      expect(parse({}, env).decisionWebhook).toEqual({ url: 'https://platform.example/d', secret });
+    });
+
+    it.each([
+      ['a string that is no JSON object', '"https://x"', 'CONFIG_INVALID'],
+      ['an unknown key', { url: 'https://platform.example/d', secret, retries: 3 }, 'CONFIG_INVALID'],
+      ['no URL', { secret }, 'CONFIG_INVALID'],
+      ['a URL of another scheme', { url: 'ftp://platform.example/d', secret }, 'CONFIG_INVALID'],
+      ['neither secret nor token', { url: 'https://platform.example/d' }, 'CONFIG_INVALID'],
+      ['both secret and token', { url: 'https://platform.example/d', secret, bearerToken: secret }, 'CONFIG_INVALID'],
+      ['a short secret', { url: 'https://platform.example/d', secret: 'short' }, 'CONFIG_INVALID'],
+      ['plain http off loopback', { url: 'http://platform.example/d', secret }, 'CONFIG_INSECURE_URL'],
+    ])('refuses %s', (_name, value, code) => {
+      expect(thrown(() => parse({ decisionWebhook: value }))).toMatchObject({ code });
+    });
+
+    it('allows plain http off loopback with allowInsecureHttp', () => {
+      expect(parse({ allowInsecureHttp: true, decisionWebhook: { url: 'http://platform.internal/d', secret } }).decisionWebhook?.url).toBe('http://platform.internal/d');
+    });
+  });
 });

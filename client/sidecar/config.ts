@@ -5,6 +5,7 @@ import { quote } from '../../shared/quote.ts';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import { MAX_ROOT_KEYS } from '../../shared/trust/index.ts';
 import { DEFAULT_MAX_FRAMES } from '../../shared/hashing/image-frames.ts';
+import type { DecisionWebhookConfig } from '../decisions/index.ts';
 import { parseSurfaces, PolicyError, type Surface } from '../policy/index.ts';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body.ts';
 import { DEFAULT_DECODE_BUDGET_PIXELS, DEFAULT_DECODE_QUEUE_LENGTH, DEFAULT_DECODE_QUEUE_WAIT_MS } from './decode-budget.ts';
@@ -73,9 +74,11 @@ export interface SidecarConfig {
   readonly maxRetryAfterSeconds: number;
   /** A signed `issuedAt` (timestamp, order list) further ahead of the local clock than this is refused; default 300. */
   readonly maxClockSkewSeconds: number;
+  /** Where decisions on this provider's reports are POSTed (docs/SIDECAR.md, "Decisions"); undefined: none, the platform polls GET /v1/decisions. */
+  readonly decisionWebhook: DecisionWebhookConfig | undefined;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -179,7 +182,40 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     // Both end up in setTimeout or in date arithmetic: a day and a year are far beyond any sensible setting.
     maxRetryAfterSeconds: bounded('maxRetryAfterSeconds', int('maxRetryAfterSeconds', 3600), 86_400),
     maxClockSkewSeconds: bounded('maxClockSkewSeconds', int('maxClockSkewSeconds', 300, 0), 86_400),
+    decisionWebhook: decisionWebhookFrom(raw('decisionWebhook'), allowInsecureHttp),
   };
+}
+
+/** Secrets shorter than this are guessable; the platform should generate a random one. */
+const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+/**
+ * `decisionWebhook` (an object, or its JSON in the environment): `url`,
+ * and exactly one of `secret` (HMAC) or `bearerToken`. Either one crosses
+ * the network with every call, so the URL is https, or http to loopback,
+ * unless allowInsecureHttp.
+ */
+function decisionWebhookFrom(value: unknown, allowInsecureHttp: boolean): DecisionWebhookConfig | undefined {
+  if (value === undefined) return undefined;
+  const setting = typeof value === 'string' ? parseJson(value, 'decisionWebhook') : value;
+  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) throw invalid("'decisionWebhook' must be an object with 'url' and 'secret' or 'bearerToken'");
+  for (const key of Object.keys(setting)) {
+    if (!['url', 'secret', 'bearerToken'].includes(key)) throw invalid(`'decisionWebhook' has unknown key ${quote(key)} (known: url, secret, bearerToken)`);
+  }
+  const field = (key: string): unknown => (Object.hasOwn(setting, key) ? Reflect.get(setting, key) : undefined);
+  const url = field('url');
+  if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw invalid("'decisionWebhook.url' must be an http(s) URL");
+  if (!allowInsecureHttp && !isSecureEnough(url)) {
+    throw new SidecarConfigError('CONFIG_INSECURE_URL', "'decisionWebhook.url' is plain http to a host off loopback: its secret and the decisions would cross the network unencrypted; use https, or set allowInsecureHttp: true on a network you trust");
+  }
+  const secret = field('secret');
+  const bearerToken = field('bearerToken');
+  if ((secret === undefined) === (bearerToken === undefined)) throw invalid("'decisionWebhook' needs exactly one of 'secret' (HMAC signature) or 'bearerToken'");
+  const credential = secret ?? bearerToken;
+  if (typeof credential !== 'string' || credential.length < MIN_WEBHOOK_SECRET_LENGTH || /[\s\p{C}]/u.test(credential)) {
+    throw invalid(`'decisionWebhook.${secret === undefined ? 'bearerToken' : 'secret'}' must be a string of at least ${MIN_WEBHOOK_SECRET_LENGTH} characters without white space`);
+  }
+  return secret === undefined ? { url, bearerToken: credential } : { url, secret: credential };
 }
 
 /**

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { frameOfView } from '../../shared/hashing/image-views.ts';
 import { clampTimerMs } from '../../shared/timer.ts';
+import { DecisionBook, DecisionWebhook, fetchDecisions, WebhookQueue } from '../decisions/index.ts';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
 import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliverer, Reporter, ReportQueue, type ProviderKeyStatus } from '../report/index.ts';
@@ -36,6 +37,8 @@ export interface Sidecar {
   readonly replica: Replica;
   readonly policy: ScanPolicy;
   readonly queue: ReportQueue;
+  /** What the Centre decided on this provider's reports, as verified and held. */
+  readonly decisions: DecisionBook;
   /** Pixels being decoded at once over all of this sidecar's scans (one sidecar per process in production). */
   readonly decodeBudget: DecodeBudget;
   /** The current match index (replaced whole after a snapshot). */
@@ -44,6 +47,10 @@ export interface Sidecar {
   syncOnce(): Promise<SyncOutcome>;
   /** Delivers queued reports now (one round). */
   deliverReports(): Promise<void>;
+  /** Fetches the decisions list now (part of every sync round); how many entries were taken. */
+  refreshDecisions(): Promise<number>;
+  /** Delivers due decisions to the webhook now (one round); how many were delivered (0 without a webhook). */
+  deliverDecisions(): Promise<number>;
   /** The report-signing key, as the provider confirms it to the Centre's operator out of band. */
   readonly reportKey: { readonly keyId: string; readonly verifierKey: string };
   /** Registers the report key with the Centre now; it is `pending` until an operator approves it. */
@@ -97,6 +104,22 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     return registered;
   };
   const queue = new ReportQueue(db);
+  const decisions = new DecisionBook(db, config.provider, { maxClockSkewMs, webhook: config.decisionWebhook !== undefined });
+  const webhook =
+    config.decisionWebhook === undefined
+      ? undefined
+      : new DecisionWebhook({
+          config: config.decisionWebhook,
+          book: decisions,
+          queue: new WebhookQueue(db),
+          fetch,
+          clock,
+          backoff: { baseMs: 5000, maxMs: 3_600_000, maxHintMs: config.maxRetryAfterSeconds * 1000 },
+          onEvent: (event) => {
+            webhookCalls.inc({ outcome: event.outcome });
+            logger.info({ reportId: event.reportId, outcome: event.outcome, code: event.error }, 'decision webhook');
+          },
+        });
   const deliverer = new ReportDeliverer({
     queue,
     baseUrl: config.reportTo,
@@ -155,6 +178,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       }
     },
   });
+  const webhookCalls = new Counter({ name: 'hashfeed_decision_webhook_calls_total', help: 'Decision webhook calls by outcome', labelNames: ['outcome'], registers: [registry] });
   const deliveries = new Counter({ name: 'hashfeed_report_deliveries_total', help: 'Report delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
@@ -172,6 +196,13 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     await fetchOrders({ baseUrl: config.reportTo, token: config.providerToken, fetch, store, orders, now: clock() });
   };
 
+  const refreshDecisions = async (): Promise<number> => {
+    if (store.root === null) await syncer.updateRoot();
+    const taken = await fetchDecisions({ baseUrl: config.reportTo, token: config.providerToken, fetch, store, book: decisions, clock });
+    if (taken > 0) webhook?.wake();
+    return taken;
+  };
+
   const syncOnce = async (): Promise<SyncOutcome> => {
     let outcome: SyncOutcome | undefined;
     let failure: unknown;
@@ -186,6 +217,12 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     } catch (err) {
       logger.warn({ code: err instanceof Error && 'code' in err ? String(err.code) : 'UNKNOWN' }, 'order refresh failed');
       failure ??= err;
+    }
+    // Decisions inform the platform; they gate nothing, so a failure (or a Centre without the route) is logged, never fatal to the round.
+    try {
+      await refreshDecisions();
+    } catch (err) {
+      logger.warn({ code: err instanceof Error && 'code' in err ? String(err.code) : 'UNKNOWN' }, 'decisions refresh failed');
     }
     if (failure !== undefined) {
       syncErrors.inc({ code: failure instanceof SyncError ? failure.code : 'OTHER' });
@@ -236,6 +273,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     scanImage,
     matchHashes: (hashes) => scanner.matchHashes(hashes),
     report,
+    decisions: (after, limit) => decisions.after(after, limit),
     health,
     metrics: () => registry.metrics(),
     onScan: (outcome) => scans.inc({ outcome }),
@@ -244,6 +282,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
 
   const controller = new AbortController();
   let delivering: Promise<void> | undefined;
+  let notifying: Promise<void> | undefined;
 
   return {
     config,
@@ -251,12 +290,15 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     replica,
     policy,
     queue,
+    decisions,
     decodeBudget,
     matcher: () => matcher,
     syncOnce,
     deliverReports: async () => {
       await deliverer.deliverDue();
     },
+    refreshDecisions,
+    deliverDecisions: async () => (webhook === undefined ? 0 : webhook.deliverDue()),
     reportKey: { keyId: key.keyIdHex, verifierKey: key.verifier.text },
     registerKey,
     health,
@@ -275,6 +317,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       loop.start();
       void registerKey().catch((err: unknown) => logger.warn({ err }, 'provider key registration failed; retried on delivery'));
       delivering = deliverer.run(controller.signal);
+      // Its own loop: a slow or failing platform endpoint never holds up scanning, sync or report delivery.
+      notifying = webhook?.run(controller.signal);
     },
     stop: async (stopOptions) => {
       controller.abort();
@@ -282,6 +326,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       try {
         await loop.stop();
         await delivering;
+        await notifying;
       } finally {
         clearTimeout(deadline);
       }

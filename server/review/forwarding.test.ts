@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { openSigned, trustedRootFrom } from '../../shared/trust/testing/trusted-root.ts';
@@ -26,6 +27,8 @@ describe('forwarding a decision', () => {
   };
   const recordsOf = (reportId: string): { decision: string; envelope: Buffer }[] =>
     t.centre.db.prepare<[string], { decision: string; envelope: Buffer }>('SELECT decision, envelope FROM forwarding_records WHERE report_id = ? ORDER BY id').all(reportId);
+  const reportEnvelope = (reportId: string): Buffer =>
+    t.centre.db.prepare<[string], { envelope: Buffer }>('SELECT envelope FROM reports WHERE report_id = ?').get(reportId)?.envelope ?? Buffer.alloc(0);
   const inboxOwners = (reportId: string): string[] =>
     t.centre.db
       .prepare<[string], { name: string }>('SELECT a.name FROM inbox_items i JOIN accounts a ON a.id = i.account_id WHERE i.report_id = ? ORDER BY i.id')
@@ -55,6 +58,9 @@ describe('forwarding a decision', () => {
           { account: 'europol', role: 'europol', memberState: null },
         ],
         decidedAt: t.clock.now,
+        provider: 'example-host',
+        providerKey: f.providerKey,
+        reportSha256: new Uint8Array(createHash('sha256').update(reportEnvelope(id)).digest()),
       });
       expect(inboxOwners(id)).toEqual(['DE-BKA', 'europol']);
     });

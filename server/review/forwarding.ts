@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import type { ForwardingRecipient } from '../../shared/wire/forwarding-record.ts';
@@ -39,7 +40,7 @@ export class Forwarder {
     for (const reportId of view.reportIds) {
       const recipients = bundle.state === 'forwarded' ? this.#routed(reportId) : this.#earlier(reportId);
       if (recipients.length === 0) continue;
-      const record = { reportId, decision: bundle.state, recipients, decidedAt: now };
+      const record = { reportId, decision: bundle.state, recipients, decidedAt: now, ...this.#reportBinding(reportId) };
       // The one place the Centre chooses the key that signs decisions: one listed for 'forwarding' only (PROTOCOL 4.2).
       const envelope = signForwardingRecord(record, centre.keyring.signerFor(KEY_PURPOSES.forwarding, now));
       const recordId = this.#store.addRecord(reportId, decisionId, bundle.state, now, envelope);
@@ -53,6 +54,14 @@ export class Forwarder {
         recipients: recipients.map((r) => r.account),
       });
     }
+  }
+
+  /** What ties the record to the exact report a recipient receives (PROTOCOL 11.4): its provider, the key it verified under, its envelope's SHA-256. */
+  #reportBinding(reportId: string): { provider: string; providerKey: string; reportSha256: Uint8Array } {
+    const stored = this.#reports.find(reportId)?.stored;
+    const envelope = this.#store.reportEnvelope(reportId);
+    if (stored === undefined || envelope === undefined) throw new Error(`unreachable: report ${reportId} is decided but not stored`);
+    return { provider: stored.report.provider, providerKey: stored.signedBy, reportSha256: new Uint8Array(createHash('sha256').update(envelope).digest()) };
   }
 
   #routed(reportId: string): ForwardingRecipient[] {

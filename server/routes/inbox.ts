@@ -5,6 +5,7 @@ import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { intParam, objectBody, readJson } from '../http/body.ts';
 import { latestHoldUntil, MAX_HOLD_MONTHS } from '../review/hold-limit.ts';
+import { ProviderDecisions } from '../review/provider-decisions.ts';
 import { ForwardingStore } from '../store/forwarding.ts';
 import { ReviewBundleStore } from '../store/review-bundles.ts';
 import type { RouteDeps } from './deps.ts';
@@ -32,6 +33,7 @@ export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
   const recipient = guard('authority', 'europol');
   const store = new ForwardingStore(centre.db);
   const bundles = new ReviewBundleStore(centre.db);
+  const providerDecisions = new ProviderDecisions(centre);
 
   app.get('/reports', recipient, (c) => {
     const account = c.get('principal').account;
@@ -83,6 +85,8 @@ export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
         throw new InboxError('INBOX_HOLD_UNFOUNDED', 'the report stands judged unfounded: there is nothing to preserve it for');
       }
       store.addHold(reportId, account.id, until, now);
+      // The provider hears of it in the same transaction (its decisions feed).
+      providerDecisions.held(reportId, now);
       centre.audit.record(now, account.name, 'inbox.hold', `report:${reportId}`, { until });
     });
     return c.json({ reportId, hold: { until, requestedAt: now } }, 201);

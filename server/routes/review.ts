@@ -7,6 +7,7 @@ import { objectBody, readJson } from '../http/body.ts';
 import { ReviewError, UNFOUNDED_REASONS, type UnfoundedReason } from '../review/report-lifecycle.ts';
 import { Forwarder } from '../review/forwarding.ts';
 import { IndicatorQuality } from '../review/indicator-quality.ts';
+import { ProviderDecisions } from '../review/provider-decisions.ts';
 import { ReviewDesk, type BundleView, type DecisionInput } from '../review/review-desk.ts';
 import { ReviewView } from '../review/review-view.ts';
 import type { RouteDeps } from './deps.ts';
@@ -25,13 +26,15 @@ export function reviewRoutes({ centre, clock, guard, random }: RouteDeps): Hono<
   const reviewer = guard('reviewer');
   const forwarder = new Forwarder(centre);
   const quality = new IndicatorQuality(centre);
-  // A decision and what follows from it (signed records, inbox items, an indicator's suspension) commit together or not at all.
+  const providerDecisions = new ProviderDecisions(centre);
+  // A decision and what follows from it (signed records, inbox items, the provider's decisions feed, an indicator's suspension) commit together or not at all.
   const desk = new ReviewDesk({
     centre,
     random,
     onDecided: (view, now) => {
       forwarder.forward(view, now);
       quality.reassess(view, now);
+      providerDecisions.decided(view, now);
     },
     onWithdrawn: (view, now) => quality.reassess(view, now),
   });

@@ -59,6 +59,7 @@ export class ForwardingStore {
          FROM inbox_items i JOIN forwarding_records f ON f.id = i.record_id JOIN reports r ON r.report_id = i.report_id
          WHERE i.account_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
       ),
+      reportEnvelope: db.prepare<[string], { envelope: Buffer }>('SELECT envelope FROM reports WHERE report_id = ?'),
       routed: db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM inbox_items WHERE account_id = ? AND report_id = ?'),
       ack: db.prepare('UPDATE inbox_items SET acked_at = ? WHERE account_id = ? AND report_id = ? AND acked_at IS NULL'),
       insertHold: db.prepare('INSERT INTO report_holds (report_id, account_id, hold_until, requested_at) VALUES (?, ?, ?, ?)'),
@@ -103,6 +104,12 @@ export class ForwardingStore {
       purgedAt: r.purged_at,
       recordEnvelope: new Uint8Array(r.record_envelope),
     }));
+  }
+
+  /** The provider's report envelope exactly as stored (and served in inboxes). */
+  reportEnvelope(reportId: string): Uint8Array | undefined {
+    const row = this.#statements.reportEnvelope.get(reportId);
+    return row === undefined ? undefined : new Uint8Array(row.envelope);
   }
 
   /** True when the report reached this account's inbox. */

@@ -508,4 +508,21 @@ CREATE INDEX audit_by_action ON audit(action, at);
 CREATE INDEX feed_changes_by_version ON feed_changes(version, op);
 CREATE INDEX forwarding_records_by_time ON forwarding_records(decided_at);
 `,
+  // 14. Decisions back to providers (docs/PROTOCOL.md 12): each entry is a report's whole state
+  // as its provider is told it (decision, reason, the latest hold), written in the transaction of
+  // the decision or hold that changed it; \`seq\` is the cursor providers page by (\`since=\`).
+  `
+CREATE TABLE provider_decisions (
+  seq INTEGER PRIMARY KEY,
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  report_id TEXT NOT NULL REFERENCES reports(report_id),
+  decision TEXT NOT NULL CHECK (decision IN ('forwarded', 'unfounded')),
+  reason TEXT CHECK ((decision = 'unfounded') = (reason IS NOT NULL)),
+  hold_until INTEGER,
+  recorded_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX provider_decisions_by_provider ON provider_decisions(provider_id, seq);
+CREATE INDEX provider_decisions_by_report ON provider_decisions(report_id, seq);
+${appendOnly('provider_decisions')}
+`,
 ];

@@ -20,6 +20,8 @@ export interface ReviewFixture {
   readonly routine: number;
   /** The preview the authority attached to both indicators. */
   readonly indicatorPreview: string;
+  /** The approved verifier key example-host signs reports with. */
+  readonly providerKey: string;
   /** Signs a report as example-host's sidecar would and sends it; returns its id. */
   send(overrides?: Partial<Report>): Promise<string>;
 }
@@ -52,6 +54,7 @@ export async function reviewFixture(t: TestCentre, orderOverrides: Record<string
     urgent,
     routine,
     indicatorPreview,
+    providerKey: key.verifier.text,
     send: async (overrides = {}) => {
       const report: Report = {
         reportId: randomUUID(),

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { generateSigningKey } from '../crypto/index.ts';
 import { codeOf } from '../testing/code-of.ts';
 import { encodeMsgpack } from './codec.ts';
 import { decodeForwardingRecord, encodeForwardingRecord, parseForwardingRecord, type ForwardingRecord } from './forwarding-record.ts';
@@ -12,6 +13,9 @@ const RECORD: ForwardingRecord = {
     { account: 'europol', role: 'europol', memberState: null },
   ],
   decidedAt: Date.UTC(2026, 10, 1),
+  provider: 'example-host',
+  providerKey: generateSigningKey('hashfeed/provider/example-host').verifier.text,
+  reportSha256: new Uint8Array(32).fill(7),
 };
 
 describe('forwarding record', () => {
@@ -46,12 +50,17 @@ describe('forwarding record', () => {
       ['an unknown role', { ...RECORD, recipients: [{ account: 'x', role: 'press', memberState: null }] }, 'WIRE_BAD_FIELD'],
       ['a recipient field too many', { ...RECORD, recipients: [{ ...RECORD.recipients[0], note: 1 }] }, 'WIRE_UNKNOWN_FIELD'],
       ['a bad report id', { ...RECORD, reportId: 'not-a-uuid' }, 'WIRE_BAD_FIELD'],
+      ['no report binding', { reportId: RECORD.reportId, decision: 'forwarded', recipients: RECORD.recipients, decidedAt: RECORD.decidedAt }, 'WIRE_MISSING_FIELD'],
+      ['a short report hash', { ...RECORD, reportSha256: new Uint8Array(31) }, 'WIRE_BAD_FIELD'],
+      ['a report hash as text', { ...RECORD, reportSha256: '07'.repeat(32) }, 'WIRE_BAD_FIELD'],
+      ['a provider key that is no verifier key', { ...RECORD, providerKey: 'hashfeed/provider/x+00000000+AAAA' }, 'WIRE_BAD_FIELD'],
+      ['a bad provider name', { ...RECORD, provider: '../x' }, 'WIRE_BAD_FIELD'],
     ])('refuses %s', (_name, value, code) => {
       expect(codeOf(() => parseForwardingRecord(value))).toBe(code);
     });
 
     it('refuses a payload over its cap before decoding', () => {
-      const big = encodeMsgpack({ ...RECORD, recipients: RECORD.recipients, pad: 'x'.repeat(9000) });
+      const big = encodeMsgpack({ ...RECORD, pad: 'x'.repeat(9000) });
       expect(codeOf(() => decodeForwardingRecord(big))).toBe('WIRE_TOO_LARGE');
     });
   });

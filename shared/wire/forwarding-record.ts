@@ -1,6 +1,7 @@
 import { decodeMsgpack, encodeMsgpack } from './codec.ts';
 import { WireError } from './errors.ts';
-import { array, exactRecord, str, timestampMs } from './guards.ts';
+import { parseVerifierKey } from '../crypto/index.ts';
+import { array, bytes, exactRecord, str, timestampMs } from './guards.ts';
 import { PROVIDER_NAME_PATTERN } from './order.ts';
 import { REPORT_ID_PATTERN } from './report.ts';
 
@@ -25,16 +26,24 @@ export interface ForwardingRecipient {
  * The Centre's signed decision on a report: with the provider's signed
  * report, the recipient's chain of custody. `forwarded` lists who received
  * it; `unfounded` is sent to those who had received it before, when a
- * reopened report is later judged unfounded.
+ * reopened report is later judged unfounded. It binds the exact report:
+ * `reportSha256` is the SHA-256 of the provider's report envelope as
+ * stored and served, and `providerKey` the verifier key (C2SP text) the
+ * Centre verified it under, a key its operator approved for `provider`;
+ * so `hashfeed verify-report` checks both signatures offline from the
+ * Centre's root alone (docs/PROTOCOL.md 11.4).
  */
 export interface ForwardingRecord {
   readonly reportId: string;
   readonly decision: 'forwarded' | 'unfounded';
   readonly recipients: readonly ForwardingRecipient[];
   readonly decidedAt: number;
+  readonly provider: string;
+  readonly providerKey: string;
+  readonly reportSha256: Uint8Array;
 }
 
-const FIELDS = ['reportId', 'decision', 'recipients', 'decidedAt'];
+const FIELDS = ['reportId', 'decision', 'recipients', 'decidedAt', 'provider', 'providerKey', 'reportSha256'];
 const RECIPIENT_FIELDS = ['account', 'role', 'memberState'];
 
 export function encodeForwardingRecord(record: ForwardingRecord): Uint8Array {
@@ -43,6 +52,9 @@ export function encodeForwardingRecord(record: ForwardingRecord): Uint8Array {
     decision: record.decision,
     recipients: record.recipients.map((r) => ({ account: r.account, role: r.role, memberState: r.memberState })),
     decidedAt: record.decidedAt,
+    provider: record.provider,
+    providerKey: record.providerKey,
+    reportSha256: record.reportSha256,
   });
 }
 
@@ -62,6 +74,9 @@ export function parseForwardingRecord(value: unknown): ForwardingRecord {
     decision: f.decision,
     recipients,
     decidedAt: timestampMs(f.decidedAt, 'record.decidedAt'),
+    provider: str(f.provider, 'record.provider', 64, PROVIDER_NAME_PATTERN),
+    providerKey: providerKeyText(f.providerKey),
+    reportSha256: Uint8Array.from(bytes(f.reportSha256, 'record.reportSha256', 32)),
   };
 }
 
@@ -74,4 +89,13 @@ function parseRecipient(value: unknown, what: string): ForwardingRecipient {
   }
   if (f.role !== 'authority') throw new WireError('WIRE_BAD_FIELD', `${what}.role must be 'authority' or 'europol'`);
   return { account, role: 'authority', memberState: str(f.memberState, `${what}.memberState`, 2, MEMBER_STATE_PATTERN) };
+}
+
+function providerKeyText(value: unknown): string {
+  const text = str(value, 'record.providerKey', 512);
+  try {
+    return parseVerifierKey(text).text;
+  } catch (cause) {
+    throw new WireError('WIRE_BAD_FIELD', 'record.providerKey must be a verifier key (name+keyid+base64)', { cause });
+  }
 }

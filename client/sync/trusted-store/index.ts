@@ -1,7 +1,7 @@
 /**
- * The sidecar's one owner of trusted state (docs/PROTOCOL.md 9.3, 10.3):
- * every root, timestamp, checkpoint, delta, snapshot and order list is
- * accepted here or nowhere.
+ * The sidecar's one owner of trusted state (docs/PROTOCOL.md 9.3, 10.3, 12.3):
+ * every root, timestamp, checkpoint, delta, snapshot, order list and
+ * decisions list is accepted here or nowhere.
  */
 export { TrustedStore } from './trusted-store.ts';
 export type { TrustedStoreOptions, Accepted, OrderUpdate } from './trusted-store.ts';

@@ -14,9 +14,12 @@ import {
 } from '../../../shared/trust/index.ts';
 import { decodeDelta, DELTA_PAYLOAD_TYPE, type Delta } from '../../../shared/wire/delta.ts';
 import { WireError } from '../../../shared/wire/errors.ts';
+import { decodeDecisionList, DECISIONS_PAYLOAD_TYPE, type DecisionList } from '../../../shared/wire/decision-list.ts';
 import { decodeOrderList, ORDERS_PAYLOAD_TYPE, type OrderList } from '../../../shared/wire/order.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE, type Snapshot } from '../../../shared/wire/snapshot.ts';
 import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE, type FeedTimestamp } from '../../../shared/wire/timestamp.ts';
+import type { DecisionBook } from '../../decisions/decision-book.ts';
+import { DecisionsError } from '../../decisions/errors.ts';
 import { PolicyError } from '../../policy/errors.ts';
 import type { OrderSet } from '../../policy/order-set.ts';
 import type { Replica } from '../../replica/replica.ts';
@@ -70,8 +73,8 @@ export interface OrderUpdate {
 /**
  * The one owner of the sidecar's trust decisions (after tuf-js's
  * TrustedMetadataStore; STYLE 14): it alone accepts a root, a timestamp, a
- * checkpoint, a delta, a snapshot and an order list (and, later, a
- * decisions list), each from unverified bytes, under the rules of
+ * checkpoint, a delta, a snapshot, an order list and a decisions list,
+ * each from unverified bytes, under the rules of
  * docs/PROTOCOL.md 9.3 and 10.3 (rules.ts) and section 4 (shared/trust).
  * Fetchers only fetch and hand it bytes; whatever it refuses changes
  * nothing held.
@@ -249,7 +252,7 @@ export class TrustedStore {
    * for a bad or misused signature, or before any root is trusted.
    */
   acceptOrderList(envelope: Uint8Array, orders: OrderSet, now: number): OrderUpdate {
-    const payload = this.#providerList(envelope, ORDERS_PAYLOAD_TYPE, now);
+    const payload = this.#providerList(envelope, ORDERS_PAYLOAD_TYPE, now, (code, message, cause) => new PolicyError(code === 'malformed' ? 'ORDERS_MALFORMED' : 'ORDERS_UNTRUSTED', message, { cause }));
     let list: OrderList;
     try {
       list = decodeOrderList(payload);
@@ -261,17 +264,41 @@ export class TrustedStore {
   }
 
   /**
-   * 10.3 step 2 for any list scoped to one provider (orders now, decisions
-   * later): the payload, once a `provider-list` key usable now signed it.
+   * 12.3 steps 2 to 7: a decisions list signed by a key the trusted root
+   * lists for `provider-list`, valid and unrevoked now (4.4, 4.5), before
+   * anything is decoded; then the held list's rules (DecisionBook.accept,
+   * called from here only): this provider's (DECISIONS_WRONG_PROVIDER), not
+   * from the future (DECISIONS_FROM_FUTURE), no rollback
+   * (DECISIONS_ROLLBACK), starting at the cursor held
+   * (DECISIONS_OUT_OF_SEQUENCE). DECISIONS_UNTRUSTED for a bad or misused
+   * signature, or before any root is trusted.
    */
-  #providerList(envelope: Uint8Array, payloadType: string, now: number): Uint8Array {
+  acceptDecisionList(envelope: Uint8Array, book: DecisionBook, now: number): DecisionList {
+    const payload = this.#providerList(envelope, DECISIONS_PAYLOAD_TYPE, now, (code, message, cause) => new DecisionsError(code === 'malformed' ? 'DECISIONS_MALFORMED' : 'DECISIONS_UNTRUSTED', message, { cause }));
+    let list: DecisionList;
+    try {
+      list = decodeDecisionList(payload);
+    } catch (cause) {
+      if (cause instanceof WireError) throw new DecisionsError('DECISIONS_MALFORMED', `decisions list: ${cause.message}`, { cause });
+      throw cause;
+    }
+    book.accept(list, now);
+    return list;
+  }
+
+  /**
+   * 10.3 and 12.3 step 2 for any list scoped to one provider (orders,
+   * decisions): the payload, once a `provider-list` key usable now signed
+   * it. `refusal` makes the list's own error (ORDERS_*, DECISIONS_*).
+   */
+  #providerList(envelope: Uint8Array, payloadType: string, now: number, refusal: (code: 'untrusted' | 'malformed', message: string, cause?: unknown) => Error): Uint8Array {
     const root = this.#root;
-    if (root === null) throw new PolicyError('ORDERS_UNTRUSTED', `${payloadType}: no root is trusted yet (the first feed round anchors it from the pin)`);
+    if (root === null) throw refusal('untrusted', `${payloadType}: no root is trusted yet (the first feed round anchors it from the pin)`);
     try {
       return verifyFreshObject(envelope, payloadType, root.document, KEY_PURPOSES.providerList, now, envelope.byteLength).payload;
     } catch (cause) {
       if (cause instanceof EnvelopeError || cause instanceof TrustError) {
-        throw new PolicyError(cause.code === 'ENVELOPE_MALFORMED' ? 'ORDERS_MALFORMED' : 'ORDERS_UNTRUSTED', `${payloadType}: ${cause.message}`, { cause });
+        throw refusal(cause.code === 'ENVELOPE_MALFORMED' ? 'malformed' : 'untrusted', `${payloadType}: ${cause.message}`, cause);
       }
       throw cause;
     }

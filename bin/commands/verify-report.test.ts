@@ -1,0 +1,115 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeEnvelope, encodeEnvelope, generateSigningKey, signEnvelope } from '../../shared/crypto/index.ts';
+import { tempDirs } from '../../shared/testing/temp-dirs.ts';
+import { FORWARDING_RECORD_PAYLOAD_TYPE } from '../../shared/wire/forwarding-record.ts';
+import { reviewFixture } from '../../server/testing/review-fixture.ts';
+import { createTestCentre, type TestCentre } from '../../server/testing/test-centre.ts';
+import { run } from './verify-report.ts';
+
+const JSON_TYPE = 'application/json';
+type InboxItem = { id: number; reportId: string; decision: string; report: string; record: string };
+type InboxPage = { reports: InboxItem[]; next: number | null };
+
+describe('hashfeed verify-report', () => {
+  const dirs = tempDirs();
+  let t: TestCentre;
+  let dir: string;
+  let page: InboxPage;
+  let rootsFile: string;
+  let rootsBase64: string;
+
+  beforeAll(async () => {
+    t = createTestCentre();
+    const f = await reviewFixture(t, { memberState: 'DE' });
+    for (const subject of ['user:u-1', 'user:u-2']) {
+      const id = await f.send({ subject });
+      await t.request('GET', '/v1/review/next', t.tokens.reviewer);
+      const res = await t.request('POST', `/v1/review/reports/${id}/decision`, t.tokens.reviewer, JSON.stringify({ decision: 'forwarded' }), JSON_TYPE);
+      if (res.status !== 200) throw new Error(`decide: ${res.status}`);
+    }
+    page = (await (await t.request('GET', '/v1/inbox/reports', t.tokens.authority)).json()) as InboxPage;
+    const roots = new Uint8Array(await (await t.request('GET', '/v1/feed/keys', t.tokens.provider)).arrayBuffer());
+    rootsBase64 = Buffer.from(roots).toString('base64');
+    dir = dirs.make('hf-verify-report-');
+    rootsFile = join(dir, 'roots.bin');
+    writeFileSync(rootsFile, roots);
+  });
+  afterAll(() => {
+    t.close();
+    dirs.removeAll();
+  });
+
+  let files = 0;
+  const saved = (value: unknown): string => {
+    const path = join(dir, `item-${files++}.json`);
+    writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+    return path;
+  };
+  const verify = async (argv: string[]): Promise<{ status: number; out: string; err: string }> => {
+    let out = '';
+    let err = '';
+    const status = await run(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+    return { status, out, err };
+  };
+  const item = (i = 0): InboxItem => page.reports[i] ?? { id: 0, reportId: '', decision: '', report: '', record: '' };
+  const pinned = (): string[] => ['--root-key', t.rootVerifierKey, '--roots', rootsFile];
+
+  describe('when the inbox output is verified as served', () => {
+    it('verifies a whole page, each item with its provider, key, recipients and the forwarding key', async () => {
+      const { status, out } = await verify([saved(page), ...pinned(), '--json']);
+      expect(status).toBe(0);
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatchObject({ ok: true, reportId: item(0).reportId, decision: 'forwarded', provider: 'example-host', recipients: ['DE-BKA', 'europol'], rootVersion: 1 });
+    });
+
+    it('verifies one item that carries its roots, with no --roots', async () => {
+      const { status, out } = await verify([saved({ ...item(1), roots: rootsBase64 }), '--root-key', t.rootVerifierKey]);
+      expect(status).toBe(0);
+      expect(out).toContain(`verified ${item(1).reportId}: forwarded`);
+    });
+  });
+
+  describe('when something was tampered with', () => {
+    const flipLast = (base64: string): string => {
+      const bytes = Buffer.from(base64, 'base64');
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
+      return bytes.toString('base64');
+    };
+    const resigned = (): string => {
+      const record = decodeEnvelope(Buffer.from(item(0).record, 'base64'));
+      return Buffer.from(encodeEnvelope(signEnvelope(FORWARDING_RECORD_PAYLOAD_TYPE, record.payload, [generateSigningKey('hashfeed/test/forwarding')]))).toString('base64');
+    };
+    it.each<[string, () => unknown, string[] | undefined, string]>([
+      ['another report under the record', () => ({ ...item(0), report: item(1).report }), undefined, 'CUSTODY_REPORT_HASH_MISMATCH'],
+      ['a changed byte in the report', () => ({ ...item(0), report: flipLast(item(0).report) }), undefined, 'CUSTODY_REPORT_HASH_MISMATCH'],
+      ['a changed byte in the record signature', () => ({ ...item(0), record: flipLast(item(0).record) }), undefined, 'CUSTODY_RECORD_UNTRUSTED'],
+      ['a record re-signed by a key the root does not list', () => ({ ...item(0), record: resigned() }), undefined, 'CUSTODY_RECORD_UNTRUSTED'],
+      ['an item claiming another decision than its record', () => ({ ...item(0), decision: 'unfounded' }), undefined, 'CUSTODY_BINDING_MISMATCH'],
+      ['an item claiming another report than its record', () => ({ ...item(0), reportId: item(1).reportId }), undefined, 'CUSTODY_BINDING_MISMATCH'],
+      ['a pin of another root key', () => item(0), ['--root-key', generateSigningKey('hashfeed/test/root').verifier.text, '--roots', ''], 'CUSTODY_ROOT_UNTRUSTED'],
+    ])('fails %s with exit 1 and a stable code', async (_name, tamper, pin, code) => {
+      const args = pin === undefined ? pinned() : pin.map((a) => (a === '' ? rootsFile : a));
+      const { status, out } = await verify([saved(tamper()), ...args, '--json']);
+      expect(status).toBe(1);
+      expect(JSON.parse(out.trim())).toMatchObject({ ok: false, code });
+    });
+  });
+
+  describe('when the command line or the input is wrong', () => {
+    it.each<[string, () => string[]]>([
+      ['no FILE', () => pinned()],
+      ['no pinned key', () => [saved(page), '--roots', rootsFile]],
+      ['a threshold above the keys', () => [saved(page), ...pinned(), '--root-threshold', '2']],
+      ['a file that does not exist', () => [join(dir, 'absent.json'), ...pinned()]],
+      ['a file that is not JSON', () => [saved('not json'), ...pinned()]],
+      ['JSON that is no inbox item', () => [saved({ hello: 1 }), ...pinned()]],
+      ['roots that are no keys body', () => [saved(page), '--root-key', t.rootVerifierKey, '--roots', saved('{}')]],
+      ['no roots at all', () => [saved(item(0)), '--root-key', t.rootVerifierKey]],
+    ])('exits 2 for %s', async (_name, argv) => {
+      expect((await verify(argv())).status).toBe(2);
+    });
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * `hashfeed verify-report FILE`: checks offline what a recipient's inbox
+ * holds, both signatures and what binds them (docs/PROTOCOL.md 11.5):
+ *
+ *   FILE   the JSON of one inbox item as `GET /v1/inbox/reports` serves it
+ *          (`{reportId, decision, report, record, ...}`, envelopes in base64),
+ *          or a whole page of it (`{reports: [...], ...}`), as saved; it may
+ *          carry `roots`, the base64 of a saved `GET /v1/feed/keys` body.
+ *
+ * Exit status: 0 every item verified; 1 a signature or binding fails (a
+ * CUSTODY_* code per item); 2 usage, a file that cannot be read or is not
+ * shaped like an inbox item.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { parseVerifierKey } from '../../shared/crypto/index.ts';
+import { CustodyError, verifyForwardedReport, type RootPin } from '../../shared/trust/index.ts';
+import { decodeRootList } from '../../shared/wire/delta-chain.ts';
+import { WireError } from '../../shared/wire/errors.ts';
+import { defineCommand, UsageError, type CommandIo } from '../command.ts';
+
+const USAGE = `usage: hashfeed verify-report FILE --root-key KEY [--root-key KEY ...] [--root-threshold N] [--roots FILE] [--json]
+
+Checks offline an inbox item (or a saved page of GET /v1/inbox/reports): the
+Centre's forwarding record against its root, the provider's report against
+the key the record names, and that the record names exactly this report.
+
+options:
+  --root-key KEY        a pinned root verifier key, as \`centre init\` printed it (repeat for k-of-n)
+  --root-keys-file F    the pinned root keys, one per line (# comments), instead of --root-key
+  --root-threshold N    how many of the pinned keys must sign the first root (default 1)
+  --roots FILE          a saved GET /v1/feed/keys body (the root chain); default: FILE's "roots"
+  --json                one JSON line per item
+
+exit status: 0 verified, 1 a signature or binding fails, 2 usage or unreadable input
+`;
+
+/** An inbox page is at most 200 items of two envelopes: a few MiB. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_ROOTS_BYTES = 4 * 1024 * 1024;
+
+class InputError extends Error {}
+
+interface Item {
+  readonly label: string;
+  readonly reportId: string | undefined;
+  readonly decision: string | undefined;
+  readonly report: Uint8Array;
+  readonly record: Uint8Array;
+}
+
+export const command = defineCommand({
+  name: 'hashfeed verify-report',
+  usage: USAGE,
+  positionals: true,
+  options: {
+    'root-key': { type: 'string', multiple: true },
+    'root-keys-file': { type: 'string' },
+    'root-threshold': { type: 'string' },
+    roots: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(values, positionals, io) {
+    const [file, ...extra] = positionals;
+    if (file === undefined || extra.length > 0) throw new UsageError('USAGE', 'name exactly one FILE');
+    try {
+      const pin = await pinFrom(values['root-key'] ?? [], values['root-keys-file'], values['root-threshold']);
+      const document = parseJson(await readCapped(file, MAX_FILE_BYTES), file);
+      const roots = decodeRoots(values.roots === undefined ? rootsOf(document) : await readCapped(values.roots, MAX_ROOTS_BYTES));
+      return verifyAll(itemsOf(document), pin, roots, values.json === true, io);
+    } catch (err) {
+      if (err instanceof InputError) {
+        io.stderr.write(`hashfeed verify-report: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+  },
+});
+
+export const run = (argv: string[], io?: CommandIo): Promise<number> => command.run(argv, io);
+
+function verifyAll(items: readonly Item[], pin: RootPin, roots: readonly Uint8Array[], json: boolean, io: CommandIo): number {
+  let failed = 0;
+  for (const item of items) {
+    try {
+      const verified = verifyForwardedReport({ pin, roots, reportEnvelope: item.report, recordEnvelope: item.record, claimed: { reportId: item.reportId, decision: item.decision } });
+      const { record } = verified;
+      const line = {
+        ok: true,
+        reportId: record.reportId,
+        decision: record.decision,
+        provider: record.provider,
+        providerKey: record.providerKey,
+        decidedAt: new Date(record.decidedAt).toISOString(),
+        recipients: record.recipients.map((r) => r.account),
+        forwardingKey: verified.forwardingKey,
+        rootVersion: verified.rootVersion,
+      };
+      io.stdout.write(json ? `${JSON.stringify(line)}\n` : `verified ${line.reportId}: ${line.decision} on ${line.decidedAt} to ${line.recipients.join(', ')}; report signed by ${line.provider} (${line.providerKey}); record signed by ${line.forwardingKey} (root ${line.rootVersion})\n`);
+    } catch (err) {
+      if (!(err instanceof CustodyError)) throw err;
+      failed++;
+      const line = { ok: false, item: item.label, code: err.code, message: err.message };
+      io.stdout.write(json ? `${JSON.stringify(line)}\n` : `FAILED ${item.label}: ${err.code}: ${err.message}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+async function pinFrom(keys: readonly string[], keysFile: string | undefined, thresholdText: string | undefined): Promise<RootPin> {
+  if (keys.length > 0 && keysFile !== undefined) throw new UsageError('USAGE', 'give --root-key or --root-keys-file, not both');
+  const texts = keysFile === undefined ? keys : new TextDecoder().decode(await readCapped(keysFile, 64 * 1024)).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  if (texts.length === 0) throw new UsageError('USAGE', 'pin the Centre: --root-key KEY (or --root-keys-file FILE)');
+  const parsed = texts.map((text) => {
+    try {
+      return parseVerifierKey(text);
+    } catch {
+      throw new UsageError('USAGE', 'a root key is not a verifier key (name+keyid+base64, as `centre init` prints it)');
+    }
+  });
+  const threshold = thresholdText === undefined ? 1 : Number(thresholdText);
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > parsed.length) throw new UsageError('USAGE', `--root-threshold must be an integer from 1 to ${parsed.length}`);
+  return { keys: parsed, threshold };
+}
+
+async function readCapped(path: string, maxBytes: number): Promise<Uint8Array> {
+  try {
+    if ((await stat(path)).size > maxBytes) throw new InputError(`${path} is larger than ${maxBytes} bytes`);
+    return new Uint8Array(await readFile(path));
+  } catch (cause) {
+    if (cause instanceof InputError) throw cause;
+    throw new InputError(`cannot read ${path}`);
+  }
+}
+
+function parseJson(bytes: Uint8Array, path: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new InputError(`${path} is not JSON`);
+  }
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key) ? Reflect.get(value, key) : undefined;
+}
+
+function rootsOf(document: unknown): Uint8Array {
+  const roots = field(document, 'roots');
+  if (typeof roots !== 'string') throw new UsageError('USAGE', 'give --roots FILE (a saved GET /v1/feed/keys body), or put its base64 in FILE as "roots"');
+  return base64(roots, 'roots');
+}
+
+function decodeRoots(body: Uint8Array): Uint8Array[] {
+  try {
+    return decodeRootList(body, MAX_ROOTS_BYTES);
+  } catch (cause) {
+    if (cause instanceof WireError) throw new InputError('the roots are not a GET /v1/feed/keys body');
+    throw cause;
+  }
+}
+
+function itemsOf(document: unknown): Item[] {
+  const page = field(document, 'reports');
+  const list = Array.isArray(page) ? page : [document];
+  if (list.length === 0) throw new InputError('the page holds no inbox item');
+  return list.map((value, i) => {
+    const report = field(value, 'report');
+    const record = field(value, 'record');
+    const reportId = field(value, 'reportId');
+    const decision = field(value, 'decision');
+    if (typeof report !== 'string' || typeof record !== 'string') throw new InputError(`item ${i} is not an inbox item (it needs "report" and "record", base64)`);
+    return {
+      label: typeof reportId === 'string' && /^[0-9a-f-]{36}$/.test(reportId) ? reportId : `item ${i}`,
+      reportId: typeof reportId === 'string' ? reportId : undefined,
+      decision: typeof decision === 'string' ? decision : undefined,
+      report: base64(report, `item ${i}.report`),
+      record: base64(record, `item ${i}.record`),
+    };
+  });
+}
+
+function base64(text: string, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new InputError(`${what} is not base64`);
+  return new Uint8Array(Buffer.from(text, 'base64'));
+}

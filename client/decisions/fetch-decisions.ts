@@ -1,0 +1,67 @@
+import { clampTimerMs } from '../../shared/timer.ts';
+import { MAX_DECISION_LIST_BYTES, type DecisionList } from '../../shared/wire/decision-list.ts';
+import { apiUrl, BodyTooLargeError, drain, readCapped, type FetchLike, type FetchResponse } from '../net/http.ts';
+import type { TrustedStore } from '../sync/trusted-store/index.ts';
+import type { DecisionBook } from './decision-book.ts';
+import { DecisionsError } from './errors.ts';
+
+/** The envelope around the largest accepted payload. */
+export const MAX_DECISION_ENVELOPE_BYTES = MAX_DECISION_LIST_BYTES + 16 * 1024;
+/** Pages per refresh at most (1000 entries each); the rest waits for the next round. */
+const MAX_PAGES = 20;
+
+export interface FetchDecisionsOptions {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly fetch: FetchLike;
+  /** Decides whether a list is trusted: this only fetches. */
+  readonly store: Pick<TrustedStore, 'acceptDecisionList'>;
+  readonly book: DecisionBook;
+  readonly clock: () => number;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * One decisions refresh (docs/PROTOCOL.md 12.3): step 1 here, GET
+ * /v1/feed/decisions?since=<the cursor held> with the provider token, page
+ * after page while the Centre says `more`; steps 2 to 7 in the trusted
+ * store. Returns how many entries were taken. On a failure the pages
+ * already taken stay taken.
+ */
+export async function fetchDecisions(options: FetchDecisionsOptions): Promise<number> {
+  let taken = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const envelope = await getEnvelope(options, options.book.cursor);
+    const list: DecisionList = options.store.acceptDecisionList(envelope, options.book, options.clock());
+    taken += list.entries.length;
+    if (!list.more || list.entries.length === 0) break;
+  }
+  return taken;
+}
+
+async function getEnvelope(options: FetchDecisionsOptions, since: number): Promise<Uint8Array> {
+  const url = apiUrl(options.baseUrl, `/v1/feed/decisions?since=${since}`);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), clampTimerMs(options.timeoutMs ?? 30_000));
+  try {
+    let res: FetchResponse;
+    try {
+      res = await options.fetch(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/msgpack' }, signal: controller.signal });
+    } catch (cause) {
+      throw new DecisionsError('DECISIONS_NETWORK', `could not reach ${url}`, { cause });
+    }
+    if (res.status !== 200) {
+      await drain(res);
+      throw new DecisionsError('DECISIONS_HTTP_STATUS', `${url} answered ${res.status}`);
+    }
+    try {
+      return await readCapped(res, MAX_DECISION_ENVELOPE_BYTES);
+    } catch (cause) {
+      controller.abort();
+      if (cause instanceof BodyTooLargeError) throw new DecisionsError('DECISIONS_TOO_LARGE', `${url}: ${cause.message}`, { cause });
+      throw new DecisionsError('DECISIONS_NETWORK', `reading ${url} failed`, { cause });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
