@@ -269,6 +269,17 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
         `   report ${String(Reflect.get(entry, 'reportId')).slice(0, 8)} ${String(Reflect.get(entry, 'decision'))}${typeof reason === 'string' ? ` (${reason}): the platform may restore the content and inform the user` : ''}${typeof until === 'number' ? `, hold until ${new Date(until).toISOString().slice(0, 10)}: preserve it and stay silent` : ''}`,
       );
     }
+    // 10. What anyone may read: the public statistics of GET /v1/transparency (counts only, no personal data).
+    const transparency: unknown = await (await fetch(`${centre.url}/v1/transparency`)).json();
+    const months: unknown = typeof transparency === 'object' && transparency !== null ? Reflect.get(transparency, 'months') : undefined;
+    const month: unknown = Array.isArray(months) ? months[months.length - 1] : undefined;
+    const at = (value: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? Reflect.get(v, key) : undefined), value);
+    const counts = (value: unknown): string =>
+      typeof value === 'object' && value !== null ? Object.entries(value).filter(([, n]) => typeof n === 'number' && n > 0).map(([k, n]) => `${k} ${String(n)}`).join(', ') || 'none' : 'none';
+    const p50: unknown = at(month, 'reports', 'decisionTime', 'p50Ms');
+    say(`\n10. Public statistics for ${String(at(month, 'month'))} (GET /v1/transparency, no personal data): ${String(at(month, 'reports', 'received'))} reports received;`);
+    say(`    unfounded: ${counts(at(month, 'reports', 'unfounded', 'byReason'))}; forwarded to Member States: ${counts(at(month, 'reports', 'forwarded', 'memberStates'))}, to Europol: ${String(at(month, 'reports', 'forwarded', 'europol'))};`);
+    say(`    median time from receipt to decision ${typeof p50 === 'number' ? (p50 < 10_000 ? `${p50} ms` : `${(p50 / 1000).toFixed(0)} s`) : '-'}; indicators on the list: ${String(at(month, 'listSize'))}.`);
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to browse the Centre's API: npm run -s hashfeed -- centre serve --data ${centreDir}`);
     const heardAll = decided.every((d) => entries.some((e) => Reflect.get(e, 'reportId') === d.reportId));
     return ours.length === matched && decided.length === 2 && heardAll ? 0 : 1;
