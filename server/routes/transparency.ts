@@ -1,6 +1,21 @@
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
+import { looseObject } from '../http/schemas.ts';
 import type { RouteDeps } from './deps.ts';
+
+const STATISTICS = defineRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Public statistics per published version (never a hash)',
+  access: 'public',
+  responses: {
+    200: {
+      description: 'The statistics (docs/API.md, "Transparency")',
+      content: { 'application/json': { schema: looseObject('feed, origin, rootVerifierKey, minConfirmations, categories, log, versions[] with counts by dimension') } },
+    },
+  },
+});
 
 type CountRow = { version: number; dimension: string; key: string; adds: number; removes: number; active: number };
 
@@ -9,8 +24,9 @@ type CountRow = { version: number; dimension: string; key: string; adds: number;
  * added and removed and what is active, by category, authority and
  * algorithm, with dates, digests and log positions. Never a hash.
  */
-export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function transparencyRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre } = deps;
+  const api = new ApiRouter(deps, 'transparency');
   const counts = centre.db.prepare<[], CountRow>('SELECT * FROM version_counts ORDER BY version, dimension, key');
 
   /** The statistics as a function of the published state: one version more, or one more log leaf, renders them anew. */
@@ -46,11 +62,11 @@ export function transparencyRoutes({ centre, open }: RouteDeps): Hono<AppEnv> {
   // per address: a year of hourly versions would cost 0.2 s of event loop per read. Kept until the state changes.
   let rendered: { state: string; body: string } | undefined;
 
-  app.get('/', open, (c) => {
+  api.handle(STATISTICS, (c) => {
     const state = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}`;
     if (rendered?.state !== state) rendered = { state, body: render() };
     return c.body(rendered.body, 200, { 'content-type': 'application/json' });
   });
 
-  return app;
+  return api.app;
 }
