@@ -132,7 +132,12 @@ export function openApiPath(honoPath: string): string {
 function describeRoute(route: ApiRoute<Part, Part, Part>, tag: string): RouteConfig {
   const roles = typeof route.access === 'string' ? undefined : route.access;
   const jsonBody = route.body === undefined ? undefined : { 'application/json': { schema: route.body } };
-  const content = { ...jsonBody, ...route.media };
+  // A media type object has no description of its own: it goes on the schema.
+  const media = Object.entries(route.media ?? {}).map(([type, { description, schema }]) => [
+    type,
+    { schema: schema === undefined ? { type: 'string', contentMediaType: type, description } : schema.openapi({ description }) },
+  ]);
+  const content = { ...jsonBody, ...Object.fromEntries(media) };
   return {
     method: route.method,
     path: openApiPath(route.path),

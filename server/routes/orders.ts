@@ -30,7 +30,8 @@ export type OrderCode = 'ORDER_UNKNOWN_PROVIDER' | 'ORDER_ALREADY_LAPSED' | 'ORD
 export class OrderError extends CodedError<OrderCode> {}
 
 const MEMBER_STATE_MESSAGE = 'memberState must be an assigned ISO 3166-1 alpha-2 code in capitals (DE, FR, ...)';
-const text = (max: number, pattern: RegExp) => z.string().min(1).max(max).regex(pattern);
+// The pattern restated: the generator would print a flagged regex (/.../u) with its flags inside the pattern.
+const text = (max: number, pattern: RegExp) => z.string().min(1).max(max).regex(pattern).openapi({ pattern: pattern.source });
 const subjects = z.array(text(128, SUBJECT_ID_PATTERN)).max(MAX_ORDER_TARGETS);
 
 /** The fields of a detection order (shared/wire/order.ts), as the signed list carries them. */

@@ -22,7 +22,7 @@ const sentence = z
   .string({ error: SENTENCE_MESSAGE })
   .max(MAX_COMMENT_LENGTH, { error: SENTENCE_MESSAGE })
   .regex(LEGAL_TEXT_PATTERN, { error: SENTENCE_MESSAGE })
-  .openapi({ description: `A sentence: 1 to ${MAX_COMMENT_LENGTH} printable characters` });
+  .openapi({ description: `A sentence: 1 to ${MAX_COMMENT_LENGTH} printable characters`, pattern: LEGAL_TEXT_PATTERN.source });
 const optionalSentence = sentence.nullable().optional();
 
 const ReportPath = z.object({ id: z.string().regex(REPORT_ID_PATTERN).openapi({ description: 'A report id (UUID)' }) });
