@@ -38,6 +38,8 @@ const absent = (value: unknown): boolean => value === undefined || value === nul
 function reviewRefusal(required: (failure: SchemaFailure) => readonly string[]) {
   return (failure: SchemaFailure): Error => {
     if (failure.part === 'params') return new ApiError(404, 'NOT_FOUND', 'no such report');
+    // No object at all (no body, an array) is a malformed request, not a missing reason.
+    if (failure.issues.some((issue) => issue.path.length === 0 && issue.code !== 'unrecognized_keys')) return badRequest(failure);
     const unknownField = failure.issues.some((issue) => issue.code === 'unrecognized_keys');
     const malformedComment = !absent(fieldOf(failure, 'comment')) && failure.issues.some((issue) => issue.path[0] === 'comment');
     const missing = required(failure).filter((name) => absent(fieldOf(failure, name)));
