@@ -5,6 +5,7 @@ import { isMemberState, memberStateProblem } from '../store/member-states.ts';
 import type { Centre } from '../centre.ts';
 import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
+import { badRequest } from '../http/schema-failure.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { epochMs } from '../http/schemas.ts';
 import type { RouteDeps } from './deps.ts';
@@ -26,6 +27,7 @@ const accountName = z.string().regex(ACCOUNT_NAME_PATTERN, { error: `name must m
 /** An unknown or malformed name in the path: 404, as before schemas checked it. */
 const noSuchAccount = (): ApiError => new ApiError(404, 'NOT_FOUND', 'no such account');
 const NamePath = z.object({ name: accountName });
+const LABEL_MESSAGE = 'label must be a string of at most 128 characters';
 
 const LIST = defineRoute({
   method: 'get',
@@ -78,9 +80,9 @@ const ISSUE = defineRoute({
   summary: 'Issue a token; its secret is shown once, here',
   access: ['admin'],
   params: NamePath,
-  body: z.strictObject({ label: z.string().max(128, { error: 'label must be a string of at most 128 characters' }).optional() }),
+  body: z.strictObject({ label: z.string({ error: LABEL_MESSAGE }).max(128, { error: LABEL_MESSAGE }).optional() }),
   bodyOptional: true,
-  refuse: (failure) => (failure.part === 'params' ? noSuchAccount() : new ApiError(400, 'BAD_REQUEST', 'label must be a string of at most 128 characters')),
+  refuse: (failure) => (failure.part === 'params' ? noSuchAccount() : badRequest(failure)),
   responses: {
     201: {
       description: 'Issued',
