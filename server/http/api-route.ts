@@ -125,7 +125,7 @@ async function validated<P extends Part, Q extends Part, B extends Part>(c: Cont
 }
 
 /** The Hono path `/:id/x` as OpenAPI writes it: `/{id}/x`. */
-export function openApiPath(honoPath: string): string {
+function openApiPath(honoPath: string): string {
   return honoPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
