@@ -50,8 +50,9 @@ const InboxItem = z.object({
   decidedAt: epochMs,
   deliveredAt: epochMs,
   ackedAt: epochMs.nullable(),
-  report: z.string().openapi({ description: "The provider's signed report envelope (msgpack), base64" }),
+  report: z.string().nullable().openapi({ description: "The provider's signed report envelope (msgpack), base64; null once retention purged it" }),
   record: z.string().openapi({ description: "The Centre's signed forwarding record envelope (msgpack), base64" }),
+  purgedAt: epochMs.nullable().openapi({ description: 'When retention purged the report envelope; the record stays' }),
 });
 
 const LIST = defineRoute({
@@ -81,6 +82,7 @@ const HOLD = defineRoute({
   method: 'post',
   path: '/reports/:id/hold',
   summary: 'Ask the provider to preserve the content and not inform the user until a time',
+  description: "The hold reaches the provider through its decisions feed (GET /v1/feed/decisions), in the same transaction.",
   access: recipient,
   params: ReportPath,
   body: z.strictObject({ until: epochMs.openapi({ description: `In the future, at most ${MAX_HOLD_MONTHS} months from now (ms since the epoch)` }) }),

@@ -46,14 +46,15 @@ const StoredReportView = z
     algorithm: z.string(),
     distance: z.number().int(),
     surface: z.string(),
-    subject: z.string().openapi({ description: '`user:<id>`, `group:<id>` or `channel:<id>`' }),
+    subject: z.string().nullable().openapi({ description: '`user:<id>`, `group:<id>` or `channel:<id>`; null once retention purged it' }),
     detectedAt: epochMs,
-    preview: z.string().nullable().openapi({ description: 'A blurhash' }),
+    preview: z.string().nullable().openapi({ description: 'A blurhash; null once retention purged it' }),
     sidecarVersion: z.string(),
     replicaVersion: z.number().int(),
     stale: z.boolean(),
     receivedAt: epochMs,
     signedBy: z.string().openapi({ description: 'The verifier key that signed it' }),
+    purgedAt: epochMs.nullable().openapi({ description: 'When retention purged its envelope, subject and preview (`centre purge`); null while kept' }),
   })
   .openapi('Report');
 

@@ -65,7 +65,7 @@ const QaBody = z.discriminatedUnion('verdict', [
 
 const ReviewAnswer = z
   .object({
-    report: looseObject("The report's fields, its preview (blurhash) among them; never the content"),
+    report: looseObject("The report's fields, its preview (blurhash) among them, and purgedAt (subject null once retention purged it); never the content"),
     review: z.object({
       state: z.enum(REVIEW_STATES),
       bundleId: z.number().int(),
@@ -119,6 +119,7 @@ const DECIDE = defineRoute({
   method: 'post',
   path: '/reports/:id/decision',
   summary: 'Decide a claimed report: forwarded (to its recipients) or unfounded (with a reason)',
+  description: "In the same transaction: the signed forwarding records and inbox items, the provider's decisions feed entry, and the cited indicators' quality count (which may suspend one).",
   access: reviewer,
   params: ReportPath,
   body: DecisionBody,
