@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Centre } from './centre.ts';
 import { ApiError } from './http/api-error.ts';
 import { publicRoute, requireRole, type AppEnv, type TokenGate } from './http/auth.ts';
@@ -7,6 +8,7 @@ import { bodyLimitFor } from './http/body-limits.ts';
 import { errorResponse } from './http/error-response.ts';
 import { createCentreMetrics, type CentreMetrics } from './http/metrics.ts';
 import { observeRequests, type AccessLogEntry } from './http/observe.ts';
+import { openApiDocument } from './http/openapi-document.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { requestTimeout } from './http/request-timeout.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -25,6 +27,7 @@ import { publishRoutes } from './routes/publish.ts';
 import { reportRefusalRoutes } from './routes/report-refusals.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { reviewRoutes } from './routes/review.ts';
+import { serviceRoutes } from './routes/service.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { transparencyRoutes } from './routes/transparency.ts';
 import type { Role } from './store/accounts.ts';
@@ -48,7 +51,7 @@ export interface AppDeps {
 }
 
 /** The Centre's HTTP API as a Hono app, without listening: tests drive it in process. */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const clock = deps.clock ?? Date.now;
   const onError = deps.onError ?? ((err: unknown) => console.error(err));
   const { centre } = deps;
@@ -71,7 +74,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const metrics = deps.metrics ?? createCentreMetrics({ centre, processMetrics: false });
 
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
   app.onError((err, c) => errorResponse(c, err, onError));
   app.notFound(() => {
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
@@ -81,17 +84,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Before the request timeout: with equal defaults (120 s) a trickled body gets 408 BODY_TIMEOUT, which closes the connection.
   app.use('*', bodyGuard({ limitFor: bodyLimitFor(centre.config), deadlineMs: centre.config.bodyTimeoutSeconds * 1000 }));
   app.use(requestTimeout(deps.requestTimeoutMs ?? centre.config.requestTimeoutSeconds * 1000));
-  // Operator-only: request rates per route tell who is active when; a scraper holds an operator token.
-  app.get('/metrics', routeDeps.guard('operator', 'admin'), async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  );
-  app.get('/healthz', (c) => c.json({ status: 'ok', version: centre.publisher.latestVersion() }));
+  // Built on first request, once every route module is mounted: the document of exactly what the app serves.
+  let document: string | undefined;
+  app.route('/', serviceRoutes(routeDeps, { metrics, document: () => (document ??= JSON.stringify(openApiDocument(app))) }));
   for (const [prefix, routes] of ROUTES) app.route(prefix, routes(routeDeps));
   return app;
 }
 
-/** Each route module is a sub-app mounted under its prefix (docs/API.md lists every path). */
-const ROUTES: readonly (readonly [string, (deps: RouteDeps) => Hono<AppEnv>])[] = [
+/**
+ * Each route module is a sub-app mounted under its prefix (docs/API.md lists every path), its routes added
+ * through ApiRouter so that each is validated by, and described from, one definition (docs/ARCHITECTURE.md).
+ */
+const ROUTES: readonly (readonly [string, (deps: RouteDeps) => OpenAPIHono<AppEnv>])[] = [
   ['/v1/accounts', accountRoutes],
   ['/v1/tokens', tokenRoutes],
   ['/v1/audit', auditRoutes],

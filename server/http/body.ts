@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import { ApiError } from './api-error.ts';
-import { quote } from '../../shared/quote.ts';
 import { nestsDeeperThan } from '../../shared/json-nesting.ts';
 
 /**
@@ -43,25 +42,4 @@ export async function readJson(c: Context): Promise<unknown> {
   } catch (cause) {
     throw new ApiError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
   }
-}
-
-/** A JSON object body with only the allowed keys; anything else is a 400. */
-export function objectBody(value: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'BAD_REQUEST', 'the body must be a JSON object');
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new ApiError(400, 'BAD_REQUEST', `unknown field ${quote(key)}`);
-  }
-  return Object.fromEntries(Object.entries(value));
-}
-
-/** A non-negative integer query or path parameter. */
-export function intParam(raw: string | undefined, name: string, options: { min?: number; fallback?: number } = {}): number {
-  if (raw === undefined || raw === '') {
-    if (options.fallback !== undefined) return options.fallback;
-    throw new ApiError(400, 'BAD_REQUEST', `parameter '${name}' is required`);
-  }
-  if (!/^\d{1,15}$/.test(raw)) throw new ApiError(400, 'BAD_REQUEST', `parameter '${name}' must be a non-negative integer`);
-  const value = Number(raw);
-  if (value < (options.min ?? 0)) throw new ApiError(400, 'BAD_REQUEST', `parameter '${name}' must be at least ${options.min ?? 0}`);
-  return value;
 }

@@ -1,15 +1,28 @@
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '../http/api-error.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam } from '../http/body.ts';
+import { integerText } from '../http/schemas.ts';
 import type { RouteDeps } from './deps.ts';
 
-/** Operators approve a whole submitted batch at once (mounted at /v1/batches). */
-export function batchRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+const APPROVE = defineRoute({
+  method: 'post',
+  path: '/:id/approve',
+  summary: 'Approve every indicator of a submitted batch',
+  access: ['operator'],
+  params: z.object({ id: integerText('id', 1) }),
+  responses: { 200: { description: 'Approved', content: { 'application/json': { schema: z.object({ batchId: z.number().int(), approved: z.number().int() }) } } } },
+  errors: { 404: ['NOT_FOUND'] },
+});
 
-  app.post('/:id/approve', guard('operator'), (c) => {
-    const batchId = intParam(c.req.param('id'), 'id', { min: 1 });
+/** Operators approve a whole submitted batch at once (mounted at /v1/batches). */
+export function batchRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock } = deps;
+  const api = new ApiRouter(deps, 'indicators');
+
+  api.handle(APPROVE, (c, { params }) => {
+    const batchId = params.id;
     const operator = c.get('principal').account;
     const approved = centre.write(() => {
       if (centre.indicators.batch(batchId) === undefined) throw new ApiError(404, 'NOT_FOUND', `batch ${batchId} does not exist`);
@@ -20,5 +33,5 @@ export function batchRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ batchId, approved });
   });
 
-  return app;
+  return api.app;
 }

@@ -1,33 +1,97 @@
-import { Hono, type Context } from 'hono';
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { encodeDeltaChain, encodeRootList } from '../../shared/wire/delta-chain.ts';
 import { ApiError } from '../http/api-error.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam } from '../http/body.ts';
 import { bodyBytes, currentObject, immutableObject, MSGPACK } from '../http/responses.ts';
+import { integerOr, integerText, mediaResponse, optionalInteger } from '../http/schemas.ts';
 import type { Centre } from '../centre.ts';
 import type { LeafKind } from '../log/transparency-log.ts';
 import type { RouteDeps } from './deps.ts';
+
+const provider = ['provider'] as const;
+const VersionPath = z.object({ version: integerText('version', 1) });
+const immutable = 'A signed envelope (msgpack); immutable, with an ETag (its log leaf hash). 304 on a matching If-None-Match.';
+
+const TIMESTAMP = defineRoute({
+  method: 'get',
+  path: '/timestamp',
+  summary: 'The signed timestamp: the latest version, freshly dated',
+  access: provider,
+  responses: { 200: mediaResponse('A signed timestamp envelope', MSGPACK) },
+});
+
+const KEYS = defineRoute({
+  method: 'get',
+  path: '/keys',
+  summary: "The Centre's root chain: each signed root document after a version",
+  description: 'Answers `{ roots: [bin] }`, each a root document envelope signed by the previous root\'s keys (docs/PROTOCOL.md 4.3).',
+  access: provider,
+  query: z.object({
+    since: integerOr('since', { fallback: 0 }).openapi({ description: 'The root version the caller already trusts; 0 (the default) for the whole chain.' }),
+  }),
+  responses: { 200: mediaResponse('The root list (msgpack)', MSGPACK) },
+});
+
+const DELTAS = defineRoute({
+  method: 'get',
+  path: '/deltas',
+  summary: 'The chain of signed deltas after a version',
+  description: 'At most maxDeltasPerResponse deltas (and bytes); `next` says where to continue, `snapshot` advises a snapshot instead.',
+  access: provider,
+  query: z.object({ since: integerText('since') }),
+  responses: { 200: mediaResponse('A delta chain (msgpack)', MSGPACK) },
+});
+
+const DELTA = defineRoute({
+  method: 'get',
+  path: '/deltas/:version',
+  summary: 'One signed delta, as a static mirror serves it',
+  access: provider,
+  params: VersionPath,
+  responses: { 200: mediaResponse(immutable, MSGPACK), 304: { description: 'Not modified' } },
+  errors: { 404: ['NOT_PUBLISHED'] },
+});
+
+const SNAPSHOT = defineRoute({
+  method: 'get',
+  path: '/snapshot',
+  summary: 'A signed snapshot (the latest by default)',
+  access: provider,
+  query: z.object({ version: optionalInteger('version', 1) }),
+  responses: { 200: mediaResponse(immutable, MSGPACK), 304: { description: 'Not modified' } },
+  errors: { 404: ['NOT_PUBLISHED'], 410: ['SNAPSHOT_GONE'] },
+});
+
+const SNAPSHOT_AT = defineRoute({
+  method: 'get',
+  path: '/snapshots/:version',
+  summary: 'One signed snapshot, as a static mirror serves it',
+  access: provider,
+  params: VersionPath,
+  responses: { 200: mediaResponse(immutable, MSGPACK), 304: { description: 'Not modified' } },
+  errors: { 404: ['NOT_PUBLISHED'], 410: ['SNAPSHOT_GONE'] },
+});
 
 /**
  * The distribution API for providers. Query forms serve the live Centre;
  * the path forms (/deltas/N, /snapshots/N) are the immutable files that a
  * static mirror of `centre export` serves at the same paths.
  */
-export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const provider = guard('provider');
+export function feedRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock } = deps;
+  const api = new ApiRouter(deps, 'feed');
   const { publisher, config } = centre;
 
-  app.get('/timestamp', provider, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
+  api.handle(TIMESTAMP, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
 
   // The root chain after `since` (all of it without): docs/PROTOCOL.md 4.3.
-  app.get('/keys', provider, (c) => {
-    const since = c.req.query('since') === undefined ? 0 : intParam(c.req.query('since'), 'since');
-    return currentObject(c, encodeRootList(centre.keyring.roots.envelopes(since)), MSGPACK);
-  });
+  api.handle(KEYS, (c, { query }) => currentObject(c, encodeRootList(centre.keyring.roots.envelopes(query.since)), MSGPACK));
 
-  app.get('/deltas', provider, (c) => {
-    const since = intParam(c.req.query('since'), 'since');
+  api.handle(DELTAS, (c, { query }) => {
+    const { since } = query;
     const latest = publisher.latestVersion();
     if (since > latest) throw new ApiError(400, 'BAD_REQUEST', `since ${since} is ahead of the latest version ${latest}`);
     const advise = publisher.snapshotAdvised(since);
@@ -43,8 +107,8 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.body(bodyBytes(body), 200, { 'content-type': MSGPACK, 'cache-control': 'no-cache' });
   });
 
-  app.get('/deltas/:version', provider, (c) => {
-    const version = intParam(c.req.param('version'), 'version', { min: 1 });
+  api.handle(DELTA, (c, { params }) => {
+    const { version } = params;
     const envelope = publisher.deltaEnvelope(version);
     if (envelope === undefined) throw new ApiError(404, 'NOT_PUBLISHED', `version ${version} has not been published`);
     return immutableObject(c, envelope, leafTag(centre, 'delta', version), 'private');
@@ -55,16 +119,15 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return immutableObject(c, envelope, leafTag(centre, 'snapshot', version), 'private');
   };
 
-  app.get('/snapshot', provider, (c) => {
-    const latest = publisher.latestVersion();
-    const version = intParam(c.req.query('version'), 'version', { min: 1, fallback: latest });
+  api.handle(SNAPSHOT, (c, { query }) => {
+    const version = query.version ?? publisher.latestVersion();
     if (version === 0) throw new ApiError(404, 'NOT_PUBLISHED', 'nothing has been published yet');
     return snapshot(version, c);
   });
 
-  app.get('/snapshots/:version', provider, (c) => snapshot(intParam(c.req.param('version'), 'version', { min: 1 }), c));
+  api.handle(SNAPSHOT_AT, (c, { params }) => snapshot(params.version, c));
 
-  return app;
+  return api.app;
 }
 
 function leafTag(centre: Centre, kind: LeafKind, version: number): string {

@@ -1,9 +1,12 @@
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { CodedError } from '../../shared/errors.ts';
 import { REPORT_ID_PATTERN } from '../../shared/wire/report.ts';
 import { ApiError } from '../http/api-error.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam, objectBody, readJson } from '../http/body.ts';
+import { badRequest, type SchemaFailure } from '../http/schema-failure.ts';
+import { afterId, epochMs, nextCursor, pageLimit } from '../http/schemas.ts';
 import { latestHoldUntil, MAX_HOLD_MONTHS } from '../review/hold-limit.ts';
 import { ProviderDecisions } from '../review/provider-decisions.ts';
 import { ForwardingStore } from '../store/forwarding.ts';
@@ -28,19 +31,79 @@ export class InboxError extends CodedError<InboxCode> {}
  * provider's signed report and the Centre's signed forwarding record; they
  * acknowledge receipt and may ask for a hold.
  */
-export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const recipient = guard('authority', 'europol');
+const recipient = ['authority', 'europol'] as const;
+const ReportPath = z.object({ id: z.string().regex(REPORT_ID_PATTERN).openapi({ description: 'A report id (UUID)' }) });
+const notInInbox = (): ApiError => new ApiError(404, 'NOT_FOUND', 'no such report in your inbox');
+const HOLD_INVALID_MESSAGE = 'until must be a time in the future, in milliseconds since the epoch';
+
+/** A malformed id is 404 like one routed elsewhere; a malformed `until` keeps its code INBOX_HOLD_INVALID. */
+function holdRefusal(failure: SchemaFailure): Error {
+  if (failure.part === 'params') return notInInbox();
+  if (failure.issues[0]?.path[0] === 'until') return new InboxError('INBOX_HOLD_INVALID', HOLD_INVALID_MESSAGE);
+  return badRequest(failure);
+}
+
+const InboxItem = z.object({
+  id: z.number().int().openapi({ description: 'The inbox item id (pass the last as `after`)' }),
+  reportId: z.string(),
+  decision: z.enum(['forwarded', 'unfounded']),
+  decidedAt: epochMs,
+  deliveredAt: epochMs,
+  ackedAt: epochMs.nullable(),
+  report: z.string().nullable().openapi({ description: "The provider's signed report envelope (msgpack), base64; null once retention purged it" }),
+  record: z.string().openapi({ description: "The Centre's signed forwarding record envelope (msgpack), base64" }),
+  purgedAt: epochMs.nullable().openapi({ description: 'When retention purged the report envelope; the record stays' }),
+});
+
+const LIST = defineRoute({
+  method: 'get',
+  path: '/reports',
+  summary: 'Reports routed to the calling account, oldest first',
+  access: recipient,
+  // Each item carries two envelopes (a report up to 20 KiB): 200 of them stay under 6 MiB of JSON.
+  query: z.object({ after: afterId, limit: pageLimit(MAX_INBOX_PAGE, 50) }),
+  responses: { 200: { description: 'A page of the inbox', content: { 'application/json': { schema: z.object({ reports: z.array(InboxItem), next: nextCursor }) } } } },
+});
+
+const ACK = defineRoute({
+  method: 'post',
+  path: '/reports/:id/ack',
+  summary: 'Acknowledge receipt of a routed report',
+  access: recipient,
+  params: ReportPath,
+  refuse: notInInbox,
+  responses: {
+    200: { description: 'Acknowledged', content: { 'application/json': { schema: z.object({ reportId: z.string(), acknowledged: z.number().int(), ackedAt: epochMs.nullable() }) } } },
+  },
+  errors: { 404: ['NOT_FOUND'] },
+});
+
+const HOLD = defineRoute({
+  method: 'post',
+  path: '/reports/:id/hold',
+  summary: 'Ask the provider to preserve the content and not inform the user until a time',
+  description: "The hold reaches the provider through its decisions feed (GET /v1/feed/decisions), in the same transaction.",
+  access: recipient,
+  params: ReportPath,
+  body: z.strictObject({ until: epochMs.openapi({ description: `In the future, at most ${MAX_HOLD_MONTHS} months from now (ms since the epoch)` }) }),
+  refuse: holdRefusal,
+  responses: {
+    201: { description: 'Held', content: { 'application/json': { schema: z.object({ reportId: z.string(), hold: z.object({ until: epochMs, requestedAt: epochMs }) }) } } },
+  },
+  errors: { 400: ['INBOX_HOLD_INVALID', 'INBOX_HOLD_TOO_LONG'], 404: ['NOT_FOUND'], 409: ['INBOX_HOLD_UNFOUNDED'] },
+});
+
+export function inboxRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock } = deps;
+  const api = new ApiRouter(deps, 'inbox');
   const store = new ForwardingStore(centre.db);
   const bundles = new ReviewBundleStore(centre.db);
   const providerDecisions = new ProviderDecisions(centre);
 
-  app.get('/reports', recipient, (c) => {
+  api.handle(LIST, (c, { query }) => {
     const account = c.get('principal').account;
-    const after = intParam(c.req.query('after'), 'after', { fallback: 0 });
-    // Each item carries two envelopes (a report up to 20 KiB): 200 of them stay under 6 MiB of JSON.
-    const limit = Math.min(MAX_INBOX_PAGE, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 50 }));
-    const items = store.inbox(account.id, after, limit);
+    const { limit } = query;
+    const items = store.inbox(account.id, query.after, limit);
     return c.json({
       reports: items.map((item) => ({
         id: item.id,
@@ -58,9 +121,9 @@ export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     });
   });
 
-  app.post('/reports/:id/ack', recipient, (c) => {
+  api.handle(ACK, (c, { params }) => {
     const account = c.get('principal').account;
-    const reportId = routedReport(c.req.param('id'), account.id, store);
+    const reportId = routedReport(params.id, account.id, store);
     const now = clock();
     const acked = centre.write(() => {
       const count = store.ack(account.id, reportId, now);
@@ -70,14 +133,12 @@ export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ reportId, acknowledged: acked, ackedAt: acked > 0 ? now : null });
   });
 
-  app.post('/reports/:id/hold', recipient, async (c) => {
+  api.handle(HOLD, (c, { params, body }) => {
     const account = c.get('principal').account;
-    const reportId = routedReport(c.req.param('id'), account.id, store);
-    const { until } = objectBody(await readJson(c), ['until']);
+    const reportId = routedReport(params.id, account.id, store);
+    const { until } = body;
     const now = clock();
-    if (typeof until !== 'number' || !Number.isSafeInteger(until) || until <= now) {
-      throw new InboxError('INBOX_HOLD_INVALID', 'until must be a time in the future, in milliseconds since the epoch');
-    }
+    if (until <= now) throw new InboxError('INBOX_HOLD_INVALID', HOLD_INVALID_MESSAGE);
     if (until > latestHoldUntil(now)) throw new InboxError('INBOX_HOLD_TOO_LONG', `a hold lasts at most ${MAX_HOLD_MONTHS} months from now`);
     centre.write(() => {
       // Checked inside the transaction: a decision cannot slip in between the check and the hold.
@@ -92,11 +153,11 @@ export function inboxRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ reportId, hold: { until, requestedAt: now } }, 201);
   });
 
-  return app;
+  return api.app;
 }
 
 /** The report id, if it was routed to this account; anything else is 404, never a hint that it exists elsewhere. */
-function routedReport(raw: string, accountId: number, store: ForwardingStore): string {
-  if (!REPORT_ID_PATTERN.test(raw) || !store.routedTo(accountId, raw)) throw new ApiError(404, 'NOT_FOUND', 'no such report in your inbox');
-  return raw;
+function routedReport(reportId: string, accountId: number, store: ForwardingStore): string {
+  if (!store.routedTo(accountId, reportId)) throw notInInbox();
+  return reportId;
 }

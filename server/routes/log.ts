@@ -1,24 +1,111 @@
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { KEY_PURPOSES } from '../../shared/trust/index.ts';
-import { Hono } from 'hono';
 import { ApiError } from '../http/api-error.ts';
-import { intParam } from '../http/body.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { Centre } from '../centre.ts';
 import type { LeafKind } from '../log/transparency-log.ts';
 import type { AppEnv } from '../http/auth.ts';
+import { integerOr, integerText, mediaResponse, pageLimit } from '../http/schemas.ts';
 import type { RouteDeps } from './deps.ts';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+const KIND_MESSAGE = "kind must be 'delta' or 'snapshot'";
+const kind = z.enum(['delta', 'snapshot'], { error: KIND_MESSAGE });
+
+const InclusionProof = z
+  .object({
+    kind,
+    version: z.number().int(),
+    leafIndex: z.number().int(),
+    treeSize: z.number().int(),
+    leafHash: z.string().openapi({ description: 'Base64' }),
+    proof: z.array(z.string()).openapi({ description: 'RFC 6962 audit path, base64 hashes' }),
+  })
+  .openapi('InclusionProof');
+
+const ConsistencyProof = z
+  .object({ from: z.number().int(), to: z.number().int(), proof: z.array(z.string()).openapi({ description: 'RFC 6962 consistency proof, base64 hashes' }) })
+  .openapi('ConsistencyProof');
+
+const CHECKPOINT = defineRoute({
+  method: 'get',
+  path: '/checkpoint',
+  summary: 'The latest signed checkpoint (a C2SP signed note)',
+  access: 'public',
+  responses: { 200: mediaResponse('The checkpoint note', 'text/plain') },
+});
+
+const INCLUSION = defineRoute({
+  method: 'get',
+  path: '/proof/inclusion',
+  summary: "Proof that a version's delta or snapshot is in the log",
+  access: 'public',
+  query: z.object({ kind: kind.optional().default('delta'), version: integerText('version', 1), size: integerText('size', 1) }),
+  responses: { 200: { description: 'The proof', content: { 'application/json': { schema: InclusionProof } } } },
+  errors: { 404: ['NOT_FOUND'] },
+});
+
+const INCLUSION_PATH = defineRoute({
+  method: 'get',
+  path: '/proof/inclusion/:kind/:version/:size',
+  summary: 'The inclusion proof, at a static path',
+  access: 'public',
+  params: z.object({ kind, version: integerText('version', 1), size: integerText('size', 1) }),
+  responses: { 200: { description: 'The proof', content: { 'application/json': { schema: InclusionProof } } } },
+  errors: { 404: ['NOT_FOUND'] },
+});
+
+const CONSISTENCY = defineRoute({
+  method: 'get',
+  path: '/proof/consistency',
+  summary: 'Proof that the log of size `to` extends the log of size `from`',
+  access: 'public',
+  query: z.object({ from: integerText('from', 1), to: integerText('to', 1) }),
+  responses: { 200: { description: 'The proof', content: { 'application/json': { schema: ConsistencyProof } } } },
+});
+
+const CONSISTENCY_PATH = defineRoute({
+  method: 'get',
+  path: '/proof/consistency/:from/:to',
+  summary: 'The consistency proof, at a static path',
+  access: 'public',
+  params: z.object({ from: integerText('from', 1), to: integerText('to', 1) }),
+  responses: { 200: { description: 'The proof', content: { 'application/json': { schema: ConsistencyProof } } } },
+});
+
+const LEAVES = defineRoute({
+  method: 'get',
+  path: '/leaves',
+  summary: 'Leaf hashes from an index (never the envelopes they commit to)',
+  access: 'public',
+  query: z.object({ start: integerOr('start', { fallback: 0 }), limit: pageLimit(1000, 100) }),
+  responses: {
+    200: {
+      description: 'The leaves',
+      content: {
+        'application/json': {
+          schema: z.object({
+            leaves: z.array(z.object({ index: z.number().int(), leafHash: z.string(), kind, version: z.number().int(), appendedAt: z.number().int() })),
+          }),
+        },
+      },
+    },
+  },
+});
 
 /**
  * The public transparency log: checkpoints and proofs for anyone (auditors,
  * witnesses, providers). Only leaf hashes are public; the envelopes they
  * commit to, which carry hashes, go to providers alone.
  */
-export function logRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function logRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock } = deps;
+  const api = new ApiRouter(deps, 'log');
   const { log } = centre;
 
-  app.get('/checkpoint', open, (c) => {
+  api.handle(CHECKPOINT, (c) => {
     // The checkpoint follows the latest leaf: record one now if the log grew since the last (else nothing is written).
     const sign = (): ReturnType<typeof log.checkpoint> => log.checkpoint(centre.keyring.signerFor(KEY_PURPOSES.checkpoint, clock()), clock());
     const checkpoint = log.latestCheckpoint()?.size === log.size() ? sign() : centre.write(sign);
@@ -34,14 +121,9 @@ export function logRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
     return { kind, version, leafIndex: index, treeSize: size, leafHash: leaf === undefined ? '' : b64(leaf.leafHash), proof: log.inclusionProof(index, size).map(b64) };
   };
 
-  app.get('/proof/inclusion', open, (c) => {
-    const kind = leafKind(c.req.query('kind'));
-    return c.json(inclusion(kind, intParam(c.req.query('version'), 'version', { min: 1 }), intParam(c.req.query('size'), 'size', { min: 1 })));
-  });
+  api.handle(INCLUSION, (c, { query }) => c.json(inclusion(query.kind, query.version, query.size)));
 
-  app.get('/proof/inclusion/:kind/:version/:size', open, (c) =>
-    c.json(inclusion(leafKind(c.req.param('kind')), intParam(c.req.param('version'), 'version', { min: 1 }), intParam(c.req.param('size'), 'size', { min: 1 }))),
-  );
+  api.handle(INCLUSION_PATH, (c, { params }) => c.json(inclusion(params.kind, params.version, params.size)));
 
   const consistency = (from: number, to: number) => {
     checkSize(centre, to);
@@ -49,29 +131,17 @@ export function logRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
     return { from, to, proof: log.consistencyProof(from, to).map(b64) };
   };
 
-  app.get('/proof/consistency', open, (c) =>
-    c.json(consistency(intParam(c.req.query('from'), 'from', { min: 1 }), intParam(c.req.query('to'), 'to', { min: 1 }))),
+  api.handle(CONSISTENCY, (c, { query }) => c.json(consistency(query.from, query.to)));
+
+  api.handle(CONSISTENCY_PATH, (c, { params }) => c.json(consistency(params.from, params.to)));
+
+  api.handle(LEAVES, (c, { query }) =>
+    c.json({
+      leaves: log.leaves(query.start, query.limit).map((l) => ({ index: l.index, leafHash: b64(l.leafHash), kind: l.kind, version: l.version, appendedAt: l.appendedAt })),
+    }),
   );
 
-  app.get('/proof/consistency/:from/:to', open, (c) =>
-    c.json(consistency(intParam(c.req.param('from'), 'from', { min: 1 }), intParam(c.req.param('to'), 'to', { min: 1 }))),
-  );
-
-  app.get('/leaves', open, (c) => {
-    const start = intParam(c.req.query('start'), 'start', { fallback: 0 });
-    const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
-    return c.json({
-      leaves: log.leaves(start, limit).map((l) => ({ index: l.index, leafHash: b64(l.leafHash), kind: l.kind, version: l.version, appendedAt: l.appendedAt })),
-    });
-  });
-
-  return app;
-}
-
-function leafKind(raw: string | undefined): LeafKind {
-  if (raw === undefined || raw === 'delta') return 'delta';
-  if (raw === 'snapshot') return 'snapshot';
-  throw new ApiError(400, 'BAD_REQUEST', "kind must be 'delta' or 'snapshot'");
+  return api.app;
 }
 
 function checkSize(centre: Centre, size: number): void {

@@ -1,16 +1,26 @@
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { CodedError } from '../../shared/errors.ts';
 import {
   detectionOrderFields,
   encodeOrderList,
+  LEGAL_TEXT_PATTERN,
   MAX_ORDER_LIST_BYTES,
+  MAX_ORDER_SURFACES,
+  MAX_ORDER_TARGETS,
   MAX_ORDERS_PER_LIST,
   ORDER_ID_PATTERN,
   parseDetectionOrder,
+  PROVIDER_NAME_PATTERN,
+  SURFACE_ID_PATTERN,
 } from '../../shared/wire/order.ts';
+import { WireError } from '../../shared/wire/errors.ts';
+import { SUBJECT_ID_PATTERN } from '../../shared/wire/subject.ts';
 import { ApiError } from '../http/api-error.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam, objectBody, readJson } from '../http/body.ts';
+import { failureMessage, isMissing, type SchemaFailure } from '../http/schema-failure.ts';
+import { afterId, epochMs, nextCursor, pageLimit } from '../http/schemas.ts';
 import { isMemberState } from '../store/member-states.ts';
 import { orderStatus, type StoredOrder } from '../store/orders.ts';
 import type { RouteDeps } from './deps.ts';
@@ -19,18 +29,110 @@ import type { RouteDeps } from './deps.ts';
 export type OrderCode = 'ORDER_UNKNOWN_PROVIDER' | 'ORDER_ALREADY_LAPSED' | 'ORDER_LIMIT_REACHED';
 export class OrderError extends CodedError<OrderCode> {}
 
+const MEMBER_STATE_MESSAGE = 'memberState must be an assigned ISO 3166-1 alpha-2 code in capitals (DE, FR, ...)';
+// The pattern restated: the generator would print a flagged regex (/.../u) with its flags inside the pattern.
+const text = (max: number, pattern: RegExp) => z.string().min(1).max(max).regex(pattern).openapi({ pattern: pattern.source });
+const subjects = z.array(text(128, SUBJECT_ID_PATTERN)).max(MAX_ORDER_TARGETS);
+
+/** The fields of a detection order (shared/wire/order.ts), as the signed list carries them. */
+const DetectionOrder = z.object({
+  orderId: text(128, ORDER_ID_PATTERN),
+  issuingAuthority: text(256, LEGAL_TEXT_PATTERN),
+  legalReference: text(256, LEGAL_TEXT_PATTERN),
+  provider: text(64, PROVIDER_NAME_PATTERN),
+  surfaces: z.array(text(64, SURFACE_ID_PATTERN)).min(1).max(MAX_ORDER_SURFACES).openapi({ description: 'Distinct surface ids' }),
+  targets: z
+    .strictObject({ users: subjects, groups: subjects, channels: subjects })
+    .openapi({ description: `Distinct subject ids; at least one and at most ${MAX_ORDER_TARGETS} in all` }),
+  notBefore: epochMs.min(0),
+  notAfter: epochMs.min(0).openapi({ description: 'After notBefore, at most 731 days later, and in the future' }),
+});
+
+/**
+ * An order to register: the order's own fields, strictly, plus its issuing
+ * Member State beside them. A schema failure keeps the codes of the wire
+ * guard that checked the body before (WIRE_MISSING_FIELD, WIRE_UNKNOWN_FIELD,
+ * WIRE_BAD_FIELD), and a bad memberState stays BAD_REQUEST.
+ */
+const OrderBody = DetectionOrder.extend({
+  memberState: z
+    .string()
+    .refine(isMemberState)
+    .openapi({ description: 'The issuing Member State (ISO 3166-1 alpha-2): routes forwarded reports; without it they go to Europol alone', example: 'DE' })
+    .optional(),
+}).strict();
+
+function orderRefusal(failure: SchemaFailure): Error {
+  if (failure.issues.some((issue) => issue.path[0] === 'memberState')) return new ApiError(400, 'BAD_REQUEST', MEMBER_STATE_MESSAGE);
+  const issue = failure.issues[0];
+  const message = `order: ${failureMessage(failure)}`;
+  if (issue?.code === 'unrecognized_keys') return new WireError('WIRE_UNKNOWN_FIELD', message);
+  if (issue !== undefined && issue.path.length > 0 && isMissing(failure, issue)) return new WireError('WIRE_MISSING_FIELD', message);
+  return new WireError('WIRE_BAD_FIELD', message);
+}
+
+const Order = DetectionOrder.extend({
+  memberState: z.string().nullable(),
+  status: z.enum(['scheduled', 'active', 'lapsed', 'ended']),
+  createdAt: epochMs,
+  createdBy: z.string(),
+  endedAt: epochMs.nullable(),
+  endedBy: z.string().nullable(),
+}).openapi('Order');
+
+const orderAnswer = (description: string) => ({ description, content: { 'application/json': { schema: z.object({ order: Order }) } } });
+
+const REGISTER = defineRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Register a detection order a court has validated',
+  access: ['operator'],
+  body: OrderBody,
+  refuse: orderRefusal,
+  responses: { 201: orderAnswer('Registered') },
+  errors: {
+    400: ['WIRE_MISSING_FIELD', 'WIRE_UNKNOWN_FIELD', 'WIRE_BAD_FIELD', 'ORDER_UNKNOWN_PROVIDER', 'ORDER_ALREADY_LAPSED', 'ORDER_LIMIT_REACHED'],
+    409: ['CONFLICT'],
+  },
+});
+
+const END = defineRoute({
+  method: 'post',
+  path: '/:orderId/end',
+  summary: 'End an order early',
+  access: ['operator'],
+  params: z.object({ orderId: text(128, ORDER_ID_PATTERN) }),
+  body: z.strictObject({ reason: z.string().min(1).max(256, { error: 'reason must be a string of 1 to 256 characters' }).optional() }),
+  bodyOptional: true,
+  refuse: (failure) =>
+    failure.part === 'params' ? new ApiError(404, 'NOT_FOUND', 'no such order') : new ApiError(400, 'BAD_REQUEST', failureMessage(failure)),
+  responses: { 200: orderAnswer('Ended') },
+  errors: { 400: ['BAD_REQUEST'], 404: ['NOT_FOUND'], 409: ['CONFLICT'] },
+});
+
+const LIST = defineRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List orders, oldest first',
+  access: ['operator'],
+  query: z.object({ after: afterId, limit: pageLimit(1000, 100), provider: z.string().optional() }),
+  responses: { 200: { description: 'A page of orders', content: { 'application/json': { schema: z.object({ orders: z.array(Order), next: nextCursor }) } } } },
+});
+
 /**
  * Detection orders: operators register them (after a court has validated
  * them) and may end them early (mounted at /v1/orders). Providers fetch
  * their own live orders from feed-orders.ts.
  */
-export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const operator = guard('operator');
+export function orderRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock } = deps;
+  const api = new ApiRouter(deps, 'orders');
   const { orders } = centre;
 
-  app.post('/', operator, async (c) => {
-    const { fields, memberState } = splitMemberState(await readJson(c));
+  api.handle(REGISTER, (c, { body }) => {
+    const { memberState: given, ...fields } = body;
+    const memberState = given ?? null;
+    // The wire guard still builds the model: it checks what the schema cannot say (distinct entries, notAfter after notBefore).
     const order = parseDetectionOrder(fields);
     const actor = c.get('principal').account.name;
     const now = clock();
@@ -63,12 +165,9 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ order: view(stored, now) }, 201);
   });
 
-  app.post('/:orderId/end', operator, async (c) => {
-    const orderId = orderIdParam(c.req.param('orderId'));
-    const { reason } = objectBody((await readJson(c)) ?? {}, ['reason']);
-    if (reason !== undefined && (typeof reason !== 'string' || reason.length === 0 || reason.length > 256)) {
-      throw new ApiError(400, 'BAD_REQUEST', 'reason must be a string of 1 to 256 characters');
-    }
+  api.handle(END, (c, { params, body }) => {
+    const { orderId } = params;
+    const { reason } = body;
     const actor = c.get('principal').account.name;
     const now = clock();
     const stored = centre.write(() => {
@@ -82,33 +181,14 @@ export function orderRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ order: view(stored, now) });
   });
 
-  app.get('/', operator, (c) => {
-    const after = intParam(c.req.query('after'), 'after', { fallback: 0 });
-    const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
+  api.handle(LIST, (c, { query }) => {
+    const { after, limit } = query;
     const now = clock();
-    const page = orders.page(after, limit, c.req.query('provider'));
+    const page = orders.page(after, limit, query.provider);
     return c.json({ orders: page.orders.map((o) => view(o, now)), next: page.orders.length === limit ? page.last : null });
   });
 
-  return app;
-}
-
-/**
- * `memberState` rides beside the order's own fields: the issuing Member
- * State routes forwarded reports (server/review/routing.ts) but is not part
- * of the signed order a provider receives. Optional, so callers from before
- * keep working; an order without it routes its reports to Europol alone.
- */
-function splitMemberState(body: unknown): { fields: unknown; memberState: string | null } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || !Object.hasOwn(body, 'memberState')) return { fields: body, memberState: null };
-  const memberState: unknown = Reflect.get(body, 'memberState');
-  if (!isMemberState(memberState)) throw new ApiError(400, 'BAD_REQUEST', 'memberState must be an assigned ISO 3166-1 alpha-2 code in capitals (DE, FR, ...)');
-  return { fields: Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'memberState')), memberState };
-}
-
-function orderIdParam(raw: string): string {
-  if (!ORDER_ID_PATTERN.test(raw)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
-  return raw;
+  return api.app;
 }
 
 /** The operator's JSON view: the order's own fields, then who registered or ended it and its status now. */

@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bytesEqual, decodeEnvelope, verifyEnvelopeSigners } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import { ORDER_ID_PATTERN, PROVIDER_NAME_PATTERN } from '../../shared/wire/order.ts';
 import { decodeReport, MAX_REPORT_BYTES, REPORT_PAYLOAD_TYPE } from '../../shared/wire/report.ts';
 import { ApiError } from '../http/api-error.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam, readBytes } from '../http/body.ts';
+import { readBytes } from '../http/body.ts';
+import { MSGPACK } from '../http/responses.ts';
+import { afterId, epochMs, nextCursor, optionalMatch, pageLimit } from '../http/schemas.ts';
 import { ReviewDesk } from '../review/review-desk.ts';
-import { refusalOf, type ReportRefusalCode } from '../reports/report-refusal.ts';
+import { REPORT_REFUSAL_CODES, refusalOf, type ReportRefusalCode } from '../reports/report-refusal.ts';
 import { ProviderKeyStore } from '../store/provider-keys.ts';
 import { ReportStore, type StoredReport } from '../store/reports.ts';
 import type { RouteDeps } from './deps.ts';
@@ -33,14 +37,71 @@ export const MAX_REPORT_ENVELOPE_BYTES = MAX_REPORT_BYTES + 4096;
  * (routes/provider-keys.ts) before its payload is decoded, and stored with
  * the exact envelope it came in.
  */
-export function reportRoutes({ centre, clock, guard, random }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+const StoredReportView = z
+  .object({
+    reportId: z.string(),
+    provider: z.string(),
+    orderId: z.string(),
+    indicatorIds: z.array(z.number().int()),
+    algorithm: z.string(),
+    distance: z.number().int(),
+    surface: z.string(),
+    subject: z.string().nullable().openapi({ description: '`user:<id>`, `group:<id>` or `channel:<id>`; null once retention purged it' }),
+    detectedAt: epochMs,
+    preview: z.string().nullable().openapi({ description: 'A blurhash; null once retention purged it' }),
+    sidecarVersion: z.string(),
+    replicaVersion: z.number().int(),
+    stale: z.boolean(),
+    receivedAt: epochMs,
+    signedBy: z.string().openapi({ description: 'The verifier key that signed it' }),
+    purgedAt: epochMs.nullable().openapi({ description: 'When retention purged its envelope, subject and preview (`centre purge`); null while kept' }),
+  })
+  .openapi('Report');
+
+const Receipt = (duplicate: boolean) => z.object({ reportId: z.string(), duplicate: z.literal(duplicate) });
+
+const FILE = defineRoute({
+  method: 'post',
+  path: '/',
+  summary: 'File a signed report of a match',
+  description: 'Verified against the provider\'s approved keys before its payload is decoded; checked against its order, its indicators and the clock.',
+  access: ['provider'],
+  media: { [MSGPACK]: { description: `A signed report envelope (msgpack), at most ${MAX_REPORT_ENVELOPE_BYTES} bytes` } },
+  responses: {
+    201: { description: 'Stored and queued for review', content: { 'application/json': { schema: Receipt(false) } } },
+    200: { description: 'The same signed report again (a resend)', content: { 'application/json': { schema: Receipt(true) } } },
+  },
+  errors: {
+    400: ['REPORT_UNKNOWN_KEY', 'REPORT_KEY_REVOKED', ...REPORT_REFUSAL_CODES, 'ENVELOPE_MALFORMED', 'ENVELOPE_TOO_LARGE', 'ENVELOPE_WRONG_TYPE', 'ENVELOPE_BAD_SIGNATURE', 'WIRE_MALFORMED', 'WIRE_BAD_FIELD', 'WIRE_MISSING_FIELD', 'WIRE_UNKNOWN_FIELD'],
+    403: ['REPORT_KEY_PENDING'],
+    409: ['CONFLICT'],
+    415: ['BAD_REQUEST'],
+  },
+});
+
+const LIST = defineRoute({
+  method: 'get',
+  path: '/',
+  summary: 'List received reports, oldest first',
+  access: ['operator'],
+  query: z.object({
+    after: afterId,
+    limit: pageLimit(1000, 100),
+    provider: optionalMatch('provider', PROVIDER_NAME_PATTERN),
+    order: optionalMatch('order', ORDER_ID_PATTERN),
+  }),
+  responses: { 200: { description: 'A page of reports', content: { 'application/json': { schema: z.object({ reports: z.array(StoredReportView), next: nextCursor }) } } } },
+});
+
+export function reportRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock, random } = deps;
+  const api = new ApiRouter(deps, 'reports');
   const desk = new ReviewDesk({ centre, random });
-  const provider = guard('provider');
   const keys = new ProviderKeyStore(centre.db);
   const reports = new ReportStore(centre.db);
 
-  app.post('/', provider, async (c) => {
+  // The body is a signed envelope, read whole (the body guard caps it) and verified before it is decoded.
+  api.handle(FILE, async (c) => {
     if (!/^application\/msgpack\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
       throw new ApiError(415, 'BAD_REQUEST', 'a report is an application/msgpack envelope');
     }
@@ -93,16 +154,13 @@ export function reportRoutes({ centre, clock, guard, random }: RouteDeps): Hono<
     return c.json({ reportId: report.reportId, duplicate }, duplicate ? 200 : 201);
   });
 
-  app.get('/', guard('operator'), (c) => {
-    const after = intParam(c.req.query('after'), 'after', { fallback: 0 });
-    const limit = Math.min(1000, intParam(c.req.query('limit'), 'limit', { min: 1, fallback: 100 }));
-    const providerName = optionalParam(c.req.query('provider'), 'provider', PROVIDER_NAME_PATTERN);
-    const orderId = optionalParam(c.req.query('order'), 'order', ORDER_ID_PATTERN);
-    const page = reports.page({ afterId: after, limit, provider: providerName, orderId });
+  api.handle(LIST, (c, { query }) => {
+    const { limit } = query;
+    const page = reports.page({ afterId: query.after, limit, provider: query.provider, orderId: query.order });
     return c.json({ reports: page.reports.map(view), next: page.reports.length === limit ? page.last : null });
   });
 
-  return app;
+  return api.app;
 }
 
 /** Why no approved key of the provider signed: its key awaits an operator, was revoked, or is unknown. */
@@ -113,12 +171,6 @@ function untrustedSigner(signatures: readonly { keyId: string }[], keys: Provide
   }
   if (signedBy('revoked')) return new ReportError('REPORT_KEY_REVOKED', 'the report is signed by a revoked key');
   return new ReportError('REPORT_UNKNOWN_KEY', 'the report is not signed by a key registered for this provider (POST /v1/provider/keys)');
-}
-
-function optionalParam(raw: string | undefined, name: string, pattern: RegExp): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  if (!pattern.test(raw)) throw new ApiError(400, 'BAD_REQUEST', `parameter '${name}' must match ${pattern}`);
-  return raw;
 }
 
 function view(stored: StoredReport) {

@@ -1,10 +1,14 @@
-import { Hono, type Context } from 'hono';
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { LEGAL_TEXT_PATTERN } from '../../shared/wire/order.ts';
 import { REPORT_ID_PATTERN } from '../../shared/wire/report.ts';
 import { ApiError } from '../http/api-error.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { objectBody, readJson } from '../http/body.ts';
-import { ReviewError, UNFOUNDED_REASONS, type UnfoundedReason } from '../review/report-lifecycle.ts';
+import { badRequest, fieldOf, type SchemaFailure } from '../http/schema-failure.ts';
+import { epochMs, looseObject } from '../http/schemas.ts';
+import { REVIEW_STATES, ReviewError, UNFOUNDED_REASONS } from '../review/report-lifecycle.ts';
 import { Forwarder } from '../review/forwarding.ts';
 import { IndicatorQuality } from '../review/indicator-quality.ts';
 import { ProviderDecisions } from '../review/provider-decisions.ts';
@@ -14,6 +18,139 @@ import type { RouteDeps } from './deps.ts';
 
 /** A reviewer's sentence: printable text, no control characters, at most this long. */
 const MAX_COMMENT_LENGTH = 1000;
+const SENTENCE_MESSAGE = `comment must be 1 to ${MAX_COMMENT_LENGTH} printable characters`;
+
+const sentence = z
+  .string({ error: SENTENCE_MESSAGE })
+  .max(MAX_COMMENT_LENGTH, { error: SENTENCE_MESSAGE })
+  .regex(LEGAL_TEXT_PATTERN, { error: SENTENCE_MESSAGE })
+  .openapi({ description: `A sentence: 1 to ${MAX_COMMENT_LENGTH} printable characters`, pattern: LEGAL_TEXT_PATTERN.source });
+const optionalSentence = sentence.nullable().optional();
+
+const ReportPath = z.object({ id: z.string().regex(REPORT_ID_PATTERN).openapi({ description: 'A report id (UUID)' }) });
+
+const absent = (value: unknown): boolean => value === undefined || value === null;
+
+/**
+ * A review body that fails its schema: a reason or comment left out where
+ * the step needs one is REVIEW_REASON_REQUIRED, as it was before schemas
+ * checked bodies; an unknown field, a malformed comment or anything else is
+ * BAD_REQUEST; a malformed report id is 404, like an unknown one.
+ */
+function reviewRefusal(required: (failure: SchemaFailure) => readonly string[]) {
+  return (failure: SchemaFailure): Error => {
+    if (failure.part === 'params') return new ApiError(404, 'NOT_FOUND', 'no such report');
+    // No object at all (no body, an array) is a malformed request, not a missing reason.
+    if (failure.issues.some((issue) => issue.path.length === 0 && issue.code !== 'unrecognized_keys')) return badRequest(failure);
+    const unknownField = failure.issues.some((issue) => issue.code === 'unrecognized_keys');
+    const malformedComment = !absent(fieldOf(failure, 'comment')) && failure.issues.some((issue) => issue.path[0] === 'comment');
+    const missing = required(failure).filter((name) => absent(fieldOf(failure, name)));
+    if (!unknownField && !malformedComment && missing.length > 0) {
+      return new ReviewError('REVIEW_REASON_REQUIRED', `this step needs ${missing.join(' and ')} (reasons: ${UNFOUNDED_REASONS.join(', ')})`);
+    }
+    return badRequest(failure);
+  };
+}
+
+/** `{decision, reason?, comment?}`: unfounded needs a reason code and a sentence; forwarded takes no reason and an optional comment. */
+const DecisionBody = z.discriminatedUnion('decision', [
+  z.strictObject({ decision: z.literal('forwarded'), comment: optionalSentence }),
+  z.strictObject({ decision: z.literal('unfounded'), reason: z.enum(UNFOUNDED_REASONS), comment: sentence }),
+]);
+
+const QaBody = z.discriminatedUnion('verdict', [
+  z.strictObject({ verdict: z.literal('agree'), comment: optionalSentence }),
+  z.strictObject({ verdict: z.literal('disagree'), comment: sentence.openapi({ description: 'Why: a disagreement reopens the decision' }) }),
+]);
+
+const ReviewAnswer = z
+  .object({
+    report: looseObject("The report's fields, its preview (blurhash) among them, and purgedAt (subject null once retention purged it); never the content"),
+    review: z.object({
+      state: z.enum(REVIEW_STATES),
+      bundleId: z.number().int(),
+      urgent: z.boolean(),
+      claimedBy: z.string().nullable(),
+      leaseUntil: epochMs.nullable(),
+      decidedBy: z.string().nullable(),
+      decidedAt: epochMs.nullable(),
+      reason: z.enum(UNFOUNDED_REASONS).nullable(),
+      comment: z.string().nullable(),
+      qa: z.string(),
+    }),
+    indicators: z.array(looseObject("Each cited indicator's record: submitting authorities, category, preview, preview similarity, reports and unfounded counts")),
+    order: looseObject("The cited order's window, issuing authority, Member State and legal reference; never its targets").nullable(),
+    bundle: z.array(looseObject('Every report of the bundle, decided together')),
+  })
+  .openapi('ReviewView');
+
+const viewAnswer = (description: string) => ({ description, content: { 'application/json': { schema: ReviewAnswer } } });
+const conflicts = ['REVIEW_NOT_CLAIMED', 'REVIEW_LEASE_EXPIRED', 'REVIEW_ALREADY_CLAIMED', 'REVIEW_ALREADY_DECIDED', 'REVIEW_NOT_DECIDED', 'REVIEW_NO_QA_PENDING', 'REVIEW_LEASE_LIVE'];
+const reviewer = ['reviewer'] as const;
+
+const NEXT = defineRoute({
+  method: 'get',
+  path: '/next',
+  summary: 'Claim the next report (urgent first, then oldest) under a lease',
+  access: reviewer,
+  responses: { 200: viewAnswer('The claimed report and its bundle'), 204: { description: 'Nothing to review' } },
+});
+
+const QA_NEXT = defineRoute({
+  method: 'get',
+  path: '/qa/next',
+  summary: "Claim the next decision queued for a second reviewer's check",
+  access: reviewer,
+  responses: { 200: viewAnswer('The decided report to check'), 204: { description: 'Nothing to check' } },
+});
+
+const READ = defineRoute({
+  method: 'get',
+  path: '/reports/:id',
+  summary: 'Read a report as the reviewer sees it',
+  access: reviewer,
+  params: ReportPath,
+  refuse: reviewRefusal(() => []),
+  responses: { 200: viewAnswer('The report') },
+  errors: { 404: ['NOT_FOUND'] },
+});
+
+const DECIDE = defineRoute({
+  method: 'post',
+  path: '/reports/:id/decision',
+  summary: 'Decide a claimed report: forwarded (to its recipients) or unfounded (with a reason)',
+  description: "In the same transaction: the signed forwarding records and inbox items, the provider's decisions feed entry, and the cited indicators' quality count (which may suspend one).",
+  access: reviewer,
+  params: ReportPath,
+  body: DecisionBody,
+  refuse: reviewRefusal((failure) => (fieldOf(failure, 'decision') === 'unfounded' ? ['reason', 'comment'] : [])),
+  responses: { 200: viewAnswer('Decided') },
+  errors: { 400: ['REVIEW_REASON_REQUIRED'], 404: ['NOT_FOUND'], 409: [...conflicts, 'ROUTING_NO_RECIPIENT'] },
+});
+
+const REOPEN = defineRoute({
+  method: 'post',
+  path: '/reports/:id/reopen',
+  summary: "Reopen another reviewer's decision (audited)",
+  access: reviewer,
+  params: ReportPath,
+  body: z.strictObject({ comment: sentence.openapi({ description: 'Why it is reopened' }) }),
+  refuse: reviewRefusal(() => ['comment']),
+  responses: { 200: viewAnswer('Reopened') },
+  errors: { 400: ['REVIEW_REASON_REQUIRED'], 403: ['REVIEW_SAME_REVIEWER'], 404: ['NOT_FOUND'], 409: conflicts },
+});
+
+const QA = defineRoute({
+  method: 'post',
+  path: '/reports/:id/qa',
+  summary: 'Record the QA check of a claimed decision; disagreement reopens it',
+  access: reviewer,
+  params: ReportPath,
+  body: QaBody,
+  refuse: reviewRefusal((failure) => (fieldOf(failure, 'verdict') === 'disagree' ? ['comment'] : [])),
+  responses: { 200: viewAnswer('Checked') },
+  errors: { 400: ['REVIEW_REASON_REQUIRED'], 403: ['REVIEW_SAME_REVIEWER'], 404: ['NOT_FOUND'], 409: conflicts },
+});
 
 /**
  * Human review of reports (docs/API.md, "Review"; mounted at /v1/review):
@@ -21,9 +158,9 @@ const MAX_COMMENT_LENGTH = 1000;
  * decision; claim and make QA checks. Every step goes through the review
  * desk, which applies report-lifecycle.ts one transaction at a time.
  */
-export function reviewRoutes({ centre, clock, guard, random }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const reviewer = guard('reviewer');
+export function reviewRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock, random } = deps;
+  const api = new ApiRouter(deps, 'review');
   const forwarder = new Forwarder(centre);
   const quality = new IndicatorQuality(centre);
   const providerDecisions = new ProviderDecisions(centre);
@@ -42,84 +179,37 @@ export function reviewRoutes({ centre, clock, guard, random }: RouteDeps): Hono<
   const me = (c: Context<AppEnv>): string => c.get('principal').account.name;
   const answer = (c: Context<AppEnv>, reportId: string, view: BundleView) => c.json(views.of(reportId, view, clock()));
 
-  app.get('/next', reviewer, (c) => {
+  api.handle(NEXT, (c) => {
     const claimed = desk.next(me(c), clock());
     const first = claimed?.reportIds[0];
     if (claimed === undefined || first === undefined) return c.body(null, 204);
     return answer(c, first, claimed);
   });
 
-  app.get('/qa/next', reviewer, (c) => {
+  api.handle(QA_NEXT, (c) => {
     const claimed = desk.qaNext(me(c), clock());
     const first = claimed?.reportIds[0];
     if (claimed === undefined || first === undefined) return c.body(null, 204);
     return answer(c, first, claimed);
   });
 
-  app.get('/reports/:id', reviewer, (c) => {
-    const reportId = reportIdParam(c.req.param('id'));
-    const view = desk.bundleOf(reportId);
+  api.handle(READ, (c, { params }) => {
+    const view = desk.bundleOf(params.id);
     if (view === undefined) throw new ApiError(404, 'NOT_FOUND', 'no such report');
-    return answer(c, reportId, view);
+    return answer(c, params.id, view);
   });
 
-  app.post('/reports/:id/decision', reviewer, async (c) => {
-    const reportId = reportIdParam(c.req.param('id'));
-    const input = parseDecision(await readJson(c));
-    return answer(c, reportId, desk.decide(reportId, me(c), input, clock()));
+  api.handle(DECIDE, (c, { params, body }) => {
+    const input: DecisionInput =
+      body.decision === 'forwarded'
+        ? { decision: 'forwarded', reason: null, comment: body.comment ?? null }
+        : { decision: 'unfounded', reason: body.reason, comment: body.comment };
+    return answer(c, params.id, desk.decide(params.id, me(c), input, clock()));
   });
 
-  app.post('/reports/:id/reopen', reviewer, async (c) => {
-    const reportId = reportIdParam(c.req.param('id'));
-    const body = objectBody(await readJson(c), ['comment']);
-    const comment = sentence(body.comment, 'comment');
-    if (comment === null) throw new ReviewError('REVIEW_REASON_REQUIRED', 'a reopen needs a comment saying why');
-    return answer(c, reportId, desk.reopen(reportId, me(c), comment, clock()));
-  });
+  api.handle(REOPEN, (c, { params, body }) => answer(c, params.id, desk.reopen(params.id, me(c), body.comment, clock())));
 
-  app.post('/reports/:id/qa', reviewer, async (c) => {
-    const reportId = reportIdParam(c.req.param('id'));
-    const body = objectBody(await readJson(c), ['verdict', 'comment']);
-    if (body.verdict !== 'agree' && body.verdict !== 'disagree') throw new ApiError(400, 'BAD_REQUEST', "verdict must be 'agree' or 'disagree'");
-    const comment = sentence(body.comment, 'comment');
-    if (body.verdict === 'disagree' && comment === null) throw new ReviewError('REVIEW_REASON_REQUIRED', 'a disagreement needs a comment saying why');
-    return answer(c, reportId, desk.qaCheck(reportId, me(c), body.verdict, comment, clock()));
-  });
+  api.handle(QA, (c, { params, body }) => answer(c, params.id, desk.qaCheck(params.id, me(c), body.verdict, body.comment ?? null, clock())));
 
-  return app;
-}
-
-function reportIdParam(raw: string): string {
-  if (!REPORT_ID_PATTERN.test(raw)) throw new ApiError(404, 'NOT_FOUND', 'no such report');
-  return raw;
-}
-
-/**
- * `{decision, reason?, comment?}`: unfounded needs a reason code and a
- * sentence (REVIEW_REASON_REQUIRED without them); forwarded takes no reason
- * and an optional comment.
- */
-export function parseDecision(value: unknown): DecisionInput {
-  const body = objectBody(value, ['decision', 'reason', 'comment']);
-  const comment = sentence(body.comment, 'comment');
-  if (body.decision === 'forwarded') {
-    if (body.reason !== undefined) throw new ApiError(400, 'BAD_REQUEST', 'a forwarded decision takes no reason');
-    return { decision: 'forwarded', reason: null, comment };
-  }
-  if (body.decision !== 'unfounded') throw new ApiError(400, 'BAD_REQUEST', "decision must be 'forwarded' or 'unfounded'");
-  if (body.reason === undefined || comment === null) {
-    throw new ReviewError('REVIEW_REASON_REQUIRED', `an unfounded decision needs a reason (${UNFOUNDED_REASONS.join(', ')}) and a comment sentence`);
-  }
-  if (!isReason(body.reason)) throw new ApiError(400, 'BAD_REQUEST', `reason must be one of ${UNFOUNDED_REASONS.join(', ')}`);
-  return { decision: 'unfounded', reason: body.reason, comment };
-}
-
-const isReason = (value: unknown): value is UnfoundedReason => typeof value === 'string' && (UNFOUNDED_REASONS as readonly string[]).includes(value);
-
-function sentence(value: unknown, name: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.length > MAX_COMMENT_LENGTH || !LEGAL_TEXT_PATTERN.test(value)) {
-    throw new ApiError(400, 'BAD_REQUEST', `${name} must be 1 to ${MAX_COMMENT_LENGTH} printable characters`);
-  }
-  return value;
+  return api.app;
 }

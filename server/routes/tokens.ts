@@ -1,16 +1,28 @@
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '../http/api-error.ts';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
-import { intParam } from '../http/body.ts';
+import { integerText } from '../http/schemas.ts';
 import type { RouteDeps } from './deps.ts';
 
-/** Admin: revoking a token by its id (mounted at /v1/tokens); tokens are issued under /v1/accounts. */
-export function tokenRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const admin = guard('admin');
+const REVOKE = defineRoute({
+  method: 'post',
+  path: '/:id/revoke',
+  summary: 'Revoke a token by its id',
+  access: ['admin'],
+  params: z.object({ id: integerText('id', 1) }),
+  responses: { 200: { description: 'Revoked', content: { 'application/json': { schema: z.object({ tokenId: z.number().int(), revoked: z.literal(true) }) } } } },
+  errors: { 404: ['NOT_FOUND'] },
+});
 
-  app.post('/:id/revoke', admin, (c) => {
-    const tokenId = intParam(c.req.param('id'), 'id', { min: 1 });
+/** Admin: revoking a token by its id (mounted at /v1/tokens); tokens are issued under /v1/accounts. */
+export function tokenRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock } = deps;
+  const api = new ApiRouter(deps, 'accounts');
+
+  api.handle(REVOKE, (c, { params }) => {
+    const tokenId = params.id;
     const actor = c.get('principal').account.name;
     const revoked = centre.write(() => {
       const done = centre.accounts.revokeToken(tokenId, clock());
@@ -21,5 +33,5 @@ export function tokenRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
     return c.json({ tokenId, revoked: true });
   });
 
-  return app;
+  return api.app;
 }

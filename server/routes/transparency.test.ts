@@ -5,6 +5,7 @@ import { publishIndicators } from '../testing/publish-indicators.ts';
 import { seedStatistics, type SeededSecrets } from '../testing/statistics-fixture.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 import { MONTHS_REFRESH_MS } from './transparency.ts';
+import { TransparencyStatistics } from './transparency-schema.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -123,6 +124,12 @@ describe('GET /v1/transparency, monthly statistics', () => {
     it('counts orders in force in each month by issuing Member State, and the list size at the end of each month', () => {
       expect(months.map((m) => m.activeOrders)).toEqual([{ DE: 1, FR: 1, unspecified: 1 }, { DE: 1 }, { DE: 1 }, { DE: 1 }]);
       expect(months.map((m) => m.listSize)).toEqual([2, 2, 4, 4]);
+    });
+
+    it('is what GET /v1/openapi.json says it is, field for field', () => {
+      const served: unknown = JSON.parse(body);
+      // Parsing drops what the schema does not name: an undocumented field would make the two differ.
+      expect(TransparencyStatistics.parse(served)).toEqual(served);
     });
 
     it('shows no identifier, hash, subject, target, order or provider name anywhere', () => {

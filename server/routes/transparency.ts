@@ -1,10 +1,23 @@
-import { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { PublicStatistics } from '../statistics/index.ts';
+import { TransparencyStatistics } from './transparency-schema.ts';
 import type { RouteDeps } from './deps.ts';
 
 /** The monthly figures are counted again at most this often (docs/API.md, "GET /v1/transparency"). */
 export const MONTHS_REFRESH_MS = 60_000;
+
+const STATISTICS = defineRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Public statistics per published version and per month (never a hash)',
+  description: `The monthly figures are counted again at most every ${MONTHS_REFRESH_MS / 1000} s.`,
+  access: 'public',
+  responses: {
+    200: { description: 'The statistics (docs/API.md, "GET /v1/transparency")', content: { 'application/json': { schema: TransparencyStatistics } } },
+  },
+});
 
 type CountRow = { version: number; dimension: string; key: string; adds: number; removes: number; active: number };
 
@@ -16,8 +29,9 @@ type CountRow = { version: number; dimension: string; key: string; adds: number;
  * State (server/statistics/). Never a hash, an identifier, a subject, a
  * target or a provider.
  */
-export function transparencyRoutes({ centre, clock, open }: RouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function transparencyRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const { centre, clock } = deps;
+  const api = new ApiRouter(deps, 'transparency');
   const counts = centre.db.prepare<[], CountRow>('SELECT * FROM version_counts ORDER BY version, dimension, key');
 
   /** The published part as a function of the published state: one version more, or one more log leaf, renders it anew. */
@@ -68,7 +82,7 @@ export function transparencyRoutes({ centre, clock, open }: RouteDeps): Hono<App
   let months: { state: string; at: number; json: string } | undefined;
   let body: { published: string; months: string; text: string } | undefined;
 
-  app.get('/', open, (c) => {
+  api.handle(STATISTICS, (c) => {
     const now = clock();
     const publishedState = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}/${centre.keyring.roots.latestVersion()}`;
     if (published?.state !== publishedState) published = { state: publishedState, json: renderPublished() };
@@ -83,5 +97,5 @@ export function transparencyRoutes({ centre, clock, open }: RouteDeps): Hono<App
     return c.body(body.text, 200, { 'content-type': 'application/json' });
   });
 
-  return app;
+  return api.app;
 }
