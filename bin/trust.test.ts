@@ -193,6 +193,52 @@ describe('the root of trust against a real Centre', () => {
     });
   });
 
+  describe('when the root chain outgrows one answer (60 rotations of every online key, some 1.3 MiB of root envelopes)', () => {
+    const rotateEveryKey = (dataDir: string, times: number): void => {
+      for (let i = 0; i < times; i++) rotateCentreKeys(dataDir, ['timestamp', 'feed', 'provider-list', 'checkpoint', 'forwarding']);
+    };
+
+    it('is walked in pages by a fresh sidecar and by one that lagged since version 1, within the default size limits', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const lagging = await client(centre);
+      await lagging.syncer.syncOnce();
+      rotateEveryKey(centre.dataDir, 60);
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+
+      const fresh = await client(centre);
+      expect(await failure(fresh)).toEqual({});
+      expect([fresh.replica.state().rootVersion, fresh.matches(a)]).toEqual([61, 1]);
+      expect(await failure(lagging)).toEqual({});
+      expect([lagging.replica.state().rootVersion, lagging.matches(a)]).toEqual([61, 1]);
+    });
+
+    it('is walked version by version from a static mirror, whose whole list is too large to read', async () => {
+      const centre = await startLoopbackCentre();
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      await centre.stop();
+      rotateEveryKey(centre.dataDir, 60);
+      const out = dirs.make('hf-trust-mirror-');
+      const offline = openCentre(centre.dataDir, Date.now(), {});
+      try {
+        exportFeed(offline, out, Date.now());
+      } finally {
+        offline.close();
+      }
+      const mirror = await startStaticMirror(out);
+      try {
+        const fresh = await client(centre, { mirror: mirror.url });
+        expect(await failure(fresh)).toEqual({});
+        expect([fresh.replica.state().rootVersion, fresh.matches(a)]).toEqual([61, 1]);
+        expect(await failure(fresh)).toEqual({});
+      } finally {
+        await mirror.stop();
+      }
+    });
+  });
+
   describe('from a static mirror', () => {
     it('follows a root rotation by slicing the whole root list the mirror serves', async () => {
       let centre = await startLoopbackCentre();

@@ -20,10 +20,18 @@ export function feedRoutes({ centre, clock, guard }: RouteDeps): Hono<AppEnv> {
 
   app.get('/timestamp', provider, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
 
-  // The root chain after `since` (all of it without): docs/PROTOCOL.md 4.3.
+  // The root chain after `since` (from version 1 without), one page at a time: docs/PROTOCOL.md 4.3.
   app.get('/keys', provider, (c) => {
     const since = c.req.query('since') === undefined ? 0 : intParam(c.req.query('since'), 'since');
-    return currentObject(c, encodeRootList(centre.keyring.roots.envelopes(since)), MSGPACK);
+    return currentObject(c, encodeRootList(centre.keyring.roots.page(since)), MSGPACK);
+  });
+
+  // One root version, as a static mirror serves it (the path form of the chain, for a list too large to read at once).
+  app.get('/root/:version', provider, (c) => {
+    const version = intParam(c.req.param('version'), 'version', { min: 1 });
+    const [envelope] = centre.keyring.roots.page(version - 1);
+    if (envelope === undefined) throw new ApiError(404, 'NOT_FOUND', `root version ${version} does not exist`);
+    return immutableObject(c, envelope, `root-${version}`, 'private');
   });
 
   app.get('/deltas', provider, (c) => {
