@@ -17,6 +17,7 @@ import { Replica } from '../client/replica/replica.ts';
 import { createSidecar } from '../client/sidecar/sidecar.ts';
 import { HttpFeedSource } from '../client/sync/feed-source.ts';
 import { Syncer } from '../client/sync/syncer.ts';
+import { pinText, rootPinOf } from '../client/sync/trusted-store/index.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { centreRootKeys, currentRoot, installRoot, newRootKeys, pinnedStore, rotateCentreKeys, signNextRoot } from './testing/centre-roots.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
@@ -39,6 +40,7 @@ function tamperingFetch(tamper: { current?: Tamper }): FetchLike {
 }
 
 interface Client {
+  readonly path: string;
   readonly replica: Replica;
   readonly syncer: Syncer;
   readonly alerts: string[];
@@ -47,7 +49,8 @@ interface Client {
 }
 
 async function client(centre: LoopbackCentre, pin: { keys?: readonly string[]; threshold?: number; mirror?: string } = {}): Promise<Client> {
-  const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-trust-replica-'), 'replica.db')));
+  const path = join(dirs.make('hf-trust-replica-'), 'replica.db');
+  const replica = new Replica(openReplicaDatabase(path));
   const matcher = await Matcher.create(replica.entries());
   const alerts: string[] = [];
   const tamper: { current?: Tamper } = {};
@@ -56,7 +59,7 @@ async function client(centre: LoopbackCentre, pin: { keys?: readonly string[]; t
   const alert = (code: string): void => void alerts.push(code);
   const store = pinnedStore(replica, pin.keys ?? centre.rootKey, { threshold: pin.threshold ?? 1, alert });
   const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: (c) => matcher.apply(c), alert });
-  return { replica, syncer, alerts, tamper, matches: (hash) => matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length };
+  return { path, replica, syncer, alerts, tamper, matches: (hash) => matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length };
 }
 
 async function failure(c: Client): Promise<{ code?: string; cause?: string }> {
@@ -177,6 +180,43 @@ describe('the root of trust against a real Centre', () => {
       expect([current.matches(a), current.matches(planted)]).toEqual([1, 0]);
       expect(current.alerts).toContain('SYNC_FEED_KEY_REVOKED');
       expect(current.replica.trust.snapshotRequired()).toBeNull();
+    });
+  });
+
+  describe('when the sidecar dies right after a snapshot or a delta is written', () => {
+    it('has already recorded which feed key signed what it holds, so that a later revocation still finds it', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }, { algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      // What a SIGKILL would leave at each turn of the event loop: the committed rows, read through a second connection.
+      const disk = openReplicaDatabase(sidecar.path);
+      const seen: { version: number; signers: number }[] = [];
+      let polling = true;
+      const poll = (): void => {
+        if (!polling) return;
+        const read = disk.transaction(() => ({
+          version: disk.prepare<[], { version: number }>('SELECT version FROM trusted_state WHERE id = 1').get()?.version ?? 0,
+          signers: disk.prepare<[], { n: number }>('SELECT count(*) AS n FROM feed_signers').get()?.n ?? 0,
+        }));
+        seen.push(read());
+        setImmediate(poll);
+      };
+      try {
+        poll();
+        await sidecar.syncer.syncOnce(); // bootstrap: a snapshot into an empty replica
+        await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+        await sidecar.syncer.syncOnce(); // a delta
+        // As a revocation of the feed key would (PROTOCOL 4.7): the next round takes the snapshot over the rows held.
+        const pin = pinText(rootPinOf([centre.rootKey], 1));
+        sidecar.replica.trust.saveRoot({ envelope: currentRoot(centre.dataDir).envelope, version: 1, pin }, { dropTimestamp: false, snapshotRequired: 'the test asks for a snapshot' });
+        await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+        expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 3, snapshot: true }); // a snapshot over rows held
+      } finally {
+        polling = false;
+        disk.close();
+      }
+      expect(seen.filter((s) => s.version > 0 && s.signers === 0)).toEqual([]);
+      expect(new Set(seen.map((s) => s.version))).toEqual(new Set([0, 1, 2, 3]));
     });
   });
 

@@ -8,6 +8,12 @@ export interface PersistedRoot {
   readonly pin: string;
 }
 
+/** The feed keys (verifier key strings) that signed an object the replica writes, and its createdAt (PROTOCOL 4.7). */
+export interface SignedBy {
+  readonly keys: readonly string[];
+  readonly createdAt: number;
+}
+
 type RootRow = { root_envelope: Buffer | null; root_version: number | null; root_pin: string | null; snapshot_required: string | null };
 
 /**

@@ -118,8 +118,7 @@ export class Syncer {
         const delta = accepted.value;
         store.checkIncluded('delta', delta.version, envelope, await source.inclusionProof('delta', delta.version, head.tree.size), head.tree);
         try {
-          const change = await replica.applyDeltaInSlices(await replica.prepareDelta(delta));
-          store.recordApplied(accepted.signers, delta.createdAt);
+          const change = await replica.applyDeltaInSlices(await replica.prepareDelta(delta), { signedBy: store.signedBy(accepted.signers, delta.createdAt) });
           await this.#deps.onApplied(change);
           appliedDeltas++;
         } catch (err) {
@@ -165,12 +164,11 @@ export class Syncer {
     store.checkIncluded('snapshot', snapshot.version, envelope, await source.inclusionProof('snapshot', snapshot.version, newer.tree.size), newer.tree);
     let change: AppliedChange;
     try {
-      change = await replica.replaceWithSnapshotInSlices(await replica.prepareSnapshot(snapshot));
+      change = await replica.replaceWithSnapshotInSlices(await replica.prepareSnapshot(snapshot), { signedBy: store.signedBy(signers, snapshot.createdAt) });
     } catch (err) {
       if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
       throw err;
     }
-    store.recordApplied(signers, snapshot.createdAt);
     await this.#deps.onApplied(change);
     return newer;
   }

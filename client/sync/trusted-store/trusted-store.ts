@@ -20,6 +20,7 @@ import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE, type FeedTimestamp } from '../
 import { PolicyError } from '../../policy/errors.ts';
 import type { OrderSet } from '../../policy/order-set.ts';
 import type { Replica } from '../../replica/replica.ts';
+import type { SignedBy } from '../../replica/trust-record.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type TrustedState } from '../../replica/trusted-state.ts';
 import { SyncError } from '../errors.ts';
 import type { InclusionProof, LeafKind } from '../feed-source.ts';
@@ -235,9 +236,19 @@ export class TrustedStore {
     checkIncluded(kind, version, envelope, proof, head);
   }
 
-  /** Notes what the replica applied under which feed keys (after the write), so that a later revocation knows what it taints (4.7). */
+  /**
+   * What the replica records with an accepted object, in the transaction
+   * that writes it (Replica's `signedBy`): the feed keys that signed it and
+   * its createdAt, so that a later revocation knows what it taints (4.7).
+   */
+  signedBy(signers: readonly DelegatedKey[], createdAt: number): SignedBy {
+    return { keys: signers.map((s) => s.verifierKey.text), createdAt };
+  }
+
+  /** As `signedBy`, recorded on its own (for an object written without it). */
   recordApplied(signers: readonly DelegatedKey[], createdAt: number): void {
-    this.#replica.trust.recordSigned(signers.map((s) => s.verifierKey.text), createdAt);
+    const { keys } = this.signedBy(signers, createdAt);
+    this.#replica.trust.recordSigned(keys, createdAt);
   }
 
   /**
