@@ -183,6 +183,25 @@ describe('the root of trust against a real Centre', () => {
     });
   });
 
+  describe('when a root drops a past feed key from its list', () => {
+    it('lets a lagging replica, whose next delta that key signed, catch up through the snapshot', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const lagging = await client(centre);
+      await lagging.syncer.syncOnce();
+      const old = firstKeyOf(centre, 'feed');
+      const b = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: b }]);
+      rotateCentreKeys(centre.dataDir, ['feed']);
+      installRoot(centre.dataDir, signNextRoot(centre.dataDir, (root) => ({ ...root, keys: root.keys.filter((k) => !k.verifierKey.equals(old.verifier)) })));
+      const c = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: c }]);
+
+      expect(await failure(lagging)).toEqual({});
+      expect([lagging.replica.state().version, lagging.matches(b), lagging.matches(c)]).toEqual([3, 1, 1]);
+    });
+  });
+
   describe('when the sidecar dies right after a snapshot or a delta is written', () => {
     it('has already recorded which feed key signed what it holds, so that a later revocation still finds it', async () => {
       const centre = await startLoopbackCentre();
