@@ -273,6 +273,19 @@ describe('the root of trust against a real Centre', () => {
       expect([lagging.replica.state().rootVersion, lagging.matches(a)]).toEqual([61, 1]);
     });
 
+    it('is anchored past the first page by a fresh sidecar whose pin names a later version\'s root key', async () => {
+      const centre = await startLoopbackCentre();
+      rotateEveryKey(centre.dataDir, 65);
+      const [n1] = newRootKeys(centre.dataDir, 'eu-centre', 1) as [SigningKey];
+      installRoot(centre.dataDir, signNextRoot(centre.dataDir, (current) => ({ ...current, rootKeys: [n1.verifier], rootThreshold: 1 }), [...centreRootKeys(centre.dataDir), n1]));
+      const a = pdq();
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+
+      const fresh = await client(centre, { keys: [n1.verifier.text] });
+      expect(await failure(fresh)).toEqual({});
+      expect([fresh.replica.state().rootVersion, fresh.matches(a)]).toEqual([67, 1]);
+    });
+
     it('is walked version by version from a static mirror, whose whole list is too large to read', async () => {
       const centre = await startLoopbackCentre();
       const a = pdq();
