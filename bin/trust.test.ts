@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope, generateSigningKey, readPrivateKeyFile, signEnvelope, type SigningKey } from '../shared/crypto/index.ts';
@@ -180,6 +181,48 @@ describe('the root of trust against a real Centre', () => {
       expect([current.matches(a), current.matches(planted)]).toEqual([1, 0]);
       expect(current.alerts).toContain('SYNC_FEED_KEY_REVOKED');
       expect(current.replica.trust.snapshotRequired()).toBeNull();
+    });
+  });
+
+  describe('when the provider-list key that signed the held order list is revoked', () => {
+    it('stops authorising scans under that list once the root is trusted, even when no newer list can be fetched', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const t0 = Date.now();
+      const order = { orderId: 'AT-1', issuingAuthority: 'Landesgericht Wien', legalReference: 'LG 1/26', provider: 'example-host', surfaces: ['uploads'], targets: { users: [], groups: ['g-1'], channels: [] }, notBefore: t0 - MINUTE, notAfter: t0 + 30 * 24 * 60 * MINUTE };
+      const posted = await fetch(`${centre.url}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${centre.tokens.operator}`, 'content-type': 'application/json' }, body: JSON.stringify(order) });
+      expect(posted.status).toBe(201);
+      // Whoever holds the stolen key also sits between the sidecar and the Centre's order list.
+      const blocked = { orders: false };
+      const network: FetchLike = async (url, init) => {
+        if (blocked.orders && url.includes('/v1/feed/orders')) throw new Error('connection reset');
+        const res = await fetch(url, init);
+        return { status: res.status, headers: res.headers, body: res.body };
+      };
+      const sidecar = await createSidecar({ config: sidecarConfigFor(centre, dirs.make('hf-trust-sidecar-')), fetch: network, logger: pino({ level: 'silent' }) });
+      const decide = (): string => {
+        const decision = sidecar.policy.decideScan({ surfaceId: 'uploads', subject: 'group:g-1', now: Date.now() });
+        return decision.allowed ? `allowed:${decision.order.orderId}` : decision.code;
+      };
+      try {
+        await sidecar.syncOnce();
+        expect(decide()).toBe('allowed:AT-1');
+
+        const compromised = firstKeyOf(centre, 'provider-list');
+        rotateCentreKeys(centre.dataDir, ['provider-list']);
+        installRoot(centre.dataDir, signNextRoot(centre.dataDir, (root) => ({ ...root, revoked: [{ verifierKey: compromised.verifier, revokedAt: t0, reason: 'key compromised' }] })));
+        blocked.orders = true;
+        await expect(sidecar.syncOnce()).rejects.toMatchObject({ code: 'ORDERS_NETWORK' });
+        expect(sidecar.replica.state().rootVersion).toBe(3);
+        expect(decide()).toBe('NO_ACTIVE_ORDER');
+
+        // The Centre's next list, signed by the fresh key, authorises again.
+        blocked.orders = false;
+        await sidecar.syncOnce();
+        expect(decide()).toBe('allowed:AT-1');
+      } finally {
+        await sidecar.stop();
+      }
     });
   });
 

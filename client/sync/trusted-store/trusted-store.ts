@@ -272,6 +272,28 @@ export class TrustedStore {
   }
 
   /**
+   * 4.7 for the order list held: a freshness object is judged now, so once
+   * the trusted root revokes (or no longer lists) the `provider-list` key
+   * that signed it, it authorises nothing more (as a held timestamp stops
+   * guarding rollback, TUF 5.3.11), even if no newer list can be fetched.
+   * Returns true when it dropped the orders.
+   */
+  checkHeldOrderList(orders: OrderSet, now: number): boolean {
+    const envelope = orders.heldEnvelope;
+    const root = this.#root;
+    if (envelope === undefined || root === null) return false;
+    try {
+      verifyFreshObject(envelope, ORDERS_PAYLOAD_TYPE, root.document, KEY_PURPOSES.providerList, now, envelope.byteLength);
+      return false;
+    } catch (cause) {
+      if (!(cause instanceof TrustError) || (cause.code !== 'SIGNER_REVOKED' && cause.code !== 'SIGNER_NOT_LISTED')) return false;
+      orders.dropOrders();
+      this.#alert('ORDERS_KEY_REVOKED', `root ${root.document.version} withdraws the key that signed the order list held (${cause.message}): no order applies until the next list`);
+      return true;
+    }
+  }
+
+  /**
    * 10.3 step 2 for any list scoped to one provider (orders now, decisions
    * later): the payload, once a `provider-list` key usable now signed it.
    */
