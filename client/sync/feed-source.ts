@@ -1,4 +1,5 @@
 import { decodeDeltaChain, decodeRootList, ROOT_PAGE_LENGTH } from '../../shared/wire/delta-chain.ts';
+import { MAX_ROOT_ENVELOPE_BYTES } from '../../shared/trust/index.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { SyncError } from './errors.ts';
 import type { FetchLike } from '../net/http.ts';
@@ -121,7 +122,7 @@ export class HttpFeedSource implements FeedSource {
   async #rootsOneByOne(since: number): Promise<Uint8Array[]> {
     const roots: Uint8Array[] = [];
     for (let version = since + 1; roots.length < ROOT_PAGE_LENGTH; version++) {
-      const envelope = await fetchBytes(this.#options.fetch, `${this.#base}/v1/feed/root/${version}`, { maxBytes: this.#limits.keysBytes, timeoutMs: this.#limits.timeoutMs });
+      const envelope = await fetchBytes(this.#options.fetch, `${this.#base}/v1/feed/root/${version}`, { maxBytes: Math.min(this.#limits.keysBytes, MAX_ROOT_ENVELOPE_BYTES), timeoutMs: this.#limits.timeoutMs });
       if (envelope === null) break;
       roots.push(envelope);
     }

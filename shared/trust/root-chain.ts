@@ -16,7 +16,8 @@ export interface TrustedRoot {
 
 /** tuf-js's default: a client walks at most this many root versions in one update. */
 export const DEFAULT_MAX_ROOT_ROTATIONS = 256;
-const MAX_ROOT_ENVELOPE_BYTES = MAX_ROOT_PAYLOAD_BYTES + 16 * 1024;
+/** A root envelope: its payload and up to 16 signatures. */
+export const MAX_ROOT_ENVELOPE_BYTES = MAX_ROOT_PAYLOAD_BYTES + 16 * 1024;
 
 /**
  * Walks the root chain (docs/PROTOCOL.md 4.3, after TUF 5.3). `newer` holds
