@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope, generateSigningKey, readPrivateKeyFile, signEnvelope, type SigningKey } from '../shared/crypto/index.ts';
@@ -327,6 +328,27 @@ describe('the root of trust against a real Centre', () => {
       const fresh = await client(centre, { keys: [n1.verifier.text] });
       expect(await failure(fresh)).toEqual({});
       expect([fresh.replica.state().rootVersion, fresh.matches(a)]).toEqual([67, 1]);
+    });
+
+    it('is walked a page at a time from a static mirror whose list holds more versions than one update walks', async () => {
+      // 300 small versions (each changes only the root threshold back and forth) fit in well under 1 MiB.
+      const [r1, r2] = [1, 2].map((i) => generateSigningKey(`hashfeed/eu-centre/root-${i}`)) as [SigningKey, SigningKey];
+      const chain = Array.from({ length: 300 }, (_, i) => signRootDocument({ feed: 'eu-centre', version: i + 1, issuedAt: i, rootKeys: [r1.verifier, r2.verifier], rootThreshold: 1 + (i % 2), keys: [], revoked: [] }, [r1, r2]));
+      const out = dirs.make('hf-trust-mirror-');
+      mkdirSync(join(out, 'v1', 'feed'), { recursive: true });
+      writeFileSync(join(out, 'v1', 'feed', 'keys'), encodeRootList(chain));
+      const mirror = await startStaticMirror(out);
+      try {
+        const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-trust-replica-'), 'replica.db')));
+        const store = pinnedStore(replica, r1.verifier.text);
+        const syncer = new Syncer({ source: new HttpFeedSource({ baseUrl: mirror.url, mode: 'mirror', fetch: tamperingFetch({}) }), replica, store, clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+        await syncer.updateRoot();
+        expect(store.rootVersion).toBe(256);
+        await syncer.updateRoot();
+        expect(store.rootVersion).toBe(300);
+      } finally {
+        await mirror.stop();
+      }
     });
 
     it('is walked version by version from a static mirror, whose whole list is too large to read', async () => {
