@@ -7,7 +7,9 @@ import { encodeEnvelope, generateSigningKey, readPrivateKeyFile, signEnvelope, t
 import { openCentre } from '../server/centre.ts';
 import { exportFeed } from '../server/export.ts';
 import { decodeEnvelope } from '../shared/crypto/index.ts';
-import { TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
+import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
+import { hashLeaf, MerkleTree } from '../shared/merkle/index.ts';
+import { feedOrigin, signCheckpoint } from '../shared/note/index.ts';
 import { startStaticMirror } from './testing/static-mirror.ts';
 import { onlineKeyPath } from '../server/keys/online-keys.ts';
 import { signRootDocument } from '../shared/trust/index.ts';
@@ -32,8 +34,10 @@ const MINUTE = 60_000;
 type Tamper = (url: string, body: Uint8Array) => Uint8Array;
 
 /** The network between sidecar and Centre (or a mirror, a proxy), where a withholding or replaying party sits. */
-function tamperingFetch(tamper: { current?: Tamper }): FetchLike {
+function tamperingFetch(tamper: { current?: Tamper; answer?: (url: string) => Uint8Array | undefined }): FetchLike {
   return async (url, init) => {
+    const answered = tamper.answer?.(url);
+    if (answered !== undefined) return { status: 200, headers: new Headers(), body: (async function* () { yield answered; })() };
     const res = await fetch(url, init);
     if (tamper.current === undefined || res.status !== 200) return { status: res.status, headers: res.headers, body: res.body };
     const body = tamper.current(url, new Uint8Array(await res.arrayBuffer()));
@@ -46,7 +50,7 @@ interface Client {
   readonly replica: Replica;
   readonly syncer: Syncer;
   readonly alerts: string[];
-  readonly tamper: { current?: Tamper };
+  readonly tamper: { current?: Tamper; answer?: (url: string) => Uint8Array | undefined };
   readonly matches: (hash: string) => number;
 }
 
@@ -55,7 +59,7 @@ async function client(centre: LoopbackCentre, pin: { keys?: readonly string[]; t
   const replica = new Replica(openReplicaDatabase(path));
   const matcher = await Matcher.create(replica.entries());
   const alerts: string[] = [];
-  const tamper: { current?: Tamper } = {};
+  const tamper: { current?: Tamper; answer?: (url: string) => Uint8Array | undefined } = {};
   const where = pin.mirror === undefined ? { baseUrl: centre.url, mode: 'centre' as const, token: centre.tokens.provider } : { baseUrl: pin.mirror, mode: 'mirror' as const };
   const source = new HttpFeedSource({ ...where, fetch: tamperingFetch(tamper), limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
   const alert = (code: string): void => void alerts.push(code);
@@ -224,6 +228,53 @@ describe('the root of trust against a real Centre', () => {
       } finally {
         await sidecar.stop();
       }
+    });
+  });
+
+  describe('when stolen timestamp and checkpoint keys showed a sidecar a log the Centre never wrote', () => {
+    it('syncs again once the root revokes them, instead of refusing every later head as a split view', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      const sidecar = await client(centre);
+      await sidecar.syncer.syncOnce();
+      const held = sidecar.replica.state();
+      const heldSize = held.checkpoint?.size ?? 0;
+      const stolen = { timestamp: firstKeyOf(centre, 'timestamp'), checkpoint: firstKeyOf(centre, 'checkpoint') };
+      const theft = Date.now() - 1;
+
+      // The thief extends the real log with a leaf of its own and signs a head for it: consistent with what the sidecar saw.
+      const listing: unknown = await (await fetch(`${centre.url}/v1/log/leaves?start=0&limit=1000`)).json();
+      const leaves = (listing as { leaves: { leafHash: string }[] }).leaves.map((l) => new Uint8Array(Buffer.from(l.leafHash, 'base64')));
+      const forgedTree = MerkleTree.fromLeafHashes([...leaves, hashLeaf(randomBytes(32))]);
+      const size = leaves.length + 1;
+      const rootHash = forgedTree.rootHash(size);
+      const note = signCheckpoint({ origin: feedOrigin('eu-centre'), size, rootHash, extensions: [] }, stolen.checkpoint);
+      const timestamp = encodeEnvelope(
+        signEnvelope(TIMESTAMP_PAYLOAD_TYPE, encodeTimestamp({ feed: 'eu-centre', version: held.version, logSize: size, logRoot: rootHash, issuedAt: Date.now(), expires: Date.now() + 60 * MINUTE, rootVersion: 1 }), [stolen.timestamp]),
+      );
+      const proof = JSON.stringify({ from: heldSize, to: size, proof: forgedTree.consistencyProof(heldSize, size).map((h) => Buffer.from(h).toString('base64')) });
+      sidecar.tamper.answer = (url) =>
+        url.endsWith('/v1/feed/timestamp') ? timestamp : url.endsWith('/v1/log/checkpoint') ? new TextEncoder().encode(note) : url.includes(`/v1/log/proof/consistency/${heldSize}/${size}`) ? new TextEncoder().encode(proof) : undefined;
+      await sidecar.syncer.syncOnce();
+      expect(sidecar.replica.state().checkpoint?.size).toBe(size);
+      sidecar.tamper.answer = undefined;
+
+      await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
+      expect(await failure(sidecar)).toMatchObject({ code: 'SYNC_SPLIT_VIEW' });
+
+      rotateCentreKeys(centre.dataDir, ['timestamp', 'checkpoint']);
+      installRoot(
+        centre.dataDir,
+        signNextRoot(centre.dataDir, (root) => ({
+          ...root,
+          revoked: [
+            { verifierKey: stolen.timestamp.verifier, revokedAt: theft, reason: 'key compromised' },
+            { verifierKey: stolen.checkpoint.verifier, revokedAt: theft, reason: 'key compromised' },
+          ],
+        })),
+      );
+      expect(await failure(sidecar)).toEqual({});
+      expect(sidecar.replica.state().version).toBe(2);
     });
   });
 

@@ -146,6 +146,7 @@ export class TrustedStore {
     this.#replica.trust.saveRoot({ envelope: root.envelope, version: root.document.version, pin: pinText(this.#pin) }, effects);
     this.#root = root;
     if (effects.dropTimestamp) this.#alert('SYNC_TIMESTAMP_KEY_REVOKED', `root ${root.document.version} revokes a timestamp key: the held timestamp no longer guards rollback`);
+    else if (effects.dropHead) this.#alert('SYNC_CHECKPOINT_KEY_REVOKED', `root ${root.document.version} revokes a checkpoint key: the held tree head no longer stands for the log`);
     if (effects.snapshotRequired !== null) this.#alert('SYNC_FEED_KEY_REVOKED', `${effects.snapshotRequired}; re-bootstrapping from a snapshot`);
     return root;
   }
