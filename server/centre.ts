@@ -82,6 +82,9 @@ export function openCentre(dataDir: string, now: number, env: NodeJS.ProcessEnv 
     const centre = new Centre(db, config, Keyring.load(db, dataDir, config.feed, now, config.signingKeyValidityDays, env));
     // A folder from before snapshots were made at publication gets its latest one now, once.
     centre.publisher.keepSnapshots(now);
+    // A root that revoked the latest snapshot's feed key is followed by a publication (docs/PROTOCOL.md 4.7); if the
+    // process that installed it died first, that publication is made here, or fresh and lagging replicas find no snapshot.
+    if (!centre.publisher.latestSnapshotSignedWhileValid()) centre.publisher.publish('centre', now);
     return centre;
   } catch (err) {
     db.close();

@@ -63,7 +63,10 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
     }
     put('v1/log/checkpoint', checkpoint.note, false);
   }
-  put('v1/feed/keys', encodeRootList(centre.keyring.roots.envelopes()), false);
+  const roots = centre.keyring.roots.envelopes();
+  // One file per version as well: once the whole list outgrows what a client reads in one body, it walks these (PROTOCOL 4.3).
+  roots.forEach((envelope, i) => put(`v1/feed/root/${i + 1}`, envelope, true));
+  put('v1/feed/keys', encodeRootList(roots), false);
   put('v1/feed/timestamp', timestamp, false);
   return { outDir, latestVersion: latest, logSize: size, files };
 }

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_CLOCK_SKEW_MS, isFromFuture } from '../replica/trusted-stat
 import { PolicyError } from './errors.ts';
 
 type Db = Database.Database;
-type ListRow = { provider: string; issued_at: number; payload: Buffer; accepted_at: number };
+type ListRow = { provider: string; issued_at: number; envelope: Buffer; payload: Buffer; accepted_at: number };
 
 /**
  * The verified detection orders this sidecar acts on: the last order list
@@ -22,7 +22,9 @@ export class OrderSet {
   /** A list issued further ahead of the local clock than this is refused (ORDERS_FROM_FUTURE), and a held one counts as stale. */
   readonly maxClockSkewMs: number;
   readonly #save;
+  readonly #forget;
   #list: OrderList | undefined;
+  #envelope: Uint8Array | undefined;
   #terms: readonly OrderTerms[] = [];
 
   /**
@@ -38,12 +40,14 @@ export class OrderSet {
        ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, issued_at = excluded.issued_at, envelope = excluded.envelope,
          payload = excluded.payload, accepted_at = excluded.accepted_at`,
     );
-    const row = db.prepare<[], ListRow>('SELECT provider, issued_at, payload, accepted_at FROM order_list WHERE id = 1').get();
+    this.#forget = db.prepare('DELETE FROM order_list WHERE id = 1');
+    const row = db.prepare<[], ListRow>('SELECT provider, issued_at, envelope, payload, accepted_at FROM order_list WHERE id = 1').get();
     if (row !== undefined && row.provider === provider) {
       // Verified when accepted; the guard runs again so that a damaged row cannot widen what is
       // allowed. A row that fails it is dropped: no orders (fail closed) until the next fetch.
       try {
         this.#use(decodeOrderList(new Uint8Array(row.payload)));
+        this.#envelope = new Uint8Array(row.envelope);
       } catch (cause) {
         if (!(cause instanceof WireError)) throw cause;
       }
@@ -86,7 +90,27 @@ export class OrderSet {
     if (current !== undefined && list.issuedAt === current) return false;
     this.#save.run(list.provider, list.issuedAt, envelope, payload, now);
     this.#use(list);
+    this.#envelope = envelope;
     return true;
+  }
+
+  /** The envelope the held list came in (for the trusted store to judge its signer again), undefined when none is held. */
+  get heldEnvelope(): Uint8Array | undefined {
+    return this.#envelope;
+  }
+
+  /**
+   * Called by the trusted store only (TrustedStore.checkHeldOrderList): the
+   * held list's signer is no longer trusted, so no order authorises
+   * anything until the next list is accepted (fail closed, restarts too).
+   * Its issuedAt stays the floor against rollback.
+   */
+  dropOrders(): void {
+    const list = this.#list;
+    if (list === undefined) return;
+    this.#forget.run();
+    this.#use({ ...list, orders: [] });
+    this.#envelope = undefined;
   }
 
   /** Orders naming `surfaceId` and `subject`, whatever their time window. */

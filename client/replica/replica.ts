@@ -9,7 +9,7 @@ import type { TrustedState } from './trusted-state.ts';
 import { ReplicaDigestState } from './digest-state.ts';
 import { ShadowTable } from './shadow-table.ts';
 import { inTimeSlices, nextTurn } from './time-slices.ts';
-import { TrustRecord } from './trust-record.ts';
+import { TrustRecord, type SignedBy } from './trust-record.ts';
 
 export type ReplicaCode = 'REPLICA_DIGEST_MISMATCH' | 'REPLICA_NOT_CONTIGUOUS' | 'REPLICA_INCONSISTENT';
 export class ReplicaError extends CodedError<ReplicaCode> {}
@@ -133,7 +133,7 @@ export class Replica {
    * is updated with what the delta removes and adds (PROTOCOL 8.4); a
    * version 1 digest (objects published before it) is recomputed in full.
    */
-  applyDelta(delta: Delta, prepared?: PreparedDelta): AppliedChange {
+  applyDelta(delta: Delta, prepared?: PreparedDelta, signedBy?: SignedBy): AppliedChange {
     const ready = prepared?.delta === delta ? prepared : undefined;
     return this.#db
       .transaction((): AppliedChange => {
@@ -165,6 +165,7 @@ export class Replica {
         this.#checkDigest(delta.stateDigest, delta.stateDigestVersion ?? 1, accumulator, delta.version);
         this.#digestState.store(accumulator);
         this.#statements.setVersion.run(delta.feed, delta.version, delta.stateDigest);
+        this.#recordSigners(signedBy);
         return { version: delta.version, replaced: false, removes, adds };
       })
       .immediate();
@@ -184,9 +185,9 @@ export class Replica {
    * which makes the syncer re-bootstrap from a snapshot. A version 1 delta
    * goes through `applyDelta` (its digest needs every row).
    */
-  async applyDeltaInSlices(prepared: PreparedDelta, options: { readonly sliceRows?: number } = {}): Promise<AppliedChange> {
+  async applyDeltaInSlices(prepared: PreparedDelta, options: { readonly sliceRows?: number; readonly signedBy?: SignedBy } = {}): Promise<AppliedChange> {
     const { delta } = prepared;
-    if ((delta.stateDigestVersion ?? 1) === 1) return this.applyDelta(delta, prepared);
+    if ((delta.stateDigestVersion ?? 1) === 1) return this.applyDelta(delta, prepared, options.signedBy);
     const slices = { wrap: (slice: () => void) => this.#writeSlice(slice), ...(options.sliceRows === undefined ? {} : { maxSteps: options.sliceRows }) };
     const removes = [...delta.removes.ids];
     const adds = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]);
@@ -241,9 +242,19 @@ export class Replica {
         this.#digestState.store(target);
         this.#digestState.markApplying(null);
         this.#statements.setVersion.run(delta.feed, delta.version, delta.stateDigest);
+        this.#recordSigners(options.signedBy);
       })
       .immediate();
     return { version: delta.version, replaced: false, removes, adds };
+  }
+
+  /**
+   * Which feed keys signed the object just written (PROTOCOL 4.7), in the
+   * transaction that moves the version: recorded after it, a crash in
+   * between would leave rows whose key a later revocation cannot find.
+   */
+  #recordSigners(signedBy: SignedBy | undefined): void {
+    if (signedBy !== undefined) this.trust.recordSigned(signedBy.keys, signedBy.createdAt);
   }
 
   /** One slice of a delta's rows, in its own transaction, with the journal paused (the accumulator already counts them). */
@@ -290,7 +301,7 @@ export class Replica {
    * its rows, its accumulator (the journal, which described the rows
    * replaced, is emptied) and its version.
    */
-  replaceWithSnapshot(prepared: PreparedSnapshot): AppliedChange {
+  replaceWithSnapshot(prepared: PreparedSnapshot, signedBy?: SignedBy): AppliedChange {
     const { snapshot, entries, accumulator } = prepared;
     return this.#db
       .transaction((): AppliedChange => {
@@ -301,6 +312,7 @@ export class Replica {
         this.#digestState.replace(accumulator);
         this.trust.resetAfterSnapshot();
         this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
+        this.#recordSigners(signedBy);
         return { version: snapshot.version, replaced: true, removes: [], adds: entries };
       })
       .immediate();
@@ -313,7 +325,7 @@ export class Replica {
    * (client/replica/shadow-table.ts). Until then the old rows and version
    * stay whole and keep serving.
    */
-  async replaceWithSnapshotInSlices(prepared: PreparedSnapshot, options: { readonly sliceRows?: number } = {}): Promise<AppliedChange> {
+  async replaceWithSnapshotInSlices(prepared: PreparedSnapshot, options: { readonly sliceRows?: number; readonly signedBy?: SignedBy } = {}): Promise<AppliedChange> {
     const { snapshot, entries, accumulator } = prepared;
     const shadow = new ShadowTable(this.#db);
     await shadow.build(entries, options.sliceRows);
@@ -324,6 +336,7 @@ export class Replica {
         this.#digestState.replace(accumulator);
         this.trust.resetAfterSnapshot();
         this.#statements.setVersion.run(snapshot.feed, snapshot.version, snapshot.stateDigest);
+        this.#recordSigners(options.signedBy);
       })
       .immediate();
     // Prepared statements name the table, and SQLite re-prepares them against the swapped-in one.

@@ -8,6 +8,12 @@ export interface PersistedRoot {
   readonly pin: string;
 }
 
+/** The feed keys (verifier key strings) that signed an object the replica writes, and its createdAt (PROTOCOL 4.7). */
+export interface SignedBy {
+  readonly keys: readonly string[];
+  readonly createdAt: number;
+}
+
 type RootRow = { root_envelope: Buffer | null; root_version: number | null; root_pin: string | null; snapshot_required: string | null };
 
 /**
@@ -25,6 +31,7 @@ export class TrustRecord {
       root: db.prepare<[], RootRow>('SELECT root_envelope, root_version, root_pin, snapshot_required FROM trusted_state WHERE id = 1'),
       setRoot: db.prepare('UPDATE trusted_state SET root_envelope = ?, root_version = ?, root_pin = ? WHERE id = 1'),
       dropTimestamp: db.prepare('UPDATE trusted_state SET timestamp_version = NULL, timestamp_issued_at = NULL, timestamp_expires = NULL WHERE id = 1'),
+      dropHead: db.prepare('UPDATE trusted_state SET checkpoint_size = NULL, checkpoint_root = NULL, checkpoint_note = NULL WHERE id = 1'),
       requireSnapshot: db.prepare('UPDATE trusted_state SET snapshot_required = ? WHERE id = 1'),
       signers: db.prepare<[], { verifier_key: string; last_created_at: number }>('SELECT verifier_key, last_created_at FROM feed_signers'),
       recordSigner: db.prepare(
@@ -51,11 +58,12 @@ export class TrustRecord {
   }
 
   /** Persists a newly trusted root and its effects in one transaction. */
-  saveRoot(root: PersistedRoot, effects: { readonly dropTimestamp: boolean; readonly snapshotRequired: string | null }): void {
+  saveRoot(root: PersistedRoot, effects: { readonly dropTimestamp: boolean; readonly dropHead?: boolean; readonly snapshotRequired: string | null }): void {
     this.#db
       .transaction(() => {
         this.#statements.setRoot.run(root.envelope, root.version, root.pin);
         if (effects.dropTimestamp) this.#statements.dropTimestamp.run();
+        if (effects.dropHead === true) this.#statements.dropHead.run();
         if (effects.snapshotRequired !== null) this.#statements.requireSnapshot.run(effects.snapshotRequired);
       })
       .immediate();

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../shared/testing/code-of.ts';
-import { generateSigningKey } from '../../shared/crypto/index.ts';
+import { generateSigningKey, parseVerifierKey, VerifierKey } from '../../shared/crypto/index.ts';
 import { parseSidecarConfig, type SidecarConfig } from './config.ts';
 
+/** The same public key under another name (so another key ID): one holder, not two. */
+const renamed = (text: string, name: string): string => new VerifierKey(name, parseVerifierKey(text).publicKey).text;
 const ROOT_KEYS = [1, 2, 3].map((i) => generateSigningKey(`hashfeed/eu-centre/root-${i}`).verifier.text);
 
 const BASE = {
@@ -90,6 +92,7 @@ describe('sidecar config', () => {
       ['a threshold of 0', { rootKey: undefined, rootKeys: ROOT_KEYS, rootThreshold: 0 }, 'from 1 to'],
       ['an empty list', { rootKey: undefined, rootKeys: [], rootThreshold: 1 }, '1 to 8'],
       ['a key listed twice', { rootKey: undefined, rootKeys: [ROOT_KEYS[0], ROOT_KEYS[0]], rootThreshold: 1 }, 'twice'],
+      ['one public key listed twice under two names', { rootKey: undefined, rootKeys: [ROOT_KEYS[0], renamed(ROOT_KEYS[0] ?? '', 'hashfeed/eu-centre/root-9')], rootThreshold: 2 }, 'twice'],
       ['a string that is no verifier key', { rootKey: 'hashfeed/eu-centre/root+01234567+AQ==' }, 'not a verifier key'],
       ['a threshold beside a single rootKey', { rootThreshold: 2 }, "goes with 'rootKeys'"],
     ])('refuses %s with a clear CONFIG_INVALID', (_name, overrides, message) => {

@@ -229,16 +229,18 @@ function rootPinFrom(single: unknown, list: unknown, threshold: unknown): { root
   let keys: unknown = single === undefined ? list : [single];
   if (typeof keys === 'string') keys = keys.trim().startsWith('[') ? parseJson(keys, 'rootKeys') : keys.split(',').map((k) => k.trim());
   if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_ROOT_KEYS) throw invalid(`'rootKeys' must be a list of 1 to ${MAX_ROOT_KEYS} root verifier keys`);
+  const publicKeys = new Set<string>();
   const rootKeys = keys.map((key: unknown, i) => {
     if (typeof key !== 'string' || key === '') throw invalid(single === undefined ? `'rootKeys[${i}]' must be a non-empty string` : "'rootKey' must be a non-empty string");
     try {
-      parseVerifierKey(key);
+      // One public key under two names is one holder: it counts once towards the threshold (docs/PROTOCOL.md 4.1).
+      publicKeys.add(Buffer.from(parseVerifierKey(key).publicKey).toString('hex'));
     } catch (cause) {
       throw new SidecarConfigError('CONFIG_INVALID', `${single === undefined ? `'rootKeys[${i}]'` : "'rootKey'"} is not a verifier key (as \`centre init\` prints it: name+keyid+base64)`, { cause });
     }
     return key;
   });
-  if (new Set(rootKeys).size !== rootKeys.length) throw invalid("'rootKeys' lists a key twice");
+  if (publicKeys.size !== rootKeys.length) throw invalid("'rootKeys' lists a key twice (the same public key, whatever its name)");
   if (single !== undefined && threshold !== undefined && threshold !== 1 && threshold !== '1') throw invalid("'rootThreshold' goes with 'rootKeys'; one 'rootKey' is a threshold of 1");
   if (single === undefined && threshold === undefined) throw invalid("'rootKeys' needs 'rootThreshold': how many of them must sign");
   const n = typeof threshold === 'string' ? Number(threshold) : (threshold ?? 1);

@@ -193,6 +193,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const refreshOrders = async (): Promise<void> => {
     // Orders need a trusted root: when the feed round failed before anchoring one, the root update runs alone.
     if (store.root === null) await syncer.updateRoot();
+    store.checkHeldOrderList(orders, clock());
     await fetchOrders({ baseUrl: config.reportTo, token: config.providerToken, fetch, store, orders, now: clock() });
   };
 

@@ -1,4 +1,5 @@
-import { decodeDeltaChain, decodeRootList } from '../../shared/wire/delta-chain.ts';
+import { decodeDeltaChain, decodeRootList, ROOT_PAGE_LENGTH } from '../../shared/wire/delta-chain.ts';
+import { MAX_ROOT_ENVELOPE_BYTES } from '../../shared/trust/index.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { SyncError } from './errors.ts';
 import type { FetchLike } from '../net/http.ts';
@@ -94,17 +95,39 @@ export class HttpFeedSource implements FeedSource {
     return this.#get('/v1/feed/timestamp', this.#limits.timestampBytes);
   }
 
-  /** Centre: GET /v1/feed/keys?since=N. A mirror holds one static file with every version: position = version, sliced here. */
+  /**
+   * Centre: GET /v1/feed/keys?since=N, one page. A mirror holds one static
+   * file with every version (position = version, sliced here), and one file
+   * per version (v1/feed/root/V), read one by one, at most a page, once the
+   * whole list is larger than a client reads (PROTOCOL 4.3).
+   */
   async roots(since: number): Promise<readonly Uint8Array[]> {
     const path = this.#options.mode === 'centre' && since > 0 ? `/v1/feed/keys?since=${since}` : '/v1/feed/keys';
-    const body = await this.#get(path, this.#limits.keysBytes);
+    let body: Uint8Array;
+    try {
+      body = await this.#get(path, this.#limits.keysBytes);
+    } catch (err) {
+      if (this.#options.mode === 'centre' || !(err instanceof SyncError) || err.code !== 'SYNC_TOO_LARGE') throw err;
+      return this.#rootsOneByOne(since);
+    }
     let roots: Uint8Array[];
     try {
       roots = decodeRootList(body, this.#limits.keysBytes);
     } catch (cause) {
       throw new SyncError('SYNC_MALFORMED', 'the root list is malformed', { cause: cause instanceof WireError ? cause : undefined });
     }
-    return this.#options.mode === 'centre' ? roots : roots.slice(since);
+    // A page at a time, as the Centre answers: the walk then never meets more than one update walks (ROOT_TOO_MANY_ROTATIONS).
+    return this.#options.mode === 'centre' ? roots : roots.slice(since, since + ROOT_PAGE_LENGTH);
+  }
+
+  async #rootsOneByOne(since: number): Promise<Uint8Array[]> {
+    const roots: Uint8Array[] = [];
+    for (let version = since + 1; roots.length < ROOT_PAGE_LENGTH; version++) {
+      const envelope = await fetchBytes(this.#options.fetch, `${this.#base}/v1/feed/root/${version}`, { maxBytes: Math.min(this.#limits.keysBytes, MAX_ROOT_ENVELOPE_BYTES), timeoutMs: this.#limits.timeoutMs });
+      if (envelope === null) break;
+      roots.push(envelope);
+    }
+    return roots;
   }
 
   async checkpoint(): Promise<string> {

@@ -6,6 +6,8 @@ import type { FeedTimestamp } from '../../shared/wire/timestamp.ts';
 import type { TrustedState } from '../replica/trusted-state.ts';
 import { isRevokedSigner, type Accepted, type TrustedStore, type TreeHead } from './trusted-store/index.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
+import { DEFAULT_MAX_ROOT_ROTATIONS, TrustError } from '../../shared/trust/index.ts';
+import { MAX_ROOT_LIST_LENGTH } from '../../shared/wire/delta-chain.ts';
 
 /** A round's verified freshness statement and the tree head it names. */
 interface VerifiedHead {
@@ -55,7 +57,23 @@ export class Syncer {
   /** 9.3 step 1 alone: fetch the root versions after the trusted one and let the store walk them (also before an order refresh, when no root is trusted yet). */
   async updateRoot(): Promise<void> {
     const { source, store } = this.#deps;
-    store.acceptRoots(await source.roots(store.rootVersion));
+    const start = store.rootVersion;
+    // The Centre answers in pages (PROTOCOL 4.3): ask again from the last version walked while one advances, up to the
+    // 256 versions one update walks. Before the anchor, a page without it is skipped (a pin may name a later version's keys).
+    let since = start;
+    while (since - start < DEFAULT_MAX_ROOT_ROTATIONS && since < MAX_ROOT_LIST_LENGTH) {
+      const page = await source.roots(since);
+      try {
+        store.acceptRoots(page);
+      } catch (err) {
+        const notAnchored = err instanceof SyncError && err.cause instanceof TrustError && err.cause.code === 'ROOT_NOT_ANCHORED';
+        if (!notAnchored || page.length === 0 || store.root !== null) throw err;
+        since += page.length;
+        continue;
+      }
+      if (page.length === 0 || store.rootVersion === since) return;
+      since = store.rootVersion;
+    }
   }
 
   async syncOnce(): Promise<SyncOutcome> {
@@ -100,8 +118,7 @@ export class Syncer {
         const delta = accepted.value;
         store.checkIncluded('delta', delta.version, envelope, await source.inclusionProof('delta', delta.version, head.tree.size), head.tree);
         try {
-          const change = await replica.applyDeltaInSlices(await replica.prepareDelta(delta));
-          store.recordApplied(accepted.signers, delta.createdAt);
+          const change = await replica.applyDeltaInSlices(await replica.prepareDelta(delta), { signedBy: store.signedBy(accepted.signers, delta.createdAt) });
           await this.#deps.onApplied(change);
           appliedDeltas++;
         } catch (err) {
@@ -147,12 +164,11 @@ export class Syncer {
     store.checkIncluded('snapshot', snapshot.version, envelope, await source.inclusionProof('snapshot', snapshot.version, newer.tree.size), newer.tree);
     let change: AppliedChange;
     try {
-      change = await replica.replaceWithSnapshotInSlices(await replica.prepareSnapshot(snapshot));
+      change = await replica.replaceWithSnapshotInSlices(await replica.prepareSnapshot(snapshot), { signedBy: store.signedBy(signers, snapshot.createdAt) });
     } catch (err) {
       if (err instanceof ReplicaError) throw new SyncError('SYNC_DIGEST_MISMATCH', `the signed snapshot of version ${snapshot.version} does not match its own digest`, { cause: err });
       throw err;
     }
-    store.recordApplied(signers, snapshot.createdAt);
     await this.#deps.onApplied(change);
     return newer;
   }

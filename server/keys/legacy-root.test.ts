@@ -1,7 +1,7 @@
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeEnvelope, generateSigningKey } from '../../shared/crypto/index.ts';
+import { decodeEnvelope, generateSigningKey, readPrivateKeyFile } from '../../shared/crypto/index.ts';
 import { checkSignedWhileValid, KEY_PURPOSES, verifyArchivedObject } from '../../shared/trust/index.ts';
 import { openSigned, trustedRootFrom } from '../../shared/trust/testing/trusted-root.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
@@ -68,6 +68,24 @@ describe('a data folder from before root documents (key certificates)', () => {
       expect(decodeTimestamp(openSigned(timestamp, TIMESTAMP_PAYLOAD_TYPE, root, KEY_PURPOSES.timestamp, NOW)).rootVersion).toBe(1);
       const oldSigner = decodeEnvelope(centre.publisher.deltaEnvelope(3) ?? new Uint8Array()).signatures[0]?.keyId;
       expect(centre.keyring.signerFor(KEY_PURPOSES.feed, NOW).keyIdHex).not.toBe(oldSigner);
+    });
+
+    it('ends the old signing key\'s window at the migration: its file stays on the host, and what it signs after is refused', () => {
+      const centre = open();
+      const root = trustedRootFrom(encodeRootList(centre.keyring.roots.envelopes()), pinnedKey(centre));
+      const legacy = readPrivateKeyFile(join(dataDir, 'keys', 'signing-1.key'));
+      const listed = root.keys.filter((k) => k.verifierKey.equals(legacy.verifier));
+      expect(listed.map((k) => k.purpose)).toEqual([KEY_PURPOSES.feed]);
+      const code = (at: number): string | undefined => {
+        try {
+          checkSignedWhileValid(root, listed, KEY_PURPOSES.feed, at);
+          return undefined;
+        } catch (err) {
+          return err instanceof Error && 'code' in err ? String(err.code) : String(err);
+        }
+      };
+      expect(code(NOW - 1)).toBeUndefined();
+      expect(code(NOW + 60 * 60_000)).toBe('SIGNER_EXPIRED');
     });
 
     it('opens without the root key once migrated', () => {

@@ -14,7 +14,8 @@ const LEGACY_PURPOSE = 'feed-signing';
  * (docs/PROTOCOL.md 4.8): root version 1 has the old root key as its single
  * root key (threshold 1), so every replica that pinned it walks on without
  * a change; it lists each old signing key for `feed` only, with its old
- * window (the deltas and snapshots it signed stay verifiable), and a fresh
+ * window cut at the migration (the deltas and snapshots it signed stay
+ * verifiable; nothing it signs later is), and a fresh
  * key for each purpose. Needs the old root's private key once (file
  * <data>/keys/root.key or HASHFEED_ROOT_KEY); without it the Centre stops
  * with KEYRING_ROOT_REQUIRED rather than serve a feed no client could
@@ -33,12 +34,18 @@ export function migrateLegacyRoot(db: Db, roots: RootStore, dataDir: string, fee
   const root = loadSigningKey(fromEnv ? { envVariable: ROOT_KEY_ENV, env } : { path });
   if (root.verifier.text !== recorded) throw new KeyringError('KEYRING_WRONG_ROOT_KEY', "the root key given is not this Centre's root");
 
+  // The old signing keys signed everything until now, and nothing from now on: their 'feed' window ends here (or just
+  // after the last object they signed, should this clock be behind the one that signed it), so that a copy of an old
+  // key file on the host signs nothing clients accept, although its certificate ran for a year.
+  const lastSigned = db.prepare<[], { t: number | null }>('SELECT max(t) AS t FROM (SELECT max(created_at) AS t FROM versions UNION ALL SELECT max(created_at) FROM snapshots)').get()?.t ?? 0;
+  const retiredAt = Math.max(now, lastSigned + 1);
   const legacy: DelegatedKey[] = [];
   for (const row of db.prepare<[], { certificate: Buffer }>('SELECT certificate FROM signing_keys ORDER BY id').all()) {
     try {
       const certificate = verifyCertificateSignature(decodeEnvelope(new Uint8Array(row.certificate)), root.verifier);
       if (certificate.purpose !== LEGACY_PURPOSE) continue;
-      legacy.push({ verifierKey: certificate.verifierKey, purpose: KEY_PURPOSES.feed, notBefore: certificate.notBefore, notAfter: certificate.notAfter });
+      const notAfter = Math.max(certificate.notBefore + 1, Math.min(certificate.notAfter, retiredAt));
+      legacy.push({ verifierKey: certificate.verifierKey, purpose: KEY_PURPOSES.feed, notBefore: certificate.notBefore, notAfter });
     } catch (cause) {
       if (!(cause instanceof CertificateError)) throw cause;
     }

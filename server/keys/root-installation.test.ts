@@ -13,7 +13,7 @@ import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 import { localRootKeys } from './local-root-keys.ts';
 import { onlineKeyPath, ONLINE_PURPOSES } from './online-keys.ts';
 import { installRoot } from './root-installation.ts';
-import type { RootChange } from './root-proposal.ts';
+import { proposeRoot, type RootChange } from './root-proposal.ts';
 import { changeRootLocally } from './root-rotation.ts';
 
 const bytesOf = async (res: Response): Promise<Uint8Array> => new Uint8Array(await res.arrayBuffer());
@@ -57,6 +57,31 @@ describe('root installation in a running Centre', () => {
       const root = await clientRoot();
       expect(decodeTimestamp(openSigned(envelope, TIMESTAMP_PAYLOAD_TYPE, root, KEY_PURPOSES.timestamp, t.clock.now)).rootVersion).toBe(2);
       expect(t.centre.keyring.signerFor(KEY_PURPOSES.timestamp, t.clock.now).keyIdHex).not.toBe(old);
+    });
+  });
+
+  describe('when the process that installs a revocation of the latest snapshot\'s feed key dies before the recovery publication', () => {
+    it('publishes it when the Centre next opens its data folder, so that fresh and lagging replicas have a snapshot they accept', async () => {
+      await publishIndicators(t, 2);
+      const compromised = t.centre.keyring.signerFor(KEY_PURPOSES.feed, t.clock.now).keyIdHex;
+      t.clock.now += 60_000;
+      // installRoot's first transaction, committed; the process is killed before its publication.
+      const other: Centre = openCentre(t.dataDir, t.clock.now, {});
+      try {
+        const next = proposeRoot(other.keyring.root.document, { revoke: { key: compromised, reason: 'key copied off the host', revokedAt: 0 } }, t.dataDir, t.clock.now, 365);
+        other.write(() => other.keyring.roots.install(signRootDocument(next, localRootKeys(t.dataDir, undefined, {})), t.clock.now));
+      } finally {
+        other.close();
+      }
+      expect(t.centre.publisher.latestSnapshotSignedWhileValid()).toBe(false);
+
+      const reopened: Centre = openCentre(t.dataDir, t.clock.now, {});
+      try {
+        expect(reopened.publisher.latestSnapshotSignedWhileValid()).toBe(true);
+        expect(reopened.publisher.latestVersion()).toBe(2);
+      } finally {
+        reopened.close();
+      }
     });
   });
 

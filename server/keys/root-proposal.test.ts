@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../../shared/crypto/index.ts';
+import { generateSigningKey, VerifierKey } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import type { RootDocument } from '../../shared/trust/index.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
@@ -51,6 +51,8 @@ describe('proposeRoot', () => {
     ['a root key of another feed', { addRootKeys: [generateSigningKey('hashfeed/other/root-3').verifier] }, 'ROOT_PROPOSAL_BAD_ROOT_KEY'],
     ['a root key listed already', { addRootKeys: [r1?.verifier ?? feedKey.verifier] }, 'ROOT_PROPOSAL_BAD_ROOT_KEY'],
     ['an online key as a root key', { addRootKeys: [feedKey.verifier] }, 'ROOT_PROPOSAL_BAD_ROOT_KEY'],
+    ['a root key listed already, under another name', { addRootKeys: [new VerifierKey('hashfeed/test/root-3', r1?.verifier.publicKey ?? new Uint8Array())] }, 'ROOT_PROPOSAL_BAD_ROOT_KEY'],
+    ['an online key as a root key, under another name', { addRootKeys: [new VerifierKey('hashfeed/test/root-3', feedKey.verifier.publicKey)] }, 'ROOT_PROPOSAL_BAD_ROOT_KEY'],
     ['a revocation in the future', { revoke: { key: feedKey.keyIdHex, reason: 'x', revokedAt: NOW + 1 } }, 'ROOT_PROPOSAL_FUTURE_REVOCATION'],
   ])('refuses %s, writing no key', (_, change, expected) => {
     expect(code(change)).toBe(expected);

@@ -1,4 +1,4 @@
-import type { VerifierKey } from '../../shared/crypto/index.ts';
+import { bytesEqual, type VerifierKey } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import { quote } from '../../shared/quote.ts';
 import { MAX_ROOT_KEYS, type DelegatedKey, type RootDocument } from '../../shared/trust/index.ts';
@@ -84,7 +84,9 @@ function nextRootKeys(current: RootDocument, change: RootChange): VerifierKey[] 
   const kept = current.rootKeys.filter((k) => !removed.some((r) => r.equals(k)));
   const namePattern = new RegExp(`^hashfeed/${current.feed}/root(-[1-9][0-9]{0,2})?$`);
   for (const key of change.addRootKeys ?? []) {
-    if (kept.some((k) => k.keyIdHex === key.keyIdHex) || current.keys.some((k) => k.verifierKey.equals(key))) {
+    // By public key: the same key under another name would count twice towards the threshold (docs/PROTOCOL.md 4.1).
+    const same = (other: VerifierKey): boolean => bytesEqual(other.publicKey, key.publicKey);
+    if (kept.some(same) || current.keys.some((k) => same(k.verifierKey))) {
       throw new RootProposalError('ROOT_PROPOSAL_BAD_ROOT_KEY', `key ${key.name}+${key.keyIdHex} is listed already`);
     }
     // Clients derive the feed name from a root key's name (docs/PROTOCOL.md 4.1).

@@ -1,5 +1,6 @@
 import { decodeEnvelope } from '../../shared/crypto/index.ts';
 import { decodeRootDocument, verifyAnchor, verifySuccessor, type RootPin, type TrustedRoot } from '../../shared/trust/index.ts';
+import { ROOT_PAGE_BYTES, ROOT_PAGE_LENGTH } from '../../shared/wire/delta-chain.ts';
 import type { Db } from '../store/database.ts';
 
 type RootRow = { version: number; envelope: Buffer };
@@ -41,6 +42,22 @@ export class RootStore {
   /** Envelopes of versions after `since`, oldest first. */
   envelopes(since = 0): Uint8Array[] {
     return this.#statements.since.all(since).map((row) => new Uint8Array(row.envelope));
+  }
+
+  /**
+   * The first envelopes after `since`: at most ROOT_PAGE_LENGTH, and no more
+   * than ROOT_PAGE_BYTES past the first (which always comes), so that an
+   * answer stays within what a client reads (docs/PROTOCOL.md 4.3).
+   */
+  page(since: number): Uint8Array[] {
+    const page: Uint8Array[] = [];
+    let bytes = 0;
+    for (const row of this.#statements.since.iterate(since)) {
+      if (page.length > 0 && (page.length >= ROOT_PAGE_LENGTH || bytes + row.envelope.byteLength > ROOT_PAGE_BYTES)) break;
+      page.push(new Uint8Array(row.envelope));
+      bytes += row.envelope.byteLength;
+    }
+    return page;
   }
 
   /**

@@ -26,13 +26,24 @@ const TIMESTAMP = defineRoute({
 const KEYS = defineRoute({
   method: 'get',
   path: '/keys',
-  summary: "The Centre's root chain: each signed root document after a version",
-  description: 'Answers `{ roots: [bin] }`, each a root document envelope signed by the previous root\'s keys (docs/PROTOCOL.md 4.3).',
+  summary: "The Centre's root chain: each signed root document after a version, one page at a time",
+  description:
+    'Answers `{ roots: [bin] }`: the root document envelopes of versions since+1, since+2, ..., at most 64 versions and 512 KiB per answer (ask again with since = the last version received until none come), each signed by the previous root\'s keys (docs/PROTOCOL.md 4.3).',
   access: provider,
   query: z.object({
     since: integerOr('since', { fallback: 0 }).openapi({ description: 'The root version the caller already trusts; 0 (the default) for the whole chain.' }),
   }),
   responses: { 200: mediaResponse('The root list (msgpack)', MSGPACK) },
+});
+
+const ROOT = defineRoute({
+  method: 'get',
+  path: '/root/:version',
+  summary: 'One signed root document, as a static mirror serves it (for a chain too large to read in one list)',
+  access: provider,
+  params: VersionPath,
+  responses: { 200: mediaResponse(immutable, MSGPACK), 304: { description: 'Not modified' } },
+  errors: { 404: ['NOT_FOUND'] },
 });
 
 const DELTAS = defineRoute({
@@ -87,8 +98,15 @@ export function feedRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
 
   api.handle(TIMESTAMP, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
 
-  // The root chain after `since` (all of it without): docs/PROTOCOL.md 4.3.
-  api.handle(KEYS, (c, { query }) => currentObject(c, encodeRootList(centre.keyring.roots.envelopes(query.since)), MSGPACK));
+  // The root chain after `since` (from version 1 without), one page at a time: docs/PROTOCOL.md 4.3.
+  api.handle(KEYS, (c, { query }) => currentObject(c, encodeRootList(centre.keyring.roots.page(query.since)), MSGPACK));
+
+  // One root version, as a static mirror serves it (the path form of the chain, for a list too large to read at once).
+  api.handle(ROOT, (c, { params }) => {
+    const [envelope] = centre.keyring.roots.page(params.version - 1);
+    if (envelope === undefined) throw new ApiError(404, 'NOT_FOUND', `root version ${params.version} does not exist`);
+    return immutableObject(c, envelope, `root-${params.version}`, 'private');
+  });
 
   api.handle(DELTAS, (c, { query }) => {
     const { since } = query;

@@ -1,4 +1,4 @@
-import { concatBytes, utf8 } from './bytes.ts';
+import { bytesEqual, concatBytes, utf8 } from './bytes.ts';
 import { CryptoError, EnvelopeError } from './errors.ts';
 import { SIGNATURE_TYPE_ED25519 } from './key-id.ts';
 import { isPlainRecord, packMsgpack, unknownKeys, unpackMsgpack } from './msgpack.ts';
@@ -182,7 +182,8 @@ export function verifyEnvelopeSigners(
     if (signer === undefined) {
       throw new EnvelopeError('ENVELOPE_BAD_SIGNATURE', `signature by key ${signature.keyId} does not verify`);
     }
-    if (!signedBy.some((key) => key.equals(signer))) signedBy.push(signer);
+    // Distinct public keys: one key trusted under two names (two key IDs) is one signer towards a threshold.
+    if (!signedBy.some((key) => bytesEqual(key.publicKey, signer.publicKey))) signedBy.push(signer);
   }
   if (!matchedTrustedKey) {
     throw new EnvelopeError('ENVELOPE_UNTRUSTED_KEY', `no signature is by a trusted key (signed by ${envelope.signatures.map((s) => s.keyId).join(', ')})`);

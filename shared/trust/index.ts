@@ -17,7 +17,7 @@ export {
   checkRootDocument,
 } from './root-document.ts';
 export type { RootDocument, DelegatedKey, Revocation } from './root-document.ts';
-export { walkRootChain, verifyAnchor, verifySuccessor, DEFAULT_MAX_ROOT_ROTATIONS } from './root-chain.ts';
+export { walkRootChain, verifyAnchor, verifySuccessor, checkFollows, DEFAULT_MAX_ROOT_ROTATIONS, MAX_ROOT_ENVELOPE_BYTES } from './root-chain.ts';
 export type { RootPin, TrustedRoot } from './root-chain.ts';
 export { signerProblem, revocationTime, usableKeys, verifyFreshObject, verifyArchivedObject, checkSignedWhileValid } from './delegated-keys.ts';
 export type { DelegatedPayload } from './delegated-keys.ts';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../crypto/index.ts';
+import { randomBytes } from 'node:crypto';
+import { encodeEnvelope, generateSigningKey, signEnvelope, SigningKey } from '../crypto/index.ts';
+import { encodeMsgpack } from '../wire/codec.ts';
 import { ROOT_PAYLOAD_TYPE, encodeRootDocument, signRootDocument, type RootDocument } from './root-document.ts';
 import { walkRootChain, type RootPin } from './root-chain.ts';
 import { TrustError } from './errors.ts';
@@ -110,6 +112,44 @@ describe('walkRootChain', () => {
     it('refuses more versions than one update may walk', () => {
       const chain = [2, 3, 4].map((v) => signRootDocument(doc(v, [k(0), k(1), k(2)], 2), [k(0), k(1)]));
       expect(code(() => walkRootChain(pinOf([k(0)], 1), trusted, chain, 2))).toBe('ROOT_TOO_MANY_ROTATIONS');
+    });
+
+    describe('when one public key is listed under two names', () => {
+      // One holder's key, named twice: its key IDs differ (they hash the name), its signatures are the same key's.
+      const seed = new Uint8Array(randomBytes(32));
+      const twice = [SigningKey.fromSeed('hashfeed/test/root-7', seed), SigningKey.fromSeed('hashfeed/test/root-8', seed)] as const;
+      // The bytes a dishonest proposer would hand the holders: encodeRootDocument would refuse them.
+      const unchecked = (document: RootDocument, signers: readonly SigningKey[]): Uint8Array =>
+        encodeEnvelope(
+          signEnvelope(
+            ROOT_PAYLOAD_TYPE,
+            encodeMsgpack({
+              ...document,
+              rootKeys: document.rootKeys.map((key) => key.text),
+              keys: document.keys.map((key) => ({ ...key, verifierKey: key.verifierKey.text })),
+              revoked: [],
+            }),
+            signers,
+          ),
+        );
+
+      it('refuses a root that would let one holder count twice towards its threshold', () => {
+        const v2 = unchecked(doc(2, [twice[0], twice[1], k(2)], 2), [k(0), k(1), twice[0], twice[1]]);
+        const v3 = unchecked(doc(3, [twice[0], twice[1], k(2)], 2, { issuedAt: 9_999 }), [twice[0], twice[1]]);
+        expect(code(() => walkRootChain(pinOf([k(0)], 1), trusted, [v2, v3]))).toBe('ROOT_MALFORMED');
+      });
+
+      it('refuses a root that lists a root key again as an online key', () => {
+        const asOnline = SigningKey.fromSeed('hashfeed/test/feed-2', seed);
+        const keys = [{ verifierKey: asOnline.verifier, purpose: 'feed', notBefore: 0, notAfter: 10_000 }];
+        const v2 = unchecked(doc(2, [twice[0], k(1)], 1, { keys }), [k(0), k(1), twice[0]]);
+        expect(code(() => walkRootChain(pinOf([k(0)], 1), trusted, [v2]))).toBe('ROOT_MALFORMED');
+      });
+
+      it('counts a pinned key named twice once', () => {
+        const v1Twice = unchecked(doc(1, [twice[0], twice[1]], 1), [twice[0], twice[1]]);
+        expect(code(() => walkRootChain({ keys: twice.map((key) => key.verifier), threshold: 2 }, null, [v1Twice]))).toBe('ROOT_NOT_ANCHORED');
+      });
     });
 
     it('refuses an envelope of another type signed by the root keys', () => {

@@ -16,7 +16,8 @@ export interface TrustedRoot {
 
 /** tuf-js's default: a client walks at most this many root versions in one update. */
 export const DEFAULT_MAX_ROOT_ROTATIONS = 256;
-const MAX_ROOT_ENVELOPE_BYTES = MAX_ROOT_PAYLOAD_BYTES + 16 * 1024;
+/** A root envelope: its payload and up to 16 signatures. */
+export const MAX_ROOT_ENVELOPE_BYTES = MAX_ROOT_PAYLOAD_BYTES + 16 * 1024;
 
 /**
  * Walks the root chain (docs/PROTOCOL.md 4.3, after TUF 5.3). `newer` holds
@@ -71,6 +72,12 @@ export function verifySuccessor(trusted: TrustedRoot, envelope: Uint8Array): Tru
   const payload = signatures(envelope, old.rootKeys, old.rootThreshold, `root ${old.version}'s root keys`);
   const document = decodeRootDocument(payload);
   signatures(envelope, document.rootKeys, document.rootThreshold, `root ${document.version}'s own root keys`);
+  checkFollows(old, document);
+  return { document, envelope };
+}
+
+/** 4.3 steps 4 and 5, on decoded documents: the next version, the same feed, every revocation kept. */
+export function checkFollows(old: RootDocument, document: RootDocument): void {
   if (document.version !== old.version + 1) {
     throw new TrustError('ROOT_VERSION_NOT_NEXT', `root ${document.version} offered where ${old.version + 1} must follow ${old.version}`);
   }
@@ -82,7 +89,6 @@ export function verifySuccessor(trusted: TrustedRoot, envelope: Uint8Array): Tru
       throw new TrustError('ROOT_REVOCATION_DROPPED', `root ${document.version} drops or delays the revocation of ${before.verifierKey.name}+${before.verifierKey.keyIdHex}`);
     }
   }
-  return { document, envelope };
 }
 
 function signatures(envelope: Uint8Array, keys: readonly VerifierKey[], threshold: number, whose: string): Uint8Array {

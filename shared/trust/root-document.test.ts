@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../crypto/index.ts';
+import { generateSigningKey, VerifierKey } from '../crypto/index.ts';
 import { encodeMsgpack } from '../wire/codec.ts';
 import { checkRootDocument, decodeRootDocument, encodeRootDocument, type RootDocument } from './root-document.ts';
 import { TrustError } from './errors.ts';
@@ -46,6 +46,8 @@ describe('root document', () => {
     ['version 0', { version: 0 }],
     ['a root key that is also an online key', { keys: [{ verifierKey: root.verifier, purpose: 'feed', notBefore: 0, notAfter: 1 }], revoked: [] }],
     ['a key listed twice', { keys: [base.keys[0]!, { ...base.keys[0]!, purpose: 'timestamp' }] }],
+    ['one public key listed for two purposes under two names', { keys: [...base.keys, { ...base.keys[0]!, verifierKey: new VerifierKey('hashfeed/test/timestamp', feedKey.verifier.publicKey), purpose: 'timestamp' }] }],
+    ['one public key listed as two root keys', { rootKeys: [root.verifier, new VerifierKey('hashfeed/test/root-2', root.verifier.publicKey)], rootThreshold: 2 }],
     ['a window that ends before it starts', { keys: [{ ...base.keys[0]!, notBefore: 5, notAfter: 5 }], revoked: [] }],
     ['a checkpoint key not named after the log origin', { keys: [{ ...base.keys[0]!, purpose: 'checkpoint' }], revoked: [] }],
     ['a revocation of an unlisted key', { revoked: [{ verifierKey: root.verifier, revokedAt: 1, reason: 'x' }] }],

@@ -1,4 +1,4 @@
-import { encodeEnvelope, parseVerifierKey, signEnvelope, SIGNATURE_TYPE_ED25519, type SigningKey, type VerifierKey } from '../crypto/index.ts';
+import { encodeEnvelope, encodeHex, parseVerifierKey, signEnvelope, SIGNATURE_TYPE_ED25519, type SigningKey, type VerifierKey } from '../crypto/index.ts';
 import { feedOrigin } from '../note/index.ts';
 import { decodeMsgpack, encodeMsgpack } from '../wire/codec.ts';
 import { FEED_NAME_PATTERN } from '../wire/delta.ts';
@@ -127,7 +127,8 @@ function verifierKey(value: unknown, what: string): VerifierKey {
 
 /**
  * The rules of 4.1 that one document must meet on its own: a threshold
- * between 1 and the number of root keys; distinct keys; Ed25519 keys only;
+ * between 1 and the number of root keys; distinct public keys (whatever
+ * their names); Ed25519 keys only;
  * a root key is never also an online key; windows that end after they
  * begin; checkpoint keys named after the log origin; every revocation names
  * a listed key, once.
@@ -148,7 +149,9 @@ function rootProblem(root: RootDocument): string | null {
   const all = [...root.rootKeys, ...root.keys.map((k) => k.verifierKey)];
   if (all.some((k) => k.signatureType !== SIGNATURE_TYPE_ED25519)) return 'root and online keys must be Ed25519 keys (type 0x01)';
   if (new Set(root.rootKeys.map((k) => k.keyIdHex)).size !== root.rootKeys.length) return 'root.rootKeys repeats a key ID';
-  if (new Set(all.map((k) => k.text)).size !== all.length) return 'a key is listed twice, or a root key is also listed as an online key';
+  // By public key, not by name or key ID (both hash the name): one key named twice would count twice towards a
+  // threshold, or sign for two purposes.
+  if (new Set(all.map((k) => encodeHex(k.publicKey))).size !== all.length) return 'a key is listed twice, or a root key is also listed as an online key';
   const origin = feedOrigin(root.feed);
   for (const key of root.keys) {
     if (!PURPOSE_PATTERN.test(key.purpose)) return `key ${key.verifierKey.name} has an invalid purpose`;

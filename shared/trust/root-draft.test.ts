@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../crypto/index.ts';
+import { decodeEnvelope, encodeEnvelope, generateSigningKey } from '../crypto/index.ts';
 import { CodedError } from '../errors.ts';
 import { walkRootChain } from './root-chain.ts';
-import { encodeRootDocument, signRootDocument, type RootDocument } from './root-document.ts';
+import { encodeRootDocument, ROOT_PAYLOAD_TYPE, signRootDocument, type RootDocument } from './root-document.ts';
 import { createRootDraft, encodeRootDraft, parseRootDraft, rootDraftEnvelope, rootDraftStatus, signRootDraft } from './root-draft.ts';
 
 const [a, b, c] = [1, 2, 3].map((i) => generateSigningKey(`hashfeed/test/root-${i}`));
@@ -49,6 +49,22 @@ describe('root draft', () => {
     ['a summary that is not text', JSON.stringify({ ...valid, summary: [1] })],
   ])('refuses %s with ROOT_DRAFT_MALFORMED', (_, text) => {
     expect(code(() => parseRootDraft(text))).toBe('ROOT_DRAFT_MALFORMED');
+  });
+
+  describe('when the previous root in the draft is not what its root keys signed', () => {
+    // The holder's tool shows the change computed from `previous`: an edited one hides what the payload changes.
+    const rewrite = (previousBytes: Uint8Array): string => JSON.stringify({ ...valid, previous: Buffer.from(previousBytes).toString('base64') });
+    const disguised: RootDocument = { ...v1, rootKeys: [b.verifier, c.verifier], rootThreshold: 1 };
+
+    it('refuses a previous root whose document was edited after it was signed', () => {
+      const edited = encodeEnvelope({ payloadType: ROOT_PAYLOAD_TYPE, payload: encodeRootDocument(disguised), signatures: decodeEnvelope(previous).signatures });
+      expect(code(() => rootDraftStatus(parseRootDraft(rewrite(edited))))).toBe('ROOT_DRAFT_MALFORMED');
+    });
+
+    it('refuses a previous root the proposal does not follow', () => {
+      const unrelated = signRootDocument({ ...v1, version: 7 }, [a, b]);
+      expect(code(() => rootDraftStatus(parseRootDraft(rewrite(unrelated))))).toBe('ROOT_DRAFT_MALFORMED');
+    });
   });
 
   it('refuses a signature that does not verify', () => {

@@ -10,6 +10,8 @@ import {
   type VerifierKey,
 } from '../crypto/index.ts';
 import { CodedError } from '../errors.ts';
+import { TrustError } from './errors.ts';
+import { checkFollows, verifyAnchor } from './root-chain.ts';
 import { describeRootChange } from './root-description.ts';
 import { decodeRootDocument, MAX_ROOT_KEYS, MAX_ROOT_PAYLOAD_BYTES, ROOT_PAYLOAD_TYPE, type RootDocument } from './root-document.ts';
 
@@ -111,6 +113,15 @@ export function rootDraftStatus(draft: RootDraft): RootDraftStatus {
   const previousEnvelope = decodeEnvelope(draft.previous, MAX_ROOT_DRAFT_BYTES);
   if (previousEnvelope.payloadType !== ROOT_PAYLOAD_TYPE) throw malformed('previous is not a root envelope');
   const previous = decodeRootDocument(previousEnvelope.payload);
+  try {
+    // The change shown to a holder is computed from `previous`: it must be a root as its own keys signed it, and the
+    // proposal its next link. (Whether it is the Centre's current root, the Centre checks at publication.)
+    verifyAnchor(draft.previous, { keys: previous.rootKeys, threshold: previous.rootThreshold });
+    checkFollows(previous, document);
+  } catch (cause) {
+    if (cause instanceof TrustError) throw malformed(`previous is not a root the proposal follows: ${cause.message}`, cause);
+    throw cause;
+  }
   const message = preAuthEncoding(ROOT_PAYLOAD_TYPE, draft.payload);
   const holders = [...previous.rootKeys, ...document.rootKeys];
   const signed: VerifierKey[] = [];

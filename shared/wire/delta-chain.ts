@@ -38,6 +38,17 @@ export function decodeDeltaChain(body: Uint8Array, maxBytes: number): DeltaChain
 export const MAX_ROOT_LIST_LENGTH = 1024;
 
 /**
+ * One answer of GET /v1/feed/keys?since=N holds at most this many versions
+ * and, past its first envelope, this many envelope bytes: every version
+ * lists all earlier keys, so the whole chain grows quadratically (60
+ * rotations of five keys pass 1 MiB) and would outgrow what a client reads
+ * in one body. A client asks again from the last version it walked
+ * (docs/PROTOCOL.md 4.3).
+ */
+export const ROOT_PAGE_LENGTH = 64;
+export const ROOT_PAGE_BYTES = 512 * 1024;
+
+/**
  * GET /v1/feed/keys[?since=N]: the root documents' envelopes for versions
  * N+1, N+2, ... (from 1 without `since`), oldest first (docs/PROTOCOL.md
  * 4.3). Unsigned wrapper; each envelope's position gives the version it must

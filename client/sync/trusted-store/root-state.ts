@@ -35,6 +35,13 @@ export function loadTrustedRoot(record: TrustRecord, pin: RootPin): TrustedRoot 
 export interface RevocationEffects {
   /** 4.7: a timestamp key was revoked or dropped: the held timestamp no longer guards rollback (TUF 5.3.11). */
   readonly dropTimestamp: boolean;
+  /**
+   * 4.7: a timestamp or checkpoint key was revoked or dropped: the tree head
+   * held may be one its thief showed (a log the Centre never wrote, which
+   * only the two keys together can make acceptable), so it no longer stands
+   * for the log the next heads must extend.
+   */
+  readonly dropHead: boolean;
   /** 4.7: why the replica must re-bootstrap (it applied objects a now-revoked feed key signed at or after its revokedAt), or null. */
   readonly snapshotRequired: string | null;
 }
@@ -47,8 +54,11 @@ export interface RevocationEffects {
 export function revocationEffects(before: RootDocument | null, after: RootDocument, signed: ReadonlyMap<string, number>): RevocationEffects {
   const purposeOf = (text: string): string | undefined => after.keys.find((k) => k.verifierKey.text === text)?.purpose;
   const newlyRevoked = after.revoked.filter((r) => before === null || !before.revoked.some((b) => b.verifierKey.equals(r.verifierKey)));
-  const droppedTimestampKey = before !== null && before.keys.some((k) => k.purpose === KEY_PURPOSES.timestamp && !after.keys.some((a) => a.verifierKey.equals(k.verifierKey)));
-  const dropTimestamp = droppedTimestampKey || newlyRevoked.some((r) => purposeOf(r.verifierKey.text) === KEY_PURPOSES.timestamp);
+  const withdrawn = (purpose: string): boolean =>
+    (before !== null && before.keys.some((k) => k.purpose === purpose && !after.keys.some((a) => a.verifierKey.equals(k.verifierKey)))) ||
+    newlyRevoked.some((r) => purposeOf(r.verifierKey.text) === purpose);
+  const dropTimestamp = withdrawn(KEY_PURPOSES.timestamp);
+  const dropHead = dropTimestamp || withdrawn(KEY_PURPOSES.checkpoint);
   let snapshotRequired: string | null = null;
   for (const revocation of after.revoked) {
     if (purposeOf(revocation.verifierKey.text) !== KEY_PURPOSES.feed) continue;
@@ -57,5 +67,5 @@ export function revocationEffects(before: RootDocument | null, after: RootDocume
       snapshotRequired = `feed key ${revocation.verifierKey.name}+${revocation.verifierKey.keyIdHex} was revoked at ${instant(revocation.revokedAt)}; the replica applied what it signed at ${instant(last)}`;
     }
   }
-  return { dropTimestamp, snapshotRequired };
+  return { dropTimestamp, dropHead, snapshotRequired };
 }

@@ -29,9 +29,14 @@ export function untrusted(what: string, cause: unknown): SyncError {
   return new SyncError(code, `${what}: ${known ? cause.message : 'verification failed'}`, { cause });
 }
 
-/** True for a refusal because the object's signer was revoked at or before its createdAt (4.6): a lagging replica then falls back to a snapshot. */
+/**
+ * True for a refusal because the object's signer was revoked at or before
+ * its createdAt (4.6), or is no longer listed by the trusted root (a root
+ * that dropped a past key): a lagging replica then falls back to a
+ * snapshot, which must itself verify, rather than stop at that delta for good.
+ */
 export function isRevokedSigner(err: unknown): boolean {
-  return err instanceof SyncError && err.code === 'SYNC_UNTRUSTED' && err.cause instanceof TrustError && err.cause.code === 'SIGNER_REVOKED';
+  return err instanceof SyncError && err.code === 'SYNC_UNTRUSTED' && err.cause instanceof TrustError && (err.cause.code === 'SIGNER_REVOKED' || err.cause.code === 'SIGNER_NOT_LISTED');
 }
 
 export function decoded<T>(what: string, decode: () => T): T {

@@ -23,6 +23,7 @@ import { DecisionsError } from '../../decisions/errors.ts';
 import { PolicyError } from '../../policy/errors.ts';
 import type { OrderSet } from '../../policy/order-set.ts';
 import type { Replica } from '../../replica/replica.ts';
+import type { SignedBy } from '../../replica/trust-record.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type TrustedState } from '../../replica/trusted-state.ts';
 import { SyncError } from '../errors.ts';
 import type { InclusionProof, LeafKind } from '../feed-source.ts';
@@ -148,6 +149,7 @@ export class TrustedStore {
     this.#replica.trust.saveRoot({ envelope: root.envelope, version: root.document.version, pin: pinText(this.#pin) }, effects);
     this.#root = root;
     if (effects.dropTimestamp) this.#alert('SYNC_TIMESTAMP_KEY_REVOKED', `root ${root.document.version} revokes a timestamp key: the held timestamp no longer guards rollback`);
+    else if (effects.dropHead) this.#alert('SYNC_CHECKPOINT_KEY_REVOKED', `root ${root.document.version} revokes a checkpoint key: the held tree head no longer stands for the log`);
     if (effects.snapshotRequired !== null) this.#alert('SYNC_FEED_KEY_REVOKED', `${effects.snapshotRequired}; re-bootstrapping from a snapshot`);
     return root;
   }
@@ -238,9 +240,19 @@ export class TrustedStore {
     checkIncluded(kind, version, envelope, proof, head);
   }
 
-  /** Notes what the replica applied under which feed keys (after the write), so that a later revocation knows what it taints (4.7). */
+  /**
+   * What the replica records with an accepted object, in the transaction
+   * that writes it (Replica's `signedBy`): the feed keys that signed it and
+   * its createdAt, so that a later revocation knows what it taints (4.7).
+   */
+  signedBy(signers: readonly DelegatedKey[], createdAt: number): SignedBy {
+    return { keys: signers.map((s) => s.verifierKey.text), createdAt };
+  }
+
+  /** As `signedBy`, recorded on its own (for an object written without it). */
   recordApplied(signers: readonly DelegatedKey[], createdAt: number): void {
-    this.#replica.trust.recordSigned(signers.map((s) => s.verifierKey.text), createdAt);
+    const { keys } = this.signedBy(signers, createdAt);
+    this.#replica.trust.recordSigned(keys, createdAt);
   }
 
   /**
@@ -261,6 +273,28 @@ export class TrustedStore {
       throw cause;
     }
     return { list, changed: orders.accept(list, envelope, payload, now) };
+  }
+
+  /**
+   * 4.7 for the order list held: a freshness object is judged now, so once
+   * the trusted root revokes (or no longer lists) the `provider-list` key
+   * that signed it, it authorises nothing more (as a held timestamp stops
+   * guarding rollback, TUF 5.3.11), even if no newer list can be fetched.
+   * Returns true when it dropped the orders.
+   */
+  checkHeldOrderList(orders: OrderSet, now: number): boolean {
+    const envelope = orders.heldEnvelope;
+    const root = this.#root;
+    if (envelope === undefined || root === null) return false;
+    try {
+      verifyFreshObject(envelope, ORDERS_PAYLOAD_TYPE, root.document, KEY_PURPOSES.providerList, now, envelope.byteLength);
+      return false;
+    } catch (cause) {
+      if (!(cause instanceof TrustError) || (cause.code !== 'SIGNER_REVOKED' && cause.code !== 'SIGNER_NOT_LISTED')) return false;
+      orders.dropOrders();
+      this.#alert('ORDERS_KEY_REVOKED', `root ${root.document.version} withdraws the key that signed the order list held (${cause.message}): no order applies until the next list`);
+      return true;
+    }
   }
 
   /**
