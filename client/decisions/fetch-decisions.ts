@@ -1,6 +1,6 @@
-import { clampTimerMs } from '../../shared/timer.ts';
 import { MAX_DECISION_LIST_BYTES, type DecisionList } from '../../shared/wire/decision-list.ts';
-import { apiUrl, BodyTooLargeError, drain, readCapped, type FetchLike, type FetchResponse } from '../net/http.ts';
+import type { FetchLike } from '../net/http.ts';
+import { fetchProviderList } from '../net/provider-list.ts';
 import type { TrustedStore } from '../sync/trusted-store/index.ts';
 import type { DecisionBook } from './decision-book.ts';
 import { DecisionsError } from './errors.ts';
@@ -31,37 +31,14 @@ export interface FetchDecisionsOptions {
 export async function fetchDecisions(options: FetchDecisionsOptions): Promise<number> {
   let taken = 0;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const envelope = await getEnvelope(options, options.book.cursor);
+    const { baseUrl, token, fetch, timeoutMs } = options;
+    const envelope = await fetchProviderList(
+      { baseUrl, path: `/v1/feed/decisions?since=${options.book.cursor}`, token, fetch, now: options.clock(), maxBytes: MAX_DECISION_ENVELOPE_BYTES, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+      (failure, message, details) => new DecisionsError(`DECISIONS_${failure}`, message, details.cause === undefined ? {} : { cause: details.cause }),
+    );
     const list: DecisionList = options.store.acceptDecisionList(envelope, options.book, options.clock());
     taken += list.entries.length;
     if (!list.more || list.entries.length === 0) break;
   }
   return taken;
-}
-
-async function getEnvelope(options: FetchDecisionsOptions, since: number): Promise<Uint8Array> {
-  const url = apiUrl(options.baseUrl, `/v1/feed/decisions?since=${since}`);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), clampTimerMs(options.timeoutMs ?? 30_000));
-  try {
-    let res: FetchResponse;
-    try {
-      res = await options.fetch(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/msgpack' }, signal: controller.signal });
-    } catch (cause) {
-      throw new DecisionsError('DECISIONS_NETWORK', `could not reach ${url}`, { cause });
-    }
-    if (res.status !== 200) {
-      await drain(res);
-      throw new DecisionsError('DECISIONS_HTTP_STATUS', `${url} answered ${res.status}`);
-    }
-    try {
-      return await readCapped(res, MAX_DECISION_ENVELOPE_BYTES);
-    } catch (cause) {
-      controller.abort();
-      if (cause instanceof BodyTooLargeError) throw new DecisionsError('DECISIONS_TOO_LARGE', `${url}: ${cause.message}`, { cause });
-      throw new DecisionsError('DECISIONS_NETWORK', `reading ${url} failed`, { cause });
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,8 +1,8 @@
-import { clampTimerMs } from '../../shared/timer.ts';
 import { MAX_ORDER_LIST_BYTES } from '../../shared/wire/order.ts';
 import type { OrderUpdate, TrustedStore } from '../sync/trusted-store/index.ts';
 import { PolicyError } from './errors.ts';
-import { apiUrl, BodyTooLargeError, drain, readCapped, retryAfterMs, type FetchLike, type FetchResponse } from '../net/http.ts';
+import type { FetchLike } from '../net/http.ts';
+import { fetchProviderList } from '../net/provider-list.ts';
 import type { OrderSet } from './order-set.ts';
 
 /** The envelope around the largest accepted payload. */
@@ -34,33 +34,10 @@ export interface FetchOrdersOptions {
  * too old.
  */
 export async function fetchOrders(options: FetchOrdersOptions): Promise<OrderUpdate> {
-  const envelope = await getEnvelope(options, options.maxBytes ?? MAX_ORDER_ENVELOPE_BYTES);
+  const { baseUrl, token, fetch, now, timeoutMs } = options;
+  const envelope = await fetchProviderList(
+    { baseUrl, path: '/v1/feed/orders', token, fetch, now, maxBytes: options.maxBytes ?? MAX_ORDER_ENVELOPE_BYTES, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+    (failure, message, details) => new PolicyError(`ORDERS_${failure}`, message, details),
+  );
   return options.store.acceptOrderList(envelope, options.orders, options.now);
-}
-
-async function getEnvelope(options: FetchOrdersOptions, maxBytes: number): Promise<Uint8Array> {
-  const url = apiUrl(options.baseUrl, '/v1/feed/orders');
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), clampTimerMs(options.timeoutMs ?? 30_000));
-  try {
-    let res: FetchResponse;
-    try {
-      res = await options.fetch(url, { headers: { authorization: `Bearer ${options.token}`, accept: 'application/msgpack' }, signal: controller.signal });
-    } catch (cause) {
-      throw new PolicyError('ORDERS_NETWORK', `could not reach ${url}`, { cause });
-    }
-    if (res.status !== 200) {
-      await drain(res);
-      throw new PolicyError('ORDERS_HTTP_STATUS', `${url} answered ${res.status}`, { retryAfterMs: retryAfterMs(res.headers.get('retry-after'), options.now) });
-    }
-    try {
-      return await readCapped(res, maxBytes);
-    } catch (cause) {
-      controller.abort();
-      if (cause instanceof BodyTooLargeError) throw new PolicyError('ORDERS_TOO_LARGE', `${url}: ${cause.message}`, { cause });
-      throw new PolicyError('ORDERS_NETWORK', `reading ${url} failed`, { cause });
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }
