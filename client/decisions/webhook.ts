@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { clampTimerMs } from '../../shared/timer.ts';
 import { decisionEntryFields } from '../../shared/wire/decision-list.ts';
 import { longestRetryDelayMs, retryDelayMs, type BackoffPolicy } from '../net/backoff.ts';
+import { WakeableSleep } from '../net/wakeable-sleep.ts';
 import { drain, retryAfterMs, type FetchLike } from '../net/http.ts';
 import type { DecisionBook } from './decision-book.ts';
 import type { WebhookQueue } from './webhook-queue.ts';
@@ -44,7 +45,7 @@ const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 5000, maxMs: 3_600_000 };
 export class DecisionWebhook {
   readonly #options: DecisionWebhookOptions;
   readonly #backoff: BackoffPolicy;
-  #wakeUp: (() => void) | undefined;
+  readonly #sleeper = new WakeableSleep();
 
   constructor(options: DecisionWebhookOptions) {
     this.#options = options;
@@ -84,12 +85,12 @@ export class DecisionWebhook {
       } catch {
         // The replica failed to answer; nothing changed (rows change only on an answer). Try later.
       }
-      await this.#sleep(wait, signal);
+      await this.#sleeper.sleep(wait, signal);
     }
   }
 
   wake(): void {
-    this.#wakeUp?.();
+    this.#sleeper.wake();
   }
 
   async #post(body: string, deliveryId: string, signal: AbortSignal | undefined): Promise<{ code: string; retryAfterMs?: number | undefined } | null> {
@@ -115,19 +116,5 @@ export class DecisionWebhook {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
     }
-  }
-
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, clampTimerMs(ms));
-      signal.addEventListener('abort', done, { once: true });
-      this.#wakeUp = done;
-    });
   }
 }

@@ -1,6 +1,7 @@
 import { apiUrl, drain, errorCodeOf, retryAfterMs, type FetchLike, type FetchResponse } from '../net/http.ts';
 import { clampTimerMs } from '../../shared/timer.ts';
 import { DEFAULT_MAX_HINT_MS, longestRetryDelayMs, retryDelayMs, type BackoffPolicy } from '../net/backoff.ts';
+import { WakeableSleep } from '../net/wakeable-sleep.ts';
 import type { QueuedReport, ReportQueue } from './queue.ts';
 
 /** The back-off of report delivery: the sidecar's one back-off rule (net/backoff.ts), with its own figures. */
@@ -95,7 +96,7 @@ export class ReportDeliverer {
   readonly #backoff: DeliveryBackoff;
   #pausedUntil = 0;
   #inFlight: Promise<DeliveryRound> | undefined;
-  #wakeUp: (() => void) | undefined;
+  readonly #sleeper = new WakeableSleep();
   /** Aborted by halt(): cuts the attempt in flight, and no round starts another. */
   readonly #halt = new AbortController();
 
@@ -133,7 +134,7 @@ export class ReportDeliverer {
         // The queue's database failed; nothing was lost (rows change only on an answer). Try later.
         wait = idleMs;
       }
-      await this.#sleep(wait, signal);
+      await this.#sleeper.sleep(wait, signal);
     }
   }
 
@@ -149,7 +150,7 @@ export class ReportDeliverer {
 
   /** Ends run()'s current wait at once (call after queueing a report). */
   wake(): void {
-    this.#wakeUp?.();
+    this.#sleeper.wake();
   }
 
   async #round(): Promise<DeliveryRound> {
@@ -243,19 +244,5 @@ export class ReportDeliverer {
   #emit(event: DeliveryEvent): void {
     this.outcomes.set(event.outcome, (this.outcomes.get(event.outcome) ?? 0) + 1);
     this.#options.onEvent?.(event);
-  }
-
-  #sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, clampTimerMs(ms));
-      signal.addEventListener('abort', done, { once: true });
-      this.#wakeUp = done;
-    });
   }
 }
