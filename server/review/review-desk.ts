@@ -117,7 +117,7 @@ export class ReviewDesk {
   reopen(reportId: string, reviewer: string, comment: string, now: number): BundleView {
     return this.#centre.write(() => {
       const bundle = this.#bundleOf(reportId);
-      const view = this.#step(bundle, { kind: 'reopen', reviewer, now }, reviewer, 'review.reopen', { previous: bundle.state, decidedBy: bundle.decidedBy, comment });
+      const view = this.#step(bundle, { kind: 'reopen', reviewer, now, purged: this.#bundles.anyPurged(bundle.id) }, reviewer, 'review.reopen', { previous: bundle.state, decidedBy: bundle.decidedBy, comment });
       this.#onWithdrawn(view, now);
       return view;
     });

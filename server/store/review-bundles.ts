@@ -92,6 +92,9 @@ export class ReviewBundleStore {
         `SELECT * FROM review_bundles WHERE qa = 'pending' AND decided_by IS NOT ? AND (qa_lease_until IS NULL OR qa_lease_until <= ?)
          ORDER BY urgent DESC, decided_at, id LIMIT 1`,
       ),
+      anyPurged: db.prepare<[number], { n: number }>(
+        'SELECT count(*) AS n FROM report_reviews rr JOIN reports r ON r.report_id = rr.report_id WHERE rr.bundle_id = ? AND r.purged_at IS NOT NULL',
+      ),
       insertDecision: db.prepare('INSERT INTO review_decisions (bundle_id, decision, reason, comment, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)'),
     };
   }
@@ -129,6 +132,11 @@ export class ReviewBundleStore {
   /** The bundle's report ids, in the order received. */
   reportIds(bundleId: number): string[] {
     return this.#statements.members.all(bundleId).map((r) => r.report_id);
+  }
+
+  /** True when retention purged any report of the bundle. */
+  anyPurged(bundleId: number): boolean {
+    return (this.#statements.anyPurged.get(bundleId)?.n ?? 0) > 0;
   }
 
   nextQueued(now: number): StoredBundle | undefined {
