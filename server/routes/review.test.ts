@@ -189,6 +189,19 @@ describe('review', () => {
     });
   });
 
+  describe('when the Centre holds no usable forwarding key', () => {
+    it('answers 503 KEYRING_NO_SIGNING_KEY, a fault of the Centre and not of the request, and decides nothing', async () => {
+      const id = await f.send();
+      // The online keys init made have lapsed and nobody rotated them.
+      t.clock.now += 400 * 24 * 60 * MINUTE;
+      expect((await claim()).report.reportId).toBe(id);
+      const res = await decide(id, FORWARD);
+      expect({ status: res.status, code: await code(res) }).toEqual({ status: 503, code: 'KEYRING_NO_SIGNING_KEY' });
+      const view = (await (await t.request('GET', `/v1/review/reports/${id}`, t.tokens.reviewer)).json()) as View;
+      expect(view.review).toMatchObject({ state: 'in_review', claimedBy: 'reviewer-1', decidedBy: null });
+    });
+  });
+
   describe('when the lease is configured', () => {
     it('uses reviewLeaseMinutes from centre.json', async () => {
       const short = createTestCentre({ reviewLeaseMinutes: 1 });
