@@ -266,6 +266,23 @@ describe('review', () => {
       expect(await audit()).toContainEqual(expect.objectContaining({ action: 'review.qa-check', detail: expect.objectContaining({ verdict: 'disagree', decision: 'unfounded' }) }));
     });
 
+    it('answers the check a reviewer holds while its lease is live, so a reloaded page locks no second sample', async () => {
+      const ids = [await f.send({ subject: 'user:u-1' }), await f.send({ subject: 'user:u-2' })];
+      for (const id of ids) {
+        await claim();
+        draws.push(0.01);
+        expect(((await (await decide(id, FORWARD)).json()) as View).review.qa).toBe('pending');
+      }
+      const qaNext = async (token: string): Promise<string | undefined> => {
+        const res = await t.request('GET', '/v1/review/qa/next', token);
+        return res.status === 204 ? undefined : ((await res.json()) as View).report.reportId;
+      };
+      expect(await qaNext(ben)).toBe(ids[0]);
+      expect(await qaNext(ben)).toBe(ids[0]);
+      // The other sample is still free for a third reviewer.
+      expect(await qaNext(t.account('reviewer-3', 'reviewer'))).toBe(ids[1]);
+    });
+
     it('samples no decision when qaSampleRate draws above it', async () => {
       const id = await f.send();
       await claim();

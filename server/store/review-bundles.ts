@@ -87,6 +87,9 @@ export class ReviewBundleStore {
          ORDER BY urgent DESC, opened_at, id LIMIT 1`,
       ),
       heldBy: db.prepare<[string, number], BundleRow>("SELECT * FROM review_bundles WHERE state = 'in_review' AND claimed_by = ? AND lease_until > ? ORDER BY id LIMIT 1"),
+      qaHeldBy: db.prepare<[string, number], BundleRow>(
+        "SELECT * FROM review_bundles WHERE qa = 'pending' AND qa_claimed_by = ? AND qa_lease_until > ? ORDER BY id LIMIT 1",
+      ),
       lapsed: db.prepare<[number], BundleRow>("SELECT * FROM review_bundles WHERE state = 'in_review' AND lease_until <= ? ORDER BY id"),
       nextQa: db.prepare<[string, number], BundleRow>(
         `SELECT * FROM review_bundles WHERE qa = 'pending' AND decided_by IS NOT ? AND (qa_lease_until IS NULL OR qa_lease_until <= ?)
@@ -147,6 +150,12 @@ export class ReviewBundleStore {
   /** The bundle `reviewer` holds a live lease on, if any. */
   heldBy(reviewer: string, now: number): StoredBundle | undefined {
     const row = this.#statements.heldBy.get(reviewer, now);
+    return row === undefined ? undefined : toBundle(row);
+  }
+
+  /** The QA check `reviewer` holds a live lease on, if any. */
+  qaHeldBy(reviewer: string, now: number): StoredBundle | undefined {
+    const row = this.#statements.qaHeldBy.get(reviewer, now);
     return row === undefined ? undefined : toBundle(row);
   }
 
