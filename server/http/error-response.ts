@@ -24,11 +24,14 @@ const STATUS_BY_CODE: Readonly<Record<string, HttpStatus>> = {
   REVIEW_NO_QA_PENDING: 409,
   REVIEW_LEASE_LIVE: 409,
   REVIEW_REASON_REQUIRED: 400,
+  REVIEW_PURGED: 409,
   ROUTING_NO_RECIPIENT: 409,
   INBOX_HOLD_INVALID: 400,
   INBOX_HOLD_TOO_LONG: 400,
   INBOX_HOLD_UNFOUNDED: 409,
   INDICATOR_NOT_SUSPENDED: 409,
+  // The Centre's own state (online keys lapsed, not rotated): no request can fix it, and a client should retry later.
+  KEYRING_NO_SIGNING_KEY: 503,
 };
 
 /**

@@ -134,6 +134,28 @@ describe('the indicator quality loop', () => {
     });
   });
 
+  describe('when an authority that never confirmed an indicator re-confirms it', () => {
+    it('answers 404 whatever its status, as for an unknown id, and changes nothing', async () => {
+      const { t, f } = await setUp();
+      const stranger = t.account('FR-OCRVP', 'authority', 'FR');
+      const codes = async (): Promise<unknown[]> =>
+        Promise.all([f.routine, 999_999].map(async (id) => {
+          const res = await t.request('POST', `/v1/indicators/${id}/reconfirm`, stranger);
+          return [res.status, ((await res.json()) as { error: { code: string; message: string } }).error];
+        }));
+      // Active: the answer must not tell it apart from an id that does not exist.
+      const [active, unknown] = await codes();
+      expect(active).toEqual([404, { code: 'STORE_NOT_FOUND', message: expect.not.stringMatching(/active|suspended/) }]);
+      expect(unknown).toMatchObject([404, { code: 'STORE_NOT_FOUND' }]);
+      await judge(f, [0, 1, 2], [ERROR, ERROR, ERROR]);
+      await t.request('POST', '/v1/publish', t.tokens.operator);
+      const [suspended] = await codes();
+      expect(suspended).toMatchObject([404, { code: 'STORE_NOT_FOUND' }]);
+      expect(t.centre.indicators.get(f.routine)?.status).toBe('suspended');
+      expect(actions(t.centre, 'indicator.reconfirm')).toEqual([]);
+    });
+  });
+
   describe('when a decision that counted is reopened', () => {
     it('withdraws its count and lifts a suspension not yet published', async () => {
       const { t, f } = await setUp();

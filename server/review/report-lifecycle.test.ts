@@ -18,7 +18,7 @@ const EVENTS: { readonly [K in ReviewEventKind]: Extract<ReviewEvent, { kind: K 
   claim: { kind: 'claim', reviewer: 'ben', now: NOW, leaseMs: LEASE },
   expire: { kind: 'expire', now: NOW + LEASE },
   decide: { kind: 'decide', reviewer: 'ana', now: NOW, decision: 'forwarded', qaSampled: false },
-  reopen: { kind: 'reopen', reviewer: 'ben', now: NOW },
+  reopen: { kind: 'reopen', reviewer: 'ben', now: NOW, purged: false },
   'qa-claim': { kind: 'qa-claim', reviewer: 'ben', now: NOW, leaseMs: LEASE },
   'qa-check': { kind: 'qa-check', reviewer: 'ben', now: NOW, verdict: 'disagree' },
 };
@@ -74,6 +74,7 @@ describe('the report lifecycle', () => {
       ['a decision after the lease ran out', IN.in_review, { ...EVENTS.decide, now: NOW + LEASE }, 'REVIEW_LEASE_EXPIRED'],
       ['an expiry before the lease ran out', IN.in_review, { kind: 'expire', now: NOW + LEASE - 1 }, 'REVIEW_LEASE_LIVE'],
       ['a reopen by the deciding reviewer', IN.forwarded, { ...EVENTS.reopen, reviewer: 'ana' }, 'REVIEW_SAME_REVIEWER'],
+      ['a reopen of a decision whose reports retention purged', IN.unfounded, { ...EVENTS.reopen, purged: true }, 'REVIEW_PURGED'],
       ['a QA claim by the deciding reviewer', IN.unfounded, { ...EVENTS['qa-claim'], reviewer: 'ana' }, 'REVIEW_SAME_REVIEWER'],
       ['a QA check by the deciding reviewer', IN.unfounded, { ...EVENTS['qa-check'], reviewer: 'ana' }, 'REVIEW_SAME_REVIEWER'],
       ['a QA claim while another reviewer holds it', IN.unfounded, { ...EVENTS['qa-claim'], reviewer: 'cem' }, 'REVIEW_ALREADY_CLAIMED'],

@@ -44,7 +44,8 @@ export type ReviewEvent =
   | { readonly kind: 'claim'; readonly reviewer: string; readonly now: number; readonly leaseMs: number }
   | { readonly kind: 'expire'; readonly now: number }
   | { readonly kind: 'decide'; readonly reviewer: string; readonly now: number; readonly decision: Decision; readonly qaSampled: boolean }
-  | { readonly kind: 'reopen'; readonly reviewer: string; readonly now: number }
+  /** `purged`: retention purged a report of the bundle (server/review/retention.ts): nothing is left to judge again. */
+  | { readonly kind: 'reopen'; readonly reviewer: string; readonly now: number; readonly purged: boolean }
   | { readonly kind: 'qa-claim'; readonly reviewer: string; readonly now: number; readonly leaseMs: number }
   | { readonly kind: 'qa-check'; readonly reviewer: string; readonly now: number; readonly verdict: 'agree' | 'disagree' };
 export type ReviewEventKind = ReviewEvent['kind'];
@@ -60,7 +61,9 @@ export type ReviewEventKind = ReviewEvent['kind'];
  * own decision; REVIEW_NO_QA_PENDING: no QA check is queued for it;
  * REVIEW_LEASE_LIVE: a lease that has not run out cannot expire;
  * REVIEW_REASON_REQUIRED: an unfounded decision without a reason code and a
- * sentence, or a reopen or QA disagreement without a sentence.
+ * sentence, or a reopen or QA disagreement without a sentence;
+ * REVIEW_PURGED: a reopen of a decision whose reports retention purged (no
+ * envelope, preview or subject is left to judge or forward).
  */
 export type ReviewCode =
   | 'REVIEW_NOT_CLAIMED'
@@ -71,7 +74,8 @@ export type ReviewCode =
   | 'REVIEW_SAME_REVIEWER'
   | 'REVIEW_NO_QA_PENDING'
   | 'REVIEW_LEASE_LIVE'
-  | 'REVIEW_REASON_REQUIRED';
+  | 'REVIEW_REASON_REQUIRED'
+  | 'REVIEW_PURGED';
 export class ReviewError extends CodedError<ReviewCode> {}
 
 const OPEN: Pick<BundleReview, 'claimedBy' | 'leaseUntil' | 'decidedBy' | 'qa' | 'qaClaimedBy' | 'qaLeaseUntil'> = {
@@ -116,6 +120,8 @@ export function transition(current: BundleReview, event: ReviewEvent): BundleRev
     case 'reopen': {
       if (!isFinal(current.state)) throw new ReviewError('REVIEW_NOT_DECIDED', 'only a decided report can be reopened');
       if (current.decidedBy === event.reviewer) throw sameReviewer('reopen');
+      // A purged report's decision is for ever: reopened, it would be judged blind and a forward would bind an empty envelope.
+      if (event.purged) throw new ReviewError('REVIEW_PURGED', 'retention purged this report: its decision can no longer be reopened');
       return { ...RECEIVED };
     }
     case 'qa-claim': {

@@ -171,6 +171,18 @@ describe('report retention', () => {
       }
     });
 
+    it('refuses a reopen of its decision, which stays as it was', async () => {
+      const { t, id } = await purgedForwarded();
+      const other = t.account('reviewer-2', 'reviewer');
+      const res = await t.request('POST', `/v1/review/reports/${id}/reopen`, other, JSON.stringify({ comment: 'Look again.' }), JSON_TYPE);
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('REVIEW_PURGED');
+      expect((await t.request('GET', '/v1/review/next', other)).status).toBe(204);
+      const view = (await (await t.request('GET', `/v1/review/reports/${id}`, other)).json()) as { review: { state: string } };
+      expect(view.review.state).toBe('forwarded');
+      expect(audits(t.centre, 'review.reopen')).toEqual([]);
+    });
+
     it('cannot be altered otherwise, purged again, or deleted', async () => {
       const { t, id } = await purgedForwarded();
       const attempts = [

@@ -117,15 +117,21 @@ export class ReviewDesk {
   reopen(reportId: string, reviewer: string, comment: string, now: number): BundleView {
     return this.#centre.write(() => {
       const bundle = this.#bundleOf(reportId);
-      const view = this.#step(bundle, { kind: 'reopen', reviewer, now }, reviewer, 'review.reopen', { previous: bundle.state, decidedBy: bundle.decidedBy, comment });
+      const view = this.#step(bundle, { kind: 'reopen', reviewer, now, purged: this.#bundles.anyPurged(bundle.id) }, reviewer, 'review.reopen', { previous: bundle.state, decidedBy: bundle.decidedBy, comment });
       this.#onWithdrawn(view, now);
       return view;
     });
   }
 
-  /** Claims the next decision queued for a QA check, never one the caller decided. */
+  /**
+   * Claims the next decision queued for a QA check, never one the caller
+   * decided. As with `next`, a reviewer holds one check at a time: while its
+   * lease is live, this answers the check they hold.
+   */
   qaNext(reviewer: string, now: number): BundleView | undefined {
     return this.#centre.write(() => {
+      const held = this.#bundles.qaHeldBy(reviewer, now);
+      if (held !== undefined) return { bundle: held, reportIds: this.#bundles.reportIds(held.id) };
       const queued = this.#bundles.nextQa(reviewer, now);
       if (queued === undefined) return undefined;
       return this.#step(queued, { kind: 'qa-claim', reviewer, now, leaseMs: this.#leaseMs }, reviewer, 'review.qa-claim', { leaseUntil: now + this.#leaseMs });

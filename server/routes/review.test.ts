@@ -189,6 +189,19 @@ describe('review', () => {
     });
   });
 
+  describe('when the Centre holds no usable forwarding key', () => {
+    it('answers 503 KEYRING_NO_SIGNING_KEY, a fault of the Centre and not of the request, and decides nothing', async () => {
+      const id = await f.send();
+      // The online keys init made have lapsed and nobody rotated them.
+      t.clock.now += 400 * 24 * 60 * MINUTE;
+      expect((await claim()).report.reportId).toBe(id);
+      const res = await decide(id, FORWARD);
+      expect({ status: res.status, code: await code(res) }).toEqual({ status: 503, code: 'KEYRING_NO_SIGNING_KEY' });
+      const view = (await (await t.request('GET', `/v1/review/reports/${id}`, t.tokens.reviewer)).json()) as View;
+      expect(view.review).toMatchObject({ state: 'in_review', claimedBy: 'reviewer-1', decidedBy: null });
+    });
+  });
+
   describe('when the lease is configured', () => {
     it('uses reviewLeaseMinutes from centre.json', async () => {
       const short = createTestCentre({ reviewLeaseMinutes: 1 });
@@ -251,6 +264,23 @@ describe('review', () => {
       const res = await t.request('POST', `/v1/review/reports/${id}/qa`, ben, JSON.stringify({ verdict: 'disagree', comment: 'The preview matches closely.' }), JSON_TYPE);
       expect(((await res.json()) as View).review).toMatchObject({ state: 'received', qa: 'disagreed' });
       expect(await audit()).toContainEqual(expect.objectContaining({ action: 'review.qa-check', detail: expect.objectContaining({ verdict: 'disagree', decision: 'unfounded' }) }));
+    });
+
+    it('answers the check a reviewer holds while its lease is live, so a reloaded page locks no second sample', async () => {
+      const ids = [await f.send({ subject: 'user:u-1' }), await f.send({ subject: 'user:u-2' })];
+      for (const id of ids) {
+        await claim();
+        draws.push(0.01);
+        expect(((await (await decide(id, FORWARD)).json()) as View).review.qa).toBe('pending');
+      }
+      const qaNext = async (token: string): Promise<string | undefined> => {
+        const res = await t.request('GET', '/v1/review/qa/next', token);
+        return res.status === 204 ? undefined : ((await res.json()) as View).report.reportId;
+      };
+      expect(await qaNext(ben)).toBe(ids[0]);
+      expect(await qaNext(ben)).toBe(ids[0]);
+      // The other sample is still free for a third reviewer.
+      expect(await qaNext(t.account('reviewer-3', 'reviewer'))).toBe(ids[1]);
     });
 
     it('samples no decision when qaSampleRate draws above it', async () => {

@@ -137,7 +137,7 @@ const REOPEN = defineRoute({
   body: z.strictObject({ comment: sentence.openapi({ description: 'Why it is reopened' }) }),
   refuse: reviewRefusal(() => ['comment']),
   responses: { 200: viewAnswer('Reopened') },
-  errors: { 400: ['REVIEW_REASON_REQUIRED'], 403: ['REVIEW_SAME_REVIEWER'], 404: ['NOT_FOUND'], 409: conflicts },
+  errors: { 400: ['REVIEW_REASON_REQUIRED'], 403: ['REVIEW_SAME_REVIEWER'], 404: ['NOT_FOUND'], 409: [...conflicts, 'REVIEW_PURGED'] },
 });
 
 const QA = defineRoute({

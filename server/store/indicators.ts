@@ -153,6 +153,7 @@ export class IndicatorStore {
         `SELECT a.name AS authority, c.reference, c.category, c.confirmed_at, c.withdrawn_at, c.withdrawn_reason, c.reconfirmed_at
          FROM confirmations c JOIN accounts a ON a.id = c.authority_id WHERE c.indicator_id = ? ORDER BY c.confirmed_at, a.name`,
       ),
+      confirmedBy: db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM confirmations WHERE indicator_id = ? AND authority_id = ?'),
       reconfirm: db.prepare('UPDATE confirmations SET reconfirmed_at = ? WHERE indicator_id = ? AND authority_id = ? AND withdrawn_at IS NULL'),
       reconfirmations: db.prepare<[number, number], { n: number }>(
         'SELECT count(*) AS n FROM confirmations WHERE indicator_id = ? AND withdrawn_at IS NULL AND reconfirmed_at >= ?',
@@ -288,7 +289,8 @@ export class IndicatorStore {
   reconfirm(id: number, authorityId: number, now: number, minConfirmations: number): { indicator: Indicator; reconfirmations: number; reinstated: boolean } {
     const s = this.#stmts;
     const current = this.get(id);
-    if (current === undefined) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
+    // To an authority that never confirmed it, an indicator does not exist (as GET /v1/indicators/{id} says): no hint of its status.
+    if (current === undefined || (s.confirmedBy.get(id, authorityId)?.n ?? 0) === 0) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
     if (current.status !== 'suspended' || current.suspendedAt === null) throw new IndicatorError('INDICATOR_NOT_SUSPENDED', `indicator ${id} is ${current.status}, not suspended`);
     if (s.reconfirm.run(now, id, authorityId).changes !== 1) {
       throw new StoreError('STORE_NOT_FOUND', `indicator ${id} has no live confirmation from this authority`);

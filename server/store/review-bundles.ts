@@ -87,10 +87,16 @@ export class ReviewBundleStore {
          ORDER BY urgent DESC, opened_at, id LIMIT 1`,
       ),
       heldBy: db.prepare<[string, number], BundleRow>("SELECT * FROM review_bundles WHERE state = 'in_review' AND claimed_by = ? AND lease_until > ? ORDER BY id LIMIT 1"),
+      qaHeldBy: db.prepare<[string, number], BundleRow>(
+        "SELECT * FROM review_bundles WHERE qa = 'pending' AND qa_claimed_by = ? AND qa_lease_until > ? ORDER BY id LIMIT 1",
+      ),
       lapsed: db.prepare<[number], BundleRow>("SELECT * FROM review_bundles WHERE state = 'in_review' AND lease_until <= ? ORDER BY id"),
       nextQa: db.prepare<[string, number], BundleRow>(
         `SELECT * FROM review_bundles WHERE qa = 'pending' AND decided_by IS NOT ? AND (qa_lease_until IS NULL OR qa_lease_until <= ?)
          ORDER BY urgent DESC, decided_at, id LIMIT 1`,
+      ),
+      anyPurged: db.prepare<[number], { n: number }>(
+        'SELECT count(*) AS n FROM report_reviews rr JOIN reports r ON r.report_id = rr.report_id WHERE rr.bundle_id = ? AND r.purged_at IS NOT NULL',
       ),
       insertDecision: db.prepare('INSERT INTO review_decisions (bundle_id, decision, reason, comment, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)'),
     };
@@ -131,6 +137,11 @@ export class ReviewBundleStore {
     return this.#statements.members.all(bundleId).map((r) => r.report_id);
   }
 
+  /** True when retention purged any report of the bundle. */
+  anyPurged(bundleId: number): boolean {
+    return (this.#statements.anyPurged.get(bundleId)?.n ?? 0) > 0;
+  }
+
   nextQueued(now: number): StoredBundle | undefined {
     const row = this.#statements.nextQueued.get(now);
     return row === undefined ? undefined : toBundle(row);
@@ -139,6 +150,12 @@ export class ReviewBundleStore {
   /** The bundle `reviewer` holds a live lease on, if any. */
   heldBy(reviewer: string, now: number): StoredBundle | undefined {
     const row = this.#statements.heldBy.get(reviewer, now);
+    return row === undefined ? undefined : toBundle(row);
+  }
+
+  /** The QA check `reviewer` holds a live lease on, if any. */
+  qaHeldBy(reviewer: string, now: number): StoredBundle | undefined {
+    const row = this.#statements.qaHeldBy.get(reviewer, now);
     return row === undefined ? undefined : toBundle(row);
   }
 
