@@ -127,6 +127,27 @@ describe('decision webhook', () => {
     });
   });
 
+  describe('when the endpoint answers with a redirect', () => {
+    it('does not follow it (a 302 would turn the POST into a body-less GET elsewhere): the decision stays queued', async () => {
+      const calls: { method: string | undefined; url: string | undefined }[] = [];
+      const server = createServer((req, res) => {
+        calls.push({ method: req.method, url: req.url });
+        req.resume();
+        req.on('end', () => (req.url === '/hooks/decisions' ? res.writeHead(302, { location: '/elsewhere' }).end() : res.writeHead(200).end()));
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/decisions`;
+      const clock = { now: NOW };
+      const { db, queue, webhook, take } = open(join(dirs.make('hf-webhook-'), 'replica.db'), { url, secret: SECRET }, clock);
+      take([{ seq: 1, reportId: REPORT_A, decision: 'forwarded' }]);
+      expect(await webhook.deliverDue()).toBe(0);
+      expect(queue.list()).toMatchObject([{ reportId: REPORT_A, attempts: 1, lastError: 'HTTP_302' }]);
+      expect(calls).toEqual([{ method: 'POST', url: '/hooks/decisions' }]);
+      db.close();
+    });
+  });
+
   describe('when the endpoint cannot be reached', () => {
     it('counts a network failure and keeps the decision queued', async () => {
       const endpoint = await platform([]);

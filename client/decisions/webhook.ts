@@ -106,7 +106,9 @@ export class DecisionWebhook {
     signal?.addEventListener('abort', abort, { once: true });
     const timer = setTimeout(abort, clampTimerMs(this.#options.timeoutMs ?? 10_000));
     try {
-      const res = await fetch(config.url, { method: 'POST', headers, body, signal: controller.signal });
+      // Never followed: a 301/302 turns the POST into a body-less GET whose 2xx would drop the decision, and a
+      // redirect would carry the signed body and its headers to wherever the Location points.
+      const res = await fetch(config.url, { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' });
       await drain(res);
       if (res.status >= 200 && res.status < 300) return null;
       return { code: `HTTP_${res.status}`, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), clock()) };
