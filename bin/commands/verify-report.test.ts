@@ -98,6 +98,23 @@ describe('hashfeed verify-report', () => {
     });
   });
 
+  describe('when retention purged a report envelope (report: null)', () => {
+    it('verifies the other items and the purged one\'s record, and exits 3 with CUSTODY_REPORT_PURGED for it', async () => {
+      const { status, out } = await verify([saved({ ...page, reports: [item(0), { ...item(1), report: null, purgedAt: 1 }] }), ...pinned(), '--json']);
+      expect(status).toBe(3);
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toMatchObject([{ ok: true, reportId: item(0).reportId }, { ok: false, item: item(1).reportId, code: 'CUSTODY_REPORT_PURGED' }]);
+    });
+
+    it('still fails a purged item whose record does not verify with exit 1', async () => {
+      const record = Buffer.from(item(0).record, 'base64');
+      record[record.length - 1] = (record[record.length - 1] ?? 0) ^ 1;
+      const { status, out } = await verify([saved({ ...item(0), report: null, record: record.toString('base64') }), ...pinned(), '--json']);
+      expect(status).toBe(1);
+      expect(JSON.parse(out.trim())).toMatchObject({ ok: false, code: 'CUSTODY_RECORD_UNTRUSTED' });
+    });
+  });
+
   describe('when the command line or the input is wrong', () => {
     it.each<[string, () => string[]]>([
       ['no FILE', () => pinned()],

@@ -20,7 +20,8 @@ import { walkRootChain, type RootPin, type TrustedRoot } from './root-chain.ts';
  *   `forwarding`, valid and unrevoked at the record's decidedAt;
  * CUSTODY_REPORT_HASH_MISMATCH: the report is not the exact envelope the record names (SHA-256);
  * CUSTODY_REPORT_UNTRUSTED: the report is not signed by the provider key the record names;
- * CUSTODY_BINDING_MISMATCH: report id, provider or decision differ between the record, the report and the item.
+ * CUSTODY_BINDING_MISMATCH: report id, provider or decision differ between the record, the report and the item;
+ * CUSTODY_REPORT_PURGED: the record verified, but retention purged the report envelope: nothing to check it against.
  */
 export type CustodyCode =
   | 'CUSTODY_ROOT_UNTRUSTED'
@@ -29,15 +30,16 @@ export type CustodyCode =
   | 'CUSTODY_REPORT_MALFORMED'
   | 'CUSTODY_REPORT_HASH_MISMATCH'
   | 'CUSTODY_REPORT_UNTRUSTED'
-  | 'CUSTODY_BINDING_MISMATCH';
+  | 'CUSTODY_BINDING_MISMATCH'
+  | 'CUSTODY_REPORT_PURGED';
 export class CustodyError extends CodedError<CustodyCode> {}
 
 export interface ForwardedReportInput {
   readonly pin: RootPin;
   /** The Centre's root documents from version 1 (a saved `GET /v1/feed/keys` body, decoded). */
   readonly roots: readonly Uint8Array[];
-  /** The provider's report envelope, exactly as the inbox served it. */
-  readonly reportEnvelope: Uint8Array;
+  /** The provider's report envelope, exactly as the inbox served it; null once retention purged it. */
+  readonly reportEnvelope: Uint8Array | null;
   /** The Centre's forwarding record envelope. */
   readonly recordEnvelope: Uint8Array;
   /** What the inbox item says beside the envelopes, checked against them when given. */
@@ -69,6 +71,11 @@ export function verifyForwardedReport(input: ForwardedReportInput): VerifiedForw
     throw new CustodyError('CUSTODY_ROOT_UNTRUSTED', `the root list does not chain from the pinned root key(s): ${cause instanceof Error ? cause.message : 'unknown'}`, { cause });
   }
   const { record, root, forwardingKey } = verifyRecord(input.recordEnvelope, chain);
+  if ((input.claimed?.reportId ?? record.reportId) !== record.reportId || (input.claimed?.decision ?? record.decision) !== record.decision) {
+    throw new CustodyError('CUSTODY_BINDING_MISMATCH', "the inbox item's reportId or decision differs from its signed record");
+  }
+  // The record alone still verified (steps 1 and 2, and the item's own fields): only the report is missing.
+  if (input.reportEnvelope === null) throw new CustodyError('CUSTODY_REPORT_PURGED', 'the record verified, but retention purged the report envelope it names');
 
   if (!bytesEqual(new Uint8Array(createHash('sha256').update(input.reportEnvelope).digest()), record.reportSha256)) {
     throw new CustodyError('CUSTODY_REPORT_HASH_MISMATCH', 'the report envelope is not the one the forwarding record names (SHA-256 differs)');
@@ -90,9 +97,6 @@ export function verifyForwardedReport(input: ForwardedReportInput): VerifiedForw
   }
   if (report.reportId !== record.reportId || report.provider !== record.provider) {
     throw new CustodyError('CUSTODY_BINDING_MISMATCH', 'the report and the forwarding record name different reports or providers');
-  }
-  if ((input.claimed?.reportId ?? record.reportId) !== record.reportId || (input.claimed?.decision ?? record.decision) !== record.decision) {
-    throw new CustodyError('CUSTODY_BINDING_MISMATCH', "the inbox item's reportId or decision differs from its signed record");
   }
   return { record, report, rootVersion: root.document.version, forwardingKey };
 }
