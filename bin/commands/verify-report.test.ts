@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, generateSigningKey, signEnvelope } from '../../shared/crypto/index.ts';
@@ -112,6 +113,21 @@ describe('hashfeed verify-report', () => {
       const { status, out } = await verify([saved({ ...item(0), report: null, record: record.toString('base64') }), ...pinned(), '--json']);
       expect(status).toBe(1);
       expect(JSON.parse(out.trim())).toMatchObject({ ok: false, code: 'CUSTODY_RECORD_UNTRUSTED' });
+    });
+  });
+
+  describe('when FILE is a pipe that reports no size (/dev/stdin, a FIFO)', () => {
+    it('stops reading at the cap instead of trusting stat', async () => {
+      const fifo = join(dir, 'keys.fifo');
+      execFileSync('mkfifo', [fifo]);
+      // 1 MiB of one line, far past the 64 KiB cap on --root-keys-file.
+      const writer = createWriteStream(fifo);
+      writer.on('error', () => undefined); // EPIPE once the reader stops at the cap
+      writer.end(Buffer.alloc(1024 * 1024, 0x61));
+      const { status, err } = await verify([saved(page), '--root-keys-file', fifo, '--roots', rootsFile]);
+      writer.destroy();
+      expect(status).toBe(2);
+      expect(err).toContain('larger than 65536 bytes');
     });
   });
 

@@ -12,7 +12,7 @@
  * shaped like an inbox item; 3 nothing failed, but an item's report was
  * purged (`report: null`): its record verified, the report cannot be.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import { CustodyError, verifyForwardedReport, type RootPin } from '../../shared/trust/index.ts';
 import { decodeRootList } from '../../shared/wire/delta-chain.ts';
@@ -128,13 +128,27 @@ async function pinFrom(keys: readonly string[], keysFile: string | undefined, th
   return { keys: parsed, threshold };
 }
 
+/** Reads at most `maxBytes`, counting what is read: a pipe (/dev/stdin, a FIFO) or a device reports no size to stat. */
 async function readCapped(path: string, maxBytes: number): Promise<Uint8Array> {
+  let file: FileHandle | undefined;
   try {
-    if ((await stat(path)).size > maxBytes) throw new InputError(`${path} is larger than ${maxBytes} bytes`);
-    return new Uint8Array(await readFile(path));
+    file = await open(path, 'r');
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max((await file.stat()).size + 1, 64 * 1024)));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.byteLength, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new InputError(`${path} is larger than ${maxBytes} bytes`);
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+    }
+    return new Uint8Array(Buffer.concat(chunks));
   } catch (cause) {
     if (cause instanceof InputError) throw cause;
     throw new InputError(`cannot read ${path}`);
+  } finally {
+    await file?.close().catch(() => undefined);
   }
 }
 
