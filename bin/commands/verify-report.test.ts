@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, generateSigningKey, signEnvelope } from '../../shared/crypto/index.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
-import { FORWARDING_RECORD_PAYLOAD_TYPE } from '../../shared/wire/forwarding-record.ts';
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
+import { decodeForwardingRecord, encodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE } from '../../shared/wire/forwarding-record.ts';
 import { reviewFixture } from '../../server/testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../../server/testing/test-centre.ts';
 import { run } from './verify-report.ts';
@@ -143,6 +144,42 @@ describe('hashfeed verify-report', () => {
       ['no roots at all', () => [saved(item(0)), '--root-key', t.rootVerifierKey]],
     ])('exits 2 for %s', async (_name, argv) => {
       expect((await verify(argv())).status).toBe(2);
+    });
+  });
+});
+
+describe('hashfeed verify-report against a backdated record', () => {
+  const dirs = tempDirs();
+  afterAll(() => dirs.removeAll());
+
+  describe('when a forwarding key signs a record dated days before the report it names was made', () => {
+    it('fails it with CUSTODY_BINDING_MISMATCH: a stolen key, once revoked, cannot decide reports made after the theft', async () => {
+      const t = createTestCentre();
+      try {
+        const keyValidFrom = t.clock.now;
+        t.clock.now += 3 * 86_400_000;
+        const f = await reviewFixture(t, { memberState: 'DE' });
+        const id = await f.send({ subject: 'user:u-9' });
+        await t.request('GET', '/v1/review/next', t.tokens.reviewer);
+        const decided = await t.request('POST', `/v1/review/reports/${id}/decision`, t.tokens.reviewer, JSON.stringify({ decision: 'forwarded' }), JSON_TYPE);
+        expect(decided.status).toBe(200);
+        const [served] = ((await (await t.request('GET', '/v1/inbox/reports', t.tokens.authority)).json()) as InboxPage).reports;
+        if (served === undefined) throw new Error('no inbox item');
+        const record = decodeForwardingRecord(decodeEnvelope(Buffer.from(served.record, 'base64')).payload);
+        // Within the forwarding key's window, two days before the report was detected.
+        const backdated = { ...record, decidedAt: keyValidFrom + 3_600_000 };
+        const signer = t.centre.keyring.signerFor(KEY_PURPOSES.forwarding, t.clock.now);
+        const forged = Buffer.from(encodeEnvelope(signEnvelope(FORWARDING_RECORD_PAYLOAD_TYPE, encodeForwardingRecord(backdated), [signer]))).toString('base64');
+        const roots = Buffer.from(await (await t.request('GET', '/v1/feed/keys', t.tokens.provider)).arrayBuffer()).toString('base64');
+        const path = join(dirs.make('hf-verify-backdated-'), 'item.json');
+        writeFileSync(path, JSON.stringify({ ...served, record: forged, roots }));
+        let out = '';
+        const status = await run([path, '--root-key', t.rootVerifierKey, '--json'], { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => undefined } });
+        expect(JSON.parse(out.trim())).toMatchObject({ ok: false, code: 'CUSTODY_BINDING_MISMATCH' });
+        expect(status).toBe(1);
+      } finally {
+        t.close();
+      }
     });
   });
 });

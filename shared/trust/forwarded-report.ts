@@ -4,7 +4,7 @@ import { CodedError } from '../errors.ts';
 import { decodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE, MAX_FORWARDING_RECORD_BYTES, type ForwardingRecord } from '../wire/forwarding-record.ts';
 import { MAX_ROOT_LIST_LENGTH } from '../wire/delta-chain.ts';
 import { WireError } from '../wire/errors.ts';
-import { decodeReport, MAX_REPORT_BYTES, REPORT_PAYLOAD_TYPE, type Report } from '../wire/report.ts';
+import { decodeReport, MAX_REPORT_BYTES, MAX_REPORT_CLOCK_SKEW_MS, REPORT_PAYLOAD_TYPE, type Report } from '../wire/report.ts';
 import { checkSignedWhileValid, revocationTime, verifyArchivedObject } from './delegated-keys.ts';
 import { TrustError } from './errors.ts';
 import { KEY_PURPOSES } from './key-purpose.ts';
@@ -20,7 +20,8 @@ import { walkRootChain, type RootPin, type TrustedRoot } from './root-chain.ts';
  *   `forwarding`, valid and unrevoked at the record's decidedAt;
  * CUSTODY_REPORT_HASH_MISMATCH: the report is not the exact envelope the record names (SHA-256);
  * CUSTODY_REPORT_UNTRUSTED: the report is not signed by the provider key the record names;
- * CUSTODY_BINDING_MISMATCH: report id, provider or decision differ between the record, the report and the item;
+ * CUSTODY_BINDING_MISMATCH: report id, provider or decision differ between the record, the report and the item,
+ *   or the record is dated before the report was detected (beyond the largest clock skew the Centre allows);
  * CUSTODY_REPORT_PURGED: the record verified, but retention purged the report envelope: nothing to check it against.
  */
 export type CustodyCode =
@@ -61,7 +62,7 @@ export interface VerifiedForwardedReport {
  * revoked by then in the newest root; 3. the report envelope's SHA-256 is
  * the record's reportSha256; 4. the report is signed by the record's
  * providerKey; 5. report id and provider agree between record, report and
- * the item's own fields.
+ * the item's own fields, and the record is not dated before the report.
  */
 export function verifyForwardedReport(input: ForwardedReportInput): VerifiedForwardedReport {
   let chain: readonly TrustedRoot[];
@@ -97,6 +98,12 @@ export function verifyForwardedReport(input: ForwardedReportInput): VerifiedForw
   }
   if (report.reportId !== record.reportId || report.provider !== record.provider) {
     throw new CustodyError('CUSTODY_BINDING_MISMATCH', 'the report and the forwarding record name different reports or providers');
+  }
+  // decidedAt is the signer's claim (records are not logged): a forwarding key stolen, then revoked, could still date
+  // a record before its revocation. No genuine decision precedes the report's detection by more than the Centre lets
+  // a sidecar clock run ahead, so a report made after the theft cannot be given a forged decision.
+  if (record.decidedAt < report.detectedAt - MAX_REPORT_CLOCK_SKEW_MS) {
+    throw new CustodyError('CUSTODY_BINDING_MISMATCH', 'the forwarding record is dated before the report it names was detected');
   }
   return { record, report, rootVersion: root.document.version, forwardingKey };
 }
