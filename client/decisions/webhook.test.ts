@@ -11,6 +11,7 @@ import type { FetchLike } from '../net/http.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { Replica } from '../replica/replica.ts';
 import { makeTestRoot, storeTrusting } from '../sync/testing/test-root.ts';
+import { rootPinOf, TrustedStore } from '../sync/trusted-store/index.ts';
 import { DecisionBook } from './decision-book.ts';
 import { DecisionWebhook, type DecisionWebhookConfig } from './webhook.ts';
 import { WebhookQueue } from './webhook-queue.ts';
@@ -124,6 +125,34 @@ describe('decision webhook', () => {
         [`${REPORT_B}:3`, `Bearer ${SECRET}`],
         [`${REPORT_A}:9`, `Bearer ${SECRET}`],
       ]);
+    });
+  });
+
+  describe('when the webhook was switched off, then on again, with a decision queued from before', () => {
+    it('sends the newest state held for that report and clears the row, rather than skip it for ever (a busy loop, and 100 such rows starve the rest)', async () => {
+      const endpoint = await platform([500]);
+      const clock = { now: NOW };
+      const path = join(dirs.make('hf-webhook-'), 'replica.db');
+      const first = open(path, { url: endpoint.url, secret: SECRET }, clock);
+      first.take([{ seq: 3, reportId: REPORT_A, decision: 'forwarded' }]);
+      expect(await first.webhook.deliverDue()).toBe(0); // 500: stays queued
+      first.db.close();
+
+      // Restarted without decisionWebhook: a newer state is taken and not queued.
+      const db = openReplicaDatabase(path);
+      const book = new DecisionBook(db, 'acme', { webhook: false });
+      const list = { provider: 'acme', issuedAt: clock.now, since: book.cursor, entries: [{ seq: 9, reportId: REPORT_A, decision: 'unfounded' as const, reason: 'duplicate' as const }], more: false };
+      new TrustedStore({ replica: new Replica(db), pin: rootPinOf([root.rootKey.verifier.text], 1), feed: root.feed }).acceptDecisionList(encodeEnvelope(signEnvelope(DECISIONS_PAYLOAD_TYPE, encodeDecisionList(list), [root.online['provider-list']])), book, clock.now);
+      db.close();
+
+      clock.now += 60_000;
+      const again = open(path, { url: endpoint.url, secret: SECRET }, clock);
+      expect(await again.webhook.deliverDue()).toBe(1);
+      expect(again.queue.list()).toEqual([]);
+      expect(again.queue.nextDueAt()).toBeUndefined();
+      again.db.close();
+      expect(endpoint.calls.map((c) => c.headers['hashfeed-delivery-id'])).toEqual([`${REPORT_A}:3`, `${REPORT_A}:9`]);
+      expect(JSON.parse(endpoint.calls[1]?.body ?? '')).toEqual({ seq: 9, reportId: REPORT_A, decision: 'unfounded', reason: 'duplicate' });
     });
   });
 

@@ -59,8 +59,14 @@ export class DecisionWebhook {
     for (const item of queue.due(clock(), longestRetryDelayMs(this.#backoff), BATCH)) {
       if (signal?.aborted) break;
       const state = book.of(item.reportId);
-      if (state === undefined || state.seq !== item.seq) continue; // replaced meanwhile: the newer row is queued
-      const error = await this.#post(JSON.stringify(decisionEntryFields(state)), `${item.reportId}:${item.seq}`, signal);
+      // A row is never skipped and left: it would stay due for ever (the run loop spinning, and a batch of such rows
+      // starving every other delivery). Nothing held: the row goes. The book may hold a newer state than the row
+      // (taken while the webhook was switched off): the newest is what the platform needs, so that is sent.
+      if (state === undefined) {
+        queue.delivered(item.reportId, item.seq);
+        continue;
+      }
+      const error = await this.#post(JSON.stringify(decisionEntryFields(state)), `${item.reportId}:${state.seq}`, signal);
       const now = clock();
       if (error === null) {
         queue.delivered(item.reportId, item.seq);
