@@ -5,7 +5,7 @@ import { decodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE, MAX_FORWARDING_
 import { MAX_ROOT_LIST_LENGTH } from '../wire/delta-chain.ts';
 import { WireError } from '../wire/errors.ts';
 import { decodeReport, MAX_REPORT_BYTES, MAX_REPORT_CLOCK_SKEW_MS, REPORT_PAYLOAD_TYPE, type Report } from '../wire/report.ts';
-import { checkSignedWhileValid, revocationTime, verifyArchivedObject } from './delegated-keys.ts';
+import { checkSignedWhileValid, revocationTime, signerProblem, verifyArchivedObject } from './delegated-keys.ts';
 import { TrustError } from './errors.ts';
 import { KEY_PURPOSES } from './key-purpose.ts';
 import { walkRootChain, type RootPin, type TrustedRoot } from './root-chain.ts';
@@ -118,12 +118,13 @@ function verifyRecord(envelope: Uint8Array, chain: readonly TrustedRoot[]): { re
       const { payload, signers } = verifyArchivedObject(envelope, FORWARDING_RECORD_PAYLOAD_TYPE, root.document, KEY_PURPOSES.forwarding, MAX_FORWARDING_RECORD_BYTES + 4096);
       const record = decodeForwardingRecord(payload);
       checkSignedWhileValid(root.document, signers, KEY_PURPOSES.forwarding, record.decidedAt);
-      // A revocation is never dropped by a later root (4.3 step 5), so the newest one knows every revocation.
+      // One signer must pass both checks: valid at decidedAt in this root, and not revoked by then in the newest (a
+      // revocation is never dropped by a later root, 4.3 step 5). A revoked key beside an expired one is no signer.
       const signer = signers.find((s) => {
         const revokedAt = revocationTime(newest.document, s.verifierKey);
-        return revokedAt === undefined || revokedAt > record.decidedAt;
+        return signerProblem(root.document, s, KEY_PURPOSES.forwarding, record.decidedAt) === null && (revokedAt === undefined || revokedAt > record.decidedAt);
       });
-      if (signer === undefined) throw new TrustError('SIGNER_REVOKED', `root ${newest.document.version} revokes the key that signed the record, before its decidedAt`);
+      if (signer === undefined) throw new TrustError('SIGNER_REVOKED', `no key that signed the record was valid at its decidedAt and unrevoked by then in root ${newest.document.version}`);
       return { record, root, forwardingKey: signer.verifierKey.text };
     } catch (cause) {
       if (cause instanceof EnvelopeError && cause.code === 'ENVELOPE_MALFORMED') throw new CustodyError('CUSTODY_RECORD_MALFORMED', `forwarding record: ${cause.message}`, { cause });
