@@ -1,6 +1,7 @@
 import { CodedError } from '../shared/errors.ts';
 import { CATEGORY_PATTERN, REASON_PATTERN } from '../shared/wire/indicator-group.ts';
 import { FEED_NAME_PATTERN } from '../shared/wire/delta.ts';
+import { MAX_REPORT_CLOCK_SKEW_MS } from '../shared/wire/report.ts';
 import type { RateLimitConfig } from './http/rate-limit.ts';
 import { SUSPENDED_REASON } from './store/indicators.ts';
 
@@ -143,7 +144,7 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     maxIndicatorRows: posInt(get('maxIndicatorRows'), 'maxIndicatorRows', 10_000_000),
     maxIndicatorBodyBytes: posInt(get('maxIndicatorBodyBytes'), 'maxIndicatorBodyBytes'),
     maxJsonBodyBytes: posInt(get('maxJsonBodyBytes'), 'maxJsonBodyBytes'),
-    reportClockSkewSeconds: posInt(get('reportClockSkewSeconds'), 'reportClockSkewSeconds', 86_400),
+    reportClockSkewSeconds: posInt(get('reportClockSkewSeconds'), 'reportClockSkewSeconds', MAX_REPORT_CLOCK_SKEW_MS / 1000),
     maxReportAgeDays: posInt(get('maxReportAgeDays'), 'maxReportAgeDays', 3650),
     bodyTimeoutSeconds: posInt(get('bodyTimeoutSeconds'), 'bodyTimeoutSeconds', 3600),
     snapshotsKept: posInt(get('snapshotsKept'), 'snapshotsKept', 1000),

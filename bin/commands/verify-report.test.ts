@@ -1,9 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, generateSigningKey, signEnvelope } from '../../shared/crypto/index.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
-import { FORWARDING_RECORD_PAYLOAD_TYPE } from '../../shared/wire/forwarding-record.ts';
+import { KEY_PURPOSES } from '../../shared/trust/index.ts';
+import { decodeForwardingRecord, encodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE } from '../../shared/wire/forwarding-record.ts';
 import { reviewFixture } from '../../server/testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../../server/testing/test-centre.ts';
 import { run } from './verify-report.ts';
@@ -98,6 +100,38 @@ describe('hashfeed verify-report', () => {
     });
   });
 
+  describe('when retention purged a report envelope (report: null)', () => {
+    it('verifies the other items and the purged one\'s record, and exits 3 with CUSTODY_REPORT_PURGED for it', async () => {
+      const { status, out } = await verify([saved({ ...page, reports: [item(0), { ...item(1), report: null, purgedAt: 1 }] }), ...pinned(), '--json']);
+      expect(status).toBe(3);
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toMatchObject([{ ok: true, reportId: item(0).reportId }, { ok: false, item: item(1).reportId, code: 'CUSTODY_REPORT_PURGED' }]);
+    });
+
+    it('still fails a purged item whose record does not verify with exit 1', async () => {
+      const record = Buffer.from(item(0).record, 'base64');
+      record[record.length - 1] = (record[record.length - 1] ?? 0) ^ 1;
+      const { status, out } = await verify([saved({ ...item(0), report: null, record: record.toString('base64') }), ...pinned(), '--json']);
+      expect(status).toBe(1);
+      expect(JSON.parse(out.trim())).toMatchObject({ ok: false, code: 'CUSTODY_RECORD_UNTRUSTED' });
+    });
+  });
+
+  describe('when FILE is a pipe that reports no size (/dev/stdin, a FIFO)', () => {
+    it('stops reading at the cap instead of trusting stat', async () => {
+      const fifo = join(dir, 'keys.fifo');
+      execFileSync('mkfifo', [fifo]);
+      // 1 MiB of one line, far past the 64 KiB cap on --root-keys-file.
+      const writer = createWriteStream(fifo);
+      writer.on('error', () => undefined); // EPIPE once the reader stops at the cap
+      writer.end(Buffer.alloc(1024 * 1024, 0x61));
+      const { status, err } = await verify([saved(page), '--root-keys-file', fifo, '--roots', rootsFile]);
+      writer.destroy();
+      expect(status).toBe(2);
+      expect(err).toContain('larger than 65536 bytes');
+    });
+  });
+
   describe('when the command line or the input is wrong', () => {
     it.each<[string, () => string[]]>([
       ['no FILE', () => pinned()],
@@ -110,6 +144,42 @@ describe('hashfeed verify-report', () => {
       ['no roots at all', () => [saved(item(0)), '--root-key', t.rootVerifierKey]],
     ])('exits 2 for %s', async (_name, argv) => {
       expect((await verify(argv())).status).toBe(2);
+    });
+  });
+});
+
+describe('hashfeed verify-report against a backdated record', () => {
+  const dirs = tempDirs();
+  afterAll(() => dirs.removeAll());
+
+  describe('when a forwarding key signs a record dated days before the report it names was made', () => {
+    it('fails it with CUSTODY_BINDING_MISMATCH: a stolen key, once revoked, cannot decide reports made after the theft', async () => {
+      const t = createTestCentre();
+      try {
+        const keyValidFrom = t.clock.now;
+        t.clock.now += 3 * 86_400_000;
+        const f = await reviewFixture(t, { memberState: 'DE' });
+        const id = await f.send({ subject: 'user:u-9' });
+        await t.request('GET', '/v1/review/next', t.tokens.reviewer);
+        const decided = await t.request('POST', `/v1/review/reports/${id}/decision`, t.tokens.reviewer, JSON.stringify({ decision: 'forwarded' }), JSON_TYPE);
+        expect(decided.status).toBe(200);
+        const [served] = ((await (await t.request('GET', '/v1/inbox/reports', t.tokens.authority)).json()) as InboxPage).reports;
+        if (served === undefined) throw new Error('no inbox item');
+        const record = decodeForwardingRecord(decodeEnvelope(Buffer.from(served.record, 'base64')).payload);
+        // Within the forwarding key's window, two days before the report was detected.
+        const backdated = { ...record, decidedAt: keyValidFrom + 3_600_000 };
+        const signer = t.centre.keyring.signerFor(KEY_PURPOSES.forwarding, t.clock.now);
+        const forged = Buffer.from(encodeEnvelope(signEnvelope(FORWARDING_RECORD_PAYLOAD_TYPE, encodeForwardingRecord(backdated), [signer]))).toString('base64');
+        const roots = Buffer.from(await (await t.request('GET', '/v1/feed/keys', t.tokens.provider)).arrayBuffer()).toString('base64');
+        const path = join(dirs.make('hf-verify-backdated-'), 'item.json');
+        writeFileSync(path, JSON.stringify({ ...served, record: forged, roots }));
+        let out = '';
+        const status = await run([path, '--root-key', t.rootVerifierKey, '--json'], { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => undefined } });
+        expect(JSON.parse(out.trim())).toMatchObject({ ok: false, code: 'CUSTODY_BINDING_MISMATCH' });
+        expect(status).toBe(1);
+      } finally {
+        t.close();
+      }
     });
   });
 });

@@ -9,9 +9,10 @@
  *
  * Exit status: 0 every item verified; 1 a signature or binding fails (a
  * CUSTODY_* code per item); 2 usage, a file that cannot be read or is not
- * shaped like an inbox item.
+ * shaped like an inbox item; 3 nothing failed, but an item's report was
+ * purged (`report: null`): its record verified, the report cannot be.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import { CustodyError, verifyForwardedReport, type RootPin } from '../../shared/trust/index.ts';
 import { decodeRootList } from '../../shared/wire/delta-chain.ts';
@@ -31,7 +32,8 @@ options:
   --roots FILE          a saved GET /v1/feed/keys body (the root chain); default: FILE's "roots"
   --json                one JSON line per item
 
-exit status: 0 verified, 1 a signature or binding fails, 2 usage or unreadable input
+exit status: 0 verified, 1 a signature or binding fails, 2 usage or unreadable input,
+3 nothing failed but a report was purged (its record verified, CUSTODY_REPORT_PURGED)
 `;
 
 /** An inbox page is at most 200 items of two envelopes: a few MiB. */
@@ -44,7 +46,8 @@ interface Item {
   readonly label: string;
   readonly reportId: string | undefined;
   readonly decision: string | undefined;
-  readonly report: Uint8Array;
+  /** null once retention purged it (the record stays). */
+  readonly report: Uint8Array | null;
   readonly record: Uint8Array;
 }
 
@@ -81,6 +84,7 @@ export const run = (argv: string[], io?: CommandIo): Promise<number> => command.
 
 function verifyAll(items: readonly Item[], pin: RootPin, roots: readonly Uint8Array[], json: boolean, io: CommandIo): number {
   let failed = 0;
+  let purged = 0;
   for (const item of items) {
     try {
       const verified = verifyForwardedReport({ pin, roots, reportEnvelope: item.report, recordEnvelope: item.record, claimed: { reportId: item.reportId, decision: item.decision } });
@@ -99,12 +103,13 @@ function verifyAll(items: readonly Item[], pin: RootPin, roots: readonly Uint8Ar
       io.stdout.write(json ? `${JSON.stringify(line)}\n` : `verified ${line.reportId}: ${line.decision} on ${line.decidedAt} to ${line.recipients.join(', ')}; report signed by ${line.provider} (${line.providerKey}); record signed by ${line.forwardingKey} (root ${line.rootVersion})\n`);
     } catch (err) {
       if (!(err instanceof CustodyError)) throw err;
-      failed++;
+      if (err.code === 'CUSTODY_REPORT_PURGED') purged++;
+      else failed++;
       const line = { ok: false, item: item.label, code: err.code, message: err.message };
-      io.stdout.write(json ? `${JSON.stringify(line)}\n` : `FAILED ${item.label}: ${err.code}: ${err.message}\n`);
+      io.stdout.write(json ? `${JSON.stringify(line)}\n` : `${err.code === 'CUSTODY_REPORT_PURGED' ? 'PURGED' : 'FAILED'} ${item.label}: ${err.code}: ${err.message}\n`);
     }
   }
-  return failed > 0 ? 1 : 0;
+  return failed > 0 ? 1 : purged > 0 ? 3 : 0;
 }
 
 async function pinFrom(keys: readonly string[], keysFile: string | undefined, thresholdText: string | undefined): Promise<RootPin> {
@@ -123,13 +128,27 @@ async function pinFrom(keys: readonly string[], keysFile: string | undefined, th
   return { keys: parsed, threshold };
 }
 
+/** Reads at most `maxBytes`, counting what is read: a pipe (/dev/stdin, a FIFO) or a device reports no size to stat. */
 async function readCapped(path: string, maxBytes: number): Promise<Uint8Array> {
+  let file: FileHandle | undefined;
   try {
-    if ((await stat(path)).size > maxBytes) throw new InputError(`${path} is larger than ${maxBytes} bytes`);
-    return new Uint8Array(await readFile(path));
+    file = await open(path, 'r');
+    const buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max((await file.stat()).size + 1, 64 * 1024)));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.byteLength, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new InputError(`${path} is larger than ${maxBytes} bytes`);
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+    }
+    return new Uint8Array(Buffer.concat(chunks));
   } catch (cause) {
     if (cause instanceof InputError) throw cause;
     throw new InputError(`cannot read ${path}`);
+  } finally {
+    await file?.close().catch(() => undefined);
   }
 }
 
@@ -169,12 +188,13 @@ function itemsOf(document: unknown): Item[] {
     const record = field(value, 'record');
     const reportId = field(value, 'reportId');
     const decision = field(value, 'decision');
-    if (typeof report !== 'string' || typeof record !== 'string') throw new InputError(`item ${i} is not an inbox item (it needs "report" and "record", base64)`);
+    // `report: null` is a purged envelope (retention), not a malformed item: its record is still checked.
+    if ((typeof report !== 'string' && report !== null) || typeof record !== 'string') throw new InputError(`item ${i} is not an inbox item (it needs "report" and "record", base64)`);
     return {
       label: typeof reportId === 'string' && /^[0-9a-f-]{36}$/.test(reportId) ? reportId : `item ${i}`,
       reportId: typeof reportId === 'string' ? reportId : undefined,
       decision: typeof decision === 'string' ? decision : undefined,
-      report: base64(report, `item ${i}.report`),
+      report: report === null ? null : base64(report, `item ${i}.report`),
       record: base64(record, `item ${i}.record`),
     };
   });

@@ -11,6 +11,7 @@ import type { FetchLike } from '../net/http.ts';
 import { openReplicaDatabase } from '../replica/database.ts';
 import { Replica } from '../replica/replica.ts';
 import { makeTestRoot, storeTrusting } from '../sync/testing/test-root.ts';
+import { rootPinOf, TrustedStore } from '../sync/trusted-store/index.ts';
 import { DecisionBook } from './decision-book.ts';
 import { DecisionWebhook, type DecisionWebhookConfig } from './webhook.ts';
 import { WebhookQueue } from './webhook-queue.ts';
@@ -124,6 +125,55 @@ describe('decision webhook', () => {
         [`${REPORT_B}:3`, `Bearer ${SECRET}`],
         [`${REPORT_A}:9`, `Bearer ${SECRET}`],
       ]);
+    });
+  });
+
+  describe('when the webhook was switched off, then on again, with a decision queued from before', () => {
+    it('sends the newest state held for that report and clears the row, rather than skip it for ever (a busy loop, and 100 such rows starve the rest)', async () => {
+      const endpoint = await platform([500]);
+      const clock = { now: NOW };
+      const path = join(dirs.make('hf-webhook-'), 'replica.db');
+      const first = open(path, { url: endpoint.url, secret: SECRET }, clock);
+      first.take([{ seq: 3, reportId: REPORT_A, decision: 'forwarded' }]);
+      expect(await first.webhook.deliverDue()).toBe(0); // 500: stays queued
+      first.db.close();
+
+      // Restarted without decisionWebhook: a newer state is taken and not queued.
+      const db = openReplicaDatabase(path);
+      const book = new DecisionBook(db, 'acme', { webhook: false });
+      const list = { provider: 'acme', issuedAt: clock.now, since: book.cursor, entries: [{ seq: 9, reportId: REPORT_A, decision: 'unfounded' as const, reason: 'duplicate' as const }], more: false };
+      new TrustedStore({ replica: new Replica(db), pin: rootPinOf([root.rootKey.verifier.text], 1), feed: root.feed }).acceptDecisionList(encodeEnvelope(signEnvelope(DECISIONS_PAYLOAD_TYPE, encodeDecisionList(list), [root.online['provider-list']])), book, clock.now);
+      db.close();
+
+      clock.now += 60_000;
+      const again = open(path, { url: endpoint.url, secret: SECRET }, clock);
+      expect(await again.webhook.deliverDue()).toBe(1);
+      expect(again.queue.list()).toEqual([]);
+      expect(again.queue.nextDueAt()).toBeUndefined();
+      again.db.close();
+      expect(endpoint.calls.map((c) => c.headers['hashfeed-delivery-id'])).toEqual([`${REPORT_A}:3`, `${REPORT_A}:9`]);
+      expect(JSON.parse(endpoint.calls[1]?.body ?? '')).toEqual({ seq: 9, reportId: REPORT_A, decision: 'unfounded', reason: 'duplicate' });
+    });
+  });
+
+  describe('when the endpoint answers with a redirect', () => {
+    it('does not follow it (a 302 would turn the POST into a body-less GET elsewhere): the decision stays queued', async () => {
+      const calls: { method: string | undefined; url: string | undefined }[] = [];
+      const server = createServer((req, res) => {
+        calls.push({ method: req.method, url: req.url });
+        req.resume();
+        req.on('end', () => (req.url === '/hooks/decisions' ? res.writeHead(302, { location: '/elsewhere' }).end() : res.writeHead(200).end()));
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/decisions`;
+      const clock = { now: NOW };
+      const { db, queue, webhook, take } = open(join(dirs.make('hf-webhook-'), 'replica.db'), { url, secret: SECRET }, clock);
+      take([{ seq: 1, reportId: REPORT_A, decision: 'forwarded' }]);
+      expect(await webhook.deliverDue()).toBe(0);
+      expect(queue.list()).toMatchObject([{ reportId: REPORT_A, attempts: 1, lastError: 'HTTP_302' }]);
+      expect(calls).toEqual([{ method: 'POST', url: '/hooks/decisions' }]);
+      db.close();
     });
   });
 

@@ -59,8 +59,14 @@ export class DecisionWebhook {
     for (const item of queue.due(clock(), longestRetryDelayMs(this.#backoff), BATCH)) {
       if (signal?.aborted) break;
       const state = book.of(item.reportId);
-      if (state === undefined || state.seq !== item.seq) continue; // replaced meanwhile: the newer row is queued
-      const error = await this.#post(JSON.stringify(decisionEntryFields(state)), `${item.reportId}:${item.seq}`, signal);
+      // A row is never skipped and left: it would stay due for ever (the run loop spinning, and a batch of such rows
+      // starving every other delivery). Nothing held: the row goes. The book may hold a newer state than the row
+      // (taken while the webhook was switched off): the newest is what the platform needs, so that is sent.
+      if (state === undefined) {
+        queue.delivered(item.reportId, item.seq);
+        continue;
+      }
+      const error = await this.#post(JSON.stringify(decisionEntryFields(state)), `${item.reportId}:${state.seq}`, signal);
       const now = clock();
       if (error === null) {
         queue.delivered(item.reportId, item.seq);
@@ -106,7 +112,9 @@ export class DecisionWebhook {
     signal?.addEventListener('abort', abort, { once: true });
     const timer = setTimeout(abort, clampTimerMs(this.#options.timeoutMs ?? 10_000));
     try {
-      const res = await fetch(config.url, { method: 'POST', headers, body, signal: controller.signal });
+      // Never followed: a 301/302 turns the POST into a body-less GET whose 2xx would drop the decision, and a
+      // redirect would carry the signed body and its headers to wherever the Location points.
+      const res = await fetch(config.url, { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' });
       await drain(res);
       if (res.status >= 200 && res.status < 300) return null;
       return { code: `HTTP_${res.status}`, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), clock()) };

@@ -10,6 +10,8 @@ export interface FetchInit {
   headers: Record<string, string>;
   body?: Uint8Array<ArrayBuffer> | string;
   signal: AbortSignal;
+  /** 'manual' where a redirect must not be followed: the 3xx comes back as the answer. */
+  redirect?: 'manual';
 }
 
 export interface FetchResponse {

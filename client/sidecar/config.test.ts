@@ -128,6 +128,8 @@ describe('sidecar config', () => {
       ['both secret and token', { url: 'https://platform.example/d', secret, bearerToken: secret }, 'CONFIG_INVALID'],
       ['a short secret', { url: 'https://platform.example/d', secret: 'short' }, 'CONFIG_INVALID'],
       ['plain http off loopback', { url: 'http://platform.example/d', secret }, 'CONFIG_INSECURE_URL'],
+      // fetch refuses a URL with credentials: every call would fail as NETWORK, for ever, with the config taken.
+      ['a URL with user:password in it', { url: 'https://hook:pass@platform.example/d', secret }, 'CONFIG_INVALID'],
     ])('refuses %s', (_name, value, code) => {
       expect(thrown(() => parse({ decisionWebhook: value }))).toMatchObject({ code });
     });

@@ -205,6 +205,9 @@ function decisionWebhookFrom(value: unknown, allowInsecureHttp: boolean): Decisi
   const field = (key: string): unknown => (Object.hasOwn(setting, key) ? Reflect.get(setting, key) : undefined);
   const url = field('url');
   if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw invalid("'decisionWebhook.url' must be an http(s) URL");
+  // fetch refuses a URL with credentials, so every call would fail; the credential goes in `secret` or `bearerToken`.
+  const parsed = new URL(url);
+  if (parsed.username !== '' || parsed.password !== '') throw invalid("'decisionWebhook.url' must not carry user:password (use 'secret' or 'bearerToken')");
   if (!allowInsecureHttp && !isSecureEnough(url)) {
     throw new SidecarConfigError('CONFIG_INSECURE_URL', "'decisionWebhook.url' is plain http to a host off loopback: its secret and the decisions would cross the network unencrypted; use https, or set allowInsecureHttp: true on a network you trust");
   }

@@ -525,4 +525,20 @@ CREATE INDEX provider_decisions_by_provider ON provider_decisions(provider_id, s
 CREATE INDEX provider_decisions_by_report ON provider_decisions(report_id, seq);
 ${appendOnly('provider_decisions')}
 `,
+  // 15. The decisions feed from before it existed (docs/PROTOCOL.md 12.1): a report decided before 14
+  // had no entry, so its provider never heard the decision, and a hold asked on it later was dropped
+  // (an entry repeats the report's last one). Each such report gets its standing decision (the
+  // bundle's newest in review_decisions; a reopen leaves it standing) with the furthest hold asked.
+  `
+INSERT INTO provider_decisions (provider_id, report_id, decision, reason, hold_until, recorded_at)
+  SELECT r.provider_id, r.report_id, d.decision,
+    CASE WHEN d.decision = 'unfounded' THEN coalesce(d.reason, 'other') END,
+    (SELECT max(h.hold_until) FROM report_holds h WHERE h.report_id = r.report_id),
+    d.decided_at
+  FROM reports r
+  JOIN report_reviews rr ON rr.report_id = r.report_id
+  JOIN review_decisions d ON d.id = (SELECT max(id) FROM review_decisions WHERE bundle_id = rr.bundle_id)
+  WHERE NOT EXISTS (SELECT 1 FROM provider_decisions p WHERE p.report_id = r.report_id)
+  ORDER BY r.id;
+`,
 ];

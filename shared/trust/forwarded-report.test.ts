@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../crypto/index.ts';
+import { decodeEnvelope, encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../crypto/index.ts';
 import { codeOf } from '../testing/code-of.ts';
 import { encodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE, type ForwardingRecord } from '../wire/forwarding-record.ts';
 import { encodeReport, REPORT_PAYLOAD_TYPE, type Report } from '../wire/report.ts';
@@ -68,6 +68,31 @@ describe('verifyForwardedReport', () => {
       ['a record signed by the root key itself', { recordSigner: rootKey }, 'CUSTODY_RECORD_UNTRUSTED'],
     ])('refuses %s', (_name, options, code) => {
       expect(codeOf(() => verifyForwardedReport(chain(options)))).toBe(code);
+    });
+  });
+
+  describe('when the record carries two signatures, each failing for its own reason', () => {
+    it('refuses a key revoked before decidedAt paired with a key expired by then: no one signer is good at decidedAt', () => {
+      const stolen = generateSigningKey('hashfeed/test/forwarding');
+      const expired = generateSigningKey('hashfeed/test/forwarding');
+      const first: RootDocument = {
+        ...document,
+        keys: [
+          { verifierKey: stolen.verifier, purpose: 'forwarding', notBefore: NOW - DAY, notAfter: NOW + DAY },
+          { verifierKey: expired.verifier, purpose: 'forwarding', notBefore: NOW - 3 * DAY, notAfter: NOW - 2 * DAY },
+        ],
+      };
+      const second: RootDocument = {
+        ...first,
+        version: 2,
+        issuedAt: NOW,
+        revoked: [{ verifierKey: stolen.verifier, revokedAt: NOW - DAY / 2, reason: 'stolen' }],
+      };
+      const both = chain({ recordSigner: stolen });
+      const record = decodeEnvelope(both.recordEnvelope);
+      const recordEnvelope = encodeEnvelope(signEnvelope(FORWARDING_RECORD_PAYLOAD_TYPE, record.payload, [stolen, expired]));
+      const input = { ...both, roots: [signRootDocument(first, [rootKey]), signRootDocument(second, [rootKey])], recordEnvelope };
+      expect(codeOf(() => verifyForwardedReport(input))).toBe('CUSTODY_RECORD_UNTRUSTED');
     });
   });
 });

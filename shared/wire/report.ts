@@ -19,6 +19,14 @@ export const MAX_PREVIEW_LENGTH = 4 + 2 * MAX_PREVIEW_COMPONENTS * MAX_PREVIEW_C
 export const MAX_REPORT_BYTES = 16 * 1024;
 
 /**
+ * The furthest a report's `detectedAt` may run ahead of the Centre's receipt
+ * under any Centre configuration (`reportClockSkewSeconds` is capped here):
+ * a record deciding a report earlier than this before its detection is
+ * backdated (docs/PROTOCOL.md 11.5).
+ */
+export const MAX_REPORT_CLOCK_SKEW_MS = 86_400_000;
+
+/**
  * What a sidecar sends the Centre on a match (docs/PROTOCOL.md, "Reports").
  * It names the order that allowed the scan, the indicators that matched and
  * how closely, and where and about whom; the content itself never leaves the
