@@ -94,6 +94,18 @@ describe('forwarding a decision', () => {
       expect(inboxOwners(id)).toEqual(['europol']);
     });
 
+    it('refuses to forward to more recipients than a signed record may name (ROUTING_TOO_MANY_RECIPIENTS), and the report stays claimed', async () => {
+      // 64 enabled Europol accounts and no competent authority: 64 recipients fit a record, 65 do not (MAX_FORWARDING_RECIPIENTS).
+      for (let i = 2; i <= 65; i++) t.centre.write(() => t.centre.accounts.ensure(`europol-${i}`, 'europol', t.clock.now));
+      const id = await f.send();
+      const res = await decideNext({ decision: 'forwarded' });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toMatchObject({ error: { code: 'ROUTING_TOO_MANY_RECIPIENTS' } });
+      const view = (await (await t.request('GET', `/v1/review/reports/${id}`, ben)).json()) as { review: { state: string } };
+      expect(view.review.state).toBe('in_review');
+      expect(t.centre.db.prepare('SELECT count(*) AS n FROM review_decisions').get()).toEqual({ n: 0 });
+    });
+
     it('refuses to forward into nothing with ROUTING_NO_RECIPIENT, and the report stays claimed', async () => {
       t.centre.db.prepare("UPDATE accounts SET disabled_at = 1 WHERE role = 'europol'").run();
       const id = await f.send();

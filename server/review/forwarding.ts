@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { CodedError } from '../../shared/errors.ts';
-import type { ForwardingRecipient } from '../../shared/wire/forwarding-record.ts';
+import { MAX_FORWARDING_RECIPIENTS, type ForwardingRecipient } from '../../shared/wire/forwarding-record.ts';
 import type { Centre } from '../centre.ts';
 import { ForwardingStore } from '../store/forwarding.ts';
 import { ReportStore } from '../store/reports.ts';
@@ -9,8 +9,14 @@ import type { BundleView } from './review-desk.ts';
 import { recipientsFor } from './routing.ts';
 import { signForwardingRecord } from './sign-forwarding-record.ts';
 
-/** ROUTING_NO_RECIPIENT (409): a forward would reach nobody (no Europol account and no competent authority). */
-export type RoutingCode = 'ROUTING_NO_RECIPIENT';
+/**
+ * ROUTING_NO_RECIPIENT (409): a forward would reach nobody (no Europol
+ * account and no competent authority). ROUTING_TOO_MANY_RECIPIENTS (409):
+ * more recipient accounts than a signed record may name
+ * (MAX_FORWARDING_RECIPIENTS): such a record would be refused by every
+ * verifier, so none is signed.
+ */
+export type RoutingCode = 'ROUTING_NO_RECIPIENT' | 'ROUTING_TOO_MANY_RECIPIENTS';
 export class RoutingError extends CodedError<RoutingCode> {}
 
 /**
@@ -70,6 +76,9 @@ export class Forwarder {
     const recipients = recipientsFor({ orderMemberState: order?.memberState ?? null, providerMemberState: null }, this.#centre.accounts);
     if (recipients.length === 0) {
       throw new RoutingError('ROUTING_NO_RECIPIENT', 'no Europol account and no authority of the competent Member State: create one before forwarding');
+    }
+    if (recipients.length > MAX_FORWARDING_RECIPIENTS) {
+      throw new RoutingError('ROUTING_TOO_MANY_RECIPIENTS', `${recipients.length} recipient accounts, at most ${MAX_FORWARDING_RECIPIENTS} in one forwarding record: disable the accounts that should not receive reports`);
     }
     return recipients;
   }

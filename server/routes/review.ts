@@ -125,7 +125,7 @@ const DECIDE = defineRoute({
   body: DecisionBody,
   refuse: reviewRefusal((failure) => (fieldOf(failure, 'decision') === 'unfounded' ? ['reason', 'comment'] : [])),
   responses: { 200: viewAnswer('Decided') },
-  errors: { 400: ['REVIEW_REASON_REQUIRED'], 404: ['NOT_FOUND'], 409: [...conflicts, 'ROUTING_NO_RECIPIENT'] },
+  errors: { 400: ['REVIEW_REASON_REQUIRED'], 404: ['NOT_FOUND'], 409: [...conflicts, 'ROUTING_NO_RECIPIENT', 'ROUTING_TOO_MANY_RECIPIENTS'] },
 });
 
 const REOPEN = defineRoute({
