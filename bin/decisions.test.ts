@@ -49,6 +49,13 @@ async function platform(held?: Answer[]): Promise<{ url: string; calls: { header
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/decisions`, calls };
 }
 
+/** The decision webhook's queue depth as `/metrics` exports it (undefined when the gauge is missing). */
+async function webhookQueueGauge(running: Sidecar): Promise<number | undefined> {
+  const text = await (await running.app.request('/metrics')).text();
+  const line = /^hashfeed_decision_webhook_queue (\d+)$/m.exec(text);
+  return line?.[1] === undefined ? undefined : Number(line[1]);
+}
+
 async function call(centre: LoopbackCentre, token: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${centre.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
   const json: unknown = res.status === 204 ? {} : await res.json();
@@ -122,7 +129,9 @@ describe('decisions back to the provider, end to end', () => {
         { seq: expect.any(Number), reportId: forwarded, decision: 'forwarded', receivedAt: expect.any(Number) },
         { seq: expect.any(Number), reportId: unfounded, decision: 'unfounded', reason: 'not_csam', receivedAt: expect.any(Number) },
       ]);
+      expect(await webhookQueueGauge(running)).toBe(2);
       expect(await running.deliverDecisions()).toBe(2);
+      expect(await webhookQueueGauge(running)).toBe(0);
       expect(hook.calls.map((c) => [c.body.reportId, c.body.decision])).toEqual([
         [forwarded, 'forwarded'],
         [unfounded, 'unfounded'],
@@ -169,6 +178,7 @@ describe('decisions back to the provider, end to end', () => {
       const calls = hook.calls.length;
       expect(await active.deliverDecisions()).toBe(0);
       expect(hook.calls.length).toBe(calls);
+      expect(await webhookQueueGauge(active)).toBe(2);
     });
   });
 });

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, generateSigningKey, signEnvelope } from '../../shared/crypto/index.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
-import { KEY_PURPOSES } from '../../shared/trust/index.ts';
+import { KEY_PURPOSES, trustCustodyRoots, type CustodyRoots, type RootPin } from '../../shared/trust/index.ts';
 import { decodeForwardingRecord, encodeForwardingRecord, FORWARDING_RECORD_PAYLOAD_TYPE } from '../../shared/wire/forwarding-record.ts';
 import { reviewFixture } from '../../server/testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../../server/testing/test-centre.ts';
-import { run } from './verify-report.ts';
+import { run, verifyReportCommand } from './verify-report.ts';
 
 const JSON_TYPE = 'application/json';
 type InboxItem = { id: number; reportId: string; decision: string; report: string; record: string };
@@ -71,6 +71,47 @@ describe('hashfeed verify-report', () => {
       const { status, out } = await verify([saved({ ...item(1), roots: rootsBase64 }), '--root-key', t.rootVerifierKey]);
       expect(status).toBe(0);
       expect(out).toContain(`verified ${item(1).reportId}: forwarded`);
+    });
+  });
+
+  describe('when a saved page holds several items', () => {
+    const counting = () => {
+      const walks = { count: 0 };
+      const command = verifyReportCommand({
+        trustRoots: (pin: RootPin, roots: readonly Uint8Array[]): CustodyRoots => {
+          walks.count++;
+          return trustCustodyRoots(pin, roots);
+        },
+      });
+      const verifyCounting = async (argv: string[]): Promise<{ status: number; out: string }> => {
+        let out = '';
+        const status = await command.run(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true } });
+        return { status, out };
+      };
+      return { walks, verifyCounting };
+    };
+
+    it('walks the root chain once for the file and verifies every item under it', async () => {
+      const { walks, verifyCounting } = counting();
+      const { status, out } = await verifyCounting([saved({ ...page, reports: [item(0), item(1), item(0)] }), ...pinned(), '--json']);
+      expect(status).toBe(0);
+      expect(out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+        { ok: true, reportId: item(0).reportId, rootVersion: 1 },
+        { ok: true, reportId: item(1).reportId, rootVersion: 1 },
+        { ok: true, reportId: item(0).reportId, rootVersion: 1 },
+      ]);
+      expect(walks.count).toBe(1);
+    });
+
+    it('fails every item with CUSTODY_ROOT_UNTRUSTED, from one walk, when the chain does not reach the pin', async () => {
+      const { walks, verifyCounting } = counting();
+      const { status, out } = await verifyCounting([saved(page), '--root-key', generateSigningKey('hashfeed/test/root').verifier.text, '--roots', rootsFile, '--json']);
+      expect(status).toBe(1);
+      expect(out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+        { ok: false, item: item(0).reportId, code: 'CUSTODY_ROOT_UNTRUSTED' },
+        { ok: false, item: item(1).reportId, code: 'CUSTODY_ROOT_UNTRUSTED' },
+      ]);
+      expect(walks.count).toBe(1);
     });
   });
 

@@ -14,10 +14,10 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
-import { CustodyError, verifyForwardedReport, type RootPin } from '../../shared/trust/index.ts';
+import { CustodyError, trustCustodyRoots, verifyForwardedItem, type CustodyRoots, type RootPin } from '../../shared/trust/index.ts';
 import { decodeRootList } from '../../shared/wire/delta-chain.ts';
 import { WireError } from '../../shared/wire/errors.ts';
-import { defineCommand, UsageError, type CommandIo } from '../command.ts';
+import { defineCommand, UsageError, type Command, type CommandIo } from '../command.ts';
 
 const USAGE = `usage: hashfeed verify-report FILE --root-key KEY [--root-key KEY ...] [--root-threshold N] [--roots FILE] [--json]
 
@@ -51,7 +51,12 @@ interface Item {
   readonly record: Uint8Array;
 }
 
-export const command = defineCommand({
+/** What the command is built from: tests pass a `trustRoots` that counts the walks of the root chain. */
+export interface VerifyReportDeps {
+  readonly trustRoots?: (pin: RootPin, roots: readonly Uint8Array[]) => CustodyRoots;
+}
+
+export const verifyReportCommand = ({ trustRoots = trustCustodyRoots }: VerifyReportDeps = {}): Command => defineCommand({
   name: 'hashfeed verify-report',
   usage: USAGE,
   positionals: true,
@@ -69,7 +74,7 @@ export const command = defineCommand({
       const pin = await pinFrom(values['root-key'] ?? [], values['root-keys-file'], values['root-threshold']);
       const document = parseJson(await readCapped(file, MAX_FILE_BYTES), file);
       const roots = decodeRoots(values.roots === undefined ? rootsOf(document) : await readCapped(values.roots, MAX_ROOTS_BYTES));
-      return verifyAll(itemsOf(document), pin, roots, values.json === true, io);
+      return verifyAll(itemsOf(document), () => trustRoots(pin, roots), values.json === true, io);
     } catch (err) {
       if (err instanceof InputError) {
         io.stderr.write(`hashfeed verify-report: ${err.message}\n`);
@@ -80,14 +85,26 @@ export const command = defineCommand({
   },
 });
 
+export const command = verifyReportCommand();
+
 export const run = (argv: string[], io?: CommandIo): Promise<number> => command.run(argv, io);
 
-function verifyAll(items: readonly Item[], pin: RootPin, roots: readonly Uint8Array[], json: boolean, io: CommandIo): number {
+function verifyAll(items: readonly Item[], trust: () => CustodyRoots, json: boolean, io: CommandIo): number {
   let failed = 0;
   let purged = 0;
+  // Every item of a file is checked under the same pin and roots: the chain is walked once. A chain that fails
+  // fails each item with its code, as when each walked its own.
+  let trusted: CustodyRoots | CustodyError;
+  try {
+    trusted = trust();
+  } catch (err) {
+    if (!(err instanceof CustodyError)) throw err;
+    trusted = err;
+  }
   for (const item of items) {
     try {
-      const verified = verifyForwardedReport({ pin, roots, reportEnvelope: item.report, recordEnvelope: item.record, claimed: { reportId: item.reportId, decision: item.decision } });
+      if (trusted instanceof CustodyError) throw trusted;
+      const verified = verifyForwardedItem(trusted, { reportEnvelope: item.report, recordEnvelope: item.record, claimed: { reportId: item.reportId, decision: item.decision } });
       const { record } = verified;
       const line = {
         ok: true,

@@ -8,6 +8,7 @@ import { Replica } from '../replica/replica.ts';
 import { makeTestRoot, storeTrusting } from '../sync/testing/test-root.ts';
 import { rootPinOf, TrustedStore } from '../sync/trusted-store/index.ts';
 import { DecisionBook } from './decision-book.ts';
+import { WebhookQueue } from './webhook-queue.ts';
 
 const NOW = Date.UTC(2026, 10, 1);
 const MINUTE = 60_000;
@@ -75,6 +76,34 @@ describe('decisions list in the trusted store (PROTOCOL 12.3)', () => {
         [12, REPORT_A, hold],
       ]);
       expect(book.after(7, 10).map((d) => d.reportId)).toEqual([REPORT_A]);
+    });
+  });
+
+  describe('when the sidecar is reconfigured to another provider account', () => {
+    it('holds and queues none of the old provider’s decisions, and starts the new one’s from 0', () => {
+      const path = join(dirs.make('hf-decisions-'), 'replica.db');
+      const first = setup(path, { webhook: true });
+      first.store.acceptDecisionList(signed(LIST, root.online['provider-list']), first.book, NOW);
+      expect(new WebhookQueue(first.db).list()).toHaveLength(2);
+      first.db.close();
+      const db = openReplicaDatabase(path);
+      try {
+        const other = new DecisionBook(db, 'other-host', { webhook: true });
+        expect(other.cursor).toBe(0);
+        expect(other.after(0, 10)).toEqual([]);
+        expect(other.of(REPORT_A)).toBeUndefined();
+        expect(new WebhookQueue(db).list()).toEqual([]);
+        // The root accepted before the restart is trusted still.
+        const store = new TrustedStore({ replica: new Replica(db), pin: rootPinOf([root.rootKey.verifier.text], 1), feed: root.feed });
+        const entries = [{ seq: 9, reportId: REPORT_A, decision: 'forwarded' as const }];
+        store.acceptDecisionList(signed({ ...LIST, provider: 'other-host', issuedAt: NOW + 1, entries }, root.online['provider-list']), other, NOW + 1);
+        expect(other.after(0, 10).map((d) => [d.seq, d.reportId])).toEqual([[9, REPORT_A]]);
+        expect(new WebhookQueue(db).list().map((q) => [q.reportId, q.seq])).toEqual([[REPORT_A, 9]]);
+        // A restart under the same provider keeps what it holds.
+        expect(new DecisionBook(db, 'other-host').after(0, 10).map((d) => d.seq)).toEqual([9]);
+      } finally {
+        db.close();
+      }
     });
   });
 

@@ -18,6 +18,13 @@ export interface HeldDecision extends DecisionEntry {
  * cursor) and `decisions` (each report's newest state). Each accepted
  * entry also queues the report for the webhook, when one is configured,
  * in the same transaction: a crash loses neither.
+ *
+ * The book holds one provider's decisions only. Opened for another
+ * provider than the held list's (the sidecar was reconfigured to another
+ * account), it deletes the old provider's list, decisions and webhook
+ * queue in one transaction (as OrderSet ignores an order list persisted
+ * for another provider): none is served or delivered under the new
+ * account, and the new provider's decisions come again from 0.
  */
 export class DecisionBook {
   readonly provider: string;
@@ -28,6 +35,7 @@ export class DecisionBook {
 
   constructor(db: Db, provider: string, options: { readonly maxClockSkewMs?: number; readonly webhook?: boolean } = {}) {
     this.provider = provider;
+    forgetOtherProvider(db, provider);
     this.maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.#webhook = options.webhook ?? false;
     this.#statements = {
@@ -107,9 +115,26 @@ export class DecisionBook {
 
   #held(): HeldRow | undefined {
     const row = this.#statements.held.get();
-    // Held for another provider (the sidecar was reconfigured): start over from 0.
+    // Another provider's list was deleted on opening; this stays so that no such row is ever trusted.
     return row !== undefined && row.provider === this.provider ? row : undefined;
   }
+}
+
+/**
+ * The tables carry no provider: every row was written with the list held,
+ * so when that list is another provider's, all of them are its. Deleted
+ * rather than filtered: the new provider's cursor starts at 0 anyway, so
+ * nothing of its own is lost, and a return to the old account fetches its
+ * decisions again from 0 (the webhook's receiver is idempotent by delivery id).
+ */
+function forgetOtherProvider(db: Db, provider: string): void {
+  db.transaction(() => {
+    const held = db.prepare<[], { provider: string }>('SELECT provider FROM decision_list WHERE id = 1').get();
+    if (held === undefined || held.provider === provider) return;
+    db.prepare('DELETE FROM decision_webhook_queue').run();
+    db.prepare('DELETE FROM decisions').run();
+    db.prepare('DELETE FROM decision_list').run();
+  }).immediate();
 }
 
 function toHeld(row: DecisionRow): HeldDecision {

@@ -31,6 +31,7 @@ export class WebhookQueue {
       ),
       delivered: db.prepare('DELETE FROM decision_webhook_queue WHERE report_id = ? AND seq = ?'),
       retry: db.prepare('UPDATE decision_webhook_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE report_id = ? AND seq = ?'),
+      depth: db.prepare<[], { pending: number }>('SELECT count(*) AS pending FROM decision_webhook_queue'),
       nextDue: db.prepare<[], { at: number | null }>('SELECT min(next_attempt_at) AS at FROM decision_webhook_queue'),
       all: db.prepare<[], Row>('SELECT report_id, seq, attempts, next_attempt_at, last_error FROM decision_webhook_queue ORDER BY report_id'),
     };
@@ -48,11 +49,16 @@ export class WebhookQueue {
     this.#statements.retry.run(nextAttemptAt, error, reportId, seq);
   }
 
+  /** Deliveries waiting (due or backing off): the gauge `hashfeed_decision_webhook_queue`. */
+  depth(): number {
+    return this.#statements.depth.get()?.pending ?? 0;
+  }
+
   nextDueAt(): number | undefined {
     return this.#statements.nextDue.get()?.at ?? undefined;
   }
 
-  /** Every queued row (tests, and the operator's view in /metrics). */
+  /** Every queued row (tests). */
   list(): QueuedDecision[] {
     return this.#statements.all.all().map(toQueued);
   }

@@ -105,13 +105,14 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   };
   const queue = new ReportQueue(db);
   const decisions = new DecisionBook(db, config.provider, { maxClockSkewMs, webhook: config.decisionWebhook !== undefined });
+  const webhookQueue = new WebhookQueue(db);
   const webhook =
     config.decisionWebhook === undefined
       ? undefined
       : new DecisionWebhook({
           config: config.decisionWebhook,
           book: decisions,
-          queue: new WebhookQueue(db),
+          queue: webhookQueue,
           fetch,
           clock,
           backoff: { baseMs: 5000, maxMs: 3_600_000, maxHintMs: config.maxRetryAfterSeconds * 1000 },
@@ -188,6 +189,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(health().status === 'stale' ? 1 : 0); } });
   new Gauge({ name: 'hashfeed_clock_skew_seconds', help: "The last verified timestamp's issuedAt minus the local clock (0 before the first)", registers: [registry], collect() { this.set(health().clockSkewSeconds ?? 0); } });
   new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
+  new Gauge({ name: 'hashfeed_decision_webhook_queue', help: 'Decisions waiting for delivery to the webhook', registers: [registry], collect() { this.set(webhookQueue.depth()); } });
 
 
   const refreshOrders = async (): Promise<void> => {

@@ -35,16 +35,25 @@ export type CustodyCode =
   | 'CUSTODY_REPORT_PURGED';
 export class CustodyError extends CodedError<CustodyCode> {}
 
-export interface ForwardedReportInput {
-  readonly pin: RootPin;
-  /** The Centre's root documents from version 1 (a saved `GET /v1/feed/keys` body, decoded). */
-  readonly roots: readonly Uint8Array[];
+/** One inbox item: what is checked under a trusted root chain. */
+export interface ForwardedItem {
   /** The provider's report envelope, exactly as the inbox served it; null once retention purged it. */
   readonly reportEnvelope: Uint8Array | null;
   /** The Centre's forwarding record envelope. */
   readonly recordEnvelope: Uint8Array;
   /** What the inbox item says beside the envelopes, checked against them when given. */
   readonly claimed?: { readonly reportId?: string; readonly decision?: string };
+}
+
+export interface ForwardedReportInput extends ForwardedItem {
+  readonly pin: RootPin;
+  /** The Centre's root documents from version 1 (a saved `GET /v1/feed/keys` body, decoded). */
+  readonly roots: readonly Uint8Array[];
+}
+
+/** A root list walked from the pin (PROTOCOL 11.5 step 1): made by trustCustodyRoots only, then reused for every item under it. */
+export interface CustodyRoots {
+  readonly chain: readonly TrustedRoot[];
 }
 
 export interface VerifiedForwardedReport {
@@ -65,12 +74,21 @@ export interface VerifiedForwardedReport {
  * the item's own fields, and the record is not dated before the report.
  */
 export function verifyForwardedReport(input: ForwardedReportInput): VerifiedForwardedReport {
-  let chain: readonly TrustedRoot[];
+  return verifyForwardedItem(trustCustodyRoots(input.pin, input.roots), input);
+}
+
+/** Step 1, once for any number of items: the root list chains from the pin (CUSTODY_ROOT_UNTRUSTED otherwise). */
+export function trustCustodyRoots(pin: RootPin, roots: readonly Uint8Array[]): CustodyRoots {
   try {
-    chain = walkRootChain(input.pin, null, input.roots, MAX_ROOT_LIST_LENGTH).walked;
+    return { chain: walkRootChain(pin, null, roots, MAX_ROOT_LIST_LENGTH).walked };
   } catch (cause) {
     throw new CustodyError('CUSTODY_ROOT_UNTRUSTED', `the root list does not chain from the pinned root key(s): ${cause instanceof Error ? cause.message : 'unknown'}`, { cause });
   }
+}
+
+/** Steps 2 to 5 of verifyForwardedReport, for one item under a chain trustCustodyRoots walked. */
+export function verifyForwardedItem(trusted: CustodyRoots, input: ForwardedItem): VerifiedForwardedReport {
+  const chain = trusted.chain;
   const { record, root, forwardingKey } = verifyRecord(input.recordEnvelope, chain);
   if ((input.claimed?.reportId ?? record.reportId) !== record.reportId || (input.claimed?.decision ?? record.decision) !== record.decision) {
     throw new CustodyError('CUSTODY_BINDING_MISMATCH', "the inbox item's reportId or decision differs from its signed record");

@@ -35,5 +35,5 @@ export {
   rootDraftEnvelope,
 } from './root-draft.ts';
 export type { RootDraft, RootDraftStatus, RootDraftCode } from './root-draft.ts';
-export { verifyForwardedReport, CustodyError } from './forwarded-report.ts';
-export type { CustodyCode, ForwardedReportInput, VerifiedForwardedReport } from './forwarded-report.ts';
+export { verifyForwardedReport, verifyForwardedItem, trustCustodyRoots, CustodyError } from './forwarded-report.ts';
+export type { CustodyCode, CustodyRoots, ForwardedItem, ForwardedReportInput, VerifiedForwardedReport } from './forwarded-report.ts';
