@@ -35,5 +35,7 @@ export {
   rootDraftEnvelope,
 } from './root-draft.ts';
 export type { RootDraft, RootDraftStatus, RootDraftCode } from './root-draft.ts';
+export { anchorRootDraft } from './root-draft-anchor.ts';
+export type { RootDraftTrust } from './root-draft-anchor.ts';
 export { verifyForwardedReport, CustodyError } from './forwarded-report.ts';
 export type { CustodyCode, ForwardedReportInput, VerifiedForwardedReport } from './forwarded-report.ts';
