@@ -14,6 +14,7 @@ import {
   parseRootDraft,
   RootDraftError,
   rootDraftStatus,
+  rootKeyNameProblem,
   signRootDraft,
   type RootDraft,
   type RootDraftTrust,
@@ -130,7 +131,7 @@ const COMMANDS: Record<string, Command> = {
     options: { name: { type: 'string' }, out: { type: 'string' } },
     run: (values, _positionals, io) => {
       if (values.name === undefined || values.out === undefined) throw new UsageError('USAGE', '--name and --out are required');
-      const problem = keyNameProblem(values.name);
+      const problem = keyNameProblem(values.name) ?? rootKeyNameProblem(values.name);
       if (problem !== null) throw new UsageError('USAGE', `--name: ${problem}`);
       const key = generateSigningKey(values.name);
       const out = resolve(values.out);

@@ -36,6 +36,7 @@ export {
 } from './root-draft.ts';
 export type { RootDraft, RootDraftStatus, RootDraftCode } from './root-draft.ts';
 export { anchorRootDraft } from './root-draft-anchor.ts';
+export { rootKeyNameProblem } from './root-key-name.ts';
 export type { RootDraftTrust } from './root-draft-anchor.ts';
 export { verifyForwardedReport, CustodyError } from './forwarded-report.ts';
 export type { CustodyCode, ForwardedReportInput, VerifiedForwardedReport } from './forwarded-report.ts';
