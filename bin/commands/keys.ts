@@ -5,17 +5,23 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { generateSigningKey, keyNameProblem, loadSigningKey, writePrivateKeyFile } from '../../shared/crypto/index.ts';
+import { CryptoError, generateSigningKey, keyNameProblem, loadSigningKey, parseVerifierKey, writePrivateKeyFile } from '../../shared/crypto/index.ts';
 import {
+  anchorRootDraft,
   describeRoot,
   encodeRootDraft,
   MAX_ROOT_DRAFT_BYTES,
   parseRootDraft,
   RootDraftError,
   rootDraftStatus,
+  rootKeyNameProblem,
   signRootDraft,
   type RootDraft,
+  type RootDraftTrust,
+  type TrustedRoot,
 } from '../../shared/trust/index.ts';
+import { decodeRootList } from '../../shared/wire/delta-chain.ts';
+import { WireError } from '../../shared/wire/errors.ts';
 import { bounded, defineCommand, UsageError, type Command, type CommandIo } from '../command.ts';
 
 /** The variable that may hold a holder's root key instead of a file. */
@@ -33,21 +39,78 @@ export function readDraft(path: string): RootDraft {
   return draft;
 }
 
+/** A saved GET /v1/feed/keys body holds 64 versions at most per page; a holder may save several pages' worth. */
+const MAX_TRUSTED_ROOT_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What the holder says they trust (--trusted-root, --pin, --pin-threshold), or null when they said nothing:
+ * then only the draft's own consistency is checked.
+ */
+function statedTrust(values: { 'trusted-root'?: string | undefined; pin?: string[] | undefined; 'pin-threshold'?: string | undefined }): RootDraftTrust | null {
+  const pins = values.pin ?? [];
+  if (values['pin-threshold'] !== undefined && pins.length === 0) throw new UsageError('USAGE', '--pin-threshold needs --pin');
+  const thresholdText = values['pin-threshold'] ?? '1';
+  if (!/^[1-9][0-9]{0,2}$/.test(thresholdText) || Number(thresholdText) > Math.max(pins.length, 1)) {
+    throw new UsageError('USAGE', `--pin-threshold must be a whole number from 1 to the number of --pin keys (${pins.length})`);
+  }
+  const keys = pins.map((text) => {
+    try {
+      return parseVerifierKey(text);
+    } catch (cause) {
+      if (cause instanceof CryptoError) throw new UsageError('USAGE', `--pin: ${cause.message}`, { cause });
+      throw cause;
+    }
+  });
+  const roots = values['trusted-root'] === undefined ? [] : trustedRoots(resolve(values['trusted-root']));
+  if (keys.length === 0 && roots.length === 0) return null;
+  return { pin: keys.length === 0 ? null : { keys, threshold: Number(thresholdText) }, roots };
+}
+
+/** A root envelope (as GET /v1/feed/root/N serves it) or a GET /v1/feed/keys body: the root envelopes, oldest first. */
+function trustedRoots(path: string): Uint8Array[] {
+  if (statSync(path).size > MAX_TRUSTED_ROOT_FILE_BYTES) throw new UsageError('USAGE', `--trusted-root: the file is larger than ${MAX_TRUSTED_ROOT_FILE_BYTES} bytes`);
+  const bytes = readFileSync(path);
+  try {
+    return decodeRootList(bytes, MAX_TRUSTED_ROOT_FILE_BYTES);
+  } catch (cause) {
+    if (!(cause instanceof WireError)) throw cause;
+    // Not a root list: one envelope, which the anchor check decodes (and refuses if it is not a root).
+    return [bytes];
+  }
+}
+
+const anchoredTo = (root: TrustedRoot | null): Record<string, string> => (root === null ? {} : { anchoredTo: `root version ${root.document.version}` });
+
 const COMMANDS: Record<string, Command> = {
   sign: defineCommand({
     name: 'hashfeed keys sign',
     usage:
-      'usage: hashfeed keys sign --root-key FILE --in DRAFT [--out DRAFT] [--show]\n\n' +
+      'usage: hashfeed keys sign --root-key FILE --in DRAFT [--out DRAFT] [--show]\n' +
+      '                          [--trusted-root FILE] [--pin VKEY ... [--pin-threshold K]]\n\n' +
       'Prints the root version a draft proposes (decoded from the bytes to sign, with what it changes and who signed so far),\n' +
       `then adds the signature of the root key in FILE (or ${ROOT_KEY_ENV}) and writes the draft to --out (default: --in).\n` +
-      '--show prints without signing. Check the change before you pass the draft on.\n',
-    options: { 'root-key': { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, show: { type: 'boolean' } },
+      '--show prints without signing. Check the change before you pass the draft on.\n\n' +
+      'State the root you trust, so that the change is shown against it: --trusted-root FILE (a root envelope you saved,\n' +
+      'or a saved GET /v1/feed/keys body) and/or --pin VKEY (repeated; root verifier keys you hold, K of which must have\n' +
+      "signed, default 1). The draft's current root must be that root or descend from it, else ROOT_DRAFT_UNANCHORED and\n" +
+      'nothing is signed. Without them, only the draft\'s own signatures are checked.\n',
+    options: {
+      'root-key': { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      show: { type: 'boolean' },
+      'trusted-root': { type: 'string' },
+      pin: { type: 'string', multiple: true },
+      'pin-threshold': { type: 'string' },
+    },
     run: (values, _positionals, io) => {
       if (values.in === undefined) throw new UsageError('USAGE', '--in is required');
+      const trust = statedTrust(values);
       const input = resolve(values.in);
       const draft = readDraft(input);
+      const anchor = anchoredTo(trust === null ? null : anchorRootDraft(draft, trust));
       if (values.show === true) {
-        print(io, described(draft));
+        print(io, { ...described(draft), ...anchor });
         return 0;
       }
       if (values['root-key'] === undefined && (process.env[ROOT_KEY_ENV] ?? '').trim() === '') throw new UsageError('USAGE', `--root-key is required (or ${ROOT_KEY_ENV})`);
@@ -55,7 +118,7 @@ const COMMANDS: Record<string, Command> = {
       const signed = signRootDraft(draft, key);
       const out = resolve(values.out ?? input);
       writeFileSync(out, encodeRootDraft(signed), { mode: 0o644 });
-      print(io, { ...described(signed), signedBy: key.verifier.text, draft: out });
+      print(io, { ...described(signed), ...anchor, signedBy: key.verifier.text, draft: out });
       return 0;
     },
   }),
@@ -68,7 +131,7 @@ const COMMANDS: Record<string, Command> = {
     options: { name: { type: 'string' }, out: { type: 'string' } },
     run: (values, _positionals, io) => {
       if (values.name === undefined || values.out === undefined) throw new UsageError('USAGE', '--name and --out are required');
-      const problem = keyNameProblem(values.name);
+      const problem = keyNameProblem(values.name) ?? rootKeyNameProblem(values.name);
       if (problem !== null) throw new UsageError('USAGE', `--name: ${problem}`);
       const key = generateSigningKey(values.name);
       const out = resolve(values.out);

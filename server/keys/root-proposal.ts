@@ -1,7 +1,7 @@
 import { bytesEqual, type VerifierKey } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import { quote } from '../../shared/quote.ts';
-import { MAX_ROOT_KEYS, type DelegatedKey, type RootDocument } from '../../shared/trust/index.ts';
+import { MAX_ROOT_KEYS, rootKeyNameProblem, type DelegatedKey, type RootDocument } from '../../shared/trust/index.ts';
 import { createOnlineKeys, ONLINE_PURPOSES } from './online-keys.ts';
 
 /**
@@ -82,7 +82,6 @@ function revocation(current: RootDocument, revoke: NonNullable<RootChange['revok
 function nextRootKeys(current: RootDocument, change: RootChange): VerifierKey[] {
   const removed = (change.removeRootKeys ?? []).flatMap((selector) => find(current.rootKeys, selector, 'root key'));
   const kept = current.rootKeys.filter((k) => !removed.some((r) => r.equals(k)));
-  const namePattern = new RegExp(`^hashfeed/${current.feed}/root(-[1-9][0-9]{0,2})?$`);
   for (const key of change.addRootKeys ?? []) {
     // By public key: the same key under another name would count twice towards the threshold (docs/PROTOCOL.md 4.1).
     const same = (other: VerifierKey): boolean => bytesEqual(other.publicKey, key.publicKey);
@@ -90,7 +89,8 @@ function nextRootKeys(current: RootDocument, change: RootChange): VerifierKey[] 
       throw new RootProposalError('ROOT_PROPOSAL_BAD_ROOT_KEY', `key ${key.name}+${key.keyIdHex} is listed already`);
     }
     // Clients derive the feed name from a root key's name (docs/PROTOCOL.md 4.1).
-    if (!namePattern.test(key.name)) throw new RootProposalError('ROOT_PROPOSAL_BAD_ROOT_KEY', `a root key of feed '${current.feed}' is named hashfeed/${current.feed}/root-<i>, not ${quote(key.name)}`);
+    const problem = rootKeyNameProblem(key.name, current.feed);
+    if (problem !== null) throw new RootProposalError('ROOT_PROPOSAL_BAD_ROOT_KEY', problem);
   }
   const next = [...kept, ...(change.addRootKeys ?? [])];
   if (next.length === 0 || next.length > MAX_ROOT_KEYS) throw new RootProposalError('ROOT_PROPOSAL_BAD_THRESHOLD', `a root has 1 to ${MAX_ROOT_KEYS} root keys, not ${next.length}`);

@@ -51,6 +51,26 @@ describe('MonthlyStatistics', () => {
     });
   });
 
+  describe('when the Centre clock stepped back between a report and its decision', () => {
+    it('counts the decision, with a decision time of 0', async () => {
+      const start = t.clock.now;
+      t.clock.now = start + 60 * MINUTE;
+      const first = await f.send({ subject: 'user:u-1' });
+      const second = await f.send({ subject: 'user:u-2' });
+      t.clock.now = start + 55 * MINUTE;
+      await claimAndDecide(first, { decision: 'forwarded' });
+      await claimAndDecide(second, { decision: 'unfounded', reason: 'duplicate', comment: 'Sent twice.' });
+
+      const [month] = new MonthlyStatistics(t.centre.db).compute([monthOf(start)]);
+      expect(month?.reports).toEqual({
+        received: 2,
+        unfounded: { total: 1, byReason: { preview_mismatch: 0, indicator_error: 0, duplicate: 1, not_csam: 0, other: 0 } },
+        forwarded: { total: 1, memberStates: { DE: 1 }, europol: 1 },
+        decisionTime: { decided: 2, p50Ms: 0, p90Ms: 0 },
+      });
+    });
+  });
+
   describe('when a year is asked for as one span', () => {
     it('takes the percentiles over every decision of the span, not over the months', async () => {
       const start = t.clock.now;

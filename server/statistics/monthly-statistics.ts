@@ -75,14 +75,21 @@ export class MonthlyStatistics {
       // Every report of each decision's bundle, with the time it waited: counts by decision and reason, and
       // the nearest-rank percentiles (the p-th of n values is the ceil(p * n / 100)-th smallest) of the month,
       // which land in one of its groups, in one sort. A report that joined the bundle after a reopen was not
-      // part of the earlier decision: received_at <= decided_at keeps it out.
+      // part of the earlier decision: received after it, with a later decision of the bundle, keeps it out. A report
+      // received "after" its bundle's latest decision, the bundle still decided, joined before it: the Centre's clock
+      // stepped back, and the report counts, with a wait of 0. (A step back before an earlier decision of a
+      // reopened bundle is not told apart from a late joiner, the schema keeping no order between the two: such a
+      // report leaves that decision's count when its bundle is reopened, the one case where an ended month changes.)
       decided: db.prepare<Months, DecidedRow>(
         `WITH ${MONTHS},
          decided AS (
-           SELECT m.month, d.decision, d.reason, d.decided_at - r.received_at AS waited
+           SELECT m.month, d.decision, d.reason, max(d.decided_at - r.received_at, 0) AS waited
            FROM m JOIN review_decisions d ON d.decided_at >= m.start AND d.decided_at < m.end
            JOIN report_reviews rr ON rr.bundle_id = d.bundle_id
-           JOIN reports r ON r.report_id = rr.report_id AND r.received_at <= d.decided_at),
+           JOIN reports r ON r.report_id = rr.report_id
+           WHERE r.received_at <= d.decided_at
+             OR NOT EXISTS (SELECT 1 FROM review_decisions later WHERE later.bundle_id = d.bundle_id AND later.id > d.id)
+               AND (SELECT state FROM review_bundles b WHERE b.id = d.bundle_id) IN ('forwarded', 'unfounded')),
          ranked AS (
            SELECT month, decision, reason, waited, row_number() OVER byTime AS rank,
              count(*) OVER (byTime ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n

@@ -35,5 +35,8 @@ export {
   rootDraftEnvelope,
 } from './root-draft.ts';
 export type { RootDraft, RootDraftStatus, RootDraftCode } from './root-draft.ts';
+export { anchorRootDraft } from './root-draft-anchor.ts';
+export { rootKeyNameProblem } from './root-key-name.ts';
+export type { RootDraftTrust } from './root-draft-anchor.ts';
 export { verifyForwardedReport, verifyForwardedItem, trustCustodyRoots, CustodyError } from './forwarded-report.ts';
 export type { CustodyCode, CustodyRoots, ForwardedItem, ForwardedReportInput, VerifiedForwardedReport } from './forwarded-report.ts';

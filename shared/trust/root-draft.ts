@@ -20,9 +20,10 @@ import { decodeRootDocument, MAX_ROOT_KEYS, MAX_ROOT_PAYLOAD_BYTES, ROOT_PAYLOAD
  * ROOT_DRAFT_NOT_A_HOLDER: a key that is a root key of neither the current
  * root nor the proposed one (its signature would count for nothing);
  * ROOT_DRAFT_BAD_SIGNATURE: a signature in the draft that does not verify;
- * ROOT_DRAFT_STALE: a draft proposed against another root than the one the Centre holds now.
+ * ROOT_DRAFT_STALE: a draft proposed against another root than the one the Centre holds now;
+ * ROOT_DRAFT_UNANCHORED: a draft whose previous root is not, and does not descend from, the root the holder trusts.
  */
-export type RootDraftCode = 'ROOT_DRAFT_MALFORMED' | 'ROOT_DRAFT_NOT_A_HOLDER' | 'ROOT_DRAFT_BAD_SIGNATURE' | 'ROOT_DRAFT_STALE';
+export type RootDraftCode = 'ROOT_DRAFT_MALFORMED' | 'ROOT_DRAFT_NOT_A_HOLDER' | 'ROOT_DRAFT_BAD_SIGNATURE' | 'ROOT_DRAFT_STALE' | 'ROOT_DRAFT_UNANCHORED';
 export class RootDraftError extends CodedError<RootDraftCode> {}
 
 export const ROOT_DRAFT_FORMAT = 'hashfeed/root-draft/v1';
