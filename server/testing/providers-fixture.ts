@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../../shared/crypto/index.ts';
+import { generateSigningKey, type SigningKey } from '../../shared/crypto/index.ts';
 import { sampleOrder } from '../../shared/testing/sample-order.ts';
-import { encodeReport, REPORT_PAYLOAD_TYPE, type Report } from '../../shared/wire/report.ts';
-import { flatPreview, reviewFixture, type ReviewFixture } from './review-fixture.ts';
+import type { Report } from '../../shared/wire/report.ts';
+import { expectStatus, reviewFixture, sendSignedReport, type ReviewFixture } from './review-fixture.ts';
 import type { TestCentre } from './test-centre.ts';
 
 const DAY = 86_400_000;
@@ -47,25 +46,7 @@ export async function providersFixture(t: TestCentre, extra: readonly string[] =
       const sender = senders.get(provider);
       const token = tokens.get(provider);
       if (sender === undefined || token === undefined) throw new Error(`no provider ${provider} in the fixture`);
-      const report: Report = {
-        reportId: randomUUID(),
-        provider,
-        orderId: sender.orderId,
-        indicatorIds: [base.routine],
-        algorithm: 'pdq',
-        distance: 4,
-        surface: 'public-posts',
-        subject: 'user:u-1',
-        detectedAt: t.clock.now,
-        preview: flatPreview([92, 61, 40]),
-        sidecarVersion: '0.1.0',
-        replicaVersion: 1,
-        stale: false,
-        ...overrides,
-      };
-      const envelope = Uint8Array.from(encodeEnvelope(signEnvelope(REPORT_PAYLOAD_TYPE, encodeReport(report), [sender.key])));
-      await expectStatus(t.request('POST', '/v1/reports', token, envelope, 'application/msgpack'), 201, 'report');
-      return report.reportId;
+      return sendSignedReport(t, { provider, orderId: sender.orderId, indicatorId: base.routine, key: sender.key, token }, overrides);
     },
     decideNext: async (reviewerToken, decision) => {
       const claimed = await expectStatus(t.request('GET', '/v1/review/next', reviewerToken), 200, 'claim');
@@ -76,10 +57,4 @@ export async function providersFixture(t: TestCentre, extra: readonly string[] =
       return reportId;
     },
   };
-}
-
-async function expectStatus(pending: Promise<Response>, status: number, what: string): Promise<Response> {
-  const res = await pending;
-  if (res.status !== status) throw new Error(`${what}: ${res.status} ${await res.text()}`);
-  return res;
 }

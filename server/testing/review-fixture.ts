@@ -55,32 +55,44 @@ export async function reviewFixture(t: TestCentre, orderOverrides: Record<string
     routine,
     indicatorPreview,
     providerKey: key.verifier.text,
-    send: async (overrides = {}) => {
-      const report: Report = {
-        reportId: randomUUID(),
-        provider: 'example-host',
-        orderId: order.orderId,
-        indicatorIds: [routine],
-        algorithm: 'pdq',
-        distance: 4,
-        surface: 'public-posts',
-        subject: 'user:u-1',
-        detectedAt: t.clock.now,
-        preview: flatPreview([92, 61, 40]),
-        sidecarVersion: '0.1.0',
-        replicaVersion: 1,
-        stale: false,
-        ...overrides,
-      };
-      const envelope = Uint8Array.from(encodeEnvelope(signEnvelope(REPORT_PAYLOAD_TYPE, encodeReport(report), [key])));
-      await expectStatus(t.request('POST', '/v1/reports', t.tokens.provider, envelope, 'application/msgpack'), 201, 'report');
-      return report.reportId;
-    },
+    send: (overrides = {}) => sendSignedReport(t, { provider: 'example-host', orderId: order.orderId, indicatorId: routine, key, token: t.tokens.provider }, overrides),
   };
 }
 
-async function expectStatus(pending: Promise<Response>, status: number, what: string): Promise<Response> {
+/** Tests: awaits a request and throws with its body unless it answered `status`. */
+export async function expectStatus(pending: Promise<Response>, status: number, what: string): Promise<Response> {
   const res = await pending;
   if (res.status !== status) throw new Error(`${what}: ${res.status} ${await res.text()}`);
   return res;
+}
+
+/**
+ * Tests: a report as a provider's sidecar signs it (a routine match of
+ * `indicatorId` under `orderId`, a flat preview), sent to POST /v1/reports;
+ * returns its id.
+ */
+export async function sendSignedReport(
+  t: TestCentre,
+  sender: { readonly provider: string; readonly orderId: string; readonly indicatorId: number; readonly key: SigningKey; readonly token: string },
+  overrides: Partial<Report> = {},
+): Promise<string> {
+  const report: Report = {
+    reportId: randomUUID(),
+    provider: sender.provider,
+    orderId: sender.orderId,
+    indicatorIds: [sender.indicatorId],
+    algorithm: 'pdq',
+    distance: 4,
+    surface: 'public-posts',
+    subject: 'user:u-1',
+    detectedAt: t.clock.now,
+    preview: flatPreview([92, 61, 40]),
+    sidecarVersion: '0.1.0',
+    replicaVersion: 1,
+    stale: false,
+    ...overrides,
+  };
+  const envelope = Uint8Array.from(encodeEnvelope(signEnvelope(REPORT_PAYLOAD_TYPE, encodeReport(report), [sender.key])));
+  await expectStatus(t.request('POST', '/v1/reports', sender.token, envelope, 'application/msgpack'), 201, 'report');
+  return report.reportId;
 }
