@@ -11,7 +11,7 @@ export { VerifierKey, parseVerifierKey } from './verifier-key.ts';
 export type { ParseVerifierKeyOptions } from './verifier-key.ts';
 export { SigningKey, generateSigningKey, parseSignerKey } from './signing-key.ts';
 export type { GenerateSigningKeyOptions } from './signing-key.ts';
-export { writePrivateKeyFile, readPrivateKeyFile, readPrivateKeyFromEnv, loadSigningKey } from './key-file.ts';
+export { writePrivateKeyFile, readPrivateKeyFile, readPrivateKeyFromEnv, loadSigningKey, writeSecretFile, readSecretFile } from './key-file.ts';
 export type { SigningKeySource, WritePrivateKeyFileOptions } from './key-file.ts';
 
 export {

@@ -20,8 +20,17 @@ export interface WritePrivateKeyFileOptions {
  * A reader sees no file, the old file or the new one, never a partial key.
  */
 export function writePrivateKeyFile(path: string, key: SigningKey, options: WritePrivateKeyFileOptions = {}): void {
+  writeSecretFile(path, `${key.exportSignerKey()}\n`, options);
+}
+
+/**
+ * Writes a secret text (a key string and LF) to `path` as a private key file
+ * is written (docs/PROTOCOL.md 2.5): mode 0600 from the first byte, fsynced,
+ * moved into place atomically, the directory fsynced.
+ */
+export function writeSecretFile(path: string, text: string, options: WritePrivateKeyFileOptions = {}): void {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const content = Buffer.from(`${key.exportSignerKey()}\n`, 'utf8');
+  const content = Buffer.from(text, 'utf8');
   let fd: number | undefined;
   try {
     // O_EXCL: never write into a file someone else prepared; 0600 from the first byte.
@@ -58,6 +67,16 @@ export function writePrivateKeyFile(path: string, key: SigningKey, options: Writ
  * and read. Symbolic links are not followed.
  */
 export function readPrivateKeyFile(path: string): SigningKey {
+  return parseKeyText(readSecretFile(path), `private key file ${path}`);
+}
+
+/**
+ * Reads a secret text file under the rules of a private key file (2.5):
+ * KEY_FILE_PERMISSIONS for a file group or others may use or that is not a
+ * regular file (checked on the opened descriptor, links not followed),
+ * KEY_MALFORMED past 4 KiB. The caller parses the text.
+ */
+export function readSecretFile(path: string): string {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -81,7 +100,7 @@ export function readPrivateKeyFile(path: string): SigningKey {
       length += n;
       if (length > MAX_KEY_FILE_BYTES) throw new CryptoError('KEY_MALFORMED', `private key file ${path} is larger than ${MAX_KEY_FILE_BYTES} bytes`);
     }
-    return parseKeyText(buffer.toString('utf8', 0, length), `private key file ${path}`);
+    return buffer.toString('utf8', 0, length);
   } catch (cause) {
     if (cause instanceof CryptoError) throw cause;
     throw new CryptoError('KEY_FILE_UNREADABLE', `cannot read private key file ${path}`, { cause });
