@@ -36,13 +36,13 @@ describe('sidecar data directory', () => {
   });
 
   describe('when it does not exist yet', () => {
-    it('creates it 0700 and the database files 0600, WAL and SHM included', async () => {
+    it('creates it 0700 and the database files and the encryption key 0600, WAL and SHM included', async () => {
       parent = mkdtempSync(join(tmpdir(), 'hf-sidecar-modes-'));
       const dataDir = join(parent, 'sidecar');
       const s = await start(dataDir);
       s.queue.enqueue('r-1', Uint8Array.from([1]), Date.now());
       expect(modeOf(dataDir)).toBe(0o700);
-      for (const file of ['replica.db', 'replica.db-wal', 'replica.db-shm']) {
+      for (const file of ['replica.db', 'replica.db-wal', 'replica.db-shm', 'encryption.key']) {
         expect(existsSync(join(dataDir, file)), file).toBe(true);
         expect(modeOf(join(dataDir, file)), file).toBe(0o600);
       }

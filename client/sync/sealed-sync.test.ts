@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
-import { decodeSealedObject, generateEncryptionKeyPair, SEALED_DELTA_PAYLOAD_TYPE, type EncryptionKeyPair } from '../../shared/seal/index.ts';
+import { decodeSealedObject, epochKeyCommitment, generateEncryptionKeyPair, sealFeedObject, SEALED_DELTA_PAYLOAD_TYPE, type EncryptionKeyPair } from '../../shared/seal/index.ts';
 import { encodeMsgpack } from '../../shared/wire/codec.ts';
 import { codeOfAsync } from '../../shared/testing/code-of.ts';
 import { AccessRing } from '../access/access-ring.ts';
@@ -111,6 +111,19 @@ describe('syncing the sealed feed (PROTOCOL 13.6)', () => {
       const { delta } = f.feed.publish([testIndicator(1)], [], 1);
       const head = f.store.acceptTimestamp(await f.feed.timestamp(), NOW);
       await expect(f.store.acceptDelta(tampered(delta, f.feed, true), 0, head)).rejects.toMatchObject({ code: 'SYNC_SEAL_BROKEN', cause: { code: 'SEAL_BROKEN' } });
+    });
+
+    it('refuses a sealed delta whose content disagrees with its signed header (SYNC_SEAL_BROKEN)', async () => {
+      const f = await fixture();
+      await f.grant([1]);
+      const { delta } = f.feed.publish([testIndicator(1)], [], 0);
+      const inner = decodeEnvelope(delta).payload;
+      const key = f.feed.epochKey(1);
+      // Signed as made a minute later than the delta it carries: the time 4.6 judges the key at would not be the object's.
+      const header = { feed: 'test', version: 1, previous: 0, createdAt: NOW + 60_000, epoch: 1, keyCommitment: epochKeyCommitment('test', 1, key) };
+      const moved = encodeEnvelope(signEnvelope(SEALED_DELTA_PAYLOAD_TYPE, sealFeedObject('delta', header, key, inner), [f.feed.root.online.feed]));
+      const head = f.store.acceptTimestamp(await f.feed.timestamp(), NOW);
+      await expect(f.store.acceptDelta(moved, 0, head)).rejects.toMatchObject({ code: 'SYNC_SEAL_BROKEN', cause: { code: 'SEAL_BROKEN' } });
     });
 
     it('refuses a mirror’s flipped byte before opening anything (SYNC_UNTRUSTED), and applies nothing', async () => {
