@@ -94,6 +94,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // Owner-only: the folder holds order targets, queued reports and the report key.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
+  // The sealed feed's key (docs/PROTOCOL.md 13.5), read (or made) before anything is opened: a refused key file stops the start cleanly.
+  const encryptionKey = await loadOrCreateEncryptionKey(config.encryptionKeyFile);
   const db: Db = openReplicaDatabase(join(config.dataDir, 'replica.db'));
   const replica = new Replica(db);
   const indexDir = join(config.dataDir, 'index');
@@ -110,8 +112,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     }
     return registered;
   };
-  // The sealed feed (docs/PROTOCOL.md 13): this sidecar's encryption key, and the epoch keys access lists give it.
-  const encryptionKey = await loadOrCreateEncryptionKey(config.encryptionKeyFile);
+  // The epoch keys access lists give this sidecar (docs/PROTOCOL.md 13.4), opened with its encryption key.
   const access = new AccessRing(db, { provider: config.provider, privateKey: encryptionKey.privateKey, publicKey: encryptionKey.publicKey });
   const registerEncryption = async (): Promise<{ created: boolean; status: EncryptionKeyStatus }> => {
     const registered = await registerEncryptionKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, provider: config.provider, publicKey: encryptionKey.publicKey, reportKey: key, now: clock() });
@@ -227,7 +228,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   new Gauge({ name: 'hashfeed_epoch_keys', help: 'Epoch keys of the sealed feed held in memory', registers: [registry], collect() { this.set(access.epochs.length); } });
   new Gauge({ name: 'hashfeed_root_version', help: 'Version of the trusted root document (0 before the first round anchors it)', registers: [registry], collect() { this.set(store.rootVersion); } });
   new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(health().lagSeconds ?? -1); } });
-  new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(health().status === 'stale' ? 1 : 0); } });
+  new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(freshness().status === 'stale' ? 1 : 0); } });
   new Gauge({ name: 'hashfeed_clock_skew_seconds', help: "The last verified timestamp's issuedAt minus the local clock (0 before the first)", registers: [registry], collect() { this.set(health().clockSkewSeconds ?? 0); } });
   new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
   new Gauge({ name: 'hashfeed_decision_webhook_queue', help: 'Decisions waiting for delivery to the webhook', registers: [registry], collect() { this.set(webhookQueue.depth()); } });
