@@ -26,7 +26,7 @@ export interface ProviderListRequest {
  */
 export async function fetchProviderList(
   request: ProviderListRequest,
-  refuse: (failure: ProviderListFailure, message: string, details: { readonly cause?: unknown; readonly retryAfterMs?: number | undefined }) => Error,
+  refuse: (failure: ProviderListFailure, message: string, details: { readonly cause?: unknown; readonly retryAfterMs?: number | undefined; readonly status?: number }) => Error,
 ): Promise<Uint8Array> {
   const url = apiUrl(request.baseUrl, request.path);
   const controller = new AbortController();
@@ -40,7 +40,7 @@ export async function fetchProviderList(
     }
     if (res.status !== 200) {
       await drain(res);
-      throw refuse('HTTP_STATUS', `${url} answered ${res.status}`, { retryAfterMs: retryAfterMs(res.headers.get('retry-after'), request.now) });
+      throw refuse('HTTP_STATUS', `${url} answered ${res.status}`, { retryAfterMs: retryAfterMs(res.headers.get('retry-after'), request.now), status: res.status });
     }
     try {
       return await readCapped(res, request.maxBytes);

@@ -145,4 +145,16 @@ CREATE TABLE decision_webhook_queue (
 ) STRICT;
 CREATE INDEX decision_webhook_due ON decision_webhook_queue(next_attempt_at);
 `,
+  // 8. The sealed feed (docs/PROTOCOL.md 13.4, docs/SIDECAR.md "Access"): the last verified access
+  //    list, one row with its envelope, re-opened at start with the sidecar's encryption key. The
+  //    epoch keys it wraps are never written here in the clear: they live in memory only.
+  `
+CREATE TABLE access_list (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  provider TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  envelope BLOB NOT NULL,
+  accepted_at INTEGER NOT NULL
+) STRICT;
+`,
 ];

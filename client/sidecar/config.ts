@@ -52,6 +52,8 @@ export interface SidecarConfig {
   /** Each surface states whether it is end-to-end encrypted (then never scanned). */
   readonly surfaces: readonly Surface[];
   readonly providerKeyFile: string;
+  /** This sidecar's X25519 key (docs/PROTOCOL.md 13.5): opens the epoch keys of the sealed feed; default `<dataDir>/encryption.key`, 0600. */
+  readonly encryptionKeyFile: string;
   readonly syncIntervalSeconds: number;
   readonly maxImageBytes: number;
   readonly maxImagePixels: number;
@@ -78,7 +80,7 @@ export interface SidecarConfig {
   readonly decisionWebhook: DecisionWebhookConfig | undefined;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -167,6 +169,7 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     localToken,
     surfaces: surfacesFrom(raw('surfaces')),
     providerKeyFile: path(text('providerKeyFile', join(dataDir, 'provider.key'))),
+    encryptionKeyFile: path(text('encryptionKeyFile', join(dataDir, 'encryption.key'))),
     syncIntervalSeconds: int('syncIntervalSeconds', 60),
     maxImageBytes: int('maxImageBytes', 50 * 1024 * 1024),
     maxImagePixels: int('maxImagePixels', 100_000_000),

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -36,13 +36,13 @@ describe('sidecar data directory', () => {
   });
 
   describe('when it does not exist yet', () => {
-    it('creates it 0700 and the database files 0600, WAL and SHM included', async () => {
+    it('creates it 0700 and the database files and the encryption key 0600, WAL and SHM included', async () => {
       parent = mkdtempSync(join(tmpdir(), 'hf-sidecar-modes-'));
       const dataDir = join(parent, 'sidecar');
       const s = await start(dataDir);
       s.queue.enqueue('r-1', Uint8Array.from([1]), Date.now());
       expect(modeOf(dataDir)).toBe(0o700);
-      for (const file of ['replica.db', 'replica.db-wal', 'replica.db-shm']) {
+      for (const file of ['replica.db', 'replica.db-wal', 'replica.db-shm', 'encryption.key']) {
         expect(existsSync(join(dataDir, file)), file).toBe(true);
         expect(modeOf(join(dataDir, file)), file).toBe(0o600);
       }
@@ -64,6 +64,20 @@ describe('sidecar data directory', () => {
       await start(dataDir);
       expect(modeOf(dataDir)).toBe(0o700);
       for (const file of ['replica.db', 'replica.db-wal', 'replica.db-shm']) expect(modeOf(join(dataDir, file)), file).toBe(0o600);
+    });
+  });
+  describe('when its encryption key file is readable by others', () => {
+    it('refuses to start (KEY_FILE_PERMISSIONS) and leaves the key as it was', async () => {
+      parent = mkdtempSync(join(tmpdir(), 'hf-sidecar-modes-'));
+      const dataDir = join(parent, 'sidecar');
+      await start(dataDir);
+      await sidecar?.stop();
+      sidecar = undefined;
+      const keyFile = join(dataDir, 'encryption.key');
+      const before = readFileSync(keyFile, 'utf8');
+      chmodSync(keyFile, 0o644);
+      await expect(start(dataDir)).rejects.toMatchObject({ code: 'KEY_FILE_PERMISSIONS' });
+      expect(readFileSync(keyFile, 'utf8')).toBe(before);
     });
   });
 });

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { frameOfView } from '../../shared/hashing/image-views.ts';
 import { clampTimerMs } from '../../shared/timer.ts';
+import { AccessError, AccessRing, loadOrCreateEncryptionKey, registerEncryptionKey, type EncryptionKeyStatus } from '../access/index.ts';
 import { DecisionBook, DecisionWebhook, fetchDecisions, WebhookQueue } from '../decisions/index.ts';
 import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
@@ -12,6 +13,7 @@ import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliv
 import { openReplicaDatabase, type Db } from '../replica/database.ts';
 import { Replica } from '../replica/replica.ts';
 import { SyncError } from '../sync/errors.ts';
+import { fetchAccess } from '../sync/fetch-access.ts';
 import { HttpFeedSource } from '../sync/feed-source.ts';
 import type { FetchLike } from '../net/http.ts';
 import { SyncLoop } from '../sync/sync-loop.ts';
@@ -22,6 +24,7 @@ import type { SidecarConfig } from './config.ts';
 import { DecodeBudget, DEFAULT_RETRY_AFTER_SECONDS } from './decode-budget.ts';
 import { withDecodeBudget } from './decode-weight.ts';
 import { healthOf, type Health } from './health.ts';
+import { registerKeysUntilDone } from './register-keys.ts';
 import { Scanner, type ScanResult } from './scanner.ts';
 
 export interface SidecarOptions {
@@ -55,6 +58,10 @@ export interface Sidecar {
   readonly reportKey: { readonly keyId: string; readonly verifierKey: string };
   /** Registers the report key with the Centre now; it is `pending` until an operator approves it. */
   registerKey(): Promise<{ created: boolean; status: ProviderKeyStatus }>;
+  /** This sidecar's encryption key (PROTOCOL 13.5): its ID, as access lists name it. */
+  readonly encryptionKey: { readonly keyId: string };
+  /** Registers the encryption key with the Centre now, signed by the report key; it is `pending` until that key is approved. */
+  registerEncryptionKey(): Promise<{ created: boolean; status: EncryptionKeyStatus }>;
   health(): Health;
   scan(surfaceId: string, subject: string, bytes: Uint8Array): Promise<ScanResult & { refused?: { code: string; message: string }; reportId?: string }>;
   /** Starts background sync and report delivery. */
@@ -87,6 +94,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // Owner-only: the folder holds order targets, queued reports and the report key.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
+  // The sealed feed's key (docs/PROTOCOL.md 13.5), read (or made) before anything is opened: a refused key file stops the start cleanly.
+  const encryptionKey = await loadOrCreateEncryptionKey(config.encryptionKeyFile);
   const db: Db = openReplicaDatabase(join(config.dataDir, 'replica.db'));
   const replica = new Replica(db);
   const indexDir = join(config.dataDir, 'index');
@@ -102,6 +111,13 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       logger.warn({ keyId: key.keyIdHex, verifierKey: key.verifier.text }, 'report key awaits approval by a Centre operator; reports stay queued until then');
     }
     return registered;
+  };
+  // The epoch keys access lists give this sidecar (docs/PROTOCOL.md 13.4), opened with its encryption key.
+  const access = new AccessRing(db, { provider: config.provider, privateKey: encryptionKey.privateKey, publicKey: encryptionKey.publicKey });
+  const registerEncryption = async (): Promise<{ created: boolean; status: EncryptionKeyStatus }> => {
+    const registered = await registerEncryptionKey({ baseUrl: config.reportTo, token: config.providerToken, fetch, provider: config.provider, publicKey: encryptionKey.publicKey, reportKey: key, now: clock() });
+    if (registered.status === 'pending') logger.warn({ keyId: access.recipient, reportKeyId: key.keyIdHex }, 'encryption key awaits the approval of the report key that signed it; no epoch key until then');
+    return { created: registered.created, status: registered.status };
   };
   const queue = new ReportQueue(db);
   const decisions = new DecisionBook(db, config.provider, { maxClockSkewMs, webhook: config.decisionWebhook !== undefined });
@@ -149,8 +165,29 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
   const alert = (code: string, message: string): void => logger.warn({ alert: code }, message);
-  const store = new TrustedStore({ replica, pin: rootPinOf(config.rootKeys, config.rootThreshold), feed: config.feed, maxClockSkewMs, alert });
+  const store = new TrustedStore({ replica, pin: rootPinOf(config.rootKeys, config.rootThreshold), feed: config.feed, maxClockSkewMs, alert, access });
+  // The list an earlier run accepted: its keys were never written down, so it is opened (and judged) again.
+  await store.restoreAccessList(clock());
+  // Set when the last round met an object sealed under an epoch whose key this sidecar lacks (PROTOCOL 13.6 step 3).
+  let lacksEpochKey = false;
+  const noAccessReason = (): string | null => access.noAccessReason() ?? (lacksEpochKey ? 'NO_EPOCH_KEY' : null);
+  const checkAccess = async (): Promise<string | null> => {
+    const now = clock();
+    store.checkHeldAccessList(now);
+    try {
+      // From the Centre (reportTo) with the token, in mirror mode too: a mirror never serves it.
+      const update = await fetchAccess({ baseUrl: config.reportTo, token: config.providerToken, fetch, store, now });
+      if (update?.changed === true) logger.info({ entitled: update.list.entitled, basis: update.list.basis, reason: update.list.reason, epochs: access.epochs }, 'access list accepted');
+    } catch (err) {
+      // PROTOCOL 13.4: a failed fetch or a refused list changes nothing held; the round goes on with the keys held.
+      if (!(err instanceof AccessError)) throw err;
+      accessErrors.inc({ code: err.code });
+      logger.warn({ code: err.code }, `access list not taken (${err.message}); keeping the epoch keys held`);
+    }
+    return access.noAccessReason();
+  };
   const syncer = new Syncer({
+    checkAccess,
     source,
     replica,
     store,
@@ -183,10 +220,15 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const deliveries = new Counter({ name: 'hashfeed_report_deliveries_total', help: 'Report delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
-  const health = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs });
+  const accessErrors = new Counter({ name: 'hashfeed_access_errors_total', help: 'Access list refreshes not taken, by code (network, refused lists)', labelNames: ['code'], registers: [registry] });
+  // Freshness alone (reports say `stale` from it); health adds why this sidecar may have no access.
+  const freshness = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs });
+  const health = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs }, noAccessReason());
+  new Gauge({ name: 'hashfeed_no_access', help: '1 while the access list gives this sidecar no epoch key (health no_access)', registers: [registry], collect() { this.set(noAccessReason() === null ? 0 : 1); } });
+  new Gauge({ name: 'hashfeed_epoch_keys', help: 'Epoch keys of the sealed feed held in memory', registers: [registry], collect() { this.set(access.epochs.length); } });
   new Gauge({ name: 'hashfeed_root_version', help: 'Version of the trusted root document (0 before the first round anchors it)', registers: [registry], collect() { this.set(store.rootVersion); } });
   new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(health().lagSeconds ?? -1); } });
-  new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(health().status === 'stale' ? 1 : 0); } });
+  new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(freshness().status === 'stale' ? 1 : 0); } });
   new Gauge({ name: 'hashfeed_clock_skew_seconds', help: "The last verified timestamp's issuedAt minus the local clock (0 before the first)", registers: [registry], collect() { this.set(health().clockSkewSeconds ?? 0); } });
   new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
   new Gauge({ name: 'hashfeed_decision_webhook_queue', help: 'Decisions waiting for delivery to the webhook', registers: [registry], collect() { this.set(webhookQueue.depth()); } });
@@ -211,8 +253,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     let failure: unknown;
     try {
       outcome = await syncer.syncOnce();
+      lacksEpochKey = false;
     } catch (err) {
       failure = err;
+      if (err instanceof SyncError && err.code === 'SYNC_NO_ACCESS') lacksEpochKey = true;
     }
     // Orders are refreshed even when the feed round failed: an order ended early must stop scans.
     try {
@@ -239,7 +283,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     { syncOnce },
     { intervalMs: config.syncIntervalSeconds * 1000, baseMs: 2000, maxMs: 3_600_000, maxHintMs: config.maxRetryAfterSeconds * 1000 },
     {
-      onSuccess: (o) => logger.info({ version: o.version, deltas: o.appliedDeltas, snapshot: o.snapshot }, 'synced'),
+      onSuccess: (o) =>
+        o.noAccess === undefined
+          ? logger.info({ version: o.version, deltas: o.appliedDeltas, snapshot: o.snapshot }, 'synced')
+          : logger.warn({ version: o.version, reason: o.noAccess }, 'no access to the sealed feed: nothing synced; serving the replica held'),
       onError: (err, failures, retry) =>
         logger.warn({ code: err instanceof Error && 'code' in err ? String(err.code) : 'UNKNOWN', failures, retryInSeconds: Math.round(retry) }, 'sync failed; serving the last good replica'),
     },
@@ -249,7 +296,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     const match = matchFactsOf(result.matches);
     const best = [...result.matches].sort((a, b) => a.distance - b.distance)[0];
     if (match === undefined || best === undefined) throw new Error('report without a match');
-    const stale = health().status === 'stale';
+    const stale = freshness().status === 'stale';
     matches.inc({ surface: decision.surface.id });
     const { reportId } = await reporter.report({
       order: decision.order,
@@ -304,6 +351,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     deliverDecisions: async () => (webhook === undefined ? 0 : webhook.deliverDue()),
     reportKey: { keyId: key.keyIdHex, verifierKey: key.verifier.text },
     registerKey,
+    encryptionKey: { keyId: access.recipient },
+    registerEncryptionKey: registerEncryption,
     health,
     scan: async (surfaceId, subject, bytes) => {
       const decision = policy.decideScan({ surfaceId, subject, now: clock() });
@@ -318,7 +367,16 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
     start: () => {
       loop.start();
-      void registerKey().catch((err: unknown) => logger.warn({ err }, 'provider key registration failed; retried on delivery'));
+      // The report key first: it signs the encryption key's registration (PROTOCOL 13.5).
+      void registerKeysUntilDone({
+        registerReportKey: registerKey,
+        registerEncryptionKey: registerEncryption,
+        backoff: { baseMs: 5000, maxMs: 3_600_000, maxHintMs: config.maxRetryAfterSeconds * 1000 },
+        signal: controller.signal,
+        onFailure: (err, retryInMs) =>
+          logger.warn({ code: err instanceof Error && 'code' in err ? String(err.code) : 'UNKNOWN', retryInSeconds: Math.round(retryInMs / 1000) }, `key registration failed (${err instanceof Error ? err.message : ''}); retrying`),
+        onOlderCentre: () => logger.info('the Centre takes no encryption keys (a Centre from before the sealed feed): its feed is plaintext'),
+      });
       delivering = deliverer.run(controller.signal);
       // Its own loop: a slow or failing platform endpoint never holds up scanning, sync or report delivery.
       notifying = webhook?.run(controller.signal);

@@ -21,7 +21,11 @@ export type SyncCode =
   | 'SYNC_NOT_IN_LOG'
   | 'SYNC_SPLIT_VIEW'
   /** The timestamp names a root version newer than any the source served (PROTOCOL 9.3 step 2b): a rotation or revocation is withheld. */
-  | 'SYNC_ROOT_WITHHELD';
+  | 'SYNC_ROOT_WITHHELD'
+  /** A sealed object's epoch key is not held (PROTOCOL 13.6 step 3): the provider is not entitled, or not for that epoch. */
+  | 'SYNC_NO_ACCESS'
+  /** A sealed object does not open under its committed epoch key, or disagrees with its signed header (PROTOCOL 13.6 steps 4, 5). */
+  | 'SYNC_SEAL_BROKEN';
 
 export class SyncError extends CodedError<SyncCode> {
   /** From Retry-After or the Centre's wait hint: the earliest sensible retry. */

@@ -4,7 +4,7 @@ import { SyncError } from './errors.ts';
 import type { FeedSource } from './feed-source.ts';
 import type { FeedTimestamp } from '../../shared/wire/timestamp.ts';
 import type { TrustedState } from '../replica/trusted-state.ts';
-import { isRevokedSigner, type Accepted, type TrustedStore, type TreeHead } from './trusted-store/index.ts';
+import { isNoAccess, isRevokedSigner, type Accepted, type TrustedStore, type TreeHead } from './trusted-store/index.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
 import { DEFAULT_MAX_ROOT_ROTATIONS, TrustError } from '../../shared/trust/index.ts';
 import { MAX_ROOT_LIST_LENGTH } from '../../shared/wire/delta-chain.ts';
@@ -25,6 +25,14 @@ export interface SyncerDeps {
   readonly onApplied: (change: AppliedChange) => void | Promise<void>;
   /** Security-relevant events (digest mismatch, split view, freeze) for the operator's alerting. */
   readonly alert: (code: string, message: string) => void;
+  /**
+   * PROTOCOL 13.4: after the root update and before any feed object, the
+   * round's access check (fetch the access list, let the store judge it):
+   * the reason this sidecar has no access, or null to go on. Without it
+   * (or null), the round goes on; sealed objects then open only with keys
+   * the store holds.
+   */
+  readonly checkAccess?: () => Promise<string | null>;
 }
 
 export interface SyncOutcome {
@@ -33,6 +41,8 @@ export interface SyncOutcome {
   readonly snapshot: boolean;
   /** The source's polling hint, when it gave one. */
   readonly minimumWaitSeconds?: number;
+  /** Set when the round fetched no feed object because this sidecar has no access (PROTOCOL 13.4): the reason. */
+  readonly noAccess?: string;
 }
 
 /**
@@ -81,6 +91,9 @@ export class Syncer {
     const now = clock();
 
     await this.updateRoot();
+    const noAccess = (await this.#deps.checkAccess?.()) ?? null;
+    // PROTOCOL 13.4: no access syncs nothing; the replica keeps serving what it holds.
+    if (noAccess !== null) return { version: replica.state().version, appliedDeltas: 0, snapshot: false, noAccess };
     let head = await this.#verifyHead(replica.state(), now);
     const target = head.timestamp.version;
 
@@ -106,11 +119,12 @@ export class Syncer {
       for (const envelope of batch.envelopes) {
         let accepted: Accepted<Delta>;
         try {
-          accepted = store.acceptDelta(envelope, replica.state().version, head.timestamp);
+          accepted = await store.acceptDelta(envelope, replica.state().version, head.timestamp);
         } catch (err) {
           // PROTOCOL 4.7: a lagging replica whose next delta's key was revoked by then takes the snapshot once (signed by a good key, or refused too).
-          if (snapshot || !isRevokedSigner(err)) throw err;
-          this.#deps.alert('SYNC_FEED_KEY_REVOKED', `${err instanceof Error ? err.message : ''}; re-bootstrapping from a snapshot`);
+          // PROTOCOL 13.6 step 3: so does one whose next delta is sealed under an epoch it holds no key of (the snapshot is under the current one).
+          if (snapshot || !(isRevokedSigner(err) || isNoAccess(err))) throw err;
+          if (isRevokedSigner(err)) this.#deps.alert('SYNC_FEED_KEY_REVOKED', `${err instanceof Error ? err.message : ''}; re-bootstrapping from a snapshot`);
           head = await this.#bootstrap(head, now);
           snapshot = true;
           break;
@@ -154,7 +168,7 @@ export class Syncer {
   async #bootstrap(head: VerifiedHead, now: number): Promise<VerifiedHead> {
     const { source, replica, store } = this.#deps;
     const envelope = await source.snapshot(head.timestamp.version);
-    const { value: snapshot, signers } = store.acceptSnapshot(envelope, replica.state().version, head.timestamp);
+    const { value: snapshot, signers } = await store.acceptSnapshot(envelope, replica.state().version, head.timestamp);
     const seen: TrustedState = {
       ...replica.state(),
       checkpoint: head.tree,

@@ -129,7 +129,7 @@ export async function checkExtendsHeldHead(head: TreeHead, timestamp: FeedTimest
 }
 
 /** 9.3 step 4: a delta continues the replica exactly, and not beyond what the timestamp vouches for. */
-export function checkFollows(delta: Delta, replicaVersion: number, timestamp: FeedTimestamp): void {
+export function checkFollows(delta: Pick<Delta, 'version' | 'previous'>, replicaVersion: number, timestamp: FeedTimestamp): void {
   if (delta.version <= replicaVersion) throw new SyncError('SYNC_ROLLBACK', `delta ${delta.version} is not newer than the replica's ${replicaVersion} (replay)`);
   if (delta.previous !== replicaVersion) throw new SyncError('SYNC_VERSION_GAP', `delta ${delta.version} follows ${delta.previous}, the replica is at ${replicaVersion}`);
   if (delta.version > timestamp.version) throw new SyncError('SYNC_FAST_FORWARD', `delta ${delta.version} is beyond the signed latest version ${timestamp.version}`);

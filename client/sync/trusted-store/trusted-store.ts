@@ -1,4 +1,4 @@
-import { EnvelopeError } from '../../../shared/crypto/index.ts';
+import { decodeEnvelope, EnvelopeError } from '../../../shared/crypto/index.ts';
 import { getAlgorithm } from '../../../shared/hashing/registry.ts';
 import { feedOrigin, NoteError, verifyCheckpoint } from '../../../shared/note/index.ts';
 import {
@@ -12,12 +12,15 @@ import {
   type RootPin,
   type TrustedRoot,
 } from '../../../shared/trust/index.ts';
+import { ACCESS_PAYLOAD_TYPE, decodeAccessList, SEALED_DELTA_PAYLOAD_TYPE, SEALED_SNAPSHOT_PAYLOAD_TYPE, type AccessList } from '../../../shared/seal/index.ts';
 import { decodeDelta, DELTA_PAYLOAD_TYPE, type Delta } from '../../../shared/wire/delta.ts';
 import { WireError } from '../../../shared/wire/errors.ts';
 import { decodeDecisionList, DECISIONS_PAYLOAD_TYPE, type DecisionList } from '../../../shared/wire/decision-list.ts';
 import { decodeOrderList, ORDERS_PAYLOAD_TYPE, type OrderList } from '../../../shared/wire/order.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE, type Snapshot } from '../../../shared/wire/snapshot.ts';
 import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE, type FeedTimestamp } from '../../../shared/wire/timestamp.ts';
+import type { AccessRing } from '../../access/access-ring.ts';
+import { AccessError } from '../../access/errors.ts';
 import type { DecisionBook } from '../../decisions/decision-book.ts';
 import { DecisionsError } from '../../decisions/errors.ts';
 import { PolicyError } from '../../policy/errors.ts';
@@ -27,7 +30,9 @@ import type { SignedBy } from '../../replica/trust-record.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type TrustedState } from '../../replica/trusted-state.ts';
 import { SyncError } from '../errors.ts';
 import type { InclusionProof, LeafKind } from '../feed-source.ts';
+import { checkAccessFresh, checkAccessScope, openAccessKeys } from './access-rules.ts';
 import { loadTrustedRoot, pinText, revocationEffects } from './root-state.ts';
+import { checkAgreesWithHeader, decodeSealed, openSealed } from './sealed-rules.ts';
 import {
   checkExtendsHeldHead,
   checkFeed,
@@ -56,6 +61,8 @@ export interface TrustedStoreOptions {
   readonly maxClockSkewMs?: number;
   /** Security-relevant events (revocation effects) for the operator's alerting. */
   readonly alert?: (code: string, message: string) => void;
+  /** The epoch keys this sidecar holds (PROTOCOL 13.4); without it, every sealed object is SYNC_NO_ACCESS. */
+  readonly access?: AccessRing;
 }
 
 /** A verified archived object and the listed keys whose signatures verified. */
@@ -71,12 +78,20 @@ export interface OrderUpdate {
   readonly changed: boolean;
 }
 
+/** An access list the store accepted (or found already held). */
+export interface AccessUpdate {
+  readonly list: AccessList;
+  /** False when the Centre sent the list already held (same issuedAt). */
+  readonly changed: boolean;
+}
+
 /**
  * The one owner of the sidecar's trust decisions (after tuf-js's
  * TrustedMetadataStore; STYLE 14): it alone accepts a root, a timestamp, a
- * checkpoint, a delta, a snapshot, an order list and a decisions list,
- * each from unverified bytes, under the rules of
- * docs/PROTOCOL.md 9.3 and 10.3 (rules.ts) and section 4 (shared/trust).
+ * checkpoint, a delta, a snapshot (plaintext or sealed), an order list, a
+ * decisions list and an access list, each from unverified bytes, under the
+ * rules of docs/PROTOCOL.md 9.3, 10.3, 12.3 and 13 (rules.ts,
+ * sealed-rules.ts, access-rules.ts) and section 4 (shared/trust).
  * Fetchers only fetch and hand it bytes; whatever it refuses changes
  * nothing held.
  */
@@ -86,6 +101,7 @@ export class TrustedStore {
   readonly #feed: string;
   readonly #maxClockSkewMs: number;
   readonly #alert: (code: string, message: string) => void;
+  readonly #access: AccessRing | undefined;
   #root: TrustedRoot | null;
   #clockSkewMs: number | undefined;
 
@@ -95,6 +111,7 @@ export class TrustedStore {
     this.#feed = options.feed;
     this.#maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.#alert = options.alert ?? (() => undefined);
+    this.#access = options.access;
     this.#root = loadTrustedRoot(options.replica.trust, options.pin);
   }
 
@@ -212,26 +229,53 @@ export class TrustedStore {
    * 9.3 steps 2c and 4: a delta signed by a key listed for `feed` (4.4),
    * for the pinned feed, following the replica exactly and not beyond the
    * timestamp, and signed while its key was valid and unrevoked (judged at
-   * its createdAt, 4.6). Inclusion (step 6b) is `checkIncluded`.
+   * its createdAt, 4.6). A sealed delta (13.6) passes the same checks on its
+   * signed header, then opens under its epoch's key (SYNC_NO_ACCESS,
+   * SYNC_SEAL_BROKEN) and must agree with the header. Inclusion (step 6b,
+   * of these exact bytes, sealed or not) is `checkIncluded`.
    */
-  acceptDelta(envelope: Uint8Array, replicaVersion: number, timestamp: FeedTimestamp): Accepted<Delta> {
+  async acceptDelta(envelope: Uint8Array, replicaVersion: number, timestamp: FeedTimestamp): Promise<Accepted<Delta>> {
     const root = this.#requireRoot();
-    const { payload, signers } = this.#archived(envelope, DELTA_PAYLOAD_TYPE, root);
-    const delta = decoded('delta', () => decodeDelta(payload, hashLength, payload.byteLength));
-    checkFeed(delta.feed, this.#feed);
-    checkFollows(delta, replicaVersion, timestamp);
-    checkSignedWhileValid(`delta ${delta.version}`, root.document, signers, KEY_PURPOSES.feed, delta.createdAt);
+    if (payloadTypeOf(envelope) !== SEALED_DELTA_PAYLOAD_TYPE) {
+      const { payload, signers } = this.#archived(envelope, DELTA_PAYLOAD_TYPE, root);
+      const delta = decoded('delta', () => decodeDelta(payload, hashLength, payload.byteLength));
+      checkFeed(delta.feed, this.#feed);
+      checkFollows(delta, replicaVersion, timestamp);
+      checkSignedWhileValid(`delta ${delta.version}`, root.document, signers, KEY_PURPOSES.feed, delta.createdAt);
+      return { value: delta, signers };
+    }
+    // 13.6 step 1: the sealed envelope under a feed key; step 2: its header, as 9.3 judges a delta.
+    const { payload, signers } = this.#archived(envelope, SEALED_DELTA_PAYLOAD_TYPE, root);
+    const sealed = decodeSealed('delta', payload);
+    checkFeed(sealed.feed, this.#feed);
+    checkFollows({ version: sealed.version, previous: sealed.previous ?? -1 }, replicaVersion, timestamp);
+    checkSignedWhileValid(`sealed delta ${sealed.version}`, root.document, signers, KEY_PURPOSES.feed, sealed.createdAt);
+    // Steps 3 to 5: the epoch's key, the ciphertext, the inner delta and its agreement with the header.
+    const inner = await openSealed(sealed, this.#access?.keyFor(sealed.epoch));
+    const delta = decoded('delta', () => decodeDelta(inner, hashLength, inner.byteLength));
+    checkAgreesWithHeader(sealed, delta);
     return { value: delta, signers };
   }
 
-  /** 9.3 steps 2c and 4 for a snapshot: as a delta, but it may equal the replica's version (a re-bootstrap). */
-  acceptSnapshot(envelope: Uint8Array, replicaVersion: number, timestamp: FeedTimestamp): Accepted<Snapshot> {
+  /** 9.3 steps 2c and 4 for a snapshot, plaintext or sealed (13.6): as a delta, but it may equal the replica's version (a re-bootstrap). */
+  async acceptSnapshot(envelope: Uint8Array, replicaVersion: number, timestamp: FeedTimestamp): Promise<Accepted<Snapshot>> {
     const root = this.#requireRoot();
-    const { payload, signers } = this.#archived(envelope, SNAPSHOT_PAYLOAD_TYPE, root);
-    const snapshot = decoded('snapshot', () => decodeSnapshot(payload, hashLength, payload.byteLength));
-    checkFeed(snapshot.feed, this.#feed);
-    checkSnapshotVersion(snapshot.version, replicaVersion, timestamp);
-    checkSignedWhileValid(`snapshot ${snapshot.version}`, root.document, signers, KEY_PURPOSES.feed, snapshot.createdAt);
+    if (payloadTypeOf(envelope) !== SEALED_SNAPSHOT_PAYLOAD_TYPE) {
+      const { payload, signers } = this.#archived(envelope, SNAPSHOT_PAYLOAD_TYPE, root);
+      const snapshot = decoded('snapshot', () => decodeSnapshot(payload, hashLength, payload.byteLength));
+      checkFeed(snapshot.feed, this.#feed);
+      checkSnapshotVersion(snapshot.version, replicaVersion, timestamp);
+      checkSignedWhileValid(`snapshot ${snapshot.version}`, root.document, signers, KEY_PURPOSES.feed, snapshot.createdAt);
+      return { value: snapshot, signers };
+    }
+    const { payload, signers } = this.#archived(envelope, SEALED_SNAPSHOT_PAYLOAD_TYPE, root);
+    const sealed = decodeSealed('snapshot', payload);
+    checkFeed(sealed.feed, this.#feed);
+    checkSnapshotVersion(sealed.version, replicaVersion, timestamp);
+    checkSignedWhileValid(`sealed snapshot ${sealed.version}`, root.document, signers, KEY_PURPOSES.feed, sealed.createdAt);
+    const inner = await openSealed(sealed, this.#access?.keyFor(sealed.epoch));
+    const snapshot = decoded('snapshot', () => decodeSnapshot(inner, hashLength, inner.byteLength));
+    checkAgreesWithHeader(sealed, snapshot);
     return { value: snapshot, signers };
   }
 
@@ -298,6 +342,85 @@ export class TrustedStore {
   }
 
   /**
+   * 13.4 steps 2 to 7: an access list signed by a key the trusted root lists
+   * for `provider-list`, valid and unrevoked now (4.4, 4.5), before anything
+   * is decoded (ACCESS_UNTRUSTED, ACCESS_MALFORMED); decoded with the strict
+   * guard (ACCESS_MALFORMED); this provider's and feed's (ACCESS_WRONG_PROVIDER,
+   * ACCESS_WRONG_FEED); not from the future (ACCESS_FROM_FUTURE), no
+   * rollback (ACCESS_ROLLBACK; an equal issuedAt is a no-op); every wrap for
+   * this sidecar's key opens (ACCESS_UNWRAP_FAILED) to the committed key
+   * (ACCESS_KEY_MISMATCH). Then the ring persists the list and holds the keys
+   * in memory. A refused list changes nothing held.
+   */
+  async acceptAccessList(envelope: Uint8Array, now: number): Promise<AccessUpdate> {
+    const ring = this.#requireAccess();
+    const list = this.#verifiedAccessList(envelope, now);
+    checkAccessScope(list, ring.provider, this.#feed);
+    if (!checkAccessFresh(list, ring.list, now, this.#maxClockSkewMs) && ring.heldEnvelope !== undefined) return { list, changed: false };
+    ring.hold(list, envelope, await openAccessKeys(list, ring), now);
+    return { list, changed: true };
+  }
+
+  /**
+   * At start: the list an earlier run persisted is judged again as if it had
+   * just arrived (its signer usable now under the trusted root, its scope,
+   * its wraps), since its keys were never written down. A list that no
+   * longer passes gives no keys (fail closed) until the next one.
+   */
+  async restoreAccessList(now: number): Promise<void> {
+    const ring = this.#access;
+    const envelope = ring?.persistedEnvelope;
+    if (ring === undefined || envelope === undefined) return;
+    try {
+      const list = this.#verifiedAccessList(envelope, now);
+      checkAccessScope(list, ring.provider, this.#feed);
+      ring.restore(list, envelope, await openAccessKeys(list, ring));
+    } catch (cause) {
+      if (!(cause instanceof AccessError)) throw cause;
+      ring.withdraw();
+      this.#alert(cause.code, `the access list held is no longer usable (${cause.message}): no epoch key until the next list`);
+    }
+  }
+
+  /**
+   * 4.7 for the access list held, as checkHeldOrderList for orders: once the
+   * trusted root revokes (or no longer lists) the `provider-list` key that
+   * signed it, its keys open nothing more, even if no newer list can be
+   * fetched. Returns true when it withdrew them.
+   */
+  checkHeldAccessList(now: number): boolean {
+    const ring = this.#access;
+    const envelope = ring?.heldEnvelope;
+    const root = this.#root;
+    if (ring === undefined || envelope === undefined || root === null) return false;
+    try {
+      verifyFreshObject(envelope, ACCESS_PAYLOAD_TYPE, root.document, KEY_PURPOSES.providerList, now, envelope.byteLength);
+      return false;
+    } catch (cause) {
+      if (!(cause instanceof TrustError) || (cause.code !== 'SIGNER_REVOKED' && cause.code !== 'SIGNER_NOT_LISTED')) return false;
+      ring.withdraw();
+      this.#alert('ACCESS_KEY_REVOKED', `root ${root.document.version} withdraws the key that signed the access list held (${cause.message}): no epoch key until the next list`);
+      return true;
+    }
+  }
+
+  /** 13.4 steps 2 and 3: the payload once a `provider-list` key usable now signed it, decoded with the strict guard. */
+  #verifiedAccessList(envelope: Uint8Array, now: number): AccessList {
+    const payload = this.#providerList(envelope, ACCESS_PAYLOAD_TYPE, now, (code, message, cause) => new AccessError(code === 'malformed' ? 'ACCESS_MALFORMED' : 'ACCESS_UNTRUSTED', message, { cause }));
+    try {
+      return decodeAccessList(payload);
+    } catch (cause) {
+      if (cause instanceof WireError) throw new AccessError('ACCESS_MALFORMED', `access list: ${cause.message}`, { cause });
+      throw cause;
+    }
+  }
+
+  #requireAccess(): AccessRing {
+    if (this.#access === undefined) throw new AccessError('ACCESS_UNTRUSTED', 'this sidecar holds no encryption key to open an access list with');
+    return this.#access;
+  }
+
+  /**
    * 12.3 steps 2 to 7: a decisions list signed by a key the trusted root
    * lists for `provider-list`, valid and unrevoked now (4.4, 4.5), before
    * anything is decoded; then the held list's rules (DecisionBook.accept,
@@ -349,5 +472,14 @@ export class TrustedStore {
     } catch (cause) {
       throw untrusted(`${payloadType} envelope`, cause);
     }
+  }
+}
+
+/** The payload type an envelope claims, read to pick the rules that verify it (nothing is trusted from it). */
+function payloadTypeOf(envelope: Uint8Array): string {
+  try {
+    return decodeEnvelope(envelope, envelope.byteLength).payloadType;
+  } catch (cause) {
+    throw untrusted('feed object envelope', cause);
   }
 }
