@@ -541,4 +541,62 @@ INSERT INTO provider_decisions (provider_id, report_id, decision, reason, hold_u
   WHERE NOT EXISTS (SELECT 1 FROM provider_decisions p WHERE p.report_id = r.report_id)
   ORDER BY r.id;
 `,
+  // 16. The sealed feed (docs/PROTOCOL.md 13): each version's and snapshot's epoch (NULL: plaintext, published
+  // before sealing), the epochs (their keys stored only sealed under the key-wrapping key, with their
+  // commitment), providers' encryption keys (each vouched for by a report key), the wraps made of each
+  // epoch key for each encryption key (made once, served again), and the access log (Art. 46(6)).
+  `
+ALTER TABLE versions ADD COLUMN epoch INTEGER;
+ALTER TABLE snapshots ADD COLUMN epoch INTEGER;
+CREATE TABLE epochs (
+  epoch INTEGER PRIMARY KEY CHECK (epoch >= 1),
+  started_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  reason TEXT NOT NULL CHECK (reason IN ('first', 'entitlement', 'requested', 'key-unreadable')),
+  key_commitment BLOB NOT NULL CHECK (length(key_commitment) = 32),
+  wrap_key_id TEXT NOT NULL,
+  sealed_key BLOB NOT NULL
+) STRICT;
+${appendOnly('epochs')}
+CREATE TABLE encryption_keys (
+  id INTEGER PRIMARY KEY,
+  key_id TEXT NOT NULL UNIQUE,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+  signer_id INTEGER NOT NULL REFERENCES provider_keys(id),
+  envelope BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revoked_by TEXT,
+  revoke_reason TEXT
+) STRICT;
+CREATE INDEX encryption_keys_by_account ON encryption_keys(account_id);
+CREATE TABLE epoch_wraps (
+  epoch INTEGER NOT NULL REFERENCES epochs(epoch),
+  encryption_key_id INTEGER NOT NULL REFERENCES encryption_keys(id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  enc BLOB NOT NULL,
+  wrapped BLOB NOT NULL,
+  basis TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (epoch, encryption_key_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX epoch_wraps_by_account ON epoch_wraps(account_id, epoch);
+${appendOnly('epoch_wraps')}
+CREATE TABLE access_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  event TEXT NOT NULL CHECK (event IN ('grant', 'end', 'wrap', 'fetch')),
+  basis TEXT,
+  reason TEXT,
+  epoch INTEGER,
+  recipient TEXT,
+  epochs TEXT
+) STRICT;
+CREATE INDEX access_log_by_provider ON access_log(provider_id, id);
+CREATE INDEX access_log_by_event ON access_log(event, at);
+CREATE INDEX access_log_grants ON access_log(provider_id, id) WHERE event IN ('grant', 'end');
+${appendOnly('access_log')}
+`,
 ];
