@@ -10,7 +10,7 @@ import type { EpochStore } from './epoch-store.ts';
 /** Earlier epochs an access list carries besides the current one (docs/PROTOCOL.md 13.3). */
 export const EARLIER_EPOCHS_KEPT = 64;
 /** HPKE wraps in flight at once when an epoch is wrapped for every recipient; each batch is stored in one small transaction. */
-export const WRAP_CONCURRENCY = 64;
+export const WRAP_CONCURRENCY = 128;
 
 export interface WrapServiceParts {
   readonly db: Db;
