@@ -191,5 +191,5 @@ async function main(): Promise<void> {
 }
 
 // --providers N: the epoch key wrapping benchmark alone (bench/epoch-wraps.ts).
-if (values.providers !== undefined) await benchEpochWraps(Number(values.providers));
+if (values.providers !== undefined) benchEpochWraps(Number(values.providers));
 else await main();
