@@ -109,12 +109,12 @@ export class Publisher {
     // What one publication changes, staged per connection so that SQL can join on it.
     db.exec('CREATE TEMP TABLE IF NOT EXISTS publish_stage (id INTEGER PRIMARY KEY, op TEXT NOT NULL, category TEXT NOT NULL, reason TEXT)');
     this.#statements = {
-      latest: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, epoch FROM versions ORDER BY version DESC LIMIT 1'),
-      version: db.prepare<[number], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, epoch FROM versions WHERE version = ?'),
-      versions: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, epoch FROM versions ORDER BY version'),
+      latest: db.prepare<[], VersionRow>('SELECT v.version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version ORDER BY v.version DESC LIMIT 1'),
+      version: db.prepare<[number], VersionRow>('SELECT v.version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version WHERE v.version = ?'),
+      versions: db.prepare<[], VersionRow>('SELECT v.version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version ORDER BY v.version'),
       envelope: db.prepare<[number], { envelope: Buffer }>('SELECT envelope FROM versions WHERE version = ?'),
       chain: db.prepare<[number, number], { version: number; envelope: Buffer; envelope_size: number; epoch: number | null }>(
-        'SELECT version, envelope, envelope_size, epoch FROM versions WHERE version > ? ORDER BY version LIMIT ?',
+        'SELECT v.version, v.envelope, v.envelope_size, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version WHERE v.version > ? ORDER BY v.version LIMIT ?',
       ),
       bytesSince: db.prepare<[number], { bytes: number | null; n: number }>('SELECT sum(envelope_size) AS bytes, count(*) AS n FROM versions WHERE version > ?'),
       resetStage: db.prepare('DELETE FROM temp.publish_stage'),
@@ -141,8 +141,9 @@ export class Publisher {
       ),
       recordChanges: db.prepare('INSERT INTO feed_changes (version, indicator_id, op, category, reason) SELECT ?, id, op, category, reason FROM temp.publish_stage'),
       insertVersion: db.prepare(
-        'INSERT INTO versions (version, created_at, adds, removes, active, state_digest, state_digest_version, envelope, envelope_size, log_index, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO versions (version, created_at, adds, removes, active, state_digest, state_digest_version, envelope, envelope_size, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      insertVersionEpoch: db.prepare('INSERT INTO version_epochs (version, epoch) VALUES (?, ?)'),
       counts: db.prepare(
         `INSERT INTO version_counts (version, dimension, key, adds, removes, active)
          SELECT ?, dimension, key, sum(adds), sum(removes), sum(active) FROM (
@@ -158,9 +159,12 @@ export class Publisher {
          ) GROUP BY dimension, key`,
       ),
       activeCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM indicators WHERE status = 'active'"),
-      snapshot: db.prepare<[number], { envelope: Buffer; log_index: number; epoch: number | null }>('SELECT envelope, log_index, epoch FROM snapshots WHERE version = ?'),
+      // A snapshot is sealed under its version's epoch, or plaintext with it (PROTOCOL 13.2).
+      snapshot: db.prepare<[number], { envelope: Buffer; log_index: number; epoch: number | null }>(
+        'SELECT s.envelope, s.log_index, e.epoch FROM snapshots s LEFT JOIN version_epochs e ON e.version = s.version WHERE s.version = ?',
+      ),
       snapshotSigned: db.prepare<[number], { envelope: Buffer; created_at: number }>('SELECT envelope, created_at FROM snapshots WHERE version = ?'),
-      insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index, epoch) VALUES (?, ?, ?, ?, ?)'),
+      insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
       countPrunable: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE version <= ?'),
       prune: db.prepare('DELETE FROM snapshots WHERE version <= ?'),
       timestamp: db.prepare<[], { envelope: Buffer; expires: number; issued_at: number }>('SELECT envelope, expires, issued_at FROM timestamps WHERE id = 1'),
@@ -268,7 +272,8 @@ export class Publisher {
       const sealing = schedule.forPublication(version, now);
       const envelope = this.#sealAndSign('delta', { feed: config.feed, version, previous, createdAt: now }, payload, sealing, now);
       const logIndex = log.append('delta', version, envelope, now);
-      s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, STATE_DIGEST_VERSION, envelope, envelope.byteLength, logIndex, sealing.epoch);
+      s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, STATE_DIGEST_VERSION, envelope, envelope.byteLength, logIndex);
+      s.insertVersionEpoch.run(version, sealing.epoch);
       s.recordChanges.run(version);
       s.counts.run(version);
       // The snapshot is made here, once, so that reading one never writes (and every provider gets the same bytes).
@@ -408,7 +413,7 @@ export class Publisher {
         ? encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]))
         : this.#sealAndSign('snapshot', { feed: config.feed, version, createdAt: now }, payload, sealing, now);
     const logIndex = log.append('snapshot', version, envelope, now);
-    this.#statements.insertSnapshot.run(version, now, envelope, logIndex, sealing?.epoch ?? null);
+    this.#statements.insertSnapshot.run(version, now, envelope, logIndex);
     this.#statements.prune.run(version - config.snapshotsKept);
     return { logIndex, bytes: envelope.byteLength };
   }

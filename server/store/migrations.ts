@@ -9,6 +9,9 @@ const appendOnly = (table: string): string => `
 CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
 CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`;
 
+/** appendOnly for a migration that may meet its tables already made (a test replaying later migrations). */
+const appendOnlyOnce = (table: string): string => appendOnly(table).replaceAll('CREATE TRIGGER ', 'CREATE TRIGGER IF NOT EXISTS ');
+
 export const MIGRATIONS: readonly string[] = [
   `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -541,14 +544,13 @@ INSERT INTO provider_decisions (provider_id, report_id, decision, reason, hold_u
   WHERE NOT EXISTS (SELECT 1 FROM provider_decisions p WHERE p.report_id = r.report_id)
   ORDER BY r.id;
 `,
-  // 16. The sealed feed (docs/PROTOCOL.md 13): each version's and snapshot's epoch (NULL: plaintext, published
-  // before sealing), the epochs (their keys stored only sealed under the key-wrapping key, with their
-  // commitment), providers' encryption keys (each vouched for by a report key), the wraps made of each
-  // epoch key for each encryption key (made once, served again), and the access log (Art. 46(6)).
+  // 16. The sealed feed (docs/PROTOCOL.md 13): the epochs (their keys stored only sealed under the
+  // key-wrapping key, with their commitment), the epoch each version's delta and snapshot are sealed
+  // under (a version without a row is plaintext, published before sealing), providers' encryption keys
+  // (each vouched for by a report key), the wraps made of each epoch key for each encryption key (made
+  // once, served again), and the access log (Art. 46(6)). Every statement can run twice (IF NOT EXISTS).
   `
-ALTER TABLE versions ADD COLUMN epoch INTEGER;
-ALTER TABLE snapshots ADD COLUMN epoch INTEGER;
-CREATE TABLE epochs (
+CREATE TABLE IF NOT EXISTS epochs (
   epoch INTEGER PRIMARY KEY CHECK (epoch >= 1),
   started_at INTEGER NOT NULL,
   version INTEGER NOT NULL,
@@ -557,8 +559,13 @@ CREATE TABLE epochs (
   wrap_key_id TEXT NOT NULL,
   sealed_key BLOB NOT NULL
 ) STRICT;
-${appendOnly('epochs')}
-CREATE TABLE encryption_keys (
+${appendOnlyOnce('epochs')}
+CREATE TABLE IF NOT EXISTS version_epochs (
+  version INTEGER PRIMARY KEY REFERENCES versions(version),
+  epoch INTEGER NOT NULL REFERENCES epochs(epoch)
+) STRICT;
+${appendOnlyOnce('version_epochs')}
+CREATE TABLE IF NOT EXISTS encryption_keys (
   id INTEGER PRIMARY KEY,
   key_id TEXT NOT NULL UNIQUE,
   account_id INTEGER NOT NULL REFERENCES accounts(id),
@@ -570,8 +577,8 @@ CREATE TABLE encryption_keys (
   revoked_by TEXT,
   revoke_reason TEXT
 ) STRICT;
-CREATE INDEX encryption_keys_by_account ON encryption_keys(account_id);
-CREATE TABLE epoch_wraps (
+CREATE INDEX IF NOT EXISTS encryption_keys_by_account ON encryption_keys(account_id);
+CREATE TABLE IF NOT EXISTS epoch_wraps (
   epoch INTEGER NOT NULL REFERENCES epochs(epoch),
   encryption_key_id INTEGER NOT NULL REFERENCES encryption_keys(id),
   account_id INTEGER NOT NULL REFERENCES accounts(id),
@@ -581,9 +588,9 @@ CREATE TABLE epoch_wraps (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (epoch, encryption_key_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX epoch_wraps_by_account ON epoch_wraps(account_id, epoch);
-${appendOnly('epoch_wraps')}
-CREATE TABLE access_log (
+CREATE INDEX IF NOT EXISTS epoch_wraps_by_account ON epoch_wraps(account_id, epoch);
+${appendOnlyOnce('epoch_wraps')}
+CREATE TABLE IF NOT EXISTS access_log (
   id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
   provider_id INTEGER NOT NULL REFERENCES accounts(id),
@@ -594,9 +601,9 @@ CREATE TABLE access_log (
   recipient TEXT,
   epochs TEXT
 ) STRICT;
-CREATE INDEX access_log_by_provider ON access_log(provider_id, id);
-CREATE INDEX access_log_by_event ON access_log(event, at);
-CREATE INDEX access_log_grants ON access_log(provider_id, id) WHERE event IN ('grant', 'end');
-${appendOnly('access_log')}
+CREATE INDEX IF NOT EXISTS access_log_by_provider ON access_log(provider_id, id);
+CREATE INDEX IF NOT EXISTS access_log_by_event ON access_log(event, at);
+CREATE INDEX IF NOT EXISTS access_log_grants ON access_log(provider_id, id) WHERE event IN ('grant', 'end');
+${appendOnlyOnce('access_log')}
 `,
 ];
