@@ -160,6 +160,9 @@ describe('a data folder from before sealing', () => {
     const refused = await get('/v1/feed/deltas/2');
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ error: { code: 'ACCESS_DENIED' } });
+    // A chain that would carry a plaintext delta is refused as a whole; one of sealed deltas only is served.
+    expect(centre.publisher.snapshotAdvised(2)).toBe(false);
+    expect((await get('/v1/feed/deltas?since=2')).status).toBe(403);
     expect((await get('/v1/feed/deltas/4')).status).toBe(200);
     expect((await get('/v1/feed/deltas?since=3')).status).toBe(200);
     expect((await get('/v1/feed/snapshot')).status).toBe(200);
