@@ -2,7 +2,8 @@
  * npm run bench:centre [-- --rows N] [-- --format csv|ndjson]: imports N PDQ
  * indicators into a real Centre process over HTTP, approves and publishes
  * them, then measures what an empty provider pays to download and verify
- * the snapshot on loopback. While the upload is parsed and imported, it
+ * the snapshot on loopback: its access list, the sealed snapshot, and the time opening it takes
+ * (docs/PROTOCOL.md 13.6). With --providers N, it measures wrapping an epoch key for N providers instead. While the upload is parsed and imported, it
  * polls /healthz every 50 ms and reports its latency: an import must not
  * freeze the Centre (docs/API.md). The Centre runs as its own process through the CLI, exactly as
  * an operator runs it; the client side uses only shared/ primitives.
@@ -14,16 +15,33 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseVerifierKey } from '../shared/crypto/index.ts';
-import { KEY_PURPOSES, checkSignedWhileValid, verifyArchivedObject, walkRootChain } from '../shared/trust/index.ts';
+import { KEY_PURPOSES, checkSignedWhileValid, usableKeys, verifyArchivedObject, walkRootChain } from '../shared/trust/index.ts';
 import { getAlgorithm } from '../shared/hashing/registry.ts';
 import { decodeRootList } from '../shared/wire/delta-chain.ts';
 import { groupEntries } from '../shared/wire/indicator-group.ts';
-import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE } from '../shared/wire/snapshot.ts';
+import { decodeSnapshot } from '../shared/wire/snapshot.ts';
+import { encodeEnvelope, generateSigningKey, signEnvelope, verifyEnvelope } from '../shared/crypto/index.ts';
+import {
+  ACCESS_PAYLOAD_TYPE,
+  checkSealedAgrees,
+  decodeAccessList,
+  decodeSealedObject,
+  ENCRYPTION_KEM,
+  ENCRYPTION_KEY_PAYLOAD_TYPE,
+  encodeEncryptionKeyRegistration,
+  generateEncryptionKeyPair,
+  openSealedObject,
+  SEALED_SNAPSHOT_PAYLOAD_TYPE,
+  unwrapEpochKey,
+} from '../shared/seal/index.ts';
 import { snapshotAccumulator } from '../shared/wire/snapshot-state.ts';
 import { repoRoot } from '../shared/testing/vectors.ts';
+import { benchEpochWraps } from './epoch-wraps.ts';
 import { printTable, writeResults } from './harness.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, format: { type: 'string', default: 'csv' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, format: { type: 'string', default: 'csv' }, keep: { type: 'boolean', default: false }, providers: { type: 'string' } },
+});
 const format = values.format === 'ndjson' ? 'ndjson' : 'csv';
 const rows = Number(values.rows);
 const cli = join(repoRoot, 'bin', 'hashfeed.ts');
@@ -42,7 +60,8 @@ const ms = (t0: number): number => performance.now() - t0;
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hf-bench-centre-'));
   const init = hashfeed('centre', 'init', '--data', dataDir);
-  const token = (role: string, name: string): string => String(hashfeed('centre', 'token', 'create', '--data', dataDir, '--role', role, '--name', name).token);
+  const token = (role: string, name: string): string =>
+    String(hashfeed('centre', 'token', 'create', '--data', dataDir, '--role', role, '--name', name, ...(role === 'authority' ? ['--member-state', 'DE'] : [])).token);
   const authority = token('authority', 'DE-BKA');
   const operator = token('operator', 'op');
   const provider = token('provider', 'bench-host');
@@ -100,14 +119,35 @@ async function main(): Promise<void> {
     const published = (await (await call('POST', '/v1/publish', operator)).json()) as { envelopeBytes: number };
     const publishMs = ms(t0);
 
-    // An empty client: the root chain from the pin, then the snapshot, verified before decoding, its digests checked.
+    // The provider is entitled by an order and registers an encryption key signed by its approved report key (PROTOCOL 13.5).
+    const now = Date.now();
+    const order = { orderId: 'BENCH-1', issuingAuthority: 'Bench Court', legalReference: 'B-1', provider: 'bench-host', surfaces: ['public-posts'], targets: { users: ['u-1'], groups: [], channels: [] }, notBefore: now - 60_000, notAfter: now + 86_400_000 };
+    await call('POST', '/v1/orders', operator, JSON.stringify(order), 'application/json');
+    const reportKey = generateSigningKey('bench-host-sidecar');
+    await call('POST', '/v1/provider/keys', provider, JSON.stringify({ verifierKey: reportKey.verifier.text }), 'application/json');
+    await call('POST', `/v1/provider/keys/${reportKey.keyIdHex}/approve`, operator, JSON.stringify({ provider: 'bench-host' }), 'application/json');
+    const encryption = await generateEncryptionKeyPair();
+    const registration = encodeEncryptionKeyRegistration({ provider: 'bench-host', kem: ENCRYPTION_KEM, publicKey: encryption.publicKey, createdAt: now });
+    await call('POST', '/v1/provider/encryption-keys', provider, encodeEnvelope(signEnvelope(ENCRYPTION_KEY_PAYLOAD_TYPE, registration, [reportKey])), 'application/msgpack');
+
+    // An empty client: the root chain from the pin, its access list, then the snapshot, verified before decrypting and decoding, its digests checked.
     t0 = performance.now();
     const roots = decodeRootList(new Uint8Array(await (await call('GET', '/v1/feed/keys', provider)).arrayBuffer()), 1 << 22);
+    const accessBytes = new Uint8Array(await (await call('GET', '/v1/feed/access', provider)).arrayBuffer());
     const bytes = new Uint8Array(await (await call('GET', '/v1/feed/snapshot', provider)).arrayBuffer());
     const downloadMs = ms(t0);
     const { root } = walkRootChain({ keys: [parseVerifierKey(String(init.rootVerifierKey))], threshold: 1 }, null, roots);
-    const { payload, signers } = verifyArchivedObject(bytes, SNAPSHOT_PAYLOAD_TYPE, root.document, KEY_PURPOSES.feed, 1 << 30);
+    const access = decodeAccessList(verifyEnvelope(accessBytes, ACCESS_PAYLOAD_TYPE, usableKeys(root.document, KEY_PURPOSES.providerList, Date.now()).map((k) => k.verifierKey)));
+    const { payload: sealedPayload, signers } = verifyArchivedObject(bytes, SEALED_SNAPSHOT_PAYLOAD_TYPE, root.document, KEY_PURPOSES.feed, 1 << 30);
+    const sealed = decodeSealedObject('snapshot', sealedPayload, 1 << 30);
+    const wrap = access.keys.find((k) => k.epoch === sealed.epoch);
+    if (wrap === undefined) throw new Error(`the access list holds no key of epoch ${sealed.epoch}`);
+    const epochKey = await unwrapEpochKey(encryption.privateKey, { feed: sealed.feed, provider: 'bench-host', recipient: wrap.recipient, epoch: wrap.epoch }, wrap);
+    const tOpen = performance.now();
+    const payload = await openSealedObject(sealed, epochKey);
+    const decryptMs = ms(tOpen);
     const snapshot = decodeSnapshot(payload, (a) => getAlgorithm(a).bits / 8, 1 << 30);
+    checkSealedAgrees(sealed, snapshot);
     checkSignedWhileValid(root.document, signers, KEY_PURPOSES.feed, snapshot.createdAt);
     // What the replica's prepareSnapshot checks (docs/PROTOCOL.md 8.4): one SHA-256 pass and the carried accumulator's hash.
     const entries = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]).sort((a, b) => a.id - b.id);
@@ -137,6 +177,9 @@ async function main(): Promise<void> {
       snapshot_bytes_per_indicator: bytes.byteLength / rows,
       client_download_ms: Math.round(downloadMs),
       client_download_verify_ms: Math.round(clientMs),
+      // Opening the sealed snapshot (docs/PROTOCOL.md 13.6), included in client_download_verify_ms.
+      client_decrypt_ms: Math.round(decryptMs),
+      client_decrypt_share: Number((decryptMs / clientMs).toFixed(3)),
     };
     printTable(Object.entries(result).map(([metric, value]) => ({ metric, value })));
     console.log(`targets: delta <= 48 B/indicator (${result.delta_bytes_per_indicator.toFixed(1)}), empty client download+verify <= 10 s (${(clientMs / 1000).toFixed(2)} s)`);
@@ -147,4 +190,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// --providers N: the epoch key wrapping benchmark alone (bench/epoch-wraps.ts).
+if (values.providers !== undefined) benchEpochWraps(Number(values.providers));
+else await main();

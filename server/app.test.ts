@@ -11,6 +11,8 @@ import { groupEntries } from '../shared/wire/indicator-group.ts';
 import type { VerifierKey } from '../shared/crypto/index.ts';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../shared/merkle/index.ts';
 import { verifyCheckpoint } from '../shared/note/index.ts';
+import { SEALED_DELTA_PAYLOAD_TYPE, SEALED_SNAPSHOT_PAYLOAD_TYPE } from '../shared/seal/index.ts';
+import { openWithCentreKey } from './testing/sealed.ts';
 import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
 
 const hashLength = (algorithm: string): number => ({ pdq: 32, md5: 16, sha256: 32, phash64: 8, dhash64: 8 })[algorithm] ?? fail(algorithm);
@@ -36,10 +38,18 @@ async function submitApprovePublish(t: TestCentre, rows: object[]): Promise<{ ba
   return { batchId, version };
 }
 
-/** What a provider does: the root chain from /keys, walked from the pinned root, then the object under a key of its purpose. */
+/** Deltas and snapshots are sealed (docs/PROTOCOL.md 13.1): signed as these types, opened with the epoch key. */
+const SEALED_AS: Readonly<Record<string, string>> = { [DELTA_PAYLOAD_TYPE]: SEALED_DELTA_PAYLOAD_TYPE, [SNAPSHOT_PAYLOAD_TYPE]: SEALED_SNAPSHOT_PAYLOAD_TYPE };
+
+/**
+ * What a provider does: the root chain from /keys, walked from the pinned root, then the object under a key of its purpose;
+ * a sealed delta or snapshot is then opened with its epoch's key (here the Centre's own, where a provider unwraps it).
+ */
 async function verified(t: TestCentre, bytes: Uint8Array, type: string, purpose: KeyPurpose = KEY_PURPOSES.feed): Promise<{ payload: Uint8Array; checkpointKey: VerifierKey }> {
   const root = trustedRootFrom(await bytesOf(await t.request('GET', '/v1/feed/keys', t.tokens.provider)), t.rootVerifierKey);
-  const payload = openSigned(bytes, type, root, purpose, t.clock.now);
+  const sealedType = SEALED_AS[type];
+  const signed = openSigned(bytes, sealedType ?? type, root, purpose, t.clock.now);
+  const payload = sealedType === undefined ? signed : (await openWithCentreKey(t.centre, bytes)).payload;
   const checkpointKey = usableKeys(root, KEY_PURPOSES.checkpoint, t.clock.now)[0]?.verifierKey;
   if (checkpointKey === undefined) throw new Error('the root lists no checkpoint key');
   return { payload, checkpointKey };

@@ -11,10 +11,13 @@ import { observeRequests, type AccessLogEntry } from './http/observe.ts';
 import { openApiDocument } from './http/openapi-document.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { requestTimeout } from './http/request-timeout.ts';
+import { accessLogRoutes } from './routes/access-log.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { batchRoutes } from './routes/batches.ts';
 import type { RouteDeps } from './routes/deps.ts';
+import { encryptionKeyRoutes } from './routes/encryption-keys.ts';
+import { feedAccessRoutes } from './routes/feed-access.ts';
 import { feedDecisionRoutes } from './routes/feed-decisions.ts';
 import { feedOrderRoutes } from './routes/feed-orders.ts';
 import { feedRoutes } from './routes/feed.ts';
@@ -105,10 +108,13 @@ const ROUTES: readonly (readonly [string, (deps: RouteDeps) => OpenAPIHono<AppEn
   ['/v1/feed', feedRoutes],
   ['/v1/feed/orders', feedOrderRoutes],
   ['/v1/feed/decisions', feedDecisionRoutes],
+  ['/v1/feed/access', feedAccessRoutes],
   ['/v1/log', logRoutes],
   ['/v1/transparency', transparencyRoutes],
   ['/v1/orders', orderRoutes],
   ['/v1/provider/keys', providerKeyRoutes],
+  ['/v1/provider/encryption-keys', encryptionKeyRoutes],
+  ['/v1/access-log', accessLogRoutes],
   ['/v1/reports', reportRoutes],
   ['/v1/reports/refusals', reportRefusalRoutes],
   ['/v1/review', reviewRoutes],

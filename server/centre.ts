@@ -1,5 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AccessLogStore } from './access/access-log.ts';
+import { EncryptionKeyStore } from './access/encryption-keys.ts';
+import { EntitlementEngine } from './access/entitlement.ts';
+import { EpochSchedule } from './access/epoch-schedule.ts';
+import { EpochStore } from './access/epoch-store.ts';
+import type { EpochWrapKey } from './access/epoch-wrap-key.ts';
+import { WrapService } from './access/wrap-service.ts';
 import { parseCentreConfig, type CentreConfig } from './config.ts';
 import { Keyring } from './keys/keyring.ts';
 import { TransparencyLog } from './log/transparency-log.ts';
@@ -31,8 +38,14 @@ export class Centre {
   readonly log: TransparencyLog;
   readonly keyring: Keyring;
   readonly publisher: Publisher;
+  /** The sealed feed (docs/PROTOCOL.md 13): epochs and their keys, who is entitled, encryption keys, wraps, the access log. */
+  readonly epochs: EpochStore;
+  readonly entitlement: EntitlementEngine;
+  readonly encryptionKeys: EncryptionKeyStore;
+  readonly accessLog: AccessLogStore;
+  readonly wraps: WrapService;
 
-  constructor(db: Db, config: CentreConfig, keyring: Keyring) {
+  constructor(db: Db, config: CentreConfig, keyring: Keyring, wrapKey: EpochWrapKey, onError: (err: unknown) => void = (err) => console.error(err)) {
     this.db = db;
     this.config = config;
     this.keyring = keyring;
@@ -43,7 +56,22 @@ export class Centre {
     this.reportRefusals = new ReportRefusalStore(db);
     this.audit = new AuditLog(db);
     this.log = new TransparencyLog(db, config.feed);
-    this.publisher = new Publisher({ db, config, keyring, log: this.log, audit: this.audit });
+    this.epochs = new EpochStore(db, config.feed, wrapKey);
+    this.entitlement = new EntitlementEngine(db, config.accessPolicy);
+    this.encryptionKeys = new EncryptionKeyStore(db);
+    this.accessLog = new AccessLogStore(db);
+    const schedule = new EpochSchedule({ epochs: this.epochs, entitlement: this.entitlement, accessLog: this.accessLog, accounts: this.accounts });
+    this.publisher = new Publisher({ db, config, keyring, log: this.log, audit: this.audit, schedule, epochs: this.epochs });
+    this.wraps = new WrapService({
+      db,
+      feed: config.feed,
+      epochs: this.epochs,
+      entitlement: this.entitlement,
+      keys: this.encryptionKeys,
+      accessLog: this.accessLog,
+      write: (fn) => this.write(fn),
+      onError,
+    });
   }
 
   /** Runs `fn` in an immediate write transaction, mapping SQLite constraint errors to store codes. */
@@ -56,6 +84,7 @@ export class Centre {
   }
 
   close(): void {
+    this.wraps.stop();
     this.db.close();
   }
 }
@@ -79,12 +108,15 @@ export function openCentre(dataDir: string, now: number, env: NodeJS.ProcessEnv 
   const config = readCentreConfig(dataDir);
   const db = openDatabase(databasePath(dataDir));
   try {
-    const centre = new Centre(db, config, Keyring.load(db, dataDir, config.feed, now, config.signingKeyValidityDays, env));
+    const keyring = Keyring.load(db, dataDir, config.feed, now, config.signingKeyValidityDays, env);
+    const centre = new Centre(db, config, keyring, EpochStore.openWrapKey(db, dataDir, env, new AuditLog(db), now));
     // A folder from before snapshots were made at publication gets its latest one now, once.
     centre.publisher.keepSnapshots(now);
     // A root that revoked the latest snapshot's feed key is followed by a publication (docs/PROTOCOL.md 4.7); if the
     // process that installed it died first, that publication is made here, or fresh and lagging replicas find no snapshot.
-    if (!centre.publisher.latestSnapshotSignedWhileValid()) centre.publisher.publish('centre', now);
+    // Likewise a folder whose latest version is plaintext (from before sealing), or whose current epoch key is unreadable
+    // (the key-wrapping key was lost), publishes one empty sealed version now (PROTOCOL 13.2 rules 1 and 4, 13.7).
+    if (!centre.publisher.latestSnapshotSignedWhileValid() || centre.publisher.sealingDueOnOpen()) centre.publisher.publish('centre', now);
     return centre;
   } catch (err) {
     db.close();

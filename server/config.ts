@@ -1,4 +1,5 @@
 import { CodedError } from '../shared/errors.ts';
+import { ACCESS_POLICIES, type AccessPolicy } from '../shared/seal/index.ts';
 import { CATEGORY_PATTERN, REASON_PATTERN } from '../shared/wire/indicator-group.ts';
 import { FEED_NAME_PATTERN } from '../shared/wire/delta.ts';
 import { MAX_REPORT_CLOCK_SKEW_MS } from '../shared/wire/report.ts';
@@ -72,6 +73,12 @@ export interface CentreConfig {
    * server/review/retention.ts).
    */
   readonly reportRetentionMonths: number;
+  /**
+   * Who may read the sealed feed (docs/SAFEGUARDS.md, "Access to the
+   * indicators"): `order`, a provider while one of its detection orders is
+   * in force; `account`, every enabled provider (voluntary detection).
+   */
+  readonly accessPolicy: AccessPolicy;
 }
 
 export const DEFAULT_CONFIG: CentreConfig = {
@@ -104,6 +111,7 @@ export const DEFAULT_CONFIG: CentreConfig = {
   urgentCategories: ['A1'],
   suspendAfterProviders: 3,
   reportRetentionMonths: 12,
+  accessPolicy: 'order',
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -161,7 +169,14 @@ export function parseCentreConfig(value: unknown): CentreConfig {
       : DEFAULT_CONFIG.urgentCategories.filter((c) => categories.includes(c)),
     suspendAfterProviders: posInt(get('suspendAfterProviders'), 'suspendAfterProviders', 1000),
     reportRetentionMonths: posInt(get('reportRetentionMonths'), 'reportRetentionMonths', 120),
+    accessPolicy: accessPolicy(get('accessPolicy')),
   };
+}
+
+function accessPolicy(value: unknown): AccessPolicy {
+  const policy = ACCESS_POLICIES.find((p) => p === value);
+  if (policy === undefined) throw new ConfigError('CONFIG_INVALID', `accessPolicy must be one of ${ACCESS_POLICIES.join(', ')}`);
+  return policy;
 }
 
 /** An authority's revocation reasons: SUSPENDED is the Centre's own tombstone reason (the quality loop), never one of them. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { encodeRootList } from '../shared/wire/delta-chain.ts';
 import { KEY_PURPOSES } from '../shared/trust/index.ts';
@@ -20,6 +20,12 @@ const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
  * written once; current objects (timestamp, checkpoint, keys, latest
  * snapshot, proofs to the current size) are replaced atomically, each by
  * rename, so a mirror never serves a half-written file.
+ *
+ * Only sealed objects are written (docs/PROTOCOL.md 13.7): deltas from the
+ * first sealed version on and the latest snapshot if sealed, so that a
+ * mirror holds ciphertext and needs no credentials; plaintext deltas and
+ * snapshots an earlier export left are deleted. The access list and every
+ * key stay on the Centre.
  */
 export function exportFeed(centre: Centre, outDir: string, now: number): ExportResult {
   const { publisher, log } = centre;
@@ -36,13 +42,21 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
 
   const latest = publisher.latestVersion();
   for (const v of publisher.versions()) {
+    if (v.epoch === null) {
+      // Published before sealing: never on a mirror (an export from before sealing may have left it there).
+      rmSync(join(outDir, `v1/feed/deltas/${v.version}`), { force: true });
+      rmSync(join(outDir, `v1/feed/snapshots/${v.version}`), { force: true });
+      continue;
+    }
     const envelope = publisher.deltaEnvelope(v.version);
     if (envelope !== undefined) put(`v1/feed/deltas/${v.version}`, envelope, true);
   }
-  if (latest > 0) {
-    const { envelope } = publisher.snapshot(latest);
-    put(`v1/feed/snapshots/${latest}`, envelope, true);
-    put('v1/feed/snapshot', envelope, false);
+  const snapshot = latest > 0 ? publisher.snapshot(latest) : undefined;
+  if (snapshot !== undefined && snapshot.epoch !== null) {
+    put(`v1/feed/snapshots/${latest}`, snapshot.envelope, true);
+    put('v1/feed/snapshot', snapshot.envelope, false);
+  } else {
+    rmSync(join(outDir, 'v1/feed/snapshot'), { force: true });
   }
   // The timestamp and checkpoint come last among signed objects, so they never name a file not yet written.
   const timestamp = publisher.refreshTimestamp(now);

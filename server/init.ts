@@ -3,6 +3,8 @@ import { CodedError } from '../shared/errors.ts';
 import { Centre, configPath, databasePath, readCentreConfig, writeCentreConfig } from './centre.ts';
 import { parseCentreConfig, type CentreConfig } from './config.ts';
 import { initKeys, Keyring } from './keys/keyring.ts';
+import { EpochStore } from './access/epoch-store.ts';
+import { AuditLog } from './store/audit.ts';
 import { openDatabase } from './store/database.ts';
 
 export interface InitResult {
@@ -44,7 +46,7 @@ export function initCentre(dataDir: string, now: number, overrides: Partial<Cent
       ...(root.threshold === undefined ? {} : { rootThreshold: root.threshold }),
     });
     const rootVerifierKey = keys.rootVerifierKeys[0] ?? '';
-    const centre = new Centre(db, config, Keyring.load(db, dataDir, config.feed, now, config.signingKeyValidityDays, {}));
+    const centre = new Centre(db, config, Keyring.load(db, dataDir, config.feed, now, config.signingKeyValidityDays, {}), EpochStore.openWrapKey(db, dataDir, {}, new AuditLog(db), now));
     const adminToken = centre.write(() => {
       const { account } = centre.accounts.ensure('admin', 'admin', now);
       const { token, tokenId } = centre.accounts.issueToken(account.id, 'created by centre init', now);

@@ -65,6 +65,26 @@ export const KEY_SUBCOMMANDS: readonly Subcommand[] = [
     },
   }),
   subcommand({
+    name: 'keys epoch-rotate',
+    synopsis: '[--publish]',
+    summary: 'start a new epoch of the sealed feed at the next publication (docs/PROTOCOL.md 13.2); with --publish, publish an empty version for it now',
+    options: { publish: { type: 'boolean', default: false } },
+    run: ({ values, dataDir, now, io }) =>
+      withCentre(dataDir, now, (centre) => {
+        centre.write(() => {
+          centre.epochs.requestRotation('operator asked (keys epoch-rotate)', now);
+          centre.audit.record(now, 'cli', 'epoch.rotate-request', centre.config.feed, { publish: values.publish });
+        });
+        const current = centre.epochs.current()?.epoch ?? 0;
+        if (!values.publish) {
+          print(io, { currentEpoch: current, rotationRequested: true, note: 'the next publication starts a new epoch' });
+          return;
+        }
+        // Providers fetch the new key from their access list; the running Centre wraps it on demand.
+        print(io, centre.publisher.publish('cli', now));
+      }),
+  }),
+  subcommand({
     name: 'keys revoke',
     synopsis: '--key KEYID --reason TEXT [--revoked-at ISO] [--root-key FILE ...]',
     summary: 'withdraw an online key (from --revoked-at, default now) and give its purpose a fresh key, in a new root version signed by the root keys at hand',

@@ -75,6 +75,8 @@ describe('hashfeed centre report', () => {
       expect(md).toContain('| 2026-12 | 0 | 0 | 0 | 0 | – | – |');
       expect(md).toContain('| Month | DE | FR | Europol |\n| --- | ---: | ---: | ---: |\n| 2026-11 | 3 | 1 | 5 |');
       expect(md).toContain('| Month | DE | FR | unspecified |');
+      expect(md).toContain('| 2026-11 | 1 | 1 | 1 | 2 | 1 |');
+      expect(md).toContain('| Access lists served (refused) | 2 (1) |');
       expect(md).toContain('![Reports per month, 2026](reports-per-month-2026.png)');
       expect(md).not.toContain('2026-10');
       noSecrets(md);
@@ -84,7 +86,8 @@ describe('hashfeed centre report', () => {
   describe('when asked for CSV', () => {
     it('writes one file per table, a row per month (and Member State)', async () => {
       const { out, files } = await report('2026', 'csv');
-      expect(files.filter((f) => f.endsWith('.csv'))).toEqual(['forwarded-2026.csv', 'indicators-2026.csv', 'orders-2026.csv', 'reports-2026.csv']);
+      expect(files.filter((f) => f.endsWith('.csv'))).toEqual(['access-2026.csv', 'forwarded-2026.csv', 'indicators-2026.csv', 'orders-2026.csv', 'reports-2026.csv']);
+      expect(read(out, 'access-2026.csv')).toBe('month,grants,wraps,providers_given_keys,fetches,refused_fetches\r\n2026-11,1,1,1,2,1\r\n2026-12,0,0,0,0,0\r\n');
       expect(read(out, 'reports-2026.csv').split('\r\n')).toEqual([
         'month,received,forwarded,unfounded,unfounded_preview_mismatch,unfounded_indicator_error,unfounded_duplicate,unfounded_not_csam,unfounded_other,decided,decision_p50_ms,decision_p90_ms,list_size',
         `2026-11,10,5,5,3,1,1,0,0,10,${5 * MINUTE},${9 * MINUTE},2`,

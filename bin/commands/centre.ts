@@ -8,6 +8,7 @@ import { openCentre } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
 import { annualReport, isReportFormat, REPORT_FORMATS, writeAnnualReport } from '../../server/statistics/index.ts';
 import { initCentre } from '../../server/init.ts';
+import { ACCESS_EVENTS } from '../../server/access/access-log.ts';
 import { ReportRetention } from '../../server/review/retention.ts';
 import { serveCentre } from '../../server/main.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
@@ -138,6 +139,28 @@ const SUBCOMMANDS: readonly Subcommand[] = [
         centre.close();
       }
       return 0;
+    },
+  }),
+  subcommand({
+    name: 'access-log',
+    synopsis: `[--provider NAME] [--event ${ACCESS_EVENTS.join('|')}] [--since ISO] [--limit N] [--json]`,
+    summary: 'the access log of the sealed feed: every grant, end, wrap and access list fetch, with its basis (docs/SAFEGUARDS.md, "Access to the indicators")',
+    options: { provider: { type: 'string' }, event: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string', default: '1000' }, json: { type: 'boolean', default: false } },
+    run: ({ values, dataDir, now, io }) => {
+      const event = ACCESS_EVENTS.find((e) => e === values.event);
+      if (values.event !== undefined && event === undefined) throw new UsageError('USAGE', `--event must be ${ACCESS_EVENTS.join(', ')}`);
+      const since = values.since === undefined ? 0 : Date.parse(values.since);
+      if (!Number.isFinite(since)) throw new UsageError('USAGE', '--since must be an ISO date');
+      const limit = Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('USAGE', '--limit must be from 1 to 100000');
+      return withCentre(dataDir, now, (centre) => {
+        const entries = centre.accessLog.page({ provider: values.provider, event, since, afterId: 0, limit });
+        if (values.json) return print(io, { entries });
+        for (const e of entries) {
+          const detail = [e.basis === null ? '' : `basis=${e.basis}`, e.reason === null ? '' : `reason=${e.reason}`, e.epoch === null ? '' : `epoch=${e.epoch}`, e.recipient === null ? '' : `key=${e.recipient}`, e.epochs === null ? '' : `epochs=${e.epochs.join(',')}`];
+          io.stdout.write(`${new Date(e.at).toISOString()}  ${e.provider}  ${e.event}  ${detail.filter((d) => d !== '').join(' ')}\n`);
+        }
+      });
     },
   }),
   subcommand({

@@ -13,6 +13,7 @@ export type ApiCode =
   | 'NOTHING_TO_PUBLISH'
   | 'NOT_PUBLISHED'
   | 'SNAPSHOT_GONE'
+  | 'ACCESS_DENIED'
   | 'REQUEST_TIMEOUT'
   | 'INTERNAL';
 

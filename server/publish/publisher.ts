@@ -1,8 +1,11 @@
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
+import { SEALED_PAYLOAD_TYPES, sealFeedObject, type SealedKind } from '../../shared/seal/index.ts';
 import { checkSignedWhileValid, KEY_PURPOSES, TrustError } from '../../shared/trust/index.ts';
-import { DELTA_PAYLOAD_TYPE, encodeDelta } from '../../shared/wire/delta.ts';
+import { encodeDelta } from '../../shared/wire/delta.ts';
 import { SNAPSHOT_PAYLOAD_TYPE, encodeSnapshot } from '../../shared/wire/snapshot.ts';
 import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../../shared/wire/timestamp.ts';
+import type { EpochSchedule, SealingEpoch } from '../access/epoch-schedule.ts';
+import type { EpochStore } from '../access/epoch-store.ts';
 import type { CentreConfig } from '../config.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { Keyring } from '../keys/keyring.ts';
@@ -26,6 +29,10 @@ export interface PublishResult {
   readonly envelopeBytes: number;
   /** The snapshot of this version, made and logged at publication. */
   readonly snapshotBytes: number;
+  /** The epoch the version is sealed under (docs/PROTOCOL.md 13.2). */
+  readonly epoch: number;
+  /** Why that epoch began with this publication; null when it continues. */
+  readonly epochBegan: string | null;
 }
 
 export interface VersionInfo {
@@ -39,9 +46,22 @@ export interface VersionInfo {
   readonly stateDigestVersion: StateDigestVersion;
   readonly envelopeSize: number;
   readonly logIndex: number;
+  /** The epoch its delta and snapshot are sealed under; null for a plaintext version, published before sealing (PROTOCOL 13.7). */
+  readonly epoch: number | null;
 }
 
-type VersionRow = { version: number; created_at: number; adds: number; removes: number; active: number; state_digest: Buffer; state_digest_version: number; envelope_size: number; log_index: number };
+type VersionRow = {
+  version: number;
+  created_at: number;
+  adds: number;
+  removes: number;
+  active: number;
+  state_digest: Buffer;
+  state_digest_version: number;
+  envelope_size: number;
+  log_index: number;
+  epoch: number | null;
+};
 const toInfo = (r: VersionRow): VersionInfo => ({
   version: r.version,
   createdAt: r.created_at,
@@ -52,6 +72,7 @@ const toInfo = (r: VersionRow): VersionInfo => ({
   stateDigestVersion: r.state_digest_version === 1 ? 1 : 2,
   envelopeSize: r.envelope_size,
   logIndex: r.log_index,
+  epoch: r.epoch,
 });
 
 export interface PublisherDeps {
@@ -60,6 +81,9 @@ export interface PublisherDeps {
   readonly keyring: Keyring;
   readonly log: TransparencyLog;
   readonly audit: AuditLog;
+  /** Decides the epoch each publication is sealed under. */
+  readonly schedule: EpochSchedule;
+  readonly epochs: EpochStore;
 }
 
 /**
@@ -85,11 +109,13 @@ export class Publisher {
     // What one publication changes, staged per connection so that SQL can join on it.
     db.exec('CREATE TEMP TABLE IF NOT EXISTS publish_stage (id INTEGER PRIMARY KEY, op TEXT NOT NULL, category TEXT NOT NULL, reason TEXT)');
     this.#statements = {
-      latest: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index FROM versions ORDER BY version DESC LIMIT 1'),
-      version: db.prepare<[number], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index FROM versions WHERE version = ?'),
-      versions: db.prepare<[], VersionRow>('SELECT version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index FROM versions ORDER BY version'),
+      latest: db.prepare<[], VersionRow>('SELECT v.version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version ORDER BY v.version DESC LIMIT 1'),
+      version: db.prepare<[number], VersionRow>('SELECT v.version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version WHERE v.version = ?'),
+      versions: db.prepare<[], VersionRow>('SELECT v.version, created_at, adds, removes, active, state_digest, state_digest_version, envelope_size, log_index, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version ORDER BY v.version'),
       envelope: db.prepare<[number], { envelope: Buffer }>('SELECT envelope FROM versions WHERE version = ?'),
-      chain: db.prepare<[number, number], { version: number; envelope: Buffer; envelope_size: number }>('SELECT version, envelope, envelope_size FROM versions WHERE version > ? ORDER BY version LIMIT ?'),
+      chain: db.prepare<[number, number], { version: number; envelope: Buffer; envelope_size: number; epoch: number | null }>(
+        'SELECT v.version, v.envelope, v.envelope_size, e.epoch FROM versions v LEFT JOIN version_epochs e ON e.version = v.version WHERE v.version > ? ORDER BY v.version LIMIT ?',
+      ),
       bytesSince: db.prepare<[number], { bytes: number | null; n: number }>('SELECT sum(envelope_size) AS bytes, count(*) AS n FROM versions WHERE version > ?'),
       resetStage: db.prepare('DELETE FROM temp.publish_stage'),
       stageAdds: db.prepare(
@@ -117,6 +143,7 @@ export class Publisher {
       insertVersion: db.prepare(
         'INSERT INTO versions (version, created_at, adds, removes, active, state_digest, state_digest_version, envelope, envelope_size, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      insertVersionEpoch: db.prepare('INSERT INTO version_epochs (version, epoch) VALUES (?, ?)'),
       counts: db.prepare(
         `INSERT INTO version_counts (version, dimension, key, adds, removes, active)
          SELECT ?, dimension, key, sum(adds), sum(removes), sum(active) FROM (
@@ -132,7 +159,10 @@ export class Publisher {
          ) GROUP BY dimension, key`,
       ),
       activeCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM indicators WHERE status = 'active'"),
-      snapshot: db.prepare<[number], { envelope: Buffer; log_index: number }>('SELECT envelope, log_index FROM snapshots WHERE version = ?'),
+      // A snapshot is sealed under its version's epoch, or plaintext with it (PROTOCOL 13.2).
+      snapshot: db.prepare<[number], { envelope: Buffer; log_index: number; epoch: number | null }>(
+        'SELECT s.envelope, s.log_index, e.epoch FROM snapshots s LEFT JOIN version_epochs e ON e.version = s.version WHERE s.version = ?',
+      ),
       snapshotSigned: db.prepare<[number], { envelope: Buffer; created_at: number }>('SELECT envelope, created_at FROM snapshots WHERE version = ?'),
       insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
       countPrunable: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE version <= ?'),
@@ -165,14 +195,14 @@ export class Publisher {
     return row === undefined ? undefined : new Uint8Array(row.envelope);
   }
 
-  /** Up to `maxCount` delta envelopes after `since`, stopping before `maxBytes` (always at least one). */
-  deltaChain(since: number, maxCount: number, maxBytes: number): { version: number; envelope: Uint8Array }[] {
-    const out: { version: number; envelope: Uint8Array }[] = [];
+  /** Up to `maxCount` delta envelopes after `since`, stopping before `maxBytes` (always at least one); `epoch` null for a plaintext one. */
+  deltaChain(since: number, maxCount: number, maxBytes: number): { version: number; envelope: Uint8Array; epoch: number | null }[] {
+    const out: { version: number; envelope: Uint8Array; epoch: number | null }[] = [];
     let bytes = 0;
     for (const row of this.#statements.chain.iterate(since, maxCount)) {
       if (out.length > 0 && bytes + row.envelope_size > maxBytes) break;
       bytes += row.envelope_size;
-      out.push({ version: row.version, envelope: new Uint8Array(row.envelope) });
+      out.push({ version: row.version, envelope: new Uint8Array(row.envelope), epoch: row.epoch });
     }
     return out;
   }
@@ -194,10 +224,15 @@ export class Publisher {
    * Publishes version N+1 from every publishable change. With none:
    * NOTHING_TO_PUBLISH, unless the latest snapshot was signed by a feed key
    * the current root revokes for it; then the version is published empty,
-   * so that a snapshot signed by a good key exists (docs/PROTOCOL.md 4.7).
+   * so that a snapshot signed by a good key exists (docs/PROTOCOL.md 4.7),
+   * or a new epoch is due (13.2: the first sealed version of a folder from
+   * before sealing, a lost key-wrapping key, an operator's epoch-rotate,
+   * an entitlement lost): the version is published empty to start it.
+   * Every delta and snapshot is sealed under the epoch the schedule
+   * decides, inside this transaction.
    */
   publish(actor: string, now: number): PublishResult {
-    const { config, keyring, log, audit } = this.#deps;
+    const { config, keyring, log, audit, schedule } = this.#deps;
     const s = this.#statements;
     return this.#inTransaction((): PublishResult => {
       const previous = this.latestVersion();
@@ -205,8 +240,10 @@ export class Publisher {
       s.resetStage.run();
       const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
       const stagedRemoves = s.stageRemoves.run().changes;
-      const recovery = stagedAdds + stagedRemoves === 0 && !this.latestSnapshotSignedWhileValid();
-      if (stagedAdds + stagedRemoves === 0 && !recovery) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
+      const empty = stagedAdds + stagedRemoves === 0;
+      const recovery = empty && !this.latestSnapshotSignedWhileValid();
+      const epochDue = empty && previous > 0 ? schedule.due(now) : undefined;
+      if (empty && !recovery && epochDue === undefined) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
 
       const added = rowsToEntries(s.stagedAdds.all());
       const removed = rowsToEntries(s.stagedRemovedEntries.all());
@@ -232,13 +269,15 @@ export class Publisher {
         stateDigest,
         stateDigestVersion: STATE_DIGEST_VERSION,
       });
-      const envelope = encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]));
+      const sealing = schedule.forPublication(version, now);
+      const envelope = this.#sealAndSign('delta', { feed: config.feed, version, previous, createdAt: now }, payload, sealing, now);
       const logIndex = log.append('delta', version, envelope, now);
       s.insertVersion.run(version, now, stagedAdds, stagedRemoves, active, stateDigest, STATE_DIGEST_VERSION, envelope, envelope.byteLength, logIndex);
+      s.insertVersionEpoch.run(version, sealing.epoch);
       s.recordChanges.run(version);
       s.counts.run(version);
       // The snapshot is made here, once, so that reading one never writes (and every provider gets the same bytes).
-      const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now, accumulator);
+      const snapshot = this.#storeSnapshot(version, stateDigest, STATE_DIGEST_VERSION, now, accumulator, sealing);
       const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
       this.#signTimestamp(version, checkpoint.size, checkpoint.rootHash, now);
       const suspended = removes.filter((r) => r.reason === SUSPENDED_REASON).length;
@@ -249,6 +288,8 @@ export class Publisher {
         active,
         logIndex,
         snapshotLogIndex: snapshot.logIndex,
+        epoch: sealing.epoch,
+        ...(sealing.began === undefined ? {} : { epochBegan: sealing.began }),
         ...(recovery ? { recovery: 'the latest snapshot was signed by a revoked feed key' } : {}),
       });
       return {
@@ -261,8 +302,20 @@ export class Publisher {
         logSize: checkpoint.size,
         envelopeBytes: envelope.byteLength,
         snapshotBytes: snapshot.bytes,
+        epoch: sealing.epoch,
+        epochBegan: sealing.began ?? null,
       };
     });
+  }
+
+  /**
+   * Whether opening this data folder must publish an empty sealed version:
+   * its latest version is plaintext (published before sealing, PROTOCOL
+   * 13.7) or the current epoch's key is unreadable (13.2 rule 4).
+   */
+  sealingDueOnOpen(): boolean {
+    const latest = this.latest();
+    return latest !== undefined && (latest.epoch === null || this.#deps.epochs.currentUnreadable());
   }
 
   /**
@@ -295,9 +348,9 @@ export class Publisher {
    * snapshots are made at publication and only the latest
    * `snapshotsKept` are stored (their log leaves stay for good).
    */
-  snapshot(version: number): { envelope: Uint8Array; logIndex: number } {
+  snapshot(version: number): { envelope: Uint8Array; logIndex: number; epoch: number | null } {
     const stored = this.#statements.snapshot.get(version);
-    if (stored !== undefined) return { envelope: new Uint8Array(stored.envelope), logIndex: stored.log_index };
+    if (stored !== undefined) return { envelope: new Uint8Array(stored.envelope), logIndex: stored.log_index, epoch: stored.epoch };
     if (this.version(version) === undefined) throw new ApiError(404, 'NOT_PUBLISHED', `version ${version} has not been published`);
     throw new ApiError(
       410,
@@ -324,7 +377,11 @@ export class Publisher {
         const found = latest.stateDigestVersion === 1 ? undefined : this.#digestState.at(latest.version, () => this.#active.entries());
         // Carried only if it is the one the version's delta signed: replicas would refuse any other.
         const accumulator = found !== undefined && Buffer.compare(Buffer.from(found.digest()), Buffer.from(latest.stateDigest)) === 0 ? found : undefined;
-        this.#storeSnapshot(latest.version, latest.stateDigest, latest.stateDigestVersion, now, accumulator);
+        // Sealed like its version's delta; a plaintext version (from before sealing) gets a plaintext snapshot.
+        const key = latest.epoch === null ? undefined : this.#deps.epochs.keyOf(latest.epoch);
+        const record = latest.epoch === null ? undefined : this.#deps.epochs.get(latest.epoch);
+        const sealing = key === undefined || record === undefined ? undefined : { epoch: record.epoch, key, keyCommitment: record.keyCommitment, began: undefined };
+        this.#storeSnapshot(latest.version, latest.stateDigest, latest.stateDigestVersion, now, accumulator, sealing);
         const checkpoint = log.checkpoint(keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
         this.#signTimestamp(latest.version, checkpoint.size, checkpoint.rootHash, now);
       }
@@ -339,16 +396,36 @@ export class Publisher {
    * replica bootstraps with one SHA-256 pass instead of an LtHash
    * expansion per entry (docs/PROTOCOL.md 8.4).
    */
-  #storeSnapshot(version: number, stateDigest: Uint8Array, stateDigestVersion: StateDigestVersion, now: number, accumulator: StateAccumulator | undefined): { logIndex: number; bytes: number } {
+  #storeSnapshot(
+    version: number,
+    stateDigest: Uint8Array,
+    stateDigestVersion: StateDigestVersion,
+    now: number,
+    accumulator: StateAccumulator | undefined,
+    sealing: SealingEpoch | undefined,
+  ): { logIndex: number; bytes: number } {
     const { config, keyring, log } = this.#deps;
     const { groups, categories } = this.#active.groups();
     const carried = stateDigestVersion === 2 && accumulator !== undefined ? { entriesDigest: computeStateDigestV1(this.#active.entries()), stateAccumulator: accumulator.toBytes() } : {};
     const payload = encodeSnapshot({ feed: config.feed, version, createdAt: now, categories, groups, stateDigest, stateDigestVersion, ...carried });
-    const envelope = encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]));
+    const envelope =
+      sealing === undefined
+        ? encodeEnvelope(signEnvelope(SNAPSHOT_PAYLOAD_TYPE, payload, [keyring.signerFor(KEY_PURPOSES.feed, now)]))
+        : this.#sealAndSign('snapshot', { feed: config.feed, version, createdAt: now }, payload, sealing, now);
     const logIndex = log.append('snapshot', version, envelope, now);
     this.#statements.insertSnapshot.run(version, now, envelope, logIndex);
     this.#statements.prune.run(version - config.snapshotsKept);
     return { logIndex, bytes: envelope.byteLength };
+  }
+
+  /**
+   * The sealed envelope of a delta or snapshot payload (PROTOCOL 13.1): the
+   * payload encrypted under the epoch's key, the header and ciphertext
+   * signed by the feed key. This envelope is what is logged and stored.
+   */
+  #sealAndSign(kind: SealedKind, header: { feed: string; version: number; previous?: number; createdAt: number }, payload: Uint8Array, sealing: SealingEpoch, now: number): Uint8Array {
+    const sealed = sealFeedObject(kind, { ...header, epoch: sealing.epoch, keyCommitment: sealing.keyCommitment }, sealing.key, payload);
+    return encodeEnvelope(signEnvelope(SEALED_PAYLOAD_TYPES[kind], sealed, [this.#deps.keyring.signerFor(KEY_PURPOSES.feed, now)]));
   }
 
   #inTransaction<T>(fn: () => T): T {

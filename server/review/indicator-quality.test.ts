@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeEnvelope } from '../../shared/crypto/index.ts';
 import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { decodeDelta, type Delta } from '../../shared/wire/delta.ts';
 import { providersFixture, type ProvidersFixture } from '../testing/providers-fixture.ts';
+import { openWithCentreKey } from '../testing/sealed.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 import { IndicatorQualityStore } from '../store/indicator-quality.ts';
 
@@ -15,10 +15,10 @@ afterEach(() => {
 const ERROR = { decision: 'unfounded', reason: 'indicator_error', comment: 'The indicator does not show what its category says.' };
 const unfounded = (reason: string) => ({ decision: 'unfounded', reason, comment: 'Judged unfounded in review.' });
 
-function delta(centre: TestCentre['centre'], version: number): Delta {
+async function delta(centre: TestCentre['centre'], version: number): Promise<Delta> {
   const envelope = centre.publisher.deltaEnvelope(version);
   if (envelope === undefined) throw new Error(`no delta ${version}`);
-  return decodeDelta(decodeEnvelope(envelope).payload, (algorithm) => getAlgorithm(algorithm).bits / 8, 1 << 20);
+  return decodeDelta((await openWithCentreKey(centre, envelope)).payload, (algorithm) => getAlgorithm(algorithm).bits / 8, 1 << 20);
 }
 
 function removals(d: Delta): { id: number; reason: string | undefined }[] {
@@ -82,7 +82,7 @@ describe('the indicator quality loop', () => {
       await judge(f, [0, 1, 2], [ERROR, ERROR, ERROR]);
       const published = await t.request('POST', '/v1/publish', t.tokens.operator);
       expect(published.status).toBe(201);
-      const d = delta(t.centre, 2);
+      const d = await delta(t.centre, 2);
       expect(d.reasonCodes).toContain('SUSPENDED');
       expect(removals(d)).toEqual([{ id: f.routine, reason: 'SUSPENDED' }]);
       expect(t.centre.indicators.get(f.routine)).toMatchObject({ status: 'suspended', versionRevoked: 2, revokedReason: 'SUSPENDED', removalReason: null });
@@ -110,7 +110,7 @@ describe('the indicator quality loop', () => {
       expect(await reconfirmed.json()).toMatchObject({ reinstated: true, reconfirmations: 1, needed: 1, indicator: { status: 'pending', suspendedAt: null } });
       expect(actions(t.centre, 'indicator.reconfirm')).toEqual([{ reconfirmations: 1, needed: 1, reinstated: true }]);
       expect((await t.request('POST', '/v1/publish', t.tokens.operator)).status).toBe(201);
-      const d = delta(t.centre, 3);
+      const d = await delta(t.centre, 3);
       expect([...(d.adds[0]?.ids ?? [])]).toEqual([f.routine]);
       expect(t.centre.indicators.get(f.routine)).toMatchObject({ status: 'active', versionAdded: 3, qualitySince: t.clock.now });
       // A fourth provider's unfounded report counts afresh: one provider, not four.

@@ -54,6 +54,7 @@ const DELTAS = defineRoute({
   access: provider,
   query: z.object({ since: integerText('since') }),
   responses: { 200: mediaResponse('A delta chain (msgpack)', MSGPACK) },
+  errors: { 403: ['ACCESS_DENIED'] },
 });
 
 const DELTA = defineRoute({
@@ -63,7 +64,7 @@ const DELTA = defineRoute({
   access: provider,
   params: VersionPath,
   responses: { 200: mediaResponse(immutable, MSGPACK), 304: { description: 'Not modified' } },
-  errors: { 404: ['NOT_PUBLISHED'] },
+  errors: { 403: ['ACCESS_DENIED'], 404: ['NOT_PUBLISHED'] },
 });
 
 const SNAPSHOT = defineRoute({
@@ -73,7 +74,7 @@ const SNAPSHOT = defineRoute({
   access: provider,
   query: z.object({ version: optionalInteger('version', 1) }),
   responses: { 200: mediaResponse(immutable, MSGPACK), 304: { description: 'Not modified' } },
-  errors: { 404: ['NOT_PUBLISHED'], 410: ['SNAPSHOT_GONE'] },
+  errors: { 403: ['ACCESS_DENIED'], 404: ['NOT_PUBLISHED'], 410: ['SNAPSHOT_GONE'] },
 });
 
 const SNAPSHOT_AT = defineRoute({
@@ -83,7 +84,7 @@ const SNAPSHOT_AT = defineRoute({
   access: provider,
   params: VersionPath,
   responses: { 200: mediaResponse(immutable, MSGPACK), 304: { description: 'Not modified' } },
-  errors: { 404: ['NOT_PUBLISHED'], 410: ['SNAPSHOT_GONE'] },
+  errors: { 403: ['ACCESS_DENIED'], 404: ['NOT_PUBLISHED'], 410: ['SNAPSHOT_GONE'] },
 });
 
 /**
@@ -95,6 +96,11 @@ export function feedRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const { centre, clock } = deps;
   const api = new ApiRouter(deps, 'feed');
   const { publisher, config } = centre;
+  // Plaintext objects, published before sealing, stay in the log; only a provider entitled now may read them (PROTOCOL 13.6).
+  const plaintextAllowed = (c: Context<AppEnv>, version: number): void => {
+    const found = centre.entitlement.of(c.get('principal').account, clock());
+    if (!found.entitled) throw new ApiError(403, 'ACCESS_DENIED', `version ${version} was published before sealing; it is served only to providers entitled now (${found.reason})`);
+  };
 
   api.handle(TIMESTAMP, (c) => currentObject(c, publisher.timestamp(clock()), MSGPACK));
 
@@ -114,6 +120,8 @@ export function feedRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     if (since > latest) throw new ApiError(400, 'BAD_REQUEST', `since ${since} is ahead of the latest version ${latest}`);
     const advise = publisher.snapshotAdvised(since);
     const chain = advise ? [] : publisher.deltaChain(since, config.maxDeltasPerResponse, config.maxDeltaBytesPerResponse);
+    const plaintext = chain.find((d) => d.epoch === null);
+    if (plaintext !== undefined) plaintextAllowed(c, plaintext.version);
     const last = chain[chain.length - 1]?.version ?? since;
     const body = encodeDeltaChain({
       envelopes: chain.map((d) => d.envelope),
@@ -129,11 +137,13 @@ export function feedRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     const { version } = params;
     const envelope = publisher.deltaEnvelope(version);
     if (envelope === undefined) throw new ApiError(404, 'NOT_PUBLISHED', `version ${version} has not been published`);
+    if (publisher.version(version)?.epoch === null) plaintextAllowed(c, version);
     return immutableObject(c, envelope, leafTag(centre, 'delta', version), 'private');
   });
 
   const snapshot = (version: number, c: Context<AppEnv>): Response => {
-    const { envelope } = publisher.snapshot(version);
+    const { envelope, epoch } = publisher.snapshot(version);
+    if (epoch === null) plaintextAllowed(c, version);
     return immutableObject(c, envelope, leafTag(centre, 'snapshot', version), 'private');
   };
 

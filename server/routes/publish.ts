@@ -14,6 +14,8 @@ const PublishResult = z.object({
   logSize: z.number().int(),
   envelopeBytes: z.number().int(),
   snapshotBytes: z.number().int(),
+  epoch: z.number().int().openapi({ description: 'The epoch the version is sealed under (docs/PROTOCOL.md 13.2)' }),
+  epochBegan: z.string().nullable().openapi({ description: 'Why that epoch began with this version (first, entitlement, requested, key-unreadable); null when it continues' }),
 });
 
 const PUBLISH = defineRoute({
@@ -25,9 +27,19 @@ const PUBLISH = defineRoute({
   errors: { 409: ['NOTHING_TO_PUBLISH'] },
 });
 
-/** Operators publish version N+1 from everything approved and every pending removal. */
+/**
+ * Operators publish version N+1 from everything approved and every pending
+ * removal. A publication that starts an epoch has its key wrapped for every
+ * entitled provider in the background: publishing never waits for it.
+ */
 export function publishRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const api = new ApiRouter(deps, 'indicators');
-  api.handle(PUBLISH, (c) => c.json(deps.centre.publisher.publish(c.get('principal').account.name, deps.clock()), 201));
+  const { centre, clock } = deps;
+  api.handle(PUBLISH, (c) => {
+    const now = clock();
+    const result = centre.publisher.publish(c.get('principal').account.name, now);
+    if (result.epochBegan !== null) void centre.wraps.wrapInBackground(result.epoch, now);
+    return c.json(result, 201);
+  });
   return api.app;
 }

@@ -52,6 +52,9 @@ const Month = z.object({
     .openapi({ description: "By the submitting authority's Member State" }),
   activeOrders: byMemberState('Orders in force at some time in the month'),
   listSize: count.openapi({ description: 'Indicators on the published list at the end of the month (or now)' }),
+  access: z
+    .object({ grants: count, wraps: count, fetches: count, refusedFetches: count, providersGivenKeys: count })
+    .openapi({ description: 'The access log of the sealed feed: providers entitled, keys wrapped, access lists served (refused: without a key), distinct providers given keys' }),
 });
 
 export const TransparencyStatistics = z

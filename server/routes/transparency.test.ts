@@ -55,6 +55,7 @@ type Figures = {
   indicators: Record<string, { submitted: number; approved: number; revoked: number; suspended: number }>;
   activeOrders: Record<string, number>;
   listSize: number;
+  access: Record<string, number>;
 };
 
 describe('GET /v1/transparency, monthly statistics', () => {
@@ -92,7 +93,12 @@ describe('GET /v1/transparency, monthly statistics', () => {
         indicators: {},
         activeOrders: { DE: 1 },
         listSize: 2,
+        access: { grants: 0, wraps: 0, fetches: 0, refusedFetches: 0, providersGivenKeys: 0 },
       });
+    });
+
+    it('counts the access log: grants, keys wrapped, access lists served and refused, providers given keys', () => {
+      expect(month('2026-11').access).toEqual({ grants: 1, wraps: 1, fetches: 2, refusedFetches: 1, providersGivenKeys: 1 });
     });
 
     it('counts reports received, unfounded by reason, and forwarded by recipient Member State and to Europol', () => {

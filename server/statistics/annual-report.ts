@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UNFOUNDED_REASONS, type UnfoundedReason } from '../review/report-lifecycle.ts';
 import type { Db } from '../store/database.ts';
 import { chartPng, type Chart } from './charts.ts';
-import { MonthlyStatistics, type IndicatorFigures, type MonthFigures } from './monthly-statistics.ts';
+import { MonthlyStatistics, type AccessFigures, type IndicatorFigures, type MonthFigures } from './monthly-statistics.ts';
 import { monthsOfYear } from './months.ts';
 import { formatDuration, reportCsvFiles, reportMarkdown } from './report-formats.ts';
 
@@ -26,6 +26,8 @@ export interface AnnualReport {
     readonly indicators: Readonly<Record<string, IndicatorFigures>>;
     /** At the end of the year's last month shown. */
     readonly listSize: number;
+    /** The months' sums; providersGivenKeys counts each provider once in the year. */
+    readonly access: Readonly<AccessFigures>;
   };
 }
 
@@ -65,6 +67,13 @@ export function annualReport(db: Db, feed: string, year: number, now: number): A
       decisionTime: statistics.decisionTime(Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1)),
       indicators: sorted(indicators),
       listSize: months.at(-1)?.listSize ?? 0,
+      access: {
+        grants: sum((m) => m.access.grants),
+        wraps: sum((m) => m.access.wraps),
+        fetches: sum((m) => m.access.fetches),
+        refusedFetches: sum((m) => m.access.refusedFetches),
+        providersGivenKeys: statistics.providersGivenKeys(Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1)),
+      },
     },
   };
 }

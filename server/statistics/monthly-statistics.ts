@@ -6,6 +6,20 @@ import type { Month } from './months.ts';
 /** The key for figures whose Member State is not known (an authority or an order from before Member States). */
 export const UNSPECIFIED = 'unspecified';
 
+/** The sealed feed's access log in a month (docs/SAFEGUARDS.md, "Access to the indicators"): counts only. */
+export interface AccessFigures {
+  /** Providers that became entitled. */
+  grants: number;
+  /** Epoch keys wrapped for a provider's encryption key. */
+  wraps: number;
+  /** Access lists served. */
+  fetches: number;
+  /** Of those, lists that carried no key (not entitled, no usable encryption key). */
+  refusedFetches: number;
+  /** Distinct providers given at least one wrapped key. */
+  providersGivenKeys: number;
+}
+
 export interface IndicatorFigures {
   submitted: number;
   approved: number;
@@ -36,6 +50,7 @@ export interface MonthFigures {
   readonly activeOrders: Readonly<Record<string, number>>;
   /** Indicators on the published list at the end of the month (or now, for the month under way). */
   readonly listSize: number;
+  readonly access: Readonly<AccessFigures>;
 }
 
 type MonthCount = { month: string; n: number };
@@ -153,6 +168,18 @@ export class MonthlyStatistics {
            ON o.created_at < m.end AND o.not_before < m.end AND min(o.not_after, coalesce(o.ended_at, o.not_after)) > m.start
          GROUP BY m.month, o.member_state`,
       ),
+      // The access log is append-only and written at the time of each event (server/access/access-log.ts).
+      access: db.prepare<Months, AccessFigures & { month: string }>(
+        `WITH ${MONTHS}
+         SELECT m.month,
+           (SELECT count(*) FROM access_log WHERE event = 'grant' AND at >= m.start AND at < m.end) AS grants,
+           (SELECT count(*) FROM access_log WHERE event = 'wrap' AND at >= m.start AND at < m.end) AS wraps,
+           (SELECT count(*) FROM access_log WHERE event = 'fetch' AND at >= m.start AND at < m.end) AS fetches,
+           (SELECT count(*) FROM access_log WHERE event = 'fetch' AND reason IS NOT NULL AND at >= m.start AND at < m.end) AS refusedFetches,
+           (SELECT count(DISTINCT provider_id) FROM access_log WHERE event = 'wrap' AND at >= m.start AND at < m.end) AS providersGivenKeys
+         FROM m`,
+      ),
+      providersGivenKeys: db.prepare<[number, number], { n: number }>("SELECT count(DISTINCT provider_id) AS n FROM access_log WHERE event = 'wrap' AND at >= ? AND at < ?"),
       listSize: db.prepare<Months, MonthCount>(
         `WITH ${MONTHS}
          SELECT m.month, coalesce((SELECT v.active FROM versions v WHERE v.created_at < m.end ORDER BY v.version DESC LIMIT 1), 0) AS n FROM m`,
@@ -175,6 +202,11 @@ export class MonthlyStatistics {
     return this.#decided([{ key: 'span', start: from, end: to }]).get('span')?.time ?? NO_DECISIONS;
   }
 
+  /** Distinct providers given a wrapped key from `from` (inclusive) to `to` (exclusive): a year's is not the sum of its months'. */
+  providersGivenKeys(from: number, to: number): number {
+    return this.#statements.providersGivenKeys.get(from, to)?.n ?? 0;
+  }
+
   /** The figures of `months` (consecutive or not, in the order given), every month present even when nothing happened in it. */
   compute(months: readonly Month[]): MonthFigures[] {
     if (months.length === 0) return [];
@@ -191,6 +223,7 @@ export class MonthlyStatistics {
     };
     const received = new Map(s.received.all(param).map((r) => [r.month, r.n]));
     const listSize = new Map(s.listSize.all(param).map((r) => [r.month, r.n]));
+    const access = new Map(s.access.all(param).map(({ month, ...figures }) => [month, figures]));
     const decided = this.#decided(months);
     const recipients = byMonth(() => ({ memberStates: {} as Record<string, number>, europol: 0 }));
     for (const row of s.recipients.all(param)) {
@@ -228,6 +261,7 @@ export class MonthlyStatistics {
         indicators: sortedKeys(indicators(key)),
         activeOrders: sortedKeys(orders(key)),
         listSize: listSize.get(key) ?? 0,
+        access: access.get(key) ?? { grants: 0, wraps: 0, fetches: 0, refusedFetches: 0, providersGivenKeys: 0 },
       };
     });
   }

@@ -13,7 +13,7 @@ export const SETTLE_MS = 5 * 60_000;
  * figure's meaning or shape changes: months stored under another one are
  * computed again.
  */
-export const STATISTICS_DEFINITION = 1;
+export const STATISTICS_DEFINITION = 2;
 
 /**
  * The monthly figures from the Centre's first records to now, for

@@ -45,6 +45,8 @@ export function reportMarkdown(report: AnnualReport, charts: readonly { file: st
         ['Median time to decision', formatDuration(totals.decisionTime.p50Ms)],
         ['90th percentile time to decision', formatDuration(totals.decisionTime.p90Ms)],
         ['Indicators on the list at the end', totals.listSize],
+        ['Providers given keys to the indicators', totals.access.providersGivenKeys],
+        ['Access lists served (refused)', `${totals.access.fetches} (${totals.access.refusedFetches})`],
       ],
     ),
     '## Reports',
@@ -80,6 +82,12 @@ export function reportMarkdown(report: AnnualReport, charts: readonly { file: st
     table(['Month', ...orderStates], months.map((m) => [m.month, ...orderStates.map((s) => m.activeOrders[s] ?? 0)])),
     '## List size',
     table(['Month', 'Indicators at the end of the month'], months.map((m) => [m.month, m.listSize])),
+    '## Access to the indicators',
+    'From the access log: providers entitled (grants), epoch keys wrapped for them, and access lists served, those without a key counted as refused.',
+    table(
+      ['Month', 'Grants', 'Keys wrapped', 'Providers given keys', 'Access lists served', 'Refused'],
+      months.map((m) => [m.month, m.access.grants, m.access.wraps, m.access.providersGivenKeys, m.access.fetches, m.access.refusedFetches]),
+    ),
     '## Charts',
     ...charts.map((c) => `![${c.title}](${c.file})`),
   ];
@@ -130,6 +138,13 @@ export function reportCsvFiles(report: AnnualReport): { name: string; content: s
       content: csv(
         ['month', 'member_state', 'submitted', 'approved', 'revoked', 'suspended'],
         months.flatMap((m) => Object.entries(m.indicators).map(([state, f]) => [m.month, state, f.submitted, f.approved, f.revoked, f.suspended])),
+      ),
+    },
+    {
+      name: `access-${year}.csv`,
+      content: csv(
+        ['month', 'grants', 'wraps', 'providers_given_keys', 'fetches', 'refused_fetches'],
+        months.map((m) => [m.month, m.access.grants, m.access.wraps, m.access.providersGivenKeys, m.access.fetches, m.access.refusedFetches]),
       ),
     },
     {

@@ -9,6 +9,9 @@ const appendOnly = (table: string): string => `
 CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
 CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`;
 
+/** appendOnly for a migration that may meet its tables already made (a test replaying later migrations). */
+const appendOnlyOnce = (table: string): string => appendOnly(table).replaceAll('CREATE TRIGGER ', 'CREATE TRIGGER IF NOT EXISTS ');
+
 export const MIGRATIONS: readonly string[] = [
   `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -540,5 +543,67 @@ INSERT INTO provider_decisions (provider_id, report_id, decision, reason, hold_u
   JOIN review_decisions d ON d.id = (SELECT max(id) FROM review_decisions WHERE bundle_id = rr.bundle_id)
   WHERE NOT EXISTS (SELECT 1 FROM provider_decisions p WHERE p.report_id = r.report_id)
   ORDER BY r.id;
+`,
+  // 16. The sealed feed (docs/PROTOCOL.md 13): the epochs (their keys stored only sealed under the
+  // key-wrapping key, with their commitment), the epoch each version's delta and snapshot are sealed
+  // under (a version without a row is plaintext, published before sealing), providers' encryption keys
+  // (each vouched for by a report key), the wraps made of each epoch key for each encryption key (made
+  // once, served again), and the access log (Art. 46(6)). Every statement can run twice (IF NOT EXISTS).
+  `
+CREATE TABLE IF NOT EXISTS epochs (
+  epoch INTEGER PRIMARY KEY CHECK (epoch >= 1),
+  started_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  reason TEXT NOT NULL CHECK (reason IN ('first', 'entitlement', 'requested', 'key-unreadable')),
+  key_commitment BLOB NOT NULL CHECK (length(key_commitment) = 32),
+  wrap_key_id TEXT NOT NULL,
+  sealed_key BLOB NOT NULL
+) STRICT;
+${appendOnlyOnce('epochs')}
+CREATE TABLE IF NOT EXISTS version_epochs (
+  version INTEGER PRIMARY KEY REFERENCES versions(version),
+  epoch INTEGER NOT NULL REFERENCES epochs(epoch)
+) STRICT;
+${appendOnlyOnce('version_epochs')}
+CREATE TABLE IF NOT EXISTS encryption_keys (
+  id INTEGER PRIMARY KEY,
+  key_id TEXT NOT NULL UNIQUE,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+  signer_id INTEGER NOT NULL REFERENCES provider_keys(id),
+  envelope BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revoked_by TEXT,
+  revoke_reason TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS encryption_keys_by_account ON encryption_keys(account_id);
+CREATE TABLE IF NOT EXISTS epoch_wraps (
+  epoch INTEGER NOT NULL REFERENCES epochs(epoch),
+  encryption_key_id INTEGER NOT NULL REFERENCES encryption_keys(id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  enc BLOB NOT NULL,
+  wrapped BLOB NOT NULL,
+  basis TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (epoch, encryption_key_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS epoch_wraps_by_account ON epoch_wraps(account_id, epoch);
+${appendOnlyOnce('epoch_wraps')}
+CREATE TABLE IF NOT EXISTS access_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  provider_id INTEGER NOT NULL REFERENCES accounts(id),
+  event TEXT NOT NULL CHECK (event IN ('grant', 'end', 'wrap', 'fetch')),
+  basis TEXT,
+  reason TEXT,
+  epoch INTEGER,
+  recipient TEXT,
+  epochs TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS access_log_by_provider ON access_log(provider_id, id);
+CREATE INDEX IF NOT EXISTS access_log_by_event ON access_log(event, at);
+CREATE INDEX IF NOT EXISTS access_log_grants ON access_log(provider_id, id) WHERE event IN ('grant', 'end');
+${appendOnlyOnce('access_log')}
 `,
 ];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sampleOrder } from '../../shared/testing/sample-order.ts';
+import { enrolProvider } from './access-fixture.ts';
 import { reviewFixture, type ReviewFixture } from './review-fixture.ts';
 import type { TestCentre } from './test-centre.ts';
 
@@ -26,6 +27,9 @@ export interface SeededSecrets {
  *   authorities and Europol), 3 on the FR order (FR and Europol), 4 on the
  *   order without a Member State (Europol alone); 5 to 7 unfounded
  *   preview_mismatch, 8 duplicate, 9 indicator_error.
+ *   Then example-host (entitled by the DE order) and no-order-host (no
+ *   order) each register an encryption key and fetch their access list:
+ *   one grant, one wrap, two fetches, one of them refused.
  * - 2026-12: nothing happens (the DE order is still in force).
  * - 2027-01: one report arrives on the 10th; FR-OCRVP submits 3 indicators,
  *   approved and published; DE-BKA revokes its A1 indicator, published.
@@ -72,6 +76,14 @@ export async function seedStatistics(t: TestCentre): Promise<SeededSecrets> {
       report.reason === undefined ? { decision: 'forwarded' } : { decision: 'unfounded', reason: report.reason, comment: 'Judged against the preview.' };
     await decideNext(t, ids[i] ?? '', decision);
   }
+
+  t.clock.now = start + 11 * MINUTE;
+  for (const name of ['example-host', 'no-order-host']) {
+    const provider = await enrolProvider(t, name);
+    await expectStatus(t.request('GET', '/v1/feed/access', provider.token), 200);
+    secrets.push(provider.keyId);
+  }
+  secrets.push('no-order-host');
 
   t.clock.now = Date.UTC(2027, 0, 10);
   const january = await f.send({ subject: 'user:u-11' });

@@ -21,9 +21,11 @@ export type AccessPolicy = (typeof ACCESS_POLICIES)[number];
  * NO_ACTIVE_ORDER (policy `order`, no order in force), ACCOUNT_DISABLED,
  * NO_ENCRYPTION_KEY (entitled, but no encryption key registered),
  * ENCRYPTION_KEY_PENDING (entitled, but the report key that vouched for its
- * encryption key awaits an operator's approval).
+ * encryption key awaits an operator's approval), NO_EPOCH_KEY (entitled, but
+ * the Centre has no epoch to give yet: nothing sealed is published, or the
+ * current epoch's key is unreadable until the publication that replaces it).
  */
-export const ACCESS_DENIAL_REASONS = ['NO_ACTIVE_ORDER', 'ACCOUNT_DISABLED', 'NO_ENCRYPTION_KEY', 'ENCRYPTION_KEY_PENDING'] as const;
+export const ACCESS_DENIAL_REASONS = ['NO_ACTIVE_ORDER', 'ACCOUNT_DISABLED', 'NO_ENCRYPTION_KEY', 'ENCRYPTION_KEY_PENDING', 'NO_EPOCH_KEY'] as const;
 export type AccessDenialReason = (typeof ACCESS_DENIAL_REASONS)[number];
 
 /** The basis of an entitlement: the id of the order in force, or `account` under the account policy. */
