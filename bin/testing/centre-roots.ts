@@ -1,3 +1,4 @@
+import type { AccessRing } from '../../client/access/index.ts';
 import { join } from 'node:path';
 import type { SigningKey } from '../../shared/crypto/index.ts';
 import { generateSigningKey, writePrivateKeyFile } from '../../shared/crypto/index.ts';
@@ -68,7 +69,7 @@ export function newRootKeys(dataDir: string, feed: string, count: number): Signi
 }
 
 /** Tests: a sidecar's trusted store pinning `rootKeys` (threshold `threshold`) for feed eu-centre. */
-export function pinnedStore(replica: Replica, rootKeys: string | readonly string[], options: { threshold?: number; feed?: string; maxClockSkewMs?: number; alert?: (code: string, message: string) => void } = {}): TrustedStore {
+export function pinnedStore(replica: Replica, rootKeys: string | readonly string[], options: { threshold?: number; feed?: string; maxClockSkewMs?: number; alert?: (code: string, message: string) => void; access?: AccessRing } = {}): TrustedStore {
   const keys = typeof rootKeys === 'string' ? [rootKeys] : rootKeys;
   return new TrustedStore({
     replica,
@@ -76,6 +77,7 @@ export function pinnedStore(replica: Replica, rootKeys: string | readonly string
     feed: options.feed ?? 'eu-centre',
     ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
     ...(options.alert === undefined ? {} : { alert: options.alert }),
+    ...(options.access === undefined ? {} : { access: options.access }),
   });
 }
 

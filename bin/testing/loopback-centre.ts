@@ -69,7 +69,8 @@ export async function startLoopbackCentre(
   let tokens: Record<Role, string>;
   if (existing === undefined) {
     dataDir = dataDirs.make('hf-e2e-centre-');
-    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, authFailureLimit: { burst: 100_000, perSecond: 100_000 }, ...overrides }, root);
+    // Policy `account` unless a test says otherwise: tests about sync need not register an order to read the sealed feed.
+    const init = initCentre(dataDir, Date.now(), { rateLimit: { burst: 100_000, perSecond: 100_000 }, authFailureLimit: { burst: 100_000, perSecond: 100_000 }, accessPolicy: 'account', ...overrides }, root);
     rootKey = init.rootVerifierKey;
     rootKeys = init.rootVerifierKeys;
     rootThreshold = init.rootThreshold;
