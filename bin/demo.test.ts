@@ -34,6 +34,10 @@ describe('hashfeed demo (npm start)', () => {
       expect(text).toMatch(/08-not-a-target\.jpg\s+refused NO_ACTIVE_ORDER/);
       expect(text).toMatch(/4 uploads matched, 2 scans were refused .* 4 signed reports/);
       expect(text).toMatch(round === 1 ? /report key [0-9a-f]{8}; the operator approved it/ : /report key [0-9a-f]{8} is approved/);
+      // Step 5: the sidecar reads ciphertext from an unauthenticated static mirror, entitled by the demo's order.
+      expect(text).toMatch(/\d+ files, none of which holds any of the 12 hashes, in bytes or hex/);
+      expect(text).toMatch(/Its encryption key is active; the Centre's signed access list entitles it by order DEMO-ORDER-\d+/);
+      expect(text).toMatch(/It verified, decrypted and applied the feed from the mirror: replica at version 1 .* health ok/);
       expect(text).toMatch(/A reviewer forwarded report [0-9a-f]{8} and judged [0-9a-f]{8} unfounded/);
       expect(text).toContain("It reached DE-BKA's inbox (1 item) and Europol's (1 item)");
       expect(text).toMatch(/report [0-9a-f]{8} unfounded \(preview_mismatch\): the platform may restore/);

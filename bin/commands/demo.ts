@@ -17,6 +17,8 @@ import { getAlgorithm, hashImage } from '../../shared/hashing/index.ts';
 import { openCentre } from '../../server/centre.ts';
 import { initCentre } from '../../server/init.ts';
 import { serveCentre } from '../../server/main.ts';
+import { exportFeed } from '../../server/export.ts';
+import { filesHolding, serveDemoMirror, type DemoMirror } from './demo-mirror.ts';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import { verifyForwardedReport } from '../../shared/trust/index.ts';
 import { decodeRootList } from '../../shared/wire/delta-chain.ts';
@@ -121,6 +123,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
 
   let sidecar: Awaited<ReturnType<typeof createSidecar>> | undefined;
   let local: Awaited<ReturnType<typeof listenLocal>> | undefined;
+  let mirror: DemoMirror | undefined;
   try {
     // 2. The authority confirms indicators: PDQ and MD5 of pictures it holds (here: painted from seeds).
     const picture = (name: string): Promise<Buffer> => {
@@ -157,11 +160,21 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     if (order.status !== 201) throw new Error(`order registration failed: ${JSON.stringify(order.json)}`);
     say(`4. Registered detection order ${orderId}: surface public-uploads, users alice and bob, channel channel-42, for one hour.`);
 
-    // 5. The provider's sidecar: verified sync into its replica, then its local API.
+    // 5. The feed goes out as ciphertext: the static export, served with no credentials at all, stands for a CDN.
+    const mirrorDir = join(dataDir, 'mirror');
+    const exported = exportFeed(centre.centre, mirrorDir, Date.now());
+    mirror = await serveDemoMirror(mirrorDir);
+    const scanned = filesHolding(mirrorDir, rows.map((r) => getAlgorithm(r.algorithm).parse(r.hash)));
+    say(`5. Exported version ${exported.latestVersion} to ${mirrorDir} and served it at ${mirror.url} without authentication:`);
+    say(`   ${scanned.files} files, ${scanned.holding.length === 0 ? 'none of which holds any of the ' + String(rows.length) + ' hashes, in bytes or hex (sealed under the epoch key)' : `${scanned.holding.length} HOLDING A HASH: ${scanned.holding.join(', ')}`}.`);
+
+    // The provider's sidecar reads that mirror; its keys and access list come from the Centre, with its token.
     const sidecarDir = join(dataDir, 'sidecar');
     const config = parseSidecarConfig(
       {
-        centre: centre.url,
+        centre: mirror.url,
+        mode: 'mirror',
+        reportTo: centre.url,
         providerToken: credentials.tokens.provider,
         provider: PROVIDER,
         rootKey: credentials.rootKey,
@@ -176,18 +189,28 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
       dataDir,
     );
     sidecar = await createSidecar({ config, logger: quiet });
-    const synced = await sidecar.syncOnce();
-    local = await listenLocal(sidecar.app, config.listen);
-    say(`5. The sidecar verified and applied the feed: replica at version ${synced.version} (${synced.snapshot ? 'from a snapshot' : `${synced.appliedDeltas} delta(s) applied`}), health ${sidecar.health().status}; local API at ${local.address}.`);
     // Its token alone does not make the report key trusted: an operator approves it once the provider confirmed it out of band.
     const registration = await sidecar.registerKey();
     if (registration.status === 'pending') {
       const approved = await api('POST', `/v1/provider/keys/${sidecar.reportKey.keyId}/approve`, 'operator', { provider: PROVIDER, verifierKey: sidecar.reportKey.verifierKey });
       if (approved.status !== 200) throw new Error(`key approval failed: ${JSON.stringify(approved.json)}`);
-      say(`   It registered report key ${sidecar.reportKey.keyId}; the operator approved it after the provider confirmed that ID out of band (hashfeed centre provider-key approve).`);
+      say(`   The sidecar registered report key ${sidecar.reportKey.keyId}; the operator approved it after the provider confirmed that ID out of band (hashfeed centre provider-key approve).`);
     } else {
-      say(`   Its report key ${sidecar.reportKey.keyId} is ${registration.status} at the Centre.`);
+      say(`   The sidecar's report key ${sidecar.reportKey.keyId} is ${registration.status} at the Centre.`);
     }
+    // Its X25519 encryption key, signed by that report key: the Centre wraps epoch keys for it while the provider is entitled.
+    const encryption = await sidecar.registerEncryptionKey();
+    const synced = await sidecar.syncOnce();
+    local = await listenLocal(sidecar.app, config.listen);
+    const health = sidecar.health();
+    // The demo fails if the mirror held a hash in the clear or the sidecar could not read it.
+    const sealedMirror = scanned.holding.length === 0 && health.status === 'ok';
+    const access = await api('GET', `/v1/access-log?provider=${PROVIDER}&limit=1000`, 'operator');
+    const fetches = Array.isArray(access.json.entries) ? access.json.entries.filter((e: unknown) => typeof e === 'object' && e !== null && Reflect.get(e, 'event') === 'fetch') : [];
+    const lastFetch: unknown = fetches[fetches.length - 1];
+    const basis: unknown = typeof lastFetch === 'object' && lastFetch !== null ? Reflect.get(lastFetch, 'basis') : undefined;
+    say(`   Its encryption key is ${encryption.status}; the Centre's signed access list entitles it by order ${typeof basis === 'string' ? basis : '-'} (the access log records each fetch with its order: ${fetches.length} so far for this provider).`);
+    say(`   It verified, decrypted and applied the feed from the mirror: replica at version ${synced.version} (${synced.snapshot ? 'from a snapshot' : `${synced.appliedDeltas} delta(s) applied`}), health ${health.status}; local API at ${local.address}.`);
 
     // 6. A folder of uploads: transformed copies of indicator pictures, and unrelated ones.
     const uploadDir = join(dataDir, 'demo-uploads');
@@ -282,10 +305,11 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     say(`    median time from receipt to decision ${typeof p50 === 'number' ? (p50 < 10_000 ? `${p50} ms` : `${(p50 / 1000).toFixed(0)} s`) : '-'}; indicators on the list: ${String(at(month, 'listSize'))}.`);
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to browse the Centre's API: npm run -s hashfeed -- centre serve --data ${centreDir}`);
     const heardAll = decided.every((d) => entries.some((e) => Reflect.get(e, 'reportId') === d.reportId));
-    return ours.length === matched && decided.length === 2 && heardAll ? 0 : 1;
+    return ours.length === matched && decided.length === 2 && heardAll && sealedMirror ? 0 : 1;
   } finally {
     await local?.close();
     await sidecar?.stop();
+    await mirror?.close();
     await centre.close();
   }
 }
