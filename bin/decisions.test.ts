@@ -6,6 +6,7 @@ import { createSidecar, type Sidecar } from '../client/sidecar/sidecar.ts';
 import { generateImage } from '../fixtures/index.ts';
 import { getAlgorithm, hashImage } from '../shared/hashing/index.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { entitleSidecar } from './testing/feed-access.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 import { sidecarConfigFor, TEST_LOCAL_TOKEN } from './testing/sidecar-config.ts';
 
@@ -88,9 +89,9 @@ async function decidedPair(hookUrl: string): Promise<{ centre: LoopbackCentre; r
   const dataDir = dirs.make('hf-e2e-decisions-');
   const running = await createSidecar({ config: sidecarConfigFor(centre, dataDir, { decisionWebhook: { url: hookUrl, secret: WEBHOOK_SECRET } }), logger: pino({ level: 'silent' }) });
   sidecar = running;
+  // Report key approved by the operator, encryption key registered: the sidecar reads the sealed feed and its reports are taken.
+  await entitleSidecar(centre, running);
   await running.syncOnce();
-  await running.registerKey();
-  await centre.approveProviderKeys();
   const reportIds: string[] = [];
   for (const [i, picture] of pictures.entries()) {
     const result = await running.scan('uploads', `user:u-${i + 1}`, picture);

@@ -42,7 +42,8 @@ async function matchCount(sidecar: Sidecar, image: Uint8Array): Promise<number> 
 describe('the indicator quality loop, end to end', () => {
   describe('when three providers report the same indicator and reviewers judge all three indicator_error', () => {
     it('suspends it, the next delta tombstones it, and no sidecar matches it any more', async () => {
-      const centre = await startLoopbackCentre();
+      // Policy `order`, the Centre's default: each provider reads the feed by its own order.
+      const centre = await startLoopbackCentre({ accessPolicy: 'order' });
       const image = await generateImage({ family: 'scenes', seed: 1101, width: 320, height: 240, format: 'png' });
       const { results } = await hashImage(image, { algorithms: ['pdq'], mode: 'exact' });
       const hash = getAlgorithm('pdq').format(results[0]?.hash ?? new Uint8Array(32));
@@ -61,9 +62,12 @@ describe('the indicator quality loop, end to end', () => {
         const dataDir = dirs.make(`hf-quality-${provider}-`);
         const sidecar = await createSidecar({ config: sidecarConfigFor(centre, dataDir, { provider, providerToken: token }), logger: pino({ level: 'silent' }) });
         sidecars.push(sidecar);
-        await sidecar.syncOnce();
+        // As each provider does before it can read the sealed feed: its report key, and the encryption key it signs, pending until an operator approves the report key.
         await sidecar.registerKey();
+        expect(await sidecar.registerEncryptionKey()).toMatchObject({ status: 'pending' });
         expect(await centre.approveProviderKeys(provider)).toBe(1);
+        await sidecar.syncOnce();
+        expect(sidecar.health()).toMatchObject({ status: 'ok', replicaVersion: 1 });
         expect(await matchCount(sidecar, image)).toBe(1);
         await sidecar.deliverReports();
       }

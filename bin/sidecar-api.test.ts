@@ -60,6 +60,8 @@ describe('the sidecar local API, against a real Centre', () => {
     sidecar = await createSidecar({ config, logger: pino({ level: 'silent' }) });
     expect(await sidecar.registerKey()).toMatchObject({ status: 'pending' });
     expect(await centre.approveProviderKeys()).toBe(1);
+    // Signed by the report key just approved: active at once, so the Centre wraps the feed's epoch key for it (PROTOCOL 13.5).
+    expect(await sidecar.registerEncryptionKey()).toMatchObject({ status: 'active' });
     local = await listenLocal(sidecar.app, config.listen);
   });
 

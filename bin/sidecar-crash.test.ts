@@ -10,6 +10,7 @@ import { createSidecar } from '../client/sidecar/sidecar.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
 import { Replica } from '../client/replica/replica.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { entitleSidecar } from './testing/feed-access.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const ROWS = 40_000;
@@ -65,6 +66,8 @@ describe('a sidecar killed with SIGKILL during a large apply', () => {
     await centre.publish([{ algorithm: 'pdq', hash: randomBytes(32).toString('hex') }]);
     const template = dirs.make('hf-sidecar-crash-');
     const first = await createSidecar({ config: parseSidecarConfig(configFor(centre, template), template), logger: pino({ level: 'silent' }) });
+    // Its report and encryption keys, approved by the operator: every copy of this data folder below holds them, so each run reads the sealed feed.
+    await entitleSidecar(centre, first);
     expect(await first.syncOnce()).toMatchObject({ version: 1 });
     await first.stop();
     await centre.publish(Array.from({ length: ROWS }, () => ({ algorithm: 'pdq', hash: randomBytes(32).toString('hex') })));

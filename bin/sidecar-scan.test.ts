@@ -129,10 +129,15 @@ describe('the sidecar scan path', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'hf-scan-'));
     const config = sidecarConfigFor(centre, dataDir);
     sidecar = await createSidecar({ config, clock: () => pinned ?? Date.now(), logger: pino({ level: 'silent' }) });
-    await sidecar.syncOnce();
-    // The key a provider registers is pending until an operator approves it (docs/SAFEGUARDS.md, "Report keys").
+    // The key a provider registers is pending until an operator approves it (docs/SAFEGUARDS.md, "Report keys") ...
     expect(await sidecar.registerKey()).toMatchObject({ status: 'pending' });
+    // ... and so is the encryption key it signs: the Centre wraps no epoch key for it yet, so nothing syncs (PROTOCOL 13.5).
+    expect(await sidecar.registerEncryptionKey()).toMatchObject({ status: 'pending' });
+    await sidecar.syncOnce();
+    expect(sidecar.health()).toMatchObject({ status: 'no_access', noAccessReason: 'ENCRYPTION_KEY_PENDING', replicaVersion: 0 });
     expect(await centre.approveProviderKeys()).toBe(1);
+    await sidecar.syncOnce();
+    expect(sidecar.health()).toMatchObject({ status: 'ok', noAccessReason: null, replicaVersion: 1 });
   });
 
   afterAll(async () => {
