@@ -14,6 +14,10 @@ import { codeOfAsync } from '../shared/testing/code-of.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { anchoredStore, pinnedStore } from './testing/centre-roots.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
+import { entitleSidecar, feedAccessFor } from './testing/feed-access.ts';
+import { AccessError } from '../client/access/index.ts';
+import type { TrustedStore } from '../client/sync/trusted-store/index.ts';
+import type { Db } from '../client/replica/database.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -50,6 +54,28 @@ async function operator(centre: LoopbackCentre, method: string, path: string, bo
   return send().catch(send);
 }
 
+/**
+ * A Syncer's access check as the sidecar runs it (PROTOCOL 13.4): its key
+ * registered and approved; each round fetches the list, and one refused
+ * (a list from the future among them) changes nothing held: the round goes
+ * on with the epoch keys held. `refused` collects the refusals' codes.
+ */
+async function feedAccess(centre: LoopbackCentre, db: Db, replica: Replica, refused: string[] = []): Promise<{ store: TrustedStore; checkAccess: () => Promise<string | null> }> {
+  const access = await feedAccessFor(centre, db);
+  const store = pinnedStore(replica, centre.rootKey, { access: access.ring });
+  const fetchList = access.checkAccess(store);
+  const checkAccess = async (): Promise<string | null> => {
+    try {
+      return await fetchList();
+    } catch (err) {
+      if (!(err instanceof AccessError)) throw err;
+      refused.push(err.code);
+      return access.ring.noAccessReason();
+    }
+  };
+  return { store, checkAccess };
+}
+
 const outcome = (d: ScanDecision): string => (d.allowed ? `allowed:${d.order.orderId}` : d.code);
 
 describe('clock faults, against a real Centre whose clock runs 300 days fast', () => {
@@ -68,9 +94,12 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
     it('refuses it with SYNC_FROM_FUTURE, keeps the timestamp held, and syncs again once the Centre is right', async () => {
       const { centre, offset } = await centreWithClock();
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
-      const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-clock-replica-'), 'replica.db')));
+      const db = openReplicaDatabase(join(dirs.make('hf-clock-replica-'), 'replica.db'));
+      const replica = new Replica(db);
       const source = new HttpFeedSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch });
-      const syncer = new Syncer({ source, replica, store: pinnedStore(replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+      const refused: string[] = [];
+      const { store, checkAccess } = await feedAccess(centre, db, replica, refused);
+      const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: () => undefined, alert: () => undefined, checkAccess });
       await syncer.syncOnce();
       const held = replica.state().timestamp;
 
@@ -78,6 +107,8 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
       await expect(syncer.syncOnce()).rejects.toSatisfy((err) => err instanceof SyncError && err.code === 'SYNC_FROM_FUTURE');
       expect(replica.state()).toMatchObject({ version: 1, timestamp: held });
+      // The access list the fast Centre signed is refused too; the round went on with the epoch keys held.
+      expect(refused).toEqual(['ACCESS_FROM_FUTURE']);
 
       // Once the Centre's clock is right again, its next timestamp is not a "rollback".
       const fixed = await setClockRight(centre, offset);
@@ -90,9 +121,11 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
     it('takes the next correct timestamp instead of calling it a rollback', async () => {
       const { centre } = await centreWithClock();
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
-      const replica = new Replica(openReplicaDatabase(join(dirs.make('hf-clock-replica-'), 'replica.db')));
+      const db = openReplicaDatabase(join(dirs.make('hf-clock-replica-'), 'replica.db'));
+      const replica = new Replica(db);
       const source = new HttpFeedSource({ baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch });
-      const syncer = new Syncer({ source, replica, store: pinnedStore(replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+      const { store, checkAccess } = await feedAccess(centre, db, replica);
+      const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: () => undefined, alert: () => undefined, checkAccess });
       await syncer.syncOnce();
       const { checkpoint, timestamp } = replica.state();
       if (checkpoint === null || timestamp === null) throw new Error('the first sync recorded no head');
@@ -138,6 +171,7 @@ describe('clock faults, against a real Centre whose clock runs 300 days fast', (
       const config = sidecarConfigFor(centre, dataDir, { surfaces: [{ id: 'forum', description: 'Forum', e2ee: false }] });
       const clock = { now: Date.now() };
       sidecar = await createSidecar({ config, clock: () => clock.now, logger: pino({ level: 'silent' }) });
+      await entitleSidecar(centre, sidecar);
       await sidecar.syncOnce();
       expect(sidecar.health()).toMatchObject({ status: 'ok', clockSkewSeconds: expect.any(Number) });
       expect(Math.abs(sidecar.health().clockSkewSeconds ?? Number.NaN)).toBeLessThan(3600);

@@ -6,7 +6,8 @@ import { openCentre } from '../server/centre.ts';
 import { exportFeed } from '../server/export.ts';
 import { onlineKeyPath } from '../server/keys/online-keys.ts';
 import { encodeEnvelope, readPrivateKeyFile, signEnvelope } from '../shared/crypto/index.ts';
-import { DELTA_PAYLOAD_TYPE, encodeDelta } from '../shared/wire/delta.ts';
+import { encodeDelta } from '../shared/wire/delta.ts';
+import { SEALED_DELTA_PAYLOAD_TYPE, sealFeedObject } from '../shared/seal/index.ts';
 import { groupsFromEntries } from '../shared/wire/indicator-group.ts';
 import { Matcher } from '../client/match/matcher.ts';
 import { openReplicaDatabase } from '../client/replica/database.ts';
@@ -15,10 +16,12 @@ import { SyncError } from '../client/sync/errors.ts';
 import { HttpFeedSource, type DeltaBatch } from '../client/sync/feed-source.ts';
 import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
+import { fetchAccess } from '../client/sync/fetch-access.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { currentRoot, pinnedStore, rotateCentreKeys } from './testing/centre-roots.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 import { startStaticMirror, type StaticMirror } from './testing/static-mirror.ts';
+import { feedAccessFor } from './testing/feed-access.ts';
 
 const DAY_MS = 86_400_000;
 /** The first signing key is certified for this many days; the rotation happens before, the sync after. */
@@ -33,6 +36,9 @@ const realFetch: FetchLike = async (url, init) => {
   const res = await fetch(url, init).catch(() => fetch(url, init));
   return { status: res.status, headers: res.headers, body: res.body };
 };
+
+/** Fifty more entries, so that the Centre advises deltas rather than a snapshot to a replica a version or two behind (a sealed delta carries some 500 bytes of header, signature and tag). */
+const bulk = (): { algorithm: string; hash: string }[] => Array.from({ length: 50 }, () => ({ algorithm: 'pdq', hash: pdq() }));
 
 /** Replaces every delta envelope the Centre sends with what `forge` makes of it (an attacker on the path). */
 class ForgingSource extends HttpFeedSource {
@@ -61,7 +67,15 @@ async function sidecar(centre: LoopbackCentre, now: number, mirror?: StaticMirro
   const source = new ForgingSource(
     mirror === undefined ? { baseUrl: centre.url, mode: 'centre', token: centre.tokens.provider, fetch: realFetch } : { baseUrl: mirror.url, mode: 'mirror', fetch: realFetch },
   );
-  const syncer = new Syncer({ source, replica, store: pinnedStore(replica, centre.rootKey), clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: () => {} });
+  // Its encryption key registered and approved; each round fetches the access list from the Centre (a mirror never serves it), judged at the sidecar's clock.
+  // A pooled keep-alive socket may still point at the Centre before its restart: one retry.
+  const access = await feedAccessFor(centre, db).catch(() => feedAccessFor(centre, db));
+  const store = pinnedStore(replica, centre.rootKey, { access: access.ring });
+  const checkAccess = async (): Promise<string | null> => {
+    await fetchAccess({ baseUrl: centre.url, token: centre.tokens.provider, fetch: realFetch, store, now: clock.now });
+    return access.ring.noAccessReason();
+  };
+  const syncer = new Syncer({ source, replica, store, clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: () => {}, checkAccess });
   return { replica, matcher, syncer, source, clock };
 }
 
@@ -89,7 +103,11 @@ async function rotateOnDay(centre: LoopbackCentre, time: { now: number }, start:
   return centre.restart(Number(new URL(centre.url).port));
 }
 
-/** A delta for version 2 on top of version 1, signed by the first (expired) feed key, which the Centre never logged. */
+/**
+ * A delta for version 2 on top of version 1, sealed under the current epoch's
+ * key (the thief also holds an epoch key, as any entitled provider does) and
+ * signed by the first (expired) feed key, which the Centre never logged.
+ */
 function forgedDelta(centre: LoopbackCentre, createdAt: number, hash: string): Uint8Array {
   const first = currentRoot(centre.dataDir).document.keys.find((k) => k.purpose === 'feed');
   if (first === undefined) throw new Error('no feed key');
@@ -106,7 +124,11 @@ function forgedDelta(centre: LoopbackCentre, createdAt: number, hash: string): U
     reasonCodes: [],
     stateDigest: new Uint8Array(32),
   });
-  return encodeEnvelope(signEnvelope(DELTA_PAYLOAD_TYPE, payload, [firstKey]));
+  const epoch = centre.running.centre.epochs.current();
+  const epochKey = epoch === undefined ? undefined : centre.running.centre.epochs.keyOf(epoch.epoch);
+  if (epoch === undefined || epochKey === undefined) throw new Error('the Centre has no readable epoch');
+  const sealed = sealFeedObject('delta', { feed: 'eu-centre', version: 2, previous: 1, createdAt, epoch: epoch.epoch, keyCommitment: epoch.keyCommitment }, epochKey, payload);
+  return encodeEnvelope(signEnvelope(SEALED_DELTA_PAYLOAD_TYPE, sealed, [firstKey]));
 }
 
 describe('sidecar sync after a key rotation and the old keys\' expiry', () => {
@@ -148,7 +170,7 @@ describe('sidecar sync after a key rotation and the old keys\' expiry', () => {
       const time = { now: start };
       let centre = await startCentre(time);
       const [a, b] = [pdq(), pdq()];
-      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      await centre.publish([{ algorithm: 'pdq', hash: a }, ...bulk()]);
       centre = await rotateOnDay(centre, time, start);
       await centre.publish([{ algorithm: 'pdq', hash: b }]);
       time.now = start + SYNC_DAY * DAY_MS;
@@ -177,6 +199,8 @@ describe('sidecar sync after a key rotation and the old keys\' expiry', () => {
         offline.close();
       }
       mirror = await startStaticMirror(out);
+      // The mirror serves the sealed feed; the access list comes from the Centre alone (PROTOCOL 13.7).
+      centre = await centre.restart(Number(new URL(centre.url).port));
 
       const fresh = await sidecar(centre, time.now, mirror);
       expect(await fresh.syncer.syncOnce()).toMatchObject({ version: 2 });
@@ -189,7 +213,7 @@ describe('sidecar sync after a key rotation and the old keys\' expiry', () => {
       const time = { now: start };
       let centre = await startCentre(time);
       const [a, b, c] = [pdq(), pdq(), pdq()];
-      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      await centre.publish([{ algorithm: 'pdq', hash: a }, ...bulk()]);
       const lagging = await sidecar(centre, time.now);
       expect(await lagging.syncer.syncOnce()).toMatchObject({ version: 1 });
       await centre.publish([{ algorithm: 'pdq', hash: b }]);

@@ -17,6 +17,7 @@ import type { FetchLike } from '../client/net/http.ts';
 import { Syncer } from '../client/sync/syncer.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { pinnedStore, rotateCentreKeys } from './testing/centre-roots.ts';
+import { feedAccessFor } from './testing/feed-access.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 
 const dirs = tempDirs();
@@ -51,15 +52,17 @@ interface Client {
   readonly clock: { now: number };
 }
 
-async function client(centre: { url: string; rootKey: string; tokens: { provider: string } }, options: { fetch?: FetchLike; mode?: 'centre' | 'mirror'; baseUrl?: string; dataDir?: string } = {}): Promise<Client> {
+/** A Syncer as a sidecar runs it: its own encryption key registered and approved, the access list fetched from the Centre each round (PROTOCOL 13.4). */
+async function client(centre: LoopbackCentre, options: { fetch?: FetchLike; mode?: 'centre' | 'mirror'; baseUrl?: string; dataDir?: string } = {}): Promise<Client> {
   const db = openReplicaDatabase(join(options.dataDir ?? dirs.make('hf-e2e-replica-'), 'replica.db'));
   const replica = new Replica(db);
   const matcher = await Matcher.create(replica.entries());
   const alerts: string[] = [];
   const clock = { now: Date.now() };
   const source = new HttpFeedSource({ baseUrl: options.baseUrl ?? centre.url, mode: options.mode ?? 'centre', token: centre.tokens.provider, fetch: options.fetch ?? realFetch, limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
-  const store = pinnedStore(replica, centre.rootKey, { alert: (code) => alerts.push(code) });
-  const syncer = new Syncer({ source, replica, store, clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code) });
+  const access = await feedAccessFor(centre, db);
+  const store = pinnedStore(replica, centre.rootKey, { alert: (code) => alerts.push(code), access: access.ring });
+  const syncer = new Syncer({ source, replica, store, clock: () => clock.now, onApplied: (c) => matcher.apply(c), alert: (code) => alerts.push(code), checkAccess: access.checkAccess(store) });
   return { db, replica, matcher, syncer, alerts, clock };
 }
 
@@ -237,11 +240,13 @@ describe('sidecar sync against a real Centre', () => {
       await centre.publish([{ algorithm: 'pdq', hash: pdq() }, { algorithm: 'pdq', hash: pdq() }]);
       // A Centre fault (only the Centre can sign one): its stored accumulator is spoiled, so version 2's
       // delta and snapshot carry an accumulator that is not the sum of the entries.
+      // The sidecar holds version 1 first: sealed deltas weigh more than the snapshot estimate, so an empty replica would be advised a snapshot.
+      const sidecar = await client(centre);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 1 });
       const centreDb = openDatabase(join(centre.dataDir, 'centre.db'));
       try {
         centreDb.prepare('UPDATE state_accumulator SET lanes = ? WHERE id = 1').run(randomBytes(2048));
         await centre.publish([{ algorithm: 'pdq', hash: pdq() }]);
-        const sidecar = await client(centre);
         // Version 2's delta fails its digest, and so does its snapshot: the last good version keeps serving.
         await expect(sidecar.syncer.syncOnce()).rejects.toMatchObject({ code: 'SYNC_DIGEST_MISMATCH' });
         expect(sidecar.replica.state().version).toBe(1);
@@ -263,14 +268,15 @@ describe('sidecar sync against a real Centre', () => {
       const version = await publishPastSnapshotAdvice();
       const tamper: { current?: Tamper } = {};
       const sidecar = await client(centre, { fetch: tamperingFetch(tamper) });
-      const field = Buffer.from('stateAccumulator');
+      // The snapshot is sealed (PROTOCOL 13.1): its accumulator travels inside the ciphertext, which the feed key's signature covers.
+      const field = Buffer.from('ciphertext');
       let flipped = false;
       tamper.current = (url, body) => {
         if (!url.includes('/v1/feed/snapshot')) return body;
         const at = Buffer.from(body).indexOf(field);
         if (at < 0) return body;
         const copy = Uint8Array.from(body);
-        // Past the key and the bin header: a byte of the 2048 lanes.
+        // Past the key and the bin header: a byte of the ciphertext (the sealed snapshot, whose 2048 lanes make most of it).
         copy[at + field.length + 100] = (copy[at + field.length + 100] ?? 0) ^ 0x01;
         flipped = true;
         return copy;

@@ -26,6 +26,7 @@ import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { centreRootKeys, currentRoot, installRoot, newRootKeys, pinnedStore, rotateCentreKeys, signNextRoot } from './testing/centre-roots.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 import { sidecarConfigFor } from './testing/sidecar-config.ts';
+import { entitleSidecar, feedAccessFor, type TestFeedAccess } from './testing/feed-access.ts';
 
 const dirs = tempDirs();
 const pdq = (): string => randomBytes(32).toString('hex');
@@ -52,20 +53,25 @@ interface Client {
   readonly alerts: string[];
   readonly tamper: { current?: Tamper; answer?: (url: string) => Uint8Array | undefined };
   readonly matches: (hash: string) => number;
+  /** This sidecar's epoch keys, held in its replica (PROTOCOL 13.4). */
+  readonly access: TestFeedAccess;
 }
 
 async function client(centre: LoopbackCentre, pin: { keys?: readonly string[]; threshold?: number; mirror?: string } = {}): Promise<Client> {
   const path = join(dirs.make('hf-trust-replica-'), 'replica.db');
-  const replica = new Replica(openReplicaDatabase(path));
+  const db = openReplicaDatabase(path);
+  const replica = new Replica(db);
+  // A pooled keep-alive socket may still point at a Centre the test restarted: one retry, as the loopback Centre's own calls do.
+  const access = await feedAccessFor(centre, db).catch(() => feedAccessFor(centre, db));
   const matcher = await Matcher.create(replica.entries());
   const alerts: string[] = [];
   const tamper: { current?: Tamper; answer?: (url: string) => Uint8Array | undefined } = {};
   const where = pin.mirror === undefined ? { baseUrl: centre.url, mode: 'centre' as const, token: centre.tokens.provider } : { baseUrl: pin.mirror, mode: 'mirror' as const };
   const source = new HttpFeedSource({ ...where, fetch: tamperingFetch(tamper), limits: { snapshotBytes: 1 << 20, deltaBytes: 1 << 20 } });
   const alert = (code: string): void => void alerts.push(code);
-  const store = pinnedStore(replica, pin.keys ?? centre.rootKey, { threshold: pin.threshold ?? 1, alert });
-  const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: (c) => matcher.apply(c), alert });
-  return { path, replica, syncer, alerts, tamper, matches: (hash) => matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length };
+  const store = pinnedStore(replica, pin.keys ?? centre.rootKey, { threshold: pin.threshold ?? 1, alert, access: access.ring });
+  const syncer = new Syncer({ source, replica, store, clock: Date.now, onApplied: (c) => matcher.apply(c), alert, checkAccess: access.checkAccess(store) });
+  return { path, replica, syncer, alerts, tamper, matches: (hash) => matcher.match([{ algorithm: 'pdq', hash: Buffer.from(hash, 'hex') }]).length, access };
 }
 
 async function failure(c: Client): Promise<{ code?: string; cause?: string }> {
@@ -160,7 +166,8 @@ describe('the root of trust against a real Centre', () => {
     it('refuses that delta to a lagging replica, which recovers through a snapshot signed by the new key; a replica that applied it re-bootstraps', async () => {
       const centre = await startLoopbackCentre();
       const a = pdq();
-      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      // Enough entries that the Centre advises deltas, not a snapshot, to a replica one version behind (sealed deltas weigh more).
+      await centre.publish([{ algorithm: 'pdq', hash: a }, ...Array.from({ length: 20 }, () => ({ algorithm: 'pdq', hash: pdq() }))]);
       const lagging = await client(centre);
       const current = await client(centre);
       await lagging.syncer.syncOnce();
@@ -210,8 +217,10 @@ describe('the root of trust against a real Centre', () => {
         return decision.allowed ? `allowed:${decision.order.orderId}` : decision.code;
       };
       try {
+        await entitleSidecar(centre, sidecar);
         await sidecar.syncOnce();
         expect(decide()).toBe('allowed:AT-1');
+        expect(sidecar.replica.state().version).toBe(1);
 
         const compromised = firstKeyOf(centre, 'provider-list');
         rotateCentreKeys(centre.dataDir, ['provider-list']);
@@ -403,7 +412,7 @@ describe('the root of trust against a real Centre', () => {
     });
 
     it('is walked version by version from a static mirror, whose whole list is too large to read', async () => {
-      const centre = await startLoopbackCentre();
+      let centre = await startLoopbackCentre();
       const a = pdq();
       await centre.publish([{ algorithm: 'pdq', hash: a }]);
       await centre.stop();
@@ -415,6 +424,8 @@ describe('the root of trust against a real Centre', () => {
       } finally {
         offline.close();
       }
+      // The mirror serves the sealed feed; the access list comes from the Centre alone (PROTOCOL 13.7).
+      centre = await centre.restart(Number(new URL(centre.url).port));
       const mirror = await startStaticMirror(out);
       try {
         const fresh = await client(centre, { mirror: mirror.url });
@@ -457,7 +468,8 @@ describe('the root of trust against a real Centre', () => {
       try {
         const next = await client(centre, { mirror: second.url });
         // The same replica, pointed at the new export: versions 1 and 2 are served together, version 1 is skipped by position.
-        const moved = new Syncer({ source: new HttpFeedSource({ baseUrl: second.url, mode: 'mirror', fetch: tamperingFetch({}) }), replica: sidecar.replica, store: pinnedStore(sidecar.replica, centre.rootKey), clock: Date.now, onApplied: () => undefined, alert: () => undefined });
+        const movedStore = pinnedStore(sidecar.replica, centre.rootKey, { access: sidecar.access.ring });
+        const moved = new Syncer({ source: new HttpFeedSource({ baseUrl: second.url, mode: 'mirror', fetch: tamperingFetch({}) }), replica: sidecar.replica, store: movedStore, clock: Date.now, onApplied: () => undefined, alert: () => undefined, checkAccess: sidecar.access.checkAccess(movedStore) });
         expect(await moved.syncOnce()).toMatchObject({ version: 2 });
         expect(sidecar.replica.state().rootVersion).toBe(2);
         expect(await next.syncer.syncOnce()).toMatchObject({ version: 2 });
@@ -476,6 +488,7 @@ describe('the root of trust against a real Centre', () => {
       expect(config.feed).toBe('eu-centre');
       const sidecar = await createSidecar({ config });
       try {
+        await entitleSidecar(centre, sidecar);
         expect(await sidecar.syncOnce()).toMatchObject({ version: 1 });
         expect(sidecar.health()).toMatchObject({ status: 'ok', rootVersion: 1 });
       } finally {
@@ -494,7 +507,8 @@ describe('the root of trust against a real Centre', () => {
       const sidecar = await createSidecar({ config: sidecarConfigFor(centre, dirs.make('hf-trust-sidecar-')) });
       try {
         expect(await (await sidecar.app.request('/healthz')).json()).toMatchObject({ rootVersion: null });
-        await sidecar.syncOnce();
+        await entitleSidecar(centre, sidecar);
+        expect(await sidecar.syncOnce()).toMatchObject({ version: 1 });
         rotateCentreKeys(centre.dataDir, ['provider-list']);
         await sidecar.syncOnce();
         expect(await (await sidecar.app.request('/healthz')).json()).toMatchObject({ status: 'ok', rootVersion: 2 });
