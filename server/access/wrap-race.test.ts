@@ -23,7 +23,8 @@ async function approveOne(centre: TestCentre): Promise<void> {
 describe('the wrap service', () => {
   describe('when the provider loses its order while the wrap of the current epoch is being made', () => {
     it('stores no wrap for it, so the publication in between starts an epoch, or the provider holds no key of it', async () => {
-      t = createTestCentre();
+      const c = createTestCentre();
+      t = c;
       const provider = await enrolProvider(t, 'example-host');
       await publishIndicators(t, 1);
       await t.centre.wraps.settled();
@@ -34,7 +35,7 @@ describe('the wrap service', () => {
 
       // The list's HPKE wrap is made outside any transaction; before it is stored, the order ends and a version is published.
       const pending = t.centre.wraps.accessList(account, t.clock.now);
-      t.centre.write(() => t.centre.orders.end('DE-2026-0001', 'centre-op', t.clock.now));
+      t.centre.write(() => c.centre.orders.end('DE-2026-0001', 'centre-op', c.clock.now));
       const published = t.centre.publisher.publish('centre-op', t.clock.now);
       const list = await pending;
 
