@@ -30,9 +30,12 @@ export type SyncCode =
 export class SyncError extends CodedError<SyncCode> {
   /** From Retry-After or the Centre's wait hint: the earliest sensible retry. */
   readonly retryAfterSeconds: number | undefined;
+  /** SYNC_NO_ACCESS: the epoch whose key is not held. */
+  readonly epoch: number | undefined;
 
-  constructor(code: SyncCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  constructor(code: SyncCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number; epoch?: number }) {
     super(code, message, options);
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.epoch = options?.epoch;
   }
 }

@@ -159,6 +159,24 @@ describe('syncing the sealed feed (PROTOCOL 13.6)', () => {
       expect(f.replica.state().version).toBe(1);
     });
 
+    it('downloads no snapshot when it holds no key of the delta\'s epoch or a later one: the snapshot is sealed under one of those', async () => {
+      const f = await fixture();
+      await f.grant([1]);
+      f.feed.publish([testIndicator(1)], [], 1);
+      await f.syncer.syncOnce();
+      f.feed.publish([testIndicator(2)], [], 2);
+      f.feed.requests.splice(0);
+      expect(await codeOfAsync(f.syncer.syncOnce())).toBe('SYNC_NO_ACCESS');
+      expect(f.feed.requests).not.toContain('snapshot');
+    });
+
+    it('downloads no snapshot without any access list either', async () => {
+      const f = await fixture();
+      f.feed.publish([testIndicator(1)], [], 1);
+      expect(await codeOfAsync(f.syncer.syncOnce())).toBe('SYNC_NO_ACCESS');
+      expect(f.feed.requests).not.toContain('snapshot');
+    });
+
     it('refuses a sealed object without any access list (SYNC_NO_ACCESS)', async () => {
       const f = await fixture();
       f.feed.publish([testIndicator(1)], [], 1);

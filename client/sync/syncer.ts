@@ -124,6 +124,8 @@ export class Syncer {
           // PROTOCOL 4.7: a lagging replica whose next delta's key was revoked by then takes the snapshot once (signed by a good key, or refused too).
           // PROTOCOL 13.6 step 3: so does one whose next delta is sealed under an epoch it holds no key of (the snapshot is under the current one).
           if (snapshot || !(isRevokedSigner(err) || isNoAccess(err))) throw err;
+          // 13.6 step 3: not the whole feed again when no key held could open the snapshot either.
+          if (isNoAccess(err) && !store.snapshotMayOpenAfter(err)) throw err;
           if (isRevokedSigner(err)) this.#deps.alert('SYNC_FEED_KEY_REVOKED', `${err instanceof Error ? err.message : ''}; re-bootstrapping from a snapshot`);
           head = await this.#bootstrap(head, now);
           snapshot = true;

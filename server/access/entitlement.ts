@@ -43,6 +43,10 @@ export class EntitlementEngine {
          JOIN accounts a ON a.id = w.account_id
          WHERE w.epoch = @epoch AND NOT (${ACTIVE_KEY_SQL} AND ${ENTITLED_SQL}) LIMIT 1`,
       ),
+      isRecipient: db.prepare<[{ key: number; now: number; policy: string }], { one: number }>(
+        `SELECT 1 AS one FROM encryption_keys e JOIN provider_keys k ON k.id = e.signer_id JOIN accounts a ON a.id = e.account_id
+         WHERE e.id = @key AND ${ACTIVE_KEY_SQL} AND ${ENTITLED_SQL}`,
+      ),
       recipients: db.prepare<[{ now: number; policy: string }], { account_id: number; provider: string; basis: string | null; key_row: number; key_id: string; public_key: Buffer }>(
         `SELECT a.id AS account_id, a.name AS provider, (${ORDER_IN_FORCE_SQL}) AS basis, e.id AS key_row, e.key_id, e.public_key
          FROM encryption_keys e JOIN provider_keys k ON k.id = e.signer_id JOIN accounts a ON a.id = e.account_id
@@ -65,6 +69,16 @@ export class EntitlementEngine {
    */
   lostSinceWrapped(epoch: number, now: number): boolean {
     return this.#statements.lostSinceWrapped.get({ epoch, now, policy: this.policy }) !== undefined;
+  }
+
+  /**
+   * Whether the encryption key (row id) is active and its provider entitled
+   * at `now`, read again when a wrap made outside a transaction is stored:
+   * an order ended, a key revoked or an account disabled meanwhile gets no
+   * wrap that a publication in between could not have seen (13.2 rule 2).
+   */
+  isRecipient(keyRowId: number, now: number): boolean {
+    return this.#statements.isRecipient.get({ key: keyRowId, now, policy: this.policy }) !== undefined;
   }
 
   /** Every active encryption key of every entitled provider at `now`, with its provider's basis. */

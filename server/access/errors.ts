@@ -14,7 +14,7 @@ export class AccessError extends CodedError<AccessCode> {}
  * Refusals of an encryption key registration or revocation (docs/API.md):
  * - ENCRYPTION_KEY_UNKNOWN_SIGNER: not signed by a report key registered (pending or approved) for the caller.
  * - ENCRYPTION_KEY_WRONG_PROVIDER: the registration names another provider than the caller.
- * - ENCRYPTION_KEY_MALFORMED: not a `hashfeed/encryption-key/v1` envelope, or its payload fails the guard.
+ * - ENCRYPTION_KEY_MALFORMED: not a `hashfeed/encryption-key/v1` envelope, its payload fails the guard, or its public key is of small order.
  * - ENCRYPTION_KEY_TAKEN: another provider registered this public key (409).
  * - ENCRYPTION_KEY_LIMIT: the provider holds too many keys that are not revoked.
  * - ENCRYPTION_KEY_NOT_FOUND: no such key of this provider (404).

@@ -154,7 +154,7 @@ export class WrapService {
   }
 
   async #wrapAndStore(wanted: readonly (Recipient & { epoch: number })[], now: number): Promise<{ wrapped: number; failed: number }> {
-    const { epochs, feed, accessLog, write, onError } = this.#parts;
+    const { epochs, feed, accessLog, write, onError, entitlement } = this.#parts;
     const made = await Promise.all(
       wanted.map(async (w): Promise<(Recipient & { epoch: number; wrap: WrappedEpochKey }) | undefined> => {
         const epochKey = epochs.keyOf(w.epoch);
@@ -173,7 +173,8 @@ export class WrapService {
     let wrapped = 0;
     write(() => {
       for (const m of made) {
-        if (m === undefined) continue;
+        // Judged again inside the transaction: the wrap was made outside it, and a publication may have run since (13.2 rule 2).
+        if (m === undefined || !entitlement.isRecipient(m.keyRowId, now)) continue;
         if (this.#statements.insert.run(m.epoch, m.keyRowId, m.accountId, m.wrap.enc, m.wrap.wrapped, m.basis, now).changes === 1) {
           wrapped++;
           accessLog.evaluate(m.accountId, { entitled: true, basis: m.basis }, now);

@@ -3,6 +3,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { decodeEnvelope, verifyEnvelopeSigners } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
 import {
+  checkEncryptionPublicKey,
   decodeEncryptionKeyRegistration,
   ENCRYPTION_KEY_PAYLOAD_TYPE,
   encryptionKeyId,
@@ -103,6 +104,12 @@ export function encryptionKeyRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     const { payload, signedBy } = verifyEnvelopeSigners(envelope, ENCRYPTION_KEY_PAYLOAD_TYPE, vouching);
     const registration: EncryptionKeyRegistration = malformedUnless(() => decodeEncryptionKeyRegistration(payload));
     if (registration.provider !== account.name) throw new EncryptionKeyError('ENCRYPTION_KEY_WRONG_PROVIDER', 'the registration names another provider than the caller');
+    // A key no wrap can be made for (a point of small order) is refused here, not at every wrap afterwards.
+    try {
+      await checkEncryptionPublicKey(registration.publicKey);
+    } catch (cause) {
+      throw new EncryptionKeyError('ENCRYPTION_KEY_MALFORMED', 'the registration\'s public key is not a usable X25519 key', { cause });
+    }
     const signer = signedBy[0];
     const signerRecord = signer === undefined ? undefined : reportKeys.find(account.id, signer.text)[0];
     if (signerRecord === undefined) throw new EncryptionKeyError('ENCRYPTION_KEY_UNKNOWN_SIGNER', 'the report key that signed the registration is not registered');

@@ -31,7 +31,7 @@ const Version = z.object({
   adds: count,
   removes: count,
   active: count,
-  stateDigest: z.string().openapi({ description: 'Hex' }),
+  stateDigest: z.string().nullable().openapi({ description: 'Hex; null for a sealed version, whose digest is inside its ciphertext (docs/PROTOCOL.md 13)' }),
   stateDigestVersion: count,
   logIndex: count,
   counts: z.record(z.string(), z.record(z.string(), Counts)).openapi({ description: 'By dimension (category, authority, algorithm), then by key' }),

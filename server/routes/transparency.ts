@@ -65,7 +65,8 @@ export function transparencyRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
         adds: v.adds,
         removes: v.removes,
         active: v.active,
-        stateDigest: Buffer.from(v.stateDigest).toString('hex'),
+        // A sealed version's digest is inside its ciphertext (PROTOCOL 13): the digest of a set is an offline test of a candidate hash.
+        stateDigest: v.epoch === null ? Buffer.from(v.stateDigest).toString('hex') : null,
         stateDigestVersion: v.stateDigestVersion,
         logIndex: v.logIndex,
         counts: byVersion.get(v.version) ?? {},

@@ -77,6 +77,20 @@ export interface WrappedEpochKey {
   readonly wrapped: Uint8Array;
 }
 
+/**
+ * SEAL_KEY_MALFORMED unless HPKE can encapsulate to `publicKey`: a point of
+ * small order (RFC 7748 6.1; RFC 9180 7.1.4) gives no shared secret, so
+ * every wrap for it would fail. Checked once, when a key is registered.
+ */
+export async function checkEncryptionPublicKey(publicKey: Uint8Array): Promise<void> {
+  checkPublicKey(publicKey);
+  try {
+    await suite.seal({ recipientPublicKey: await suite.kem.deserializePublicKey(publicKey) }, new Uint8Array(0));
+  } catch (cause) {
+    throw new SealError('SEAL_KEY_MALFORMED', 'not a usable X25519 public key (a point of small order?)', { cause });
+  }
+}
+
 /** Wraps `epochKey` for the holder of `recipientPublicKey` (HPKE SealBase, empty aad). */
 export async function wrapEpochKey(recipientPublicKey: Uint8Array, context: WrapContext, epochKey: Uint8Array): Promise<WrappedEpochKey> {
   checkPublicKey(recipientPublicKey);

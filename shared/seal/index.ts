@@ -21,6 +21,7 @@ export type { SealedKind, SealedHeader, SealedObject } from './sealed-object.ts'
 export {
   ENCRYPTION_KEM,
   ENCRYPTION_PUBLIC_KEY_BYTES,
+  checkEncryptionPublicKey,
   generateEncryptionKeyPair,
   encryptionPublicKeyOf,
   encryptionKeyId,

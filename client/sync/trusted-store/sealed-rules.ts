@@ -25,7 +25,7 @@ export function decodeSealed(kind: SealedKind, payload: Uint8Array): SealedObjec
  */
 export async function openSealed(sealed: SealedObject, epochKey: Uint8Array | undefined): Promise<Uint8Array> {
   if (epochKey === undefined) {
-    throw new SyncError('SYNC_NO_ACCESS', `sealed ${sealed.kind} ${sealed.version} is sealed under epoch ${sealed.epoch}, whose key this sidecar was not given`);
+    throw new SyncError('SYNC_NO_ACCESS', `sealed ${sealed.kind} ${sealed.version} is sealed under epoch ${sealed.epoch}, whose key this sidecar was not given`, { epoch: sealed.epoch });
   }
   try {
     return await openSealedObject(sealed, epochKey);
@@ -48,4 +48,15 @@ export function checkAgreesWithHeader(sealed: SealedObject, inner: { readonly fe
 /** True for a refusal because the object's epoch key is not held: a delta then falls back to the snapshot, once per round. */
 export function isNoAccess(err: unknown): boolean {
   return err instanceof SyncError && err.code === 'SYNC_NO_ACCESS';
+}
+
+/**
+ * 13.6 step 3: whether the latest snapshot may open after a delta was
+ * refused for want of its epoch's key. Epochs only go up with versions, so
+ * that snapshot is sealed under the delta's epoch or a later one: without a
+ * key of any of them, downloading it (the whole feed) would be in vain.
+ */
+export function snapshotMayOpen(err: unknown, heldEpochs: readonly number[]): boolean {
+  const epoch = err instanceof SyncError ? err.epoch : undefined;
+  return epoch !== undefined && heldEpochs.some((held) => held > epoch);
 }

@@ -32,7 +32,7 @@ import { SyncError } from '../errors.ts';
 import type { InclusionProof, LeafKind } from '../feed-source.ts';
 import { checkAccessFresh, checkAccessScope, openAccessKeys } from './access-rules.ts';
 import { loadTrustedRoot, pinText, revocationEffects } from './root-state.ts';
-import { checkAgreesWithHeader, decodeSealed, openSealed } from './sealed-rules.ts';
+import { checkAgreesWithHeader, decodeSealed, openSealed, snapshotMayOpen } from './sealed-rules.ts';
 import {
   checkExtendsHeldHead,
   checkFeed,
@@ -277,6 +277,15 @@ export class TrustedStore {
     const snapshot = decoded('snapshot', () => decodeSnapshot(inner, hashLength, inner.byteLength));
     checkAgreesWithHeader(sealed, snapshot);
     return { value: snapshot, signers };
+  }
+
+  /**
+   * 13.6 step 3, after a delta was refused with SYNC_NO_ACCESS: whether a
+   * key is held under which the latest snapshot may be sealed (one of a
+   * later epoch than the delta's). False: the snapshot is not worth fetching.
+   */
+  snapshotMayOpenAfter(refusal: unknown): boolean {
+    return snapshotMayOpen(refusal, this.#access?.epochs ?? []);
   }
 
   /** 9.3 step 6b: the exact envelope accepted is a leaf of the verified log (SYNC_NOT_IN_LOG). */
