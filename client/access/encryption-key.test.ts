@@ -1,11 +1,11 @@
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { answeringFetch } from '../net/testing/answering-fetch.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope, generateSigningKey, verifyEnvelope } from '../../shared/crypto/index.ts';
 import { decodeEncryptionKeyRegistration, ENCRYPTION_KEY_PAYLOAD_TYPE, encryptionKeyId } from '../../shared/seal/index.ts';
 import { codeOfAsync } from '../../shared/testing/code-of.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
-import type { FetchInit, FetchLike } from '../net/http.ts';
 import { loadOrCreateEncryptionKey } from './encryption-key.ts';
 import { registerEncryptionKey } from './register-encryption-key.ts';
 
@@ -14,16 +14,7 @@ afterEach(() => dirs.removeAll());
 
 const keyPath = (): string => join(dirs.make('hf-ekey-'), 'data', 'encryption.key');
 
-/** A Centre that answers every call with `status` and `json` (the other branch builds the real one), recording the calls. */
-const answering = (status: number, json: unknown): FetchLike & { calls: { url: string; init: FetchInit }[] } => {
-  const calls: { url: string; init: FetchInit }[] = [];
-  const fn: FetchLike = async (url, init) => {
-    calls.push({ url, init });
-    const body = new TextEncoder().encode(JSON.stringify(json));
-    return { status, headers: { get: () => null }, body: (async function* () { yield body; })() };
-  };
-  return Object.assign(fn, { calls });
-};
+const answering = answeringFetch;
 
 describe('encryption key', () => {
   describe('on first run', () => {

@@ -1,7 +1,7 @@
 import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { answeringFetch } from '../net/testing/answering-fetch.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FetchInit, FetchLike } from '../net/http.ts';
 import { loadOrCreateProviderKey, registerProviderKey } from './provider-key.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 
@@ -38,15 +38,7 @@ describe('provider key', () => {
   });
 
   describe('registration', () => {
-    const answering = (status: number, json: unknown): FetchLike & { calls: { url: string; init: FetchInit }[] } => {
-      const calls: { url: string; init: FetchInit }[] = [];
-      const fn: FetchLike = async (url, init) => {
-        calls.push({ url, init });
-        const body = new TextEncoder().encode(JSON.stringify(json));
-        return { status, headers: { get: () => null }, body: (async function* () { yield body; })() };
-      };
-      return Object.assign(fn, { calls });
-    };
+    const answering = answeringFetch;
 
     it('posts the verifier key with the provider token', async () => {
       const key = loadOrCreateProviderKey(keyPath());

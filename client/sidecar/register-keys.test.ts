@@ -1,10 +1,10 @@
 import { join } from 'node:path';
+import { answeringFetch } from '../net/testing/answering-fetch.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../../shared/crypto/index.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 import { loadOrCreateEncryptionKey } from '../access/encryption-key.ts';
 import { registerEncryptionKey } from '../access/register-encryption-key.ts';
-import type { FetchInit, FetchLike } from '../net/http.ts';
 import { registerKeysUntilDone } from './register-keys.ts';
 
 const dirs = tempDirs();
@@ -12,16 +12,7 @@ afterEach(() => dirs.removeAll());
 
 const keyPath = (): string => join(dirs.make('hf-ekey-'), 'data', 'encryption.key');
 
-/** A Centre that answers every call with `status` and `json`, recording the calls. */
-const answering = (status: number, json: unknown): FetchLike & { calls: { url: string; init: FetchInit }[] } => {
-  const calls: { url: string; init: FetchInit }[] = [];
-  const fn: FetchLike = async (url, init) => {
-    calls.push({ url, init });
-    const body = new TextEncoder().encode(JSON.stringify(json));
-    return { status, headers: { get: () => null }, body: (async function* () { yield body; })() };
-  };
-  return Object.assign(fn, { calls });
-};
+const answering = answeringFetch;
 
 describe('key registration at start', () => {
   describe('when the Centre answers', () => {
