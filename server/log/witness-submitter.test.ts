@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseVerifierKey, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../../shared/crypto/index.ts';
+import type { SigningKey } from '../../shared/crypto/index.ts';
 import { verifyCheckpoint } from '../../shared/note/index.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 import { KEY_PURPOSES } from '../../shared/trust/index.ts';
@@ -13,6 +14,11 @@ import { initWitness, serveWitness, type RunningWitness } from '../witness/index
 import { WitnessSubmitter } from './witness-submitter.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import { generateSigningKey } from '../../shared/crypto/index.ts';
+import { cosignCheckpoint } from '../../shared/note/index.ts';
 
 const silent = pino({ level: 'silent' });
 const dirs = tempDirs();
@@ -132,5 +138,61 @@ describe('the Centre and its witnesses', () => {
         { url: setup.centre.config.witnesses[1]?.url, verifierKey: setup.centre.config.witnesses[1]?.vkey, cosignedSize: null, cosignedAt: null },
       ]);
     });
+  });
+});
+
+type Answer = (checkpoint: string, key: SigningKey) => Response | Promise<Response>;
+
+/** The last signature line of a cosigned note. */
+const lastLine = (note: string): string => `${note.split('\n').at(-2) ?? ''}\n`;
+
+describe('the Centre and a witness that misbehaves', () => {
+  const cases: readonly { name: string; code: string; answer: Answer }[] = [
+    { name: 'text that is no cosignature', code: 'WITNESS_BAD_ANSWER', answer: () => new Response('hello\n', { status: 200 }) },
+    { name: 'a cosignature by another key', code: 'WITNESS_BAD_ANSWER', answer: (note) => new Response(lastLine(cosignCheckpoint(note, generateSigningKey('witness.example/bad', { signatureType: SIGNATURE_TYPE_COSIGNATURE_V1 }), 1_800_000_000))) },
+    {
+      name: 'its cosignature of another checkpoint',
+      code: 'WITNESS_BAD_ANSWER',
+      answer: (note, key) => new Response(lastLine(cosignCheckpoint(note.replace(/\n[0-9]+\n/, '\n999\n').split('\n\n')[0] + '\n\n' + note.split('\n\n')[1], key, 1_800_000_000))),
+    },
+    { name: 'a 409 size that does not parse', code: 'WITNESS_REFUSED', answer: () => new Response('many\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
+    { name: 'a 409 size beyond the log', code: 'WITNESS_AHEAD', answer: () => new Response('999999\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
+    { name: 'an endless answer', code: 'WITNESS_BAD_ANSWER', answer: () => new Response('x'.repeat(1 << 20)) },
+    { name: 'no answer in time', code: 'WITNESS_UNREACHABLE', answer: () => new Promise<Response>(() => undefined) },
+    { name: 'a 500', code: 'WITNESS_REFUSED', answer: () => new Response('{"error":{"code":"INTERNAL","message":"x"}}', { status: 500 }) },
+  ];
+
+  it.each(cases)('logs $code for $name, stores nothing and serves the checkpoint without it', async ({ code, answer }) => {
+    const t = createTestCentre({ accessPolicy: 'account' });
+    cleanups.push(() => t.close());
+    await publishIndicators(t, 1);
+    const key = generateSigningKey('witness.example/rogue', { signatureType: SIGNATURE_TYPE_COSIGNATURE_V1 });
+    const app = new Hono();
+    app.post('/add-checkpoint', async (c) => {
+      const body = await c.req.text();
+      return answer(body.slice(body.indexOf('\n\n') + 2), key);
+    });
+    const server = await new Promise<ServerType>((resolve) => {
+      const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+    });
+    cleanups.push(() => new Promise<void>((resolve) => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.close(() => resolve());
+    }));
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    writeCentreConfig(t.dataDir, { ...t.centre.config, witnesses: [{ url, vkey: key.verifier.text }] });
+    const centre = openCentre(t.dataDir, t.clock.now, {});
+    cleanups.push(() => centre.close());
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk: Buffer, _encoding, done) => { logged.push(chunk.toString()); done(); } }));
+    const submitter = new WitnessSubmitter({ centre, clock: () => t.clock.now, logger, pollMs: 60_000, timeoutMs: 300 });
+    cleanups.push(() => submitter.stop());
+    submitter.tick();
+    await submitter.settled();
+    expect(logged.join('')).toContain(`"code":"${code}"`);
+    expect(centre.cosignatures.status()[0]?.cosignedSize).toBeNull();
+    const served = centre.signedCheckpoint(t.clock.now);
+    expect(served.served).toBe(served.note);
   });
 });
