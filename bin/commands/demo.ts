@@ -95,7 +95,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
   const credentialsFile = join(dataDir, 'demo-credentials.json');
   const quiet = pino({ level: 'silent' });
 
-  say('hashfeed demo: Centre, authority, operator and provider sidecar on this machine; every picture is synthetic.\n');
+  say('hashfeed demo: Centre, witness, authority, operator and provider sidecar on this machine; every picture is synthetic.\n');
 
   // 1. The Centre: created on first run (keys generated), reused after.
   let credentials: Credentials;
