@@ -34,6 +34,9 @@ describe('hashfeed demo (npm start)', () => {
       expect(text).toMatch(/08-not-a-target\.jpg\s+refused NO_ACTIVE_ORDER/);
       expect(text).toMatch(/4 uploads matched, 2 scans were refused .* 4 signed reports/);
       expect(text).toMatch(round === 1 ? /report key [0-9a-f]{8}; the operator approved it/ : /report key [0-9a-f]{8} is approved/);
+      // A witness beside the Centre (reused on the second run) cosigns the checkpoint; the sidecar requires it.
+      expect(text).toContain(round === 1 ? 'Created witness demo-witness.example/w1' : 'Reusing witness demo-witness.example/w1');
+      expect(text).toMatch(/5\. Witness demo-witness\.example\/w1 cosigned the checkpoint at log size \d+; the sidecar requires its cosignature \(witnessQuorum 1\)/);
       // Step 5: the sidecar reads ciphertext from an unauthenticated static mirror, entitled by the demo's order.
       expect(text).toMatch(/\d+ files, none of which holds any of the 12 hashes, in bytes or hex/);
       expect(text).toMatch(/Its encryption key is active; the Centre's signed access list entitles it by order DEMO-ORDER-\d+/);

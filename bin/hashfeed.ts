@@ -10,10 +10,11 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const commands: Record<string, Command> = {
   hash: { summary: 'hash images: hashfeed hash <files or folders...> [--algo ..] [--decode exact|fast] [--dihedral] [--json]', load: () => import('./commands/hash.ts') },
-  centre: { summary: 'run the EU Centre service: hashfeed centre init|serve|token create|keys list|rotate|revoke|root propose|root publish|publish|purge|export|report|provider-key', load: () => import('./commands/centre.ts') },
+  centre: { summary: 'run the EU Centre service: hashfeed centre init|serve|token create|keys list|rotate|revoke|root propose|root publish|publish|witnesses add|list|purge|export|report|provider-key', load: () => import('./commands/centre.ts') },
   keys: { summary: 'for root key holders, offline: hashfeed keys sign --root-key FILE --in DRAFT | generate --name NAME --out FILE', load: () => import('./commands/keys.ts') },
   sidecar: { summary: 'run the provider sidecar: hashfeed sidecar --config FILE [--once]', load: () => import('./commands/sidecar.ts') },
   'verify-report': { summary: 'check offline an inbox item: hashfeed verify-report FILE --root-key KEY [--roots FILE]', load: () => import('./commands/verify-report.ts') },
+  witness: { summary: 'run a transparency-log witness: hashfeed witness init --data DIR --name NAME | serve --data DIR --log ORIGIN=VKEY', load: () => import('./commands/witness.ts') },
   demo: { summary: 'run the end-to-end demonstration (npm start)', load: () => import('./commands/demo.ts') },
 };
 

@@ -10,6 +10,9 @@ import { WrapService } from './access/wrap-service.ts';
 import { parseCentreConfig, type CentreConfig } from './config.ts';
 import { Keyring } from './keys/keyring.ts';
 import { TransparencyLog } from './log/transparency-log.ts';
+import { WitnessCosignatures } from './log/witness-cosignatures.ts';
+import { formatCheckpoint } from '../shared/note/index.ts';
+import { KEY_PURPOSES } from '../shared/trust/index.ts';
 import { Publisher } from './publish/publisher.ts';
 import { AccountStore } from './store/accounts.ts';
 import { AuditLog } from './store/audit.ts';
@@ -36,6 +39,8 @@ export class Centre {
   readonly reportRefusals: ReportRefusalStore;
   readonly audit: AuditLog;
   readonly log: TransparencyLog;
+  /** Witnesses' cosignatures of the log's checkpoints (docs/PROTOCOL.md 7). */
+  readonly cosignatures: WitnessCosignatures;
   readonly keyring: Keyring;
   readonly publisher: Publisher;
   /** The sealed feed (docs/PROTOCOL.md 13): epochs and their keys, who is entitled, encryption keys, wraps, the access log. */
@@ -56,6 +61,7 @@ export class Centre {
     this.reportRefusals = new ReportRefusalStore(db);
     this.audit = new AuditLog(db);
     this.log = new TransparencyLog(db, config.feed);
+    this.cosignatures = new WitnessCosignatures(db, config.witnesses);
     this.epochs = new EpochStore(db, config.feed, wrapKey);
     this.entitlement = new EntitlementEngine(db, config.accessPolicy);
     this.encryptionKeys = new EncryptionKeyStore(db);
@@ -81,6 +87,21 @@ export class Centre {
     } catch (err) {
       throw storeErrorFrom(err) ?? err;
     }
+  }
+
+  /**
+   * The checkpoint of the log's current size, signed by the current
+   * checkpoint key (recorded first if the log grew since the last one):
+   * `note` as the log signs it, `body` its text (what witnesses cosign),
+   * `served` the note with every configured witness's cosignature of that
+   * body appended (GET /v1/log/checkpoint, the export).
+   */
+  signedCheckpoint(now: number): { size: number; rootHash: Uint8Array; note: string; body: string; served: string } {
+    const { log } = this;
+    const sign = (): ReturnType<typeof log.checkpoint> => log.checkpoint(this.keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
+    const checkpoint = log.latestCheckpoint()?.size === log.size() ? sign() : this.write(sign);
+    const body = formatCheckpoint({ origin: log.origin, size: checkpoint.size, rootHash: checkpoint.rootHash, extensions: [] });
+    return { ...checkpoint, body, served: this.cosignatures.withCosignatures(checkpoint.note, checkpoint.size, body) };
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import { parseVerifierKey, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../shared/crypto/index.ts';
 import { CodedError } from '../shared/errors.ts';
 import { ACCESS_POLICIES, type AccessPolicy } from '../shared/seal/index.ts';
 import { CATEGORY_PATTERN, REASON_PATTERN } from '../shared/wire/indicator-group.ts';
@@ -79,7 +80,22 @@ export interface CentreConfig {
    * in force; `account`, every enabled provider (voluntary detection).
    */
   readonly accessPolicy: AccessPolicy;
+  /**
+   * Witnesses asked to cosign every checkpoint (docs/PROTOCOL.md 7): each a
+   * c2sp.org/tlog-witness submission prefix and its cosignature verifier key.
+   */
+  readonly witnesses: readonly WitnessConfig[];
 }
+
+/** One witness: `url` is its submission prefix (`<url>/add-checkpoint`), `vkey` its verifier key (type 0x04). */
+export interface WitnessConfig {
+  readonly url: string;
+  readonly vkey: string;
+}
+
+/** Far above any quorum a client asks; each witness costs one request per publication. */
+export const MAX_WITNESSES = 32;
+const MAX_URL_LENGTH = 2048;
 
 export const DEFAULT_CONFIG: CentreConfig = {
   feed: 'eu-centre',
@@ -112,6 +128,7 @@ export const DEFAULT_CONFIG: CentreConfig = {
   suspendAfterProviders: 3,
   reportRetentionMonths: 12,
   accessPolicy: 'order',
+  witnesses: [],
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -170,7 +187,31 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     suspendAfterProviders: posInt(get('suspendAfterProviders'), 'suspendAfterProviders', 1000),
     reportRetentionMonths: posInt(get('reportRetentionMonths'), 'reportRetentionMonths', 120),
     accessPolicy: accessPolicy(get('accessPolicy')),
+    witnesses: witnesses(get('witnesses')),
   };
+}
+
+/** The witnesses list: at most MAX_WITNESSES, each an http(s) URL and a distinct cosignature key. */
+export function witnesses(value: unknown): WitnessConfig[] {
+  if (!Array.isArray(value) || value.length > MAX_WITNESSES) throw new ConfigError('CONFIG_INVALID', `witnesses must be a list of at most ${MAX_WITNESSES} {url, vkey}`);
+  const parsed = value.map((entry: unknown, i) => witness(entry, `witnesses[${i}]`));
+  if (new Set(parsed.map((w) => w.vkey)).size !== parsed.length) throw new ConfigError('CONFIG_INVALID', 'witnesses lists a verifier key twice');
+  return parsed;
+}
+
+/** One witness entry; also what `centre witnesses add` checks. */
+export function witness(value: unknown, name = 'witness'): WitnessConfig {
+  if (typeof value !== 'object' || value === null) throw new ConfigError('CONFIG_INVALID', `${name} must be {url, vkey}`);
+  const url: unknown = Reflect.get(value, 'url');
+  const vkey: unknown = Reflect.get(value, 'vkey');
+  if (typeof url !== 'string' || url.length > MAX_URL_LENGTH || !URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+    throw new ConfigError('CONFIG_INVALID', `${name}.url must be an http or https URL of at most ${MAX_URL_LENGTH} characters`);
+  }
+  try {
+    return { url: url.replace(/\/+$/, ''), vkey: parseVerifierKey(vkey, { signatureTypes: [SIGNATURE_TYPE_COSIGNATURE_V1] }).text };
+  } catch (cause) {
+    throw new ConfigError('CONFIG_INVALID', `${name}.vkey must be a witness verifier key (cosignature/v1, type 0x04)`, { cause });
+  }
 }
 
 function accessPolicy(value: unknown): AccessPolicy {

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { encodeRootList } from '../shared/wire/delta-chain.ts';
-import { KEY_PURPOSES } from '../shared/trust/index.ts';
 import type { Centre } from './centre.ts';
 
 export interface ExportResult {
@@ -61,7 +60,7 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
   // The timestamp and checkpoint come last among signed objects, so they never name a file not yet written.
   const timestamp = publisher.refreshTimestamp(now);
   // Signed by the current key (refreshTimestamp recorded the checkpoint of this size).
-  const checkpoint = log.latestCheckpoint() === undefined ? undefined : log.checkpoint(centre.keyring.signerFor(KEY_PURPOSES.checkpoint, now), now);
+  const checkpoint = log.latestCheckpoint() === undefined ? undefined : centre.signedCheckpoint(now);
   const size = log.size();
   if (checkpoint !== undefined && size > 0) {
     for (const leaf of log.leaves(0, size)) {
@@ -75,7 +74,8 @@ export function exportFeed(centre: Centre, outDir: string, now: number): ExportR
     for (const { size: from } of sizes) {
       put(`v1/log/proof/consistency/${from}/${size}`, JSON.stringify({ from, to: size, proof: log.consistencyProof(from, size).map(b64) }), true);
     }
-    put('v1/log/checkpoint', checkpoint.note, false);
+    // With the witnesses' cosignatures of its body, as GET /v1/log/checkpoint serves it.
+    put('v1/log/checkpoint', checkpoint.served, false);
   }
   const roots = centre.keyring.roots.envelopes();
   // One file per version as well: once the whole list outgrows what a client reads in one body, it walks these (PROTOCOL 4.3).

@@ -7,6 +7,7 @@ import { createApp } from './app.ts';
 import { openCentre, type Centre } from './centre.ts';
 import { createCentreMetrics } from './http/metrics.ts';
 import { ReportRetention } from './review/retention.ts';
+import { WitnessSubmitter } from './log/witness-submitter.ts';
 
 /** How often the Centre looks for reports due for purging (retention counts in months: hourly is punctual enough). */
 export const PURGE_INTERVAL_MS = 3_600_000;
@@ -22,6 +23,8 @@ export interface ServeOptions {
 export interface RunningCentre {
   readonly url: string;
   readonly centre: Centre;
+  /** Submits each new checkpoint to the configured witnesses, in the background. */
+  readonly witnesses: WitnessSubmitter;
   /**
    * Stops listening, lets requests in flight finish (until `deadlineMs`,
    * default the config's shutdownDeadlineSeconds, then cuts them), then
@@ -34,7 +37,8 @@ export interface RunningCentre {
  * Opens the Centre in `dataDir` and serves its API; re-signs the freshness
  * timestamp on the configured schedule so that clients can tell a live
  * Centre from a frozen one, and purges reports past their retention at
- * start and hourly (server/review/retention.ts). Logs carry routes and codes, never tokens or
+ * start and hourly (server/review/retention.ts); gets each new checkpoint
+ * cosigned by the configured witnesses (server/log/witness-submitter.ts). Logs carry routes and codes, never tokens or
  * bodies; one access-log line per request (see AccessLogEntry).
  */
 export async function serveCentre(options: ServeOptions): Promise<RunningCentre> {
@@ -71,6 +75,9 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
   purge();
   const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
   purgeTimer.unref();
+  // Publishing never waits for a witness: the submitter follows the log on its own timer.
+  const witnesses = new WitnessSubmitter({ centre, clock, logger });
+  witnesses.start();
   const server = await new Promise<ServerType>((resolve) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host ?? '127.0.0.1' }, () => resolve(server));
   });
@@ -83,9 +90,11 @@ export async function serveCentre(options: ServeOptions): Promise<RunningCentre>
   return {
     url,
     centre,
+    witnesses,
     close: async (closeOptions) => {
       clearInterval(timer);
       clearInterval(purgeTimer);
+      await witnesses.stop();
       const { drained } = await drain.close(closeOptions?.deadlineMs ?? centre.config.shutdownDeadlineSeconds * 1000);
       if (!drained) logger.warn('shutdown deadline reached; connections still open were cut');
       centre.close();

@@ -43,6 +43,20 @@ describe('import direction', () => {
     }
     expect(violations).toEqual([]);
   });
+
+  // The witness is run by someone other than the Centre's operator: it shares nothing with the Centre but shared/.
+  it('server/witness/ imports only itself and shared/', () => {
+    const witnessDir = join(repoRoot, 'server', 'witness');
+    const violations: string[] = [];
+    for (const file of sources(witnessDir)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const target = resolve(dirname(file), match[1] ?? '');
+        const inside = !relative(witnessDir, target).startsWith('..') || relative(repoRoot, target).split(/[\\/]/)[0] === 'shared';
+        if (!inside) violations.push(`${relative(repoRoot, file)} -> ${relative(repoRoot, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
 });
 
 /**

@@ -4,13 +4,14 @@
  * parsed strictly; the overview lists the entries.
  */
 import { resolve } from 'node:path';
-import { openCentre } from '../../server/centre.ts';
+import { openCentre, readCentreConfig, writeCentreConfig } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
 import { annualReport, isReportFormat, REPORT_FORMATS, writeAnnualReport } from '../../server/statistics/index.ts';
 import { initCentre } from '../../server/init.ts';
 import { ACCESS_EVENTS } from '../../server/access/access-log.ts';
 import { ReportRetention } from '../../server/review/retention.ts';
 import { serveCentre } from '../../server/main.ts';
+import { ConfigError, MAX_WITNESSES, witness } from '../../server/config.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
 import { isRole, ROLES } from '../../server/store/accounts.ts';
 import { isMemberState, memberStateProblem } from '../../server/store/member-states.ts';
@@ -100,6 +101,45 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     options: {},
     run: ({ dataDir, now, io }) => {
       return withCentre(dataDir, now, (centre) => print(io, centre.publisher.publish('cli', now)));
+    },
+  }),
+  subcommand({
+    name: 'witnesses add',
+    synopsis: '--url URL --vkey VKEY',
+    summary: "add a witness (its submission URL and cosignature verifier key) to centre.json; a running Centre starts asking it at its next start",
+    options: { url: { type: 'string' }, vkey: { type: 'string' } },
+    run: ({ values, dataDir, io }) => {
+      if (values.url === undefined || values.vkey === undefined) throw new UsageError('USAGE', '--url and --vkey are required');
+      let entry: ReturnType<typeof witness>;
+      try {
+        entry = witness({ url: values.url, vkey: values.vkey }, '--url/--vkey');
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError('USAGE', err.message);
+        throw err;
+      }
+      const config = readCentreConfig(dataDir);
+      const existing = config.witnesses.find((w) => w.vkey === entry.vkey);
+      if (existing !== undefined && existing.url === entry.url) {
+        print(io, { added: false, witnesses: config.witnesses });
+        return 0;
+      }
+      if (existing === undefined && config.witnesses.length >= MAX_WITNESSES) throw new UsageError('USAGE', `at most ${MAX_WITNESSES} witnesses`);
+      // The same key at a new URL moves the witness; its cosignatures stay.
+      const witnesses = [...config.witnesses.filter((w) => w.vkey !== entry.vkey), entry];
+      writeCentreConfig(dataDir, { ...config, witnesses });
+      print(io, { added: true, witnesses });
+      return 0;
+    },
+  }),
+  subcommand({
+    name: 'witnesses list',
+    synopsis: '',
+    summary: 'the configured witnesses, each with the largest size it cosigned and when',
+    options: {},
+    run: ({ dataDir, now, io }) => {
+      return withCentre(dataDir, now, (centre) =>
+        print(io, centre.cosignatures.status().map((w) => ({ ...w, cosignedAt: w.cosignedAt === null ? null : new Date(w.cosignedAt).toISOString() }))),
+      );
     },
   }),
   subcommand({

@@ -1,13 +1,14 @@
 /**
  * `hashfeed demo` (npm start): the whole flow on this machine, on images the
  * project paints itself. A Centre under ./data (created on first run, reused
- * after), indicators seeded from synthetic pictures, a signed publication, a
- * demo provider with a detection order, a sidecar that syncs and verifies
- * the feed, a folder of uploads scanned through its local API (transformed
- * copies of indicator pictures and unrelated ones), the refusals the
- * safeguards make, the reports arriving at the Centre, a reviewer forwarding
- * one to DE and Europol and judging one unfounded, Europol's hold, and the
- * sidecar receiving those decisions.
+ * after) with a witness beside it that cosigns its checkpoints, indicators
+ * seeded from synthetic pictures, a signed publication, a demo provider with
+ * a detection order, a sidecar that syncs and verifies the feed (and requires
+ * the witness's cosignature), a folder of uploads scanned through its local
+ * API (transformed copies of indicator pictures and unrelated ones), the
+ * refusals the safeguards make, the reports arriving at the Centre, a
+ * reviewer forwarding one to DE and Europol and judging one unfounded,
+ * Europol's hold, and the sidecar receiving those decisions.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,7 @@ import { initCentre } from '../../server/init.ts';
 import { serveCentre } from '../../server/main.ts';
 import { exportFeed } from '../../server/export.ts';
 import { filesHolding, serveDemoMirror, type DemoMirror } from './demo-mirror.ts';
+import { awaitCosignature, startDemoWitness } from './demo-witness.ts';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import { verifyForwardedReport } from '../../shared/trust/index.ts';
 import { decodeRootList } from '../../shared/wire/delta-chain.ts';
@@ -68,9 +70,10 @@ const UPLOADS: readonly [string, string, string | null, number, string, string][
 
 const USAGE = `usage: hashfeed demo [--data DIR]
 
-Runs the whole flow on this machine on synthetic pictures: a Centre, an
-authority, an operator and a provider sidecar scanning a folder of uploads.
-The Centre is created under DIR on the first run and reused after.
+Runs the whole flow on this machine on synthetic pictures: a Centre and a
+witness, an authority, an operator and a provider sidecar scanning a folder
+of uploads. The Centre and the witness are created under DIR on the first
+run and reused after.
 --data defaults to ./data.
 `;
 
@@ -92,7 +95,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
   const credentialsFile = join(dataDir, 'demo-credentials.json');
   const quiet = pino({ level: 'silent' });
 
-  say('hashfeed demo: Centre, authority, operator and provider sidecar on this machine; every picture is synthetic.\n');
+  say('hashfeed demo: Centre, witness, authority, operator and provider sidecar on this machine; every picture is synthetic.\n');
 
   // 1. The Centre: created on first run (keys generated), reused after.
   let credentials: Credentials;
@@ -110,7 +113,16 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     if (Object.keys(held.tokens).length < Object.keys(credentials.tokens).length) saveCredentials(credentialsFile, credentials);
     say(`1. Reusing the Centre in ${centreDir}.`);
   }
-  const centre = await serveCentre({ dataDir: centreDir, port: 0, logger: quiet });
+  // An independent witness beside the Centre (here on the same machine): it cosigns each checkpoint that extends the last.
+  const witness = await startDemoWitness(dataDir, centreDir, quiet);
+  say(`   ${witness.created ? 'Created' : 'Reusing'} witness ${witness.verifierKey.split('+')[0]} in ${join(dataDir, 'witness')}, listed in the Centre's centre.json.`);
+  let centre: Awaited<ReturnType<typeof serveCentre>>;
+  try {
+    centre = await serveCentre({ dataDir: centreDir, port: 0, logger: quiet });
+  } catch (err) {
+    await witness.running.close();
+    throw err;
+  }
   const api = async (method: string, path: string, role: DemoRole, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(`${centre.url}${path}`, {
       method,
@@ -161,11 +173,14 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     say(`4. Registered detection order ${orderId}: surface public-uploads, users alice and bob, channel channel-42, for one hour.`);
 
     // 5. The feed goes out as ciphertext: the static export, served with no credentials at all, stands for a CDN.
+    // The checkpoint goes out with the witness's cosignature, which the sidecar requires (witnessQuorum 1).
+    const cosignedSize = await awaitCosignature(centre, witness.verifierKey);
+    say(`5. Witness ${witness.verifierKey.split('+')[0]} ${cosignedSize === null ? 'has NOT cosigned the current checkpoint' : `cosigned the checkpoint at log size ${cosignedSize}`}; the sidecar requires its cosignature (witnessQuorum 1).`);
     const mirrorDir = join(dataDir, 'mirror');
     const exported = exportFeed(centre.centre, mirrorDir, Date.now());
     mirror = await serveDemoMirror(mirrorDir);
     const scanned = filesHolding(mirrorDir, rows.map((r) => getAlgorithm(r.algorithm).parse(r.hash)));
-    say(`5. Exported version ${exported.latestVersion} to ${mirrorDir} and served it at ${mirror.url} without authentication:`);
+    say(`   Exported version ${exported.latestVersion} to ${mirrorDir} and served it at ${mirror.url} without authentication:`);
     say(`   ${scanned.files} files, ${scanned.holding.length === 0 ? 'none of which holds any of the ' + String(rows.length) + ' hashes, in bytes or hex (sealed under the epoch key)' : `${scanned.holding.length} HOLDING A HASH: ${scanned.holding.join(', ')}`}.`);
 
     // The provider's sidecar reads that mirror; its keys and access list come from the Centre, with its token.
@@ -181,6 +196,8 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
         dataDir: sidecarDir,
         listen: '127.0.0.1:0',
         localToken: credentials.localToken,
+        witnesses: [witness.verifierKey],
+        witnessQuorum: 1,
         surfaces: [
           { id: 'public-uploads', description: 'Public photo uploads', e2ee: false },
           { id: 'private-messages', description: 'End-to-end encrypted direct messages', e2ee: true },
@@ -305,12 +322,13 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     say(`    median time from receipt to decision ${typeof p50 === 'number' ? (p50 < 10_000 ? `${p50} ms` : `${(p50 / 1000).toFixed(0)} s`) : '-'}; indicators on the list: ${String(at(month, 'listSize'))}.`);
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to browse the Centre's API: npm run -s hashfeed -- centre serve --data ${centreDir}`);
     const heardAll = decided.every((d) => entries.some((e) => Reflect.get(e, 'reportId') === d.reportId));
-    return ours.length === matched && decided.length === 2 && heardAll && sealedMirror ? 0 : 1;
+    return ours.length === matched && decided.length === 2 && heardAll && sealedMirror && cosignedSize !== null ? 0 : 1;
   } finally {
     await local?.close();
     await sidecar?.stop();
     await mirror?.close();
     await centre.close();
+    await witness.running.close();
   }
 }
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../shared/testing/code-of.ts';
-import { generateSigningKey, parseVerifierKey, VerifierKey } from '../../shared/crypto/index.ts';
+import { generateSigningKey, parseVerifierKey, SIGNATURE_TYPE_COSIGNATURE_V1, VerifierKey } from '../../shared/crypto/index.ts';
 import { parseSidecarConfig, type SidecarConfig } from './config.ts';
 
 /** The same public key under another name (so another key ID): one holder, not two. */
 const renamed = (text: string, name: string): string => new VerifierKey(name, parseVerifierKey(text).publicKey).text;
 const ROOT_KEYS = [1, 2, 3].map((i) => generateSigningKey(`hashfeed/eu-centre/root-${i}`).verifier.text);
+
+const WITNESS_KEYS = [1, 2].map((i) => generateSigningKey(`witness.example/w${i}`, { signatureType: SIGNATURE_TYPE_COSIGNATURE_V1 }).verifier.text);
 
 const BASE = {
   centre: 'https://centre.example',
@@ -98,6 +100,25 @@ describe('sidecar config', () => {
     ])('refuses %s with a clear CONFIG_INVALID', (_name, overrides, message) => {
       const settings = Object.fromEntries(Object.entries({ ...BASE, ...overrides }).filter(([, v]) => v !== undefined));
       expect(thrown(() => parseSidecarConfig(settings, '/etc/hashfeed', {}))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) });
+    });
+  });
+
+  describe('when witnesses are required', () => {
+    it('defaults to none and a quorum of 0, and takes a list with a quorum from the file or the environment', () => {
+      expect(parse({})).toMatchObject({ witnesses: [], witnessQuorum: 0 });
+      expect(parse({ witnesses: WITNESS_KEYS, witnessQuorum: 2 })).toMatchObject({ witnesses: WITNESS_KEYS, witnessQuorum: 2 });
+      expect(parse({}, { HASHFEED_WITNESSES: WITNESS_KEYS.join(','), HASHFEED_WITNESS_QUORUM: '1' })).toMatchObject({ witnesses: WITNESS_KEYS, witnessQuorum: 1 });
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['a quorum above the number of witnesses', { witnesses: WITNESS_KEYS, witnessQuorum: 3 }, 'from 0 to the number of witnesses (2)'],
+      ['a quorum without witnesses', { witnessQuorum: 1 }, 'from 0 to the number of witnesses (0)'],
+      ['a negative quorum', { witnesses: WITNESS_KEYS, witnessQuorum: -1 }, 'from 0 to'],
+      ['a witness listed twice', { witnesses: [WITNESS_KEYS[0], WITNESS_KEYS[0]], witnessQuorum: 1 }, 'twice'],
+      ['a log key (type 0x01) as a witness', { witnesses: [BASE.rootKey], witnessQuorum: 1 }, 'not a witness verifier key'],
+      ['a list that is not a list', { witnesses: 7 }, 'must be a list'],
+    ])('refuses %s with a clear CONFIG_INVALID', (_name, overrides, message) => {
+      expect(thrown(() => parse(overrides))).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) });
     });
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodedError } from '../../shared/errors.ts';
 import { quote } from '../../shared/quote.ts';
-import { parseVerifierKey } from '../../shared/crypto/index.ts';
+import { parseVerifierKey, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../../shared/crypto/index.ts';
 import { MAX_ROOT_KEYS } from '../../shared/trust/index.ts';
 import { DEFAULT_MAX_FRAMES } from '../../shared/hashing/image-frames.ts';
 import type { DecisionWebhookConfig } from '../decisions/index.ts';
@@ -78,9 +78,16 @@ export interface SidecarConfig {
   readonly maxClockSkewSeconds: number;
   /** Where decisions on this provider's reports are POSTed (docs/SIDECAR.md, "Decisions"); undefined: none, the platform polls GET /v1/decisions. */
   readonly decisionWebhook: DecisionWebhookConfig | undefined;
+  /** Witness verifier keys (cosignature/v1, type 0x04) the sidecar counts (docs/SIDECAR.md, "Witnesses"). */
+  readonly witnesses: readonly string[];
+  /** How many of `witnesses` must have cosigned a checkpoint (PROTOCOL 9.3 step 6a); 0, the default, requires none. */
+  readonly witnessQuorum: number;
 }
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook'] as const;
+/** Far above any sensible quorum; each costs one signature check per checkpoint. */
+export const MAX_WITNESSES = 32;
+
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook', 'witnesses', 'witnessQuorum'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -186,6 +193,7 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     maxRetryAfterSeconds: bounded('maxRetryAfterSeconds', int('maxRetryAfterSeconds', 3600), 86_400),
     maxClockSkewSeconds: bounded('maxClockSkewSeconds', int('maxClockSkewSeconds', 300, 0), 86_400),
     decisionWebhook: decisionWebhookFrom(raw('decisionWebhook'), allowInsecureHttp),
+    ...witnessesFrom(raw('witnesses'), raw('witnessQuorum')),
   };
 }
 
@@ -252,6 +260,33 @@ function rootPinFrom(single: unknown, list: unknown, threshold: unknown): { root
   const n = typeof threshold === 'string' ? Number(threshold) : (threshold ?? 1);
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > rootKeys.length) throw invalid(`'rootThreshold' must be an integer from 1 to the number of root keys (${rootKeys.length})`);
   return { rootKeys, rootThreshold: n };
+}
+
+/**
+ * `witnesses` (a JSON array, or comma-separated in the environment) of
+ * distinct witness verifier keys, and `witnessQuorum`, from 0 (default)
+ * to their number.
+ */
+function witnessesFrom(list: unknown, quorum: unknown): { witnesses: readonly string[]; witnessQuorum: number } {
+  let keys: unknown = list ?? [];
+  if (typeof keys === 'string') keys = keys.trim().startsWith('[') ? parseJson(keys, 'witnesses') : keys.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  if (!Array.isArray(keys) || keys.length > MAX_WITNESSES) throw invalid(`'witnesses' must be a list of at most ${MAX_WITNESSES} witness verifier keys`);
+  const publicKeys = new Set<string>();
+  const witnesses = keys.map((key: unknown, i) => {
+    try {
+      publicKeys.add(Buffer.from(parseVerifierKey(key, { signatureTypes: [SIGNATURE_TYPE_COSIGNATURE_V1] }).publicKey).toString('hex'));
+    } catch (cause) {
+      throw new SidecarConfigError('CONFIG_INVALID', `'witnesses[${i}]' is not a witness verifier key (cosignature/v1, as \`witness init\` prints it)`, { cause });
+    }
+    return String(key);
+  });
+  // One witness listed twice would count twice towards the quorum.
+  if (publicKeys.size !== witnesses.length) throw invalid("'witnesses' lists a key twice");
+  const n = typeof quorum === 'string' ? Number(quorum) : (quorum ?? 0);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > witnesses.length) {
+    throw invalid(`'witnessQuorum' must be an integer from 0 to the number of witnesses (${witnesses.length})`);
+  }
+  return { witnesses, witnessQuorum: n };
 }
 
 function parseJson(text: string, key: string): unknown {

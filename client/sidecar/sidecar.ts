@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { frameOfView } from '../../shared/hashing/image-views.ts';
 import { clampTimerMs } from '../../shared/timer.ts';
+import { parseVerifierKey, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../../shared/crypto/index.ts';
 import { AccessError, AccessRing, loadOrCreateEncryptionKey, registerEncryptionKey, type EncryptionKeyStatus } from '../access/index.ts';
 import { DecisionBook, DecisionWebhook, fetchDecisions, WebhookQueue } from '../decisions/index.ts';
 import { Matcher } from '../match/matcher.ts';
@@ -165,7 +166,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
   const alert = (code: string, message: string): void => logger.warn({ alert: code }, message);
-  const store = new TrustedStore({ replica, pin: rootPinOf(config.rootKeys, config.rootThreshold), feed: config.feed, maxClockSkewMs, alert, access });
+  const witnesses = config.witnesses.map((key) => parseVerifierKey(key, { signatureTypes: [SIGNATURE_TYPE_COSIGNATURE_V1] }));
+  const store = new TrustedStore({ replica, pin: rootPinOf(config.rootKeys, config.rootThreshold), feed: config.feed, maxClockSkewMs, alert, access, witnesses, witnessQuorum: config.witnessQuorum });
   // The list an earlier run accepted: its keys were never written down, so it is opened (and judged) again.
   await store.restoreAccessList(clock());
   // Set when the last round met an object sealed under an epoch whose key this sidecar lacks (PROTOCOL 13.6 step 3).

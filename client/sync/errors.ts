@@ -20,6 +20,8 @@ export type SyncCode =
   | 'SYNC_DIGEST_MISMATCH'
   | 'SYNC_NOT_IN_LOG'
   | 'SYNC_SPLIT_VIEW'
+  /** With witnessQuorum K > 0: fewer than K configured witnesses cosigned the checkpoint (PROTOCOL 9.3 step 6a). */
+  | 'SYNC_WITNESS_QUORUM'
   /** The timestamp names a root version newer than any the source served (PROTOCOL 9.3 step 2b): a rotation or revocation is withheld. */
   | 'SYNC_ROOT_WITHHELD'
   /** A sealed object's epoch key is not held (PROTOCOL 13.6 step 3): the provider is not entitled, or not for that epoch. */

@@ -66,6 +66,16 @@ export const TransparencyStatistics = z
     minConfirmations: count,
     categories: z.array(z.string()),
     log: z.object({ size: count, rootHash: z.string().openapi({ description: 'Base64' }) }).nullable(),
+    witnesses: z
+      .array(
+        z.object({
+          url: z.string().openapi({ description: 'The witness submission prefix (c2sp.org/tlog-witness)' }),
+          verifierKey: z.string().openapi({ description: 'Its cosignature/v1 verifier key (type 0x04)' }),
+          cosignedSize: count.nullable().openapi({ description: 'The largest checkpoint size it cosigned; null before the first' }),
+          cosignedAt: isoTime.nullable().openapi({ description: "That cosignature's timestamp; null before the first" }),
+        }),
+      )
+      .openapi({ description: "The witnesses the Centre asks to cosign its checkpoints (centre.json `witnesses`)" }),
     versions: z.array(Version),
     months: z.array(Month).openapi({ description: 'Every UTC month from the first record to now, oldest first' }),
   })

@@ -4,6 +4,7 @@ import type { AppEnv } from '../http/auth.ts';
 import { PublicStatistics } from '../statistics/index.ts';
 import { TransparencyStatistics } from './transparency-schema.ts';
 import type { RouteDeps } from './deps.ts';
+import type { WitnessStatus } from '../log/witness-cosignatures.ts';
 
 /** The monthly figures are counted again at most this often (docs/API.md, "GET /v1/transparency"). */
 export const MONTHS_REFRESH_MS = 60_000;
@@ -35,7 +36,7 @@ export function transparencyRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const counts = centre.db.prepare<[], CountRow>('SELECT * FROM version_counts ORDER BY version, dimension, key');
 
   /** The published part as a function of the published state: one version more, or one more log leaf, renders it anew. */
-  const renderPublished = (): string => {
+  const renderPublished = (witnessStatus: readonly WitnessStatus[]): string => {
     const byVersion = new Map<number, Record<string, Record<string, { adds: number; removes: number; active: number }>>>();
     for (const row of counts.iterate()) {
       const dimensions = byVersion.get(row.version) ?? {};
@@ -59,6 +60,7 @@ export function transparencyRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       minConfirmations: centre.config.minConfirmations,
       categories: centre.config.categories,
       log: checkpoint === undefined ? null : { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64') },
+      witnesses: witnessStatus.map((w) => ({ ...w, cosignedAt: w.cosignedAt === null ? null : new Date(w.cosignedAt).toISOString() })),
       versions: centre.publisher.versions().map((v) => ({
         version: v.version,
         createdAt: new Date(v.createdAt).toISOString(),
@@ -85,8 +87,10 @@ export function transparencyRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
 
   api.handle(STATISTICS, (c) => {
     const now = clock();
-    const publishedState = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}/${centre.keyring.roots.latestVersion()}`;
-    if (published?.state !== publishedState) published = { state: publishedState, json: renderPublished() };
+    // A witness cosigning changes the published part too: its status (one indexed read per witness) is part of the state.
+    const witnessStatus = centre.cosignatures.status();
+    const publishedState = `${centre.publisher.latestVersion()}/${centre.log.latestCheckpoint()?.size ?? 0}/${centre.keyring.roots.latestVersion()}/${JSON.stringify(witnessStatus)}`;
+    if (published?.state !== publishedState) published = { state: publishedState, json: renderPublished(witnessStatus) };
     const monthsState = statistics.state(now);
     if (months === undefined || (months.state !== monthsState && now - months.at >= MONTHS_REFRESH_MS) || now < months.at) {
       months = { state: monthsState, at: now, json: `[${statistics.monthsJson(now).join(',')}]` };

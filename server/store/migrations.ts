@@ -606,4 +606,19 @@ CREATE INDEX IF NOT EXISTS access_log_by_event ON access_log(event, at);
 CREATE INDEX IF NOT EXISTS access_log_grants ON access_log(provider_id, id) WHERE event IN ('grant', 'end');
 ${appendOnlyOnce('access_log')}
 `,
+  // 17. Witness cosignatures (docs/PROTOCOL.md 7): the latest cosignature each witness (by its verifier
+  // key) gave for each checkpoint size, over that checkpoint's body (which re-signing the same size does
+  // not change), served appended to the checkpoint. A newer cosignature of the same body replaces the line.
+  `
+CREATE TABLE IF NOT EXISTS witness_cosignatures (
+  witness TEXT NOT NULL,
+  size INTEGER NOT NULL CHECK (size >= 0),
+  body TEXT NOT NULL,
+  line TEXT NOT NULL,
+  cosigned_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (witness, size)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS witness_cosignatures_by_size ON witness_cosignatures(size);
+`,
 ];

@@ -4,7 +4,7 @@
  */
 export { NoteError } from './errors.ts';
 export type { NoteCode } from './errors.ts';
-export { parseNote, formatNote, DEFAULT_MAX_NOTE_BYTES, DEFAULT_MAX_NOTE_SIGNATURES } from './note.ts';
+export { parseNote, formatNote, formatSignatureLine, DEFAULT_MAX_NOTE_BYTES, DEFAULT_MAX_NOTE_SIGNATURES } from './note.ts';
 export type { Note, NoteSignature, NoteLimits } from './note.ts';
 export { createNoteSignature, signNote } from './sign.ts';
 export type { NoteSigningOptions } from './sign.ts';

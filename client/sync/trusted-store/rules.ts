@@ -4,9 +4,9 @@
  * section 4 for keys). Only `trusted-store.ts` calls them: the store is the
  * one owner of these decisions (STYLE 14).
  */
-import { EnvelopeError } from '../../../shared/crypto/index.ts';
+import { EnvelopeError, type VerifierKey } from '../../../shared/crypto/index.ts';
 import { hashLeaf, MerkleError, verifyConsistency, verifyInclusion } from '../../../shared/merkle/index.ts';
-import { NoteError } from '../../../shared/note/index.ts';
+import { NoteError, verifyNote } from '../../../shared/note/index.ts';
 import { checkSignedWhileValid as checkSignersAt, TrustError, type DelegatedKey, type RootDocument } from '../../../shared/trust/index.ts';
 import type { Delta } from '../../../shared/wire/delta.ts';
 import { WireError } from '../../../shared/wire/errors.ts';
@@ -100,6 +100,29 @@ export function checkNotExpired(timestamp: FeedTimestamp, now: number): void {
   if (now >= timestamp.expires) {
     throw new SyncError('SYNC_FREEZE', `the newest timestamp expired at ${new Date(timestamp.expires).toISOString()}: the feed is frozen or replayed`);
   }
+}
+
+/**
+ * 9.3 step 6a, witnesses (PROTOCOL 7): with a quorum K > 0, at least K of
+ * the configured witnesses (distinct keys) have a cosignature on the
+ * checkpoint that verifies over its body. A line that does not verify,
+ * or one by a key not configured, counts for nothing; it does not spoil
+ * the others. Witnesses refuse to cosign a checkpoint inconsistent with
+ * what they cosigned before, so a Centre that shows this provider a forked
+ * history cannot gather the quorum.
+ */
+export function checkWitnessQuorum(note: string, witnesses: readonly VerifierKey[], quorum: number): void {
+  if (quorum === 0) return;
+  let cosigned = 0;
+  for (const witness of witnesses) {
+    try {
+      verifyNote(note, [witness]);
+      cosigned++;
+    } catch (cause) {
+      if (!(cause instanceof NoteError)) throw cause;
+    }
+  }
+  if (cosigned < quorum) throw new SyncError('SYNC_WITNESS_QUORUM', `${cosigned} of the configured witnesses cosigned the checkpoint, ${quorum} required`);
 }
 
 /**

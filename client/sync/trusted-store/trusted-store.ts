@@ -1,4 +1,4 @@
-import { decodeEnvelope, EnvelopeError } from '../../../shared/crypto/index.ts';
+import { decodeEnvelope, EnvelopeError, type VerifierKey } from '../../../shared/crypto/index.ts';
 import { getAlgorithm } from '../../../shared/hashing/registry.ts';
 import { feedOrigin, NoteError, verifyCheckpoint } from '../../../shared/note/index.ts';
 import {
@@ -44,6 +44,7 @@ import {
   checkRootNotWithheld,
   checkSignedWhileValid,
   checkSnapshotVersion,
+  checkWitnessQuorum,
   decoded,
   untrusted,
   type TreeHead,
@@ -63,6 +64,10 @@ export interface TrustedStoreOptions {
   readonly alert?: (code: string, message: string) => void;
   /** The epoch keys this sidecar holds (PROTOCOL 13.4); without it, every sealed object is SYNC_NO_ACCESS. */
   readonly access?: AccessRing;
+  /** Witness verifier keys (type 0x04, distinct) whose cosignatures count towards `witnessQuorum`. */
+  readonly witnesses?: readonly VerifierKey[];
+  /** How many of `witnesses` must have cosigned a checkpoint for it to be accepted; default 0 (none). */
+  readonly witnessQuorum?: number;
 }
 
 /** A verified archived object and the listed keys whose signatures verified. */
@@ -102,6 +107,8 @@ export class TrustedStore {
   readonly #maxClockSkewMs: number;
   readonly #alert: (code: string, message: string) => void;
   readonly #access: AccessRing | undefined;
+  readonly #witnesses: readonly VerifierKey[];
+  readonly #witnessQuorum: number;
   #root: TrustedRoot | null;
   #clockSkewMs: number | undefined;
 
@@ -112,6 +119,11 @@ export class TrustedStore {
     this.#maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.#alert = options.alert ?? (() => undefined);
     this.#access = options.access;
+    this.#witnesses = options.witnesses ?? [];
+    this.#witnessQuorum = options.witnessQuorum ?? 0;
+    if (!Number.isSafeInteger(this.#witnessQuorum) || this.#witnessQuorum < 0 || this.#witnessQuorum > this.#witnesses.length) {
+      throw new RangeError('witnessQuorum must be an integer from 0 to the number of witnesses');
+    }
     this.#root = loadTrustedRoot(options.replica.trust, options.pin);
   }
 
@@ -199,8 +211,11 @@ export class TrustedStore {
 
   /**
    * 9.3 step 6a: the checkpoint is signed by a key the trusted root lists for
-   * `checkpoint` (named after the log origin), usable now (4.4, 4.5); it
-   * states the timestamp's tree head and extends the one held (split view).
+   * `checkpoint` (named after the log origin), usable now (4.4, 4.5); with
+   * a witness quorum, enough configured witnesses cosigned its body
+   * (SYNC_WITNESS_QUORUM); it states the timestamp's tree head and extends
+   * the one held (split view). A refusal changes nothing held: the replica
+   * keeps its last good version until its timestamp expires (stale).
    */
   async acceptCheckpoint(
     note: string,
@@ -221,6 +236,7 @@ export class TrustedStore {
       }
     }
     if (head === undefined) throw new SyncError('SYNC_UNTRUSTED', `the checkpoint is not signed by a key root ${root.document.version} lists for 'checkpoint' now`);
+    checkWitnessQuorum(note, this.#witnesses, this.#witnessQuorum);
     await checkExtendsHeldHead(head, timestamp, trusted, consistencyProof);
     return head;
   }
