@@ -14,6 +14,7 @@ import { requestTimeout } from './http/request-timeout.ts';
 import { accessLogRoutes } from './routes/access-log.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { auditorRoutes } from './routes/auditor.ts';
 import { batchRoutes } from './routes/batches.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { encryptionKeyRoutes } from './routes/encryption-keys.ts';
@@ -102,6 +103,7 @@ const ROUTES: readonly (readonly [string, (deps: RouteDeps) => OpenAPIHono<AppEn
   ['/v1/accounts', accountRoutes],
   ['/v1/tokens', tokenRoutes],
   ['/v1/audit', auditRoutes],
+  ['/v1/audit', auditorRoutes],
   ['/v1/indicators', indicatorRoutes],
   ['/v1/batches', batchRoutes],
   ['/v1/publish', publishRoutes],
