@@ -612,6 +612,7 @@ ${appendOnlyOnce('access_log')}
   // and ids kept; versions and snapshots still point at the same leaves). Each commitment keeps the
   // salt the Centre never publishes, and the end's reason it commits to. Orders registered before get
   // theirs appended once, when the Centre opens (server/log/order-commitments.ts), logged then.
+  // Every statement can run twice (the rebuilds copy what they find; IF NOT EXISTS).
   `${FOREIGN_KEYS_OFF}
 CREATE TABLE log_leaves_rebuilt (
   idx INTEGER PRIMARY KEY,
@@ -639,7 +640,7 @@ DROP TABLE accounts;
 ALTER TABLE accounts_rebuilt RENAME TO accounts;
 CREATE INDEX accounts_by_member_state ON accounts(member_state) WHERE member_state IS NOT NULL;
 
-CREATE TABLE order_commitments (
+CREATE TABLE IF NOT EXISTS order_commitments (
   order_id INTEGER NOT NULL REFERENCES orders(id),
   event TEXT NOT NULL CHECK (event IN ('register', 'end')),
   salt BLOB NOT NULL CHECK (length(salt) = 32),
@@ -649,6 +650,6 @@ CREATE TABLE order_commitments (
   committed_at INTEGER NOT NULL,
   PRIMARY KEY (order_id, event)
 ) STRICT, WITHOUT ROWID;
-${appendOnly('order_commitments')}
+${appendOnlyOnce('order_commitments')}
 `,
 ];
