@@ -66,6 +66,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     failures: new RateLimiter(centre.config.authFailureLimit),
     clientKey,
     clock,
+    // Every request of an auditor is in the audit trail (docs/API.md, "Audit"): its reads by their routes, its refusals here.
+    onForbidden: (principal, route) => {
+      if (principal.account.role === 'auditor') centre.write(() => centre.audit.record(clock(), principal.account.name, 'audit.refused', route));
+    },
   };
   const publicLimiter = new RateLimiter(centre.config.rateLimit);
   const routeDeps: RouteDeps = {

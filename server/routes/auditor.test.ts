@@ -34,8 +34,8 @@ describe('the auditor', () => {
       expect(operations.length).toBeGreaterThan(20);
     });
 
-    it('is refused with 403 AUTH_FORBIDDEN by every one of them, before any change', async () => {
-      const auditBefore = t.centre.db.prepare('SELECT count(*) AS n FROM audit').get();
+    it('is refused with 403 AUTH_FORBIDDEN by every one of them, each refusal audited and nothing else changed', async () => {
+      const lastEntry = t.centre.audit.page(0, 100_000).at(-1)?.id ?? 0;
       const admitted: string[] = [];
       for (const operation of operations) {
         // Sample values: the guard refuses before the path or the body is looked at.
@@ -46,7 +46,9 @@ describe('the auditor', () => {
         if (Array.isArray(operation.roles) && operation.roles.includes('auditor')) admitted.push(`${operation.method} ${operation.path}: names auditor`);
       }
       expect(admitted).toEqual([]);
-      expect(t.centre.db.prepare('SELECT count(*) AS n FROM audit').get()).toEqual(auditBefore);
+      const entries = t.centre.audit.page(lastEntry, 100_000);
+      expect(entries.map((entry) => [entry.actor, entry.action])).toEqual(operations.map(() => ['auditor-1', 'audit.refused']));
+      expect(entries.map((entry) => entry.subject)).toEqual(operations.map((operation) => `${operation.method} ${operation.path.replace(/\{([^}]+)\}/g, ':$1')}`));
     });
   });
 
