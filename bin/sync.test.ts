@@ -115,6 +115,33 @@ describe('sidecar sync against a real Centre', () => {
     });
   });
 
+  describe('when detection orders are registered and ended between rounds', () => {
+    it('takes the order commitment leaves in its stride: the head grows, stays consistent, and deltas still prove their inclusion', async () => {
+      centre = await startLoopbackCentre();
+      const [a, b] = [pdq(), pdq()];
+      await centre.publish([{ algorithm: 'pdq', hash: a }]);
+      const operator = { authorization: `Bearer ${centre.tokens.operator}`, 'content-type': 'application/json' };
+      const order = { orderId: 'SYNC-1', issuingAuthority: 'DE-BKA', legalReference: 'Test order', provider: 'example-host', surfaces: ['uploads'], targets: { users: ['alice'], groups: [], channels: [] }, notBefore: Date.now() - 1000, notAfter: Date.now() + 3_600_000 };
+      expect((await fetch(`${centre.url}/v1/orders`, { method: 'POST', headers: operator, body: JSON.stringify(order) })).status).toBe(201);
+      // Bootstrapping: the snapshot is proved against a head whose last leaf is the order's commitment.
+      const sidecar = await client(centre);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 1 });
+      const head = (): number | undefined => sidecar.replica.state().checkpoint?.size;
+      const afterFirst = head();
+
+      expect((await fetch(`${centre.url}/v1/orders`, { method: 'POST', headers: operator, body: JSON.stringify({ ...order, orderId: 'SYNC-2' }) })).status).toBe(201);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 1, appliedDeltas: 0 });
+      expect(head()).toBe((afterFirst ?? 0) + 1);
+
+      expect((await fetch(`${centre.url}/v1/orders/SYNC-1/end`, { method: 'POST', headers: operator, body: '{}' })).status).toBe(200);
+      await centre.publish([{ algorithm: 'pdq', hash: b }]);
+      expect(await sidecar.syncer.syncOnce()).toMatchObject({ version: 2, appliedDeltas: 1, snapshot: false });
+      expect(head()).toBe((afterFirst ?? 0) + 4);
+      expect([matchesOf(sidecar, a), matchesOf(sidecar, b)]).toEqual([1, 1]);
+      expect(sidecar.alerts).toEqual([]);
+    });
+  });
+
   describe('when the replica was damaged locally', () => {
     it('notices the digest mismatch on the next delta and rebuilds from a snapshot', async () => {
       centre = await startLoopbackCentre();

@@ -14,6 +14,7 @@ import { requestTimeout } from './http/request-timeout.ts';
 import { accessLogRoutes } from './routes/access-log.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { auditorRoutes } from './routes/auditor.ts';
 import { batchRoutes } from './routes/batches.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { encryptionKeyRoutes } from './routes/encryption-keys.ts';
@@ -65,6 +66,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     failures: new RateLimiter(centre.config.authFailureLimit),
     clientKey,
     clock,
+    // Every request of an auditor is in the audit trail (docs/API.md, "Audit"): its reads by their routes, its refusals here.
+    onForbidden: (principal, route) => {
+      if (principal.account.role === 'auditor') centre.write(() => centre.audit.record(clock(), principal.account.name, 'audit.refused', route));
+    },
   };
   const publicLimiter = new RateLimiter(centre.config.rateLimit);
   const routeDeps: RouteDeps = {
@@ -102,6 +107,7 @@ const ROUTES: readonly (readonly [string, (deps: RouteDeps) => OpenAPIHono<AppEn
   ['/v1/accounts', accountRoutes],
   ['/v1/tokens', tokenRoutes],
   ['/v1/audit', auditRoutes],
+  ['/v1/audit', auditorRoutes],
   ['/v1/indicators', indicatorRoutes],
   ['/v1/batches', batchRoutes],
   ['/v1/publish', publishRoutes],

@@ -9,6 +9,7 @@ import type { EpochWrapKey } from './access/epoch-wrap-key.ts';
 import { WrapService } from './access/wrap-service.ts';
 import { parseCentreConfig, type CentreConfig } from './config.ts';
 import { Keyring } from './keys/keyring.ts';
+import { OrderCommitments } from './log/order-commitments.ts';
 import { TransparencyLog } from './log/transparency-log.ts';
 import { WitnessCosignatures } from './log/witness-cosignatures.ts';
 import { formatCheckpoint } from '../shared/note/index.ts';
@@ -43,6 +44,8 @@ export class Centre {
   readonly cosignatures: WitnessCosignatures;
   readonly keyring: Keyring;
   readonly publisher: Publisher;
+  /** Each order's registration and early end, committed to in the log (docs/PROTOCOL.md 10.4). */
+  readonly orderCommitments: OrderCommitments;
   /** The sealed feed (docs/PROTOCOL.md 13): epochs and their keys, who is entitled, encryption keys, wraps, the access log. */
   readonly epochs: EpochStore;
   readonly entitlement: EntitlementEngine;
@@ -68,6 +71,13 @@ export class Centre {
     this.accessLog = new AccessLogStore(db);
     const schedule = new EpochSchedule({ epochs: this.epochs, entitlement: this.entitlement, accessLog: this.accessLog, accounts: this.accounts });
     this.publisher = new Publisher({ db, config, keyring, log: this.log, audit: this.audit, schedule, epochs: this.epochs });
+    this.orderCommitments = new OrderCommitments({
+      db,
+      log: this.log,
+      orders: this.orders,
+      audit: this.audit,
+      sealLog: (now) => this.publisher.refreshTimestamp(now),
+    });
     this.wraps = new WrapService({
       db,
       feed: config.feed,
@@ -80,11 +90,16 @@ export class Centre {
     });
   }
 
-  /** Runs `fn` in an immediate write transaction, mapping SQLite constraint errors to store codes. */
+  /**
+   * Runs `fn` in an immediate write transaction, mapping SQLite constraint
+   * errors to store codes. A rolled-back write may have appended a log leaf
+   * (an order commitment): the tree's cache forgets it.
+   */
   write<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn).immediate();
     } catch (err) {
+      this.log.discardCache();
       throw storeErrorFrom(err) ?? err;
     }
   }
@@ -138,6 +153,8 @@ export function openCentre(dataDir: string, now: number, env: NodeJS.ProcessEnv 
     // Likewise a folder whose latest version is plaintext (from before sealing), or whose current epoch key is unreadable
     // (the key-wrapping key was lost), publishes one empty sealed version now (PROTOCOL 13.2 rules 1 and 4, 13.7).
     if (!centre.publisher.latestSnapshotSignedWhileValid() || centre.publisher.sealingDueOnOpen()) centre.publisher.publish('centre', now);
+    // Orders registered before order commitments get theirs now, once (docs/PROTOCOL.md 10.4).
+    centre.orderCommitments.backfill(now);
     return centre;
   } catch (err) {
     db.close();

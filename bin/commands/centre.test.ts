@@ -92,7 +92,7 @@ describe('hashfeed centre', () => {
   describe('when a value is out of range', () => {
     it.each([
       [['serve', '--port', '70000'], '--port must be a port number'],
-      [['token', 'create', '--role', 'king', '--name', 'x'], '--role must be admin, authority, operator, provider, reviewer, europol'],
+      [['token', 'create', '--role', 'king', '--name', 'x'], '--role must be admin, authority, operator, provider, reviewer, europol, auditor'],
       [['token', 'create', '--role', 'authority', '--name', 'x'], '--member-state: an authority account needs its Member State'],
       [['token', 'create', '--role', 'authority', '--name', 'x', '--member-state', 'ZZ'], '--member-state: the Member State must be an assigned ISO 3166-1 alpha-2 code'],
       [['token', 'create', '--role', 'authority', '--name', 'x', '--member-state', 'de'], '--member-state: the Member State must be an assigned ISO 3166-1 alpha-2 code'],
@@ -119,7 +119,7 @@ describe('hashfeed centre', () => {
       expect(JSON.parse(token.stdout)).toMatchObject({ account: 'op-1', role: 'operator', accountCreated: true, token: expect.any(String) });
     });
 
-    it('creates reviewer, europol and authority accounts, the authority with its Member State', async () => {
+    it('creates reviewer, europol, auditor and authority accounts, the authority with its Member State', async () => {
       expect((await centre('init', '--data', dataDir)).status).toBe(0);
       const created = async (...argv: string[]): Promise<unknown> => {
         const { status, stdout } = await centre('token', 'create', ...argv, '--data', dataDir);
@@ -128,6 +128,7 @@ describe('hashfeed centre', () => {
       };
       expect(await created('--role', 'reviewer', '--name', 'rev-1')).toMatchObject({ role: 'reviewer', memberState: null });
       expect(await created('--role', 'europol', '--name', 'europol')).toMatchObject({ role: 'europol', memberState: null });
+      expect(await created('--role', 'auditor', '--name', 'auditor-1')).toMatchObject({ role: 'auditor', memberState: null });
       expect(await created('--role', 'authority', '--name', 'FR-OCRVP', '--member-state', 'FR')).toMatchObject({ role: 'authority', memberState: 'FR' });
     });
   });

@@ -83,6 +83,7 @@ export async function startLoopbackCentre(
       operator: token('centre-op', 'operator'),
       provider: token('example-host', 'provider'),
       reviewer: token('reviewer-1', 'reviewer'),
+      auditor: token('auditor-1', 'auditor'),
       europol: token('europol', 'europol'),
     };
     centre.close();

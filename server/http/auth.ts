@@ -13,6 +13,8 @@ export interface TokenGate {
   readonly failures: RateLimiter;
   readonly clientKey: (c: Parameters<MiddlewareHandler>[0]) => string;
   readonly clock: () => number;
+  /** Told of each request refused to a valid token for its role (`route` is the method and route pattern): the auditor's are audited. */
+  readonly onForbidden?: (principal: Principal, route: string) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export function requireRole(gate: TokenGate, ...roles: readonly Role[]): Middlew
       throw new ApiError(401, 'AUTH_INVALID', 'the token is unknown, revoked or malformed');
     }
     if (!roles.includes(principal.account.role)) {
+      gate.onForbidden?.(principal, `${c.req.method} ${c.req.routePath}`);
       throw new ApiError(403, 'AUTH_FORBIDDEN', `a ${principal.account.role} token may not call this route (needs ${roles.join(' or ')})`);
     }
     chargeRate(limiter, `token:${principal.tokenId}`, clock());

@@ -4,7 +4,9 @@ import type { SigningKey } from '../../shared/crypto/index.ts';
 import type { Db } from '../store/database.ts';
 import { StoreError } from '../store/errors.ts';
 
-export type LeafKind = 'delta' | 'snapshot';
+/** Feed envelopes (PROTOCOL 8.6) and order commitments (10.4). */
+export const LEAF_KINDS = ['delta', 'snapshot', 'order', 'order-end'] as const;
+export type LeafKind = (typeof LEAF_KINDS)[number];
 
 export interface LogLeaf {
   readonly index: number;
@@ -17,7 +19,8 @@ export interface LogLeaf {
 /**
  * The append-only transparency log (RFC 6962): one leaf per published
  * envelope, leaf hash = SHA-256(0x00 || envelope bytes), so anyone holding an
- * envelope can check it is in the log. Leaves and checkpoints live in
+ * envelope can check it is in the log; and one per order commitment
+ * (PROTOCOL 10.4, server/log/order-commitments.ts). Leaves and checkpoints live in
  * append-only tables; the tree object caches complete subtrees, and is
  * rebuilt after a rolled-back transaction so that no uncommitted leaf lingers
  * in the cache.
@@ -52,10 +55,10 @@ export class TransparencyLog {
     return this.#stmts.size.get()?.n ?? 0;
   }
 
-  /** Appends an envelope as the next leaf; call inside the publishing transaction. */
-  append(kind: LeafKind, version: number, envelope: Uint8Array, now: number): number {
+  /** Appends an envelope (or an order commitment's leaf bytes) as the next leaf; call inside a write transaction. */
+  append(kind: LeafKind, version: number, leafData: Uint8Array, now: number): number {
     const index = this.size();
-    this.#stmts.insert.run(index, hashLeaf(envelope), kind, version, now);
+    this.#stmts.insert.run(index, hashLeaf(leafData), kind, version, now);
     return index;
   }
 

@@ -3,15 +3,16 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { Centre } from '../centre.ts';
-import type { LeafKind } from '../log/transparency-log.ts';
+import { LEAF_KINDS, type LeafKind } from '../log/transparency-log.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { integerOr, integerText, mediaResponse, pageLimit } from '../http/schemas.ts';
 import type { RouteDeps } from './deps.ts';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 
-const KIND_MESSAGE = "kind must be 'delta' or 'snapshot'";
-const kind = z.enum(['delta', 'snapshot'], { error: KIND_MESSAGE });
+const KIND_MESSAGE = `kind must be one of ${LEAF_KINDS.join(', ')}`;
+// Order commitments (PROTOCOL 10.4) are leaves too: listed, and proved by kind and the order's number as version.
+const kind = z.enum(LEAF_KINDS, { error: KIND_MESSAGE });
 
 const InclusionProof = z
   .object({
@@ -39,7 +40,7 @@ const CHECKPOINT = defineRoute({
 const INCLUSION = defineRoute({
   method: 'get',
   path: '/proof/inclusion',
-  summary: "Proof that a version's delta or snapshot is in the log",
+  summary: "Proof that a version's delta or snapshot, or an order's commitment, is in the log",
   access: 'public',
   query: z.object({ kind: kind.optional().default('delta'), version: integerText('version', 1), size: integerText('size', 1) }),
   responses: { 200: { description: 'The proof', content: { 'application/json': { schema: InclusionProof } } } },

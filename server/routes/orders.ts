@@ -160,6 +160,8 @@ export function orderRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
         notBefore: order.notBefore,
         notAfter: order.notAfter,
       });
+      // In this transaction: no order is ever registered without its leaf in the public log (PROTOCOL 10.4).
+      centre.orderCommitments.register(created, now);
       return created;
     });
     return c.json({ order: view(stored, now) }, 201);
@@ -175,6 +177,7 @@ export function orderRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       if (current === undefined) throw new ApiError(404, 'NOT_FOUND', `order ${orderId} does not exist`);
       if (!orders.end(orderId, actor, now)) throw new ApiError(409, 'CONFLICT', `order ${orderId} has already been ended`);
       centre.audit.record(now, actor, 'order.end', `order:${orderId}`, { provider: current.order.provider, ...(reason === undefined ? {} : { reason }) });
+      centre.orderCommitments.end(current, { orderId, endedAt: now, reason: reason ?? null }, now);
       return orders.get(orderId);
     });
     if (stored === undefined) throw new Error('unreachable: an ended order vanished');

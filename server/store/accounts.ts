@@ -5,9 +5,10 @@ import { isMemberState } from './member-states.ts';
 
 /**
  * Who may call what (docs/API.md, "Roles"). A reviewer decides on reports;
- * europol receives every forwarded report (server/review/routing.ts).
+ * europol receives every forwarded report (server/review/routing.ts); an
+ * auditor reads orders with their salts and reports, and can write nothing.
  */
-export const ROLES = ['admin', 'authority', 'operator', 'provider', 'reviewer', 'europol'] as const;
+export const ROLES = ['admin', 'authority', 'operator', 'provider', 'reviewer', 'europol', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(value: unknown): value is Role {

@@ -621,4 +621,50 @@ CREATE TABLE IF NOT EXISTS witness_cosignatures (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS witness_cosignatures_by_size ON witness_cosignatures(size);
 `,
+  // 18. Order commitments (docs/PROTOCOL.md 10.4) and the auditor role (docs/API.md, "Roles"). The log
+  // gains the leaf kinds `order` and `order-end`, and accounts the role `auditor`: both CHECKs live in
+  // their table definitions, so both tables are rebuilt (SQLite's twelve steps, foreign keys off, rows
+  // and ids kept; versions and snapshots still point at the same leaves). Each commitment keeps the
+  // salt the Centre never publishes, and the end's reason it commits to. Orders registered before get
+  // theirs appended once, when the Centre opens (server/log/order-commitments.ts), logged then.
+  // Every statement can run twice (the rebuilds copy what they find; IF NOT EXISTS).
+  `${FOREIGN_KEYS_OFF}
+CREATE TABLE log_leaves_rebuilt (
+  idx INTEGER PRIMARY KEY,
+  leaf_hash BLOB NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('delta', 'snapshot', 'order', 'order-end')),
+  version INTEGER NOT NULL,
+  appended_at INTEGER NOT NULL,
+  UNIQUE (kind, version)
+) STRICT;
+INSERT INTO log_leaves_rebuilt (idx, leaf_hash, kind, version, appended_at) SELECT idx, leaf_hash, kind, version, appended_at FROM log_leaves ORDER BY idx;
+DROP TABLE log_leaves;
+ALTER TABLE log_leaves_rebuilt RENAME TO log_leaves;
+${appendOnly('log_leaves')}
+
+CREATE TABLE accounts_rebuilt (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'authority', 'operator', 'provider', 'reviewer', 'europol', 'auditor')),
+  created_at INTEGER NOT NULL,
+  disabled_at INTEGER,
+  member_state TEXT CHECK (member_state IS NULL OR (role = 'authority' AND member_state GLOB '[A-Z][A-Z]'))
+) STRICT;
+INSERT INTO accounts_rebuilt (id, name, role, created_at, disabled_at, member_state) SELECT id, name, role, created_at, disabled_at, member_state FROM accounts ORDER BY id;
+DROP TABLE accounts;
+ALTER TABLE accounts_rebuilt RENAME TO accounts;
+CREATE INDEX accounts_by_member_state ON accounts(member_state) WHERE member_state IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS order_commitments (
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  event TEXT NOT NULL CHECK (event IN ('register', 'end')),
+  salt BLOB NOT NULL CHECK (length(salt) = 32),
+  commitment BLOB NOT NULL CHECK (length(commitment) = 32),
+  end_reason TEXT CHECK (event = 'end' OR end_reason IS NULL),
+  log_index INTEGER NOT NULL UNIQUE REFERENCES log_leaves(idx),
+  committed_at INTEGER NOT NULL,
+  PRIMARY KEY (order_id, event)
+) STRICT, WITHOUT ROWID;
+${appendOnlyOnce('order_commitments')}
+`,
 ];

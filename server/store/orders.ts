@@ -6,6 +6,8 @@ import type { Db } from './database.ts';
 export type OrderStatus = OrderPhase;
 
 export interface StoredOrder {
+  /** The order's number at the Centre (1, 2, ...; the row id): its commitment leaves' version in the log (PROTOCOL 10.4). */
+  readonly number: number;
   readonly order: DetectionOrder;
   /**
    * The issuing Member State (ISO 3166-1 alpha-2): the Centre's own record,
@@ -71,7 +73,7 @@ export class OrderStore {
 
   /** Call inside a write transaction; a repeated orderId is a STORE_CONFLICT (UNIQUE). */
   insert(order: DetectionOrder, providerId: number, createdBy: string, now: number, memberState: string | null = null): StoredOrder {
-    this.#insert.run(
+    const { lastInsertRowid } = this.#insert.run(
       order.orderId,
       providerId,
       order.issuingAuthority,
@@ -84,7 +86,7 @@ export class OrderStore {
       createdBy,
       memberState,
     );
-    return { order, memberState, createdAt: now, createdBy, endedAt: null, endedBy: null };
+    return { number: Number(lastInsertRowid), order, memberState, createdAt: now, createdBy, endedAt: null, endedBy: null };
   }
 
   get(orderId: string): StoredOrder | undefined {
@@ -123,5 +125,5 @@ function toStored(row: OrderRow): StoredOrder {
     },
     `order ${row.order_id}`,
   );
-  return { order, memberState: row.member_state, createdAt: row.created_at, createdBy: row.created_by, endedAt: row.ended_at, endedBy: row.ended_by };
+  return { number: row.id, order, memberState: row.member_state, createdAt: row.created_at, createdBy: row.created_by, endedAt: row.ended_at, endedBy: row.ended_by };
 }

@@ -43,6 +43,7 @@ export function createTestCentre(overrides: Partial<CentreConfig> = {}, options:
     provider: account('example-host', 'provider'),
     reviewer: account('reviewer-1', 'reviewer'),
     europol: account('europol', 'europol'),
+    auditor: account('auditor-1', 'auditor'),
   };
   return {
     dataDir,
