@@ -155,6 +155,8 @@ describe('the Centre and a witness that misbehaves', () => {
       code: 'WITNESS_BAD_ANSWER',
       answer: (note, key) => new Response(lastLine(cosignCheckpoint(note.replace(/\n[0-9]+\n/, '\n999\n').split('\n\n')[0] + '\n\n' + note.split('\n\n')[1], key, 1_800_000_000))),
     },
+    // 10^13 s is past the last instant a Date holds (8.64e15 ms): stored, it made /v1/transparency answer 500.
+    { name: 'a cosignature dated beyond any date', code: 'WITNESS_BAD_ANSWER', answer: (note, key) => new Response(lastLine(cosignCheckpoint(note, key, 10_000_000_000_000))) },
     { name: 'a 409 size that does not parse', code: 'WITNESS_REFUSED', answer: () => new Response('many\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
     { name: 'a 409 size beyond the log', code: 'WITNESS_AHEAD', answer: () => new Response('999999\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
     { name: 'an endless answer', code: 'WITNESS_BAD_ANSWER', answer: () => new Response('x'.repeat(1 << 20)) },

@@ -27,6 +27,8 @@ const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 /** A 409 names the size the witness holds; one retry from it is enough, a second guards a race with another submitter. */
 const MAX_CONFLICT_RETRIES = 2;
+/** The last instant a Date holds (8.64e15 ms): a later cosignature time could not be shown (/v1/transparency). */
+const MAX_COSIGNATURE_SECONDS = 8_640_000_000_000;
 const SIZE_ANSWER = /^(0|[1-9][0-9]{0,15})\n$/;
 
 interface Attempts {
@@ -167,6 +169,7 @@ export class WitnessSubmitter {
       const verified = verifyNote(note, [key]).verified[0];
       const signature = note.signatures.find((s) => s.name === key.name && bytesEqual(s.keyId, key.keyId));
       if (verified?.timestamp === undefined || signature === undefined) throw new Error('no cosignature by the configured key');
+      if (verified.timestamp > MAX_COSIGNATURE_SECONDS) throw new Error('the cosignature is dated beyond any date');
       line = formatSignatureLine(signature);
       timestamp = verified.timestamp;
     } catch (cause) {
