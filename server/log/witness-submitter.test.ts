@@ -198,3 +198,47 @@ describe('the Centre and a witness that misbehaves', () => {
     expect(served.served).toBe(served.note);
   });
 });
+
+describe('the Centre and a witness that once named a size beyond the log', () => {
+  describe('when the witness answers truly afterwards', () => {
+    it('asks it again after the backoff and gets the cosignature: the bogus size is not kept', async () => {
+      const t = createTestCentre({ accessPolicy: 'account' });
+      cleanups.push(() => t.close());
+      await publishIndicators(t, 1);
+      const logKey = t.centre.keyring.signerFor(KEY_PURPOSES.checkpoint, t.clock.now).verifier;
+      const dataDir = dirs.make('centre-witness-');
+      const vkey = initWitness(dataDir, 'witness.example/w0');
+      const witness = await serveWitness({ dataDir, port: 0, logs: new Map([[t.centre.log.origin, [logKey]]]), logger: silent });
+      cleanups.push(() => witness.close());
+      // In front of the real witness: the first answer is a 409 naming a size the log never reached.
+      let answered = 0;
+      const app = new Hono();
+      app.post('/add-checkpoint', async (c) => {
+        if (answered++ === 0) return c.body('999999\n', 409, { 'content-type': 'text/x.tlog.size' });
+        return fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body: await c.req.text() });
+      });
+      const server = await new Promise<ServerType>((resolve) => {
+        const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+      });
+      cleanups.push(() => new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }));
+      const address = server.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      writeCentreConfig(t.dataDir, { ...t.centre.config, witnesses: [{ url, vkey: vkey.text }] });
+      const centre = openCentre(t.dataDir, t.clock.now, {});
+      cleanups.push(() => centre.close());
+      const submitter = new WitnessSubmitter({ centre, clock: () => t.clock.now, logger: silent, pollMs: 60_000, timeoutMs: 2_000 });
+      cleanups.push(() => submitter.stop());
+      submitter.tick();
+      await submitter.settled();
+      expect(centre.cosignatures.status()[0]?.cosignedSize).toBeNull();
+      t.clock.now += 60_000;
+      submitter.tick();
+      await submitter.settled();
+      expect(answered).toBe(2);
+      expect(centre.cosignatures.status()[0]?.cosignedSize).toBe(centre.log.size());
+    });
+  });
+});

@@ -128,6 +128,8 @@ export class WitnessSubmitter {
     let oldSize = attempts.sizeHint ?? centre.cosignatures.latest(witness.vkey)?.size ?? 0;
     for (let retry = 0; ; retry++) {
       if (oldSize > head.size) {
+        // Not kept: the next attempt asks the witness again rather than giving up on it until the log outgrows a size it named.
+        attempts.sizeHint = undefined;
         throw new SubmissionError('WITNESS_AHEAD', `the witness holds size ${oldSize}, beyond the log's ${head.size}: it has cosigned another history`);
       }
       const proof = oldSize === 0 || oldSize === head.size ? [] : centre.log.consistencyProof(oldSize, head.size);
