@@ -18,7 +18,7 @@ import { Writable } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { generateSigningKey } from '../../shared/crypto/index.ts';
-import { cosignCheckpoint } from '../../shared/note/index.ts';
+import { cosignCheckpoint, createNoteSignature, formatSignatureLine } from '../../shared/note/index.ts';
 
 const silent = pino({ level: 'silent' });
 const dirs = tempDirs();
@@ -157,6 +157,12 @@ describe('the Centre and a witness that misbehaves', () => {
     },
     // 10^13 s is past the last instant a Date holds (8.64e15 ms): stored, it made /v1/transparency answer 500.
     { name: 'a cosignature dated beyond any date', code: 'WITNESS_BAD_ANSWER', answer: (note, key) => new Response(lastLine(cosignCheckpoint(note, key, 10_000_000_000_000))) },
+    {
+      // A blank line first moves the note's text split: the line verifies over the body and an empty line, not over the checkpoint.
+      name: 'a cosignature of the checkpoint body with an empty line appended',
+      code: 'WITNESS_BAD_ANSWER',
+      answer: (note, key) => new Response(`\n${formatSignatureLine(createNoteSignature(`${note.slice(0, note.lastIndexOf('\n\n') + 1)}\n`, key, { timestamp: 1_800_000_000 }))}`),
+    },
     { name: 'a 409 size that does not parse', code: 'WITNESS_REFUSED', answer: () => new Response('many\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
     { name: 'a 409 size beyond the log', code: 'WITNESS_AHEAD', answer: () => new Response('999999\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
     { name: 'an endless answer', code: 'WITNESS_BAD_ANSWER', answer: () => new Response('x'.repeat(1 << 20)) },

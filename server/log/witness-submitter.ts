@@ -168,6 +168,8 @@ export class WitnessSubmitter {
     let timestamp: number;
     try {
       const note = parseNote(`${head.body}\n${answer}`);
+      // An answer with a blank line would move the text split: its line would verify over another text than the body.
+      if (note.text !== head.body) throw new Error('the answer is not signature lines alone');
       const verified = verifyNote(note, [key]).verified[0];
       const signature = note.signatures.find((s) => s.name === key.name && bytesEqual(s.keyId, key.keyId));
       if (verified?.timestamp === undefined || signature === undefined) throw new Error('no cosignature by the configured key');
