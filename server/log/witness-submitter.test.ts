@@ -18,7 +18,7 @@ import { Writable } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { generateSigningKey } from '../../shared/crypto/index.ts';
-import { cosignCheckpoint } from '../../shared/note/index.ts';
+import { cosignCheckpoint, createNoteSignature, formatSignatureLine } from '../../shared/note/index.ts';
 
 const silent = pino({ level: 'silent' });
 const dirs = tempDirs();
@@ -155,6 +155,14 @@ describe('the Centre and a witness that misbehaves', () => {
       code: 'WITNESS_BAD_ANSWER',
       answer: (note, key) => new Response(lastLine(cosignCheckpoint(note.replace(/\n[0-9]+\n/, '\n999\n').split('\n\n')[0] + '\n\n' + note.split('\n\n')[1], key, 1_800_000_000))),
     },
+    // 10^13 s is past the last instant a Date holds (8.64e15 ms): stored, it made /v1/transparency answer 500.
+    { name: 'a cosignature dated beyond any date', code: 'WITNESS_BAD_ANSWER', answer: (note, key) => new Response(lastLine(cosignCheckpoint(note, key, 10_000_000_000_000))) },
+    {
+      // A blank line first moves the note's text split: the line verifies over the body and an empty line, not over the checkpoint.
+      name: 'a cosignature of the checkpoint body with an empty line appended',
+      code: 'WITNESS_BAD_ANSWER',
+      answer: (note, key) => new Response(`\n${formatSignatureLine(createNoteSignature(`${note.slice(0, note.lastIndexOf('\n\n') + 1)}\n`, key, { timestamp: 1_800_000_000 }))}`),
+    },
     { name: 'a 409 size that does not parse', code: 'WITNESS_REFUSED', answer: () => new Response('many\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
     { name: 'a 409 size beyond the log', code: 'WITNESS_AHEAD', answer: () => new Response('999999\n', { status: 409, headers: { 'content-type': 'text/x.tlog.size' } }) },
     { name: 'an endless answer', code: 'WITNESS_BAD_ANSWER', answer: () => new Response('x'.repeat(1 << 20)) },
@@ -194,5 +202,49 @@ describe('the Centre and a witness that misbehaves', () => {
     expect(centre.cosignatures.status()[0]?.cosignedSize).toBeNull();
     const served = centre.signedCheckpoint(t.clock.now);
     expect(served.served).toBe(served.note);
+  });
+});
+
+describe('the Centre and a witness that once named a size beyond the log', () => {
+  describe('when the witness answers truly afterwards', () => {
+    it('asks it again after the backoff and gets the cosignature: the bogus size is not kept', async () => {
+      const t = createTestCentre({ accessPolicy: 'account' });
+      cleanups.push(() => t.close());
+      await publishIndicators(t, 1);
+      const logKey = t.centre.keyring.signerFor(KEY_PURPOSES.checkpoint, t.clock.now).verifier;
+      const dataDir = dirs.make('centre-witness-');
+      const vkey = initWitness(dataDir, 'witness.example/w0');
+      const witness = await serveWitness({ dataDir, port: 0, logs: new Map([[t.centre.log.origin, [logKey]]]), logger: silent });
+      cleanups.push(() => witness.close());
+      // In front of the real witness: the first answer is a 409 naming a size the log never reached.
+      let answered = 0;
+      const app = new Hono();
+      app.post('/add-checkpoint', async (c) => {
+        if (answered++ === 0) return c.body('999999\n', 409, { 'content-type': 'text/x.tlog.size' });
+        return fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body: await c.req.text() });
+      });
+      const server = await new Promise<ServerType>((resolve) => {
+        const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+      });
+      cleanups.push(() => new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }));
+      const address = server.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      writeCentreConfig(t.dataDir, { ...t.centre.config, witnesses: [{ url, vkey: vkey.text }] });
+      const centre = openCentre(t.dataDir, t.clock.now, {});
+      cleanups.push(() => centre.close());
+      const submitter = new WitnessSubmitter({ centre, clock: () => t.clock.now, logger: silent, pollMs: 60_000, timeoutMs: 2_000 });
+      cleanups.push(() => submitter.stop());
+      submitter.tick();
+      await submitter.settled();
+      expect(centre.cosignatures.status()[0]?.cosignedSize).toBeNull();
+      t.clock.now += 60_000;
+      submitter.tick();
+      await submitter.settled();
+      expect(answered).toBe(2);
+      expect(centre.cosignatures.status()[0]?.cosignedSize).toBe(centre.log.size());
+    });
   });
 });

@@ -27,6 +27,8 @@ const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 5 * 60_000;
 /** A 409 names the size the witness holds; one retry from it is enough, a second guards a race with another submitter. */
 const MAX_CONFLICT_RETRIES = 2;
+/** The last instant a Date holds (8.64e15 ms): a later cosignature time could not be shown (/v1/transparency). */
+const MAX_COSIGNATURE_SECONDS = 8_640_000_000_000;
 const SIZE_ANSWER = /^(0|[1-9][0-9]{0,15})\n$/;
 
 interface Attempts {
@@ -126,6 +128,8 @@ export class WitnessSubmitter {
     let oldSize = attempts.sizeHint ?? centre.cosignatures.latest(witness.vkey)?.size ?? 0;
     for (let retry = 0; ; retry++) {
       if (oldSize > head.size) {
+        // Not kept: the next attempt asks the witness again rather than giving up on it until the log outgrows a size it named.
+        attempts.sizeHint = undefined;
         throw new SubmissionError('WITNESS_AHEAD', `the witness holds size ${oldSize}, beyond the log's ${head.size}: it has cosigned another history`);
       }
       const proof = oldSize === 0 || oldSize === head.size ? [] : centre.log.consistencyProof(oldSize, head.size);
@@ -164,9 +168,12 @@ export class WitnessSubmitter {
     let timestamp: number;
     try {
       const note = parseNote(`${head.body}\n${answer}`);
+      // An answer with a blank line would move the text split: its line would verify over another text than the body.
+      if (note.text !== head.body) throw new Error('the answer is not signature lines alone');
       const verified = verifyNote(note, [key]).verified[0];
       const signature = note.signatures.find((s) => s.name === key.name && bytesEqual(s.keyId, key.keyId));
       if (verified?.timestamp === undefined || signature === undefined) throw new Error('no cosignature by the configured key');
+      if (verified.timestamp > MAX_COSIGNATURE_SECONDS) throw new Error('the cosignature is dated beyond any date');
       line = formatSignatureLine(signature);
       timestamp = verified.timestamp;
     } catch (cause) {

@@ -11,6 +11,7 @@ import {
   type VerifierKey,
 } from '../../shared/crypto/index.ts';
 import { WitnessError } from './errors.ts';
+import { WitnessState } from './state.ts';
 
 /** A witness's data folder: its cosignature key (0600) and its state database. */
 export const witnessKeyPath = (dataDir: string): string => join(dataDir, 'witness.key');
@@ -25,6 +26,8 @@ export const witnessDatabasePath = (dataDir: string): string => join(dataDir, 'w
 export function initWitness(dataDir: string, name: string): VerifierKey {
   if (existsSync(witnessKeyPath(dataDir))) throw new WitnessError('WITNESS_CONFIG_INVALID', `${witnessKeyPath(dataDir)} exists: this folder already holds a witness`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The state first: serve refuses a key without it (requireWitnessState), and a crash here leaves no key.
+  new WitnessState(witnessDatabasePath(dataDir)).close();
   const key = generateSigningKey(name, { signatureType: SIGNATURE_TYPE_COSIGNATURE_V1 });
   writePrivateKeyFile(witnessKeyPath(dataDir), key);
   return key.verifier;
@@ -54,4 +57,16 @@ export function parseLogs(values: readonly string[]): Map<string, VerifierKey[]>
     logs.set(origin, [...(logs.get(origin) ?? []), key]);
   }
   return logs;
+}
+
+/**
+ * The state database `witness init` created must still be there: a witness
+ * whose state is lost would answer `old 0` and cosign any fork under a key
+ * that already vouched for another history. Such a witness is retired (a
+ * new `init`, a new key), not restarted.
+ */
+export function requireWitnessState(dataDir: string): void {
+  if (!existsSync(witnessDatabasePath(dataDir))) {
+    throw new WitnessError('WITNESS_CONFIG_INVALID', `${witnessDatabasePath(dataDir)} is missing: this witness forgot what it cosigned; retire its key and init a new witness`);
+  }
 }

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { drainable } from '../../shared/http/drain.ts';
 import type { VerifierKey } from '../../shared/crypto/index.ts';
 import { createWitnessApp } from './app.ts';
-import { loadWitnessKey, witnessDatabasePath } from './data-folder.ts';
+import { loadWitnessKey, requireWitnessState, witnessDatabasePath } from './data-folder.ts';
 import { WitnessState } from './state.ts';
 import { Witness } from './witness.ts';
 
@@ -33,6 +33,7 @@ const SHUTDOWN_DEADLINE_MS = 5_000;
 export async function serveWitness(options: ServeWitnessOptions): Promise<RunningWitness> {
   const logger = options.logger ?? pino({ name: 'hashfeed-witness' });
   const key = loadWitnessKey(options.dataDir);
+  requireWitnessState(options.dataDir);
   const state = new WitnessState(witnessDatabasePath(options.dataDir));
   try {
     const witness = new Witness({ key, logs: options.logs, state, clock: options.clock ?? Date.now });

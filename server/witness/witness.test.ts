@@ -1,9 +1,10 @@
 import pino from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKey, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../../shared/crypto/index.ts';
-import { verifyCheckpoint } from '../../shared/note/index.ts';
+import { signCheckpoint, verifyCheckpoint } from '../../shared/note/index.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
-import { initWitness } from './data-folder.ts';
+import { rmSync } from 'node:fs';
+import { initWitness, witnessDatabasePath } from './data-folder.ts';
 import { serveWitness, type RunningWitness } from './main.ts';
 import { MAX_PROOF_LINES, MAX_REQUEST_BYTES } from './request.ts';
 import { TestLog } from './testing/test-log.ts';
@@ -126,6 +127,46 @@ describe('witness add-checkpoint (c2sp.org/tlog-witness)', () => {
       expect(answer).toMatchObject({ status: 409, contentType: 'text/x.tlog.size', text: '5\n' });
       // The client retries from the size the witness named.
       expect((await post(running.url, log.request(5))).status).toBe(200);
+    });
+  });
+});
+
+describe('witness add-checkpoint at size 0', () => {
+  let running: RunningWitness | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+
+  describe('when a second checkpoint of size 0 states another root', () => {
+    it('refuses it with 409 WITNESS_CONFLICT: two roots for one size are a fork, even the empty tree', async () => {
+      const log = new TestLog();
+      const dataDir = dirs.make('witness-');
+      initWitness(dataDir, 'witness.example/w1');
+      running = await serveWitness({ dataDir, port: 0, logs: new Map([[log.origin, [log.key.verifier]]]), logger: pino({ level: 'silent' }) });
+      const empty = (rootHash: Uint8Array): string => `old 0\n\n${signCheckpoint({ origin: log.origin, size: 0, rootHash, extensions: [] }, log.key)}`;
+      expect((await post(running.url, empty(log.rootHash(0)))).status).toBe(200);
+      const forked = await post(running.url, empty(new Uint8Array(32).fill(7)));
+      expect(forked).toMatchObject({ status: 409, code: 'WITNESS_CONFLICT' });
+    });
+  });
+});
+
+describe('witness serve', () => {
+  describe('when the state database of an initialised witness is gone', () => {
+    it('refuses to start with WITNESS_CONFIG_INVALID, rather than cosign afresh from size 0 under the same key', async () => {
+      const log = new TestLog().append(5);
+      const dataDir = dirs.make('witness-');
+      initWitness(dataDir, 'witness.example/w1');
+      const logs = new Map([[log.origin, [log.key.verifier]]]);
+      const first = await serveWitness({ dataDir, port: 0, logs, logger: pino({ level: 'silent' }) });
+      try {
+        expect((await post(first.url, log.request(0))).status).toBe(200);
+      } finally {
+        await first.close();
+      }
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${witnessDatabasePath(dataDir)}${suffix}`, { force: true });
+      await expect(serveWitness({ dataDir, port: 0, logs, logger: pino({ level: 'silent' }) })).rejects.toMatchObject({ code: 'WITNESS_CONFIG_INVALID' });
     });
   });
 });

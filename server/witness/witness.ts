@@ -81,13 +81,14 @@ function checkExtends(latest: CosignedHead | undefined, oldSize: number, proof: 
   if (oldSize !== cosignedSize) {
     throw new WitnessError('WITNESS_OLD_SIZE_MISMATCH', `old size ${oldSize} is not the size last cosigned`, { latestSize: cosignedSize });
   }
+  // Before the size-0 case: a second root for size 0 is a fork too.
+  if (latest !== undefined && head.size === latest.size && !Buffer.from(head.rootHash).equals(latest.rootHash)) {
+    throw new WitnessError('WITNESS_CONFLICT', `a different root for size ${head.size} was cosigned: this checkpoint forks the log`);
+  }
   if (latest === undefined || oldSize === 0) {
     // The spec: the proof MUST be empty from size zero (every tree extends the empty one).
     if (proof.length !== 0) throw new WitnessError('WITNESS_BAD_PROOF', 'a consistency proof from size 0 must be empty');
     return;
-  }
-  if (head.size === latest.size && !Buffer.from(head.rootHash).equals(latest.rootHash)) {
-    throw new WitnessError('WITNESS_CONFLICT', `a different root for size ${head.size} was cosigned: this checkpoint forks the log`);
   }
   try {
     verifyConsistency({ size1: latest.size, size2: head.size, root1: latest.rootHash, root2: head.rootHash, proof });
