@@ -94,6 +94,7 @@ const EPOCH_KEYS = defineRoute({
         'application/json': {
           schema: z.object({
             feed: z.string(),
+            provider: z.string().openapi({ description: "The auditor's account name: the wrap context's provider (PROTOCOL 13.3)" }),
             recipient: z.string().openapi({ description: 'The encryption key ID of the key sent (PROTOCOL 13.3)' }),
             epochs: z.array(
               z.object({
@@ -201,7 +202,7 @@ export function auditorRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       });
     }
     recordRead(auditor, 'epoch-keys', { recipient, epochs: epochs.length });
-    return c.json({ feed, recipient, epochs });
+    return c.json({ feed, provider: auditor, recipient, epochs });
   });
 
   return api.app;
