@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databasePath } from '../../server/centre.ts';
+import { databasePath, openCentre } from '../../server/centre.ts';
+import { exportFeed } from '../../server/export.ts';
+import { startStaticMirror } from '../testing/static-mirror.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 import { startLoopbackCentre, stopLoopbackCentres } from '../testing/loopback-centre.ts';
 import { run } from './audit.ts';
@@ -40,6 +42,34 @@ describe('hashfeed audit (CLI, against a Centre on a loopback port)', () => {
       expect(out()).toContain('Result: **clean**');
       const written = JSON.parse(readFileSync(join(state, 'audit.json'), 'utf8')) as { clean: boolean; versions: { latest: number } };
       expect(written).toMatchObject({ clean: true, versions: { latest: 2 } });
+    });
+  });
+
+  describe('when the feed objects come from a static mirror (--mirror)', () => {
+    it('audits clean, sending the mirror no credential', async () => {
+      const centre = await startLoopbackCentre();
+      await centre.publish(rows(2));
+      await centre.publish(rows(2));
+      const out = dirs.make('hf-audit-mirror-');
+      const offline = openCentre(centre.dataDir, Date.now(), {});
+      try {
+        exportFeed(offline, out, Date.now());
+      } finally {
+        offline.close();
+      }
+      const mirror = await startStaticMirror(out);
+      try {
+        const state = dirs.make('hf-audit-cli-');
+        const { io, out: printed, err } = captured();
+        const status = await run(['--centre', centre.url, '--mirror', mirror.url, '--token', centre.tokens.auditor, '--state', state, '--pin', centre.rootKey], io);
+        expect(err()).toBe('');
+        expect(status).toBe(0);
+        expect(printed()).toContain(`feed objects from the mirror ${mirror.url}`);
+        expect(mirror.requests.map((r) => r.path)).toEqual(expect.arrayContaining(['/v1/feed/keys', '/v1/feed/deltas/1', '/v1/feed/deltas/2', '/v1/feed/snapshot']));
+        expect(mirror.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+      } finally {
+        await mirror.stop();
+      }
     });
   });
 

@@ -38,7 +38,8 @@ export class AuditSource {
 
   /** A feed object (root chain, delta, snapshot) from the Centre or the mirror; undefined on 404. */
   feedObject(path: string): Promise<Uint8Array | undefined> {
-    return this.#bytes(`${this.#feedBase}${path}`, this.#limits.objectBytes, { allowMissing: true });
+    // A mirror is trusted with nothing, the token included (PROTOCOL 9.2): every object it serves is verified.
+    return this.#bytes(`${this.#feedBase}${path}`, this.#limits.objectBytes, { allowMissing: true, anonymous: this.mirrored });
   }
 
   /** The public log: from the Centre (a mirror serves the same files, but the audit pins today's Centre). */
@@ -64,8 +65,8 @@ export class AuditSource {
     }
   }
 
-  async #bytes(url: string, maxBytes: number, options: { allowMissing: boolean; method?: string; body?: string }): Promise<Uint8Array | undefined> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+  async #bytes(url: string, maxBytes: number, options: { allowMissing: boolean; method?: string; body?: string; anonymous?: boolean }): Promise<Uint8Array | undefined> {
+    const headers: Record<string, string> = options.anonymous === true ? {} : { authorization: `Bearer ${this.#token}` };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const shown = url.slice(0, 160);
     let res: Response;

@@ -3,7 +3,6 @@
  * code, the version, order or report it concerns, and a bounded sentence.
  */
 export const VIOLATION_CODES = [
-  'AUDIT_ROOT_CHAIN',
   'AUDIT_DELTA_SIGNATURE',
   'AUDIT_DELTA_MALFORMED',
   'AUDIT_DELTA_OUT_OF_ORDER',
