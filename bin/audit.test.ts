@@ -137,6 +137,15 @@ describe('hashfeed audit', () => {
     });
   });
 
+  describe('when the Centre edits an order after logging it', () => {
+    it('reports AUDIT_ORDER_COMMITMENT_MISMATCH, and the order\'s reports as resting on no logged order', async () => {
+      t.centre.db.exec('DROP TRIGGER orders_terms_fixed');
+      t.centre.db.prepare("UPDATE orders SET not_after = not_after + ? WHERE order_id = 'DE-2026-0001'").run(365 * DAY);
+      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      expect(codes(result)).toEqual(['AUDIT_ORDER_COMMITMENT_MISMATCH', 'AUDIT_REPORT_ORDER_NOT_LOGGED']);
+    });
+  });
+
   describe('when a report does not rest on a logged order in force', () => {
     it('reports a report citing an order that is not in the log as AUDIT_REPORT_ORDER_NOT_LOGGED', async () => {
       const reportId = plantReport(t.centre, { orderId: 'DE-2026-9999', detectedAt: t.clock.now - 40 * DAY });

@@ -69,11 +69,16 @@ export class AuditSource {
     const headers: Record<string, string> = options.anonymous === true ? {} : { authorization: `Bearer ${this.#token}` };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const shown = url.slice(0, 160);
+    const send = (): Promise<Response> =>
+      this.#fetch(url, { method: options.method ?? 'GET', headers, body: options.body ?? null, signal: AbortSignal.timeout(this.#limits.timeoutMs), redirect: 'error' });
     let res: Response;
     try {
-      res = await this.#fetch(url, { method: options.method ?? 'GET', headers, body: options.body ?? null, signal: AbortSignal.timeout(this.#limits.timeoutMs), redirect: 'error' });
+      // One retry: replaying a large version can outlast the server's keep-alive, and the pooled socket is then closed under us.
+      // Every request of an audit reads (the epoch keys' POST stores nothing), so sending it twice changes nothing.
+      res = await send().catch(send);
     } catch (cause) {
-      throw new AuditFailure('AUDIT_UNREACHABLE', `${shown}: no answer`, { cause });
+      const reason = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message).slice(0, 120) : 'failed';
+      throw new AuditFailure('AUDIT_UNREACHABLE', `${shown}: no answer (${reason})`, { cause });
     }
     try {
       if (res.status === 404 && options.allowMissing) {
