@@ -1,6 +1,6 @@
 import { bytesEqual } from '../../shared/crypto/index.ts';
 import { hashLeaf } from '../../shared/merkle/index.ts';
-import { checkEpochKeyCommitment, encryptionKeyId, generateEncryptionKeyPair, unwrapEpochKey } from '../../shared/seal/index.ts';
+import { checkEpochKeyCommitment, encryptionKeyId, generateEncryptionKeyPair, SealError, unwrapEpochKey } from '../../shared/seal/index.ts';
 import { describeRoot, TrustError, walkRootChain, type DescribedRoot, type RootPin, type TrustedRoot } from '../../shared/trust/index.ts';
 import { decodeRootList, MAX_ROOT_LIST_LENGTH } from '../../shared/wire/delta-chain.ts';
 import { AuditFailure } from './errors.ts';
@@ -72,8 +72,8 @@ export async function fetchEpochKeys(source: AuditSource, violations: Violations
       checkEpochKeyCommitment(answer.feed, epoch, key, Buffer.from(item.keyCommitment, 'base64'));
       keys.set(epoch, key);
     } catch (cause) {
-      violations.add({ code: 'AUDIT_EPOCH_KEY', message: `the key of epoch ${epoch} does not open or is not the one committed to` });
-      if (!(cause instanceof Error)) throw cause;
+      if (!(cause instanceof SealError)) throw cause;
+      violations.add({ code: 'AUDIT_EPOCH_KEY', message: `the key of epoch ${epoch} does not open or is not the one committed to (${cause.code})` });
     }
   }
   return { keys, epochs: answer.epochs.length };
