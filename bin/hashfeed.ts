@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   keys: { summary: 'for root key holders, offline: hashfeed keys sign --root-key FILE --in DRAFT | generate --name NAME --out FILE', load: () => import('./commands/keys.ts') },
   sidecar: { summary: 'run the provider sidecar: hashfeed sidecar --config FILE [--once]', load: () => import('./commands/sidecar.ts') },
   'verify-report': { summary: 'check offline an inbox item: hashfeed verify-report FILE --root-key KEY [--roots FILE]', load: () => import('./commands/verify-report.ts') },
+  audit: { summary: "replay the Centre's whole history as an auditor: hashfeed audit --centre URL --token T --state DIR [--pin ROOTKEY]", load: () => import('./commands/audit.ts') },
   witness: { summary: 'run a transparency-log witness: hashfeed witness init --data DIR --name NAME | serve --data DIR --log ORIGIN=VKEY', load: () => import('./commands/witness.ts') },
   demo: { summary: 'run the end-to-end demonstration (npm start)', load: () => import('./commands/demo.ts') },
 };

@@ -41,6 +41,7 @@ export class EpochStore {
     this.#statements = {
       current: db.prepare<[], EpochRow>('SELECT * FROM epochs ORDER BY epoch DESC LIMIT 1'),
       get: db.prepare<[number], EpochRow>('SELECT * FROM epochs WHERE epoch = ?'),
+      all: db.prepare<[], EpochRow>('SELECT * FROM epochs ORDER BY epoch'),
       insert: db.prepare('INSERT INTO epochs (epoch, started_at, version, reason, key_commitment, wrap_key_id, sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
@@ -83,6 +84,11 @@ export class EpochStore {
   get(epoch: number): EpochRecord | undefined {
     const row = this.#statements.get.get(epoch);
     return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Every epoch, oldest first (an auditor reads them all). */
+  all(): EpochRecord[] {
+    return this.#statements.all.all().map(toRecord);
   }
 
   /** The epoch's key, or undefined when it does not exist or cannot be read under the key-wrapping key held now. */

@@ -1,10 +1,15 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseVerifierKey, verifyEnvelope } from '../../shared/crypto/index.ts';
+import { checkEpochKeyCommitment, encryptionKeyId, generateEncryptionKeyPair, unwrapEpochKey } from '../../shared/seal/index.ts';
 import { decodeReport, REPORT_PAYLOAD_TYPE } from '../../shared/wire/report.ts';
+import { publishIndicators } from '../testing/publish-indicators.ts';
 import { reviewFixture, type ReviewFixture } from '../testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The one POST an auditor may call: it writes nothing but its audit record (it answers wrapped keys). */
+const AUDITOR_POST = '/v1/audit/epoch-keys';
 
 /** Every write operation of the OpenAPI document (everything but GET), with the roles it admits. */
 function writeOperations(document: unknown): { method: string; path: string; roles: unknown }[] {
@@ -13,7 +18,7 @@ function writeOperations(document: unknown): { method: string; path: string; rol
   for (const [path, item] of Object.entries(document.paths)) {
     if (!isRecord(item)) continue;
     for (const [method, operation] of Object.entries(item)) {
-      if (method === 'get' || !isRecord(operation)) continue;
+      if (method === 'get' || !isRecord(operation) || path === AUDITOR_POST) continue;
       operations.push({ method: method.toUpperCase(), path, roles: operation['x-roles'] });
     }
   }
@@ -98,6 +103,54 @@ describe('the auditor', () => {
         ['auditor-1', 'orders', { after: 0, limit: 20, count: 1 }],
         ['auditor-1', 'reports', { after: 0, limit: 5, count: 0 }],
       ]);
+    });
+  });
+
+  describe('when it asks for the epoch keys (POST /v1/audit/epoch-keys)', () => {
+    let t: TestCentre;
+    beforeEach(() => {
+      t = createTestCentre();
+    });
+    afterEach(() => t.close());
+
+    it("gets every epoch's key wrapped for its ephemeral key, each matching its commitment, and changes no feed state", async () => {
+      await publishIndicators(t, 2);
+      t.centre.write(() => t.centre.epochs.requestRotation('test', t.clock.now));
+      await publishIndicators(t, 1);
+      const versionBefore = t.centre.publisher.latest()?.version;
+      const pair = await generateEncryptionKeyPair();
+      const res = await t.request('POST', '/v1/audit/epoch-keys', t.tokens.auditor, JSON.stringify({ publicKey: Buffer.from(pair.publicKey).toString('base64') }), 'application/json');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { feed: string; recipient: string; epochs: { epoch: number; version: number; keyCommitment: string; enc: string; wrapped: string }[] };
+      expect(body.recipient).toBe(encryptionKeyId(pair.publicKey));
+      expect(body.epochs.map((e) => [e.epoch, e.version])).toEqual([[1, 1], [2, 2]]);
+      for (const e of body.epochs) {
+        const context = { feed: body.feed, provider: 'auditor-1', recipient: body.recipient, epoch: e.epoch };
+        const key = await unwrapEpochKey(pair.privateKey, context, { enc: Buffer.from(e.enc, 'base64'), wrapped: Buffer.from(e.wrapped, 'base64') });
+        checkEpochKeyCommitment(body.feed, e.epoch, key, Buffer.from(e.keyCommitment, 'base64'));
+      }
+      expect(t.centre.publisher.latest()?.version).toBe(versionBefore);
+      const trail = t.centre.audit.page(0, 1000).filter((entry) => entry.action === 'audit.read');
+      expect(trail.map((entry) => [entry.actor, entry.subject, entry.detail])).toEqual([['auditor-1', 'epoch-keys', { recipient: body.recipient, epochs: 2 }]]);
+    });
+
+    it.each([
+      ['not base64', 'not base64!'],
+      ['too short', Buffer.alloc(16, 1).toString('base64')],
+      ['a point of small order', Buffer.alloc(32).toString('base64')],
+    ])('refuses a key that is %s with 400 BAD_REQUEST', async (_name, publicKey) => {
+      const res = await t.request('POST', '/v1/audit/epoch-keys', t.tokens.auditor, JSON.stringify({ publicKey }), 'application/json');
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+    });
+
+    it('is refused to every other role', async () => {
+      const pair = await generateEncryptionKeyPair();
+      const body = JSON.stringify({ publicKey: Buffer.from(pair.publicKey).toString('base64') });
+      expect((await t.request('POST', '/v1/audit/epoch-keys', undefined, body, 'application/json')).status).toBe(401);
+      for (const role of ['admin', 'authority', 'operator', 'provider', 'reviewer', 'europol'] as const) {
+        expect((await t.request('POST', '/v1/audit/epoch-keys', t.tokens[role], body, 'application/json')).status, role).toBe(403);
+      }
     });
   });
 

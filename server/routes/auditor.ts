@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { checkEncryptionPublicKey, encryptionKeyId, SealError, wrapEpochKey } from '../../shared/seal/index.ts';
 import { detectionOrderFields } from '../../shared/wire/order.ts';
+import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { afterId, epochMs, nextCursor, pageLimit } from '../http/schemas.ts';
@@ -77,6 +79,41 @@ const REPORTS = defineRoute({
   },
 });
 
+const EPOCH_KEYS = defineRoute({
+  method: 'post',
+  path: '/epoch-keys',
+  summary: "Every epoch's key, wrapped for the auditor's ephemeral X25519 key (auditor)",
+  description:
+    'The feed is sealed (docs/PROTOCOL.md 13): to recompute state digests an auditor decrypts every version. Each epoch key is wrapped with HPKE as in 13.3, with `provider` the auditor\'s account name and `recipient` the ID of the key sent. Writes nothing but an audit record.',
+  access: ['auditor'],
+  body: z.strictObject({ publicKey: z.string().max(64).openapi({ description: "Base64 of the auditor's ephemeral X25519 public key (32 bytes)" }) }),
+  responses: {
+    200: {
+      description: 'Every epoch, oldest first',
+      content: {
+        'application/json': {
+          schema: z.object({
+            feed: z.string(),
+            provider: z.string().openapi({ description: "The auditor's account name: the wrap context's provider (PROTOCOL 13.3)" }),
+            recipient: z.string().openapi({ description: 'The encryption key ID of the key sent (PROTOCOL 13.3)' }),
+            epochs: z.array(
+              z.object({
+                epoch: z.number().int(),
+                version: z.number().int().openapi({ description: 'The first version sealed under it' }),
+                startedAt: epochMs,
+                keyCommitment: z.string().openapi({ description: 'Base64 of the commitment every sealed object of the epoch carries (13.2)' }),
+                enc: z.string().nullable().openapi({ description: "Base64 of HPKE's encapsulated key; null when the Centre can no longer read the epoch's key" }),
+                wrapped: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+  },
+  errors: { 400: ['BAD_REQUEST'] },
+});
+
 const commitmentView = (record: OrderCommitmentRecord) => ({
   salt: b64(record.salt),
   commitment: b64(record.commitment),
@@ -137,6 +174,35 @@ export function auditorRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
     });
     recordRead(c.get('principal').account.name, 'reports', { after: query.after, limit: query.limit, count: items.length });
     return c.json({ reports: items, next: items.length === query.limit ? (page.last ?? null) : null });
+  });
+
+  api.handle(EPOCH_KEYS, async (c, { body }) => {
+    const publicKey = Buffer.from(body.publicKey, 'base64');
+    if (publicKey.toString('base64') !== body.publicKey) throw new ApiError(400, 'BAD_REQUEST', 'publicKey is not canonical base64');
+    try {
+      await checkEncryptionPublicKey(new Uint8Array(publicKey));
+    } catch (err) {
+      if (err instanceof SealError) throw new ApiError(400, 'BAD_REQUEST', err.message, { cause: err });
+      throw err;
+    }
+    const auditor = c.get('principal').account.name;
+    const recipient = encryptionKeyId(new Uint8Array(publicKey));
+    const feed = centre.config.feed;
+    const epochs = [];
+    for (const record of centre.epochs.all()) {
+      const key = centre.epochs.keyOf(record.epoch);
+      const wrap = key === undefined ? undefined : await wrapEpochKey(new Uint8Array(publicKey), { feed, provider: auditor, recipient, epoch: record.epoch }, key);
+      epochs.push({
+        epoch: record.epoch,
+        version: record.version,
+        startedAt: record.startedAt,
+        keyCommitment: b64(record.keyCommitment),
+        enc: wrap === undefined ? null : b64(wrap.enc),
+        wrapped: wrap === undefined ? null : b64(wrap.wrapped),
+      });
+    }
+    recordRead(auditor, 'epoch-keys', { recipient, epochs: epochs.length });
+    return c.json({ feed, provider: auditor, recipient, epochs });
   });
 
   return api.app;

@@ -11,7 +11,8 @@ import type { Centre } from '../centre.ts';
 import type { LeafKind } from '../log/transparency-log.ts';
 import type { RouteDeps } from './deps.ts';
 
-const provider = ['provider'] as const;
+// An authorised auditor reads the whole published history too (docs/AUDIT.md): it replays every version.
+const provider = ['provider', 'auditor'] as const;
 const VersionPath = z.object({ version: integerText('version', 1) });
 const immutable = 'A signed envelope (msgpack); immutable, with an ETag (its log leaf hash). 304 on a matching If-None-Match.';
 
@@ -98,6 +99,7 @@ export function feedRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const { publisher, config } = centre;
   // Plaintext objects, published before sealing, stay in the log; only a provider entitled now may read them (PROTOCOL 13.6).
   const plaintextAllowed = (c: Context<AppEnv>, version: number): void => {
+    if (c.get('principal').account.role === 'auditor') return;
     const found = centre.entitlement.of(c.get('principal').account, clock());
     if (!found.entitled) throw new ApiError(403, 'ACCESS_DENIED', `version ${version} was published before sealing; it is served only to providers entitled now (${found.reason})`);
   };

@@ -1,0 +1,174 @@
+import { bytesEqual, parseVerifierKey, verifyEnvelope } from '../../shared/crypto/index.ts';
+import { hashLeaf } from '../../shared/merkle/index.ts';
+import { encodeOrderLeaf, endTermsBytes, orderCommitment, registrationTermsBytes, type OrderLeafKind } from '../../shared/wire/order-commitment.ts';
+import { orderTargets, parseDetectionOrder, type DetectionOrder } from '../../shared/wire/order.ts';
+import { decodeReport, REPORT_PAYLOAD_TYPE, type Report } from '../../shared/wire/report.ts';
+import { parseSubjectRef } from '../../shared/wire/subject.ts';
+import { AuditFailure } from './errors.ts';
+import { isCount, type LogView } from './log-audit.ts';
+import type { AuditSource } from './source.ts';
+import type { Violations } from './violations.ts';
+
+interface AuditedCommitment {
+  readonly salt: Uint8Array;
+  readonly commitment: Uint8Array;
+  readonly leafIndex: number;
+  readonly committedAt: number;
+}
+
+interface AuditedOrder {
+  readonly number: number;
+  readonly order: DetectionOrder;
+  readonly memberState: string | null;
+  readonly endedAt: number | null;
+  readonly registration: AuditedCommitment | null;
+  readonly end: (AuditedCommitment & { readonly reason: string | null }) | null;
+  /** Whether the registration opens to these terms and is the log's leaf: only then may a report rely on it. */
+  logged: boolean;
+}
+
+export interface OrderAuditSummary {
+  readonly orders: number;
+  readonly endedEarly: number;
+  readonly reports: number;
+  readonly purgedReports: number;
+}
+
+const MAX_PAGES = 100_000;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const malformed = (what: string): AuditFailure => new AuditFailure('AUDIT_MALFORMED_ANSWER', `${what} is malformed`);
+
+/**
+ * Orders and reports (PROTOCOL 10.4; docs/AUDIT.md): every order's
+ * commitments recomputed from its terms and salt and found at their leaves;
+ * every report, verified under the key the Centre says it checked, cites an
+ * order registered in the log before its detectedAt, in force then, on the
+ * report's surface and targeting its subject.
+ */
+export async function auditOrdersAndReports(source: AuditSource, log: LogView, violations: Violations): Promise<OrderAuditSummary> {
+  const orders = new Map<string, AuditedOrder>();
+  let endedEarly = 0;
+  let after = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await source.getJson(`/v1/audit/orders?after=${after}&limit=100`);
+    if (!isRecord(answer) || !Array.isArray(answer.orders)) throw malformed('the orders page');
+    for (const item of answer.orders) {
+      const order = parseAuditedOrder(item);
+      checkCommitments(order, log, violations);
+      if (order.end !== null) endedEarly++;
+      orders.set(`${order.order.provider}\n${order.order.orderId}`, order);
+    }
+    if (!isCount(answer.next)) break;
+    after = answer.next;
+  }
+
+  let reports = 0;
+  let purgedReports = 0;
+  after = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await source.getJson(`/v1/audit/reports?after=${after}&limit=500`);
+    if (!isRecord(answer) || !Array.isArray(answer.reports)) throw malformed('the reports page');
+    for (const item of answer.reports) {
+      reports++;
+      if (!isRecord(item) || typeof item.reportId !== 'string' || typeof item.provider !== 'string' || typeof item.orderId !== 'string' || !isCount(item.detectedAt)) throw malformed('a report');
+      const reportId = item.reportId.slice(0, 64);
+      if (typeof item.envelope !== 'string') {
+        // Retention purged the signed envelope: only the Centre's own record of the citation remains.
+        purgedReports++;
+        checkReport(orders, { reportId, provider: item.provider, orderId: item.orderId, detectedAt: item.detectedAt }, violations);
+        continue;
+      }
+      let report: Report;
+      try {
+        const key = parseVerifierKey(item.signedBy);
+        report = decodeReport(verifyEnvelope(Buffer.from(item.envelope, 'base64'), REPORT_PAYLOAD_TYPE, [key]));
+      } catch (cause) {
+        if (!(cause instanceof Error)) throw cause;
+        violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `report ${reportId} does not verify under the key the Centre says it checked` });
+        continue;
+      }
+      if (report.reportId !== item.reportId || report.provider !== item.provider || report.orderId !== item.orderId || report.detectedAt !== item.detectedAt) {
+        violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `the Centre's record of report ${reportId} differs from what its provider signed` });
+      }
+      checkReport(orders, report, violations);
+    }
+    if (!isCount(answer.next)) break;
+    after = answer.next;
+  }
+  return { orders: orders.size, endedEarly, reports, purgedReports };
+}
+
+function checkCommitments(order: AuditedOrder, log: LogView, violations: Violations): void {
+  const { orderId } = order.order;
+  if (order.registration === null) {
+    violations.add({ code: 'AUDIT_ORDER_NOT_LOGGED', orderId, message: `order ${orderId} has no registration commitment` });
+    return;
+  }
+  order.logged = opens(order, 'order', order.registration, registrationTermsBytes({ order: order.order, memberState: order.memberState }), log);
+  if (!order.logged) violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s terms and salt do not open its registration leaf` });
+  if (order.end !== null) {
+    const terms = endTermsBytes({ orderId, endedAt: order.endedAt ?? -1, reason: order.end.reason });
+    if (order.endedAt === null || !opens(order, 'order-end', order.end, terms, log)) {
+      violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end and salt do not open its end leaf` });
+    }
+  }
+}
+
+function opens(order: AuditedOrder, kind: OrderLeafKind, held: AuditedCommitment, terms: Uint8Array, log: LogView): boolean {
+  if (held.salt.byteLength !== 32 || !bytesEqual(orderCommitment(held.salt, terms), held.commitment)) return false;
+  const leaf = log.leaves[held.leafIndex];
+  if (leaf === undefined || leaf.appendedAt !== held.committedAt) return false;
+  return bytesEqual(leaf.leafHash, hashLeaf(encodeOrderLeaf({ kind, orderNumber: order.number, committedAt: held.committedAt, commitment: held.commitment })));
+}
+
+function checkReport(orders: ReadonlyMap<string, AuditedOrder>, report: Pick<Report, 'reportId' | 'provider' | 'orderId' | 'detectedAt'> & Partial<Pick<Report, 'surface' | 'subject'>>, violations: Violations): void {
+  const reportId = report.reportId.slice(0, 64);
+  const cited = orders.get(`${report.provider}\n${report.orderId}`);
+  const orderId = report.orderId.slice(0, 128);
+  if (cited === undefined || cited.registration === null || !cited.logged) {
+    violations.add({ code: 'AUDIT_REPORT_ORDER_NOT_LOGGED', reportId, orderId, message: `report ${reportId} cites order ${orderId}, which is not in the log` });
+    return;
+  }
+  if (cited.registration.committedAt > report.detectedAt) {
+    violations.add({ code: 'AUDIT_REPORT_ORDER_NOT_LOGGED', reportId, orderId, message: `report ${reportId} was detected before order ${orderId} was logged` });
+  }
+  const { notBefore, notAfter } = cited.order;
+  if (report.detectedAt < notBefore || report.detectedAt >= notAfter || (cited.endedAt !== null && report.detectedAt >= cited.endedAt)) {
+    violations.add({ code: 'AUDIT_REPORT_OUTSIDE_WINDOW', reportId, orderId, message: `report ${reportId} was detected outside order ${orderId}'s window` });
+  }
+  if (report.surface !== undefined && !cited.order.surfaces.includes(report.surface)) {
+    violations.add({ code: 'AUDIT_REPORT_SURFACE_NOT_ORDERED', reportId, orderId, message: `report ${reportId}'s surface is not one order ${orderId} covers` });
+  }
+  if (report.subject !== undefined && !orderTargets(cited.order, parseSubjectRef(report.subject, 'report.subject'))) {
+    violations.add({ code: 'AUDIT_REPORT_SUBJECT_NOT_TARGETED', reportId, orderId, message: `report ${reportId}'s subject is not a target of order ${orderId}` });
+  }
+}
+
+function parseCommitment(value: unknown): AuditedCommitment | null {
+  if (value === null) return null;
+  if (!isRecord(value) || typeof value.salt !== 'string' || typeof value.commitment !== 'string' || !isCount(value.leafIndex) || !isCount(value.committedAt)) throw malformed('a commitment');
+  return { salt: new Uint8Array(Buffer.from(value.salt, 'base64')), commitment: new Uint8Array(Buffer.from(value.commitment, 'base64')), leafIndex: value.leafIndex, committedAt: value.committedAt };
+}
+
+function parseAuditedOrder(value: unknown): AuditedOrder {
+  if (!isRecord(value) || !isCount(value.number)) throw malformed('an order');
+  const { orderId, issuingAuthority, legalReference, provider, surfaces, targets, notBefore, notAfter } = value;
+  let order: DetectionOrder;
+  try {
+    order = parseDetectionOrder({ orderId, issuingAuthority, legalReference, provider, surfaces, targets, notBefore, notAfter });
+  } catch (cause) {
+    throw new AuditFailure('AUDIT_MALFORMED_ANSWER', 'an order is malformed', { cause });
+  }
+  const memberState = value.memberState;
+  const endedAt = value.endedAt;
+  if ((memberState !== null && typeof memberState !== 'string') || (endedAt !== null && !isCount(endedAt))) throw malformed('an order');
+  const registration = parseCommitment(value.registration);
+  let end: AuditedOrder['end'] = null;
+  if (value.end !== null) {
+    const commitment = parseCommitment(value.end);
+    const reason = isRecord(value.end) ? value.end.reason : undefined;
+    if (commitment === null || (reason !== null && typeof reason !== 'string')) throw malformed('an order end');
+    end = { ...commitment, reason };
+  }
+  return { number: value.number, order, memberState, endedAt, registration, end, logged: false };
+}
