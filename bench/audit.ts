@@ -7,28 +7,19 @@
  * recomputed, the snapshot compared) is measured. bench/ imports neither
  * client/ nor server/: both sides are the CLI.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../shared/testing/vectors.ts';
+import { createToken, HASHFEED_CLI, hashfeed, serveCentreProcess } from './centre-process.ts';
 import { printTable, writeResults } from './harness.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, versions: { type: 'string', default: '20' } } });
 const rows = Number(values.rows);
 const versions = Math.max(1, Number(values.versions));
-const cli = join(repoRoot, 'bin', 'hashfeed.ts');
-const tsx = ['--import', 'tsx'];
 
-function hashfeed(...args: string[]): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [...tsx, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`hashfeed ${args.join(' ')} failed: ${r.stderr}`);
-  const value: unknown = JSON.parse(r.stdout);
-  if (typeof value !== 'object' || value === null) throw new Error('unexpected CLI output');
-  return Object.fromEntries(Object.entries(value));
-}
 
 const csv = (n: number, offset: number): Buffer => {
   const lines = ['algorithm,hash,category,reference'];
@@ -40,22 +31,12 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hf-bench-audit-'));
   const stateDir = mkdtempSync(join(tmpdir(), 'hf-bench-audit-state-'));
   const init = hashfeed('centre', 'init', '--data', dataDir);
-  const token = (role: string, name: string): string =>
-    String(hashfeed('centre', 'token', 'create', '--data', dataDir, '--role', role, '--name', name, ...(role === 'authority' ? ['--member-state', 'DE'] : [])).token);
+  const token = (role: string, name: string): string => createToken(dataDir, role, name);
   const authority = token('authority', 'DE-BKA');
   const operator = token('operator', 'op');
   const auditor = token('auditor', 'bench-auditor');
-  const server = spawn(process.execPath, [...tsx, cli, 'centre', 'serve', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { url, server } = await serveCentreProcess(dataDir);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /\{"url":"([^"]+)"\}/.exec(out);
-        if (match?.[1] !== undefined) resolve(match[1]);
-      });
-      server.once('exit', () => reject(new Error('centre exited')));
-    });
     const call = async (method: string, path: string, bearer: string, body?: Uint8Array, type?: string): Promise<Response> => {
       const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, ...(type ? { 'content-type': type } : {}) }, body });
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -72,7 +53,7 @@ async function main(): Promise<void> {
     const setupMs = performance.now() - t0;
 
     t0 = performance.now();
-    const audited = spawnSync(process.execPath, [...tsx, cli, 'audit', '--centre', url, '--token', auditor, '--state', stateDir, '--pin', String(init.rootVerifierKey), '--json'], {
+    const audited = spawnSync(process.execPath, [...HASHFEED_CLI, 'audit', '--centre', url, '--token', auditor, '--state', stateDir, '--pin', String(init.rootVerifierKey), '--json'], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });

@@ -8,7 +8,6 @@
  * freeze the Centre (docs/API.md). The Centre runs as its own process through the CLI, exactly as
  * an operator runs it; the client side uses only shared/ primitives.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -35,7 +34,7 @@ import {
   unwrapEpochKey,
 } from '../shared/seal/index.ts';
 import { snapshotAccumulator } from '../shared/wire/snapshot-state.ts';
-import { repoRoot } from '../shared/testing/vectors.ts';
+import { createToken, hashfeed, serveCentreProcess } from './centre-process.ts';
 import { benchEpochWraps } from './epoch-wraps.ts';
 import { printTable, writeResults } from './harness.ts';
 
@@ -44,38 +43,19 @@ const { values } = parseArgs({
 });
 const format = values.format === 'ndjson' ? 'ndjson' : 'csv';
 const rows = Number(values.rows);
-const cli = join(repoRoot, 'bin', 'hashfeed.ts');
-const tsx = ['--import', 'tsx'];
 
-function hashfeed(...args: string[]): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [...tsx, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`hashfeed ${args.join(' ')} failed: ${r.stderr}`);
-  const value: unknown = JSON.parse(r.stdout);
-  if (typeof value !== 'object' || value === null) throw new Error('unexpected CLI output');
-  return Object.fromEntries(Object.entries(value));
-}
 
 const ms = (t0: number): number => performance.now() - t0;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hf-bench-centre-'));
   const init = hashfeed('centre', 'init', '--data', dataDir);
-  const token = (role: string, name: string): string =>
-    String(hashfeed('centre', 'token', 'create', '--data', dataDir, '--role', role, '--name', name, ...(role === 'authority' ? ['--member-state', 'DE'] : [])).token);
+  const token = (role: string, name: string): string => createToken(dataDir, role, name);
   const authority = token('authority', 'DE-BKA');
   const operator = token('operator', 'op');
   const provider = token('provider', 'bench-host');
 
-  const server = spawn(process.execPath, [...tsx, cli, 'centre', 'serve', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /\{"url":"([^"]+)"\}/.exec(out);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-    server.once('exit', () => reject(new Error('centre exited')));
-  });
+  const { url, server } = await serveCentreProcess(dataDir);
   const call = async (method: string, path: string, bearer: string, body?: string | Uint8Array, type?: string): Promise<Response> => {
     const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, ...(type ? { 'content-type': type } : {}) }, body });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
