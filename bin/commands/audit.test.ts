@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { captured } from '../testing/captured-io.ts';
 import { databasePath, openCentre } from '../../server/centre.ts';
 import { exportFeed } from '../../server/export.ts';
 import { startStaticMirror } from '../testing/static-mirror.ts';
@@ -15,16 +16,6 @@ afterEach(async () => {
   await stopLoopbackCentres();
   dirs.removeAll();
 });
-
-function captured(): { io: { stdout: { write(text: string): boolean }; stderr: { write(text: string): boolean } }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: { write: (text: string) => ((out += text), true) }, stderr: { write: (text: string) => ((err += text), true) } },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 const rows = (n: number) => Array.from({ length: n }, () => ({ algorithm: 'pdq', hash: randomBytes(32).toString('hex') }));
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { captured } from '../testing/captured-io.ts';
 import { parseVerifierKey, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../../shared/crypto/index.ts';
 import { repoRoot } from '../../shared/testing/vectors.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
@@ -15,16 +16,6 @@ afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 afterAll(() => dirs.removeAll());
-
-function captured(): { io: { stdout: { write(text: string): boolean }; stderr: { write(text: string): boolean } }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: { write: (text: string) => ((out += text), true) }, stderr: { write: (text: string) => ((err += text), true) } },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** `hashfeed witness serve` as its own process; resolves with its URL once it listens. */
 function serveChild(dataDir: string, log: TestLog): Promise<{ url: string; child: ChildProcess }> {
