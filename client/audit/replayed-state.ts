@@ -1,6 +1,6 @@
 import { bytesEqual } from '../../shared/crypto/index.ts';
 import type { Delta } from '../../shared/wire/delta.ts';
-import type { IndicatorEntry, IndicatorGroup } from '../../shared/wire/indicator-group.ts';
+import { groupEntries, type IndicatorEntry, type IndicatorGroup } from '../../shared/wire/indicator-group.ts';
 import type { Snapshot } from '../../shared/wire/snapshot.ts';
 import { computeStateDigestV1, StateAccumulator } from '../../shared/wire/state-digest.ts';
 
@@ -70,15 +70,5 @@ export class ReplayedState {
 }
 
 function* entriesOf(groups: readonly IndicatorGroup[], categories: readonly string[]): Generator<IndicatorEntry> {
-  for (const group of groups) {
-    const length = group.ids.length === 0 ? 0 : group.hashes.byteLength / group.ids.length;
-    for (let i = 0; i < group.ids.length; i++) {
-      yield {
-        id: group.ids[i] ?? 0,
-        algorithm: group.algorithm,
-        hash: group.hashes.subarray(i * length, (i + 1) * length),
-        category: categories[group.categories[i] ?? 0] ?? '?',
-      };
-    }
-  }
+  for (const group of groups) yield* groupEntries(group, categories);
 }
