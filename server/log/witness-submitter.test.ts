@@ -33,6 +33,22 @@ interface Setup {
 
 let setup: Setup | undefined;
 const cleanups: (() => Promise<void> | void)[] = [];
+
+/** A hand-written witness (`app`) on a loopback port, closed after the test; its URL. */
+async function serveOnLoopback(app: Hono): Promise<string> {
+  const server = await new Promise<ServerType>((resolve) => {
+    const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+}
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   setup = undefined;
@@ -180,15 +196,7 @@ describe('the Centre and a witness that misbehaves', () => {
       const body = await c.req.text();
       return answer(body.slice(body.indexOf('\n\n') + 2), key);
     });
-    const server = await new Promise<ServerType>((resolve) => {
-      const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
-    });
-    cleanups.push(() => new Promise<void>((resolve) => {
-      if ('closeAllConnections' in server) server.closeAllConnections();
-      server.close(() => resolve());
-    }));
-    const address = server.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const url = await serveOnLoopback(app);
     writeCentreConfig(t.dataDir, { ...t.centre.config, witnesses: [{ url, vkey: key.verifier.text }] });
     const centre = openCentre(t.dataDir, t.clock.now, {});
     cleanups.push(() => centre.close());
@@ -223,15 +231,7 @@ describe('the Centre and a witness that once named a size beyond the log', () =>
         if (answered++ === 0) return c.body('999999\n', 409, { 'content-type': 'text/x.tlog.size' });
         return fetch(`${witness.url}/add-checkpoint`, { method: 'POST', body: await c.req.text() });
       });
-      const server = await new Promise<ServerType>((resolve) => {
-        const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
-      });
-      cleanups.push(() => new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }));
-      const address = server.address();
-      const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      const url = await serveOnLoopback(app);
       writeCentreConfig(t.dataDir, { ...t.centre.config, witnesses: [{ url, vkey: vkey.text }] });
       const centre = openCentre(t.dataDir, t.clock.now, {});
       cleanups.push(() => centre.close());
