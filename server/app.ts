@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Centre } from './centre.ts';
+import { consoleApp, SessionStore, type SessionLimits } from './console/index.ts';
 import { ApiError } from './http/api-error.ts';
 import { publicRoute, requireRole, type AppEnv, type TokenGate } from './http/auth.ts';
 import { bodyGuard } from './http/body-guard.ts';
@@ -52,6 +53,8 @@ export interface AppDeps {
   readonly accessLog?: (entry: AccessLogEntry) => void;
   /** Default: the config's requestTimeoutSeconds. */
   readonly requestTimeoutMs?: number;
+  /** Console session expiry (docs/CONSOLE.md, "Sessions"); default DEFAULT_SESSION_LIMITS. */
+  readonly consoleSessions?: SessionLimits;
 }
 
 /** The Centre's HTTP API as a Hono app, without listening: tests drive it in process. */
@@ -96,6 +99,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   let document: string | undefined;
   app.route('/', serviceRoutes(routeDeps, { metrics, document: () => (document ??= JSON.stringify(openApiDocument(app))) }));
   for (const [prefix, routes] of ROUTES) app.route(prefix, routes(routeDeps));
+  // The console: pages for people, on the same app and port, not part of the API's document (docs/CONSOLE.md).
+  app.route(
+    '/console',
+    consoleApp({ centre, clock, random: routeDeps.random, sessions: new SessionStore(deps.consoleSessions), failures: gate.failures, clientKey, onError }),
+  );
   return app;
 }
 

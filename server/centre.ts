@@ -16,6 +16,7 @@ import { formatCheckpoint } from '../shared/note/index.ts';
 import { KEY_PURPOSES } from '../shared/trust/index.ts';
 import { Publisher } from './publish/publisher.ts';
 import { AccountStore } from './store/accounts.ts';
+import { SignInCodeStore } from './store/sign-in-codes.ts';
 import { AuditLog } from './store/audit.ts';
 import { openDatabase, type Db } from './store/database.ts';
 import { storeErrorFrom } from './store/errors.ts';
@@ -33,6 +34,8 @@ export class Centre {
   readonly db: Db;
   readonly config: CentreConfig;
   readonly accounts: AccountStore;
+  /** One-time console sign-in codes (docs/CONSOLE.md). */
+  readonly signInCodes: SignInCodeStore;
   readonly indicators: IndicatorStore;
   readonly orders: OrderStore;
   /** What the published feed held when: reports are checked against it. */
@@ -58,6 +61,7 @@ export class Centre {
     this.config = config;
     this.keyring = keyring;
     this.accounts = new AccountStore(db);
+    this.signInCodes = new SignInCodeStore(db);
     this.indicators = new IndicatorStore(db);
     this.orders = new OrderStore(db);
     this.feedHistory = new FeedHistory(db);

@@ -37,6 +37,11 @@ const STATUS_BY_CODE: Readonly<Record<string, HttpStatus>> = {
   KEYRING_NO_SIGNING_KEY: 503,
 };
 
+/** The HTTP status of a domain error (the console renders the same codes as pages). */
+export function statusOfCode(code: string): HttpStatus {
+  return STATUS_BY_CODE[code] ?? (code.startsWith('STORE_') ? 500 : 400);
+}
+
 /**
  * The one place errors become HTTP answers: `{"error":{"code","message"}}`
  * with a stable code. Unexpected errors are logged by the caller and never
@@ -51,7 +56,7 @@ export function errorResponse(c: Context, err: unknown, onUnexpected: (err: unkn
     return c.json({ error: { ...err.toJSON(), rows: err.rows } }, STATUS_BY_CODE[err.code] ?? 400);
   }
   if (err instanceof CodedError && err.code !== 'INTERNAL') {
-    const status = STATUS_BY_CODE[err.code] ?? (err.code.startsWith('STORE_') ? 500 : 400);
+    const status = statusOfCode(err.code);
     if (status >= 500) onUnexpected(err);
     return c.json({ error: err.toJSON() }, status);
   }

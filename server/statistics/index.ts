@@ -5,3 +5,6 @@ export type { Month } from './months.ts';
 export { PublicStatistics, SETTLE_MS, STATISTICS_DEFINITION } from './public-statistics.ts';
 export { annualReport, isReportFormat, REPORT_FORMATS, writeAnnualReport } from './annual-report.ts';
 export type { AnnualReport, ReportFormat } from './annual-report.ts';
+export { reportCharts } from './annual-report.ts';
+export { chartSvg } from './charts.ts';
+export { formatDuration } from './report-formats.ts';

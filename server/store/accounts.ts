@@ -68,6 +68,7 @@ export class AccountStore {
   readonly #ofRole;
   readonly #insertToken;
   readonly #principal;
+  readonly #principalOfTokenId;
   readonly #revoke;
   readonly #tokensOf;
   readonly #list;
@@ -85,6 +86,10 @@ export class AccountStore {
     this.#principal = db.prepare<[Buffer], AccountRow & { token_id: number }>(
       `SELECT a.*, t.id AS token_id FROM tokens t JOIN accounts a ON a.id = t.account_id
        WHERE t.token_hash = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL`,
+    );
+    this.#principalOfTokenId = db.prepare<[number], AccountRow & { token_id: number }>(
+      `SELECT a.*, t.id AS token_id FROM tokens t JOIN accounts a ON a.id = t.account_id
+       WHERE t.id = ? AND t.revoked_at IS NULL AND a.disabled_at IS NULL`,
     );
     this.#revoke = db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
     this.#tokensOf = db.prepare<[number], { id: number; account_id: number; label: string | null; created_at: number; revoked_at: number | null }>(
@@ -157,6 +162,12 @@ export class AccountStore {
     const row = this.#principal.get(hashToken(token));
     if (row === undefined) return undefined;
     return { account: toAccount(row), tokenId: row.token_id };
+  }
+
+  /** The live account behind a token id (a console session signed in with it): undefined once the token is revoked or the account disabled. */
+  liveToken(tokenId: number): Principal | undefined {
+    const row = this.#principalOfTokenId.get(tokenId);
+    return row === undefined ? undefined : { account: toAccount(row), tokenId: row.token_id };
   }
 
   revokeToken(tokenId: number, now: number): boolean {

@@ -667,4 +667,15 @@ CREATE TABLE IF NOT EXISTS order_commitments (
 ) STRICT, WITHOUT ROWID;
 ${appendOnlyOnce('order_commitments')}
 `,
+  // 19: one-time console sign-in codes (docs/CONSOLE.md, "Signing in"): stored as SHA-256, used once, short-lived.
+  `
+CREATE TABLE IF NOT EXISTS console_sign_in_codes (
+  id INTEGER PRIMARY KEY,
+  code_hash BLOB NOT NULL UNIQUE CHECK (length(code_hash) = 32),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+  used_at INTEGER
+) STRICT;
+`,
 ];
