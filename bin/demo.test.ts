@@ -1,21 +1,27 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { run } from './commands/demo.ts';
 
 const dirs = tempDirs();
-afterEach(() => dirs.removeAll());
+const children: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  dirs.removeAll();
+});
 
 describe('hashfeed demo (npm start)', () => {
   describe('when the command line does not fit', () => {
     it('prints its usage for --help and exits 0', async () => {
       let text = '';
       expect(await run(['--help'], { write: (t: string) => (text += t) })).toBe(0);
-      expect(text).toMatch(/^usage: hashfeed demo \[--data DIR\]/);
+      expect(text).toMatch(/^usage: hashfeed demo \[--data DIR\] \[--port P\] \[--exit\]/);
     });
 
     it('refuses an option of another command with exit 2, running nothing', async () => {
       let text = '';
-      expect(await run(['--port', '1'], { write: (t: string) => (text += t) })).toBe(2);
+      expect(await run(['--url', 'x'], { write: (t: string) => (text += t) })).toBe(2);
       expect(text).toBe('');
     });
   });
@@ -24,7 +30,7 @@ describe('hashfeed demo (npm start)', () => {
     const data = dirs.make('hf-demo-');
     for (const round of [1, 2]) {
       let text = '';
-      const code = await run(['--data', data], { write: (t: string) => (text += t) });
+      const code = await run(['--data', data, '--exit'], { write: (t: string) => (text += t) });
       expect(code, text).toBe(0);
       expect(text).toContain(round === 1 ? 'Created a Centre' : 'Reusing the Centre');
       expect(text).toMatch(/01-resized-half\.jpg\s+MATCH/);
@@ -52,4 +58,38 @@ describe('hashfeed demo (npm start)', () => {
       } else expect(text).toMatch(/10\. Public statistics for \d{4}-\d{2} .*: \d+ reports received/);
     }
   }, 120_000);
+
+  describe('when it stays up for the console (npm start)', () => {
+    it('prints the console address and a one-time code per role; a code signs in once; Ctrl-C stops it with 0', async () => {
+      const data = dirs.make('hf-demo-console-');
+      const child = spawn(process.execPath, [join(import.meta.dirname, 'hashfeed.js'), 'demo', '--data', data, '--port', '0']);
+      children.push(child);
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          if (output.includes('Serving until Ctrl-C.')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`demo exited (${code}) before serving: ${output}`)));
+      });
+      const consoleUrl = /The Centre console is at (http:\/\/127\.0\.0\.1:\d+\/console) /.exec(output)?.[1];
+      const codes = Object.fromEntries([...output.matchAll(/^ {4}(reviewer|operator|authority|europol) +\S+ +(hfc_\S+)$/gm)].map((m) => [m[1], m[2]]));
+      expect(consoleUrl, output).toBeDefined();
+      expect(Object.keys(codes).sort()).toEqual(['authority', 'europol', 'operator', 'reviewer']);
+      const signIn = (code: string | undefined): Promise<Response> =>
+        fetch(`${consoleUrl}/sign-in`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(consoleUrl ?? '').origin },
+          body: new URLSearchParams({ token: code ?? '' }).toString(),
+        });
+      const first = await signIn(codes.reviewer);
+      expect(first.status).toBe(303);
+      expect(first.headers.get('location')).toBe('/console/review');
+      expect((await signIn(codes.reviewer)).status).toBe(401);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }, 120_000);
+  });
 });

@@ -14,6 +14,8 @@ import { serveCentre } from '../../server/main.ts';
 import { ConfigError, MAX_WITNESSES, witness } from '../../server/config.ts';
 import { ProviderKeyReview } from '../../server/keys/provider-key-review.ts';
 import { isRole, ROLES } from '../../server/store/accounts.ts';
+import { DEFAULT_SIGN_IN_CODE_MINUTES, MAX_SIGN_IN_CODE_MINUTES } from '../../server/store/sign-in-codes.ts';
+import { CONSOLE_ROLES } from '../../server/console/index.ts';
 import { isMemberState, memberStateProblem } from '../../server/store/member-states.ts';
 import { isProviderKeyStatus, PROVIDER_KEY_STATUSES } from '../../server/store/provider-keys.ts';
 import { bounded, UsageError, type CommandIo } from '../command.ts';
@@ -90,6 +92,29 @@ const SUBCOMMANDS: readonly Subcommand[] = [
           return { account: account.name, role: account.role, memberState: account.memberState, accountCreated: created, ...token };
         });
         print(io, issued);
+      });
+    },
+  }),
+  subcommand({
+    name: 'console-code',
+    synopsis: `--account NAME [--minutes M]`,
+    summary: `a one-time code that signs NAME in to the console once, within M minutes (default ${DEFAULT_SIGN_IN_CODE_MINUTES}, at most ${MAX_SIGN_IN_CODE_MINUTES}); shown once (docs/CONSOLE.md)`,
+    options: { account: { type: 'string' }, minutes: { type: 'string', default: String(DEFAULT_SIGN_IN_CODE_MINUTES) } },
+    run: ({ values, dataDir, now, io }) => {
+      if (values.account === undefined) throw new UsageError('USAGE', '--account is required');
+      const minutes = Number(values.minutes);
+      if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SIGN_IN_CODE_MINUTES) throw new UsageError('USAGE', `--minutes must be from 1 to ${MAX_SIGN_IN_CODE_MINUTES}`);
+      const name = values.account;
+      return withCentre(dataDir, now, (centre) => {
+        const account = centre.accounts.byName(name);
+        if (account === undefined || account.disabledAt !== null) throw new UsageError('USAGE', `no enabled account ${bounded(name)}`);
+        if (!CONSOLE_ROLES.includes(account.role)) throw new UsageError('USAGE', `a ${account.role} account cannot sign in to the console`);
+        const issued = centre.write(() => {
+          const code = centre.signInCodes.issue(account.id, now, minutes);
+          centre.audit.record(now, 'cli', 'console.code', account.name, { expiresAt: code.expiresAt });
+          return code;
+        });
+        print(io, { account: account.name, role: account.role, code: issued.code, expiresAt: new Date(issued.expiresAt).toISOString() });
       });
     },
   }),

@@ -28,7 +28,8 @@ import type { Role } from '../../server/store/accounts.ts';
 import { parseSidecarConfig } from '../../client/sidecar/config.ts';
 import { listenLocal } from '../../client/sidecar/listen.ts';
 import { createSidecar } from '../../client/sidecar/sidecar.ts';
-import { defineCommand } from '../command.ts';
+import { defineCommand, UsageError } from '../command.ts';
+import { untilStopSignal } from '../stop-signal.ts';
 
 /** The roles the demo plays. */
 const DEMO_ROLES = ['authority', 'operator', 'provider', 'reviewer', 'europol'] as const satisfies readonly Role[];
@@ -41,6 +42,21 @@ interface Credentials {
 }
 
 const PROVIDER = 'demo-provider';
+/** Each demo role's account: its name, and an authority's Member State. */
+const DEMO_ACCOUNTS: Readonly<Record<DemoRole, readonly [string, string | null]>> = {
+  authority: ['DE-BKA', 'DE'],
+  operator: ['centre-operator', null],
+  provider: [PROVIDER, null],
+  reviewer: ['demo-reviewer', null],
+  europol: ['europol', null],
+};
+
+/** The people who sign in to the console after the flow, in the order they are listed. */
+const CONSOLE_DEMO_ROLES = ['reviewer', 'operator', 'authority', 'europol'] as const satisfies readonly DemoRole[];
+
+/** Where the demo's Centre listens when it stays up for the console; a busy port falls back to any free one. */
+const DEMO_PORT = 8787;
+
 /** Synthetic pictures by name: family and seed (chosen with PDQ quality 100, so every one is matchable). */
 const PICTURES: Readonly<Record<string, readonly [FamilyName, number]>> = {
   harbour: ['scenes', 102],
@@ -68,27 +84,34 @@ const UPLOADS: readonly [string, string, string | null, number, string, string][
   ['08-not-a-target.jpg', 'bark', null, 0, 'public-uploads', 'user:mallory'],
 ];
 
-const USAGE = `usage: hashfeed demo [--data DIR]
+const USAGE = `usage: hashfeed demo [--data DIR] [--port P] [--exit]
 
 Runs the whole flow on this machine on synthetic pictures: a Centre and a
 witness, an authority, an operator and a provider sidecar scanning a folder
 of uploads. The Centre and the witness are created under DIR on the first
-run and reused after.
---data defaults to ./data.
+run and reused after. Then the Centre stays up on 127.0.0.1 for its console:
+the address and a one-time sign-in code for each demo role are printed, and
+Ctrl-C stops everything.
+--data defaults to ./data; --port to ${DEMO_PORT} (any free port if taken);
+--exit stops after the flow instead of serving the console.
 `;
 
 const command = defineCommand({
   name: 'hashfeed demo',
   usage: USAGE,
-  options: { data: { type: 'string', default: './data' } },
-  run: (values, _positionals, io) => demo(resolve(values.data), io.stdout),
+  options: { data: { type: 'string', default: './data' }, port: { type: 'string', default: String(DEMO_PORT) }, exit: { type: 'boolean', default: false } },
+  run: (values, _positionals, io) => {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('USAGE', '--port must be a port number');
+    return demo(resolve(values.data), io.stdout, { port, serveConsole: !values.exit });
+  },
 });
 
 export function run(argv: string[], out: { write(text: string): unknown } = process.stdout): Promise<number> {
   return command.run(argv, { stdout: out, stderr: process.stderr });
 }
 
-async function demo(dataDir: string, out: { write(text: string): unknown }): Promise<number> {
+async function demo(dataDir: string, out: { write(text: string): unknown }, options: { readonly port: number; readonly serveConsole: boolean }): Promise<number> {
   const say = (line = ''): void => void out.write(`${line}\n`);
   const started = Date.now();
   const centreDir = join(dataDir, 'centre');
@@ -118,7 +141,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
   say(`   ${witness.created ? 'Created' : 'Reusing'} witness ${witness.verifierKey.split('+')[0]} in ${join(dataDir, 'witness')}, listed in the Centre's centre.json.`);
   let centre: Awaited<ReturnType<typeof serveCentre>>;
   try {
-    centre = await serveCentre({ dataDir: centreDir, port: 0, logger: quiet });
+    centre = await serveDemoCentre(centreDir, options.serveConsole ? options.port : 0, quiet);
   } catch (err) {
     await witness.running.close();
     throw err;
@@ -320,15 +343,40 @@ async function demo(dataDir: string, out: { write(text: string): unknown }): Pro
     say(`\n10. Public statistics for ${String(at(month, 'month'))} (GET /v1/transparency, no personal data): ${String(at(month, 'reports', 'received'))} reports received;`);
     say(`    unfounded: ${counts(at(month, 'reports', 'unfounded', 'byReason'))}; forwarded to Member States: ${counts(at(month, 'reports', 'forwarded', 'memberStates'))}, to Europol: ${String(at(month, 'reports', 'forwarded', 'europol'))};`);
     say(`    median time from receipt to decision ${typeof p50 === 'number' ? (p50 < 10_000 ? `${p50} ms` : `${(p50 / 1000).toFixed(0)} s`) : '-'}; indicators on the list: ${String(at(month, 'listSize'))}.`);
-    say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to browse the Centre's API: npm run -s hashfeed -- centre serve --data ${centreDir}`);
+    say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to serve the Centre again later: npm run -s hashfeed -- centre serve --data ${centreDir}`);
     const heardAll = decided.every((d) => entries.some((e) => Reflect.get(e, 'reportId') === d.reportId));
-    return ours.length === matched && decided.length === 2 && heardAll && sealedMirror && cosignedSize !== null ? 0 : 1;
+    const passed = ours.length === matched && decided.length === 2 && heardAll && sealedMirror && cosignedSize !== null;
+    if (!passed || !options.serveConsole) return passed ? 0 : 1;
+
+    // 11. The console: people work the rest of the queue in a browser, on the same Centre, while the sidecar keeps syncing.
+    say(`\n11. The Centre console is at ${centre.url}/console (this machine only). One-time sign-in codes, each good once within 60 minutes:`);
+    for (const role of CONSOLE_DEMO_ROLES) {
+      const account = centre.centre.accounts.byName(DEMO_ACCOUNTS[role][0]);
+      if (account === undefined) continue;
+      const { code } = centre.centre.write(() => centre.centre.signInCodes.issue(account.id, Date.now(), 60));
+      say(`    ${role.padEnd(10)} ${account.name.padEnd(16)} ${code}`);
+    }
+    say(`    The reports the reviewer has not decided wait in the review queue; the sidecar hears the decisions taken there.`);
+    say(`    More codes: npm run -s hashfeed -- centre console-code --account NAME --data ${centreDir}`);
+    say('    Serving until Ctrl-C.');
+    await untilStopSignal(async () => undefined);
+    return 0;
   } finally {
     await local?.close();
     await sidecar?.stop();
     await mirror?.close();
     await centre.close();
     await witness.running.close();
+  }
+}
+
+/** The Centre on 127.0.0.1:`port`, or on any free port when that one is taken (a second demo, another service). */
+async function serveDemoCentre(centreDir: string, port: number, logger: pino.Logger): Promise<Awaited<ReturnType<typeof serveCentre>>> {
+  try {
+    return await serveCentre({ dataDir: centreDir, port, host: '127.0.0.1', logger });
+  } catch (err) {
+    if (port === 0 || !(err instanceof Error && 'code' in err && err.code === 'EADDRINUSE')) throw err;
+    return serveCentre({ dataDir: centreDir, port: 0, host: '127.0.0.1', logger });
   }
 }
 
@@ -349,20 +397,13 @@ function describe(answer: unknown): string {
 
 /** Issues a token for each demo role that has none yet (the Centre is not serving: the demo opens its files directly). */
 function withTokens(centreDir: string, held: { rootKey: string; localToken: string; tokens: Partial<Record<DemoRole, string>> }): Credentials {
-  const accounts: Record<DemoRole, readonly [string, string | null]> = {
-    authority: ['DE-BKA', 'DE'],
-    operator: ['centre-operator', null],
-    provider: [PROVIDER, null],
-    reviewer: ['demo-reviewer', null],
-    europol: ['europol', null],
-  };
   const missing = DEMO_ROLES.filter((role) => held.tokens[role] === undefined);
   const tokens: Partial<Record<DemoRole, string>> = { ...held.tokens };
   if (missing.length > 0) {
     const centre = openCentre(centreDir, Date.now());
     try {
       for (const role of missing) {
-        const [name, memberState] = accounts[role];
+        const [name, memberState] = DEMO_ACCOUNTS[role];
         tokens[role] = centre.write(() => centre.accounts.issueToken(centre.accounts.ensure(name, role, Date.now(), memberState).account.id, 'demo', Date.now()).token);
       }
     } finally {
