@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { CodedError } from '../../shared/errors.ts';
 import { ApiError } from '../http/api-error.ts';
 import { statusOfCode } from '../http/error-response.ts';
-import { homeOf, pageAccess } from './access.ts';
+import { homeOf, PAGES } from './access.ts';
 import { assetRoutes } from './assets.ts';
 import type { ConsoleDeps, ConsoleEnv } from './deps.ts';
 import { CONSOLE_STATUS, ConsoleError } from './errors.ts';
@@ -50,7 +51,15 @@ export function consoleApp(deps: ConsoleDeps & { readonly onError: (err: unknown
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
   // A form posted from another origin is refused before anything reads it (login CSRF included).
-  app.use(csrf());
+  const sameOrigin = csrf();
+  app.use(async (c, next) => {
+    try {
+      await sameOrigin(c, next);
+    } catch (err) {
+      if (err instanceof HTTPException && err.status === 403) throw new ConsoleError('CONSOLE_CSRF_INVALID', 'this form was posted from another site, and is refused', { cause: err });
+      throw err;
+    }
+  });
   app.route('/assets', assetRoutes());
   app.route('/', signInRoutes(deps));
 
@@ -62,12 +71,13 @@ export function consoleApp(deps: ConsoleDeps & { readonly onError: (err: unknown
     clearSessionCookie(c);
     return c.redirect(signInPath('signed-out'), 303);
   });
-  for (const [path, routes] of PAGE_ROUTES) {
-    const guard = requireConsoleRole(pageAccess(path).roles);
-    app.use(path, guard);
-    app.use(`${path}/*`, guard);
-    app.route(path, routes(deps));
+  // Every page of the table behind its roles, whether or not it has routes yet: a wrong role is refused before a 404.
+  for (const page of PAGES) {
+    const guard = requireConsoleRole(page.roles);
+    app.use(page.path, guard);
+    app.use(`${page.path}/*`, guard);
   }
+  for (const [path, routes] of PAGE_ROUTES) app.route(path, routes(deps));
   app.all('*', () => {
     throw new ConsoleError('CONSOLE_NOT_FOUND', 'there is no such page in the console');
   });

@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../app.ts';
+import type { AccessLogEntry } from '../http/observe.ts';
+import { ROLES, type Role } from '../store/accounts.ts';
+import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
+import { PAGES } from './access.ts';
+import { CONSOLE_ROLES } from './deps.ts';
+import { signInInProcess } from './testing/console-session.ts';
+
+/** The console's guards, driven in process: roles per page, CSRF, headers, expiry, what reaches the log. */
+describe('console', () => {
+  let t: TestCentre;
+  beforeEach(() => {
+    t = createTestCentre();
+  });
+  afterEach(() => t.close());
+
+  describe('when a role opens a page that is not for it', () => {
+    it('refuses every such page, GET and POST alike, with 403 CONSOLE_FORBIDDEN', async () => {
+      const refusedWrongly: string[] = [];
+      for (const role of CONSOLE_ROLES) {
+        const session = await signInInProcess(t.app, t.tokens[role]);
+        for (const page of PAGES) {
+          const allowed = page.roles.includes(role);
+          for (const answer of [await session.get(`/console${page.path}`), await session.post(`/console${page.path}`, {})]) {
+            const body = await answer.text();
+            const refused = answer.status === 403 && body.includes('CONSOLE_FORBIDDEN');
+            if (refused === allowed) refusedWrongly.push(`${role} ${page.path} ${answer.status}`);
+          }
+        }
+      }
+      expect(refusedWrongly).toEqual([]);
+    });
+
+    it('shows each role only its own pages in the navigation', async () => {
+      for (const role of CONSOLE_ROLES) {
+        const html = await (await (await signInInProcess(t.app, t.tokens[role])).get('/console/statistics')).text();
+        const nav = /<nav aria-label="Console">(.*?)<\/nav>/s.exec(html)?.[1] ?? '';
+        for (const page of PAGES) expect(nav.includes(`href="/console${page.path}"`), `${role} ${page.path}`).toBe(page.roles.includes(role));
+      }
+    });
+  });
+
+  describe('when a page is served', () => {
+    it('carries a CSP without inline script, frame-ancestors none, no-referrer and no-store', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      for (const path of ['/console/sign-in', '/console/statistics', '/console/no-such-page']) {
+        const answer = path === '/console/sign-in' ? await t.app.request(path) : await session.get(path);
+        const csp = answer.headers.get('content-security-policy') ?? '';
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).not.toContain('unsafe-inline');
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(answer.headers.get('x-frame-options')).toBe('DENY');
+        expect(answer.headers.get('cache-control')).toBe('no-store');
+        expect(await answer.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      }
+    });
+
+    it('serves its script bundled from TypeScript and its stylesheet itself', async () => {
+      const script = await t.app.request('/console/assets/console.js');
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toContain('text/javascript');
+      expect(await script.text()).toMatch(/data-shortcut|shortcut/);
+      const again = await t.app.request('/console/assets/console.js', { headers: { 'if-none-match': script.headers.get('etag') ?? '' } });
+      expect(again.status).toBe(304);
+      expect((await t.app.request('/console/assets/console.css')).headers.get('content-type')).toContain('text/css');
+    });
+  });
+
+  describe('when a form is posted', () => {
+    it('refuses a post without the CSRF token, or with another session\u2019s', async () => {
+      const mine = await signInInProcess(t.app, t.tokens.operator);
+      const theirs = await signInInProcess(t.app, t.tokens.reviewer);
+      const missing = await mine.post('/console/sign-out', { csrf: undefined });
+      expect(missing.status).toBe(403);
+      expect(await missing.text()).toContain('CONSOLE_CSRF_INVALID');
+      expect((await mine.post('/console/sign-out', { csrf: theirs.csrf })).status).toBe(403);
+      // Still signed in: nothing happened.
+      expect((await mine.get('/console/statistics')).status).toBe(200);
+    });
+
+    it('refuses a post from another origin before reading it', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      const answer = await t.app.request('/console/sign-out', {
+        method: 'POST',
+        headers: { cookie: session.cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+        body: `csrf=${session.csrf}`,
+      });
+      expect(answer.status).toBe(403);
+      expect((await session.get('/console/statistics')).status).toBe(200);
+    });
+  });
+
+  describe('when a session outlives what it was opened with', () => {
+    it('ends it once the token is revoked', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      const principal = t.centre.accounts.authenticate(t.tokens.operator);
+      if (principal === undefined) throw new Error('no operator');
+      t.centre.write(() => t.centre.accounts.revokeToken(principal.tokenId, t.clock.now));
+      const answer = await session.get('/console/statistics');
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get('location')).toBe('/console/sign-in?ended=expired');
+    });
+
+    it('ends it 12 hours after sign-in however active it was', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      // A request every 25 minutes keeps it from idling out, until 12 hours have passed since sign-in.
+      for (let step = 1; step * 25 < 12 * 60; step++) {
+        t.clock.now += 25 * 60_000;
+        expect((await session.get('/console/statistics')).status).toBe(200);
+      }
+      t.clock.now += 25 * 60_000;
+      expect((await session.get('/console/statistics')).status).toBe(303);
+    });
+  });
+
+  describe('when tokens are guessed through the sign-in form', () => {
+    it('charges the API\u2019s budget of failed authentications, then answers 429 with Retry-After', async () => {
+      const guarded = createTestCentre({ authFailureLimit: { burst: 3, perSecond: 0.01 } });
+      try {
+        const guess = async (): Promise<Response> =>
+          guarded.app.request('/console/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' }, body: 'token=hf_nope' });
+        for (let i = 0; i < 3; i++) expect((await guess()).status).toBe(401);
+        const blocked = await guess();
+        expect(blocked.status).toBe(429);
+        expect(await blocked.text()).toContain('CONSOLE_RATE_LIMITED');
+        expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        // The same client is blocked on the API too: one budget.
+        expect((await guarded.request('GET', '/v1/orders', guarded.tokens.operator)).status).toBe(429);
+      } finally {
+        guarded.close();
+      }
+    });
+  });
+
+  describe('when a token signs in', () => {
+    it('never appears in the access log, a page or a header', async () => {
+      const entries: AccessLogEntry[] = [];
+      const app = createApp({ centre: t.centre, clock: () => t.clock.now, accessLog: (entry) => entries.push(entry) });
+      const session = await signInInProcess(app, t.tokens.reviewer);
+      const page = await session.get('/console/statistics');
+      const everything = JSON.stringify(entries) + (await page.text()) + JSON.stringify([...page.headers]) + session.cookie;
+      expect(entries.length).toBeGreaterThan(0);
+      expect(everything).not.toContain(t.tokens.reviewer);
+      expect(everything).not.toContain(t.tokens.reviewer.slice(3, 20));
+    });
+
+    it.each(ROLES.filter((role): role is Role => !CONSOLE_ROLES.includes(role)))('refuses a %s token with CONSOLE_ROLE_REFUSED', async (role) => {
+      const answer = await t.app.request('/console/sign-in', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+        body: new URLSearchParams({ token: t.tokens[role] }).toString(),
+      });
+      expect(answer.status).toBe(403);
+      expect(await answer.text()).toContain('CONSOLE_ROLE_REFUSED');
+      expect(answer.headers.get('set-cookie')).toBeNull();
+    });
+  });
+});
