@@ -79,7 +79,7 @@ export function statisticsRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
           h('span', { class: 'count' }, h('strong', {}, formatDuration(report.totals.decisionTime.p50Ms)), 'median decision time'),
           h('span', { class: 'count' }, h('strong', {}, String(report.totals.listSize)), 'indicators on the list'),
         ),
-        ...reportCharts(report).map(({ title, chart }) => h('figure', { class: 'chart-figure' }, h('div', { class: 'chart', role: 'img', 'aria-label': title }, raw(chartSvg(chart))), h('figcaption', {}, title))),
+        h('div', { class: 'charts' }, ...reportCharts(report).map(({ title, chart }) => h('figure', {}, h('div', { class: 'chart', role: 'img', 'aria-label': title }, raw(chartSvg(chart))), h('figcaption', {}, title)))),
         figuresTable(report),
       ),
     });
