@@ -9,9 +9,11 @@ export interface SessionLimits {
   readonly absoluteMs: number;
   /** Sessions held at most; past it the least recently used is ended. */
   readonly maxSessions: number;
+  /** Sessions one account holds at most; past it its least recently used is ended (one person cannot crowd out the rest). */
+  readonly maxPerAccount: number;
 }
 
-export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, maxSessions: 10_000 };
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000, maxSessions: 10_000, maxPerAccount: 20 };
 
 /** A short message shown once on the next page (post, redirect, get). */
 export interface Flash {
@@ -54,7 +56,7 @@ export class SessionStore {
 
   /** A new session (a fresh secret each time: no fixation). */
   create(identity: { accountId: number; name: string; role: Role; tokenId: number | null }, now: number): SignedInSession {
-    this.#evict(now);
+    this.#evict(now, identity.accountId);
     const secret = randomBytes(32).toString('base64url');
     const session: ConsoleSession = { ...identity, csrf: randomBytes(32).toString('base64url'), createdAt: now, lastSeenAt: now, flash: null };
     this.#sessions.set(keyOf(secret), session);
@@ -91,14 +93,19 @@ export class SessionStore {
     return now - session.lastSeenAt >= this.#limits.idleMs || now - session.createdAt >= this.#limits.absoluteMs || now < session.createdAt;
   }
 
-  #evict(now: number): void {
+  /** Makes room for one more session of `accountId`: expired ones go, then the least recently used of the account, then of all. */
+  #evict(now: number, accountId: number): void {
     for (const [key, session] of this.#sessions) if (this.#expired(session, now)) this.#sessions.delete(key);
-    while (this.#sessions.size >= this.#limits.maxSessions) {
-      let oldest: [string, number] | undefined;
-      for (const [key, session] of this.#sessions) if (oldest === undefined || session.lastSeenAt < oldest[1]) oldest = [key, session.lastSeenAt];
-      if (oldest === undefined) break;
-      this.#sessions.delete(oldest[0]);
-    }
+    const ofAccount = (session: ConsoleSession): boolean => session.accountId === accountId;
+    while ([...this.#sessions.values()].filter(ofAccount).length >= this.#limits.maxPerAccount && this.#endLeastRecent(ofAccount));
+    while (this.#sessions.size >= this.#limits.maxSessions && this.#endLeastRecent(() => true));
+  }
+
+  #endLeastRecent(among: (session: ConsoleSession) => boolean): boolean {
+    let oldest: [string, number] | undefined;
+    for (const [key, session] of this.#sessions) if (among(session) && (oldest === undefined || session.lastSeenAt < oldest[1])) oldest = [key, session.lastSeenAt];
+    if (oldest !== undefined) this.#sessions.delete(oldest[0]);
+    return oldest !== undefined;
   }
 }
 
