@@ -57,15 +57,4 @@ describe('SessionStore', () => {
       expect(store.touch(secrets[1] ?? '', 7)).toBeDefined();
     });
   });
-
-  describe('when an account is ended', () => {
-    it('ends every session of it and no other', () => {
-      const store = new SessionStore(LIMITS);
-      const mine = store.create(person(1), 0);
-      const theirs = store.create(person(2), 0);
-      store.endAccount(1);
-      expect(store.touch(mine.secret, 1)).toBeUndefined();
-      expect(store.touch(theirs.secret, 1)).toBeDefined();
-    });
-  });
 });

@@ -80,11 +80,6 @@ export class SessionStore {
     this.#sessions.delete(keyOf(secret));
   }
 
-  /** Ends every session of an account (its token revoked, the account disabled). */
-  endAccount(accountId: number): void {
-    for (const [key, session] of this.#sessions) if (session.accountId === accountId) this.#sessions.delete(key);
-  }
-
   get size(): number {
     return this.#sessions.size;
   }
