@@ -9,10 +9,8 @@ import type { AppEnv } from '../http/auth.ts';
 import { badRequest, fieldOf, type SchemaFailure } from '../http/schema-failure.ts';
 import { epochMs, looseObject } from '../http/schemas.ts';
 import { REVIEW_STATES, ReviewError, UNFOUNDED_REASONS } from '../review/report-lifecycle.ts';
-import { Forwarder } from '../review/forwarding.ts';
-import { IndicatorQuality } from '../review/indicator-quality.ts';
-import { ProviderDecisions } from '../review/provider-decisions.ts';
-import { ReviewDesk, type BundleView, type DecisionInput } from '../review/review-desk.ts';
+import { createReviewDesk } from '../review/create-review-desk.ts';
+import type { BundleView, DecisionInput } from '../review/review-desk.ts';
 import { ReviewView } from '../review/review-view.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -161,20 +159,8 @@ const QA = defineRoute({
 export function reviewRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const { centre, clock, random } = deps;
   const api = new ApiRouter(deps, 'review');
-  const forwarder = new Forwarder(centre);
-  const quality = new IndicatorQuality(centre);
-  const providerDecisions = new ProviderDecisions(centre);
-  // A decision and what follows from it (signed records, inbox items, the provider's decisions feed, an indicator's suspension) commit together or not at all.
-  const desk = new ReviewDesk({
-    centre,
-    random,
-    onDecided: (view, now) => {
-      forwarder.forward(view, now);
-      quality.reassess(view, now);
-      providerDecisions.decided(view, now);
-    },
-    onWithdrawn: (view, now) => quality.reassess(view, now),
-  });
+  // A decision and what follows from it commit together (server/review/create-review-desk.ts), as in the console.
+  const desk = createReviewDesk({ centre, random });
   const views = new ReviewView(centre);
   const me = (c: Context<AppEnv>): string => c.get('principal').account.name;
   const answer = (c: Context<AppEnv>, reportId: string, view: BundleView) => c.json(views.of(reportId, view, clock()));
