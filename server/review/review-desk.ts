@@ -153,6 +153,19 @@ export class ReviewDesk {
     });
   }
 
+  /**
+   * What `reviewer` holds now, claiming nothing: the bundle under their live
+   * lease and the QA check under their live QA lease (either may be absent).
+   */
+  held(reviewer: string, now: number): { readonly review: BundleView | undefined; readonly qa: BundleView | undefined } {
+    const review = this.#bundles.heldBy(reviewer, now);
+    const qa = this.#bundles.qaHeldBy(reviewer, now);
+    return {
+      review: review === undefined ? undefined : { bundle: review, reportIds: this.#bundles.reportIds(review.id) },
+      qa: qa === undefined ? undefined : { bundle: qa, reportIds: this.#bundles.reportIds(qa.id) },
+    };
+  }
+
   /** The bundle a report is in (undefined for an unknown report). */
   bundleOf(reportId: string): BundleView | undefined {
     const bundle = this.#bundles.ofReport(reportId);

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { LEGAL_TEXT_PATTERN } from '../../shared/wire/order.ts';
 import { REPORT_ID_PATTERN } from '../../shared/wire/report.ts';
 import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
@@ -10,19 +9,16 @@ import { badRequest, fieldOf, type SchemaFailure } from '../http/schema-failure.
 import { epochMs, looseObject } from '../http/schemas.ts';
 import { REVIEW_STATES, ReviewError, UNFOUNDED_REASONS } from '../review/report-lifecycle.ts';
 import { createReviewDesk } from '../review/create-review-desk.ts';
+import { COMMENT_MESSAGE, COMMENT_PATTERN, MAX_COMMENT_LENGTH } from '../review/review-comment.ts';
 import type { BundleView, DecisionInput } from '../review/review-desk.ts';
 import { ReviewView } from '../review/review-view.ts';
 import type { RouteDeps } from './deps.ts';
 
-/** A reviewer's sentence: printable text, no control characters, at most this long. */
-const MAX_COMMENT_LENGTH = 1000;
-const SENTENCE_MESSAGE = `comment must be 1 to ${MAX_COMMENT_LENGTH} printable characters`;
-
 const sentence = z
-  .string({ error: SENTENCE_MESSAGE })
-  .max(MAX_COMMENT_LENGTH, { error: SENTENCE_MESSAGE })
-  .regex(LEGAL_TEXT_PATTERN, { error: SENTENCE_MESSAGE })
-  .openapi({ description: `A sentence: 1 to ${MAX_COMMENT_LENGTH} printable characters`, pattern: LEGAL_TEXT_PATTERN.source });
+  .string({ error: COMMENT_MESSAGE })
+  .max(MAX_COMMENT_LENGTH, { error: COMMENT_MESSAGE })
+  .regex(COMMENT_PATTERN, { error: COMMENT_MESSAGE })
+  .openapi({ description: `A sentence: 1 to ${MAX_COMMENT_LENGTH} printable characters`, pattern: COMMENT_PATTERN.source });
 const optionalSentence = sentence.nullable().optional();
 
 const ReportPath = z.object({ id: z.string().regex(REPORT_ID_PATTERN).openapi({ description: 'A report id (UUID)' }) });
