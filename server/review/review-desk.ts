@@ -4,7 +4,7 @@ import { ReviewBundleStore, type StoredBundle } from '../store/review-bundles.ts
 import type { Report } from '../../shared/wire/report.ts';
 import { transition, type Decision, type ReviewEvent, type UnfoundedReason } from './report-lifecycle.ts';
 
-/** A decision as a reviewer sends it, already validated (server/routes/review.ts). */
+/** A decision as a reviewer sends it, already validated (server/routes/review.ts, server/console/pages/review.ts). */
 export interface DecisionInput {
   readonly decision: Decision;
   readonly reason: UnfoundedReason | null;
