@@ -4,7 +4,7 @@ import { ReviewBundleStore, type StoredBundle } from '../store/review-bundles.ts
 import type { Report } from '../../shared/wire/report.ts';
 import { transition, type Decision, type ReviewEvent, type UnfoundedReason } from './report-lifecycle.ts';
 
-/** A decision as a reviewer sends it, already validated (server/routes/review.ts). */
+/** A decision as a reviewer sends it, already validated (server/routes/review.ts, server/console/pages/review.ts). */
 export interface DecisionInput {
   readonly decision: Decision;
   readonly reason: UnfoundedReason | null;
@@ -151,6 +151,19 @@ export class ReviewDesk {
       if (verdict === 'disagree') this.#onWithdrawn(view, now);
       return view;
     });
+  }
+
+  /**
+   * What `reviewer` holds now, claiming nothing: the bundle under their live
+   * lease and the QA check under their live QA lease (either may be absent).
+   */
+  held(reviewer: string, now: number): { readonly review: BundleView | undefined; readonly qa: BundleView | undefined } {
+    const review = this.#bundles.heldBy(reviewer, now);
+    const qa = this.#bundles.qaHeldBy(reviewer, now);
+    return {
+      review: review === undefined ? undefined : { bundle: review, reportIds: this.#bundles.reportIds(review.id) },
+      qa: qa === undefined ? undefined : { bundle: qa, reportIds: this.#bundles.reportIds(qa.id) },
+    };
   }
 
   /** The bundle a report is in (undefined for an unknown report). */

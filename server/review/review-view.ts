@@ -24,7 +24,7 @@ export class ReviewView {
   }
 
   /** The view of `reportId` in its bundle; the reviewer reads a bundle through any of its reports. */
-  of(reportId: string, view: BundleView, now: number): Record<string, unknown> {
+  of(reportId: string, view: BundleView, now: number) {
     const found = this.#reports.find(reportId);
     if (found === undefined) throw new Error(`unreachable: report ${reportId} is in bundle ${view.bundle.id} but not stored`);
     const { report } = found.stored;
@@ -66,7 +66,7 @@ export class ReviewView {
     };
   }
 
-  #order(orderId: string, now: number): Record<string, unknown> | null {
+  #order(orderId: string, now: number) {
     const stored = this.#centre.orders.get(orderId);
     if (stored === undefined) return null;
     const { order } = stored;
@@ -84,7 +84,7 @@ export class ReviewView {
   }
 }
 
-function reportFields(stored: StoredReport): Record<string, unknown> {
+function reportFields(stored: StoredReport) {
   const { report } = stored;
   return {
     reportId: report.reportId,
@@ -105,3 +105,6 @@ function reportFields(stored: StoredReport): Record<string, unknown> {
     signedBy: stored.signedBy,
   };
 }
+
+/** A reviewer's view of a report, as GET /v1/review/reports/{id} answers it and the console shows it. */
+export type ReviewerView = ReturnType<ReviewView['of']>;

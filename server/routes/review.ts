@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { LEGAL_TEXT_PATTERN } from '../../shared/wire/order.ts';
 import { REPORT_ID_PATTERN } from '../../shared/wire/report.ts';
 import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
@@ -9,22 +8,17 @@ import type { AppEnv } from '../http/auth.ts';
 import { badRequest, fieldOf, type SchemaFailure } from '../http/schema-failure.ts';
 import { epochMs, looseObject } from '../http/schemas.ts';
 import { REVIEW_STATES, ReviewError, UNFOUNDED_REASONS } from '../review/report-lifecycle.ts';
-import { Forwarder } from '../review/forwarding.ts';
-import { IndicatorQuality } from '../review/indicator-quality.ts';
-import { ProviderDecisions } from '../review/provider-decisions.ts';
-import { ReviewDesk, type BundleView, type DecisionInput } from '../review/review-desk.ts';
+import { createReviewDesk } from '../review/create-review-desk.ts';
+import { COMMENT_MESSAGE, COMMENT_PATTERN, MAX_COMMENT_LENGTH } from '../review/review-comment.ts';
+import type { BundleView, DecisionInput } from '../review/review-desk.ts';
 import { ReviewView } from '../review/review-view.ts';
 import type { RouteDeps } from './deps.ts';
 
-/** A reviewer's sentence: printable text, no control characters, at most this long. */
-const MAX_COMMENT_LENGTH = 1000;
-const SENTENCE_MESSAGE = `comment must be 1 to ${MAX_COMMENT_LENGTH} printable characters`;
-
 const sentence = z
-  .string({ error: SENTENCE_MESSAGE })
-  .max(MAX_COMMENT_LENGTH, { error: SENTENCE_MESSAGE })
-  .regex(LEGAL_TEXT_PATTERN, { error: SENTENCE_MESSAGE })
-  .openapi({ description: `A sentence: 1 to ${MAX_COMMENT_LENGTH} printable characters`, pattern: LEGAL_TEXT_PATTERN.source });
+  .string({ error: COMMENT_MESSAGE })
+  .max(MAX_COMMENT_LENGTH, { error: COMMENT_MESSAGE })
+  .regex(COMMENT_PATTERN, { error: COMMENT_MESSAGE })
+  .openapi({ description: `A sentence: 1 to ${MAX_COMMENT_LENGTH} printable characters`, pattern: COMMENT_PATTERN.source });
 const optionalSentence = sentence.nullable().optional();
 
 const ReportPath = z.object({ id: z.string().regex(REPORT_ID_PATTERN).openapi({ description: 'A report id (UUID)' }) });
@@ -161,20 +155,8 @@ const QA = defineRoute({
 export function reviewRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const { centre, clock, random } = deps;
   const api = new ApiRouter(deps, 'review');
-  const forwarder = new Forwarder(centre);
-  const quality = new IndicatorQuality(centre);
-  const providerDecisions = new ProviderDecisions(centre);
-  // A decision and what follows from it (signed records, inbox items, the provider's decisions feed, an indicator's suspension) commit together or not at all.
-  const desk = new ReviewDesk({
-    centre,
-    random,
-    onDecided: (view, now) => {
-      forwarder.forward(view, now);
-      quality.reassess(view, now);
-      providerDecisions.decided(view, now);
-    },
-    onWithdrawn: (view, now) => quality.reassess(view, now),
-  });
+  // A decision and what follows from it commit together (server/review/create-review-desk.ts), as in the console.
+  const desk = createReviewDesk({ centre, random });
   const views = new ReviewView(centre);
   const me = (c: Context<AppEnv>): string => c.get('principal').account.name;
   const answer = (c: Context<AppEnv>, reportId: string, view: BundleView) => c.json(views.of(reportId, view, clock()));

@@ -1,3 +1,4 @@
+import { installCommentHints } from './comment-hints.ts';
 import { installConfirmations } from './confirmations.ts';
 import { startCountdowns } from './countdowns.ts';
 import { startLiveCounts } from './live-counts.ts';
@@ -8,6 +9,7 @@ import { installShortcuts } from './shortcuts.ts';
 function start(doc: Document): void {
   installShortcuts(doc);
   installConfirmations(doc);
+  installCommentHints(doc);
   drawPreviews(doc);
   startCountdowns(doc);
   startLiveCounts(doc);
