@@ -124,6 +124,18 @@ describe('console indicators page', () => {
     });
   });
 
+  describe('when the window is narrow', () => {
+    it('keeps the page within the window, the tables scrolling inside it', async (ctx) => {
+      if (harness === null) return ctx.skip();
+      await submit(harness.t, harness.t.tokens.authority, [row('A1')]);
+      const page = await (await harness.context({ width: 390, height: 800 })).newPage();
+      await harness.signIn(page, harness.t.tokens.operator);
+      await page.goto('/console/indicators');
+      await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
+      await expect(page.getByRole('button', { name: 'Approve selected' }).isVisible()).resolves.toBe(true);
+    });
+  });
+
   describe('when a published indicator has been suspended by the quality loop', () => {
     it('lists it for re-assessment and says which authorities must act', async (ctx) => {
       if (harness === null) return ctx.skip();

@@ -86,6 +86,9 @@ describe('console publish page', () => {
         ['FR-OCRVP', 'FR', '1', '0'],
       ]);
       await harness.screenshot(page, 'publish-dry-run');
+      await page.setViewportSize({ width: 390, height: 800 });
+      await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
+      await page.setViewportSize({ width: 1280, height: 800 });
 
       await page.getByLabel('I have checked the dry run').check();
       await page.getByRole('button', { name: `Publish version ${versionBefore + 1}` }).click();
