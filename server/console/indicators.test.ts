@@ -107,6 +107,21 @@ describe('console indicators page', () => {
     });
   });
 
+  describe('when a posted indicator id is not a number', () => {
+    it('refuses the form with CONSOLE_FORM_INVALID and approves nothing', async (ctx) => {
+      if (harness === null) return ctx.skip();
+      const { t } = harness;
+      const { ids } = await submit(t, t.tokens.authority, [row('A1')]);
+      const [id = 0] = ids;
+      const page = await operatorPage(harness);
+      await page.getByRole('checkbox', { name: `Select indicator ${id}` }).check();
+      await page.evaluate(`document.getElementById('select-${id}').value = '1 OR 1=1'`);
+      await page.getByRole('button', { name: 'Approve selected' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('CONSOLE_FORM_INVALID');
+      await expect(approvedInApi(t, id)).resolves.toBe(false);
+    });
+  });
+
   describe('when a whole batch is approved by number', () => {
     it('approves its pending indicators, and names an unknown batch beside the field', async (ctx) => {
       if (harness === null) return ctx.skip();

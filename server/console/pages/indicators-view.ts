@@ -49,7 +49,7 @@ function submitterOf(centre: Centre, names: AuthorityNames, i: Indicator): strin
 /** The two-source status in words: the count, what is needed, and who confirmed. */
 function sourcesCell(i: Indicator, minConfirmations: number, names: AuthorityNames): Child {
   const { live, needed, met } = twoSourceStatus(i, minConfirmations);
-  const words = met ? `Confirmed by ${live} ${authorities(live)}${needed > 1 ? ` (${needed} needed)` : ''}` : `${live} of ${needed} sources: not published until ${needed - live} more ${authorities(needed - live)} confirm`;
+  const words = met ? `Confirmed by ${live} ${authorities(live)}${needed > 1 ? ` (${needed} needed)` : ''}` : `${live} of ${needed} sources: not published until ${needed - live} more ${authorities(needed - live)} ${needed - live === 1 ? 'confirms' : 'confirm'}`;
   const who = i.confirmations.filter((c) => c.withdrawnAt === null).map((c) => names.byName(c.authority));
   return h('td', {}, h('span', { class: met ? 'badge' : 'badge waiting' }, met ? 'ready' : 'waiting'), ' ', words, who.length === 0 ? null : h('br', {}), who.join(', '));
 }
