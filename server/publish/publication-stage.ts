@@ -36,6 +36,33 @@ export const changeCountsSql = (stage: string): string => `
 /** The staged rows in the order the plan digest reads them. */
 export const stagedChangesSql = (stage: string): string => `SELECT op, id, category, reason FROM ${stage} ORDER BY op, id`;
 
+/** One key of a dry run's counts: how many additions and tombstones it has. */
+export interface PlanCount {
+  readonly key: string;
+  readonly adds: number;
+  readonly removes: number;
+}
+
+/** What the next publication would do (`Publisher.plan`, server/publish/publisher.ts). */
+export interface PublicationPlan {
+  /** The version it would make. */
+  readonly version: number;
+  /** False: publishing would answer NOTHING_TO_PUBLISH. */
+  readonly publishable: boolean;
+  readonly adds: number;
+  /** Tombstones, suspensions included. */
+  readonly removes: number;
+  readonly suspended: number;
+  /** Why an empty version would be made anyway (recovery, or an epoch reason); null otherwise. */
+  readonly emptyReason: string | null;
+  readonly byCategory: readonly PlanCount[];
+  readonly byAlgorithm: readonly PlanCount[];
+  /** By authority account name: an addition counts for each live confirmation, a tombstone for every confirmation. */
+  readonly byAuthority: readonly PlanCount[];
+  /** Hex; publish(..., { expectedPlan }) refuses with PUBLISH_PLAN_CHANGED when its own differs. */
+  readonly digest: string;
+}
+
 export interface StagedChange {
   readonly op: string;
   readonly id: number;

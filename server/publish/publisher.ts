@@ -17,7 +17,16 @@ import { SUSPENDED_REASON } from '../store/indicators.ts';
 import { ActiveSet } from './active-set.ts';
 import { DigestState } from './digest-state.ts';
 import { PublishError } from './errors.ts';
-import { changeCountsSql, planDigest, STAGE_ADDS_SQL, STAGE_REMOVES_SQL, stagedChangesSql, type StagedChange } from './publication-stage.ts';
+import {
+  changeCountsSql,
+  planDigest,
+  STAGE_ADDS_SQL,
+  STAGE_REMOVES_SQL,
+  stagedChangesSql,
+  type PlanCount,
+  type PublicationPlan,
+  type StagedChange,
+} from './publication-stage.ts';
 import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { computeStateDigestV1, STATE_DIGEST_VERSION, type StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 
@@ -36,33 +45,6 @@ export interface PublishResult {
   readonly epoch: number;
   /** Why that epoch began with this publication; null when it continues. */
   readonly epochBegan: string | null;
-}
-
-/** One key of a dry run's counts: how many additions and tombstones it has. */
-export interface PlanCount {
-  readonly key: string;
-  readonly adds: number;
-  readonly removes: number;
-}
-
-/** What the next publication would do (`Publisher.plan`). */
-export interface PublicationPlan {
-  /** The version it would make. */
-  readonly version: number;
-  /** False: publishing would answer NOTHING_TO_PUBLISH. */
-  readonly publishable: boolean;
-  readonly adds: number;
-  /** Tombstones, suspensions included. */
-  readonly removes: number;
-  readonly suspended: number;
-  /** Why an empty version would be made anyway (recovery, or an epoch reason); null otherwise. */
-  readonly emptyReason: string | null;
-  readonly byCategory: readonly PlanCount[];
-  readonly byAlgorithm: readonly PlanCount[];
-  /** By authority account name: an addition counts for each live confirmation, a tombstone for every confirmation. */
-  readonly byAuthority: readonly PlanCount[];
-  /** Hex; publish(..., { expectedPlan }) refuses with PUBLISH_PLAN_CHANGED when its own differs. */
-  readonly digest: string;
 }
 
 export interface VersionInfo {

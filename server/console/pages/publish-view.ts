@@ -1,5 +1,6 @@
 import type { Centre } from '../../centre.ts';
-import type { PlanCount, PublicationPlan, VersionInfo } from '../../publish/publisher.ts';
+import type { PlanCount, PublicationPlan } from '../../publish/publication-stage.ts';
+import type { VersionInfo } from '../../publish/publisher.ts';
 import { h, postForm, timeOf, type Child } from '../html.ts';
 import type { ConsoleSession } from '../session-store.ts';
 

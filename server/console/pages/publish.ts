@@ -60,14 +60,16 @@ export function publishRoutes(deps: ConsoleDeps): Hono<ConsoleEnv> {
       });
     if (current.digest !== digest) return stale();
     if (form.get('confirm') !== 'yes') return render(c, { status: 422, error: 'Tick "I have checked the dry run" to publish.' });
-    let published;
-    try {
-      // The digest is checked again inside the publication's own transaction.
-      published = publishVersion(centre, session.name, now, { expectedPlan: digest });
-    } catch (err) {
-      if (hasCode(err, 'PUBLISH_PLAN_CHANGED')) return stale();
-      throw err;
-    }
+    const published = (() => {
+      try {
+        // The digest is checked again inside the publication's own transaction.
+        return publishVersion(centre, session.name, now, { expectedPlan: digest });
+      } catch (err) {
+        if (hasCode(err, 'PUBLISH_PLAN_CHANGED')) return undefined;
+        throw err;
+      }
+    })();
+    if (published === undefined) return stale();
     session.flash = { kind: 'done', text: `Published version ${published.version}: ${published.adds} added, ${published.removes} tombstoned, ${published.active} active.` };
     return c.redirect(`/console/publish/versions/${published.version}`, 303);
   });
