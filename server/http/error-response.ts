@@ -31,6 +31,7 @@ const STATUS_BY_CODE: Readonly<Record<string, HttpStatus>> = {
   INBOX_HOLD_TOO_LONG: 400,
   INBOX_HOLD_UNFOUNDED: 409,
   INDICATOR_NOT_SUSPENDED: 409,
+  PUBLISH_PLAN_CHANGED: 409,
   ENCRYPTION_KEY_TAKEN: 409,
   ENCRYPTION_KEY_NOT_FOUND: 404,
   // The Centre's own state (online keys lapsed, not rotated): no request can fix it, and a client should retry later.

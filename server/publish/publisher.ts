@@ -5,6 +5,7 @@ import { encodeDelta } from '../../shared/wire/delta.ts';
 import { SNAPSHOT_PAYLOAD_TYPE, encodeSnapshot } from '../../shared/wire/snapshot.ts';
 import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../../shared/wire/timestamp.ts';
 import type { EpochSchedule, SealingEpoch } from '../access/epoch-schedule.ts';
+import type { EpochReason } from '../access/epoch-store.ts';
 import type { EpochStore } from '../access/epoch-store.ts';
 import type { CentreConfig } from '../config.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -15,6 +16,17 @@ import type { Db } from '../store/database.ts';
 import { SUSPENDED_REASON } from '../store/indicators.ts';
 import { ActiveSet } from './active-set.ts';
 import { DigestState } from './digest-state.ts';
+import { PublishError } from './errors.ts';
+import {
+  changeCountsSql,
+  planDigest,
+  STAGE_ADDS_SQL,
+  STAGE_REMOVES_SQL,
+  stagedChangesSql,
+  type PlanCount,
+  type PublicationPlan,
+  type StagedChange,
+} from './publication-stage.ts';
 import { groupsFromEntries, type IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { computeStateDigestV1, STATE_DIGEST_VERSION, type StateAccumulator, type StateDigestVersion } from '../../shared/wire/state-digest.ts';
 
@@ -118,15 +130,14 @@ export class Publisher {
       ),
       bytesSince: db.prepare<[number], { bytes: number | null; n: number }>('SELECT sum(envelope_size) AS bytes, count(*) AS n FROM versions WHERE version > ?'),
       resetStage: db.prepare('DELETE FROM temp.publish_stage'),
-      stageAdds: db.prepare(
-        `INSERT INTO temp.publish_stage (id, op, category, reason)
-         SELECT i.id, 'add', i.category, NULL FROM indicators i
-         WHERE i.status = 'pending' AND i.approved_at IS NOT NULL
-           AND (SELECT count(*) FROM confirmations c WHERE c.indicator_id = i.id AND c.withdrawn_at IS NULL) >= ?`,
-      ),
-      stageRemoves: db.prepare(
-        `INSERT INTO temp.publish_stage (id, op, category, reason)
-         SELECT id, 'remove', category, removal_reason FROM indicators WHERE status = 'active' AND removal_reason IS NOT NULL`,
+      stageAdds: db.prepare(`INSERT INTO temp.publish_stage (id, op, category, reason) ${STAGE_ADDS_SQL}`),
+      stageRemoves: db.prepare(`INSERT INTO temp.publish_stage (id, op, category, reason) ${STAGE_REMOVES_SQL}`),
+      stagedChanges: db.prepare<[], StagedChange>(stagedChangesSql('temp.publish_stage')),
+      // The dry run: the same selects as a CTE, so that planning writes nothing (not even the temporary table).
+      planChanges: db.prepare<[number], StagedChange>(`WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL}) ${stagedChangesSql('stage')}`),
+      planCounts: db.prepare<[number], { dimension: string; key: string; adds: number; removes: number }>(
+        `WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL})
+         SELECT dimension, key, sum(adds) AS adds, sum(removes) AS removes FROM (${changeCountsSql('stage')}) GROUP BY dimension, key ORDER BY dimension, key`,
       ),
       stagedAdds: db.prepare("SELECT i.id, i.algorithm, i.hash, i.category FROM temp.publish_stage s JOIN indicators i ON i.id = s.id WHERE s.op = 'add' ORDER BY i.id").raw(),
       stagedRemoves: db.prepare<[], { id: number; reason: string }>("SELECT id, reason FROM temp.publish_stage WHERE op = 'remove' ORDER BY id"),
@@ -147,11 +158,7 @@ export class Publisher {
       counts: db.prepare(
         `INSERT INTO version_counts (version, dimension, key, adds, removes, active)
          SELECT ?, dimension, key, sum(adds), sum(removes), sum(active) FROM (
-           SELECT 'category' AS dimension, s.category AS key, s.op = 'add' AS adds, s.op = 'remove' AS removes, 0 AS active FROM temp.publish_stage s
-           UNION ALL SELECT 'algorithm', i.algorithm, s.op = 'add', s.op = 'remove', 0 FROM temp.publish_stage s JOIN indicators i ON i.id = s.id
-           UNION ALL SELECT 'authority', a.name, s.op = 'add', s.op = 'remove', 0 FROM temp.publish_stage s
-             JOIN confirmations c ON c.indicator_id = s.id JOIN accounts a ON a.id = c.authority_id
-             WHERE (s.op = 'add' AND c.withdrawn_at IS NULL) OR s.op = 'remove'
+           ${changeCountsSql('temp.publish_stage')}
            UNION ALL SELECT 'category', category, 0, 0, 1 FROM indicators WHERE status = 'active'
            UNION ALL SELECT 'algorithm', algorithm, 0, 0, 1 FROM indicators WHERE status = 'active'
            UNION ALL SELECT 'authority', a.name, 0, 0, 1 FROM indicators i JOIN confirmations c ON c.indicator_id = i.id JOIN accounts a ON a.id = c.authority_id
@@ -231,7 +238,7 @@ export class Publisher {
    * Every delta and snapshot is sealed under the epoch the schedule
    * decides, inside this transaction.
    */
-  publish(actor: string, now: number): PublishResult {
+  publish(actor: string, now: number, options: { readonly expectedPlan?: string } = {}): PublishResult {
     const { config, keyring, log, audit, schedule } = this.#deps;
     const s = this.#statements;
     return this.#inTransaction((): PublishResult => {
@@ -241,9 +248,13 @@ export class Publisher {
       const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
       const stagedRemoves = s.stageRemoves.run().changes;
       const empty = stagedAdds + stagedRemoves === 0;
-      const recovery = empty && !this.latestSnapshotSignedWhileValid();
-      const epochDue = empty && previous > 0 ? schedule.due(now) : undefined;
-      if (empty && !recovery && epochDue === undefined) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
+      const emptyReason = empty ? this.#emptyPublicationReason(previous, now) : undefined;
+      // Checked before anything is written: the person confirmed a dry run, and this is not it.
+      if (options.expectedPlan !== undefined && planDigest(version, emptyReason, s.stagedChanges.iterate()) !== options.expectedPlan) {
+        throw new PublishError('PUBLISH_PLAN_CHANGED', `what version ${version} would publish has changed since the dry run`);
+      }
+      if (empty && emptyReason === undefined) throw new ApiError(409, 'NOTHING_TO_PUBLISH', 'no approved additions or pending removals to publish');
+      const recovery = emptyReason === 'recovery';
 
       const added = rowsToEntries(s.stagedAdds.all());
       const removed = rowsToEntries(s.stagedRemovedEntries.all());
@@ -306,6 +317,50 @@ export class Publisher {
         epochBegan: sealing.began ?? null,
       };
     });
+  }
+
+  /**
+   * The dry run of `publish` at `now`: the version it would make, what it
+   * would add and tombstone (counted by category, algorithm and authority,
+   * as the version's counts will be), and the digest `publish` checks
+   * against `expectedPlan`. The same selects and the same empty-version
+   * rule as `publish`, in a read transaction: it writes nothing.
+   */
+  plan(now: number): PublicationPlan {
+    const { db, config } = this.#deps;
+    const s = this.#statements;
+    return db.transaction((): PublicationPlan => {
+      const previous = this.latestVersion();
+      const version = previous + 1;
+      const changes = s.planChanges.all(config.minConfirmations);
+      const adds = changes.filter((c) => c.op === 'add').length;
+      const removes = changes.length - adds;
+      const emptyReason = changes.length === 0 ? this.#emptyPublicationReason(previous, now) : undefined;
+      const counts = s.planCounts.all(config.minConfirmations);
+      const of = (dimension: string): PlanCount[] => counts.filter((c) => c.dimension === dimension).map(({ key, adds, removes }) => ({ key, adds, removes }));
+      return {
+        version,
+        publishable: changes.length > 0 || emptyReason !== undefined,
+        adds,
+        removes,
+        suspended: changes.filter((c) => c.op === 'remove' && c.reason === SUSPENDED_REASON).length,
+        emptyReason: emptyReason ?? null,
+        byCategory: of('category'),
+        byAlgorithm: of('algorithm'),
+        byAuthority: of('authority'),
+        digest: planDigest(version, emptyReason, changes),
+      };
+    })();
+  }
+
+  /**
+   * Why a publication with no change would still be made: the latest
+   * snapshot's feed key was revoked for it (recovery, docs/PROTOCOL.md 4.7),
+   * or a new epoch is due (13.2); undefined when it would not be made.
+   */
+  #emptyPublicationReason(previous: number, now: number): 'recovery' | EpochReason | undefined {
+    if (!this.latestSnapshotSignedWhileValid()) return 'recovery';
+    return previous > 0 ? this.#deps.schedule.due(now) : undefined;
   }
 
   /**

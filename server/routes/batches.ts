@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
+import { IndicatorApprovals } from '../publish/approvals.ts';
 import { integerText } from '../http/schemas.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -20,17 +20,11 @@ const APPROVE = defineRoute({
 export function batchRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const { centre, clock } = deps;
   const api = new ApiRouter(deps, 'indicators');
+  const approvals = new IndicatorApprovals(centre);
 
   api.handle(APPROVE, (c, { params }) => {
     const batchId = params.id;
-    const operator = c.get('principal').account;
-    const approved = centre.write(() => {
-      if (centre.indicators.batch(batchId) === undefined) throw new ApiError(404, 'NOT_FOUND', `batch ${batchId} does not exist`);
-      const n = centre.indicators.approveBatch(batchId, operator.id, clock());
-      centre.audit.record(clock(), operator.name, 'batch.approve', `batch:${batchId}`, { approved: n });
-      return n;
-    });
-    return c.json({ batchId, approved });
+    return c.json({ batchId, approved: approvals.approveBatch(batchId, c.get('principal').account, clock()) });
   });
 
   return api.app;

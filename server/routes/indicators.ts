@@ -8,6 +8,7 @@ import { bodyStream } from '../http/body.ts';
 import { afterId, epochMs, integerText, nextCursor, pageLimit } from '../http/schemas.ts';
 import type { CentreConfig } from '../config.ts';
 import { importSubmissions } from '../ingest/import.ts';
+import { IndicatorApprovals } from '../publish/approvals.ts';
 import { formatFromContentType, parseSubmissions } from '../ingest/parse-body.ts';
 import { COUNTING_REASONS, IndicatorQualityStore, type IndicatorQualityCounts } from '../store/indicator-quality.ts';
 import { INDICATOR_STATUSES, type Indicator } from '../store/indicators.ts';
@@ -169,6 +170,7 @@ export function indicatorRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const api = new ApiRouter(deps, 'indicators');
   const routes = indicatorRouteDefinitions(config);
   const quality = new IndicatorQualityStore(centre.db);
+  const approvals = new IndicatorApprovals(centre);
   const view = (i: Indicator, principal: Principal) => indicatorView(i, principal, quality.of(i.id));
 
   // The body is the ingest parser's (streamed, bounded): the schema above only describes it.
@@ -213,18 +215,8 @@ export function indicatorRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   });
 
   api.handle(routes.approve, (c, { params }) => {
-    const { id } = params;
-    const operator = c.get('principal').account;
-    const indicator = centre.write(() => {
-      if (!centre.indicators.approve(id, operator.id, clock())) {
-        const current = centre.indicators.get(id);
-        if (current === undefined) throw new ApiError(404, 'NOT_FOUND', `indicator ${id} does not exist`);
-        throw new ApiError(409, 'CONFLICT', `indicator ${id} is ${current.status}${current.approvedAt !== null ? ' and already approved' : ''}`);
-      }
-      centre.audit.record(clock(), operator.name, 'indicator.approve', `indicator:${id}`);
-      return centre.indicators.get(id);
-    });
-    return c.json({ indicator: indicator === undefined ? null : view(indicator, c.get('principal')) });
+    const indicator = approvals.approve(params.id, c.get('principal').account, clock());
+    return c.json({ indicator: view(indicator, c.get('principal')) });
   });
 
   api.handle(routes.list, (c, { query }) => {

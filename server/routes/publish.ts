@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
+import { publishVersion } from '../publish/publish-version.ts';
 import type { RouteDeps } from './deps.ts';
 
 const PublishResult = z.object({
@@ -36,10 +37,7 @@ export function publishRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const api = new ApiRouter(deps, 'indicators');
   const { centre, clock } = deps;
   api.handle(PUBLISH, (c) => {
-    const now = clock();
-    const result = centre.publisher.publish(c.get('principal').account.name, now);
-    if (result.epochBegan !== null) void centre.wraps.wrapInBackground(result.epoch, now);
-    return c.json(result, 201);
+    return c.json(publishVersion(centre, c.get('principal').account.name, clock()), 201);
   });
   return api.app;
 }

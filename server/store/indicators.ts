@@ -47,6 +47,13 @@ export interface Indicator {
   readonly confirmations: readonly Confirmation[];
 }
 
+/**
+ * Whether confirmation `c` counts toward reinstating an indicator suspended
+ * at `suspendedAt`: live, and re-confirmed since the suspension (the rule
+ * the store's `reconfirmations` count applies in reconfirm()).
+ */
+export const reconfirmedSince = (c: Confirmation, suspendedAt: number): boolean => c.withdrawnAt === null && c.reconfirmedAt !== null && c.reconfirmedAt >= suspendedAt;
+
 /** One validated row of a submission. */
 export interface Submission {
   readonly algorithm: string;
