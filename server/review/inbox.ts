@@ -17,6 +17,8 @@ export class InboxError extends CodedError<InboxCode> {}
 
 /** Items per inbox page at most (default 50). */
 export const MAX_INBOX_PAGE = 200;
+/** Items one report can have in one inbox: forwarded, then (reopened) unfounded, and so on; bounded all the same. */
+const MAX_ITEMS_PER_REPORT = 16;
 export const HOLD_INVALID_MESSAGE = 'until must be a time in the future, in milliseconds since the epoch';
 
 /** Anything not routed to the caller is 404, never a hint that it exists elsewhere. */
@@ -75,6 +77,12 @@ export class Inbox {
       this.#providerDecisions.held(reportId, now);
       this.#centre.audit.record(now, account.name, 'inbox.hold', `report:${reportId}`, { until });
     });
+  }
+
+  /** Every item of a report in the account's inbox (its chain of custody): 404 NOT_FOUND unless it was routed there. */
+  itemsOf(accountId: number, reportId: string): InboxItem[] {
+    this.routed(accountId, reportId);
+    return this.#store.itemsOf(accountId, reportId, MAX_ITEMS_PER_REPORT);
   }
 
   /** The holds this account asked for on a report it received (never another recipient's). */

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { PageAccess } from '../access.ts';
 import type { ConsoleDeps, ConsoleEnv } from '../deps.ts';
+import { inboxRoutes } from './inbox.ts';
 import { ordersRoutes } from './orders.ts';
 import { providersRoutes } from './providers.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -9,5 +10,6 @@ import { statisticsRoutes } from './statistics.ts';
 export const PAGE_ROUTES: readonly (readonly [PageAccess['path'], (deps: ConsoleDeps) => Hono<ConsoleEnv>])[] = [
   ['/orders', ordersRoutes],
   ['/providers', providersRoutes],
+  ['/inbox', inboxRoutes],
   ['/statistics', statisticsRoutes],
 ];
