@@ -53,9 +53,13 @@ function pendingKeys(session: ConsoleSession, keys: readonly ProviderKeyRecord[]
             h('td', {}, timeOf(key.createdAt)),
             h(
               'td',
-              { class: 'actions' },
-              decide(key, 'approve', 'Approve', `Approve key ${key.keyId} of ${key.provider}? Approve only the key the provider confirmed to you through another channel than its token.`),
-              decide(key, 'revoke', 'Reject', `Reject key ${key.keyId} of ${key.provider}? The provider must register a new key.`),
+              {},
+              h(
+                'div',
+                { class: 'actions' },
+                decide(key, 'approve', 'Approve', `Approve key ${key.keyId} of ${key.provider}? Approve only the key the provider confirmed to you through another channel than its token.`),
+                decide(key, 'revoke', 'Reject', `Reject key ${key.keyId} of ${key.provider}? The provider must register a new key.`),
+              ),
             ),
           ),
         ),
