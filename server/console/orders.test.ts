@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleOrder } from '../../shared/testing/sample-order.ts';
+import { expectStatus } from '../testing/review-fixture.ts';
 import { startConsoleHarness, type ConsoleHarness } from './testing/console-browser.ts';
 
 const DAY = 86_400_000;
@@ -113,14 +115,34 @@ describe('console orders', () => {
     }, 30_000);
   });
 
+  describe('when an order id holds a colon', () => {
+    it('opens its end page from the list and ends it there', async (ctx) => {
+      if (harness === null) return ctx.skip();
+      const { t } = harness;
+      const body = { ...sampleOrder(t.clock.now + DAY, { orderId: 'DE:2026:0099', notAfter: t.clock.now + 10 * DAY }), memberState: 'DE' };
+      await expectStatus(t.request('POST', '/v1/orders', t.tokens.operator, JSON.stringify(body), 'application/json'), 201, 'order');
+      const page = await (await harness.context()).newPage();
+      await harness.signIn(page, t.tokens.operator);
+      await page.goto('/console/orders?status=scheduled');
+      await page.getByRole('link', { name: 'End order DE:2026:0099 early' }).click();
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('End order DE:2026:0099 early');
+      page.on('dialog', (dialog) => void dialog.accept());
+      await page.getByLabel('Reason for ending it early').fill('registered in error');
+      await page.getByLabel('I confirm ending this order now').check();
+      await page.getByRole('button', { name: 'End order early' }).click();
+      await expect(page.getByRole('status').textContent()).resolves.toContain('Ended order DE:2026:0099 early');
+      expect((await apiOrders(harness)).find((o) => o.orderId === 'DE:2026:0099')?.status).toBe('ended');
+    });
+  });
+
   describe('when the list is filtered by a status nothing has', () => {
     it('says so in words', async (ctx) => {
       if (harness === null) return ctx.skip();
       const page = await (await harness.context({ width: 390, height: 800 })).newPage();
       await harness.signIn(page, harness.t.tokens.operator);
-      await page.goto('/console/orders?status=scheduled');
+      await page.goto('/console/orders?status=lapsed');
       await expect(page.locator('main').textContent()).resolves.toContain('No orders here.');
-      await expect(page.getByRole('link', { name: 'Not yet in force' }).getAttribute('aria-current')).resolves.toBe('page');
+      await expect(page.getByRole('link', { name: 'Expired' }).getAttribute('aria-current')).resolves.toBe('page');
     });
   });
 

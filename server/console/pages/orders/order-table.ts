@@ -44,7 +44,7 @@ export function orderTable(orders: readonly StoredOrder[], now: number, caption:
             ),
             h('td', {}, order.provider),
             h('td', {}, order.issuingAuthority, h('br', {}), stored.memberState === null ? 'Member State: none (Europol alone)' : `Member State: ${stored.memberState}`),
-            h('td', {}, 'from ', timeOf(order.notBefore), h('br', {}), 'until ', timeOf(order.notAfter)),
+            h('td', {}, timeOf(order.notBefore), ' to', h('br', {}), timeOf(order.notAfter)),
             h('td', {}, order.legalReference),
             h('td', {}, order.surfaces.join(', ')),
             h(
