@@ -20,7 +20,7 @@ const DAY = 86_400_000;
 /** The Inbox in Debian's chromium: reports decided through the API, acknowledged, held and downloaded as a verifiable chain of custody. */
 describe('console inbox', () => {
   let harness: ConsoleHarness | null = null;
-  let reportIds: string[] = [];
+  const reportIds: string[] = [];
   let providerKey = '';
   let frenchToken = '';
   beforeAll(async () => {
@@ -131,6 +131,17 @@ describe('console inbox', () => {
 
       const res = await page.request.get(`/console/inbox/reports/${second}/custody.json`);
       expect(res.headers()['content-disposition']).toBe(`attachment; filename="custody-${second}.json"`);
+    });
+  });
+
+  describe('when Europol signs in', () => {
+    it('sees its own copies of the reports, unacknowledged whatever the authority did', async (ctx) => {
+      if (harness === null) return ctx.skip();
+      const page = await (await harness.context()).newPage();
+      await harness.signIn(page, harness.t.tokens.europol);
+      expect(new URL(page.url()).pathname).toBe('/console/inbox');
+      await expect(page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-report')))).resolves.toEqual(reportIds);
+      await expect(page.getByRole('button', { name: `Acknowledge all ${reportIds.length} shown` }).count()).resolves.toBe(1);
     });
   });
 
