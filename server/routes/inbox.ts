@@ -1,29 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { CodedError } from '../../shared/errors.ts';
 import { REPORT_ID_PATTERN } from '../../shared/wire/report.ts';
-import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { badRequest, type SchemaFailure } from '../http/schema-failure.ts';
 import { afterId, epochMs, nextCursor, pageLimit } from '../http/schemas.ts';
-import { latestHoldUntil, MAX_HOLD_MONTHS } from '../review/hold-limit.ts';
-import { ProviderDecisions } from '../review/provider-decisions.ts';
-import { ForwardingStore } from '../store/forwarding.ts';
-import { ReviewBundleStore } from '../store/review-bundles.ts';
+import { MAX_HOLD_MONTHS } from '../review/hold-limit.ts';
+import { HOLD_INVALID_MESSAGE, Inbox, InboxError, MAX_INBOX_PAGE, notInInbox } from '../review/inbox.ts';
 import type { RouteDeps } from './deps.ts';
-
-/**
- * Refusals of a hold (docs/API.md, "Inbox"): INBOX_HOLD_INVALID (400,
- * `until` is not a time in the future), INBOX_HOLD_TOO_LONG (400, beyond
- * 18 months from now), INBOX_HOLD_UNFOUNDED (409, the report stands judged
- * unfounded: there is nothing to preserve it for).
- */
-/** Items per inbox page at most (default 50). */
-export const MAX_INBOX_PAGE = 200;
-
-export type InboxCode = 'INBOX_HOLD_INVALID' | 'INBOX_HOLD_TOO_LONG' | 'INBOX_HOLD_UNFOUNDED';
-export class InboxError extends CodedError<InboxCode> {}
 
 /**
  * What recipients receive (mounted at /v1/inbox): authorities and Europol
@@ -33,8 +17,6 @@ export class InboxError extends CodedError<InboxCode> {}
  */
 const recipient = ['authority', 'europol'] as const;
 const ReportPath = z.object({ id: z.string().regex(REPORT_ID_PATTERN).openapi({ description: 'A report id (UUID)' }) });
-const notInInbox = (): ApiError => new ApiError(404, 'NOT_FOUND', 'no such report in your inbox');
-const HOLD_INVALID_MESSAGE = 'until must be a time in the future, in milliseconds since the epoch';
 
 /** A malformed id is 404 like one routed elsewhere; a malformed `until` keeps its code INBOX_HOLD_INVALID. */
 function holdRefusal(failure: SchemaFailure): Error {
@@ -96,14 +78,12 @@ const HOLD = defineRoute({
 export function inboxRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   const { centre, clock } = deps;
   const api = new ApiRouter(deps, 'inbox');
-  const store = new ForwardingStore(centre.db);
-  const bundles = new ReviewBundleStore(centre.db);
-  const providerDecisions = new ProviderDecisions(centre);
+  const inbox = new Inbox(centre);
 
   api.handle(LIST, (c, { query }) => {
     const account = c.get('principal').account;
     const { limit } = query;
-    const items = store.inbox(account.id, query.after, limit);
+    const items = inbox.page(account.id, query.after, limit);
     return c.json({
       reports: items.map((item) => ({
         id: item.id,
@@ -122,42 +102,17 @@ export function inboxRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
   });
 
   api.handle(ACK, (c, { params }) => {
-    const account = c.get('principal').account;
-    const reportId = routedReport(params.id, account.id, store);
     const now = clock();
-    const acked = centre.write(() => {
-      const count = store.ack(account.id, reportId, now);
-      if (count > 0) centre.audit.record(now, account.name, 'inbox.ack', `report:${reportId}`, { items: count });
-      return count;
-    });
-    return c.json({ reportId, acknowledged: acked, ackedAt: acked > 0 ? now : null });
+    const acked = inbox.ack(c.get('principal').account, params.id, now);
+    return c.json({ reportId: params.id, acknowledged: acked, ackedAt: acked > 0 ? now : null });
   });
 
   api.handle(HOLD, (c, { params, body }) => {
-    const account = c.get('principal').account;
-    const reportId = routedReport(params.id, account.id, store);
     const { until } = body;
     const now = clock();
-    if (until <= now) throw new InboxError('INBOX_HOLD_INVALID', HOLD_INVALID_MESSAGE);
-    if (until > latestHoldUntil(now)) throw new InboxError('INBOX_HOLD_TOO_LONG', `a hold lasts at most ${MAX_HOLD_MONTHS} months from now`);
-    centre.write(() => {
-      // Checked inside the transaction: a decision cannot slip in between the check and the hold.
-      if (bundles.ofReport(reportId)?.state === 'unfounded') {
-        throw new InboxError('INBOX_HOLD_UNFOUNDED', 'the report stands judged unfounded: there is nothing to preserve it for');
-      }
-      store.addHold(reportId, account.id, until, now);
-      // The provider hears of it in the same transaction (its decisions feed).
-      providerDecisions.held(reportId, now);
-      centre.audit.record(now, account.name, 'inbox.hold', `report:${reportId}`, { until });
-    });
-    return c.json({ reportId, hold: { until, requestedAt: now } }, 201);
+    inbox.hold(c.get('principal').account, params.id, until, now);
+    return c.json({ reportId: params.id, hold: { until, requestedAt: now } }, 201);
   });
 
   return api.app;
-}
-
-/** The report id, if it was routed to this account; anything else is 404, never a hint that it exists elsewhere. */
-function routedReport(reportId: string, accountId: number, store: ForwardingStore): string {
-  if (!store.routedTo(accountId, reportId)) throw notInInbox();
-  return reportId;
 }

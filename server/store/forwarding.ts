@@ -59,6 +59,11 @@ export class ForwardingStore {
          FROM inbox_items i JOIN forwarding_records f ON f.id = i.record_id JOIN reports r ON r.report_id = i.report_id
          WHERE i.account_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
       ),
+      itemsOfReport: db.prepare<[number, string, number], ItemRow>(
+        `SELECT i.id, i.report_id, f.decision, f.decided_at, i.delivered_at, i.acked_at, r.envelope AS report_envelope, f.envelope AS record_envelope, r.purged_at
+         FROM inbox_items i JOIN forwarding_records f ON f.id = i.record_id JOIN reports r ON r.report_id = i.report_id
+         WHERE i.account_id = ? AND i.report_id = ? ORDER BY i.id LIMIT ?`,
+      ),
       reportEnvelope: db.prepare<[string], { envelope: Buffer }>('SELECT envelope FROM reports WHERE report_id = ?'),
       routed: db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM inbox_items WHERE account_id = ? AND report_id = ?'),
       ack: db.prepare('UPDATE inbox_items SET acked_at = ? WHERE account_id = ? AND report_id = ? AND acked_at IS NULL'),
@@ -93,17 +98,12 @@ export class ForwardingStore {
   }
 
   inbox(accountId: number, afterId: number, limit: number): InboxItem[] {
-    return this.#statements.page.all(accountId, afterId, limit).map((r) => ({
-      id: r.id,
-      reportId: r.report_id,
-      decision: r.decision === 'unfounded' ? 'unfounded' : 'forwarded',
-      decidedAt: r.decided_at,
-      deliveredAt: r.delivered_at,
-      ackedAt: r.acked_at,
-      reportEnvelope: r.purged_at === null ? new Uint8Array(r.report_envelope) : null,
-      purgedAt: r.purged_at,
-      recordEnvelope: new Uint8Array(r.record_envelope),
-    }));
+    return this.#statements.page.all(accountId, afterId, limit).map(toItem);
+  }
+
+  /** One report's items in this account's inbox, oldest first (a report forwarded, reopened and judged unfounded has two). */
+  itemsOf(accountId: number, reportId: string, limit: number): InboxItem[] {
+    return this.#statements.itemsOfReport.all(accountId, reportId, limit).map(toItem);
   }
 
   /** The provider's report envelope exactly as stored (and served in inboxes). */
@@ -134,4 +134,18 @@ export class ForwardingStore {
   holdsAfter(afterId: number, limit: number): (ReportHold & { id: number })[] {
     return this.#statements.holdsAfter.all(afterId, limit).map((r) => ({ id: r.id, reportId: r.report_id, account: r.account, until: r.hold_until, requestedAt: r.requested_at }));
   }
+}
+
+function toItem(r: ItemRow): InboxItem {
+  return {
+    id: r.id,
+    reportId: r.report_id,
+    decision: r.decision === 'unfounded' ? 'unfounded' : 'forwarded',
+    decidedAt: r.decided_at,
+    deliveredAt: r.delivered_at,
+    ackedAt: r.acked_at,
+    reportEnvelope: r.purged_at === null ? new Uint8Array(r.report_envelope) : null,
+    purgedAt: r.purged_at,
+    recordEnvelope: new Uint8Array(r.record_envelope),
+  };
 }

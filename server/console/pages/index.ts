@@ -1,7 +1,10 @@
 import type { Hono } from 'hono';
 import type { PageAccess } from '../access.ts';
 import type { ConsoleDeps, ConsoleEnv } from '../deps.ts';
+import { inboxRoutes } from './inbox.ts';
 import { indicatorsRoutes } from './indicators.ts';
+import { ordersRoutes } from './orders.ts';
+import { providersRoutes } from './providers.ts';
 import { publishRoutes } from './publish.ts';
 import { reviewRoutes } from './review.ts';
 import { statisticsRoutes } from './statistics.ts';
@@ -11,5 +14,8 @@ export const PAGE_ROUTES: readonly (readonly [PageAccess['path'], (deps: Console
   ['/review', reviewRoutes],
   ['/indicators', indicatorsRoutes],
   ['/publish', publishRoutes],
+  ['/orders', ordersRoutes],
+  ['/providers', providersRoutes],
+  ['/inbox', inboxRoutes],
   ['/statistics', statisticsRoutes],
 ];
