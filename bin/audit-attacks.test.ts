@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { publishIndicators } from '../server/testing/publish-indicators.ts';
+import { reviewFixture, type ReviewFixture } from '../server/testing/review-fixture.ts';
+import { createTestCentre, type TestCentre } from '../server/testing/test-centre.ts';
+import { orderCommitment, registrationTermsBytes } from '../shared/wire/order-commitment.ts';
+import { parseDetectionOrder } from '../shared/wire/order.ts';
+import { StateAccumulator } from '../shared/wire/state-digest.ts';
+import { auditCentre, violationCodes, type AnswerRewrite } from './testing/audit-run.ts';
+
+const DAY = 86_400_000;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A lying Centre's edit of one list in the JSON answers of one path: each item given to `edit`, which returns its replacement (or undefined to hide it). */
+function rewriteItems(path: string, list: string, edit: (item: Record<string, unknown>) => Record<string, unknown> | undefined): AnswerRewrite {
+  return (answered, body) => {
+    if (answered !== path || !isRecord(body) || !Array.isArray(body[list])) return body;
+    const items: unknown[] = body[list];
+    return { ...body, [list]: items.flatMap((item) => (isRecord(item) ? [edit(item) ?? []].flat() : [item])) };
+  };
+}
+
+/**
+ * A malicious Centre against `hashfeed audit`: each test plants one lie
+ * (in the Centre's own SQLite file, or in what it answers over HTTP) and
+ * checks that the audit reports it rather than passing.
+ */
+describe('hashfeed audit against a lying Centre', () => {
+  let t: TestCentre;
+  let stateDir: string;
+  let fixture: ReviewFixture;
+  beforeEach(async () => {
+    t = createTestCentre();
+    stateDir = mkdtempSync(join(tmpdir(), 'hf-audit-attack-'));
+    fixture = await reviewFixture(t);
+    await publishIndicators(t, 3);
+    await publishIndicators(t, 2);
+    await fixture.send();
+    t.clock.now += DAY;
+  });
+  afterEach(() => {
+    t.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  const audit = (rewrite?: AnswerRewrite) => auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey, rewrite);
+
+  it('passes the honest history it is attacked from', async () => {
+    expect((await audit()).violations).toEqual([]);
+  });
+
+  describe('when it signs a state digest that counts an indicator no delta added', () => {
+    it('reports AUDIT_DIGEST_MISMATCH from that version on, and the latest snapshot as AUDIT_SNAPSHOT_MISMATCH', async () => {
+      // The Centre folds a hidden indicator into its stored accumulator: every digest it signs from now on counts it.
+      const stored = t.centre.db.prepare<[], { lanes: Buffer }>('SELECT lanes FROM state_accumulator WHERE id = 1').get();
+      const accumulator = StateAccumulator.fromBytes(new Uint8Array(stored?.lanes ?? []));
+      accumulator.add({ id: 999_999, algorithm: 'pdq', hash: new Uint8Array(randomBytes(32)), category: 'A1' });
+      t.centre.db.prepare('UPDATE state_accumulator SET lanes = ? WHERE id = 1').run(accumulator.toBytes());
+      await publishIndicators(t, 1);
+      await publishIndicators(t, 1);
+      const result = await audit();
+      expect(violationCodes(result)).toEqual(['AUDIT_DIGEST_MISMATCH', 'AUDIT_SNAPSHOT_MISMATCH']);
+      expect(result.violations.filter((v) => v.code === 'AUDIT_DIGEST_MISMATCH').map((v) => v.version)).toEqual([4, 5]);
+      expect(result.versions.replayedTo).toBe(5);
+    });
+  });
+
+  describe('when the published leaf hashes do not make the checkpoint it signed', () => {
+    it('reports AUDIT_LOG_ROOT_MISMATCH', async () => {
+      const result = await audit(rewriteItems('/v1/log/leaves', 'leaves', (leaf) => (leaf.index === 1 ? { ...leaf, leafHash: randomBytes(32).toString('base64') } : leaf)));
+      expect(violationCodes(result)).toContain('AUDIT_LOG_ROOT_MISMATCH');
+    });
+  });
+
+  describe('when it opens an order commitment with terms other than those it logged', () => {
+    const recommitted = (item: Record<string, unknown>, edit: Record<string, unknown>): Record<string, unknown> => {
+      // The lie made self-consistent: new terms, a fresh salt, and the commitment recomputed over them; only the log leaf is not the Centre's to change.
+      const edited = { ...item, ...edit };
+      const { orderId, issuingAuthority, legalReference, provider, surfaces, targets, notBefore, notAfter } = edited;
+      const order = parseDetectionOrder({ orderId, issuingAuthority, legalReference, provider, surfaces, targets, notBefore, notAfter });
+      const salt = new Uint8Array(randomBytes(32));
+      const commitment = orderCommitment(salt, registrationTermsBytes({ order, memberState: typeof edited.memberState === 'string' ? edited.memberState : null }));
+      return { ...edited, registration: { ...(isRecord(item.registration) ? item.registration : {}), salt: Buffer.from(salt).toString('base64'), commitment: Buffer.from(commitment).toString('base64') } };
+    };
+    const registrationOf = (item: Record<string, unknown>): Record<string, unknown> => (isRecord(item.registration) ? item.registration : {});
+
+    it.each<[string, (item: Record<string, unknown>) => Record<string, unknown>]>([
+      ['a longer window, recommitted under a fresh salt', (item) => recommitted(item, { notAfter: Number(item.notAfter) + 365 * DAY })],
+      ['another target, recommitted under a fresh salt', (item) => recommitted(item, { targets: { users: ['u-42'], groups: [], channels: [] } })],
+      ['a salt that is not the one committed', (item) => ({ ...item, registration: { ...registrationOf(item), salt: randomBytes(32).toString('base64') } })],
+      ['a salt of 31 bytes', (item) => ({ ...item, registration: { ...registrationOf(item), salt: randomBytes(31).toString('base64') } })],
+      ['the leaf of another log entry', (item) => ({ ...item, registration: { ...registrationOf(item), leafIndex: t.centre.log.leafIndex('delta', 1) } })],
+      ['a log time other than the leaf\'s', (item) => ({ ...item, registration: { ...registrationOf(item), committedAt: Number(registrationOf(item).committedAt) - DAY } })],
+      ['another order number', (item) => ({ ...item, number: 2 })],
+    ])('reports %s as AUDIT_ORDER_COMMITMENT_MISMATCH, and its report as resting on no logged order', async (_name, edit) => {
+      const result = await audit(rewriteItems('/v1/audit/orders', 'orders', edit));
+      expect(violationCodes(result)).toEqual(['AUDIT_ORDER_COMMITMENT_MISMATCH', 'AUDIT_REPORT_ORDER_NOT_LOGGED']);
+    });
+  });
+});
