@@ -23,6 +23,10 @@ function rewriteItems(path: string, list: string, edit: (item: Record<string, un
   };
 }
 
+/** The log's leaf list as a Centre that relabels one leaf's (unsigned) kind and version. */
+const relabelLeaf = (index: number, kind: string, version: number): AnswerRewrite =>
+  rewriteItems('/v1/log/leaves', 'leaves', (leaf) => (leaf.index === index ? { ...leaf, kind, version } : leaf));
+
 /**
  * A malicious Centre against `hashfeed audit`: each test plants one lie
  * (in the Centre's own SQLite file, or in what it answers over HTTP) and
@@ -98,6 +102,14 @@ describe('hashfeed audit against a lying Centre', () => {
     ])('reports %s as AUDIT_ORDER_COMMITMENT_MISMATCH, and its report as resting on no logged order', async (_name, edit) => {
       const result = await audit(rewriteItems('/v1/audit/orders', 'orders', edit));
       expect(violationCodes(result)).toEqual(['AUDIT_ORDER_COMMITMENT_MISMATCH', 'AUDIT_REPORT_ORDER_NOT_LOGGED']);
+    });
+  });
+
+  describe('when its log holds two leaves for one version', () => {
+    it('reports AUDIT_LOG_DUPLICATE_LEAF, though the leaf it serves the auditor is the later one', async () => {
+      // An earlier leaf claiming delta 3: the inclusion proof a forked version 3 would be served with.
+      const result = await audit(relabelLeaf(t.centre.log.leafIndex('snapshot', 2) ?? -1, 'delta', 3));
+      expect(violationCodes(result)).toEqual(['AUDIT_LOG_DUPLICATE_LEAF']);
     });
   });
 });

@@ -85,7 +85,15 @@ export async function auditLog(source: AuditSource, root: RootDocument, now: num
     }
   }
   const byKey = new Map<string, LogLeaf>();
-  for (const leaf of leaves) byKey.set(`${leaf.kind}:${leaf.version}`, leaf);
+  for (const leaf of leaves) {
+    const key = `${leaf.kind}:${leaf.version}`;
+    const earlier = byKey.get(key);
+    // Two leaves for one version are two histories in one log: the Centre can prove either to whom it likes (PROTOCOL 6).
+    if (earlier !== undefined) {
+      violations.add({ code: 'AUDIT_LOG_DUPLICATE_LEAF', message: `leaves ${earlier.index} and ${leaf.index} are both ${leaf.kind} ${leaf.version}: two histories in one log` });
+    }
+    byKey.set(key, leaf);
+  }
   return { head, note, leaves, byKey, witnesses: { cosigned, missing, otherSigners } };
 }
 
