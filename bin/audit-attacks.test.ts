@@ -112,4 +112,15 @@ describe('hashfeed audit against a lying Centre', () => {
       expect(violationCodes(result)).toEqual(['AUDIT_LOG_DUPLICATE_LEAF']);
     });
   });
+
+  describe('when it relabels the leaf of its latest version, so that the audit stops before it', () => {
+    it.each([
+      ['a snapshot of a version with no delta', 'snapshot', 4, 'AUDIT_LOG_LEAF_UNACCOUNTED'],
+      ['a kind the log does not have', 'note', 3, 'AUDIT_LOG_LEAF_UNACCOUNTED'],
+    ])('reports the leaf relabelled as %s as %s', async (_name, kind, version, code) => {
+      const result = await audit(relabelLeaf(t.centre.log.leafIndex('delta', 3) ?? -1, kind, version));
+      expect(result.clean).toBe(false);
+      expect(violationCodes(result)).toContain(code);
+    });
+  });
 });

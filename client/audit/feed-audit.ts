@@ -96,8 +96,7 @@ export interface FeedReplay {
  */
 export async function replayFeed(source: AuditSource, root: TrustedRoot, epochKeys: EpochKeys, log: LogView, violations: Violations): Promise<FeedReplay> {
   const document = root.document;
-  let latestVersion = 0;
-  for (const leaf of log.leaves) if (leaf.kind === 'delta' && leaf.version > latestVersion) latestVersion = leaf.version;
+  const { latestVersion } = log;
   const state = new ReplayedState();
   const statistics = new HistoryStatistics();
   let replayedTo = 0;

@@ -27,10 +27,14 @@ export interface LogView {
   readonly leaves: readonly LogLeaf[];
   /** Leaf index by `${kind}:${version}`. */
   readonly byKey: ReadonlyMap<string, LogLeaf>;
+  /** The highest version a delta leaf of the log has: the audit replays up to it. */
+  readonly latestVersion: number;
   readonly witnesses: { readonly cosigned: readonly string[]; readonly missing: readonly string[]; readonly otherSigners: readonly string[] };
 }
 
 const LEAF_PAGE = 1000;
+/** The kinds of leaf the log holds (PROTOCOL 8.6, 10.4). A leaf's kind and version are not in its hash: only the audit's accounting binds them. */
+const LEAF_KINDS: ReadonlySet<string> = new Set(['delta', 'snapshot', 'order', 'order-end']);
 const MAX_LEAVES = 50_000_000;
 
 /**
@@ -94,7 +98,21 @@ export async function auditLog(source: AuditSource, root: RootDocument, now: num
     }
     byKey.set(key, leaf);
   }
-  return { head, note, leaves, byKey, witnesses: { cosigned, missing, otherSigners } };
+  let latestVersion = 0;
+  for (const leaf of leaves) if (leaf.kind === 'delta' && leaf.version > latestVersion) latestVersion = leaf.version;
+  // A leaf the replay never reaches could hold a version hidden from the audit (its delta labelled as something else).
+  for (const leaf of leaves) {
+    const feedLeaf = leaf.kind === 'delta' || leaf.kind === 'snapshot';
+    const problem = !LEAF_KINDS.has(leaf.kind)
+      ? `of kind '${leaf.kind}', which the log does not have`
+      : feedLeaf && leaf.version < 1
+        ? `${leaf.kind} 0, a version that does not exist`
+        : leaf.kind === 'snapshot' && leaf.version > latestVersion
+          ? `a snapshot of version ${leaf.version}, which no delta in the log reaches`
+          : undefined;
+    if (problem !== undefined) violations.add({ code: 'AUDIT_LOG_LEAF_UNACCOUNTED', message: `leaf ${leaf.index} is ${problem}` });
+  }
+  return { head, note, leaves, byKey, latestVersion, witnesses: { cosigned, missing, otherSigners } };
 }
 
 function parseWitness(text: string): VerifierKey {
