@@ -7,9 +7,9 @@ import { publishIndicators } from '../server/testing/publish-indicators.ts';
 import { reviewFixture, type ReviewFixture } from '../server/testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../server/testing/test-centre.ts';
 import { orderCommitment, registrationTermsBytes } from '../shared/wire/order-commitment.ts';
-import { parseDetectionOrder } from '../shared/wire/order.ts';
+import { parseDetectionOrder, type DetectionOrder } from '../shared/wire/order.ts';
 import { StateAccumulator } from '../shared/wire/state-digest.ts';
-import { auditCentre, violationCodes, type AnswerRewrite } from './testing/audit-run.ts';
+import { auditCentre, plantReport, violationCodes, type AnswerRewrite } from './testing/audit-run.ts';
 
 const DAY = 86_400_000;
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -91,17 +91,17 @@ describe('hashfeed audit against a lying Centre', () => {
     };
     const registrationOf = (item: Record<string, unknown>): Record<string, unknown> => (isRecord(item.registration) ? item.registration : {});
 
-    it.each<[string, (item: Record<string, unknown>) => Record<string, unknown>]>([
-      ['a longer window, recommitted under a fresh salt', (item) => recommitted(item, { notAfter: Number(item.notAfter) + 365 * DAY })],
-      ['another target, recommitted under a fresh salt', (item) => recommitted(item, { targets: { users: ['u-42'], groups: [], channels: [] } })],
-      ['a salt that is not the one committed', (item) => ({ ...item, registration: { ...registrationOf(item), salt: randomBytes(32).toString('base64') } })],
-      ['a salt of 31 bytes', (item) => ({ ...item, registration: { ...registrationOf(item), salt: randomBytes(31).toString('base64') } })],
-      ['the leaf of another log entry', (item) => ({ ...item, registration: { ...registrationOf(item), leafIndex: t.centre.log.leafIndex('delta', 1) } })],
-      ['a log time other than the leaf\'s', (item) => ({ ...item, registration: { ...registrationOf(item), committedAt: Number(registrationOf(item).committedAt) - DAY } })],
-      ['another order number', (item) => ({ ...item, number: 2 })],
-    ])('reports %s as AUDIT_ORDER_COMMITMENT_MISMATCH, and its report as resting on no logged order', async (_name, edit) => {
+    it.each<[string, (item: Record<string, unknown>) => Record<string, unknown>, string[]]>([
+      ['a longer window, recommitted under a fresh salt', (item) => recommitted(item, { notAfter: Number(item.notAfter) + 365 * DAY }), []],
+      ['another target, recommitted under a fresh salt', (item) => recommitted(item, { targets: { users: ['u-42'], groups: [], channels: [] } }), []],
+      ['a salt that is not the one committed', (item) => ({ ...item, registration: { ...registrationOf(item), salt: randomBytes(32).toString('base64') } }), []],
+      ['a salt of 31 bytes', (item) => ({ ...item, registration: { ...registrationOf(item), salt: randomBytes(31).toString('base64') } }), []],
+      ['the leaf of another log entry', (item) => ({ ...item, registration: { ...registrationOf(item), leafIndex: t.centre.log.leafIndex('delta', 1) } }), ['AUDIT_ORDER_NOT_SERVED']],
+      ['a log time other than the leaf\'s', (item) => ({ ...item, registration: { ...registrationOf(item), committedAt: Number(registrationOf(item).committedAt) - DAY } }), []],
+      ['another order number', (item) => ({ ...item, number: 2 }), []],
+    ])('reports %s as AUDIT_ORDER_COMMITMENT_MISMATCH, and its report as resting on no logged order', async (_name, edit, alsoFound) => {
       const result = await audit(rewriteItems('/v1/audit/orders', 'orders', edit));
-      expect(violationCodes(result)).toEqual(['AUDIT_ORDER_COMMITMENT_MISMATCH', 'AUDIT_REPORT_ORDER_NOT_LOGGED']);
+      expect(violationCodes(result)).toEqual(['AUDIT_ORDER_COMMITMENT_MISMATCH', ...alsoFound, 'AUDIT_REPORT_ORDER_NOT_LOGGED']);
     });
   });
 
@@ -117,10 +117,37 @@ describe('hashfeed audit against a lying Centre', () => {
     it.each([
       ['a snapshot of a version with no delta', 'snapshot', 4, 'AUDIT_LOG_LEAF_UNACCOUNTED'],
       ['a kind the log does not have', 'note', 3, 'AUDIT_LOG_LEAF_UNACCOUNTED'],
-    ])('reports the leaf relabelled as %s as %s', async (_name, kind, version, code) => {
+      ['an order commitment', 'order', 7, 'AUDIT_ORDER_NOT_SERVED'],
+    ])('reports the leaf relabelled as %s, by its code', async (_name, kind, version, code) => {
       const result = await audit(relabelLeaf(t.centre.log.leafIndex('delta', 3) ?? -1, kind, version));
       expect(result.clean).toBe(false);
       expect(violationCodes(result)).toContain(code);
     });
   });
+
+  describe('when it hides from the auditor an order commitment the public log holds', () => {
+    it('reports a hidden order as AUDIT_ORDER_NOT_SERVED', async () => {
+      const second = { ...orderTerms('DE-2026-0001'), orderId: 'DE-2026-0002' };
+      const res = await t.request('POST', '/v1/orders', t.tokens.operator, JSON.stringify(second), 'application/json');
+      expect(res.status).toBe(201);
+      const result = await audit(rewriteItems('/v1/audit/orders', 'orders', (item) => (item.orderId === 'DE-2026-0002' ? undefined : item)));
+      expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_ORDER_NOT_SERVED' })]);
+    });
+
+    it('reports an early end it hides (so that reports after it look in force) as AUDIT_ORDER_NOT_SERVED', async () => {
+      const ended = await t.request('POST', '/v1/orders/DE-2026-0001/end', t.tokens.operator, JSON.stringify({ reason: 'court withdrew it' }), 'application/json');
+      expect(ended.status).toBe(200);
+      plantReport(t.centre, { detectedAt: t.clock.now + 1 });
+      t.clock.now += DAY;
+      const result = await audit(rewriteItems('/v1/audit/orders', 'orders', (item) => ({ ...item, end: null, endedAt: null, endedBy: null })));
+      expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_ORDER_NOT_SERVED' })]);
+    });
+  });
+
+  /** The terms of a registered order, as the Centre stores them. */
+  function orderTerms(orderId: string): DetectionOrder {
+    const stored = t.centre.orders.get(orderId);
+    if (stored === undefined) throw new Error(`no order ${orderId}`);
+    return stored.order;
+  }
 });

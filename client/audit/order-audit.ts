@@ -47,6 +47,7 @@ const malformed = (what: string): AuditFailure => new AuditFailure('AUDIT_MALFOR
  */
 export async function auditOrdersAndReports(source: AuditSource, log: LogView, violations: Violations): Promise<OrderAuditSummary> {
   const orders = new Map<string, AuditedOrder>();
+  const servedLeaves = new Set<number>();
   let endedEarly = 0;
   let after = 0;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -55,11 +56,20 @@ export async function auditOrdersAndReports(source: AuditSource, log: LogView, v
     for (const item of answer.orders) {
       const order = parseAuditedOrder(item);
       checkCommitments(order, log, violations);
+      if (order.registration !== null) servedLeaves.add(order.registration.leafIndex);
+      if (order.end !== null) servedLeaves.add(order.end.leafIndex);
       if (order.end !== null) endedEarly++;
       orders.set(`${order.order.provider}\n${order.order.orderId}`, order);
     }
     if (!isCount(answer.next)) break;
     after = answer.next;
+  }
+  // The public log is the list of orders: one it holds that the Centre does not serve (or an early end it hides) escapes every check below.
+  for (const leaf of log.leaves) {
+    if ((leaf.kind === 'order' || leaf.kind === 'order-end') && !servedLeaves.has(leaf.index)) {
+      const what = leaf.kind === 'order' ? 'the registration' : 'the early end';
+      violations.add({ code: 'AUDIT_ORDER_NOT_SERVED', message: `leaf ${leaf.index} commits to ${what} of order number ${leaf.version}, which no order the Centre serves claims` });
+    }
   }
 
   let reports = 0;
