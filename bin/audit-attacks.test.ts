@@ -144,6 +144,42 @@ describe('hashfeed audit against a lying Centre', () => {
     });
   });
 
+  describe('when it logs an early end that does not follow its registration', () => {
+    it('reports an end logged before the registration as AUDIT_ORDER_COMMITMENT_MISMATCH', async () => {
+      const { centre } = t;
+      const order = { ...orderTerms('DE-2026-0001'), orderId: 'DE-2026-0002' };
+      const providerId = centre.db.prepare<[], { id: number }>("SELECT id FROM accounts WHERE name = 'example-host'").get()?.id ?? -1;
+      centre.write(() => {
+        const stored = centre.orders.insert(order, providerId, 'centre-op', t.clock.now, 'DE');
+        centre.orders.end(order.orderId, 'centre-op', t.clock.now);
+        centre.orderCommitments.end(stored, { orderId: order.orderId, endedAt: t.clock.now, reason: null }, t.clock.now);
+        centre.orderCommitments.register(stored, t.clock.now);
+      });
+      const result = await audit();
+      expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId: 'DE-2026-0002' })]);
+    });
+
+    it('reports an end logged now but dated weeks later (so that the public reads it ended, while reports go on) as AUDIT_ORDER_COMMITMENT_MISMATCH', async () => {
+      const { centre } = t;
+      const later = t.clock.now + 20 * DAY;
+      centre.write(() => {
+        const stored = centre.orders.get('DE-2026-0001');
+        if (stored === undefined) throw new Error('no order');
+        centre.orders.end('DE-2026-0001', 'centre-op', later);
+        centre.orderCommitments.end(stored, { orderId: 'DE-2026-0001', endedAt: later, reason: null }, t.clock.now);
+      });
+      plantReport(centre, { detectedAt: t.clock.now + DAY });
+      t.clock.now += 2 * DAY;
+      const result = await audit();
+      expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId: 'DE-2026-0001' })]);
+    });
+
+    it('reports an order it says ended, with no end in the log, as AUDIT_ORDER_NOT_LOGGED', async () => {
+      const result = await audit(rewriteItems('/v1/audit/orders', 'orders', (item) => ({ ...item, endedAt: t.clock.now, endedBy: 'centre-op' })));
+      expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_ORDER_NOT_LOGGED', orderId: 'DE-2026-0001' })]);
+    });
+  });
+
   /** The terms of a registered order, as the Centre stores them. */
   function orderTerms(orderId: string): DetectionOrder {
     const stored = t.centre.orders.get(orderId);

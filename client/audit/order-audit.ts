@@ -116,11 +116,18 @@ function checkCommitments(order: AuditedOrder, log: LogView, violations: Violati
   }
   order.logged = opens(order, 'order', order.registration, registrationTermsBytes({ order: order.order, memberState: order.memberState }), log);
   if (!order.logged) violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s terms and salt do not open its registration leaf` });
-  if (order.end !== null) {
-    const terms = endTermsBytes({ orderId, endedAt: order.endedAt ?? -1, reason: order.end.reason });
-    if (order.endedAt === null || !opens(order, 'order-end', order.end, terms, log)) {
-      violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end and salt do not open its end leaf` });
-    }
+  const { end, endedAt, registration } = order;
+  if (end === null) {
+    if (endedAt !== null) violations.add({ code: 'AUDIT_ORDER_NOT_LOGGED', orderId, message: `order ${orderId} is said to have ended early, with no end commitment in the log` });
+    return;
+  }
+  if (endedAt === null || !opens(order, 'order-end', end, endTermsBytes({ orderId, endedAt, reason: end.reason }), log)) {
+    violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end and salt do not open its end leaf` });
+  } else if (end.leafIndex <= registration.leafIndex) {
+    violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end is logged before its registration` });
+  } else if (endedAt > end.committedAt) {
+    // The public reads the order ended when the leaf was logged; terms dated later would keep it in force for its reports.
+    violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end is dated after the log recorded it` });
   }
 }
 
