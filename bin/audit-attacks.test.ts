@@ -180,6 +180,16 @@ describe('hashfeed audit against a lying Centre', () => {
     });
   });
 
+  describe('when its page cursor does not advance', () => {
+    it.each([
+      ['/v1/audit/orders', 'orders'],
+      ['/v1/audit/reports', 'reports'],
+    ])('fails with AUDIT_MALFORMED_ANSWER rather than reading %s round and round', async (path) => {
+      const rewrite: AnswerRewrite = (answered, body) => (answered === path && isRecord(body) ? { ...body, next: 0 } : body);
+      await expect(audit(rewrite)).rejects.toMatchObject({ code: 'AUDIT_MALFORMED_ANSWER' });
+    }, 30_000);
+  });
+
   /** The terms of a registered order, as the Centre stores them. */
   function orderTerms(orderId: string): DetectionOrder {
     const stored = t.centre.orders.get(orderId);

@@ -49,20 +49,15 @@ export async function auditOrdersAndReports(source: AuditSource, log: LogView, v
   const orders = new Map<string, AuditedOrder>();
   const servedLeaves = new Set<number>();
   let endedEarly = 0;
-  let after = 0;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await source.getJson(`/v1/audit/orders?after=${after}&limit=100`);
-    if (!isRecord(answer) || !Array.isArray(answer.orders)) throw malformed('the orders page');
-    for (const item of answer.orders) {
-      const order = parseAuditedOrder(item);
-      checkCommitments(order, log, violations);
-      if (order.registration !== null) servedLeaves.add(order.registration.leafIndex);
-      if (order.end !== null) servedLeaves.add(order.end.leafIndex);
-      if (order.end !== null) endedEarly++;
-      orders.set(`${order.order.provider}\n${order.order.orderId}`, order);
+  for await (const item of pagedItems(source, '/v1/audit/orders', 'orders', 100)) {
+    const order = parseAuditedOrder(item);
+    checkCommitments(order, log, violations);
+    if (order.registration !== null) servedLeaves.add(order.registration.leafIndex);
+    if (order.end !== null) {
+      servedLeaves.add(order.end.leafIndex);
+      endedEarly++;
     }
-    if (!isCount(answer.next)) break;
-    after = answer.next;
+    orders.set(`${order.order.provider}\n${order.order.orderId}`, order);
   }
   // The public log is the list of orders: one it holds that the Centre does not serve (or an early end it hides) escapes every check below.
   for (const leaf of log.leaves) {
@@ -74,38 +69,50 @@ export async function auditOrdersAndReports(source: AuditSource, log: LogView, v
 
   let reports = 0;
   let purgedReports = 0;
-  after = 0;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await source.getJson(`/v1/audit/reports?after=${after}&limit=500`);
-    if (!isRecord(answer) || !Array.isArray(answer.reports)) throw malformed('the reports page');
-    for (const item of answer.reports) {
-      reports++;
-      if (!isRecord(item) || typeof item.reportId !== 'string' || typeof item.provider !== 'string' || typeof item.orderId !== 'string' || !isCount(item.detectedAt)) throw malformed('a report');
-      const reportId = item.reportId.slice(0, 64);
-      if (typeof item.envelope !== 'string') {
-        // Retention purged the signed envelope: only the Centre's own record of the citation remains.
-        purgedReports++;
-        checkReport(orders, { reportId, provider: item.provider, orderId: item.orderId, detectedAt: item.detectedAt }, violations);
-        continue;
-      }
-      let report: Report;
-      try {
-        const key = parseVerifierKey(item.signedBy);
-        report = decodeReport(verifyEnvelope(Buffer.from(item.envelope, 'base64'), REPORT_PAYLOAD_TYPE, [key]));
-      } catch (cause) {
-        if (!(cause instanceof Error)) throw cause;
-        violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `report ${reportId} does not verify under the key the Centre says it checked` });
-        continue;
-      }
-      if (report.reportId !== item.reportId || report.provider !== item.provider || report.orderId !== item.orderId || report.detectedAt !== item.detectedAt) {
-        violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `the Centre's record of report ${reportId} differs from what its provider signed` });
-      }
-      checkReport(orders, report, violations);
+  for await (const item of pagedItems(source, '/v1/audit/reports', 'reports', 500)) {
+    reports++;
+    if (!isRecord(item) || typeof item.reportId !== 'string' || typeof item.provider !== 'string' || typeof item.orderId !== 'string' || !isCount(item.detectedAt)) throw malformed('a report');
+    const reportId = item.reportId.slice(0, 64);
+    if (typeof item.envelope !== 'string') {
+      // Retention purged the signed envelope: only the Centre's own record of the citation remains.
+      purgedReports++;
+      checkReport(orders, { reportId, provider: item.provider, orderId: item.orderId, detectedAt: item.detectedAt }, violations);
+      continue;
     }
-    if (!isCount(answer.next)) break;
-    after = answer.next;
+    let report: Report;
+    try {
+      const key = parseVerifierKey(item.signedBy);
+      report = decodeReport(verifyEnvelope(Buffer.from(item.envelope, 'base64'), REPORT_PAYLOAD_TYPE, [key]));
+    } catch (cause) {
+      if (!(cause instanceof Error)) throw cause;
+      violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `report ${reportId} does not verify under the key the Centre says it checked` });
+      continue;
+    }
+    if (report.reportId !== item.reportId || report.provider !== item.provider || report.orderId !== item.orderId || report.detectedAt !== item.detectedAt) {
+      violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `the Centre's record of report ${reportId} differs from what its provider signed` });
+    }
+    checkReport(orders, report, violations);
   }
   return { orders: orders.size, endedEarly, reports, purgedReports };
+}
+
+/**
+ * Every item of a paged auditor route, oldest first. The cursor must
+ * advance and the pages end: a Centre that answers the same page again
+ * would otherwise be read round and round, its items counted each time.
+ */
+async function* pagedItems(source: AuditSource, path: string, list: 'orders' | 'reports', limit: number): AsyncGenerator<unknown> {
+  let after = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await source.getJson(`${path}?after=${after}&limit=${limit}`);
+    const items: unknown = isRecord(answer) ? answer[list] : undefined;
+    if (!isRecord(answer) || !Array.isArray(items)) throw malformed(`the ${list} page`);
+    yield* items;
+    if (answer.next === null) return;
+    if (!isCount(answer.next) || answer.next <= after) throw new AuditFailure('AUDIT_MALFORMED_ANSWER', `the ${list} page after ${after} has a cursor that does not advance`);
+    after = answer.next;
+  }
+  throw new AuditFailure('AUDIT_MALFORMED_ANSWER', `the ${list} did not end within ${MAX_PAGES} pages`);
 }
 
 function checkCommitments(order: AuditedOrder, log: LogView, violations: Violations): void {
