@@ -180,6 +180,37 @@ describe('hashfeed audit against a lying Centre', () => {
     });
   });
 
+  describe('when it registers an order after the fact and backdates its commitment', () => {
+    it('reports AUDIT_LOG_TIME_REVERSED: the leaf is logged after a delta signed later than the time it claims', async () => {
+      const { centre } = t;
+      const registeredAt = t.clock.now;
+      await publishIndicators(t, 1);
+      t.clock.now += 2 * DAY;
+      // The report came first; the order covering it is registered now, its leaf dated to before the last version.
+      const backdated = registeredAt - DAY / 2;
+      const order = { ...orderTerms('DE-2026-0001'), orderId: 'DE-2026-0002' };
+      const providerId = centre.db.prepare<[], { id: number }>("SELECT id FROM accounts WHERE name = 'example-host'").get()?.id ?? -1;
+      centre.write(() => centre.orderCommitments.register(centre.orders.insert(order, providerId, 'centre-op', backdated, 'DE'), backdated));
+      plantReport(centre, { orderId: 'DE-2026-0002', detectedAt: registeredAt - DAY / 4 });
+      const result = await audit();
+      expect(violationCodes(result)).toEqual(['AUDIT_LOG_TIME_REVERSED']);
+    });
+
+    it('reports AUDIT_LOG_TIME_REVERSED when it also relabels the log times of the versions before it', async () => {
+      const { centre } = t;
+      const registeredAt = t.clock.now;
+      await publishIndicators(t, 1);
+      t.clock.now += 2 * DAY;
+      const backdated = registeredAt - DAY / 2;
+      const order = { ...orderTerms('DE-2026-0001'), orderId: 'DE-2026-0002' };
+      const providerId = centre.db.prepare<[], { id: number }>("SELECT id FROM accounts WHERE name = 'example-host'").get()?.id ?? -1;
+      centre.write(() => centre.orderCommitments.register(centre.orders.insert(order, providerId, 'centre-op', backdated, 'DE'), backdated));
+      const result = await audit(rewriteItems('/v1/log/leaves', 'leaves', (leaf) => ({ ...leaf, appendedAt: Math.min(Number(leaf.appendedAt), backdated) })));
+      expect(violationCodes(result)).toEqual(['AUDIT_LOG_TIME_REVERSED']);
+      expect(result.violations.some((v) => v.version === 4)).toBe(true);
+    });
+  });
+
   describe('when its page cursor does not advance', () => {
     it.each([
       ['/v1/audit/orders', 'orders'],

@@ -118,6 +118,9 @@ export async function replayFeed(source: AuditSource, root: TrustedRoot, epochKe
       violations.add({ code: cause.code, version, message: `version ${version}: ${cause.message}` });
       break;
     }
+    if (leaf !== undefined && leaf.appendedAt < delta.createdAt) {
+      violations.add({ code: 'AUDIT_LOG_TIME_REVERSED', version, message: `version ${version} is logged at ${leaf.appendedAt}, before it was created (${delta.createdAt})` });
+    }
     if (delta.feed !== document.feed || delta.version !== version || delta.previous !== version - 1) {
       violations.add({ code: 'AUDIT_DELTA_OUT_OF_ORDER', version, message: `the delta served for version ${version} is version ${delta.version} after ${delta.previous} of '${delta.feed.slice(0, 64)}'` });
       break;

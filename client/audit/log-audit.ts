@@ -98,6 +98,14 @@ export async function auditLog(source: AuditSource, root: RootDocument, now: num
     }
     byKey.set(key, leaf);
   }
+  // Log times only go forward: with each delta's leaf no earlier than its signed createdAt (replayFeed) and an order
+  // leaf's time in its hash, an order commitment cannot be dated before a version logged ahead of it (PROTOCOL 10.4).
+  for (let i = 1; i < leaves.length; i++) {
+    const [before, leaf] = [leaves[i - 1], leaves[i]];
+    if (before !== undefined && leaf !== undefined && leaf.appendedAt < before.appendedAt) {
+      violations.add({ code: 'AUDIT_LOG_TIME_REVERSED', message: `leaf ${leaf.index} is logged at ${leaf.appendedAt}, before leaf ${before.index} ahead of it (${before.appendedAt}): backdated, or the Centre's clock went back` });
+    }
+  }
   let latestVersion = 0;
   for (const leaf of leaves) if (leaf.kind === 'delta' && leaf.version > latestVersion) latestVersion = leaf.version;
   // A leaf the replay never reaches could hold a version hidden from the audit (its delta labelled as something else).
