@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,10 @@ import { createTestCentre, type TestCentre } from '../server/testing/test-centre
 import { orderCommitment, registrationTermsBytes } from '../shared/wire/order-commitment.ts';
 import { parseDetectionOrder, type DetectionOrder } from '../shared/wire/order.ts';
 import { StateAccumulator } from '../shared/wire/state-digest.ts';
-import { auditCentre, plantReport, violationCodes, type AnswerRewrite } from './testing/audit-run.ts';
+import { runAudit } from '../client/audit/index.ts';
+import { encodeRootList } from '../shared/wire/delta-chain.ts';
+import { auditCentre, AUDITED_CENTRE, plantReport, violationCodes, type AnswerRewrite } from './testing/audit-run.ts';
+import { rotateCentreKeys } from './testing/centre-roots.ts';
 
 const DAY = 86_400_000;
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -208,6 +211,25 @@ describe('hashfeed audit against a lying Centre', () => {
       const result = await audit(rewriteItems('/v1/log/leaves', 'leaves', (leaf) => ({ ...leaf, appendedAt: Math.min(Number(leaf.appendedAt), backdated) })));
       expect(violationCodes(result)).toEqual(['AUDIT_LOG_TIME_REVERSED']);
       expect(result.violations.some((v) => v.version === 4)).toBe(true);
+    });
+  });
+
+  describe('when it serves a later audit a root chain cut before a key change the previous audit saw', () => {
+    it('reports AUDIT_ROOT_ROLLBACK, and keeps the root version it was judged against', async () => {
+      rotateCentreKeys(t.dataDir, ['provider-list'], t.clock.now);
+      expect((await audit()).keyChanges.map((root) => root.version)).toEqual([1, 2]);
+      const firstRootOnly = async (url: string, init: RequestInit): Promise<Response> => {
+        const { pathname, searchParams } = new URL(url);
+        if (pathname !== '/v1/feed/keys') return t.app.request(url, init);
+        const since = Number(searchParams.get('since') ?? '0');
+        return new Response(encodeRootList(since === 0 ? t.centre.keyring.roots.page(0).slice(0, 1) : []), { headers: { 'content-type': 'application/msgpack' } });
+      };
+      const rerun = () => runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, now: t.clock.now, fetch: firstRootOnly });
+      const result = await rerun();
+      expect(result.keyChanges.map((root) => root.version)).toEqual([1]);
+      expect(violationCodes(result)).toEqual(['AUDIT_ROOT_ROLLBACK']);
+      expect(JSON.parse(readFileSync(join(stateDir, 'audit-state.json'), 'utf8'))).toMatchObject({ rootVersion: 2 });
+      expect(violationCodes(await rerun())).toEqual(['AUDIT_ROOT_ROLLBACK']);
     });
   });
 

@@ -67,6 +67,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const violations = new Violations();
   const roots = await auditRootChain(source, pin);
   const root = roots.latest.document;
+  // Root versions only go up: a chain cut before a version the last audit verified hides a key change (a revocation, say).
+  if (saved?.rootVersion !== undefined && root.version < saved.rootVersion) {
+    violations.add({ code: 'AUDIT_ROOT_ROLLBACK', message: `the root chain ends at version ${root.version}, before version ${saved.rootVersion} the previous audit verified` });
+  }
   const log = await auditLog(source, root, options.now, options.witnesses ?? [], saved?.head, violations);
   const epochKeys = await fetchEpochKeys(source, violations);
   const replay = await replayFeed(source, roots.latest, epochKeys, log, violations);
@@ -76,6 +80,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   saveAuditState(options.stateDir, {
     pin: { keys: [...pinKeys], threshold },
     head: clean ? log.head : saved?.head,
+    rootVersion: clean ? root.version : saved?.rootVersion,
     auditedAt: clean ? options.now : saved?.auditedAt,
   });
   return {
