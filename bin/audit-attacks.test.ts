@@ -233,6 +233,32 @@ describe('hashfeed audit against a lying Centre', () => {
     });
   });
 
+  describe('when its export (a --mirror) serves other feed objects than the log holds', () => {
+    const MIRROR = 'http://mirror.test';
+    /** The export as the Centre's own feed routes, with `swap` choosing which path answers each request. */
+    const auditMirror = (swap: (path: string) => string) =>
+      runAudit({
+        centre: AUDITED_CENTRE, mirror: MIRROR, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now,
+        fetch: async (url, init) => {
+          if (!url.startsWith(MIRROR)) return t.app.request(url, init);
+          const { pathname, search } = new URL(url);
+          return t.app.request(`${AUDITED_CENTRE}${swap(pathname)}${search}`, { headers: { authorization: `Bearer ${t.tokens.auditor}` } });
+        },
+      });
+
+    it('passes the export as it is', async () => {
+      expect((await auditMirror((path) => path)).violations).toEqual([]);
+    });
+
+    it.each([
+      ['an earlier version in place of version 3', '/v1/feed/deltas/3', '/v1/feed/deltas/2', ['AUDIT_DELTA_OUT_OF_ORDER', 'AUDIT_NOT_IN_LOG']],
+      ['an earlier snapshot as the latest', '/v1/feed/snapshot', '/v1/feed/snapshots/2', ['AUDIT_SNAPSHOT_MISMATCH']],
+    ])('reports %s', async (_name, asked, served, expected) => {
+      const result = await auditMirror((path) => (path === asked ? served : path));
+      expect(violationCodes(result)).toEqual(expected);
+    });
+  });
+
   describe('when its page cursor does not advance', () => {
     it.each([
       ['/v1/audit/orders', 'orders'],
