@@ -259,6 +259,23 @@ describe('hashfeed audit against a lying Centre', () => {
     });
   });
 
+  describe('when it answers the first page of the root chain whatever version is asked after', () => {
+    it('stops at the page that does not follow, with AUDIT_BAD_PIN, rather than piling the same roots up', async () => {
+      const firstPageAlways = async (url: string, init: RequestInit): Promise<Response> => {
+        const { pathname } = new URL(url);
+        if (pathname !== '/v1/feed/keys') return t.app.request(url, init);
+        return new Response(encodeRootList(t.centre.keyring.roots.page(0)), { headers: { 'content-type': 'application/msgpack' } });
+      };
+      let requests = 0;
+      const counted = (url: string, init: RequestInit): Promise<Response> => {
+        requests++;
+        return firstPageAlways(url, init);
+      };
+      await expect(runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now, fetch: counted })).rejects.toMatchObject({ code: 'AUDIT_BAD_PIN' });
+      expect(requests).toBe(2);
+    }, 30_000);
+  });
+
   describe('when its page cursor does not advance', () => {
     it.each([
       ['/v1/audit/orders', 'orders'],
