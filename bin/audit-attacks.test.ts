@@ -8,6 +8,9 @@ import { reviewFixture, type ReviewFixture } from '../server/testing/review-fixt
 import { createTestCentre, type TestCentre } from '../server/testing/test-centre.ts';
 import { orderCommitment, registrationTermsBytes } from '../shared/wire/order-commitment.ts';
 import { parseDetectionOrder, type DetectionOrder } from '../shared/wire/order.ts';
+import { generateSigningKey, type SigningKey } from '../shared/crypto/index.ts';
+import { signCheckpoint } from '../shared/note/index.ts';
+import { KEY_PURPOSES } from '../shared/trust/index.ts';
 import { StateAccumulator } from '../shared/wire/state-digest.ts';
 import { runAudit } from '../client/audit/index.ts';
 import { encodeRootList } from '../shared/wire/delta-chain.ts';
@@ -79,6 +82,21 @@ describe('hashfeed audit against a lying Centre', () => {
     it('reports AUDIT_LOG_ROOT_MISMATCH', async () => {
       const result = await audit(rewriteItems('/v1/log/leaves', 'leaves', (leaf) => (leaf.index === 1 ? { ...leaf, leafHash: randomBytes(32).toString('base64') } : leaf)));
       expect(violationCodes(result)).toContain('AUDIT_LOG_ROOT_MISMATCH');
+    });
+  });
+
+  describe('when its checkpoint is not signed by a checkpoint key of the root', () => {
+    it.each<[string, (now: number) => { key: SigningKey; origin: string }]>([
+      ['signed by its feed key', (now) => ({ key: t.centre.keyring.signerFor(KEY_PURPOSES.feed, now), origin: t.centre.log.origin })],
+      ['signed by a key of the checkpoint key\'s name the root does not list', () => ({ key: generateSigningKey(t.centre.log.origin), origin: t.centre.log.origin })],
+      ['of another log, signed by its checkpoint key', (now) => ({ key: t.centre.keyring.signerFor(KEY_PURPOSES.checkpoint, now), origin: 'hashfeed/other-feed' })],
+    ])('stops the audit (AUDIT_MALFORMED_ANSWER) for a checkpoint %s', async (_name, signing) => {
+      const { key, origin } = signing(t.clock.now);
+      const size = t.centre.log.size();
+      const note = signCheckpoint({ origin, size, rootHash: t.centre.log.rootHash(size), extensions: [] }, key);
+      const forged = async (url: string, init: RequestInit): Promise<Response> =>
+        new URL(url).pathname === '/v1/log/checkpoint' ? new Response(note, { headers: { 'content-type': 'text/plain' } }) : t.app.request(url, init);
+      await expect(runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now, fetch: forged })).rejects.toMatchObject({ code: 'AUDIT_MALFORMED_ANSWER', message: expect.stringContaining('no checkpoint verifies') });
     });
   });
 
