@@ -7,7 +7,8 @@ import { openCentre } from '../server/centre.ts';
 import { publishIndicators, revokeAndPublish } from '../server/testing/publish-indicators.ts';
 import { reviewFixture, type ReviewFixture } from '../server/testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../server/testing/test-centre.ts';
-import { auditCentre, plantReport, violationCodes } from './testing/audit-run.ts';
+import { runAudit } from '../client/audit/index.ts';
+import { auditCentre, AUDITED_CENTRE, plantReport, violationCodes } from './testing/audit-run.ts';
 
 const DAY = 86_400_000;
 
@@ -56,6 +57,24 @@ describe('hashfeed audit', () => {
       expect(second.violations).toEqual([]);
       expect(second.checkpoint.previousSize).toBeGreaterThan(0);
       expect(JSON.parse(readFileSync(join(stateDir, 'audit-state.json'), 'utf8'))).toMatchObject({ head: { size: second.checkpoint.size } });
+    });
+  });
+
+  describe('when the log grows while the audit reads it', () => {
+    it('audits the tree of the checkpoint it fetched, with no violation', async () => {
+      // An honest Centre publishes between the checkpoint the audit verified and the leaves it then reads.
+      let published = false;
+      const growing = async (url: string, init: RequestInit): Promise<Response> => {
+        const res = await t.app.request(url, init);
+        if (!published && new URL(url).pathname === '/v1/log/checkpoint') {
+          published = true;
+          await publishIndicators(t, 1);
+        }
+        return res;
+      };
+      const result = await runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now, fetch: growing });
+      expect(result.violations).toEqual([]);
+      expect(result.checkpoint.size).toBeLessThan(t.centre.log.size());
     });
   });
 

@@ -72,9 +72,10 @@ export async function auditLog(source: AuditSource, root: RootDocument, now: num
   while (leaves.length < head.size) {
     const page = parseLeaves(await source.getJson(`/v1/log/leaves?start=${leaves.length}&limit=${LEAF_PAGE}`));
     if (page.length === 0) break;
-    for (const leaf of page) {
+    // The log may have grown since its checkpoint was fetched: the audit reads the checkpoint's tree, and no further.
+    for (const leaf of page.slice(0, head.size - leaves.length)) {
       if (leaf.index !== leaves.length) throw new AuditFailure('AUDIT_MALFORMED_ANSWER', `leaf ${leaf.index} came where leaf ${leaves.length} was expected`);
-      if (leaves.length < head.size) leaves.push(leaf);
+      leaves.push(leaf);
     }
   }
   const hashes = leaves.map((l) => l.leafHash);
