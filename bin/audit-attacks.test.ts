@@ -8,10 +8,11 @@ import { reviewFixture, type ReviewFixture } from '../server/testing/review-fixt
 import { createTestCentre, type TestCentre } from '../server/testing/test-centre.ts';
 import { orderCommitment, registrationTermsBytes } from '../shared/wire/order-commitment.ts';
 import { parseDetectionOrder, type DetectionOrder } from '../shared/wire/order.ts';
-import { generateSigningKey, type SigningKey } from '../shared/crypto/index.ts';
+import { encodeEnvelope, generateSigningKey, signEnvelope, type SigningKey } from '../shared/crypto/index.ts';
 import { signCheckpoint } from '../shared/note/index.ts';
 import { KEY_PURPOSES } from '../shared/trust/index.ts';
 import { StateAccumulator } from '../shared/wire/state-digest.ts';
+import { encodeTimestamp, TIMESTAMP_PAYLOAD_TYPE, type FeedTimestamp } from '../shared/wire/timestamp.ts';
 import { runAudit } from '../client/audit/index.ts';
 import { encodeRootList } from '../shared/wire/delta-chain.ts';
 import { auditCentre, AUDITED_CENTRE, plantReport, violationCodes, type AnswerRewrite } from './testing/audit-run.ts';
@@ -97,6 +98,40 @@ describe('hashfeed audit against a lying Centre', () => {
       const forged = async (url: string, init: RequestInit): Promise<Response> =>
         new URL(url).pathname === '/v1/log/checkpoint' ? new Response(note, { headers: { 'content-type': 'text/plain' } }) : t.app.request(url, init);
       await expect(runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now, fetch: forged })).rejects.toMatchObject({ code: 'AUDIT_MALFORMED_ANSWER', message: expect.stringContaining('no checkpoint verifies') });
+    });
+  });
+
+  describe('when it shows the auditor an older checkpoint, so that the versions after it go unaudited', () => {
+    const serving = (answers: Record<string, () => Response>) => async (url: string, init: RequestInit): Promise<Response> =>
+      answers[new URL(url).pathname]?.() ?? t.app.request(url, init);
+    const auditServing = (answers: Record<string, () => Response>) =>
+      runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now, fetch: serving(answers) });
+
+    it('reports AUDIT_CHECKPOINT_STALE against the fresh timestamp, which names the larger log', async () => {
+      const older = await (await t.request('GET', '/v1/log/checkpoint')).text();
+      await publishIndicators(t, 1);
+      const result = await auditServing({ '/v1/log/checkpoint': () => new Response(older) });
+      expect(result.versions.latest).toBe(3);
+      expect(violationCodes(result)).toEqual(['AUDIT_CHECKPOINT_STALE']);
+    });
+
+    it('reports AUDIT_CHECKPOINT_STALE when the timestamp it serves with it has expired', async () => {
+      const older = await (await t.request('GET', '/v1/log/checkpoint')).text();
+      const olderTimestamp = new Uint8Array(await (await t.request('GET', '/v1/feed/timestamp', t.tokens.auditor)).arrayBuffer());
+      await publishIndicators(t, 1);
+      t.clock.now += 2 * DAY;
+      const result = await auditServing({ '/v1/log/checkpoint': () => new Response(older), '/v1/feed/timestamp': () => new Response(olderTimestamp) });
+      expect(violationCodes(result)).toEqual(['AUDIT_CHECKPOINT_STALE']);
+    });
+
+    it('reports a timestamp naming another tree of the size audited (a fork it shows others) as AUDIT_LOG_REWRITTEN', async () => {
+      const fork: FeedTimestamp = {
+        feed: t.centre.config.feed, version: 3, logSize: t.centre.log.size(), logRoot: new Uint8Array(randomBytes(32)),
+        issuedAt: t.clock.now, expires: t.clock.now + DAY, rootVersion: 1,
+      };
+      const signed = encodeEnvelope(signEnvelope(TIMESTAMP_PAYLOAD_TYPE, encodeTimestamp(fork), [t.centre.keyring.signerFor(KEY_PURPOSES.timestamp, t.clock.now)]));
+      const result = await auditServing({ '/v1/feed/timestamp': () => new Response(signed) });
+      expect(violationCodes(result)).toEqual(['AUDIT_LOG_REWRITTEN']);
     });
   });
 
@@ -232,22 +267,31 @@ describe('hashfeed audit against a lying Centre', () => {
     });
   });
 
-  describe('when it serves a later audit a root chain cut before a key change the previous audit saw', () => {
-    it('reports AUDIT_ROOT_ROLLBACK, and keeps the root version it was judged against', async () => {
+  describe('when it serves a root chain cut before a key change', () => {
+    /** The chain as a Centre that hides every root after the first. */
+    const firstRootOnly = async (url: string, init: RequestInit): Promise<Response> => {
+      const { pathname, searchParams } = new URL(url);
+      if (pathname !== '/v1/feed/keys') return t.app.request(url, init);
+      const since = Number(searchParams.get('since') ?? '0');
+      return new Response(encodeRootList(since === 0 ? t.centre.keyring.roots.page(0).slice(0, 1) : []), { headers: { 'content-type': 'application/msgpack' } });
+    };
+
+    it('reports AUDIT_ROOT_ROLLBACK to a later audit that saw the change, and keeps the root version it was judged against', async () => {
       rotateCentreKeys(t.dataDir, ['provider-list'], t.clock.now);
       expect((await audit()).keyChanges.map((root) => root.version)).toEqual([1, 2]);
-      const firstRootOnly = async (url: string, init: RequestInit): Promise<Response> => {
-        const { pathname, searchParams } = new URL(url);
-        if (pathname !== '/v1/feed/keys') return t.app.request(url, init);
-        const since = Number(searchParams.get('since') ?? '0');
-        return new Response(encodeRootList(since === 0 ? t.centre.keyring.roots.page(0).slice(0, 1) : []), { headers: { 'content-type': 'application/msgpack' } });
-      };
       const rerun = () => runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, now: t.clock.now, fetch: firstRootOnly });
       const result = await rerun();
       expect(result.keyChanges.map((root) => root.version)).toEqual([1]);
       expect(violationCodes(result)).toEqual(['AUDIT_ROOT_ROLLBACK']);
       expect(JSON.parse(readFileSync(join(stateDir, 'audit-state.json'), 'utf8'))).toMatchObject({ rootVersion: 2 });
       expect(violationCodes(await rerun())).toEqual(['AUDIT_ROOT_ROLLBACK']);
+    });
+
+    it('reports AUDIT_ROOT_ROLLBACK on a first audit too, against the root its timestamp names', async () => {
+      rotateCentreKeys(t.dataDir, ['provider-list'], t.clock.now);
+      await publishIndicators(t, 1);
+      const result = await runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now, fetch: firstRootOnly });
+      expect(violationCodes(result)).toEqual(['AUDIT_ROOT_ROLLBACK']);
     });
   });
 
