@@ -1,45 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAudit, type AuditResult } from '../client/audit/index.ts';
 import { createApp } from '../server/app.ts';
-import { openCentre, type Centre } from '../server/centre.ts';
+import { openCentre } from '../server/centre.ts';
 import { publishIndicators, revokeAndPublish } from '../server/testing/publish-indicators.ts';
 import { reviewFixture, type ReviewFixture } from '../server/testing/review-fixture.ts';
 import { createTestCentre, type TestCentre } from '../server/testing/test-centre.ts';
-import { encodeEnvelope, generateSigningKey, signEnvelope } from '../shared/crypto/index.ts';
-import { encodeReport, REPORT_PAYLOAD_TYPE, type Report } from '../shared/wire/report.ts';
+import { runAudit } from '../client/audit/index.ts';
+import { auditCentre, AUDITED_CENTRE, plantReport, violationCodes } from './testing/audit-run.ts';
 
 const DAY = 86_400_000;
-const CENTRE = 'http://centre.test';
-
-/** The audit against a real Centre in process: its app answers the audit's HTTP requests. */
-function audit(t: { app: { request: (url: string, init: RequestInit) => Response | Promise<Response> }; clock: { now: number } }, token: string, stateDir: string, pin?: string): Promise<AuditResult> {
-  return runAudit({ centre: CENTRE, token, stateDir, pin: pin === undefined ? undefined : [pin], now: t.clock.now, fetch: async (url, init) => t.app.request(url, init) });
-}
-
-const codes = (result: AuditResult): string[] => [...new Set(result.violations.map((v) => v.code))].sort();
-
-/** A report signed by a key the planted row names, inserted as an attacker-Centre would, past the API's checks. */
-function plantReport(centre: Centre, overrides: Partial<Report>): string {
-  const key = generateSigningKey('hashfeed/provider/example-host');
-  const report: Report = {
-    reportId: randomUUID(), provider: 'example-host', orderId: 'DE-2026-0001', indicatorIds: [1], algorithm: 'pdq', distance: 4, surface: 'public-posts',
-    subject: 'user:u-1', detectedAt: Date.UTC(2026, 10, 1), preview: null, sidecarVersion: '0.1.0', replicaVersion: 1, stale: false, ...overrides,
-  };
-  const envelope = encodeEnvelope(signEnvelope(REPORT_PAYLOAD_TYPE, encodeReport(report), [key]));
-  const provider = centre.db.prepare<[], { id: number }>("SELECT id FROM accounts WHERE name = 'example-host'").get()?.id;
-  centre.db.pragma('foreign_keys = OFF');
-  centre.db
-    .prepare(
-      `INSERT INTO reports (report_id, provider_id, order_id, indicator_ids, algorithm, distance, surface, subject, detected_at, preview,
-         sidecar_version, replica_version, stale, payload_sha256, envelope, signed_by, received_at) VALUES (?, ?, ?, '[1]', 'pdq', 4, ?, ?, ?, NULL, '0.1.0', 1, 0, zeroblob(32), ?, ?, ?)`,
-    )
-    .run(report.reportId, provider, report.orderId, report.surface, report.subject, report.detectedAt, envelope, key.verifier.text, report.detectedAt);
-  return report.reportId;
-}
 
 describe('hashfeed audit', () => {
   let t: TestCentre;
@@ -66,7 +37,7 @@ describe('hashfeed audit', () => {
 
   describe('when the history is honest', () => {
     it('replays every version with no violation, and counts the history by month and category', async () => {
-      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      const result = await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
       expect(result.violations).toEqual([]);
       expect(result.clean).toBe(true);
       expect(result.versions).toMatchObject({ latest: 4, replayedTo: 4, indicators: 9 });
@@ -80,12 +51,30 @@ describe('hashfeed audit', () => {
     });
 
     it('audits again from the saved state (no --pin) with the same result', async () => {
-      await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
       await publishIndicators(t, 2);
-      const second = await audit(t, t.tokens.auditor, stateDir);
+      const second = await auditCentre(t, t.tokens.auditor, stateDir);
       expect(second.violations).toEqual([]);
       expect(second.checkpoint.previousSize).toBeGreaterThan(0);
       expect(JSON.parse(readFileSync(join(stateDir, 'audit-state.json'), 'utf8'))).toMatchObject({ head: { size: second.checkpoint.size } });
+    });
+  });
+
+  describe('when the log grows while the audit reads it', () => {
+    it('audits the tree of the checkpoint it fetched, with no violation', async () => {
+      // An honest Centre publishes between the checkpoint the audit verified and the leaves it then reads.
+      let published = false;
+      const growing = async (url: string, init: RequestInit): Promise<Response> => {
+        const res = await t.app.request(url, init);
+        if (!published && new URL(url).pathname === '/v1/log/checkpoint') {
+          published = true;
+          await publishIndicators(t, 1);
+        }
+        return res;
+      };
+      const result = await runAudit({ centre: AUDITED_CENTRE, token: t.tokens.auditor, stateDir, pin: [t.rootVerifierKey], now: t.clock.now, fetch: growing });
+      expect(result.violations).toEqual([]);
+      expect(result.checkpoint.size).toBeLessThan(t.centre.log.size());
     });
   });
 
@@ -96,8 +85,8 @@ describe('hashfeed audit', () => {
       envelope[envelope.length - 1] = (envelope[envelope.length - 1] ?? 0) ^ 1;
       t.centre.db.exec('DROP TRIGGER versions_no_update');
       t.centre.db.prepare('UPDATE versions SET envelope = ? WHERE version = 2').run(envelope);
-      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
-      expect(codes(result)).toEqual(['AUDIT_DELTA_SIGNATURE', 'AUDIT_NOT_IN_LOG']);
+      const result = await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      expect(violationCodes(result)).toEqual(['AUDIT_DELTA_SIGNATURE', 'AUDIT_NOT_IN_LOG']);
       expect(result.violations.every((v) => v.version === 2)).toBe(true);
       expect(result.versions.replayedTo).toBe(1);
     });
@@ -106,8 +95,8 @@ describe('hashfeed audit', () => {
       t.centre.db.exec('DROP TRIGGER versions_no_delete');
       t.centre.db.pragma('foreign_keys = OFF');
       t.centre.db.prepare('DELETE FROM versions WHERE version = 3').run();
-      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
-      expect(codes(result)).toEqual(['AUDIT_VERSION_MISSING']);
+      const result = await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      expect(violationCodes(result)).toEqual(['AUDIT_VERSION_MISSING']);
       expect(result.violations[0]?.version).toBe(3);
     });
 
@@ -117,7 +106,7 @@ describe('hashfeed audit', () => {
       const forkDir = mkdtempSync(join(tmpdir(), 'hf-audit-fork-'));
       cpSync(t.dataDir, forkDir, { recursive: true });
       await publishIndicators(t, 2);
-      expect((await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey)).clean).toBe(true);
+      expect((await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey)).clean).toBe(true);
       const saved = readFileSync(join(stateDir, 'audit-state.json'), 'utf8');
 
       const forkCentre = openCentre(forkDir, t.clock.now, {});
@@ -129,11 +118,11 @@ describe('hashfeed audit', () => {
       const fork = { app: createApp({ centre: forkCentre, clock: () => clock.now, random: () => 1, onError: () => undefined }), clock };
       const forked: TestCentre = { ...t, centre: forkCentre, app: fork.app, request: async (method, path, token, body, contentType) => fork.app.request(path, { method, headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(contentType === undefined ? {} : { 'content-type': contentType }) }, body: body ?? null }) };
       await publishIndicators(forked, 3);
-      const result = await audit(fork, t.tokens.auditor, stateDir);
-      expect(codes(result)).toEqual(['AUDIT_LOG_REWRITTEN']);
+      const result = await auditCentre(fork, t.tokens.auditor, stateDir);
+      expect(violationCodes(result)).toEqual(['AUDIT_LOG_REWRITTEN']);
       expect(readFileSync(join(stateDir, 'audit-state.json'), 'utf8')).toBe(saved);
       // Re-run: the same finding, judged against the same saved head.
-      expect(codes(await audit(fork, t.tokens.auditor, stateDir))).toEqual(['AUDIT_LOG_REWRITTEN']);
+      expect(violationCodes(await auditCentre(fork, t.tokens.auditor, stateDir))).toEqual(['AUDIT_LOG_REWRITTEN']);
     });
   });
 
@@ -141,35 +130,35 @@ describe('hashfeed audit', () => {
     it('reports AUDIT_ORDER_COMMITMENT_MISMATCH, and the order\'s reports as resting on no logged order', async () => {
       t.centre.db.exec('DROP TRIGGER orders_terms_fixed');
       t.centre.db.prepare("UPDATE orders SET not_after = not_after + ? WHERE order_id = 'DE-2026-0001'").run(365 * DAY);
-      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
-      expect(codes(result)).toEqual(['AUDIT_ORDER_COMMITMENT_MISMATCH', 'AUDIT_REPORT_ORDER_NOT_LOGGED']);
+      const result = await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      expect(violationCodes(result)).toEqual(['AUDIT_ORDER_COMMITMENT_MISMATCH', 'AUDIT_REPORT_ORDER_NOT_LOGGED']);
     });
   });
 
   describe('when a report does not rest on a logged order in force', () => {
     it('reports a report citing an order that is not in the log as AUDIT_REPORT_ORDER_NOT_LOGGED', async () => {
       const reportId = plantReport(t.centre, { orderId: 'DE-2026-9999', detectedAt: t.clock.now - 40 * DAY });
-      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      const result = await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
       expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_REPORT_ORDER_NOT_LOGGED', reportId })]);
     });
 
     it('reports a report detected after its order lapsed as AUDIT_REPORT_OUTSIDE_WINDOW', async () => {
       const reportId = plantReport(t.centre, { detectedAt: t.clock.now - 40 * DAY + 31 * DAY });
-      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      const result = await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
       expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_REPORT_OUTSIDE_WINDOW', reportId })]);
     });
 
     it('reports a subject the order does not target as AUDIT_REPORT_SUBJECT_NOT_TARGETED', async () => {
       const reportId = plantReport(t.centre, { detectedAt: t.clock.now - 40 * DAY, subject: 'user:u-42' });
-      const result = await audit(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
+      const result = await auditCentre(t, t.tokens.auditor, stateDir, t.rootVerifierKey);
       expect(result.violations).toEqual([expect.objectContaining({ code: 'AUDIT_REPORT_SUBJECT_NOT_TARGETED', reportId })]);
     });
   });
 
   describe('when it cannot audit', () => {
     it('fails with AUDIT_BAD_PIN on a first audit without a pin, and AUDIT_BAD_TOKEN with a provider token', async () => {
-      await expect(audit(t, t.tokens.auditor, stateDir)).rejects.toMatchObject({ code: 'AUDIT_BAD_PIN' });
-      await expect(audit(t, t.tokens.provider, stateDir, t.rootVerifierKey)).rejects.toMatchObject({ code: 'AUDIT_BAD_TOKEN' });
+      await expect(auditCentre(t, t.tokens.auditor, stateDir)).rejects.toMatchObject({ code: 'AUDIT_BAD_PIN' });
+      await expect(auditCentre(t, t.tokens.provider, stateDir, t.rootVerifierKey)).rejects.toMatchObject({ code: 'AUDIT_BAD_TOKEN' });
     });
   });
 });

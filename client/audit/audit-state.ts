@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { AuditFailure } from './errors.ts';
 import type { SavedHead } from './log-audit.ts';
 
-/** What --state keeps between audits: the pin, and the tree head the last audit ended with. */
+/** What --state keeps between audits: the pin, and the tree head and root version the last clean audit ended with. */
 export interface AuditState {
   readonly pin: { readonly keys: readonly string[]; readonly threshold: number };
   readonly head: SavedHead | undefined;
+  readonly rootVersion: number | undefined;
   readonly auditedAt: number | undefined;
 }
 
@@ -35,7 +36,14 @@ export function loadAuditState(dir: string): AuditState | undefined {
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || typeof rootHash !== 'string') throw bad(`${FILE} has a malformed tree head`);
     head = { size, rootHash: new Uint8Array(Buffer.from(rootHash, 'base64')) };
   }
-  return { pin: { keys, threshold: value.pin.threshold }, head, auditedAt: typeof value.auditedAt === 'number' ? value.auditedAt : undefined };
+  const { rootVersion } = value;
+  if (rootVersion !== undefined && rootVersion !== null && (typeof rootVersion !== 'number' || !Number.isSafeInteger(rootVersion) || rootVersion < 1)) throw bad(`${FILE} has a malformed root version`);
+  return {
+    pin: { keys, threshold: value.pin.threshold },
+    head,
+    rootVersion: typeof rootVersion === 'number' ? rootVersion : undefined,
+    auditedAt: typeof value.auditedAt === 'number' ? value.auditedAt : undefined,
+  };
 }
 
 /** Written whole to a temporary file and renamed: an interrupted audit leaves the previous state as it was. */
@@ -45,6 +53,7 @@ export function saveAuditState(dir: string, state: AuditState): void {
     {
       pin: state.pin,
       head: state.head === undefined ? null : { size: state.head.size, rootHash: Buffer.from(state.head.rootHash).toString('base64') },
+      rootVersion: state.rootVersion ?? null,
       auditedAt: state.auditedAt ?? null,
     },
     null,

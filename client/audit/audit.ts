@@ -6,6 +6,7 @@ import { auditRootChain, fetchEpochKeys, replayFeed } from './feed-audit.ts';
 import { auditLog } from './log-audit.ts';
 import { auditOrdersAndReports, type OrderAuditSummary } from './order-audit.ts';
 import { AuditSource, type AuditFetch, type AuditLimits } from './source.ts';
+import { checkTimestamp, fetchTimestamp } from './timestamp-audit.ts';
 import type { MonthStatistics } from './statistics.ts';
 import { Violations, type Violation } from './violations.ts';
 
@@ -67,7 +68,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const violations = new Violations();
   const roots = await auditRootChain(source, pin);
   const root = roots.latest.document;
+  // Root versions only go up: a chain cut before a version the last audit verified hides a key change (a revocation, say).
+  if (saved?.rootVersion !== undefined && root.version < saved.rootVersion) {
+    violations.add({ code: 'AUDIT_ROOT_ROLLBACK', message: `the root chain ends at version ${root.version}, before version ${saved.rootVersion} the previous audit verified` });
+  }
+  // Before the checkpoint: whatever log the timestamp names, the checkpoint fetched after it reaches.
+  const timestamp = await fetchTimestamp(source, root, options.now, violations);
   const log = await auditLog(source, root, options.now, options.witnesses ?? [], saved?.head, violations);
+  if (timestamp !== undefined) checkTimestamp(timestamp, log, root, violations);
   const epochKeys = await fetchEpochKeys(source, violations);
   const replay = await replayFeed(source, roots.latest, epochKeys, log, violations);
   const orders = await auditOrdersAndReports(source, log, violations);
@@ -76,6 +84,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   saveAuditState(options.stateDir, {
     pin: { keys: [...pinKeys], threshold },
     head: clean ? log.head : saved?.head,
+    rootVersion: clean ? root.version : saved?.rootVersion,
     auditedAt: clean ? options.now : saved?.auditedAt,
   });
   return {

@@ -13,11 +13,17 @@ import type { Violations } from './violations.ts';
 
 const MAX_ROOT_VERSIONS = 100_000;
 
-/** The root chain from the pin (PROTOCOL 4.3), every version kept: each is a key change the report lists. */
+/**
+ * The root chain from the pin (PROTOCOL 4.3), every version kept: each is a
+ * key change the report lists. Each page is walked on from the last root
+ * as it arrives, so a page that does not follow (one served again, say)
+ * fails at once rather than piling up.
+ */
 export async function auditRootChain(source: AuditSource, pin: RootPin): Promise<{ latest: TrustedRoot; chain: readonly DescribedRoot[] }> {
-  const envelopes: Uint8Array[] = [];
+  let latest: TrustedRoot | null = null;
+  const chain: DescribedRoot[] = [];
   for (;;) {
-    const path = source.mirrored ? '/v1/feed/keys' : `/v1/feed/keys?since=${envelopes.length}`;
+    const path = source.mirrored ? '/v1/feed/keys' : `/v1/feed/keys?since=${latest?.document.version ?? 0}`;
     const body = await source.feedObject(path);
     if (body === undefined) throw new AuditFailure('AUDIT_MALFORMED_ANSWER', 'the root chain is not served');
     let page: Uint8Array[];
@@ -26,20 +32,20 @@ export async function auditRootChain(source: AuditSource, pin: RootPin): Promise
     } catch (cause) {
       throw new AuditFailure('AUDIT_MALFORMED_ANSWER', 'the root chain does not decode', { cause });
     }
-    envelopes.push(...page);
+    if (page.length === 0 && latest !== null) break;
+    let walked;
+    try {
+      walked = walkRootChain(pin, latest, page, MAX_ROOT_VERSIONS - chain.length);
+    } catch (cause) {
+      if (cause instanceof TrustError) throw new AuditFailure('AUDIT_BAD_PIN', `the root chain does not verify from the pin: ${cause.message}`, { cause });
+      throw cause;
+    }
+    chain.push(...walked.walked.map((r) => describeRoot(r.document, r.document.issuedAt)));
+    latest = walked.root;
     // A static export serves the whole chain in one file; the Centre pages it.
-    if (source.mirrored || page.length === 0 || envelopes.length > MAX_ROOT_VERSIONS || page.length > MAX_ROOT_LIST_LENGTH) break;
+    if (source.mirrored || page.length > MAX_ROOT_LIST_LENGTH) break;
   }
-  let walked;
-  try {
-    walked = walkRootChain(pin, null, envelopes, MAX_ROOT_VERSIONS);
-  } catch (cause) {
-    if (cause instanceof TrustError) throw new AuditFailure('AUDIT_BAD_PIN', `the root chain does not verify from the pin: ${cause.message}`, { cause });
-    throw cause;
-  }
-  const all = [...walked.walked];
-  if (!all.some((r) => r.document.version === walked.root.document.version)) all.push(walked.root);
-  return { latest: walked.root, chain: all.map((r) => describeRoot(r.document, r.document.issuedAt)) };
+  return { latest, chain };
 }
 
 export interface EpochKeys {
@@ -96,8 +102,7 @@ export interface FeedReplay {
  */
 export async function replayFeed(source: AuditSource, root: TrustedRoot, epochKeys: EpochKeys, log: LogView, violations: Violations): Promise<FeedReplay> {
   const document = root.document;
-  let latestVersion = 0;
-  for (const leaf of log.leaves) if (leaf.kind === 'delta' && leaf.version > latestVersion) latestVersion = leaf.version;
+  const { latestVersion } = log;
   const state = new ReplayedState();
   const statistics = new HistoryStatistics();
   let replayedTo = 0;
@@ -118,6 +123,9 @@ export async function replayFeed(source: AuditSource, root: TrustedRoot, epochKe
       if (!(cause instanceof FeedObjectProblem)) throw cause;
       violations.add({ code: cause.code, version, message: `version ${version}: ${cause.message}` });
       break;
+    }
+    if (leaf !== undefined && leaf.appendedAt < delta.createdAt) {
+      violations.add({ code: 'AUDIT_LOG_TIME_REVERSED', version, message: `version ${version} is logged at ${leaf.appendedAt}, before it was created (${delta.createdAt})` });
     }
     if (delta.feed !== document.feed || delta.version !== version || delta.previous !== version - 1) {
       violations.add({ code: 'AUDIT_DELTA_OUT_OF_ORDER', version, message: `the delta served for version ${version} is version ${delta.version} after ${delta.previous} of '${delta.feed.slice(0, 64)}'` });

@@ -27,10 +27,14 @@ export interface LogView {
   readonly leaves: readonly LogLeaf[];
   /** Leaf index by `${kind}:${version}`. */
   readonly byKey: ReadonlyMap<string, LogLeaf>;
+  /** The highest version a delta leaf of the log has: the audit replays up to it. */
+  readonly latestVersion: number;
   readonly witnesses: { readonly cosigned: readonly string[]; readonly missing: readonly string[]; readonly otherSigners: readonly string[] };
 }
 
 const LEAF_PAGE = 1000;
+/** The kinds of leaf the log holds (PROTOCOL 8.6, 10.4). A leaf's kind and version are not in its hash: only the audit's accounting binds them. */
+const LEAF_KINDS: ReadonlySet<string> = new Set(['delta', 'snapshot', 'order', 'order-end']);
 const MAX_LEAVES = 50_000_000;
 
 /**
@@ -68,9 +72,10 @@ export async function auditLog(source: AuditSource, root: RootDocument, now: num
   while (leaves.length < head.size) {
     const page = parseLeaves(await source.getJson(`/v1/log/leaves?start=${leaves.length}&limit=${LEAF_PAGE}`));
     if (page.length === 0) break;
-    for (const leaf of page) {
+    // The log may have grown since its checkpoint was fetched: the audit reads the checkpoint's tree, and no further.
+    for (const leaf of page.slice(0, head.size - leaves.length)) {
       if (leaf.index !== leaves.length) throw new AuditFailure('AUDIT_MALFORMED_ANSWER', `leaf ${leaf.index} came where leaf ${leaves.length} was expected`);
-      if (leaves.length < head.size) leaves.push(leaf);
+      leaves.push(leaf);
     }
   }
   const hashes = leaves.map((l) => l.leafHash);
@@ -85,8 +90,38 @@ export async function auditLog(source: AuditSource, root: RootDocument, now: num
     }
   }
   const byKey = new Map<string, LogLeaf>();
-  for (const leaf of leaves) byKey.set(`${leaf.kind}:${leaf.version}`, leaf);
-  return { head, note, leaves, byKey, witnesses: { cosigned, missing, otherSigners } };
+  for (const leaf of leaves) {
+    const key = `${leaf.kind}:${leaf.version}`;
+    const earlier = byKey.get(key);
+    // Two leaves for one version are two histories in one log: the Centre can prove either to whom it likes (PROTOCOL 6).
+    if (earlier !== undefined) {
+      violations.add({ code: 'AUDIT_LOG_DUPLICATE_LEAF', message: `leaves ${earlier.index} and ${leaf.index} are both ${leaf.kind} ${leaf.version}: two histories in one log` });
+    }
+    byKey.set(key, leaf);
+  }
+  // Log times only go forward: with each delta's leaf no earlier than its signed createdAt (replayFeed) and an order
+  // leaf's time in its hash, an order commitment cannot be dated before a version logged ahead of it (PROTOCOL 10.4).
+  for (let i = 1; i < leaves.length; i++) {
+    const [before, leaf] = [leaves[i - 1], leaves[i]];
+    if (before !== undefined && leaf !== undefined && leaf.appendedAt < before.appendedAt) {
+      violations.add({ code: 'AUDIT_LOG_TIME_REVERSED', message: `leaf ${leaf.index} is logged at ${leaf.appendedAt}, before leaf ${before.index} ahead of it (${before.appendedAt}): backdated, or the Centre's clock went back` });
+    }
+  }
+  let latestVersion = 0;
+  for (const leaf of leaves) if (leaf.kind === 'delta' && leaf.version > latestVersion) latestVersion = leaf.version;
+  // A leaf the replay never reaches could hold a version hidden from the audit (its delta labelled as something else).
+  for (const leaf of leaves) {
+    const feedLeaf = leaf.kind === 'delta' || leaf.kind === 'snapshot';
+    const problem = !LEAF_KINDS.has(leaf.kind)
+      ? `of kind '${leaf.kind}', which the log does not have`
+      : feedLeaf && leaf.version < 1
+        ? `${leaf.kind} 0, a version that does not exist`
+        : leaf.kind === 'snapshot' && leaf.version > latestVersion
+          ? `a snapshot of version ${leaf.version}, which no delta in the log reaches`
+          : undefined;
+    if (problem !== undefined) violations.add({ code: 'AUDIT_LOG_LEAF_UNACCOUNTED', message: `leaf ${leaf.index} is ${problem}` });
+  }
+  return { head, note, leaves, byKey, latestVersion, witnesses: { cosigned, missing, otherSigners } };
 }
 
 function parseWitness(text: string): VerifierKey {

@@ -47,55 +47,72 @@ const malformed = (what: string): AuditFailure => new AuditFailure('AUDIT_MALFOR
  */
 export async function auditOrdersAndReports(source: AuditSource, log: LogView, violations: Violations): Promise<OrderAuditSummary> {
   const orders = new Map<string, AuditedOrder>();
+  const servedLeaves = new Set<number>();
   let endedEarly = 0;
-  let after = 0;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await source.getJson(`/v1/audit/orders?after=${after}&limit=100`);
-    if (!isRecord(answer) || !Array.isArray(answer.orders)) throw malformed('the orders page');
-    for (const item of answer.orders) {
-      const order = parseAuditedOrder(item);
-      checkCommitments(order, log, violations);
-      if (order.end !== null) endedEarly++;
-      orders.set(`${order.order.provider}\n${order.order.orderId}`, order);
+  for await (const item of pagedItems(source, '/v1/audit/orders', 'orders', 100)) {
+    const order = parseAuditedOrder(item);
+    checkCommitments(order, log, violations);
+    if (order.registration !== null) servedLeaves.add(order.registration.leafIndex);
+    if (order.end !== null) {
+      servedLeaves.add(order.end.leafIndex);
+      endedEarly++;
     }
-    if (!isCount(answer.next)) break;
-    after = answer.next;
+    orders.set(`${order.order.provider}\n${order.order.orderId}`, order);
+  }
+  // The public log is the list of orders: one it holds that the Centre does not serve (or an early end it hides) escapes every check below.
+  for (const leaf of log.leaves) {
+    if ((leaf.kind === 'order' || leaf.kind === 'order-end') && !servedLeaves.has(leaf.index)) {
+      const what = leaf.kind === 'order' ? 'the registration' : 'the early end';
+      violations.add({ code: 'AUDIT_ORDER_NOT_SERVED', message: `leaf ${leaf.index} commits to ${what} of order number ${leaf.version}, which no order the Centre serves claims` });
+    }
   }
 
   let reports = 0;
   let purgedReports = 0;
-  after = 0;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await source.getJson(`/v1/audit/reports?after=${after}&limit=500`);
-    if (!isRecord(answer) || !Array.isArray(answer.reports)) throw malformed('the reports page');
-    for (const item of answer.reports) {
-      reports++;
-      if (!isRecord(item) || typeof item.reportId !== 'string' || typeof item.provider !== 'string' || typeof item.orderId !== 'string' || !isCount(item.detectedAt)) throw malformed('a report');
-      const reportId = item.reportId.slice(0, 64);
-      if (typeof item.envelope !== 'string') {
-        // Retention purged the signed envelope: only the Centre's own record of the citation remains.
-        purgedReports++;
-        checkReport(orders, { reportId, provider: item.provider, orderId: item.orderId, detectedAt: item.detectedAt }, violations);
-        continue;
-      }
-      let report: Report;
-      try {
-        const key = parseVerifierKey(item.signedBy);
-        report = decodeReport(verifyEnvelope(Buffer.from(item.envelope, 'base64'), REPORT_PAYLOAD_TYPE, [key]));
-      } catch (cause) {
-        if (!(cause instanceof Error)) throw cause;
-        violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `report ${reportId} does not verify under the key the Centre says it checked` });
-        continue;
-      }
-      if (report.reportId !== item.reportId || report.provider !== item.provider || report.orderId !== item.orderId || report.detectedAt !== item.detectedAt) {
-        violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `the Centre's record of report ${reportId} differs from what its provider signed` });
-      }
-      checkReport(orders, report, violations);
+  for await (const item of pagedItems(source, '/v1/audit/reports', 'reports', 500)) {
+    reports++;
+    if (!isRecord(item) || typeof item.reportId !== 'string' || typeof item.provider !== 'string' || typeof item.orderId !== 'string' || !isCount(item.detectedAt)) throw malformed('a report');
+    const reportId = item.reportId.slice(0, 64);
+    if (typeof item.envelope !== 'string') {
+      // Retention purged the signed envelope: only the Centre's own record of the citation remains.
+      purgedReports++;
+      checkReport(orders, { reportId, provider: item.provider, orderId: item.orderId, detectedAt: item.detectedAt }, violations);
+      continue;
     }
-    if (!isCount(answer.next)) break;
-    after = answer.next;
+    let report: Report;
+    try {
+      const key = parseVerifierKey(item.signedBy);
+      report = decodeReport(verifyEnvelope(Buffer.from(item.envelope, 'base64'), REPORT_PAYLOAD_TYPE, [key]));
+    } catch (cause) {
+      if (!(cause instanceof Error)) throw cause;
+      violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `report ${reportId} does not verify under the key the Centre says it checked` });
+      continue;
+    }
+    if (report.reportId !== item.reportId || report.provider !== item.provider || report.orderId !== item.orderId || report.detectedAt !== item.detectedAt) {
+      violations.add({ code: 'AUDIT_REPORT_SIGNATURE', reportId, message: `the Centre's record of report ${reportId} differs from what its provider signed` });
+    }
+    checkReport(orders, report, violations);
   }
   return { orders: orders.size, endedEarly, reports, purgedReports };
+}
+
+/**
+ * Every item of a paged auditor route, oldest first. The cursor must
+ * advance and the pages end: a Centre that answers the same page again
+ * would otherwise be read round and round, its items counted each time.
+ */
+async function* pagedItems(source: AuditSource, path: string, list: 'orders' | 'reports', limit: number): AsyncGenerator<unknown> {
+  let after = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await source.getJson(`${path}?after=${after}&limit=${limit}`);
+    const items: unknown = isRecord(answer) ? answer[list] : undefined;
+    if (!isRecord(answer) || !Array.isArray(items)) throw malformed(`the ${list} page`);
+    yield* items;
+    if (answer.next === null) return;
+    if (!isCount(answer.next) || answer.next <= after) throw new AuditFailure('AUDIT_MALFORMED_ANSWER', `the ${list} page after ${after} has a cursor that does not advance`);
+    after = answer.next;
+  }
+  throw new AuditFailure('AUDIT_MALFORMED_ANSWER', `the ${list} did not end within ${MAX_PAGES} pages`);
 }
 
 function checkCommitments(order: AuditedOrder, log: LogView, violations: Violations): void {
@@ -106,11 +123,18 @@ function checkCommitments(order: AuditedOrder, log: LogView, violations: Violati
   }
   order.logged = opens(order, 'order', order.registration, registrationTermsBytes({ order: order.order, memberState: order.memberState }), log);
   if (!order.logged) violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s terms and salt do not open its registration leaf` });
-  if (order.end !== null) {
-    const terms = endTermsBytes({ orderId, endedAt: order.endedAt ?? -1, reason: order.end.reason });
-    if (order.endedAt === null || !opens(order, 'order-end', order.end, terms, log)) {
-      violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end and salt do not open its end leaf` });
-    }
+  const { end, endedAt, registration } = order;
+  if (end === null) {
+    if (endedAt !== null) violations.add({ code: 'AUDIT_ORDER_NOT_LOGGED', orderId, message: `order ${orderId} is said to have ended early, with no end commitment in the log` });
+    return;
+  }
+  if (endedAt === null || !opens(order, 'order-end', end, endTermsBytes({ orderId, endedAt, reason: end.reason }), log)) {
+    violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end and salt do not open its end leaf` });
+  } else if (end.leafIndex <= registration.leafIndex) {
+    violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end is logged before its registration` });
+  } else if (endedAt > end.committedAt) {
+    // The public reads the order ended when the leaf was logged; terms dated later would keep it in force for its reports.
+    violations.add({ code: 'AUDIT_ORDER_COMMITMENT_MISMATCH', orderId, message: `order ${orderId}'s end is dated after the log recorded it` });
   }
 }
 

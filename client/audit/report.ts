@@ -23,13 +23,18 @@ export function formatAuditReport(result: AuditResult): string {
     lines.push('## Violations', '', '| Code | Concerns | Finding |', '|---|---|---|');
     for (const v of result.violations.slice(0, MAX_VIOLATION_LINES)) {
       const concerns = v.version !== undefined ? `version ${v.version}` : v.reportId !== undefined ? `report ${v.reportId}` : v.orderId !== undefined ? `order ${v.orderId}` : 'log';
-      lines.push(`| ${v.code} | ${concerns} | ${v.message.replaceAll('|', '\\|')} |`);
+      lines.push(`| ${v.code} | ${cell(concerns)} | ${cell(v.message)} |`);
     }
     const more = result.violations.length - MAX_VIOLATION_LINES + result.violationsNotListed;
     if (more > 0) lines.push('', `… and ${more} more (see audit.json).`);
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** A table cell of text the Centre may have chosen (a report id, a leaf kind): one line, its bars escaped. */
+function cell(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replaceAll('|', '\\|');
 }
 
 function counts(record: Readonly<Record<string, number>>): string {

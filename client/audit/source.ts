@@ -42,6 +42,11 @@ export class AuditSource {
     return this.#bytes(`${this.#feedBase}${path}`, this.#limits.objectBytes, { allowMissing: true, anonymous: this.mirrored });
   }
 
+  /** A signed object the Centre serves itself, never a mirror (the timestamp that dates today's audit); undefined on 404. */
+  centreObject(path: string): Promise<Uint8Array | undefined> {
+    return this.#bytes(`${this.#centre}${path}`, this.#limits.objectBytes, { allowMissing: true });
+  }
+
   /** The public log: from the Centre (a mirror serves the same files, but the audit pins today's Centre). */
   async logText(path: string): Promise<string> {
     const bytes = await this.#bytes(`${this.#centre}${path}`, this.#limits.jsonBytes, { allowMissing: false });

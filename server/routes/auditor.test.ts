@@ -25,7 +25,47 @@ function writeOperations(document: unknown): { method: string; path: string; rol
   return operations;
 }
 
+/** Every read operation of the OpenAPI document that names its roles (the public ones name none). */
+function readOperations(document: unknown): { path: string; roles: unknown[] }[] {
+  if (!isRecord(document) || !isRecord(document.paths)) throw new Error('the document has no paths');
+  const operations: { path: string; roles: unknown[] }[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    const operation = isRecord(item) ? item.get : undefined;
+    if (isRecord(operation) && Array.isArray(operation['x-roles'])) operations.push({ path, roles: operation['x-roles'] });
+  }
+  return operations;
+}
+
 describe('the auditor', () => {
+  describe('when it calls any read route', () => {
+    let t: TestCentre;
+    let operations: { path: string; roles: unknown[] }[] = [];
+    beforeAll(async () => {
+      t = createTestCentre();
+      operations = readOperations(await (await t.request('GET', '/v1/openapi.json')).json());
+    });
+    afterAll(() => t.close());
+
+    it('is admitted to its own routes and the feed a provider reads, and to nothing else', () => {
+      expect(operations.filter((operation) => operation.roles.includes('auditor')).map((operation) => operation.path).sort()).toEqual([
+        '/v1/audit/orders', '/v1/audit/reports', '/v1/feed/deltas', '/v1/feed/deltas/{version}', '/v1/feed/keys', '/v1/feed/root/{version}',
+        '/v1/feed/snapshot', '/v1/feed/snapshots/{version}', '/v1/feed/timestamp',
+      ]);
+    });
+
+    it('is refused with 403 AUTH_FORBIDDEN by every read route that does not name it (the admin trail, reports, orders, indicators, review)', async () => {
+      const others = operations.filter((operation) => !operation.roles.includes('auditor'));
+      expect(others.map((operation) => operation.path)).toEqual(expect.arrayContaining(['/v1/audit', '/v1/orders', '/v1/indicators']));
+      const admitted: string[] = [];
+      for (const operation of others) {
+        const res = await t.request('GET', operation.path.replace(/\{[^}]+\}/g, '1'), t.tokens.auditor);
+        const body = (await res.json()) as { error?: { code?: string } };
+        if (res.status !== 403 || body.error?.code !== 'AUTH_FORBIDDEN') admitted.push(`GET ${operation.path}: ${res.status}`);
+      }
+      expect(admitted).toEqual([]);
+    });
+  });
+
   describe('when it calls any route that writes', () => {
     let t: TestCentre;
     let operations: { method: string; path: string; roles: unknown }[] = [];
