@@ -65,6 +65,9 @@ describe('console orders', () => {
         await expect(page.locator(`#field-${name}`).getAttribute('aria-invalid'), name).resolves.toBe('true');
       }
       await expect(page.locator('#field-memberState-error').textContent()).resolves.toContain('ISO 3166-1 alpha-2');
+      // In sentences for a person, not the schema's wording for API clients.
+      await expect(page.locator('#field-orderId-error').textContent()).resolves.toContain('as the court wrote it');
+      await expect(page.locator('#field-provider-error').textContent()).resolves.toContain('Choose the provider');
       await expect(page.locator('#field-notAfter-error').textContent()).resolves.toContain('UTC');
       await expect(page.locator('#targets-error').count()).resolves.toBe(0); // checked once the schema passes: shown with the registry's message below
       // What was typed is kept.

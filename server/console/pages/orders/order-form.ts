@@ -1,5 +1,5 @@
 import { WireError } from '../../../../shared/wire/errors.ts';
-import { MAX_ORDER_TARGETS } from '../../../../shared/wire/order.ts';
+import { MAX_ORDER_SURFACES, MAX_ORDER_TARGETS } from '../../../../shared/wire/order.ts';
 import { ApiError } from '../../../http/api-error.ts';
 import { OrderBody, type OrderRegistration } from '../../../orders/order-body.ts';
 import { OrderError } from '../../../orders/order-registry.ts';
@@ -17,6 +17,25 @@ export type OrderFormErrors = Readonly<Partial<Record<OrderFormField | 'targets'
 const MAX_FIELD_CHARS = 64 * 1024;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 const DATE_TIME_MESSAGE = 'enter a date and time in UTC, as 2026-11-01T09:30';
+
+/**
+ * What each field must hold, in a sentence for the person at the form: the
+ * schema's own wording ("Invalid string: must match pattern ...") is for
+ * API clients. The rules stay the schema's; only the words differ.
+ */
+const FIELD_SENTENCES: Readonly<Partial<Record<OrderFormField | 'targets', string>>> = {
+  orderId: 'Give the order id as the court wrote it: 1 to 128 letters, digits and . _ : - (no spaces), starting with a letter or digit.',
+  provider: 'Choose the provider the order is addressed to.',
+  issuingAuthority: 'Name the court or authority that issued the order (up to 256 characters, no line breaks).',
+  legalReference: 'Give the order’s file number or reference (up to 256 characters, no line breaks).',
+  surfaces: `List 1 to ${MAX_ORDER_SURFACES} surface ids, one per line: letters, digits and . _ - (no spaces).`,
+  users: 'User ids: one per line, each up to 128 characters with no spaces.',
+  groups: 'Group ids: one per line, each up to 128 characters with no spaces.',
+  channels: 'Channel ids: one per line, each up to 128 characters with no spaces.',
+  targets: `Name at least one and at most ${MAX_ORDER_TARGETS} targets in all.`,
+};
+/** Zod's default wording, which a person should never have to read. */
+const SCHEMA_WORDING = /^(Invalid|Too (small|big)|Expected|Unrecognized)/;
 
 export function orderFormValues(form: URLSearchParams): OrderFormValues {
   const values: Partial<Record<OrderFormField, string>> = {};
@@ -64,7 +83,13 @@ export function checkOrderForm(values: OrderFormValues): { ok: true; value: Orde
     ...(memberState === '' ? {} : { memberState }),
   };
   const checked = checkForm(OrderBody, body);
-  const errors: Partial<Record<OrderFormField | 'targets' | 'form', string>> = checked.ok ? {} : { ...checked.errors };
+  const errors: Partial<Record<OrderFormField | 'targets' | 'form', string>> = {};
+  if (!checked.ok) {
+    for (const [name, message] of Object.entries(checked.errors)) {
+      const known = [...ORDER_FORM_FIELDS, 'targets' as const].find((f) => f === name) ?? 'form';
+      errors[known] = (SCHEMA_WORDING.test(message) && known !== 'form' ? FIELD_SENTENCES[known] : undefined) ?? message;
+    }
+  }
   if (notBefore === undefined) errors.notBefore = DATE_TIME_MESSAGE;
   if (notAfter === undefined) errors.notAfter = DATE_TIME_MESSAGE;
   if (checked.ok && Object.keys(errors).length === 0) return { ok: true, value: checked.value };
