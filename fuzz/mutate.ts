@@ -166,13 +166,14 @@ function applyTreeEdit(tree: unknown, edit: TreeEdit): void {
     case 'swap': {
       const other = slots[edit.other % slots.length];
       if (other === undefined) return;
-      const mine = read(slot);
-      write(slot, read(other));
+      // Copies: swapping a field with one inside it must not make the tree contain itself.
+      const mine = structuredClone(read(slot));
+      write(slot, structuredClone(read(other)));
       write(other, mine);
       return;
     }
     case 'duplicate': {
-      if (Array.isArray(slot.parent)) slot.parent.push(read(slot));
+      if (Array.isArray(slot.parent)) slot.parent.push(structuredClone(read(slot)));
       return;
     }
   }

@@ -115,10 +115,13 @@ function requestsFor(route: GetRoute): fc.Arbitrary<Request> {
 }
 
 let centre: TestCentre | undefined;
-// Filled by open(): fast-check asks for the arbitrary's values only once runs start.
-const routes: GetRoute[] = [];
+// Built by open() from the Centre's document: fast-check asks for values only once runs start.
+let routeRequests: fc.Arbitrary<Request> | undefined;
 
-const requests = fc.constant(null).chain(() => fc.oneof(...routes.map(requestsFor)));
+const requests = fc.constant(null).chain(() => {
+  if (routeRequests === undefined) throw new Error('the query target runs between open() and close()');
+  return routeRequests;
+});
 
 async function answer(request: Request): Promise<number> {
   if (centre === undefined) throw new Error('the query target runs between open() and close()');
@@ -142,12 +145,14 @@ export const queryParameters = defineTarget({
   open: async () => {
     // No refill on a frozen clock: the limits are set past any run count, so every request reaches the schemas.
     centre = createTestCentre({ rateLimit: { burst: 1e9, perSecond: 1e6 }, authFailureLimit: { burst: 1e9, perSecond: 1e6 } });
-    routes.splice(0, routes.length, ...(await routesOf(centre)));
+    const routes = await routesOf(centre);
     if (routes.length === 0) throw new Error('the Centre documents no GET route with parameters');
+    routeRequests = fc.oneof(...routes.map(requestsFor));
   },
   close: async () => {
     centre?.close();
     centre = undefined;
+    routeRequests = undefined;
   },
 });
 
