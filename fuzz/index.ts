@@ -3,6 +3,7 @@ import { IMAGE_TARGETS } from './targets/image.ts';
 import { INGEST_TARGETS } from './targets/ingest.ts';
 import { QUERY_TARGETS } from './targets/query.ts';
 import { REPORT_TARGETS } from './targets/reports.ts';
+import { SIDECAR_TARGETS } from './targets/sidecar-body.ts';
 import { TEXT_TARGETS } from './targets/text.ts';
 import { TRUST_TARGETS } from './targets/trust.ts';
 import type { RegisteredTarget } from './target.ts';
@@ -14,6 +15,7 @@ export const TARGETS: readonly RegisteredTarget[] = [
   ...REPORT_TARGETS,
   ...TEXT_TARGETS,
   ...INGEST_TARGETS,
+  ...SIDECAR_TARGETS,
   ...IMAGE_TARGETS,
   ...QUERY_TARGETS,
 ];
