@@ -1,7 +1,7 @@
 /**
  * A check of msgpack bytes before they reach the decoder: every length a
  * header declares (items of an array or map, bytes of a string, binary)
- * must be backed by bytes that are there. msgpackr allocates an array of the
+ * must be backed by bytes that are there, and no extension type is used. msgpackr allocates an array of the
  * declared length before it reads an item, so without this check five bytes
  * (an array32 header of 20 million items) made it allocate 160 MB, and
  * nested headers multiplied that: 40 bytes held 1.8 GB for 6 s. One linear
@@ -79,6 +79,11 @@ function headerOf(byte: number): Header {
  * Why `bytes` cannot be standard msgpack values laid end to end, or null
  * when every declared length fits. Each item of a container takes at least
  * one byte, so a container may declare no more items than bytes remain.
+ * Extension types are refused (docs/PROTOCOL.md 1: none on the wire):
+ * msgpackr would otherwise build regular expressions, errors, sets, typed
+ * arrays and self-referencing values from them. The one exception is
+ * msgpackr's own `undefined` (fixext 1 of type 0), which it writes for a
+ * field left undefined and reads back as such.
  */
 export function msgpackShapeProblem(bytes: Uint8Array): string | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -86,7 +91,8 @@ export function msgpackShapeProblem(bytes: Uint8Array): string | null {
   const pending: number[] = [];
   let at = 0;
   while (at < bytes.length) {
-    const header = headerOf(bytes[at] ?? 0);
+    const marker = bytes[at] ?? 0;
+    const header = headerOf(marker);
     at += 1;
     let length = header.fixed;
     if (header.lengthBytes > 0) {
@@ -96,6 +102,7 @@ export function msgpackShapeProblem(bytes: Uint8Array): string | null {
       if (header.kind === 'extension') length += 1; // the type byte
     }
     const remaining = bytes.length - at;
+    if (header.kind === 'extension' && !(marker === 0xd4 && bytes[at] === 0x00)) return 'an extension type is not allowed';
     let finished = true;
     if (header.kind === 'array' || header.kind === 'map') {
       const items = header.kind === 'map' ? 2 * length : length;

@@ -32,4 +32,22 @@ describe('unpackMsgpack', () => {
       expect(String(err)).toMatch(/declares more than the bytes hold/);
     });
   });
+
+  // PROTOCOL 1: no msgpack extension types. msgpackr decodes its own by default: regular expressions, errors, sets,
+  // typed arrays, references that make a value contain itself.
+  describe('when the bytes hold an extension type', () => {
+    it.each([
+      ['a regular expression (0x78)', Buffer.concat([Buffer.from([0xd4, 0x78, 0x00]), Buffer.from(packMsgpack(['a+', 'g']))])],
+      ['a set (0x73)', Buffer.concat([Buffer.from([0xd4, 0x73, 0x00]), Buffer.from(packMsgpack([1, 2]))])],
+      ['a timestamp (-1)', Buffer.from([0xd6, 0xff, 0x00, 0x00, 0x00, 0x01])],
+      ['a typed array (0x74)', Buffer.from([0xc7, 0x05, 0x74, 0x08, 0x00, 0x00, 0x00, 0x00])],
+      ['an ext 8 of type 0, whose data msgpackr would read as values', Buffer.concat([Buffer.from([0xc7, 0x05, 0x00]), header(0xdd, 20_000_000)])],
+    ])('refuses %s', (_name, bytes) => {
+      expect(String(thrown(() => unpackMsgpack(bytes)))).toMatch(/extension type/);
+    });
+
+    it("reads msgpackr's own undefined (fixext 1 of type 0), which it writes for a field left undefined", () => {
+      expect(unpackMsgpack(packMsgpack({ a: 1, b: undefined }))).toEqual({ a: 1, b: undefined });
+    });
+  });
 });
