@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { decodeCost } from '../../client/sidecar/decode-weight.ts';
 import { readApng } from '../../shared/hashing/apng.ts';
 import { ImageInputError, readImageHeader } from '../../shared/hashing/image-input.ts';
+import { hashImageViews } from '../../shared/hashing/image-views.ts';
 import { buildApng } from '../../shared/hashing/testing/apng.ts';
 import { closeTruncatedGif } from '../../shared/hashing/truncated-gif.ts';
 import { mutatedBytes, randomBytes } from '../mutate.ts';
@@ -10,8 +11,9 @@ import { defineTarget, type RegisteredTarget } from '../target.ts';
 
 /**
  * Image header sniffing: what reads an upload's header before anything is
- * decoded (the pixel limit, the sidecar's decode budget), and the hand-written
- * readers of PNG chunks and GIF blocks. Inputs are small synthetic images in
+ * decoded (the pixel limit, the sidecar's decode budget), the hand-written
+ * readers of PNG chunks and GIF blocks, and the scan's whole decode (every
+ * view of the upload hashed). Inputs are small synthetic images in
  * every accepted format (sharp draws them: a gradient, no content), mutated.
  */
 
@@ -80,4 +82,13 @@ export const truncatedGif = defineTarget({
   refusals: [],
 });
 
-export const IMAGE_TARGETS: readonly RegisteredTarget[] = [imageHeader, decodeWeight, apng, truncatedGif];
+export const imageViews = defineTarget({
+  name: 'image-views',
+  decoder: 'shared/hashing/image-views.ts hashImageViews',
+  input: images,
+  decode: (bytes: Uint8Array) => hashImageViews(bytes, { maxPixels: MAX_PIXELS, maxFrames: MAX_FRAMES }),
+  // Documented never to throw ImageInputError: undecodable bytes still get their exact hashes, with `skipped`.
+  refusals: [],
+});
+
+export const IMAGE_TARGETS: readonly RegisteredTarget[] = [imageHeader, decodeWeight, apng, truncatedGif, imageViews];
