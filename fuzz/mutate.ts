@@ -20,12 +20,13 @@ type ByteEdit =
   | { readonly kind: 'insert'; readonly at: number; readonly bytes: Uint8Array }
   | { readonly kind: 'remove'; readonly at: number; readonly length: number }
   | { readonly kind: 'swap'; readonly at: number; readonly other: number; readonly length: number }
-  | { readonly kind: 'repeat'; readonly at: number; readonly length: number; readonly times: number };
+  | { readonly kind: 'repeat'; readonly at: number; readonly length: number; readonly times: number }
+  | { readonly kind: 'ext'; readonly at: number; readonly type: number; readonly data: Uint8Array };
 
 const position = fc.nat({ max: 1 << 20 });
 const smallBytes = fc.uint8Array({ minLength: 1, maxLength: 64 });
 // Bytes that mean something to msgpack and text parsers: type markers, lengths, separators.
-const markerBytes = fc.constantFrom(0x00, 0x0a, 0x20, 0x22, 0x2c, 0x5b, 0x7b, 0x7f, 0x80, 0x90, 0x9f, 0xa0, 0xc0, 0xc1, 0xc4, 0xc5, 0xc6, 0xcf, 0xd3, 0xdc, 0xdd, 0xde, 0xdf, 0xff);
+const markerBytes = fc.constantFrom(0x00, 0x0a, 0x20, 0x22, 0x2c, 0x5b, 0x7b, 0x7f, 0x80, 0x90, 0x9f, 0xa0, 0xc0, 0xc1, 0xc4, 0xc5, 0xc6, 0xc7, 0xc9, 0xcf, 0xd3, 0xd4, 0xd6, 0xd7, 0xd8, 0xdc, 0xdd, 0xde, 0xdf, 0xff);
 
 const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: position, bit: fc.nat({ max: 7 }) }),
@@ -36,6 +37,13 @@ const byteEdit: fc.Arbitrary<ByteEdit> = fc.oneof(
   fc.record({ kind: fc.constant('remove' as const), at: position, length: fc.integer({ min: 1, max: 32 }) }),
   fc.record({ kind: fc.constant('swap' as const), at: position, other: position, length: fc.integer({ min: 1, max: 16 }) }),
   fc.record({ kind: fc.constant('repeat' as const), at: position, length: fc.integer({ min: 1, max: 32 }), times: fc.integer({ min: 2, max: 8 }) }),
+  // msgpack extension values in place of a byte: timestamps (-1) and the types msgpackr itself decodes (sets, errors, typed arrays, records...).
+  fc.record({
+    kind: fc.constant('ext' as const),
+    at: position,
+    type: fc.oneof(fc.constantFrom(0xff, 0x42, 0x62, 0x65, 0x69, 0x6d, 0x70, 0x72, 0x73, 0x74, 0x75, 0x78), fc.nat({ max: 255 })),
+    data: fc.oneof(fc.uint8Array({ maxLength: 24 }), fc.constantFrom(new Uint8Array(4), new Uint8Array(8), new Uint8Array(12))),
+  }),
 );
 
 function applyByteEdit(bytes: Uint8Array, edit: ByteEdit): Uint8Array {
@@ -70,6 +78,11 @@ function applyByteEdit(bytes: Uint8Array, edit: ByteEdit): Uint8Array {
       out.set(bytes.subarray(other, other + length), at);
       out.set(bytes.subarray(at, at + length), other);
       return out;
+    }
+    case 'ext': {
+      const fixed = [1, 2, 4, 8, 16].indexOf(edit.data.length);
+      const header = fixed >= 0 ? [0xd4 + fixed, edit.type] : [0xc7, edit.data.length, edit.type];
+      return Buffer.concat([bytes.subarray(0, at), Uint8Array.from(header), edit.data, bytes.subarray(at + 1)]);
     }
     case 'repeat': {
       const piece = bytes.subarray(at, at + edit.length);

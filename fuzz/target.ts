@@ -23,6 +23,8 @@ export interface FuzzTarget<Input, Output> {
   readonly refusals: readonly Refusal[];
   /** The encoder, where one exists: decode(encode(value)) must give `value` back (compared through a second encode). */
   readonly encode?: (value: Output) => Input;
+  /** A limit per run above the runner's, for a decoder whose work is proportional to what it decodes (pixels). */
+  readonly slowMs?: number;
   /** What the runs share (keys, a Centre on real files): made once before the runs, released after, on failure too. */
   readonly open?: () => Promise<void>;
   readonly close?: () => Promise<void>;
@@ -39,6 +41,7 @@ export interface RegisteredTarget {
   readonly name: string;
   readonly decoder: string;
   readonly cases: fc.Arbitrary<FuzzCase>;
+  readonly slowMs: number | undefined;
   readonly open: () => Promise<void>;
   readonly close: () => Promise<void>;
 }
@@ -64,6 +67,7 @@ export function defineTarget<Input, Output>(target: FuzzTarget<Input, Output>): 
   return {
     name: target.name,
     decoder: target.decoder,
+    slowMs: target.slowMs,
     cases: target.input.map((input) => ({ input, run: () => check(input), [fc.toStringMethod]: () => fc.stringify(input) })),
     open: target.open ?? (async () => {}),
     close: target.close ?? (async () => {}),

@@ -86,7 +86,10 @@ export const imageViews = defineTarget({
   name: 'image-views',
   decoder: 'shared/hashing/image-views.ts hashImageViews',
   input: images,
-  decode: (bytes: Uint8Array) => hashImageViews(bytes, { maxPixels: MAX_PIXELS, maxFrames: MAX_FRAMES }),
+  // Decoding and hashing cost grows with the pixels, and a 100-byte header may claim millions: the pixel limit is
+  // lowered to 4 megapixels here and a run may take up to a second (three views of a picture with transparency).
+  decode: (bytes: Uint8Array) => hashImageViews(bytes, { maxPixels: 4_000_000, maxFrames: MAX_FRAMES }),
+  slowMs: 1000,
   // Documented never to throw ImageInputError: undecodable bytes still get their exact hashes, with `skipped`.
   refusals: [],
 });
