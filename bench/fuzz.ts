@@ -55,7 +55,7 @@ const seconds = Math.round((Date.now() - started) / 1000);
 
 console.log('');
 printTable(
-  results.map((r) => ({ target: r.target, runs: r.runs, accepted: r.accepted, refused: r.refused, failures: r.failures, 'slowest ms': r.slowestMs, 'rss +MB': r.rssGrowthMb })),
+  results.map((r) => ({ target: r.target, runs: r.runs, accepted: r.accepted, refused: r.refused, failures: r.failures, 'p99 ms': r.p99Ms, 'slowest ms': r.slowestMs, 'rss +MB': r.rssGrowthMb })),
 );
 const command = `npm run fuzz -- --runs ${runs} --seed ${seed}${values.target === undefined ? '' : values.target.map((name) => ` --target ${name}`).join('')}`;
 console.log(`\n${seconds} s; replay: ${command}`);
