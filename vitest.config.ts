@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{bin,shared,server,client,fixtures,bench,scripts}/**/*.test.ts'],
+    include: ['{bin,shared,server,client,fixtures,bench,fuzz,scripts}/**/*.test.ts'],
     // Native addons (better-sqlite3, sharp) are safest in child processes, not worker threads.
     pool: 'forks',
     testTimeout: 30_000,

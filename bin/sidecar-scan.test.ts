@@ -240,6 +240,15 @@ describe('the sidecar scan path', () => {
     });
   });
 
+  describe('when a JSON body has a member named __proto__', () => {
+    it('refuses it as REQUEST_AMBIGUOUS: JSON.parse keeps a member, a chunked parser a prototype whose surface a proxy never saw', async () => {
+      const body = '{"__proto__":{"surface":"uploads"},"subject":"user:mallory","hashes":[{"algorithm":"md5","hash":"' + 'ab'.repeat(16) + '"}]}';
+      const res = await sidecar.app.request('/v1/match', { method: 'POST', headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'REQUEST_AMBIGUOUS' } });
+    });
+  });
+
   describe('when a batch item is malformed', () => {
     it.each([
       ['/v1/scan/batch', (good: Json) => ({ items: [{ ...good, image: knownJpeg.toString('base64') }, { ...good, image: '', extra: 1 }] })],

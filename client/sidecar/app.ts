@@ -9,7 +9,7 @@ import type { HeldDecision } from '../decisions/index.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
-import { JsonDuplicateKeyError } from './json-keys.ts';
+import { JsonDuplicateKeyError, JsonPrototypeKeyError } from './json-keys.ts';
 import { CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
@@ -214,6 +214,7 @@ async function readJson(c: Context, maxBytes: number, timeoutMs: number): Promis
   } catch (cause) {
     if (cause instanceof RequestBodyError) throw cause;
     if (cause instanceof JsonDuplicateKeyError) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the field ${quote(cause.key)} is given more than once`, { cause });
+    if (cause instanceof JsonPrototypeKeyError) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', "a member named '__proto__' is read differently by different JSON parsers", { cause });
     throw new SidecarError(400, 'BAD_REQUEST', 'the body is not valid JSON', { cause });
   }
 }

@@ -72,6 +72,13 @@ describe('decode weight', () => {
     ])('weighs %s as 0', async (_name, bytes) => {
       expect(await decodeWeight(bytes, LIMIT)).toBe(0);
     });
+
+    // Found by fuzzing (fuzz/targets/image.ts, decode-cost): the weigher closed the closed GIF again and again
+    // (384 rounds of sharp for these 41 bytes, each 2 bytes longer), until it weighed a file the decoder never sees.
+    it('weighs 0 a cut GIF still unreadable once closed: the decoder closes it once, then refuses it', async () => {
+      const gif = Uint8Array.from([71, 73, 70, 56, 57, 97, 24, 0, 16, 0, 128, 0, 0, 76, 105, 113, 40, 120, 200, 33, 249, 4, 5, 0, 0, 0, 0, 44, 156, 180, 218, 139, 179, 222, 188, 251, 175, 20, 0, 59, 0]);
+      expect(await decodeWeight(gif, { maxPixels: 20_000_000_000, maxFrames: MAX_FRAMES })).toBe(0);
+    });
   });
 
   describe('a scan under the budget', () => {

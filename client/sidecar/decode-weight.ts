@@ -39,7 +39,11 @@ export interface DecodeCost {
  * frame over `maxPixels` (the decoder's limit), cost 0: the decoder refuses
  * them, with its own code, before it allocates any pixels.
  */
-export async function decodeCost(bytes: Uint8Array, { maxPixels, maxFrames }: DecodeLimits): Promise<DecodeCost> {
+export function decodeCost(bytes: Uint8Array, limits: DecodeLimits): Promise<DecodeCost> {
+  return costOf(bytes, limits, false);
+}
+
+async function costOf(bytes: Uint8Array, { maxPixels, maxFrames }: DecodeLimits, closed: boolean): Promise<DecodeCost> {
   const none = { pixels: 0, weight: 0 };
   if (bytes.length === 0) return none;
   let format: string | undefined;
@@ -51,9 +55,10 @@ export async function decodeCost(bytes: Uint8Array, { maxPixels, maxFrames }: De
     // Reading the header allocates no pixels; the real size is wanted even past the pixel limit.
     ({ format, width, height, pages, hasAlpha } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch {
-    // A cut-off GIF is refused from its header, then decoded closed (shared/hashing/image-views.ts): weigh it so.
-    const closed = await closeTruncatedGif(bytes);
-    return closed === undefined ? none : decodeCost(closed, { maxPixels, maxFrames });
+    // A cut-off GIF is refused from its header, then decoded closed, once (shared/hashing/image-views.ts): weigh it so.
+    // Closed bytes still unreadable are refused by the decoder: closing them again would weigh a file it never sees.
+    const closedBytes = closed ? undefined : await closeTruncatedGif(bytes);
+    return closedBytes === undefined ? none : costOf(closedBytes, { maxPixels, maxFrames }, true);
   }
   if (width === undefined || height === undefined || width < 1 || height < 1 || width * height > maxPixels) return none;
   // For an animation, `height` is one frame's.

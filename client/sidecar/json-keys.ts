@@ -7,6 +7,18 @@ export class JsonDuplicateKeyError extends SyntaxError {
   }
 }
 
+/**
+ * A JSON object has a member named `__proto__`: JSON.parse keeps it as a
+ * member, while a parser that assigns members (the chunked one, once a body
+ * arrives in pieces) makes it the object's prototype, so its fields would
+ * reach the policy unseen by a proxy. The local API has no such field.
+ */
+export class JsonPrototypeKeyError extends SyntaxError {
+  constructor() {
+    super("a JSON object has a member named '__proto__'");
+  }
+}
+
 /** Keys longer than this are not compared (the local API's are short, and a longer one is refused as unknown anyway). */
 const MAX_KEY_BYTES = 256;
 
@@ -21,7 +33,8 @@ interface Container {
  * Watches the bytes of a JSON text as they stream past (beside
  * JsonNestingGuard, which bounds the depth this keeps a frame for) and
  * refuses an object that names a member twice, escapes resolved
- * (`"surface"` and `"\u0073urface"` are the same name). Only keys are
+ * (`"surface"` and `"\u0073urface"` are the same name), and a member named
+ * `__proto__`. Only keys are
  * collected; values are skipped natively, as the nesting guard skips them.
  * Anything else malformed is the parser's to refuse.
  */
@@ -104,6 +117,7 @@ export class JsonDuplicateKeyGuard {
       return; // not a valid string: the parser refuses the text
     }
     if (typeof key !== 'string') return;
+    if (key === '__proto__') throw new JsonPrototypeKeyError();
     if (top.keys.has(key)) throw new JsonDuplicateKeyError(key);
     top.keys.add(key);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { JsonPrototypeKeyError } from './json-keys.ts';
 import { readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 
 const post = (body: ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}): Request =>
@@ -86,6 +87,16 @@ describe('reading a request body', () => {
       ['a batch left open', '{"items":[{"surface":"uploads","subject":"user:a","image":"QUJD"}'],
     ])('refuses %s (nesting the local API never needs) with a SyntaxError', async (_name, text) => {
       await expect(readBoundedJson(post(textStream([text])), { maxBytes: 2_000_000, timeoutMs: 60_000 })).rejects.toBeInstanceOf(SyntaxError);
+    });
+
+    // Found by fuzzing (fuzz/targets/sidecar-body.ts): split inside, the chunked parser set the object's prototype
+    // from such a member, so `{"__proto__":{"surface":...}}` gave a surface that JSON.parse (a proxy) never sees.
+    it.each([
+      ['whole', ['{"__proto__":{"surface":"uploads"},"subject":"user:a"}']],
+      ['split after the first byte', ['{', '"__proto__":{"surface":"uploads"},"subject":"user:a"}']],
+      ['nested, escaped, split', ['{"items":[{"\\u005f_proto__"', ':{"surface":"uploads"}}]}']],
+    ])('refuses a member named __proto__ (%s), which parsers read differently', async (_name, pieces) => {
+      await expect(readBoundedJson(post(textStream(pieces)), { maxBytes: 1_000, timeoutMs: 5_000 })).rejects.toBeInstanceOf(JsonPrototypeKeyError);
     });
 
     it('stops at the byte cap and the deadline as the raw reader does', async () => {

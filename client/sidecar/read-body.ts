@@ -66,7 +66,7 @@ export async function readBoundedBody(request: Request, limits: BodyLimits): Pro
  * for longer than parsing one chunk (JSON.parse of a whole 16 MiB body took
  * 300 ms: docs/SIDECAR.md). Nesting and repeated member names are checked
  * before the parser sees a chunk (JsonNestingGuard, JsonDuplicateKeyGuard).
- * Throws RequestBodyError, JsonDuplicateKeyError, or SyntaxError for
+ * Throws RequestBodyError, JsonDuplicateKeyError, JsonPrototypeKeyError, or SyntaxError for
  * malformed JSON.
  */
 export function readBoundedJson(request: Request, limits: BodyLimits): Promise<unknown> {

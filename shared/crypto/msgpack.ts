@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr';
+import { msgpackShapeProblem } from './msgpack-shape.ts';
 
 /**
  * The msgpack configuration for envelopes and certificates: standard maps,
@@ -14,10 +15,14 @@ export function packMsgpack(value: unknown): Uint8Array {
 
 /**
  * Decodes exactly one msgpack value into `unknown` (a guard must check it).
- * Throws msgpackr's error for malformed input or trailing bytes; callers wrap
+ * Throws an Error for malformed input (a declared length the bytes do not
+ * hold among them, checked before decoding) or trailing bytes; callers wrap
  * it in their domain's code.
  */
 export function unpackMsgpack(bytes: Uint8Array): unknown {
+  // Lengths are checked first: msgpackr allocates what a header declares before reading a byte of it.
+  const problem = msgpackShapeProblem(bytes);
+  if (problem !== null) throw new Error(problem);
   const values = packr.unpackMultiple(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) ?? [];
   if (values.length > 1) throw new TrailingBytesError(values.length);
   if (values.length === 0) throw new Error('expected one msgpack value, found none');

@@ -69,7 +69,12 @@ export interface ImageViews {
 }
 
 /** Hashes every view of the bytes. Never throws ImageInputError: an undecodable body still has its exact hashes. */
-export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptions = {}): Promise<ImageViews> {
+export function hashImageViews(bytes: Uint8Array, options: ImageViewsOptions = {}): Promise<ImageViews> {
+  return viewsOf(bytes, options, false);
+}
+
+/** `closed`: the bytes are a cut GIF closed already; closing them again would only pad them further. */
+async function viewsOf(bytes: Uint8Array, options: ImageViewsOptions, closed: boolean): Promise<ImageViews> {
   const { algorithms = ['pdq'], dihedral = false, mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS } = options;
   const exact: HashResult[] = [
     { algorithm: 'md5', hash: md5Digest(bytes) },
@@ -86,8 +91,9 @@ export async function hashImageViews(bytes: Uint8Array, options: ImageViewsOptio
   } catch (cause) {
     if (!(cause instanceof ImageInputError)) throw cause;
     // A cut-off GIF is refused from its header; closed where it ends, it decodes as far as it went.
-    const closed = cause.code === 'IMAGE_CORRUPT' ? await closeTruncatedGif(bytes) : undefined;
-    if (closed !== undefined) return { ...(await hashImageViews(closed, options)), exact, partial: true };
+    const closedBytes = cause.code === 'IMAGE_CORRUPT' && !closed ? await closeTruncatedGif(bytes) : undefined;
+    const fromClosed = closedBytes === undefined ? undefined : await viewsOf(closedBytes, options, true);
+    if (fromClosed !== undefined && fromClosed.skipped === undefined) return { ...fromClosed, exact, partial: true };
     // A cut-off interlaced PNG: the pixels of the passes that arrived, as a browser shows them.
     const repaired = cause.code === 'IMAGE_CORRUPT' ? await repairTruncatedInterlacedPng(bytes, maxPixels) : undefined;
     if (repaired !== undefined) {
