@@ -132,6 +132,20 @@ describe('console', () => {
         guarded.close();
       }
     });
+
+    it('weighs no more guesses than the budget when they all arrive at once', async () => {
+      const guarded = createTestCentre({ authFailureLimit: { burst: 3, perSecond: 0.01 } });
+      try {
+        const guess = async (): Promise<Response> =>
+          guarded.app.request('/console/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' }, body: 'token=hf_nope' });
+        // Each body is read asynchronously: a budget checked before the read lets every parallel guess through.
+        const statuses = (await Promise.all(Array.from({ length: 20 }, guess))).map((answer) => answer.status);
+        expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+        expect(statuses.filter((status) => status === 429)).toHaveLength(17);
+      } finally {
+        guarded.close();
+      }
+    });
   });
 
   describe('when a token signs in', () => {

@@ -56,6 +56,8 @@ export function signInRoutes(deps: ConsoleDeps): Hono {
   });
 
   app.post('/sign-in', async (c) => {
+    const token = (await formOf(c)).get('token')?.trim() ?? '';
+    // The budget is checked and charged with no await between them: guesses sent all at once are each weighed against it.
     const now = clock();
     const client = `client:${deps.clientKey(c)}`;
     const blocked = failures.wait(client, now);
@@ -63,7 +65,6 @@ export function signInRoutes(deps: ConsoleDeps): Hono {
       c.header('Retry-After', String(Math.max(1, Math.ceil(blocked))));
       throw new ConsoleError('CONSOLE_RATE_LIMITED', 'too many failed sign-ins from this address; wait a little and try again');
     }
-    const token = (await formOf(c)).get('token')?.trim() ?? '';
     const identity = /^[\x21-\x7e]{1,256}$/.test(token) ? identify(deps, token, now) : undefined;
     if (identity === undefined) {
       failures.take(client, now);
