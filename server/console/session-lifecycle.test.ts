@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
+import { signInInProcess } from './testing/console-session.ts';
+
+const ORIGIN = 'http://localhost';
+
+/** Sessions against the attacks on them: one-time codes raced or misused, sessions outliving their account, fixation. */
+describe('console sessions', () => {
+  let t: TestCentre;
+  beforeEach(() => {
+    t = createTestCentre();
+  });
+  afterEach(() => t.close());
+
+  const idOf = (name: string): number => {
+    const account = t.centre.accounts.byName(name);
+    if (account === undefined) throw new Error(`no account ${name}`);
+    return account.id;
+  };
+  const codeFor = (name: string): string => t.centre.write(() => t.centre.signInCodes.issue(idOf(name), t.clock.now)).code;
+  const signIn = async (token: string, cookie?: string): Promise<Response> =>
+    t.app.request('/console/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, ...(cookie === undefined ? {} : { cookie }) },
+      body: new URLSearchParams({ token }).toString(),
+    });
+
+  describe('when two browsers redeem one code at the same moment', () => {
+    it('opens one session and refuses the other', async () => {
+      const code = codeFor('reviewer-1');
+      const statuses = (await Promise.all([signIn(code), signIn(code), signIn(code)])).map((answer) => answer.status).sort();
+      expect(statuses).toEqual([303, 401, 401]);
+    });
+  });
+
+  describe('when a code was issued for a provider or a disabled account', () => {
+    it('opens no session', async () => {
+      const provider = await signIn(codeFor('example-host'));
+      expect(provider.status).toBe(403);
+      expect(await provider.text()).toContain('CONSOLE_ROLE_REFUSED');
+      expect(provider.headers.get('set-cookie')).toBeNull();
+      const code = codeFor('auditor-1');
+      t.centre.db.prepare('UPDATE accounts SET disabled_at = ? WHERE id = ?').run(t.clock.now, idOf('auditor-1'));
+      const disabled = await signIn(code);
+      expect(disabled.status).toBe(401);
+      expect(disabled.headers.get('set-cookie')).toBeNull();
+    });
+  });
+
+  describe('when the account of a session opened with a code is disabled', () => {
+    it('ends the session at its next request', async () => {
+      const session = await signInInProcess(t.app, codeFor('reviewer-1'));
+      expect((await session.get('/console/review')).status).toBe(200);
+      t.centre.db.prepare('UPDATE accounts SET disabled_at = ? WHERE id = ?').run(t.clock.now, idOf('reviewer-1'));
+      const answer = await session.get('/console/review');
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get('location')).toBe('/console/sign-in?ended=expired');
+      // Ended, not merely turned away: re-enabling the account does not bring it back.
+      t.centre.db.prepare('UPDATE accounts SET disabled_at = NULL WHERE id = ?').run(idOf('reviewer-1'));
+      expect((await session.get('/console/review')).status).toBe(303);
+    });
+  });
+
+  describe('when a browser offers a cookie value it chose', () => {
+    it('is not signed in by it, and signing in sets a new secret', async () => {
+      const planted = 'hashfeed-console=attacker-chosen-value';
+      expect((await t.app.request('/console/statistics', { headers: { cookie: planted } })).status).toBe(303);
+      const signedIn = await signIn(t.tokens.operator, planted);
+      const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      expect(cookie).toMatch(/^hashfeed-console=[A-Za-z0-9_-]{43}$/);
+      expect((await t.app.request('/console/statistics', { headers: { cookie: planted } })).status).toBe(303);
+    });
+  });
+
+  describe('when the sign-out is posted', () => {
+    it('ends the session only with the session\u2019s CSRF token, and the cookie then opens nothing', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      const other = await signInInProcess(t.app, t.tokens.operator);
+      expect((await session.post('/console/sign-out', { csrf: other.csrf })).status).toBe(403);
+      expect((await session.get('/console/statistics')).status).toBe(200);
+      const out = await session.post('/console/sign-out', {});
+      expect(out.status).toBe(303);
+      expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+      expect((await session.get('/console/statistics')).status).toBe(303);
+      expect((await other.get('/console/statistics')).status).toBe(200);
+    });
+  });
+
+  describe('when a state-changing request uses another method or the header path', () => {
+    it('refuses it without the token, whatever the method or override', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+        const answer = await t.app.request('/console/sign-out', { method, headers: { cookie: session.cookie, origin: ORIGIN } });
+        expect(answer.status, method).not.toBe(303);
+      }
+      const overridden = await t.app.request('/console/sign-out?_method=GET', {
+        method: 'POST',
+        headers: { cookie: session.cookie, origin: ORIGIN, 'x-http-method-override': 'GET', 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
+      expect(overridden.status).toBe(403);
+      const wrongHeader = await t.app.request('/console/sign-out', {
+        method: 'POST',
+        headers: { cookie: session.cookie, origin: ORIGIN, 'x-csrf-token': 'x'.repeat(session.csrf.length), 'content-type': 'application/x-www-form-urlencoded' },
+        body: `csrf=${session.csrf}`,
+      });
+      expect(wrongHeader.status).toBe(403);
+      expect((await session.get('/console/statistics')).status).toBe(200);
+    });
+  });
+});
