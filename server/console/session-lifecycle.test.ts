@@ -108,4 +108,15 @@ describe('console sessions', () => {
       expect((await session.get('/console/statistics')).status).toBe(200);
     });
   });
+
+  describe('when the sign-in page is asked why a session ended', () => {
+    it.each(['constructor', '__proto__', 'toString', 'nope'])('shows no notice for %s, a word it does not know', async (word) => {
+      const page = await (await t.app.request(`/console/sign-in?ended=${word}`)).text();
+      expect(page).not.toContain('class="notice"');
+    });
+
+    it('says the session ended for expired', async () => {
+      expect(await (await t.app.request('/console/sign-in?ended=expired')).text()).toContain('Your session has ended.');
+    });
+  });
 });
