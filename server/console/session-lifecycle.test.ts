@@ -61,6 +61,16 @@ describe('console sessions', () => {
     });
   });
 
+  describe('when the account of a session is given another role', () => {
+    it('ends the session rather than carry the old role on', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      expect((await session.get('/console/orders')).status).toBe(200);
+      t.centre.db.prepare("UPDATE accounts SET role = 'auditor' WHERE id = ?").run(idOf('centre-op'));
+      expect((await session.post('/console/orders', {})).status).toBe(303);
+      expect((await session.get('/console/statistics')).headers.get('location')).toBe('/console/sign-in?ended=expired');
+    });
+  });
+
   describe('when a browser offers a cookie value it chose', () => {
     it('is not signed in by it, and signing in sets a new secret', async () => {
       const planted = 'hashfeed-console=attacker-chosen-value';
