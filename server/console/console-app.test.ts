@@ -5,6 +5,7 @@ import { ROLES, type Role } from '../store/accounts.ts';
 import { createTestCentre, type TestCentre } from '../testing/test-centre.ts';
 import { PAGES } from './access.ts';
 import { CONSOLE_ROLES } from './deps.ts';
+import { POLL_HEADER } from './browser/poll-header.ts';
 import { signInInProcess } from './testing/console-session.ts';
 
 /** The console's guards, driven in process: roles per page, CSRF, headers, expiry, what reaches the log. */
@@ -99,6 +100,19 @@ describe('console', () => {
       if (principal === undefined) throw new Error('no operator');
       t.centre.write(() => t.centre.accounts.revokeToken(principal.tokenId, t.clock.now));
       const answer = await session.get('/console/statistics');
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get('location')).toBe('/console/sign-in?ended=expired');
+    });
+
+    it('ends it 30 minutes after the person\u2019s last request, however often the script polled the counts meanwhile', async () => {
+      const session = await signInInProcess(t.app, t.tokens.reviewer);
+      // A queue page left open on an unattended desk: the script asks for the counts every 15 s.
+      for (let polled = 0; polled < 31 * 4; polled++) {
+        t.clock.now += 15_000;
+        const counts = await t.app.request('/console/review/counts', { headers: { cookie: session.cookie, accept: 'application/json', [POLL_HEADER]: '1' } });
+        if (counts.status !== 200) break;
+      }
+      const answer = await session.get('/console/review');
       expect(answer.status).toBe(303);
       expect(answer.headers.get('location')).toBe('/console/sign-in?ended=expired');
     });
