@@ -33,6 +33,36 @@ describe('console', () => {
       expect(refusedWrongly).toEqual([]);
     });
 
+    it('refuses every route under such a page, in any spelling of its path, GET and POST alike', async () => {
+      const id = '00000000-0000-4000-8000-000000000000';
+      const deep: Readonly<Record<string, readonly string[]>> = {
+        '/review': ['/claim', '/qa/claim', '/counts', `/reports/${id}`, `/reports/${id}/decision`, `/reports/${id}/qa`],
+        '/indicators': ['/approve', '/batches/approve'],
+        '/publish': ['/', '/versions/1'],
+        '/orders': ['/', '/new', '/DE-1/end'],
+        '/providers': ['/keys/0011aabb/approve', '/keys/0011aabb/revoke'],
+        '/inbox': ['/ack', `/reports/${id}/ack`, `/reports/${id}/hold`, `/reports/${id}/custody.json`],
+      };
+      // Percent-encoded, dot-segment and trailing-slash spellings of the same page.
+      const spellings = (path: string): string[] => [path, `/%${path.charCodeAt(1).toString(16)}${path.slice(2)}`, `/.${path}`, `${path}/`];
+      const admitted: string[] = [];
+      for (const role of CONSOLE_ROLES) {
+        const session = await signInInProcess(t.app, t.tokens[role]);
+        for (const page of PAGES.filter((p) => !p.roles.includes(role))) {
+          for (const spelling of spellings(page.path)) {
+            for (const rest of deep[page.path] ?? []) {
+              const path = `/console${spelling}${rest === '/' ? '' : rest}`;
+              for (const answer of [await session.get(path), await session.post(path, {})]) {
+                // A spelling the router does not take is 404; any other answer than 403 or 404 reached the page.
+                if (answer.status !== 403 && answer.status !== 404) admitted.push(`${role} ${path} ${answer.status}`);
+              }
+            }
+          }
+        }
+      }
+      expect(admitted).toEqual([]);
+    });
+
     it('shows each role only its own pages in the navigation', async () => {
       for (const role of CONSOLE_ROLES) {
         const html = await (await (await signInInProcess(t.app, t.tokens[role])).get('/console/statistics')).text();
