@@ -71,6 +71,33 @@ describe('console sessions', () => {
     });
   });
 
+  describe('when another site posts a valid token to the sign-in form (login CSRF)', () => {
+    it('refuses it before reading it and sets no cookie', async () => {
+      const answer = await t.app.request('/console/sign-in', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+        body: new URLSearchParams({ token: t.tokens.operator }).toString(),
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.headers.get('set-cookie')).toBeNull();
+    });
+  });
+
+  describe('when a code or token is refused or used', () => {
+    it('never shows it in the page, a header or the audit trail', async () => {
+      const code = codeFor('reviewer-1');
+      const used = await signIn(code);
+      const again = await signIn(code);
+      const wrong = await signIn(`${t.tokens.operator}x`);
+      const seen = [used, again, wrong].map(async (answer) => `${JSON.stringify([...answer.headers])}${await answer.text()}`);
+      const audit = JSON.stringify(t.centre.db.prepare('SELECT * FROM audit').all());
+      for (const text of [...(await Promise.all(seen)), audit]) {
+        expect(text).not.toContain(code.slice(4, 20));
+        expect(text).not.toContain(t.tokens.operator.slice(3, 20));
+      }
+    });
+  });
+
   describe('when a browser offers a cookie value it chose', () => {
     it('is not signed in by it, and signing in sets a new secret', async () => {
       const planted = 'hashfeed-console=attacker-chosen-value';
