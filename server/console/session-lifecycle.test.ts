@@ -33,6 +33,20 @@ describe('console sessions', () => {
     });
   });
 
+  describe('when a code is redeemed after its minutes, or before it was issued', () => {
+    it('refuses it, and it stays refused', async () => {
+      const late = codeFor('reviewer-1');
+      t.clock.now += 15 * 60_000;
+      expect((await signIn(late)).status).toBe(401);
+      const early = codeFor('reviewer-1');
+      t.clock.now -= 60_000;
+      expect((await signIn(early)).status).toBe(401);
+      t.clock.now += 60_000;
+      expect((await signIn(early)).status).toBe(303);
+      expect((await signIn(late)).status).toBe(401);
+    });
+  });
+
   describe('when a code was issued for a provider or a disabled account', () => {
     it('opens no session', async () => {
       const provider = await signIn(codeFor('example-host'));
