@@ -112,6 +112,24 @@ describe('console sessions', () => {
     });
   });
 
+  describe('when the session cookie is set', () => {
+    it('is HttpOnly and SameSite=Strict on path /, and Secure with the __Host- prefix over TLS or behind a TLS proxy', async () => {
+      const plain = (await signIn(t.tokens.operator)).headers.get('set-cookie') ?? '';
+      expect(plain).toMatch(/^hashfeed-console=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+      const viaProxy = await t.app.request('/console/sign-in', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, 'x-forwarded-proto': 'https' },
+        body: new URLSearchParams({ token: t.tokens.operator }).toString(),
+      });
+      const secure = viaProxy.headers.get('set-cookie') ?? '';
+      expect(secure).toMatch(/^__Host-hashfeed-console=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+      expect(secure).not.toMatch(/Domain=/i);
+      // The plain-HTTP name is not read over TLS: a cookie planted without Secure opens nothing there.
+      const planted = `hashfeed-console=${plain.split(';')[0]?.split('=')[1] ?? ''}`;
+      expect((await t.app.request('/console/statistics', { headers: { cookie: planted, 'x-forwarded-proto': 'https' } })).status).toBe(303);
+    });
+  });
+
   describe('when a browser offers a cookie value it chose', () => {
     it('is not signed in by it, and signing in sets a new secret', async () => {
       const planted = 'hashfeed-console=attacker-chosen-value';
