@@ -99,6 +99,25 @@ describe('console', () => {
     });
   });
 
+  describe('when a path names a thing by a malformed, huge, negative or unicode id', () => {
+    const ids = ['-1', '0', '99999999999999999999999', '1e3', 'ﬀ', '%E2%80%AE1', '..%2F..%2Fstatistics', `${'z'.repeat(400)}%3Cb%3E`];
+    it.each([
+      ['reviewer', (id: string) => `/console/review/reports/${id}`],
+      ['operator', (id: string) => `/console/orders/${id}/end`],
+      ['operator', (id: string) => `/console/publish/versions/${id}`],
+      ['authority', (id: string) => `/console/inbox/reports/${id}/custody.json`],
+    ] as const)('answers 404 CONSOLE_NOT_FOUND to the %s, without echoing the id', async (role, pathOf) => {
+      const session = await signInInProcess(t.app, t.tokens[role]);
+      for (const id of ids) {
+        const answer = await session.get(pathOf(id));
+        expect(answer.status, id).toBe(404);
+        const body = await answer.text();
+        expect(body).toContain('CONSOLE_NOT_FOUND');
+        expect(body).not.toContain('zzzzzzzzzz');
+      }
+    });
+  });
+
   describe('when a form is posted', () => {
     it('refuses a post without the CSRF token, or with another session\u2019s', async () => {
       const mine = await signInInProcess(t.app, t.tokens.operator);
