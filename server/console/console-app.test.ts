@@ -130,6 +130,18 @@ describe('console', () => {
       expect((await mine.get('/console/statistics')).status).toBe(200);
     });
 
+    it('refuses a form over 64 KiB with 413 BODY_TOO_LARGE, and one of over 1,000 fields, changing nothing', async () => {
+      const session = await signInInProcess(t.app, t.tokens.operator);
+      const large = await session.post('/console/sign-out', { pad: 'x'.repeat(70_000) });
+      expect(large.status).toBe(413);
+      expect(await large.text()).toContain('BODY_TOO_LARGE');
+      const fields = Object.fromEntries(Array.from({ length: 1_001 }, (_, i) => [`f${i}`, '']));
+      const many = await session.post('/console/sign-out', fields);
+      expect(many.status).toBe(400);
+      expect(await many.text()).toContain('CONSOLE_FORM_INVALID');
+      expect((await session.get('/console/statistics')).status).toBe(200);
+    });
+
     it('refuses a post from another origin before reading it', async () => {
       const session = await signInInProcess(t.app, t.tokens.operator);
       const answer = await t.app.request('/console/sign-out', {

@@ -102,5 +102,6 @@ function errorPage(c: Context<ConsoleEnv>, err: unknown, onError: (err: unknown)
   });
 }
 
-const PAGE_STATUSES = [400, 401, 403, 404, 409, 422, 429, 500, 503] as const;
+// A body refused for its size or its slowness (server/http/body-guard.ts) keeps its status: 413, 408.
+const PAGE_STATUSES = [400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 503] as const;
 const pageStatus = (status: number): NonNullable<PageOptions['status']> => PAGE_STATUSES.find((s) => s === status) ?? (status >= 500 ? 500 : 400);
