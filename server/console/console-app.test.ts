@@ -63,6 +63,17 @@ describe('console', () => {
       expect(admitted).toEqual([]);
     });
 
+    it('records an auditor\u2019s refusals in the audit trail, as the API does', async () => {
+      const auditor = await signInInProcess(t.app, t.tokens.auditor);
+      expect((await auditor.post('/console/orders/DE-1/end', { reason: 'x', confirm: 'yes' })).status).toBe(403);
+      expect((await auditor.get('/console/review')).status).toBe(403);
+      const refused = t.centre.db.prepare("SELECT actor, subject FROM audit WHERE action = 'audit.refused' ORDER BY id").all();
+      expect(refused).toEqual([
+        { actor: 'auditor-1', subject: 'POST /console/orders' },
+        { actor: 'auditor-1', subject: 'GET /console/review' },
+      ]);
+    });
+
     it('shows each role only its own pages in the navigation', async () => {
       for (const role of CONSOLE_ROLES) {
         const html = await (await (await signInInProcess(t.app, t.tokens[role])).get('/console/statistics')).text();

@@ -73,7 +73,10 @@ export function consoleApp(deps: ConsoleDeps & { readonly onError: (err: unknown
   });
   // Every page of the table behind its roles, whether or not it has routes yet: a wrong role is refused before a 404.
   for (const page of PAGES) {
-    const guard = requireConsoleRole(page.roles);
+    // An auditor's refusals are in the audit trail, as through the API (docs/API.md, "Audit"): the page, never the raw path.
+    const guard = requireConsoleRole(page.roles, (session, method) => {
+      if (session.role === 'auditor') deps.centre.write(() => deps.centre.audit.record(deps.clock(), session.name, 'audit.refused', `${method} /console${page.path}`));
+    });
     app.use(page.path, guard);
     app.use(`${page.path}/*`, guard);
   }

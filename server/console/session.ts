@@ -61,11 +61,15 @@ function stillEntitled(deps: ConsoleDeps, session: ConsoleSession): boolean {
   return account !== undefined && account.disabledAt === null && account.role === session.role;
 }
 
-/** Admits only the given roles: a page's routes, GET and POST alike, sit behind it. */
-export function requireConsoleRole(roles: readonly Role[]): MiddlewareHandler<ConsoleEnv> {
+/** Admits only the given roles: a page's routes, GET and POST alike, sit behind it; `onRefused` hears of each refusal first. */
+export function requireConsoleRole(roles: readonly Role[], onRefused: (session: ConsoleSession, method: string) => void = () => undefined): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
-    const { role } = c.get('session');
-    if (!roles.includes(role)) throw new ConsoleError('CONSOLE_FORBIDDEN', `this page is not for the ${role} role (it is for ${roles.join(' or ')})`);
+    const session = c.get('session');
+    const { role } = session;
+    if (!roles.includes(role)) {
+      onRefused(session, c.req.method);
+      throw new ConsoleError('CONSOLE_FORBIDDEN', `this page is not for the ${role} role (it is for ${roles.join(' or ')})`);
+    }
     await next();
   };
 }
