@@ -73,7 +73,10 @@ export function consoleApp(deps: ConsoleDeps & { readonly onError: (err: unknown
   });
   // Every page of the table behind its roles, whether or not it has routes yet: a wrong role is refused before a 404.
   for (const page of PAGES) {
-    const guard = requireConsoleRole(page.roles);
+    // An auditor's refusals are in the audit trail, as through the API (docs/API.md, "Audit"): the page, never the raw path.
+    const guard = requireConsoleRole(page.roles, (session, method) => {
+      if (session.role === 'auditor') deps.centre.write(() => deps.centre.audit.record(deps.clock(), session.name, 'audit.refused', `${method} /console${page.path}`));
+    });
     app.use(page.path, guard);
     app.use(`${page.path}/*`, guard);
   }
@@ -102,5 +105,6 @@ function errorPage(c: Context<ConsoleEnv>, err: unknown, onError: (err: unknown)
   });
 }
 
-const PAGE_STATUSES = [400, 401, 403, 404, 409, 422, 429, 500, 503] as const;
+// A body refused for its size or its slowness (server/http/body-guard.ts) keeps its status: 413, 408.
+const PAGE_STATUSES = [400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 503] as const;
 const pageStatus = (status: number): NonNullable<PageOptions['status']> => PAGE_STATUSES.find((s) => s === status) ?? (status >= 500 ? 500 : 400);

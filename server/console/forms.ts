@@ -5,7 +5,8 @@ import { ConsoleError } from './errors.ts';
 /**
  * A console form's fields. Only url-encoded forms are taken (no files, no
  * multipart): the body guard has already bounded the bytes; this bounds
- * the fields, and keeps the last value of a repeated name unless asked.
+ * the fields. A repeated name yields its first value to `get` (every
+ * check and its action read the same one), all of them to `getAll`.
  */
 export async function formOf(c: Context): Promise<URLSearchParams> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();

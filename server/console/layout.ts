@@ -10,7 +10,7 @@ export interface PageOptions {
   readonly session?: ConsoleSession | undefined;
   /** The page's own path under /console (marks the current navigation entry). */
   readonly current?: string;
-  readonly status?: 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
+  readonly status?: 200 | 400 | 401 | 403 | 404 | 408 | 409 | 413 | 422 | 429 | 500 | 503;
   readonly body: Child;
 }
 

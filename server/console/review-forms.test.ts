@@ -111,6 +111,22 @@ describe('console review forms', () => {
     });
   });
 
+  describe('when a reviewer tries to check their own decision', () => {
+    it('offers no such QA check and refuses one posted directly, leaving it pending', async () => {
+      const id = await f.send();
+      await claim();
+      draws.push(0);
+      expect((await post(`/console/review/reports/${id}/decision`, { decision: 'forwarded' })).status).toBe(303);
+      expect((await post('/console/review/qa/claim', {})).headers.get('location')).toBe('/console/review?nothing=qa');
+      const res = await post(`/console/review/reports/${id}/qa`, { verdict: 'agree', comment: '' });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(await res.text()).toMatch(/REVIEW_(SAME_REVIEWER|NO_QA_PENDING|NOT_CLAIMED)/);
+      const other = await signIn(t.account('reviewer-2', 'reviewer'));
+      // Still pending for another reviewer: the refused check changed nothing.
+      expect((await post('/console/review/qa/claim', {}, other)).headers.get('location')).toBe(`/console/review/reports/${id}`);
+    });
+  });
+
   describe('when a report is opened that the reviewer does not hold', () => {
     it('shows it to read only, without a decision form', async () => {
       const id = await f.send();

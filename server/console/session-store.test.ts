@@ -27,6 +27,14 @@ describe('SessionStore', () => {
       expect(store.size).toBe(0);
     });
 
+    it('serves a background poll without restarting the idle time', () => {
+      const store = new SessionStore(LIMITS);
+      const { secret } = store.create(person(1), 0);
+      expect(store.touch(secret, 600, { activity: false })).toBeDefined();
+      expect(store.touch(secret, 999, { activity: false })).toBeDefined();
+      expect(store.touch(secret, 1_000)).toBeUndefined();
+    });
+
     it('ends it when the clock goes back before its sign-in', () => {
       const store = new SessionStore(LIMITS);
       const { secret } = store.create(person(1), 5_000);

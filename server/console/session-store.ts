@@ -63,8 +63,12 @@ export class SessionStore {
     return { secret, session };
   }
 
-  /** The live session behind a cookie value, touched; undefined (and ended) if it has expired. */
-  touch(secret: string, now: number): ConsoleSession | undefined {
+  /**
+   * The live session behind a cookie value; undefined (and ended) if it has
+   * expired. The person's own requests restart the idle time; a background
+   * poll (`activity: false`) is served without restarting it.
+   */
+  touch(secret: string, now: number, { activity = true }: { readonly activity?: boolean } = {}): ConsoleSession | undefined {
     const key = keyOf(secret);
     const session = this.#sessions.get(key);
     if (session === undefined) return undefined;
@@ -72,7 +76,7 @@ export class SessionStore {
       this.#sessions.delete(key);
       return undefined;
     }
-    session.lastSeenAt = now;
+    if (activity) session.lastSeenAt = now;
     return session;
   }
 

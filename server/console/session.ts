@@ -5,6 +5,7 @@ import type { Role } from '../store/accounts.ts';
 import type { ConsoleDeps, ConsoleEnv } from './deps.ts';
 import { ConsoleError } from './errors.ts';
 import { formOf } from './forms.ts';
+import { POLL_HEADER } from './browser/poll-header.ts';
 import type { ConsoleSession } from './session-store.ts';
 
 /** Over TLS (or behind a proxy that terminated it) the cookie is `Secure` and `__Host-` prefixed: bound to this host and path `/`. */
@@ -34,7 +35,8 @@ export const signInPath = (ended?: 'expired' | 'signed-out'): string => `/consol
 export function requireSession(deps: ConsoleDeps): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     const secret = getCookie(c, cookieName(c));
-    const session = secret === undefined || secret.length > 128 ? undefined : deps.sessions.touch(secret, deps.clock());
+    // A background poll (POLL_HEADER) is served but does not restart the idle time.
+    const session = secret === undefined || secret.length > 128 ? undefined : deps.sessions.touch(secret, deps.clock(), { activity: c.req.header(POLL_HEADER) === undefined });
     if (secret === undefined || session === undefined || !stillEntitled(deps, session)) {
       if (secret !== undefined) {
         deps.sessions.end(secret);
@@ -59,11 +61,15 @@ function stillEntitled(deps: ConsoleDeps, session: ConsoleSession): boolean {
   return account !== undefined && account.disabledAt === null && account.role === session.role;
 }
 
-/** Admits only the given roles: a page's routes, GET and POST alike, sit behind it. */
-export function requireConsoleRole(roles: readonly Role[]): MiddlewareHandler<ConsoleEnv> {
+/** Admits only the given roles: a page's routes, GET and POST alike, sit behind it; `onRefused` hears of each refusal first. */
+export function requireConsoleRole(roles: readonly Role[], onRefused: (session: ConsoleSession, method: string) => void = () => undefined): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
-    const { role } = c.get('session');
-    if (!roles.includes(role)) throw new ConsoleError('CONSOLE_FORBIDDEN', `this page is not for the ${role} role (it is for ${roles.join(' or ')})`);
+    const session = c.get('session');
+    const { role } = session;
+    if (!roles.includes(role)) {
+      onRefused(session, c.req.method);
+      throw new ConsoleError('CONSOLE_FORBIDDEN', `this page is not for the ${role} role (it is for ${roles.join(' or ')})`);
+    }
     await next();
   };
 }

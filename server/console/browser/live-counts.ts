@@ -1,3 +1,5 @@
+import { POLL_HEADER } from './poll-header.ts';
+
 /** How often the counts are asked for: often enough to see work arrive, rarely enough to cost nothing. */
 const POLL_MS = 15_000;
 
@@ -13,7 +15,7 @@ export function startLiveCounts(doc: Document): void {
     if (url === undefined || !url.startsWith('/console/')) continue;
     const refresh = async (): Promise<void> => {
       try {
-        const response = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' }, redirect: 'error' });
+        const response = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json', [POLL_HEADER]: '1' }, redirect: 'error' });
         if (!response.ok) throw new Error(String(response.status));
         const counts: unknown = await response.json();
         if (typeof counts !== 'object' || counts === null) throw new Error('not an object');

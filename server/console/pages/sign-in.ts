@@ -9,10 +9,11 @@ import { h, type Child } from '../html.ts';
 import { renderPage } from '../layout.ts';
 import { setSessionCookie } from '../session.ts';
 
-const ENDED_MESSAGES: Readonly<Record<string, string>> = {
-  expired: 'Your session has ended. Sign in again to go on.',
-  'signed-out': 'You have signed out.',
-};
+/** A Map, not an object: `?ended=constructor` must not find Object's own members. */
+const ENDED_MESSAGES: ReadonlyMap<string, string> = new Map([
+  ['expired', 'Your session has ended. Sign in again to go on.'],
+  ['signed-out', 'You have signed out.'],
+]);
 
 /** The sign-in form: one password field, never filled back in, never in a URL (POST only). */
 function signInForm(c: Context, notice: Child, status: 200 | 401 | 403 = 200): Response | Promise<Response> {
@@ -51,11 +52,13 @@ export function signInRoutes(deps: ConsoleDeps): Hono {
   const app = new Hono();
 
   app.get('/sign-in', (c) => {
-    const ended = ENDED_MESSAGES[c.req.query('ended') ?? ''];
+    const ended = ENDED_MESSAGES.get(c.req.query('ended') ?? '');
     return signInForm(c, ended === undefined ? null : h('p', { class: 'notice', role: 'status' }, ended));
   });
 
   app.post('/sign-in', async (c) => {
+    const token = (await formOf(c)).get('token')?.trim() ?? '';
+    // The budget is checked and charged with no await between them: guesses sent all at once are each weighed against it.
     const now = clock();
     const client = `client:${deps.clientKey(c)}`;
     const blocked = failures.wait(client, now);
@@ -63,7 +66,6 @@ export function signInRoutes(deps: ConsoleDeps): Hono {
       c.header('Retry-After', String(Math.max(1, Math.ceil(blocked))));
       throw new ConsoleError('CONSOLE_RATE_LIMITED', 'too many failed sign-ins from this address; wait a little and try again');
     }
-    const token = (await formOf(c)).get('token')?.trim() ?? '';
     const identity = /^[\x21-\x7e]{1,256}$/.test(token) ? identify(deps, token, now) : undefined;
     if (identity === undefined) {
       failures.take(client, now);
