@@ -25,6 +25,7 @@ import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import { verifyForwardedReport } from '../../shared/trust/index.ts';
 import { decodeRootList } from '../../shared/wire/delta-chain.ts';
 import type { Role } from '../../server/store/accounts.ts';
+import { computePreview } from '../../client/report/preview.ts';
 import { parseSidecarConfig } from '../../client/sidecar/config.ts';
 import { listenLocal } from '../../client/sidecar/listen.ts';
 import { createSidecar } from '../../client/sidecar/sidecar.ts';
@@ -165,10 +166,13 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
       const [family, seed] = PICTURES[name] ?? ['scenes', 1];
       return generateImage({ family, seed, width: 960, height: 720, format: 'jpeg', quality: 90 });
     };
-    const rows: { algorithm: string; hash: string; category: string; reference: string }[] = [];
+    // Each with the blurred preview a reviewer compares a report's against (the console shows both side by side).
+    const rows: { algorithm: string; hash: string; category: string; reference: string; preview: string }[] = [];
     for (const [i, name] of INDICATOR_PICTURES.entries()) {
-      const { results } = await hashImage(await picture(name), { algorithms: ['pdq', 'md5'] });
-      for (const r of results) rows.push({ algorithm: r.algorithm, hash: getAlgorithm(r.algorithm).format(r.hash), category: i % 2 === 0 ? 'A1' : 'B2', reference: `DEMO-${name}` });
+      const bytes = await picture(name);
+      const { results } = await hashImage(bytes, { algorithms: ['pdq', 'md5'] });
+      const preview = await computePreview(bytes);
+      for (const r of results) rows.push({ algorithm: r.algorithm, hash: getAlgorithm(r.algorithm).format(r.hash), category: i % 2 === 0 ? 'A1' : 'B2', reference: `DEMO-${name}`, preview });
     }
     const submitted = await api('POST', '/v1/indicators', 'authority', rows);
     say(`2. DE-BKA submitted ${rows.length} indicators (PDQ + MD5 of ${INDICATOR_PICTURES.length} pictures): ${String(submitted.json.created)} new, ${String(submitted.json.unchanged)} already confirmed.`);
