@@ -5,11 +5,13 @@
  * JSON line per run and a last line with the totals.
  */
 import { publicationScenario } from './publication.ts';
+import { sidecarApplyScenario } from './sidecar-apply.ts';
 import { seededRandom } from './random.ts';
 import type { ChaosScenario } from './scenario.ts';
 
 const SCENARIOS: Readonly<Record<string, () => ChaosScenario>> = {
   publication: publicationScenario,
+  'sidecar-apply': sidecarApplyScenario,
 };
 
 const [name, runsText, seedText] = process.argv.slice(2);
