@@ -5,6 +5,7 @@
  * JSON line per run and a last line with the totals.
  */
 import { publicationScenario } from './publication.ts';
+import { reviewScenario } from './review.ts';
 import { sidecarApplyScenario } from './sidecar-apply.ts';
 import { seededRandom } from './random.ts';
 import type { ChaosScenario } from './scenario.ts';
@@ -12,6 +13,7 @@ import type { ChaosScenario } from './scenario.ts';
 const SCENARIOS: Readonly<Record<string, () => ChaosScenario>> = {
   publication: publicationScenario,
   'sidecar-apply': sidecarApplyScenario,
+  review: reviewScenario,
 };
 
 const [name, runsText, seedText] = process.argv.slice(2);
