@@ -4,6 +4,7 @@
  * `runs` children at delays drawn from a PRNG seeded with `seed`, printing one
  * JSON line per run and a last line with the totals.
  */
+import { orderListScenario } from './order-list.ts';
 import { publicationScenario } from './publication.ts';
 import { reviewScenario } from './review.ts';
 import { sidecarApplyScenario } from './sidecar-apply.ts';
@@ -12,6 +13,7 @@ import type { ChaosScenario } from './scenario.ts';
 
 const SCENARIOS: Readonly<Record<string, () => ChaosScenario>> = {
   publication: publicationScenario,
+  'order-list': orderListScenario,
   'sidecar-apply': sidecarApplyScenario,
   review: reviewScenario,
 };
