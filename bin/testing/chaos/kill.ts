@@ -6,6 +6,8 @@ export interface KillRun {
   readonly outcome: KillOutcome;
   /** Milliseconds from the child's start marker to its exit. */
   readonly elapsedMs: number;
+  /** What the child printed before it died. */
+  readonly output: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export function runAndKill(script: string, args: readonly string[], markers: { s
     child.once('exit', () => {
       clearTimeout(watchdog);
       clearTimeout(killTimer);
-      resolve({ outcome: output.includes(markers.done) ? 'finished' : 'killed', elapsedMs: startedAt === undefined ? 0 : performance.now() - startedAt });
+      resolve({ outcome: output.includes(markers.done) ? 'finished' : 'killed', elapsedMs: startedAt === undefined ? 0 : performance.now() - startedAt, output });
     });
   });
 }

@@ -6,6 +6,7 @@
  */
 import { orderListScenario } from './order-list.ts';
 import { publicationScenario } from './publication.ts';
+import { reportDeliveryScenario } from './report-delivery.ts';
 import { reviewScenario } from './review.ts';
 import { sidecarApplyScenario } from './sidecar-apply.ts';
 import { seededRandom } from './random.ts';
@@ -15,6 +16,7 @@ const SCENARIOS: Readonly<Record<string, () => ChaosScenario>> = {
   publication: publicationScenario,
   'order-list': orderListScenario,
   'sidecar-apply': sidecarApplyScenario,
+  'report-delivery': reportDeliveryScenario,
   review: reviewScenario,
 };
 
