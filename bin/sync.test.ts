@@ -77,9 +77,9 @@ async function syncError(c: Client): Promise<string> {
 }
 
 /** Takes a replica back to schema 4, what the code before root documents wrote: no trusted root, no feed-signer record. */
-/** What replica migrations 5 (the root of trust), 6 (sliced deltas), 7 (decisions) and 8 (the access list) added, removed: a schema-4 replica. */
+/** What replica migrations 5 (the root of trust), 6 (sliced deltas), 7 (decisions), 8 (the access list) and 9 (the delta undo log) added, removed: a schema-4 replica. */
 const UNDO_MIGRATIONS_5_7 = `
-  DROP TABLE access_list;
+  DROP TABLE delta_undo; DROP TABLE access_list;
   DROP TABLE decision_webhook_queue; DROP TABLE decisions; DROP TABLE decision_list;
   ALTER TABLE trusted_state DROP COLUMN applying_version;
   ALTER TABLE trusted_state DROP COLUMN root_envelope; ALTER TABLE trusted_state DROP COLUMN root_version;

@@ -157,4 +157,19 @@ CREATE TABLE access_list (
   accepted_at INTEGER NOT NULL
 ) STRICT;
 `,
+  // 9. A delta written in slices keeps an undo log, each row written in the slice that made the change:
+  //    the row a remove took (sign -1) and the id an add wrote (sign +1), after a start marker (sign 0).
+  //    A replica found half-written with the marker is rolled back on open (Replica), so that a crash
+  //    between slices leaves the previous version's rows, never a mix (npm run chaos, sidecar-apply).
+  //    One found half-written without it (written before this migration) is re-bootstrapped as before.
+  `
+CREATE TABLE delta_undo (
+  seq INTEGER PRIMARY KEY,
+  sign INTEGER NOT NULL CHECK (sign IN (-1, 0, 1)),
+  id INTEGER NOT NULL,
+  algorithm TEXT,
+  hash BLOB,
+  category TEXT
+) STRICT;
+`,
 ];

@@ -98,7 +98,37 @@ export class Replica {
         'UPDATE trusted_state SET checkpoint_size = ?, checkpoint_root = ?, checkpoint_note = ?, timestamp_version = ?, timestamp_issued_at = ?, timestamp_expires = ? WHERE id = 1',
       ),
       setSuccess: db.prepare('UPDATE trusted_state SET last_success_at = ? WHERE id = 1'),
+      undoAdd: db.prepare('INSERT INTO delta_undo (sign, id, algorithm, hash, category) VALUES (?, ?, ?, ?, ?)'),
+      undoStarted: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM delta_undo WHERE sign = 0'),
+      undoRows: db.prepare('SELECT sign, id, algorithm, hash, category FROM delta_undo WHERE sign != 0 ORDER BY seq DESC').raw(),
+      undoClear: db.prepare('DELETE FROM delta_undo'),
+      deleteId: db.prepare('DELETE FROM indicators WHERE id = ?'),
     };
+    this.#rollBackHalfWrittenDelta();
+  }
+
+  /**
+   * A crash between the slices of a delta (applyDeltaInSlices) left rows
+   * that are neither version N's nor N+1's: undo them, newest first, from
+   * the undo log the slices wrote, so that the replica holds version N
+   * again and its digest is the signed one. The stored accumulator missed
+   * the journal that delta's first transaction folded in: recomputed once.
+   */
+  #rollBackHalfWrittenDelta(): void {
+    if (this.#digestState.applying() === null || (this.#statements.undoStarted.get()?.n ?? 0) === 0) return;
+    this.#db
+      .transaction(() => {
+        this.#digestState.unjournalled(() => {
+          for (const raw of this.#statements.undoRows.all()) {
+            const [sign, id, algorithm, hash, category] = raw as [number, number, string, Buffer, string];
+            if (sign > 0) this.#statements.deleteId.run(id);
+            else this.#statements.insert.run(id, algorithm, hash, category);
+          }
+        });
+        this.#statements.undoClear.run();
+        this.#digestState.replace(StateAccumulator.fromEntries(this.entries()));
+      })
+      .immediate();
   }
 
   state(): TrustedState {
@@ -190,8 +220,8 @@ export class Replica {
    * process waits for one slice at most, not for the whole delta
    * (bench:digest). Version, accumulator and mark change together in the
    * last transaction; a crash before it leaves the old version marked as
-   * half-written, and the next delta is refused (REPLICA_DIGEST_MISMATCH),
-   * which makes the syncer re-bootstrap from a snapshot. A version 1 delta
+   * half-written, with the undo log each slice wrote, and the next open
+   * rolls it back to the old version's rows. A version 1 delta
    * goes through `applyDelta` (its digest needs every row).
    */
   async applyDeltaInSlices(prepared: PreparedDelta, options: { readonly sliceRows?: number; readonly signedBy?: SignedBy } = {}): Promise<AppliedChange> {
@@ -217,6 +247,8 @@ export class Replica {
         accumulator.merge(prepared.change);
         this.#checkDigest(delta.stateDigest, 2, accumulator, delta.version);
         this.#digestState.markApplying(delta.version);
+        this.#statements.undoClear.run();
+        this.#statements.undoAdd.run(0, delta.version, null, null, null);
         return accumulator;
       })
       .immediate();
@@ -229,6 +261,7 @@ export class Replica {
         if (removed === undefined || expected === undefined) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} vanished while delta ${delta.version} was written`);
         const [algorithm, hash, category] = removed as [string, Buffer, string];
         if (!sameEntry({ id, algorithm, hash, category }, expected)) throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `indicator ${id} changed between preparing and applying delta ${delta.version}`);
+        this.#statements.undoAdd.run(-1, id, algorithm, hash, category);
       },
       slices,
     );
@@ -242,6 +275,7 @@ export class Replica {
         } catch (cause) {
           throw new ReplicaError('REPLICA_DIGEST_MISMATCH', `delta ${delta.version} adds an indicator the replica already holds`, { cause });
         }
+        this.#statements.undoAdd.run(1, e.id, null, null, null);
       },
       slices,
     );
@@ -250,6 +284,7 @@ export class Replica {
       .transaction(() => {
         this.#digestState.store(target);
         this.#digestState.markApplying(null);
+        this.#statements.undoClear.run();
         this.#statements.setVersion.run(delta.feed, delta.version, delta.stateDigest);
         this.#recordSigners(options.signedBy);
       })
