@@ -2,7 +2,8 @@
  * npm run soak -- --minutes M [--interval-seconds S] [--out FILE]: a Centre
  * and a provider sidecar, each its own `hashfeed` process on loopback, under
  * a steady workload for M minutes: new indicators published every few
- * seconds (and now and then one revoked), the sidecar syncing every 5 s,
+ * seconds (and now and then one revoked), the sidecar syncing every 5 s
+ * (the Centre's polling hint lowered to match),
  * synthetic uploads scanned through its local API (half of them match),
  * reports delivered and decided by a reviewer. Every S seconds (default 5)
  * it samples each process: RSS, heap used, open file descriptors, SQLite
@@ -12,7 +13,7 @@
  * figure, and exits 1 if a bound of bench/soak/summary.ts is exceeded.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +43,7 @@ const REVOKE_EVERY = 6;
 const ROWS_PER_PUBLICATION = 5;
 const SCAN_EVERY_MS = 1000;
 const REVIEW_EVERY_MS = 3000;
+const SYNC_EVERY_SECONDS = 5;
 /** Synthetic pictures: the first group is published (its scans match), the second never is. */
 const MATCHING: readonly [FamilyName, number][] = [['scenes', 102], ['textures', 101], ['text', 103], ['gradients', 105]];
 const UNRELATED: readonly [FamilyName, number][] = [['scenes', 107], ['text', 108], ['textures', 109], ['scenes', 110]];
@@ -102,6 +104,11 @@ async function main(): Promise<number> {
   const sidecarDir = join(root, 'sidecar');
   mkdirSync(sidecarDir);
   const rootKey = String(hashfeed('centre', 'init', '--data', centreDir).rootVerifierKey);
+  // The Centre's polling hint down from 60 s to the sidecar's own 5 s interval: a sync round every 5 s, not every minute.
+  const configPath = join(centreDir, 'centre.json');
+  const centreConfig: unknown = JSON.parse(readFileSync(configPath, 'utf8'));
+  if (typeof centreConfig !== 'object' || centreConfig === null) throw new Error('centre.json is not an object');
+  writeFileSync(configPath, JSON.stringify({ ...centreConfig, minimumWaitSeconds: SYNC_EVERY_SECONDS }, null, 2));
   const tokens = {
     authority: createToken(centreDir, 'authority', 'DE-BKA'),
     operator: createToken(centreDir, 'operator', 'soak-operator'),
@@ -167,7 +174,7 @@ async function main(): Promise<number> {
       listen: '127.0.0.1:0',
       localToken: LOCAL_TOKEN,
       surfaces: [{ id: 'uploads', description: 'Soak uploads', e2ee: false }],
-      syncIntervalSeconds: 5,
+      syncIntervalSeconds: SYNC_EVERY_SECONDS,
     }),
   );
   const sidecar = new SoakChild('sidecar', ['sidecar', '--config', configFile], sidecarDir);
@@ -253,9 +260,10 @@ async function main(): Promise<number> {
     const last = series.centre?.at(-1);
     const lastSidecar = series.sidecar?.at(-1);
     if (last === undefined) return;
+    const replica = field(await (await fetch(`${local}/healthz`)).json(), 'replicaVersion');
     const mb = (v: number | undefined): string => ((v ?? 0) / 1024 / 1024).toFixed(1);
     process.stderr.write(
-      `soak: ${((Date.now() - started) / 60_000).toFixed(1)} min, ${counts.publications} publications, ${counts.scans} scans, ${counts.reviews} reviews; RSS centre ${mb(last?.values.rssBytes)} MB, sidecar ${mb(lastSidecar?.values.rssBytes)} MB\n`,
+      `soak: ${((Date.now() - started) / 60_000).toFixed(1)} min, ${counts.publications} publications, ${counts.scans} scans, ${counts.reviews} reviews, published version ${lastPublished}, replica version ${String(replica)}; RSS centre ${mb(last?.values.rssBytes)} MB, sidecar ${mb(lastSidecar?.values.rssBytes)} MB\n`,
     );
   };
 
