@@ -3,7 +3,7 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { openReplicaDatabase } from '../../../client/replica/database.ts';
-import { parseSidecarConfig } from '../../../client/sidecar/config.ts';
+import { sidecarConfigFor, sidecarConfigJson } from '../sidecar-config.ts';
 import { createSidecar } from '../../../client/sidecar/sidecar.ts';
 import { md5Digest } from '../../../shared/hashing/index.ts';
 import { tempDirs } from '../../../shared/testing/temp-dirs.ts';
@@ -18,18 +18,6 @@ const MARKERS = { start: 'reporting', done: 'reported' };
 // Synthetic known content: random bytes, no image, matched by their MD5.
 const CONTENT = randomBytes(2048);
 
-function configFor(centre: LoopbackCentre, dataDir: string): Record<string, unknown> {
-  return {
-    centre: centre.url,
-    providerToken: centre.tokens.provider,
-    provider: 'example-host',
-    rootKey: centre.rootKey,
-    dataDir,
-    localToken: 'local-token-for-the-chaos-run',
-    surfaces: [{ id: 'uploads', description: 'uploads', e2ee: false }],
-  };
-}
-
 /**
  * A sidecar scanning known content under an order, enqueueing reports and
  * delivering them to a real Centre on loopback, killed at random points;
@@ -43,13 +31,13 @@ export function reportDeliveryScenario(): ChaosScenario {
   const queuedEverywhere = new Set<string>();
   const sidecar = async (dataDir: string) => {
     if (centre === undefined) throw new Error('not prepared');
-    return createSidecar({ config: parseSidecarConfig(configFor(centre, dataDir), dataDir), logger: pino({ level: 'silent' }) });
+    return createSidecar({ config: sidecarConfigFor(centre, dataDir), logger: pino({ level: 'silent' }) });
   };
   const runOnce = async (delayMs: number | null) => {
     if (centre === undefined) throw new Error('not prepared');
     const dataDir = dirs.make('hf-chaos-reports-');
     cpSync(template, dataDir, { recursive: true });
-    return { dataDir, ...(await runAndKill(child, [JSON.stringify(configFor(centre, dataDir)), CONTENT.toString('hex'), String(REPORTS)], MARKERS, delayMs)) };
+    return { dataDir, ...(await runAndKill(child, [JSON.stringify(sidecarConfigJson(centre, dataDir)), CONTENT.toString('hex'), String(REPORTS)], MARKERS, delayMs)) };
   };
   /** Checks one run's queue against what the child was told and what the Centre holds; the restarted sidecar delivers first. */
   const check = async (dataDir: string, output: string, is: Invariants): Promise<void> => {

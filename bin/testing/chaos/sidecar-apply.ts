@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { openReplicaDatabase } from '../../../client/replica/database.ts';
 import { Replica } from '../../../client/replica/replica.ts';
-import { parseSidecarConfig } from '../../../client/sidecar/config.ts';
+import { sidecarConfigFor, sidecarConfigJson } from '../sidecar-config.ts';
 import { createSidecar } from '../../../client/sidecar/sidecar.ts';
 import { tempDirs } from '../../../shared/testing/temp-dirs.ts';
 import { computeStateDigest } from '../../../shared/wire/state-digest.ts';
@@ -17,18 +17,6 @@ const ROWS = 8_000;
 const child = join(import.meta.dirname, '..', 'sync-child.ts');
 const MARKERS = { start: 'syncing', done: 'synced' };
 
-function configFor(centre: LoopbackCentre, dataDir: string): Record<string, unknown> {
-  return {
-    centre: centre.url,
-    providerToken: centre.tokens.provider,
-    provider: 'example-host',
-    rootKey: centre.rootKey,
-    dataDir,
-    localToken: 'local-token-for-the-chaos-run',
-    surfaces: [{ id: 'uploads', description: 'uploads', e2ee: false }],
-  };
-}
-
 /**
  * A sidecar at version 1 syncing version 2 (ROWS more hashes) from a real
  * Centre on loopback, killed at random points of the sync and apply.
@@ -39,13 +27,13 @@ export function sidecarApplyScenario(): ChaosScenario {
   let template = '';
   const sidecar = async (dataDir: string) => {
     if (centre === undefined) throw new Error('not prepared');
-    return createSidecar({ config: parseSidecarConfig(configFor(centre, dataDir), dataDir), logger: pino({ level: 'silent' }) });
+    return createSidecar({ config: sidecarConfigFor(centre, dataDir), logger: pino({ level: 'silent' }) });
   };
   const runOnce = async (delayMs: number | null) => {
     if (centre === undefined) throw new Error('not prepared');
     const dataDir = dirs.make('hf-chaos-sidecar-');
     cpSync(template, dataDir, { recursive: true });
-    return { dataDir, ...(await runAndKill(child, [JSON.stringify(configFor(centre, dataDir))], MARKERS, delayMs)) };
+    return { dataDir, ...(await runAndKill(child, [JSON.stringify(sidecarConfigJson(centre, dataDir))], MARKERS, delayMs)) };
   };
   return {
     async prepare() {
