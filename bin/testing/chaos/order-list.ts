@@ -4,7 +4,7 @@ import { openCentre, type Centre } from '../../../server/centre.ts';
 import { initCentre } from '../../../server/init.ts';
 import { tempDirs } from '../../../shared/testing/temp-dirs.ts';
 import { runAndKill } from './kill.ts';
-import { Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
+import { checkRun, Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
 
 const ORDERS = 40;
 const child = join(import.meta.dirname, 'order-child.ts');
@@ -56,8 +56,7 @@ export function orderListScenario(): ChaosScenario {
     async run(_index, delayMs): Promise<ChaosRun> {
       const dataDir = fresh();
       const { outcome } = await runOnce(dataDir, delayMs);
-      const is = new Invariants();
-      try {
+      return checkRun(dataDir, outcome, delayMs, async (is) => {
         let centre = openCentre(dataDir, Date.now(), {});
         try {
           checkOrders(centre, is);
@@ -72,12 +71,7 @@ export function orderListScenario(): ChaosScenario {
         } finally {
           centre.close();
         }
-      } catch (error) {
-        is.check(false, `checking threw: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-      return { outcome, delayMs, failures: is.failures };
+      });
     },
     async close() {
       dirs.removeAll();

@@ -6,7 +6,7 @@ import { initCentre } from '../../../server/init.ts';
 import { tempDirs } from '../../../shared/testing/temp-dirs.ts';
 import { computeStateDigest } from '../../../shared/wire/state-digest.ts';
 import { runAndKill } from './kill.ts';
-import { Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
+import { checkRun, Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
 
 const ROWS = 8_000;
 const child = join(import.meta.dirname, '..', '..', '..', 'server', 'testing', 'publish-child.ts');
@@ -65,8 +65,7 @@ export function publicationScenario(): ChaosScenario {
     },
     async run(_index, delayMs): Promise<ChaosRun> {
       const { dataDir, outcome } = await runOnce(delayMs);
-      const is = new Invariants();
-      try {
+      return checkRun(dataDir, outcome, delayMs, async (is) => {
         const centre = openCentre(dataDir, Date.now(), {});
         try {
           const version = checkPublication(centre, is);
@@ -80,12 +79,7 @@ export function publicationScenario(): ChaosScenario {
         } finally {
           centre.close();
         }
-      } catch (error) {
-        is.check(false, `reopening threw: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-      return { outcome, delayMs, failures: is.failures };
+      });
     },
     async close() {
       dirs.removeAll();

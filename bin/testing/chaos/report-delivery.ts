@@ -10,7 +10,7 @@ import { tempDirs } from '../../../shared/testing/temp-dirs.ts';
 import { entitleSidecar } from '../feed-access.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from '../loopback-centre.ts';
 import { runAndKill } from './kill.ts';
-import { Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
+import { checkRun, Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
 
 const REPORTS = 12;
 const child = join(import.meta.dirname, 'report-child.ts');
@@ -106,15 +106,9 @@ export function reportDeliveryScenario(): ChaosScenario {
     },
     async run(_index, delayMs): Promise<ChaosRun> {
       const { dataDir, outcome, output } = await runOnce(delayMs);
-      const is = new Invariants();
-      try {
+      return checkRun(dataDir, outcome, delayMs, async (is) => {
         await check(dataDir, output, is);
-      } catch (error) {
-        is.check(false, `checking threw: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-      return { outcome, delayMs, failures: is.failures };
+      });
     },
     async close() {
       try {

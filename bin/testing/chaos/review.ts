@@ -5,7 +5,7 @@ import { reviewFixture } from '../../../server/testing/review-fixture.ts';
 import { createTestCentre } from '../../../server/testing/test-centre.ts';
 import { tempDirs } from '../../../shared/testing/temp-dirs.ts';
 import { runAndKill } from './kill.ts';
-import { Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
+import { checkRun, Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
 
 const REPORTS = 60;
 const child = join(import.meta.dirname, '..', '..', '..', 'server', 'testing', 'review-child.ts');
@@ -70,8 +70,7 @@ export function reviewScenario(): ChaosScenario {
     },
     async run(_index, delayMs): Promise<ChaosRun> {
       const { dataDir, outcome } = await runOnce(delayMs);
-      const is = new Invariants();
-      try {
+      return checkRun(dataDir, outcome, delayMs, async (is) => {
         const reopen = (): Centre => openCentre(dataDir, Date.now(), {});
         let centre = reopen();
         try {
@@ -89,12 +88,7 @@ export function reviewScenario(): ChaosScenario {
         } finally {
           centre.close();
         }
-      } catch (error) {
-        is.check(false, `checking threw: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-      return { outcome, delayMs, failures: is.failures };
+      });
     },
     async close() {
       dirs.removeAll();

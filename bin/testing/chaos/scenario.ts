@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { KillOutcome } from './kill.ts';
 
 /** One kill and what the checks found after it; `failures` empty when every invariant held. */
@@ -30,4 +31,21 @@ export class Invariants {
   equal(actual: unknown, expected: unknown, what: string): void {
     if (actual !== expected) this.failures.push(`${what}: ${String(actual)}, expected ${String(expected)}`);
   }
+}
+
+/**
+ * Checks one killed run: `check` records what broke (a check that throws
+ * counts as broken too, so a run reports rather than stops), then the run's
+ * data folder is removed whatever happened.
+ */
+export async function checkRun(dataDir: string, outcome: KillOutcome, delayMs: number, check: (is: Invariants) => Promise<void> | void): Promise<ChaosRun> {
+  const is = new Invariants();
+  try {
+    await check(is);
+  } catch (error) {
+    is.check(false, `checking threw: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { outcome, delayMs, failures: is.failures };
 }

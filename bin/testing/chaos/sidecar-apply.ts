@@ -11,7 +11,7 @@ import { computeStateDigest } from '../../../shared/wire/state-digest.ts';
 import { entitleSidecar } from '../feed-access.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from '../loopback-centre.ts';
 import { runAndKill } from './kill.ts';
-import { Invariants, type ChaosRun, type ChaosScenario } from './scenario.ts';
+import { checkRun, type ChaosRun, type ChaosScenario } from './scenario.ts';
 
 const ROWS = 8_000;
 const child = join(import.meta.dirname, '..', 'sync-child.ts');
@@ -52,9 +52,9 @@ export function sidecarApplyScenario(): ChaosScenario {
     },
     async run(_index, delayMs): Promise<ChaosRun> {
       if (centre === undefined) throw new Error('not prepared');
+      const prepared = centre;
       const { dataDir, outcome } = await runOnce(delayMs);
-      const is = new Invariants();
-      try {
+      return checkRun(dataDir, outcome, delayMs, async (is) => {
         const db = openReplicaDatabase(join(dataDir, 'replica.db'));
         try {
           is.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'replica integrity_check');
@@ -62,7 +62,7 @@ export function sidecarApplyScenario(): ChaosScenario {
           const state = replica.state();
           const digest = Buffer.from(computeStateDigest(replica.entries()));
           is.check(digest.equals(Buffer.from(state.stateDigest ?? [])), `the replica’s digest equals its recorded version’s (${state.version})`);
-          const published = centre.running.centre.publisher.version(state.version);
+          const published = prepared.running.centre.publisher.version(state.version);
           is.check(published !== undefined && digest.equals(Buffer.from(published.stateDigest)), `the replica’s digest equals published version ${state.version}’s`);
           is.check(state.version === 1 || state.version === 2, `the replica at N or N+1 (found ${state.version})`);
         } finally {
@@ -76,12 +76,7 @@ export function sidecarApplyScenario(): ChaosScenario {
         } finally {
           await restarted.stop();
         }
-      } catch (error) {
-        is.check(false, `checking threw: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        rmSync(dataDir, { recursive: true, force: true });
-      }
-      return { outcome, delayMs, failures: is.failures };
+      });
     },
     async close() {
       try {
