@@ -13,14 +13,14 @@
  * figure, and exits 1 if a bound of bench/soak/summary.ts is exceeded.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateImage, type FamilyName } from '../fixtures/index.ts';
 import { getAlgorithm, hashImage } from '../shared/hashing/index.ts';
 import { repoRoot } from '../shared/testing/vectors.ts';
-import { createToken, hashfeed } from './centre-process.ts';
+import { field, startSidecarStack } from './sidecar-stack.ts';
 import { printTable } from './harness.ts';
 import { SoakChild } from './soak/child.ts';
 import { plotSoak } from './soak/plot.ts';
@@ -35,8 +35,6 @@ if (!(minutes > 0 && minutes <= 24 * 60)) throw new Error('--minutes must be abo
 if (!(Number.isInteger(intervalSeconds) && intervalSeconds >= 1 && intervalSeconds <= 600)) throw new Error('--interval-seconds must be an integer from 1 to 600');
 const outFile = resolve(values.out ?? join(repoRoot, 'bench', 'results', 'soak.json'));
 
-const PROVIDER = 'soak-host';
-const LOCAL_TOKEN = randomBytes(24).toString('base64url');
 /** The workload's pace: a publication every 5 s (every 6th also revokes one indicator), a scan every second, a review every 3 s. */
 const PUBLISH_EVERY_MS = 5000;
 const REVOKE_EVERY = 6;
@@ -100,37 +98,7 @@ async function every(name: string, everyMs: number, until: number, step: () => P
 }
 
 async function main(): Promise<number> {
-  const centreDir = join(root, 'centre');
-  const sidecarDir = join(root, 'sidecar');
-  mkdirSync(sidecarDir);
-  const rootKey = String(hashfeed('centre', 'init', '--data', centreDir).rootVerifierKey);
-  // The Centre's polling hint down from 60 s to the sidecar's own 5 s interval: a sync round every 5 s, not every minute.
-  const configPath = join(centreDir, 'centre.json');
-  const centreConfig: unknown = JSON.parse(readFileSync(configPath, 'utf8'));
-  if (typeof centreConfig !== 'object' || centreConfig === null) throw new Error('centre.json is not an object');
-  writeFileSync(configPath, JSON.stringify({ ...centreConfig, minimumWaitSeconds: SYNC_EVERY_SECONDS }, null, 2));
-  const tokens = {
-    authority: createToken(centreDir, 'authority', 'DE-BKA'),
-    operator: createToken(centreDir, 'operator', 'soak-operator'),
-    provider: createToken(centreDir, 'provider', PROVIDER),
-    reviewer: createToken(centreDir, 'reviewer', 'soak-reviewer'),
-  };
-  const centre = new SoakChild('centre', ['centre', 'serve', '--data', centreDir, '--port', '0'], centreDir);
-  children.push(centre);
-  const url = await centre.waitForOutput(/\{"url":"([^"]+)"\}/);
-  const api = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    if (!res.ok) throw new Error(`${method} ${path.split('?')[0] ?? ''}: ${res.status} ${(await res.text()).slice(0, 200)}`);
-    return { status: res.status, json: res.status === 204 ? null : await res.json() };
-  };
-  const field = (value: unknown, name: string): unknown => (typeof value === 'object' && value !== null ? Reflect.get(value, name) : undefined);
-
-  // The feed: indicators of the matching pictures, approved and published; an order that covers the soak's uploads.
+  // The feed: indicators of the matching pictures; an order that covers the soak's uploads.
   const picture = ([family, seed]: readonly [FamilyName, number]): Promise<Buffer> => generateImage({ family, seed, width: 960, height: 720, format: 'jpeg', quality: 90 });
   const matching = await Promise.all(MATCHING.map(picture));
   const unrelated = await Promise.all(UNRELATED.map(picture));
@@ -139,64 +107,9 @@ async function main(): Promise<number> {
     const { results } = await hashImage(bytes, { algorithms: ['pdq'] });
     for (const r of results) rows.push({ algorithm: r.algorithm, hash: getAlgorithm(r.algorithm).format(r.hash), category: 'A1', reference: `SOAK-picture-${i}` });
   }
-  let lastPublished = 0;
-  const publishRows = async (batch: readonly unknown[]): Promise<number> => {
-    const submitted = await api('POST', '/v1/indicators', tokens.authority, batch);
-    const batchId = Number(field(submitted.json, 'batchId'));
-    await api('POST', `/v1/batches/${batchId}/approve`, tokens.operator);
-    lastPublished = Number(field((await api('POST', '/v1/publish', tokens.operator)).json, 'version'));
-    return batchId;
-  };
-  await publishRows(rows);
-  const now = Date.now();
-  await api('POST', '/v1/orders', tokens.operator, {
-    orderId: `SOAK-${now}`,
-    issuingAuthority: 'DE-BKA',
-    legalReference: 'Soak run (synthetic, no legal effect)',
-    provider: PROVIDER,
-    surfaces: ['uploads'],
-    targets: { users: ['soak-user'], groups: [], channels: [] },
-    notBefore: now - 1000,
-    notAfter: now + (minutes + 60) * 60_000,
-    memberState: 'DE',
-  });
-
-  // The sidecar, a process of its own; its report key is approved as an operator would, then it registers its encryption key and syncs.
-  const configFile = join(root, 'sidecar.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      centre: url,
-      providerToken: tokens.provider,
-      provider: PROVIDER,
-      rootKey,
-      dataDir: sidecarDir,
-      listen: '127.0.0.1:0',
-      localToken: LOCAL_TOKEN,
-      surfaces: [{ id: 'uploads', description: 'Soak uploads', e2ee: false }],
-      syncIntervalSeconds: SYNC_EVERY_SECONDS,
-    }),
-  );
-  const sidecar = new SoakChild('sidecar', ['sidecar', '--config', configFile], sidecarDir);
-  children.push(sidecar);
-  const local = await sidecar.waitForOutput(/\{"listening":"([^"]+)"\}/);
-  const ready = Date.now() + 120_000;
-  let approved = 0;
-  while (approved === 0 && Date.now() < ready && !stopping.signal.aborted) {
-    const pending = field((await api('GET', `/v1/provider/keys?status=pending&provider=${PROVIDER}`, tokens.operator)).json, 'keys');
-    for (const key of Array.isArray(pending) ? pending : []) {
-      await api('POST', `/v1/provider/keys/${String(field(key, 'keyId'))}/approve`, tokens.operator, { provider: PROVIDER, verifierKey: field(key, 'verifierKey') });
-      approved++;
-    }
-    if (approved === 0) await sleep(500);
-  }
-  let health: unknown = null;
-  while (field(health, 'status') !== 'ok' && Date.now() < ready && !stopping.signal.aborted) {
-    await sleep(1000);
-    health = await (await fetch(`${local}/healthz`)).json();
-  }
-  if (field(health, 'status') !== 'ok') throw new Error(`the sidecar did not become healthy: ${JSON.stringify(health)}`);
-  process.stderr.write(`soak: centre ${url}, sidecar ${local}; running ${minutes} min, sampling every ${intervalSeconds} s\n`);
+  const stack = await startSidecarStack({ root, rows, syncEverySeconds: SYNC_EVERY_SECONDS, orderMinutes: minutes, children, signal: stopping.signal });
+  const { centre, sidecar, local, tokens, api, publishRows } = stack;
+  process.stderr.write(`soak: centre ${stack.url}, sidecar ${local}; running ${minutes} min, sampling every ${intervalSeconds} s\n`);
 
   const started = Date.now();
   const until = started + minutes * 60_000;
@@ -226,7 +139,7 @@ async function main(): Promise<number> {
       return;
     }
     await api('POST', `/v1/indicators/${String(field(target, 'id'))}/revoke`, tokens.authority, { reason: 'FALSE_POSITIVE' });
-    lastPublished = Number(field((await api('POST', '/v1/publish', tokens.operator)).json, 'version'));
+    await api('POST', '/v1/publish', tokens.operator);
     counts.revocations++;
   };
   const scan = async (): Promise<void> => {
@@ -234,9 +147,9 @@ async function main(): Promise<number> {
     const pool = match ? matching : unrelated;
     const bytes = pool[Math.floor(counts.scans / 2) % pool.length] ?? Buffer.alloc(0);
     counts.scans++;
-    const res = await fetch(`${local}/v1/scan?surface=uploads&subject=user:soak-user`, {
+    const res = await fetch(`${local}/v1/scan?surface=uploads&subject=user:bench-user`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/octet-stream' },
+      headers: { authorization: `Bearer ${stack.localToken}`, 'content-type': 'application/octet-stream' },
       body: bytes,
       signal: AbortSignal.timeout(30_000),
     });
@@ -263,7 +176,7 @@ async function main(): Promise<number> {
     const replica = field(await (await fetch(`${local}/healthz`)).json(), 'replicaVersion');
     const mb = (v: number | undefined): string => ((v ?? 0) / 1024 / 1024).toFixed(1);
     process.stderr.write(
-      `soak: ${((Date.now() - started) / 60_000).toFixed(1)} min, ${counts.publications} publications, ${counts.scans} scans, ${counts.reviews} reviews, published version ${lastPublished}, replica version ${String(replica)}; RSS centre ${mb(last?.values.rssBytes)} MB, sidecar ${mb(lastSidecar?.values.rssBytes)} MB\n`,
+      `soak: ${((Date.now() - started) / 60_000).toFixed(1)} min, ${counts.publications} publications, ${counts.scans} scans, ${counts.reviews} reviews, published version ${stack.lastPublished()}, replica version ${String(replica)}; RSS centre ${mb(last?.values.rssBytes)} MB, sidecar ${mb(lastSidecar?.values.rssBytes)} MB\n`,
     );
   };
 
@@ -294,7 +207,7 @@ async function main(): Promise<number> {
     minutes: (Date.now() - started) / 60_000,
     workload: counts,
     errors: Object.fromEntries(errors),
-    lastPublishedVersion: lastPublished,
+    lastPublishedVersion: stack.lastPublished(),
     sidecarHealth: finalHealth,
     openFdKinds: fdTargets,
     bounds: BOUNDS,
@@ -308,7 +221,7 @@ async function main(): Promise<number> {
 
   console.log(`workload: ${JSON.stringify(counts)}`);
   if (errors.size > 0) console.log(`errors: ${JSON.stringify(Object.fromEntries(errors))}`);
-  console.log(`at the end: Centre published version ${lastPublished}; sidecar replica at version ${String(field(finalHealth, 'replicaVersion'))}, status ${String(field(finalHealth, 'status'))}`);
+  console.log(`at the end: Centre published version ${stack.lastPublished()}; sidecar replica at version ${String(field(finalHealth, 'replicaVersion'))}, status ${String(field(finalHealth, 'status'))}`);
   printTable(table);
   console.log('');
   printTable(checks.map((c) => ({ process: c.process, bound: c.says, observed: c.observed === null ? '-' : formatObserved(c.says, c.observed), held: c.held ? 'yes' : 'NO' })));
