@@ -2,13 +2,11 @@
  * Query time against N (log-log) from the benchmark runs: a Vega-Lite spec
  * rendered headless to SVG by Vega, converted to PNG by sharp.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import { repoRoot } from '../shared/testing/vectors.ts';
 import type { Run } from './match-cases.ts';
+import { renderVegaLite } from './vega-render.ts';
 
 /** Figures quoted in the issue (same machine, other code), drawn as points for orientation. */
 const QUOTED: readonly { index: string; n: number; p50_us: number }[] = [
@@ -54,12 +52,5 @@ export async function plotRuns(runs: readonly Run[]): Promise<{ svg: string; png
       },
     ],
   };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  const dir = join(repoRoot, 'bench', 'results');
-  const svgPath = join(dir, 'match.svg');
-  const pngPath = join(dir, 'match.png');
-  writeFileSync(svgPath, svg);
-  await sharp(Buffer.from(svg)).png().toFile(pngPath);
-  return { svg: svgPath, png: pngPath };
+  return renderVegaLite(spec, join(repoRoot, 'bench', 'results', 'match'));
 }

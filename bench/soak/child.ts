@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../shared/testing/vectors.ts';
 import { HASHFEED_CLI } from '../centre-process.ts';
+import { residentBytes } from '../load/process-usage.ts';
 
 /** One figure set of one process at one moment. */
 export interface ProcessSample {
@@ -115,13 +116,6 @@ export class SoakChild {
   }
 }
 
-/** VmRSS from /proc/PID/status, in bytes. */
-function residentBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kb) * 1024;
-}
 
 /** The sizes of every SQLite write-ahead log under `dir` (two levels deep: a sidecar keeps its replica in a subfolder). */
 function walBytes(dir: string, depth = 2): number {

@@ -1,8 +1,6 @@
 /** The soak's curves: one panel per metric, one line per process, a Vega-Lite spec rendered by Vega to SVG, then to PNG by sharp. */
-import { writeFileSync } from 'node:fs';
-import sharp from 'sharp';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
+import { renderVegaLite } from '../vega-render.ts';
 import type { Metric, TimedSample } from './summary.ts';
 
 /** Each plotted metric: its panel title and the divisor into that unit. */
@@ -36,10 +34,5 @@ export async function plotSoak(series: Readonly<Record<string, readonly TimedSam
       },
     },
   };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  const paths = { svg: `${base}.svg`, png: `${base}.png` };
-  writeFileSync(paths.svg, svg);
-  await sharp(Buffer.from(svg)).flatten({ background: '#ffffff' }).png({ compressionLevel: 9, palette: true }).toFile(paths.png);
-  return paths;
+  return renderVegaLite(spec, base);
 }
