@@ -1,6 +1,6 @@
 import { isApng } from '../../shared/hashing/apng.ts';
 import { closeTruncatedGif } from '../../shared/hashing/truncated-gif.ts';
-import { sharp } from '../../shared/hashing/sharp-settings.ts';
+import { imageMetadata } from '../../shared/hashing/image-metadata.ts';
 import type { DecodeBudget } from './decode-budget.ts';
 
 /** What the decoder holds at most: frames of an animation, and pixels over all frames together (shared/hashing/image-frames.ts). */
@@ -53,7 +53,7 @@ async function costOf(bytes: Uint8Array, { maxPixels, maxFrames }: DecodeLimits,
   let hasAlpha: boolean | undefined;
   try {
     // Reading the header allocates no pixels; the real size is wanted even past the pixel limit.
-    ({ format, width, height, pages, hasAlpha } = await sharp(bytes, { limitInputPixels: false }).metadata());
+    ({ format, width, height, pages, hasAlpha } = await imageMetadata(bytes));
   } catch {
     // A cut-off GIF is refused from its header, then decoded closed, once (shared/hashing/image-views.ts): weigh it so.
     // Closed bytes still unreadable are refused by the decoder: closing them again would weigh a file it never sees.

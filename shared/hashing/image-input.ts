@@ -20,6 +20,7 @@ import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import { CodedError } from '../errors.ts';
 import type { PixelImage } from './luma.ts';
 import { progressiveJpegForEighthScale } from './progressive-jpeg.ts';
+import { imageMetadata } from './image-metadata.ts';
 import './sharp-settings.ts';
 
 export type ImageInputCode =
@@ -99,7 +100,7 @@ export async function readImageHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX
   let meta: Metadata;
   try {
     // No limit here: the header is read, not decoded, and the limit is ours to apply below.
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await imageMetadata(bytes);
   } catch (cause) {
     throw classifySharpError(cause, 'cannot read the image header');
   }
