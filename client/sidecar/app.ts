@@ -10,7 +10,7 @@ import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
 import { JsonDuplicateKeyError, JsonPrototypeKeyError } from './json-keys.ts';
-import { CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
+import { bodySourceOf, CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
 
@@ -204,13 +204,13 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
 
 /** The body, capped in bytes and read within the deadline (RequestBodyError otherwise). */
 function readBody(c: Context, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
-  return readBoundedBody(c.req.raw, { maxBytes, timeoutMs });
+  return readBoundedBody(bodySourceOf(c.env, c.req.raw), { maxBytes, timeoutMs });
 }
 
 /** A capped body parsed as JSON as it arrives, in short steps (see readBoundedJson). */
 async function readJson(c: Context, maxBytes: number, timeoutMs: number): Promise<unknown> {
   try {
-    return await readBoundedJson(c.req.raw, { maxBytes, timeoutMs });
+    return await readBoundedJson(bodySourceOf(c.env, c.req.raw), { maxBytes, timeoutMs });
   } catch (cause) {
     if (cause instanceof RequestBodyError) throw cause;
     if (cause instanceof JsonDuplicateKeyError) throw new SidecarError(400, 'REQUEST_AMBIGUOUS', `the field ${quote(cause.key)} is given more than once`, { cause });

@@ -1,6 +1,7 @@
+import { createServer, request, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { JsonPrototypeKeyError } from './json-keys.ts';
-import { readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
+import { bodySourceOf, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 
 const post = (body: ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}): Request =>
   new Request('http://sidecar.local/v1/scan', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
@@ -104,5 +105,60 @@ describe('reading a request body', () => {
       await expect(readBoundedJson(post(textStream(['{"items":'])), { maxBytes: 12, timeoutMs: 60_000 })).rejects.toBeInstanceOf(SyntaxError);
       await expect(readBoundedJson(post(stream(1, 4, false)), { maxBytes: 1_000, timeoutMs: 50 })).rejects.toMatchObject({ code: 'BODY_TIMEOUT' });
     });
+  });
+});
+
+describe('reading a request body from the Node request (as served on a port)', () => {
+  /**
+   * A loopback server that hands each request to `read`, answers with what it
+   * returned or the error's code, and the client that sends `chunks` (each
+   * after the last was written), ending the body when `end`.
+   */
+  async function through(read: (incoming: IncomingMessage) => Promise<unknown>, chunks: readonly Uint8Array[], end: boolean, headers: Record<string, string> = {}): Promise<unknown> {
+    const server = createServer((incoming, outgoing) => {
+      read(incoming).then(
+        (value) => outgoing.end(JSON.stringify({ value })),
+        (err: unknown) => outgoing.end(JSON.stringify({ code: err instanceof RequestBodyError ? err.code : String(err) })),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    try {
+      return await new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: address.port, method: 'POST', path: '/v1/scan', headers }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(JSON.parse(text)));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+        for (const chunk of chunks) req.write(chunk);
+        if (end) req.end();
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  const bytesOf = (incoming: IncomingMessage, limits: { maxBytes: number; timeoutMs: number }) => readBoundedBody(bodySourceOf({ incoming }, post(null)), limits).then((b) => [...b]);
+
+  it('reads the Node stream itself, not the Request beside it', async () => {
+    const answer = await through((incoming) => bytesOf(incoming, { maxBytes: 12, timeoutMs: 5_000 }), [new Uint8Array([1, 2]), new Uint8Array([3])], true);
+    expect(answer).toEqual({ value: [1, 2, 3] });
+  });
+
+  it('refuses a declared length over the cap, and a body that grows past it', async () => {
+    expect(await through((incoming) => bytesOf(incoming, { maxBytes: 2, timeoutMs: 60_000 }), [], false, { 'content-length': '3' })).toEqual({ code: 'BODY_TOO_LARGE' });
+    expect(await through((incoming) => bytesOf(incoming, { maxBytes: 2, timeoutMs: 60_000 }), [new Uint8Array(3)], false)).toEqual({ code: 'BODY_TOO_LARGE' });
+  });
+
+  it('gives up on a body that stops arriving at the deadline', async () => {
+    expect(await through((incoming) => bytesOf(incoming, { maxBytes: 100, timeoutMs: 50 }), [new Uint8Array(3)], false)).toEqual({ code: 'BODY_TIMEOUT' });
+  });
+
+  it('parses JSON from it within the same bounds', async () => {
+    const json = (incoming: IncomingMessage) => readBoundedJson(bodySourceOf({ incoming }, post(null)), { maxBytes: 100, timeoutMs: 5_000 });
+    expect(await through(json, [new TextEncoder().encode('{"a":'), new TextEncoder().encode('[1]}')], true)).toEqual({ value: { a: [1] } });
   });
 });
