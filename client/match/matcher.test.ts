@@ -54,6 +54,16 @@ describe('Matcher', () => {
     });
   });
 
+  describe('when asked which algorithms it holds (a scan computes only those)', () => {
+    it('says so per algorithm, and stops once the last of one is removed', async () => {
+      const m = await Matcher.create(entries);
+      expect(['pdq', 'phash64', 'dhash64', 'md5', 'sha256'].filter((a) => m.holds(a))).toEqual(['pdq', 'phash64', 'md5']);
+      m.applySync({ version: 2, replaced: false, removes: [500, 501], adds: [entry(600, 'sha256', 32)] });
+      expect(['pdq', 'phash64', 'dhash64', 'md5', 'sha256'].filter((a) => m.holds(a))).toEqual(['pdq', 'sha256']);
+      m.close();
+    });
+  });
+
   describe('with the index file beside the replica', () => {
     it('loads it when it was saved at the same state, and rebuilds when not', async () => {
       const dir = join(dirs.make('hf-matcher-'), 'index');

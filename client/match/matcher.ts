@@ -159,6 +159,16 @@ export class Matcher {
     return out;
   }
 
+  /**
+   * Whether any indicator of `algorithm` is held: a scan computes only the
+   * hashes the feed can match (pHash, MD5 and SHA-256 cost about a
+   * millisecond of a photo's scan together).
+   */
+  holds(algorithm: string): boolean {
+    if (isPerceptual(algorithm)) return (this.#hamming.get(algorithm)?.size ?? 0) > 0;
+    return this.#exact.holds(algorithm);
+  }
+
   bytesUsed(): number {
     return [...this.#hamming.values()].reduce((n, i) => n + i.bytesUsed(), 0);
   }
@@ -182,6 +192,8 @@ function groupByAlgorithm(entries: Iterable<IndicatorEntry>): Map<string, Indica
 class ExactIndex {
   readonly #ids = new Map<string, number[]>();
   readonly #keyOf = new Map<number, string>();
+  /** Indicators held per algorithm. */
+  readonly #counts = new Map<string, number>();
 
   add(entries: readonly IndicatorEntry[]): void {
     for (const e of entries) {
@@ -191,13 +203,20 @@ class ExactIndex {
       if (ids === undefined) this.#ids.set(key, [e.id]);
       else ids.push(e.id);
       this.#keyOf.set(e.id, key);
+      this.#counts.set(e.algorithm, (this.#counts.get(e.algorithm) ?? 0) + 1);
     }
+  }
+
+  holds(algorithm: string): boolean {
+    return (this.#counts.get(algorithm) ?? 0) > 0;
   }
 
   remove(id: number): void {
     const key = this.#keyOf.get(id);
     if (key === undefined) return;
     this.#keyOf.delete(id);
+    const algorithm = key.slice(0, key.indexOf(':'));
+    this.#counts.set(algorithm, (this.#counts.get(algorithm) ?? 1) - 1);
     const kept = (this.#ids.get(key) ?? []).filter((x) => x !== id);
     if (kept.length === 0) this.#ids.delete(key);
     else this.#ids.set(key, kept);

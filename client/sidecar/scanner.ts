@@ -30,8 +30,13 @@ export interface ScanResult {
   readonly perceptualSkipped?: { readonly code: string; readonly message: string };
 }
 
-/** What a scan computes of each view: PDQ with its 8 dihedral variants and pHash; and MD5 and SHA-256 of the bytes. */
+/**
+ * What a scan computes of each view: PDQ with its 8 dihedral variants and
+ * pHash; and MD5 and SHA-256 of the bytes. Of these, only PDQ and those the
+ * feed holds indicators of (Matcher.holds).
+ */
 export const SCAN_PERCEPTUAL_ALGORITHMS = ['pdq', 'phash64'] as const;
+export const SCAN_EXACT_ALGORITHMS = ['md5', 'sha256'] as const;
 
 /** A query and the view it was computed from; PDQ queries carry their quality. */
 interface ViewQuery {
@@ -65,7 +70,11 @@ export class Scanner {
    * computed.
    */
   async scanImage(bytes: Uint8Array): Promise<ScanResult> {
-    const hashed = await hashImageViews(bytes, { algorithms: SCAN_PERCEPTUAL_ALGORITHMS, dihedral: true, maxPixels: this.#maxPixels, maxFrames: this.#maxFrames });
+    // Only what the feed can match, PDQ always (its quality is part of every answer).
+    const matcher = this.#matcher();
+    const algorithms = SCAN_PERCEPTUAL_ALGORITHMS.filter((a) => a === 'pdq' || matcher.holds(a));
+    const exact = SCAN_EXACT_ALGORITHMS.filter((a) => matcher.holds(a));
+    const hashed = await hashImageViews(bytes, { algorithms, exact, dihedral: true, maxPixels: this.#maxPixels, maxFrames: this.#maxFrames });
     const result = this.#match(queriesOf(hashed));
     return {
       ...result,

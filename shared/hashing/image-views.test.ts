@@ -46,6 +46,14 @@ describe('hashImageViews', () => {
     });
   });
 
+  describe('when only some digests are asked for (a scan computes what the feed holds)', () => {
+    it('computes those and no others', async () => {
+      const bytes = new TextEncoder().encode('not an image');
+      expect((await hashImageViews(bytes, { exact: ['sha256'] })).exact).toEqual([{ algorithm: 'sha256', hash: sha256Digest(bytes) }]);
+      expect((await hashImageViews(bytes, { exact: [] })).exact).toEqual([]);
+    });
+  });
+
   describe('when a JPEG is truncated', () => {
     it('hashes what decodes, flagged partial', async () => {
       const jpeg = await sharp(photo, raw()).jpeg({ quality: 90 }).toBuffer();

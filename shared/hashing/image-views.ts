@@ -53,10 +53,12 @@ export interface ImageViewsOptions {
   readonly maxPixels?: number;
   /** Frames hashed at most (default DEFAULT_MAX_FRAMES). */
   readonly maxFrames?: number;
+  /** Digests of the bytes to compute (default both). */
+  readonly exact?: readonly ('md5' | 'sha256')[];
 }
 
 export interface ImageViews {
-  /** MD5 and SHA-256 of the bytes as given, always. */
+  /** MD5 and SHA-256 of the bytes as given (those asked for), whatever the bytes are. */
   readonly exact: readonly HashResult[];
   /** Empty when the bytes could not be decoded (see `skipped`). */
   readonly views: readonly ViewHashes[];
@@ -76,10 +78,7 @@ export function hashImageViews(bytes: Uint8Array, options: ImageViewsOptions = {
 /** `closed`: the bytes are a cut GIF closed already; closing them again would only pad them further. */
 async function viewsOf(bytes: Uint8Array, options: ImageViewsOptions, closed: boolean): Promise<ImageViews> {
   const { algorithms = ['pdq'], dihedral = false, mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS } = options;
-  const exact: HashResult[] = [
-    { algorithm: 'md5', hash: md5Digest(bytes) },
-    { algorithm: 'sha256', hash: sha256Digest(bytes) },
-  ];
+  const exact = (options.exact ?? ['md5', 'sha256']).map((algorithm): HashResult => ({ algorithm, hash: algorithm === 'md5' ? md5Digest(bytes) : sha256Digest(bytes) }));
   let header: ImageHeader;
   let original: HashResult[];
   let partial: boolean;
