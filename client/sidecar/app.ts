@@ -10,6 +10,7 @@ import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
 import { DecodeBudgetError } from './decode-budget.ts';
 import type { Health } from './health.ts';
 import { JsonDuplicateKeyError, JsonPrototypeKeyError } from './json-keys.ts';
+import { clientGoneSignal } from './client-gone.ts';
 import { bodySourceOf, CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
@@ -134,7 +135,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     // Refused: the body is never read, so its bytes are never decoded, hashed or logged.
     if (!decision.allowed) return c.json(refused(decision));
     const bytes = await readBody(c, deps.maxImageBytes, deps.bodyTimeoutMs);
-    return c.json(await finish(decision, await deps.scanImage(bytes, c.req.raw.signal), bytes));
+    return c.json(await finish(decision, await deps.scanImage(bytes, clientGoneSignal(c.env, c.req.raw)), bytes));
   });
 
   app.post('/v1/match', async (c) => {
@@ -150,6 +151,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     // Every item's shape is checked before any is scanned: a 400 after an item was reported would have it sent again.
     const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => record(raw, ['surface', 'subject', 'image']));
     const results: Answer[] = [];
+    const gone = clientGoneSignal(c.env, c.req.raw);
     for (const item of items) {
       // One item at a time, letting other requests run between them (each base64 decode is short: the body is capped).
       await nextTurn();
@@ -164,7 +166,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
       }
       const bytes = new Uint8Array(Buffer.from(item.image, 'base64'));
       try {
-        results.push(await finish(decision, await deps.scanImage(bytes, c.req.raw.signal), bytes));
+        results.push(await finish(decision, await deps.scanImage(bytes, gone), bytes));
       } catch (err) {
         // Budget refusals are per item: the items before it are scanned (and maybe reported) already.
         if (!(err instanceof ImageInputError || err instanceof DecodeBudgetError)) throw err;
