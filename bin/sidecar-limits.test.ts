@@ -101,6 +101,7 @@ describe('the sidecar under load and abuse, on a loopback port', () => {
       maxImageBytes: 4_000_000,
       decodeBudgetPixels: BUDGET_PIXELS,
       decodeQueueLength: 0,
+      bodyQueueLength: 0,
       maxBatchBytes: MAX_BATCH_BYTES,
       maxBatchItems: 4,
       bodyTimeoutMs: BODY_TIMEOUT_MS,
@@ -147,6 +148,34 @@ describe('the sidecar under load and abuse, on a loopback port', () => {
       }
       expect(answer.status).toBe(200);
       expect(await answer.json()).toMatchObject({ results: [{ matches: [] }, { error: { code: 'OVERLOADED' } }] });
+    });
+  });
+
+  describe('when the room for request bodies is taken', () => {
+    it('answers 503 OVERLOADED with Retry-After before reading the body, closes the connection, and scans once there is room', async () => {
+      const release = await sidecar.bodyBudget.acquire(sidecar.bodyBudget.capacity - 1_000);
+      try {
+        // The body never comes: the answer must not wait for it.
+        const refused = await rawRequest(local.address, head(SCAN, { 'content-type': 'image/png', 'content-length': '5000' }), { giveUpMs: 5_000 });
+        expect(refused).toMatchObject({ status: 503, closed: true });
+        expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'OVERLOADED' } });
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(refused.headers.connection).toBe('close');
+      } finally {
+        release();
+      }
+      expect(await scan(large)).toMatchObject({ status: 200, json: { matches: [] } });
+      expect(sidecar.bodyBudget.inUse).toBe(0);
+    });
+
+    it('holds a body of unknown length as the largest it may be', async () => {
+      const release = await sidecar.bodyBudget.acquire(sidecar.bodyBudget.capacity - sidecar.config.maxImageBytes + 1);
+      try {
+        const refused = await rawRequest(local.address, head(SCAN, { 'content-type': 'image/png', 'transfer-encoding': 'chunked' }), { giveUpMs: 5_000 });
+        expect(refused).toMatchObject({ status: 503, closed: true });
+      } finally {
+        release();
+      }
     });
   });
 

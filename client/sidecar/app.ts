@@ -7,7 +7,7 @@ import { ImageInputError } from '../../shared/hashing/image-input.ts';
 import { decisionEntryFields } from '../../shared/wire/decision-list.ts';
 import type { HeldDecision } from '../decisions/index.ts';
 import type { ScanDecision, ScanPolicy } from '../policy/index.ts';
-import { DecodeBudgetError } from './decode-budget.ts';
+import { DecodeBudgetError, type DecodeBudget } from './decode-budget.ts';
 import type { Health } from './health.ts';
 import { JsonDuplicateKeyError, JsonPrototypeKeyError } from './json-keys.ts';
 import { clientGoneSignal } from './client-gone.ts';
@@ -34,6 +34,8 @@ export interface SidecarAppDeps {
   readonly maxBatchItems: number;
   /** Deadline for reading any request body. */
   readonly bodyTimeoutMs: number;
+  /** Room for scan bodies (bytes), taken before a body is read. */
+  readonly bodyBudget: DecodeBudget;
   /**
    * Hashes and matches uploaded bytes, image or not (only ever called for an allowed scan);
    * throws DecodeBudgetError when the decode budget cannot take the image.
@@ -134,8 +136,15 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     const decision = decide(singleQuery(c, 'surface'), singleQuery(c, 'subject'));
     // Refused: the body is never read, so its bytes are never decoded, hashed or logged.
     if (!decision.allowed) return c.json(refused(decision));
-    const bytes = await readBody(c, deps.maxImageBytes, deps.bodyTimeoutMs);
-    return c.json(await finish(decision, await deps.scanImage(bytes, clientGoneSignal(c.env, c.req.raw)), bytes));
+    const gone = clientGoneSignal(c.env, c.req.raw);
+    const room = await holdRoomForBody(c, deps.bodyBudget, deps.maxImageBytes, gone);
+    if (room instanceof Response) return room;
+    try {
+      const bytes = await readBody(c, deps.maxImageBytes, deps.bodyTimeoutMs);
+      return c.json(await finish(decision, await deps.scanImage(bytes, gone), bytes));
+    } finally {
+      room();
+    }
   });
 
   app.post('/v1/match', async (c) => {
@@ -148,10 +157,20 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
 
   app.post('/v1/scan/batch', async (c) => {
     noPolicyQuery(c);
+    const gone = clientGoneSignal(c.env, c.req.raw);
+    const room = await holdRoomForBody(c, deps.bodyBudget, deps.maxBatchBytes, gone);
+    if (room instanceof Response) return room;
+    try {
+      return await scanBatch(c, gone);
+    } finally {
+      room();
+    }
+  });
+
+  const scanBatch = async (c: Context, gone: AbortSignal): Promise<Response> => {
     // Every item's shape is checked before any is scanned: a 400 after an item was reported would have it sent again.
     const items = itemList(record(await readJson(c, deps.maxBatchBytes, deps.bodyTimeoutMs), ['items']).items, deps.maxBatchItems).map((raw) => record(raw, ['surface', 'subject', 'image']));
     const results: Answer[] = [];
-    const gone = clientGoneSignal(c.env, c.req.raw);
     for (const item of items) {
       // One item at a time, letting other requests run between them (each base64 decode is short: the body is capped).
       await nextTurn();
@@ -175,7 +194,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
       }
     }
     return c.json({ results });
-  });
+  };
 
   app.post('/v1/match/batch', async (c) => {
     noPolicyQuery(c);
@@ -202,6 +221,24 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
   });
 
   return app;
+}
+
+/**
+ * Takes room for the request's body from the body budget before a byte of
+ * it is read: its declared length, or `maxBytes` when it declares none (or
+ * more, which reading then refuses). Resolves with the release, or with the
+ * 503 to answer when there is no room; that answer closes the connection,
+ * as the unread body may still be arriving.
+ */
+async function holdRoomForBody(c: Context, budget: DecodeBudget, maxBytes: number, gone: AbortSignal): Promise<(() => void) | Response> {
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  const bytes = Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes ? declared : maxBytes;
+  try {
+    return await budget.acquire(bytes, gone);
+  } catch (err) {
+    if (!(err instanceof DecodeBudgetError)) throw err;
+    return c.json({ error: err.toJSON() }, err.status, { ...CLOSE_AFTER, ...(err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) }) });
+  }
 }
 
 /** The body, capped in bytes and read within the deadline (RequestBodyError otherwise). */

@@ -74,6 +74,15 @@ describe('sidecar config', () => {
     });
   });
 
+  describe('when the room for request bodies is set', () => {
+    it('defaults to 256 MiB (at least the largest body), and refuses less than the largest body', () => {
+      expect(parse({})).toMatchObject({ bodyBudgetBytes: 256 * 1024 * 1024, bodyQueueLength: 64 });
+      expect(parse({ maxImageBytes: 300 * 1024 * 1024 }).bodyBudgetBytes).toBe(300 * 1024 * 1024);
+      expect(parse({ bodyBudgetBytes: 60 * 1024 * 1024, bodyQueueLength: 0 })).toMatchObject({ bodyBudgetBytes: 60 * 1024 * 1024, bodyQueueLength: 0 });
+      expect(thrown(() => parse({ bodyBudgetBytes: 1024 * 1024 }))).toMatchObject({ code: 'CONFIG_INVALID' });
+    });
+  });
+
   describe('when the root of trust is pinned', () => {
     it('takes one rootKey as a threshold of 1 and reads the feed name from it', () => {
       expect(parse({})).toMatchObject({ rootKeys: [BASE.rootKey], rootThreshold: 1, feed: 'eu-centre' });

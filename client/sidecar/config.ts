@@ -8,7 +8,7 @@ import { DEFAULT_MAX_FRAMES } from '../../shared/hashing/image-frames.ts';
 import type { DecisionWebhookConfig } from '../decisions/index.ts';
 import { parseSurfaces, PolicyError, type Surface } from '../policy/index.ts';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body.ts';
-import { DEFAULT_DECODE_BUDGET_PIXELS, DEFAULT_DECODE_QUEUE_LENGTH, DEFAULT_DECODE_QUEUE_WAIT_MS } from './decode-budget.ts';
+import { DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_QUEUE_LENGTH, DEFAULT_DECODE_BUDGET_PIXELS, DEFAULT_DECODE_QUEUE_LENGTH, DEFAULT_DECODE_QUEUE_WAIT_MS } from './decode-budget.ts';
 
 /** 16 MiB: JSON.parse of it takes tens of milliseconds (docs/SIDECAR.md); larger images go to `/v1/scan`. */
 export const DEFAULT_MAX_BATCH_BYTES = 16 * 1024 * 1024;
@@ -67,6 +67,10 @@ export interface SidecarConfig {
   readonly decodeQueueWaitMs: number;
   /** Largest `/v1/scan/batch` body; kept small so that parsing it never holds the event loop long. */
   readonly maxBatchBytes: number;
+  /** Bytes of scan bodies held at once over all requests, taken before a body is read; past it 503 OVERLOADED. */
+  readonly bodyBudgetBytes: number;
+  /** Requests that may wait (unread, for up to decodeQueueWaitMs) for room for their bodies (0: none wait). */
+  readonly bodyQueueLength: number;
   readonly maxBatchItems: number;
   /** Time from the start of reading a request body to its end; past it 408 BODY_TIMEOUT. */
   readonly bodyTimeoutMs: number;
@@ -87,7 +91,7 @@ export interface SidecarConfig {
 /** Far above any sensible quorum; each costs one signature check per checkpoint. */
 export const MAX_WITNESSES = 32;
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook', 'witnesses', 'witnessQuorum'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'bodyBudgetBytes', 'bodyQueueLength', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook', 'witnesses', 'witnessQuorum'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -159,6 +163,11 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
   const localToken = text('localToken');
   if (localToken.length < 16) throw invalid("'localToken' must be at least 16 characters");
   const dataDir = path(text('dataDir'));
+  const maxImageBytes = int('maxImageBytes', 50 * 1024 * 1024);
+  const maxBatchBytes = int('maxBatchBytes', DEFAULT_MAX_BATCH_BYTES);
+  const bodyBudgetBytes = int('bodyBudgetBytes', Math.max(DEFAULT_BODY_BUDGET_BYTES, maxImageBytes, maxBatchBytes));
+  // A body the budget could never hold would wait for nothing, then be refused for ever.
+  if (bodyBudgetBytes < Math.max(maxImageBytes, maxBatchBytes)) throw invalid("'bodyBudgetBytes' must be at least 'maxImageBytes' and 'maxBatchBytes'");
   return {
     centre,
     mode,
@@ -178,13 +187,15 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     providerKeyFile: path(text('providerKeyFile', join(dataDir, 'provider.key'))),
     encryptionKeyFile: path(text('encryptionKeyFile', join(dataDir, 'encryption.key'))),
     syncIntervalSeconds: int('syncIntervalSeconds', 60),
-    maxImageBytes: int('maxImageBytes', 50 * 1024 * 1024),
+    maxImageBytes,
     maxImagePixels: int('maxImagePixels', 100_000_000),
     maxImageFrames: int('maxImageFrames', DEFAULT_MAX_FRAMES),
     decodeBudgetPixels: int('decodeBudgetPixels', DEFAULT_DECODE_BUDGET_PIXELS),
     decodeQueueLength: int('decodeQueueLength', DEFAULT_DECODE_QUEUE_LENGTH, 0),
     decodeQueueWaitMs: int('decodeQueueWaitMs', DEFAULT_DECODE_QUEUE_WAIT_MS, 0),
-    maxBatchBytes: int('maxBatchBytes', DEFAULT_MAX_BATCH_BYTES),
+    maxBatchBytes,
+    bodyBudgetBytes,
+    bodyQueueLength: int('bodyQueueLength', DEFAULT_BODY_QUEUE_LENGTH, 0),
     maxBatchItems: int('maxBatchItems', DEFAULT_MAX_BATCH_ITEMS),
     bodyTimeoutMs: int('bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
     // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.

@@ -17,8 +17,10 @@ export class DecodeBudgetError extends CodedError<DecodeBudgetCode> {
 }
 
 export interface DecodeBudgetOptions {
-  /** Pixels that may be decoded at once, over all requests. */
+  /** Pixels that may be decoded at once (or, for a body budget, bytes held at once), over all requests. */
   readonly pixels: number;
+  /** What the budget counts (default pixels being decoded); `bytes`: request bodies held in memory. */
+  readonly unit?: 'pixels' | 'bytes';
   /** Decodes that may wait for pixels; past it OVERLOADED at once (0: never wait). */
   readonly queueLength: number;
   /** How long one waits before OVERLOADED. */
@@ -51,7 +53,18 @@ interface Waiter {
 }
 
 /**
- * The process-wide allowance of pixels being decoded at once. A decode
+ * Memory request bodies may hold at once by default: 256 MiB. A scan takes
+ * its declared length (or the largest body it may send) from this budget
+ * before its body is read, so the bodies held at once stay under it however
+ * many clients send at once (docs/SIDECAR.md, "Limits").
+ */
+export const DEFAULT_BODY_BUDGET_BYTES = 256 * 1024 * 1024;
+/** Requests that may wait for room for their bodies (which wait unread, holding no memory). */
+export const DEFAULT_BODY_QUEUE_LENGTH = 64;
+
+/**
+ * The process-wide allowance of pixels being decoded at once (or, with
+ * `unit: 'bytes'`, of request-body bytes held at once). A decode
  * acquires its image's pixel count (from the header, before decoding) and
  * releases it when done, on every path. When the pixels are taken a decode
  * waits in a short FIFO queue for a bounded time, or is refused with
@@ -63,6 +76,7 @@ export class DecodeBudget {
   readonly #queueLength: number;
   readonly #queueWaitMs: number;
   readonly #retryAfterSeconds: number;
+  readonly #unit: 'pixels' | 'bytes';
   readonly #waiters: Waiter[] = [];
   #inUse = 0;
 
@@ -76,6 +90,7 @@ export class DecodeBudget {
     this.#queueLength = queueLength;
     this.#queueWaitMs = clampTimerMs(queueWaitMs);
     this.#retryAfterSeconds = retryAfterSeconds;
+    this.#unit = options.unit ?? 'pixels';
   }
 
   get capacity(): number {
@@ -161,10 +176,12 @@ export class DecodeBudget {
   }
 
   #aborted(cause: unknown): DecodeBudgetError {
-    return new DecodeBudgetError('OVERLOADED', 'the request was aborted while it waited for the decode budget', this.#retryAfterSeconds, { cause });
+    const budget = this.#unit === 'pixels' ? 'the decode budget' : 'room for its body';
+    return new DecodeBudgetError('OVERLOADED', `the request was aborted while it waited for ${budget}`, this.#retryAfterSeconds, { cause });
   }
 
   #overloaded(): DecodeBudgetError {
-    return new DecodeBudgetError('OVERLOADED', 'the sidecar is decoding as many pixels as it may at once; retry later', this.#retryAfterSeconds);
+    const busy = this.#unit === 'pixels' ? 'decoding as many pixels as it may at once' : 'holding as many bytes of request bodies as it may at once';
+    return new DecodeBudgetError('OVERLOADED', `the sidecar is ${busy}; retry later`, this.#retryAfterSeconds);
   }
 }

@@ -45,6 +45,8 @@ export interface Sidecar {
   readonly decisions: DecisionBook;
   /** Pixels being decoded at once over all of this sidecar's scans (one sidecar per process in production). */
   readonly decodeBudget: DecodeBudget;
+  /** Bytes of scan bodies held at once, taken before a body is read. */
+  readonly bodyBudget: DecodeBudget;
   /** The current match index (replaced whole after a snapshot). */
   matcher(): Matcher;
   /** One sync round now: feed, then detection orders. */
@@ -162,6 +164,13 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     queueWaitMs: config.decodeQueueWaitMs,
     retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
   });
+  const bodyBudget = new DecodeBudget({
+    pixels: config.bodyBudgetBytes,
+    unit: 'bytes',
+    queueLength: config.bodyQueueLength,
+    queueWaitMs: config.decodeQueueWaitMs,
+    retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+  });
   const scanImage = withDecodeBudget(decodeBudget, { maxPixels: config.maxImagePixels, maxFrames: config.maxImageFrames }, (bytes) => scanner.scanImage(bytes));
   // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
@@ -232,6 +241,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   new Gauge({ name: 'hashfeed_sync_lag_seconds', help: 'Seconds since the last successful sync', registers: [registry], collect() { this.set(health().lagSeconds ?? -1); } });
   new Gauge({ name: 'hashfeed_stale', help: '1 when the accepted timestamp has expired or was issued ahead of the local clock', registers: [registry], collect() { this.set(freshness().status === 'stale' ? 1 : 0); } });
   new Gauge({ name: 'hashfeed_clock_skew_seconds', help: "The last verified timestamp's issuedAt minus the local clock (0 before the first)", registers: [registry], collect() { this.set(health().clockSkewSeconds ?? 0); } });
+  new Gauge({ name: 'hashfeed_decode_pixels_in_use', help: 'Pixels being decoded now, of decodeBudgetPixels', registers: [registry], collect() { this.set(decodeBudget.inUse); } });
+  new Gauge({ name: 'hashfeed_body_bytes_in_use', help: 'Bytes of scan bodies held now, of bodyBudgetBytes', registers: [registry], collect() { this.set(bodyBudget.inUse); } });
+  new Gauge({ name: 'hashfeed_scans_waiting', help: 'Scans waiting for room for their body or for the decode budget', registers: [registry], collect() { this.set(bodyBudget.waiting + decodeBudget.waiting); } });
   new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
   new Gauge({ name: 'hashfeed_decision_webhook_queue', help: 'Decisions waiting for delivery to the webhook', registers: [registry], collect() { this.set(webhookQueue.depth()); } });
 
@@ -322,6 +334,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     maxBatchBytes: config.maxBatchBytes,
     maxBatchItems: config.maxBatchItems,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    bodyBudget,
     scanImage,
     matchHashes: (hashes) => scanner.matchHashes(hashes),
     report,
@@ -344,6 +357,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     queue,
     decisions,
     decodeBudget,
+    bodyBudget,
     matcher: () => matcher,
     syncOnce,
     deliverReports: async () => {
