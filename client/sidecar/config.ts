@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodedError } from '../../shared/errors.ts';
@@ -71,6 +72,8 @@ export interface SidecarConfig {
   readonly bodyBudgetBytes: number;
   /** Requests that may wait (unread, for up to decodeQueueWaitMs) for room for their bodies (0: none wait). */
   readonly bodyQueueLength: number;
+  /** Worker threads hashing animations and pictures with transparency (0: on the main thread). */
+  readonly scanThreads: number;
   readonly maxBatchItems: number;
   /** Time from the start of reading a request body to its end; past it 408 BODY_TIMEOUT. */
   readonly bodyTimeoutMs: number;
@@ -91,7 +94,7 @@ export interface SidecarConfig {
 /** Far above any sensible quorum; each costs one signature check per checkpoint. */
 export const MAX_WITNESSES = 32;
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'bodyBudgetBytes', 'bodyQueueLength', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook', 'witnesses', 'witnessQuorum'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'bodyBudgetBytes', 'bodyQueueLength', 'scanThreads', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook', 'witnesses', 'witnessQuorum'] as const;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -196,6 +199,7 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     maxBatchBytes,
     bodyBudgetBytes,
     bodyQueueLength: int('bodyQueueLength', DEFAULT_BODY_QUEUE_LENGTH, 0),
+    scanThreads: bounded('scanThreads', int('scanThreads', Math.min(4, availableParallelism()), 0), 64),
     maxBatchItems: int('maxBatchItems', DEFAULT_MAX_BATCH_ITEMS),
     bodyTimeoutMs: int('bodyTimeoutMs', DEFAULT_BODY_TIMEOUT_MS),
     // Below the 30 s most orchestrators wait between SIGTERM and SIGKILL.

@@ -1,5 +1,4 @@
-import { hashImageViews } from '../../shared/hashing/image-views.ts';
-import type { ImageViews } from '../../shared/hashing/image-views.ts';
+import type { ImageViews, ImageViewsOptions } from '../../shared/hashing/image-views.ts';
 import { getAlgorithm, isAlgorithmName } from '../../shared/hashing/registry.ts';
 import { HashFormatError } from '../../shared/hashing/algorithm.ts';
 import type { Matcher, QueryHash } from '../match/matcher.ts';
@@ -55,12 +54,15 @@ export class Scanner {
   readonly #replica: Replica;
   readonly #maxPixels: number;
   readonly #maxFrames: number;
+  readonly #hashViews: (bytes: Uint8Array, options: ImageViewsOptions) => Promise<ImageViews>;
 
-  constructor(matcher: () => Matcher, replica: Replica, maxPixels: number, maxFrames: number) {
+  /** `hashViews`: hashImageViews, on this thread or in a worker thread (scan-workers.ts). */
+  constructor(matcher: () => Matcher, replica: Replica, maxPixels: number, maxFrames: number, hashViews: (bytes: Uint8Array, options: ImageViewsOptions) => Promise<ImageViews>) {
     this.#matcher = matcher;
     this.#replica = replica;
     this.#maxPixels = maxPixels;
     this.#maxFrames = maxFrames;
+    this.#hashViews = hashViews;
   }
 
   /**
@@ -74,7 +76,7 @@ export class Scanner {
     const matcher = this.#matcher();
     const algorithms = SCAN_PERCEPTUAL_ALGORITHMS.filter((a) => a === 'pdq' || matcher.holds(a));
     const exact = SCAN_EXACT_ALGORITHMS.filter((a) => matcher.holds(a));
-    const hashed = await hashImageViews(bytes, { algorithms, exact, dihedral: true, maxPixels: this.#maxPixels, maxFrames: this.#maxFrames });
+    const hashed = await this.#hashViews(bytes, { algorithms, exact, dihedral: true, maxPixels: this.#maxPixels, maxFrames: this.#maxFrames });
     const result = this.#match(queriesOf(hashed));
     return {
       ...result,

@@ -27,6 +27,8 @@ import { withDecodeBudget } from './decode-weight.ts';
 import { healthOf, type Health } from './health.ts';
 import { registerKeysUntilDone } from './register-keys.ts';
 import { Scanner, type ScanResult } from './scanner.ts';
+import { ScanWorkers } from './scan-workers.ts';
+import { hashImageViews, hasFurtherViews, type ImageViews, type ImageViewsOptions } from '../../shared/hashing/image-views.ts';
 
 export interface SidecarOptions {
   readonly config: SidecarConfig;
@@ -157,7 +159,11 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
-  const scanner = new Scanner(() => matcher, replica, config.maxImagePixels, config.maxImageFrames);
+  // Animations and transparency are hashed in worker threads (their JavaScript work would hold the event loop); photos here.
+  const scanWorkers = config.scanThreads > 0 ? new ScanWorkers(config.scanThreads) : undefined;
+  const hashViews = async (bytes: Uint8Array, options: ImageViewsOptions): Promise<ImageViews> =>
+    scanWorkers !== undefined && (await hasFurtherViews(bytes, options)) ? scanWorkers.hashViews(bytes, options) : hashImageViews(bytes, options);
+  const scanner = new Scanner(() => matcher, replica, config.maxImagePixels, config.maxImageFrames, hashViews);
   const decodeBudget = new DecodeBudget({
     pixels: config.decodeBudgetPixels,
     queueLength: config.decodeQueueLength,
@@ -244,6 +250,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   new Gauge({ name: 'hashfeed_decode_pixels_in_use', help: 'Pixels being decoded now, of decodeBudgetPixels', registers: [registry], collect() { this.set(decodeBudget.inUse); } });
   new Gauge({ name: 'hashfeed_body_bytes_in_use', help: 'Bytes of scan bodies held now, of bodyBudgetBytes', registers: [registry], collect() { this.set(bodyBudget.inUse); } });
   new Gauge({ name: 'hashfeed_scans_waiting', help: 'Scans waiting for room for their body or for the decode budget', registers: [registry], collect() { this.set(bodyBudget.waiting + decodeBudget.waiting); } });
+  new Gauge({ name: 'hashfeed_scan_workers_busy', help: 'Animations and transparent pictures being hashed in worker threads, or waiting for one', registers: [registry], collect() { this.set(scanWorkers?.busy ?? 0); } });
   new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
   new Gauge({ name: 'hashfeed_decision_webhook_queue', help: 'Decisions waiting for delivery to the webhook', registers: [registry], collect() { this.set(webhookQueue.depth()); } });
 
@@ -411,6 +418,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       matcher.save(indexDir, replica.state());
       matcher.close();
       db.close();
+      await scanWorkers?.close();
     },
   };
 }

@@ -23,11 +23,12 @@ import { progressiveJpegForEighthScale } from './progressive-jpeg.ts';
 import { imageMetadata } from './image-metadata.ts';
 import './sharp-settings.ts';
 
-export type ImageInputCode =
-  | 'IMAGE_EMPTY'
-  | 'IMAGE_UNSUPPORTED'
-  | 'IMAGE_TOO_LARGE'
-  | 'IMAGE_CORRUPT';
+const IMAGE_INPUT_CODES = ['IMAGE_EMPTY', 'IMAGE_UNSUPPORTED', 'IMAGE_TOO_LARGE', 'IMAGE_CORRUPT'] as const;
+export type ImageInputCode = (typeof IMAGE_INPUT_CODES)[number];
+
+export function isImageInputCode(value: unknown): value is ImageInputCode {
+  return IMAGE_INPUT_CODES.some((code) => code === value);
+}
 
 /** Bytes that cannot be turned into pixels. Codes are public API (CLI JSON, HTTP bodies). */
 export class ImageInputError extends CodedError<ImageInputCode> {}

@@ -25,7 +25,7 @@ import { isOpaque, lumaOver } from './composite.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage, hashLumaImage } from './hash-image.ts';
 import type { HashResult, PerceptualAlgorithmName } from './hash-image.ts';
-import { readApng, renderApng } from './apng.ts';
+import { isApng, readApng, renderApng } from './apng.ts';
 import { closeTruncatedGif } from './truncated-gif.ts';
 import { repairTruncatedInterlacedPng } from './truncated-png.ts';
 import type { RepairedPng } from './truncated-png.ts';
@@ -73,6 +73,26 @@ export interface ImageViews {
 /** Hashes every view of the bytes. Never throws ImageInputError: an undecodable body still has its exact hashes. */
 export function hashImageViews(bytes: Uint8Array, options: ImageViewsOptions = {}): Promise<ImageViews> {
   return viewsOf(bytes, options, false);
+}
+
+/**
+ * Whether the bytes have views beyond `original` to hash (frames of an
+ * animation, composites of a picture with transparency, 16-bit grey
+ * scaled): the scans whose hashing is JavaScript work in proportion to the
+ * full-size pixels, not a photo's millisecond (client/sidecar/scan-workers.ts).
+ * From the header alone; false for bytes whose header cannot be read.
+ */
+export async function hasFurtherViews(bytes: Uint8Array, options: Pick<ImageViewsOptions, 'maxPixels' | 'maxFrames'> = {}): Promise<boolean> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  let header: ImageHeader;
+  try {
+    header = await readImageHeader(bytes, maxPixels);
+  } catch (cause) {
+    if (cause instanceof ImageInputError) return false;
+    throw cause;
+  }
+  const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
+  return header.hasAlpha || header.grey16 || framesWithinBudget(header, frameOptions) > 1 || (header.format === 'png' && (await isApng(bytes)));
 }
 
 /** `closed`: the bytes are a cut GIF closed already; closing them again would only pad them further. */
