@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticPhotoPixels } from '../../fixtures/synthetic-photo.ts';
@@ -38,6 +40,13 @@ describe('scan worker threads', () => {
       const expected = await Promise.all(images.map((bytes) => hashImageViews(bytes, OPTIONS)));
       expect(answers).toEqual(expected);
       expect(pool.busy).toBe(0);
+    });
+  });
+
+  describe('when the process was started with preloads', () => {
+    it('starts its threads without them (a TypeScript preload cannot load in a fresh thread)', () => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(import.meta.dirname, 'testing', 'noop-preload.ts'), join(import.meta.dirname, 'testing', 'hash-in-worker.ts')], { encoding: 'utf8', timeout: 60_000 });
+      expect(run.stdout.trim()).toBe('views 4');
     });
   });
 

@@ -86,7 +86,8 @@ export class ScanWorkers {
   }
 
   #start(): void {
-    const worker = new Worker(new URL('./scan-worker.js', import.meta.url));
+    // None of the process's preloads: its entry loads what it needs (a preload the thread cannot load would stop it starting).
+    const worker = new Worker(new URL('./scan-worker.js', import.meta.url), { execArgv: [] });
     // An idle thread must not keep the process alive.
     worker.unref();
     const thread: Thread = { worker, ready: false, current: undefined };
