@@ -1,6 +1,7 @@
 /**
  * npm run load:sidecar [-- --seconds S] [--concurrency 1,4,16,64]
- *                      [--large-seconds S] [--out FILE]
+ *                      [--large-seconds S] [--animation-seconds S]
+ *                      [--scan-threads N] [--out FILE]
  *
  * The sidecar's scan throughput and latency under load, on loopback: a
  * Centre and a sidecar, each its own `hashfeed` process (bench/sidecar-stack.ts),
@@ -10,7 +11,10 @@
  * baseline is the CLI's own one-core PDQ rate on the same file, measured in
  * the same run before and after (bench/load/cli-rate.ts). A last phase posts
  * a 100-megapixel PNG at concurrency 16 for --large-seconds (default 10; 0
- * skips it) to show memory stays bounded when images are large.
+ * skips it) to show memory stays bounded when images are large; before it,
+ * an animated GIF (16 frames of 640x480) at concurrency 8 for
+ * --animation-seconds, the work the scan worker threads take off the event
+ * loop (--scan-threads 0 runs it on the main thread, to compare).
  *
  * Writes JSON (default bench/results/load-sidecar.json) and a plot beside it;
  * prints the table and the targets (bench/load/sidecar-targets.ts); exits 1
@@ -37,11 +41,17 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     concurrency: { type: 'string', default: '1,4,16,64' },
     'large-seconds': { type: 'string', default: '10' },
+    'animation-seconds': { type: 'string', default: '10' },
+    'scan-threads': { type: 'string' },
     out: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const largeSeconds = Number(values['large-seconds']);
+const animationSeconds = Number(values['animation-seconds']);
+const scanThreads = values['scan-threads'] === undefined ? undefined : Number(values['scan-threads']);
+if (!(animationSeconds >= 0 && animationSeconds <= 600)) throw new Error('--animation-seconds must be from 0 to 600');
+if (scanThreads !== undefined && !(Number.isInteger(scanThreads) && scanThreads >= 0 && scanThreads <= 64)) throw new Error('--scan-threads must be a whole number from 0 to 64');
 const concurrencies = values.concurrency.split(',').map(Number);
 if (!(seconds >= 1 && seconds <= 600)) throw new Error('--seconds must be from 1 to 600');
 if (!(largeSeconds >= 0 && largeSeconds <= 600)) throw new Error('--large-seconds must be from 0 to 600');
@@ -59,7 +69,7 @@ async function main(): Promise<number> {
 
   // A feed of random PDQ hashes: the scanned photograph matches none of them, as most uploads match nothing.
   const rows = Array.from({ length: 200 }, (_, i) => ({ algorithm: 'pdq', hash: randomBytes(32).toString('hex'), category: 'A1', reference: `LOAD-${i}` }));
-  const stack = await startSidecarStack({ root, rows, syncEverySeconds: 30, orderMinutes: 60, children });
+  const stack = await startSidecarStack({ root, rows, syncEverySeconds: 30, orderMinutes: 60, children, ...(scanThreads === undefined ? {} : { sidecarConfig: { scanThreads } }) });
   const pid = stack.sidecar.process.pid;
   if (pid === undefined) throw new Error('the sidecar has no pid');
   const url = `${stack.local}/v1/scan?${STACK_SCAN_QUERY}`;
@@ -77,6 +87,12 @@ async function main(): Promise<number> {
   for (const connections of concurrencies) {
     process.stderr.write(`load:sidecar: concurrency ${connections}, ${seconds} s\n`);
     phases.push(await phase(connections, image, seconds));
+  }
+  let animation: PhaseResult | undefined;
+  if (animationSeconds > 0) {
+    const gif = await animatedGif();
+    process.stderr.write(`load:sidecar: animated GIF, 16 frames of 640x480 (${(gif.length / 1024).toFixed(0)} KB) at concurrency 8, ${animationSeconds} s\n`);
+    animation = await phase(8, gif, animationSeconds);
   }
   let large: PhaseResult | undefined;
   if (largeSeconds > 0) {
@@ -96,6 +112,7 @@ async function main(): Promise<number> {
     image: { kind: 'synthetic photograph, JPEG q90, baseline', width: 1600, height: 1004, bytes: image.length },
     cli: { before: cliBefore, after: cliAfter, perSecond: cliPerSecond },
     phases,
+    ...(animation === undefined ? {} : { animation }),
     ...(large === undefined ? {} : { large }),
     checks,
     sidecarHealthAtEnd: health,
@@ -106,6 +123,10 @@ async function main(): Promise<number> {
 
   console.log(`CLI one-core PDQ rate: ${cliBefore.perSecond.toFixed(1)} before, ${cliAfter.perSecond.toFixed(1)} after (images/s)`);
   printTable(phaseRows(phases, cliPerSecond));
+  if (animation !== undefined) {
+    console.log('\nanimated GIF (16 frames of 640x480), concurrency 8:');
+    printTable(phaseRows([animation], cliPerSecond));
+  }
   if (large !== undefined) {
     console.log('\n100-megapixel PNG, concurrency 16:');
     printTable(phaseRows([large], cliPerSecond));
@@ -113,7 +134,8 @@ async function main(): Promise<number> {
   console.log('');
   printTable(checks.map((c) => ({ target: c.says, observed: c.observed === null ? '-' : c.observed.toFixed(2), limit: c.limit, held: c.held ? 'yes' : 'NO' })));
   console.log(`\nresults: ${outFile}\nplot: ${plot.png} (and .svg)`);
-  const failed = checks.at(-1)?.held === false || (large !== undefined && checkTargets([large], cliPerSecond).at(-1)?.held === false);
+  const extra = [animation, large].filter((p) => p !== undefined);
+  const failed = checks.at(-1)?.held === false || checkTargets(extra, cliPerSecond).at(-1)?.held === false;
   return failed ? 1 : 0;
 }
 
@@ -122,6 +144,12 @@ async function largePng(): Promise<Buffer> {
   const side = 10_000;
   const tile = await syntheticPhotoJpeg({ width: 500, height: 500, seed: 77, quality: 90 });
   return sharp(tile).resize(side, side, { kernel: 'linear' }).png({ compressionLevel: 6 }).toBuffer();
+}
+
+/** 16 frames of 640x480 synthetic photographs as one animated GIF: every frame is decoded and hashed at full size. */
+async function animatedGif(): Promise<Buffer> {
+  const frames = await Promise.all(Array.from({ length: 16 }, (_, i) => syntheticPhotoJpeg({ width: 640, height: 480, seed: 500 + i, quality: 90 })));
+  return sharp(frames, { join: { animated: true } }).gif({ loop: 0 }).toBuffer();
 }
 
 let exitCode = 1;

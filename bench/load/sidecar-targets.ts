@@ -53,6 +53,7 @@ export function phaseRows(phases: readonly PhaseResult[], cliPerSecond: number):
     'sidecar cores': p.targetCores.toFixed(2),
     'generator cores': p.generatorCores.toFixed(2),
     'RSS peak MB': (p.rssPeakBytes / 1024 / 1024).toFixed(0),
+    'loop delay max ms': p.loopDelayMaxMs.toFixed(0),
   }));
 }
 
