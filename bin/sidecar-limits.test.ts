@@ -151,6 +151,20 @@ describe('the sidecar under load and abuse, on a loopback port', () => {
     });
   });
 
+  describe('when a large picture in a format decoded at full size is scanned', () => {
+    it('hashes it in a worker thread, not on the event loop', async () => {
+      let sawWorkerBusy = false;
+      let scanning = true;
+      const answer = scan(large).finally(() => (scanning = false));
+      while (scanning && !sawWorkerBusy) {
+        const metrics = await (await fetch(`${local.address}/metrics`, { headers: { authorization: `Bearer ${LOCAL_TOKEN}` } })).text();
+        sawWorkerBusy = /^hashfeed_scan_workers_busy 1$/m.test(metrics);
+      }
+      expect(await answer).toMatchObject({ status: 200, json: { matches: [] } });
+      expect(sawWorkerBusy).toBe(true);
+    });
+  });
+
   describe('when the room for request bodies is taken', () => {
     it('answers 503 OVERLOADED with Retry-After before reading the body, closes the connection, and scans once there is room', async () => {
       const release = await sidecar.bodyBudget.acquire(sidecar.bodyBudget.capacity - 1_000);

@@ -1,11 +1,12 @@
 /**
  * Worker threads that hash the scans whose hashing would hold the event
- * loop: animations (every frame decoded at full size and hashed) and
- * pictures with transparency (composited on white and on black). There the
- * JavaScript work, not libvips' decode, is the bottleneck: tens to hundreds
- * of milliseconds per upload, which on the main thread would hold up every
- * other request and leave the other cores idle. A still photo's hashing
- * (about a millisecond after libvips' decode on libuv's pool) stays on the
+ * loop (isHeavyToHash): animations (every frame decoded at full size and
+ * hashed), pictures with transparency (composited on white and on black),
+ * and large pictures in formats decoded at full size (a 100-megapixel PNG's
+ * luma alone took 1.6 s). There the JavaScript work, not libvips' decode, is
+ * the bottleneck, and on the main thread it would hold up every other
+ * request and leave the other cores idle. A JPEG photo's hashing (about a
+ * millisecond after libvips' reduced decode on libuv's pool) stays on the
  * main thread, where the trip to a worker would cost more than it saves
  * (docs/RELIABILITY.md, "Sidecar throughput").
  *

@@ -28,7 +28,7 @@ import { healthOf, type Health } from './health.ts';
 import { registerKeysUntilDone } from './register-keys.ts';
 import { Scanner, type ScanResult } from './scanner.ts';
 import { ScanWorkers } from './scan-workers.ts';
-import { hashImageViews, hasFurtherViews, type ImageViews, type ImageViewsOptions } from '../../shared/hashing/image-views.ts';
+import { hashImageViews, isHeavyToHash, type ImageViews, type ImageViewsOptions } from '../../shared/hashing/image-views.ts';
 
 export interface SidecarOptions {
   readonly config: SidecarConfig;
@@ -159,10 +159,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     },
   });
   const reporter = new Reporter({ provider: config.provider, key, queue, onQueued: () => deliverer.wake() });
-  // Animations and transparency are hashed in worker threads (their JavaScript work would hold the event loop); photos here.
+  // Heavy hashing (animations, transparency, large pictures decoded at full size) in worker threads: it would hold the event loop.
   const scanWorkers = config.scanThreads > 0 ? new ScanWorkers(config.scanThreads) : undefined;
   const hashViews = async (bytes: Uint8Array, options: ImageViewsOptions): Promise<ImageViews> =>
-    scanWorkers !== undefined && (await hasFurtherViews(bytes, options)) ? scanWorkers.hashViews(bytes, options) : hashImageViews(bytes, options);
+    scanWorkers !== undefined && (await isHeavyToHash(bytes, options)) ? scanWorkers.hashViews(bytes, options) : hashImageViews(bytes, options);
   const scanner = new Scanner(() => matcher, replica, config.maxImagePixels, config.maxImageFrames, hashViews);
   const decodeBudget = new DecodeBudget({
     pixels: config.decodeBudgetPixels,

@@ -210,6 +210,12 @@ function fastPlan(header: ImageHeader, minSide: number, maxSide: number): { widt
   return undefined;
 }
 
+/** Pixels the first frame is decoded to for hashing: the `fast` working size of a JPEG or WebP large enough to reduce, else the full size. */
+export function decodedPixels(header: ImageHeader, mode: DecodeMode = 'fast'): number {
+  const plan = mode === 'fast' ? fastPlan(header, FAST_MIN_SIDE, FAST_MAX_SIDE) : undefined;
+  return plan === undefined ? header.displayWidth * header.displayHeight : plan.width * plan.height;
+}
+
 /**
  * 16-bit grey: values above 255 are clipped to 255, as PIL converts mode I;16
  * to 8 bits; the reference's expected hash for such an image (I16.png in the

@@ -4,7 +4,7 @@ import { syntheticPhotoPixels } from '../../fixtures/synthetic-photo.ts';
 import { hammingDistance } from './bits.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { hashImage } from './hash-image.ts';
-import { frameOfView, hashImageViews, type ImageViews } from './image-views.ts';
+import { frameOfView, hashImageViews, isHeavyToHash, type ImageViews } from './image-views.ts';
 import { buildApng } from './testing/apng.ts';
 
 const WIDTH = 320;
@@ -43,6 +43,19 @@ describe('hashImageViews', () => {
       const views = await hashImageViews(png, { maxPixels: WIDTH * HEIGHT - 1 });
       expect(views.exact).toHaveLength(2);
       expect(views).toMatchObject({ views: [], skipped: { code: 'IMAGE_TOO_LARGE' } });
+    });
+  });
+
+  describe('when asked whether hashing is heavy (the sidecar then uses a worker thread)', () => {
+    const png = (width: number, height: number, channels: 3 | 4 = 3) => sharp({ create: { width, height, channels, background: { r: 90, g: 120, b: 40, alpha: 0.5 } } }).png().toBuffer();
+    it.each([
+      ['a large JPEG, reduced while decoding', () => sharp({ create: { width: 1600, height: 1004, channels: 3, background: '#406080' } }).jpeg().toBuffer(), false],
+      ['a small PNG', () => png(400, 300), false],
+      ['a 1000x1000 PNG, decoded at full size', () => png(1000, 1000), true],
+      ['a small PNG with transparency', () => png(64, 64, 4), true],
+      ['bytes that are no image', async () => Buffer.from('not an image'), false],
+    ] as const)('says so for %s', async (_name, make, heavy) => {
+      expect(await isHeavyToHash(await make())).toBe(heavy);
     });
   });
 

@@ -31,7 +31,7 @@ import { repairTruncatedInterlacedPng } from './truncated-png.ts';
 import type { RepairedPng } from './truncated-png.ts';
 import { decodeFrames, frameCap, framesWithinBudget } from './image-frames.ts';
 import type { DecodedFrames } from './image-frames.ts';
-import { decodeImage, DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
+import { decodedPixels, decodeImage, DEFAULT_MAX_PIXELS, ImageInputError, readImageHeader } from './image-input.ts';
 import type { DecodeMode, ImageHeader, ImageInputCode } from './image-input.ts';
 import { lumaFromPixels } from './luma.ts';
 import type { LumaImage, PixelImage } from './luma.ts';
@@ -76,13 +76,22 @@ export function hashImageViews(bytes: Uint8Array, options: ImageViewsOptions = {
 }
 
 /**
- * Whether the bytes have views beyond `original` to hash (frames of an
- * animation, composites of a picture with transparency, 16-bit grey
- * scaled): the scans whose hashing is JavaScript work in proportion to the
- * full-size pixels, not a photo's millisecond (client/sidecar/scan-workers.ts).
- * From the header alone; false for bytes whose header cannot be read.
+ * Below this many decoded pixels, hashing the first frame (luma, PDQ with
+ * its dihedral variants, pHash) takes a few milliseconds of JavaScript at
+ * most: about 15 ns per pixel.
  */
-export async function hasFurtherViews(bytes: Uint8Array, options: Pick<ImageViewsOptions, 'maxPixels' | 'maxFrames'> = {}): Promise<boolean> {
+export const LIGHT_HASHING_PIXELS = 262_144;
+
+/**
+ * Whether hashing the bytes is heavy JavaScript work, from the header alone:
+ * views beyond `original` (frames of an animation, composites of a picture
+ * with transparency, 16-bit grey scaled), or a first frame decoded at more
+ * than LIGHT_HASHING_PIXELS (formats other than JPEG and WebP are decoded
+ * at full size: a 100-megapixel PNG's luma alone took 1.6 s). The sidecar
+ * hashes these in worker threads (client/sidecar/scan-workers.ts). False for
+ * bytes whose header cannot be read.
+ */
+export async function isHeavyToHash(bytes: Uint8Array, options: Pick<ImageViewsOptions, 'maxPixels' | 'maxFrames' | 'mode'> = {}): Promise<boolean> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   let header: ImageHeader;
   try {
@@ -92,7 +101,9 @@ export async function hasFurtherViews(bytes: Uint8Array, options: Pick<ImageView
     throw cause;
   }
   const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
-  return header.hasAlpha || header.grey16 || framesWithinBudget(header, frameOptions) > 1 || (header.format === 'png' && (await isApng(bytes)));
+  if (header.hasAlpha || header.grey16 || framesWithinBudget(header, frameOptions) > 1) return true;
+  if (decodedPixels(header, options.mode) > LIGHT_HASHING_PIXELS) return true;
+  return header.format === 'png' && (await isApng(bytes));
 }
 
 /** `closed`: the bytes are a cut GIF closed already; closing them again would only pad them further. */
