@@ -18,7 +18,8 @@
  *
  * Writes JSON (default bench/results/load-sidecar.json) and a plot beside it;
  * prints the table and the targets (bench/load/sidecar-targets.ts); exits 1
- * on errors, timeouts or answers other than 2xx and 503.
+ * on errors, timeouts or answers other than 2xx and 503, or a peak RSS over
+ * the documented bound.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ import { printTable } from './harness.ts';
 import { cliPdqRate } from './load/cli-rate.ts';
 import { runPhase, type PhaseResult } from './load/phase.ts';
 import { plotSidecarLoad } from './load/sidecar-plot.ts';
-import { checkTargets, phaseRows } from './load/sidecar-targets.ts';
+import { checkMemory, checkTargets, phaseRows } from './load/sidecar-targets.ts';
 import { field, STACK_SCAN_QUERY, startSidecarStack } from './sidecar-stack.ts';
 import type { SoakChild } from './soak/child.ts';
 
@@ -105,7 +106,7 @@ async function main(): Promise<number> {
   const cliPerSecond = Math.min(cliBefore.perSecond, cliAfter.perSecond);
   const health: unknown = await (await fetch(`${stack.local}/healthz`)).json();
 
-  const checks = checkTargets(phases, cliPerSecond);
+  const checks = [...checkTargets(phases, cliPerSecond), checkMemory([...phases, ...[animation, large].filter((p) => p !== undefined)])];
   const result = {
     command: `npm run load:sidecar -- --seconds ${seconds} --concurrency ${concurrencies.join(',')} --large-seconds ${largeSeconds}`,
     machine,
@@ -135,7 +136,8 @@ async function main(): Promise<number> {
   printTable(checks.map((c) => ({ target: c.says, observed: c.observed === null ? '-' : c.observed.toFixed(2), limit: c.limit, held: c.held ? 'yes' : 'NO' })));
   console.log(`\nresults: ${outFile}\nplot: ${plot.png} (and .svg)`);
   const extra = [animation, large].filter((p) => p !== undefined);
-  const failed = checks.at(-1)?.held === false || checkTargets(extra, cliPerSecond).at(-1)?.held === false;
+  const errorCheck = (of: readonly PhaseResult[]) => checkTargets(of, cliPerSecond).at(-1)?.held === false;
+  const failed = errorCheck(phases) || errorCheck(extra) || checks.at(-1)?.held === false;
   return failed ? 1 : 0;
 }
 
