@@ -50,9 +50,14 @@ const result = await runLoadCentre({
 
 for (const p of result.phases) {
   console.log(`\n${p.name}: ${p.wallSeconds} s; centre ${p.centrePerSecond} req/s (${p.centrePerTokenPerSecond}/s per token); ${Object.entries(p.processes).map(([role, f]) => `${role} ${f.cores} cores, RSS peak ${f.rssPeakMb} MB, end ${f.rssEndMb} MB`).join('; ')}`);
-  printTable(p.routes.map((r) => ({ route: r.route, server: r.server === 'feed' ? p.feedMode : 'centre', 'req/s': r.perSecond, p50_ms: r.p50Ms, p99_ms: r.p99Ms, max_ms: r.maxMs, non2xx: r.non2xx, errors: r.errors })));
+  printTable(p.routes.map((r) => ({ route: r.route, server: r.server === 'feed' ? p.feedMode : 'centre', 'req/s': r.perSecond, 'active req/s': r.activePerSecond, p50_ms: r.p50Ms, p99_ms: r.p99Ms, max_ms: r.maxMs, non2xx: r.non2xx, errors: r.errors })));
 }
 if (result.reports !== null) console.log(`\nreports: ${JSON.stringify(result.reports)}`);
+const filed = result.phases.flatMap((p) => p.routes).find((r) => r.route === 'POST /v1/reports');
+if (filed !== undefined) {
+  const held = filed.activePerSecond >= 0.95 * result.options.reportsPerSecond;
+  console.log(`report intake: ${filed.activePerSecond}/s from first to last answer (asked ${result.options.reportsPerSecond}/s: ${held ? 'held' : 'NOT held'}), p50 ${filed.p50Ms} ms, p99 ${filed.p99Ms} ms`);
+}
 if (result.mirrorSkipped !== null) console.log(`mirror phase skipped: ${result.mirrorSkipped}`);
 console.log(`results: ${writeResults('load-centre', result)}`);
 console.log(`plot: ${await plotLoadCentre(result.phases, `hashfeed Centre under ${result.options.mix.sidecars} sidecars polling every ${result.options.mix.pollSeconds} s`, join(repoRoot, 'bench', 'results', 'load-centre.svg'))}`);

@@ -50,11 +50,14 @@ const autocannon: Autocannon = createRequire(import.meta.url)('autocannon');
 
 /** Answers by route, shared by every instance of a phase. */
 export class RouteRecorder {
-  readonly #routes = new Map<string, { route: string; server: Server; latenciesMs: number[]; statuses: Record<string, number>; errors: number }>();
+  readonly #routes = new Map<string, { route: string; server: Server; latenciesMs: number[]; statuses: Record<string, number>; errors: number; firstAtMs: number; lastAtMs: number }>();
 
   record(route: string, server: Server, status: number, latencyMs: number): void {
     const entry = this.#entry(route, server);
     entry.latenciesMs.push(latencyMs);
+    const now = performance.now();
+    if (entry.latenciesMs.length === 1) entry.firstAtMs = now;
+    entry.lastAtMs = now;
     entry.statuses[String(status)] = (entry.statuses[String(status)] ?? 0) + 1;
   }
 
@@ -71,7 +74,7 @@ export class RouteRecorder {
     const key = `${server} ${route}`;
     let entry = this.#routes.get(key);
     if (entry === undefined) {
-      entry = { route, server, latenciesMs: [], statuses: {}, errors: 0 };
+      entry = { route, server, latenciesMs: [], statuses: {}, errors: 0, firstAtMs: 0, lastAtMs: 0 };
       this.#routes.set(key, entry);
     }
     return entry;

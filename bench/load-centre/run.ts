@@ -36,7 +36,7 @@ export interface PhaseResult {
   readonly wallSeconds: number;
   readonly routes: readonly RouteFigures[];
   readonly generators: readonly GeneratorFigures[];
-  /** By role: `centre`, and `nginx` in the mirror phase. */
+  /** By role: `centre`, `loadGenerator` (this process), and `nginx` in the mirror phase. */
   readonly processes: Readonly<Record<string, ProcessFigures>>;
   /** Requests/s the Centre answered in all, and per provider token (the default per-token limit is 20/s). */
   readonly centrePerSecond: number;
@@ -72,7 +72,8 @@ async function phase(
   drive: (recorder: RouteRecorder) => Promise<GeneratorFigures[]>,
 ): Promise<PhaseResult> {
   const recorder = new RouteRecorder();
-  const samplers = Object.entries(pids).map(([role, pid]) => [role, sampleProcess(pid)] as const);
+  // This process too: the load generator shares the machine's cores with what it loads.
+  const samplers = Object.entries({ ...pids, loadGenerator: process.pid }).map(([role, pid]) => [role, sampleProcess(pid)] as const);
   const started = performance.now();
   const generators = await drive(recorder);
   const wallSeconds = (performance.now() - started) / 1000;

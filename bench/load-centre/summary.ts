@@ -16,13 +16,19 @@ export interface RouteSamples {
   readonly statuses: Readonly<Record<string, number>>;
   /** Requests that got no answer (connection errors, timeouts). */
   readonly errors: number;
+  /** When the first and the last answer came (ms, performance.now()). */
+  readonly firstAtMs: number;
+  readonly lastAtMs: number;
 }
 
 export interface RouteFigures {
   readonly route: string;
   readonly server: Server;
   readonly requests: number;
+  /** Requests over the phase's wall time. */
   readonly perSecond: number;
+  /** Requests between the first answer and the last: the rate held while the route was loaded. */
+  readonly activePerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -41,6 +47,7 @@ export function summariseRoute(samples: RouteSamples, seconds: number): RouteFig
     server: samples.server,
     requests: sorted.length,
     perSecond: round2(sorted.length / seconds),
+    activePerSecond: sorted.length > 1 && samples.lastAtMs > samples.firstAtMs ? round2(((sorted.length - 1) * 1000) / (samples.lastAtMs - samples.firstAtMs)) : 0,
     p50Ms: round2(sorted.length === 0 ? 0 : percentile(sorted, 50)),
     p99Ms: round2(sorted.length === 0 ? 0 : percentile(sorted, 99)),
     maxMs: round2(sorted[sorted.length - 1] ?? 0),
