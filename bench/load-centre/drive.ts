@@ -10,6 +10,7 @@
  * modelled as a poll rate, not a connection of its own.
  */
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROUND_KINDS, roundRequests, roundsPerSecond, type FeedMode, type FeedShape, type Server, type SidecarMix } from './mix.ts';
 import type { RouteSamples } from './summary.ts';
 
@@ -111,6 +112,12 @@ function tokenRotation(tokens: readonly string[]): () => string {
 /** A connection per this many requests a second: fewer would queue a second's burst behind itself. */
 const REQUESTS_PER_CONNECTION = 20;
 const TIMEOUT_SECONDS = 10;
+/**
+ * Reports a second per connection: a connection sends its share back to
+ * back, so at 20/s a report answered in 50 ms (behind the others of the
+ * same second's burst) could not keep its rate; many sidecars file at once.
+ */
+const REPORTS_PER_CONNECTION = 5;
 
 async function runInstance(name: string, server: Server, url: string, rate: number, requests: AutocannonRequest[], recorder: RouteRecorder, routeOf: (path: string) => string, bound: { duration: number } | { amount: number }, connections = Math.max(1, Math.ceil(rate / REQUESTS_PER_CONNECTION))): Promise<GeneratorFigures> {
   const instance = autocannon({ url, connections, pipelining: 1, overallRate: rate, timeout: TIMEOUT_SECONDS, requests, ...bound });
@@ -161,12 +168,12 @@ export async function drivePolling(options: { mix: SidecarMix; feed: FeedShape; 
  * provider's token. autocannon shares request objects between the
  * connections of an instance (and builds each connection's first request
  * ahead), so a body that changes per request needs an instance per
- * connection: one per REQUESTS_PER_CONNECTION reports a second, each with
+ * connection: one per REPORTS_PER_CONNECTION reports a second, each with
  * its own slice of the reports.
  */
 export async function driveReports(options: { url: string; reports: readonly { token: string; envelope: Uint8Array }[]; perSecond: number; recorder: RouteRecorder }): Promise<GeneratorFigures[]> {
-  const instances = Math.max(1, Math.min(options.reports.length, Math.ceil(options.perSecond / REQUESTS_PER_CONNECTION)));
-  const runs = Array.from({ length: instances }, (_, i) => {
+  const instances = Math.max(1, Math.min(options.reports.length, Math.ceil(options.perSecond / REPORTS_PER_CONNECTION)));
+  const runs = Array.from({ length: instances }, async (_, i) => {
     const mine = options.reports.filter((_, n) => n % instances === i);
     let next = 0;
     const requests: AutocannonRequest[] = [
@@ -181,6 +188,9 @@ export async function driveReports(options: { url: string; reports: readonly { t
       },
     ];
     const rate = Math.max(1, Math.round((options.perSecond * mine.length) / options.reports.length));
+    // Each instance paces on its own one-second tick: started evenly apart over a second, they spread the reports over it
+    // (started together, all of them would arrive in one burst at the top of every second).
+    await sleep((i * 1000) / instances);
     return runInstance(`reports ${i + 1}/${instances}`, 'centre', options.url, rate, requests, options.recorder, () => 'POST /v1/reports', { amount: mine.length }, 1);
   });
   return Promise.all(runs);
