@@ -45,10 +45,10 @@ export interface HeldReports {
   /** Rows in the Centre's reports table. */
   readonly held: number;
   /** Distinct report ids among them. */
-  readonly distinct: number;
-  /** Prepared reports the Centre holds, and rows it holds that were never prepared. */
-  readonly prepared: number;
-  readonly unknown: number;
+  readonly distinctIds: number;
+  /** Rows that are reports this run prepared, and rows that are not. */
+  readonly heldPrepared: number;
+  readonly heldUnknown: number;
 }
 
 /** What the Centre's database holds, read from the file (read-only) as an auditor of the run would. */
@@ -58,7 +58,7 @@ export function heldReports(databaseFile: string, prepared: readonly PreparedRep
     const ids = db.prepare<[], { report_id: string }>('SELECT report_id FROM reports').all().map((r) => r.report_id);
     const mine = new Set(prepared.map((r) => r.reportId));
     const found = ids.filter((id) => mine.has(id)).length;
-    return { held: ids.length, distinct: new Set(ids).size, prepared: found, unknown: ids.length - found };
+    return { held: ids.length, distinctIds: new Set(ids).size, heldPrepared: found, heldUnknown: ids.length - found };
   } finally {
     db.close();
   }

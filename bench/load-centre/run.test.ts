@@ -28,7 +28,7 @@ describe('runLoadCentre', () => {
         expect(phase.processes.centre?.rssPeakMb).toBeGreaterThan(0);
         expect(phase.processes.loadGenerator?.cpuSeconds).toBeGreaterThan(0);
       }
-      expect(result.reports).toMatchObject({ prepared_total: 40, accepted: 40, duplicates: 0, held: 40, distinct: 40, prepared: 40, unknown: 0 });
+      expect(result.reports).toEqual({ sent: 40, accepted: 40, duplicates: 0, held: 40, distinctIds: 40, heldPrepared: 40, heldUnknown: 0 });
       const mirror = result.phases.find((p) => p.name === 'mirror');
       if (mirror !== undefined) {
         // Feed objects came from nginx; the Centre answered the provider lists only.

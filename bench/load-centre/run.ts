@@ -51,7 +51,8 @@ export interface LoadResult {
   readonly plannedRates: { readonly centre: ReturnType<typeof routeRates>; readonly mirror: ReturnType<typeof routeRates> };
   readonly setupSeconds: number;
   readonly phases: readonly PhaseResult[];
-  readonly reports: (HeldReports & { readonly prepared_total: number; readonly accepted: number; readonly duplicates: number }) | null;
+  /** Reports sent (each prepared once), answered 201 and answered as duplicates, and what the Centre's database holds afterwards. */
+  readonly reports: (HeldReports & { readonly sent: number; readonly accepted: number; readonly duplicates: number }) | null;
   readonly mirrorSkipped: string | null;
   /** Every non-2xx, error, lost or duplicated report: the run fails on any. */
   readonly failures: readonly string[];
@@ -118,10 +119,12 @@ export async function runLoadCentre(options: LoadOptions): Promise<LoadResult> {
     const accepted = filed?.statuses['201'] ?? 0;
     const duplicates = filed?.statuses['200'] ?? 0;
     const held = heldReports(join(dataDir, 'centre.db'), reports);
-    const reportResult = { prepared_total: reports.length, accepted, duplicates, ...held };
+    const reportResult = { sent: reports.length, accepted, duplicates, ...held };
     if (duplicates > 0) failures.push(`reports: ${duplicates} answered as duplicates`);
     if (accepted !== reports.length) failures.push(`reports: ${accepted} of ${reports.length} accepted`);
-    if (held.held !== accepted || held.distinct !== held.held || held.prepared !== held.held || held.unknown !== 0) failures.push(`reports: the Centre holds ${held.held} (${held.distinct} distinct, ${held.prepared} prepared) of ${accepted} accepted`);
+    if (held.held !== accepted || held.distinctIds !== held.held || held.heldPrepared !== held.held || held.heldUnknown !== 0) {
+      failures.push(`reports: the Centre holds ${held.held} (${held.distinctIds} distinct ids, ${held.heldPrepared} of them sent by this run) of ${accepted} accepted`);
+    }
 
     let mirrorSkipped: string | null = null;
     const nginx = options.mirror ? findNginx() : null;

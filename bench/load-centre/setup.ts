@@ -139,7 +139,9 @@ export async function setUpCentre(options: SetupOptions): Promise<LoadedCentre> 
       behindVersions: options.behindVersions,
       behindTreeSize: treeSizes.get(latestVersion - options.behindVersions) ?? 0,
     };
-    const indicators = Number(options.indicators) + (options.versions - 1) * options.indicatorsPerVersion;
+    // A fresh Centre numbers indicators from 1 in the order they were submitted; a report citing another id is refused
+    // (REPORT_UNKNOWN_INDICATOR), which the run would count as a failure.
+    const indicators = options.indicators + (options.versions - 1) * options.indicatorsPerVersion;
     return { url, server, operatorToken: operator, providers, feed, indicatorIds: Array.from({ length: Math.min(indicators, 1000) }, (_, i) => i + 1), subject, surface };
   } catch (err) {
     server.kill('SIGTERM');
