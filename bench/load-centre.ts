@@ -48,6 +48,8 @@ const result = await runLoadCentre({
   log: (line) => process.stderr.write(`load:centre: ${line}\n`),
 });
 
+const { machine } = result;
+console.log(`machine: ${machine.cpus} x ${machine.model}, load average ${machine.loadAverageAtStart.join(' ')} at the start, ${machine.loadAverageAtEnd.join(' ')} at the end; disk fdatasync p50 ${machine.diskSyncAtStart.p50Ms} ms (p99 ${machine.diskSyncAtStart.p99Ms}) at the start, ${machine.diskSyncAtEnd.p50Ms} ms (p99 ${machine.diskSyncAtEnd.p99Ms}) at the end`);
 for (const p of result.phases) {
   console.log(`\n${p.name}: ${p.wallSeconds} s; centre ${p.centrePerSecond} req/s (${p.centrePerTokenPerSecond}/s per token); ${Object.entries(p.processes).map(([role, f]) => `${role} ${f.cores} cores, RSS peak ${f.rssPeakMb} MB, end ${f.rssEndMb} MB`).join('; ')}`);
   printTable(p.routes.map((r) => ({ route: r.route, server: r.server === 'feed' ? p.feedMode : 'centre', 'req/s': r.perSecond, 'active req/s': r.activePerSecond, p50_ms: r.p50Ms, p99_ms: r.p99Ms, max_ms: r.maxMs, non2xx: r.non2xx, errors: r.errors })));

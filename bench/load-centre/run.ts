@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { findNginx, startNginx } from '../../shared/testing/nginx.ts';
 import { RouteRecorder, drivePolling, driveReports, type Endpoints, type GeneratorFigures } from './drive.ts';
 import { checkMix, routeRates, type FeedMode, type FeedShape, type SidecarMix } from './mix.ts';
+import { probeDiskSync, type DiskSyncFigures } from './disk-probe.ts';
 import { sampleProcess } from './proc-sampler.ts';
 import { heldReports, prepareReports, type HeldReports } from './reports.ts';
 import { exportMirror, setUpCentre, type LoadedCentre } from './setup.ts';
@@ -44,7 +45,17 @@ export interface PhaseResult {
 }
 
 export interface LoadResult {
-  readonly machine: { readonly cpus: number; readonly model: string; readonly memoryGb: number; readonly loadAverageAtStart: readonly number[]; readonly node: string };
+  readonly machine: {
+    readonly cpus: number;
+    readonly model: string;
+    readonly memoryGb: number;
+    readonly loadAverageAtStart: readonly number[];
+    readonly loadAverageAtEnd: readonly number[];
+    readonly node: string;
+    /** fdatasync of the disk under the Centre's data, before the phases and after them. */
+    readonly diskSyncAtStart: DiskSyncFigures;
+    readonly diskSyncAtEnd: DiskSyncFigures;
+  };
   readonly options: Omit<LoadOptions, 'log'>;
   readonly feed: FeedShape;
   /** The mix turned into planned request rates per route (req/s). */
@@ -87,7 +98,8 @@ async function phase(
 export async function runLoadCentre(options: LoadOptions): Promise<LoadResult> {
   checkMix(options.mix);
   const log = options.log ?? (() => undefined);
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100), node: process.version };
+  const loadAverage = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadAverageAtStart = loadAverage();
   const root = mkdtempSync(join(tmpdir(), 'hf-load-centre-'));
   const dataDir = join(root, 'centre');
   const failures: string[] = [];
@@ -102,6 +114,7 @@ export async function runLoadCentre(options: LoadOptions): Promise<LoadResult> {
     const tokens = loaded.providers.map((p) => p.token);
     const reports = prepareReports(loaded, Math.round(options.reportsPerSecond * options.seconds), Date.now());
     const setupSeconds = Math.round((performance.now() - setupStarted) / 100) / 10;
+    const diskSyncAtStart = probeDiskSync(root);
     const phases: PhaseResult[] = [];
     const atCentre: Endpoints = { centre: loaded.url, feed: loaded.url };
     const poll = (mode: FeedMode, endpoints: Endpoints) => (recorder: RouteRecorder) => drivePolling({ mix: options.mix, feed: loaded.feed, mode, endpoints, tokens, seconds: options.seconds, recorder });
@@ -144,6 +157,16 @@ export async function runLoadCentre(options: LoadOptions): Promise<LoadResult> {
       failures.push(...failuresOf(p.name, p.routes));
       for (const g of p.generators) if (g.errors > 0 || g.timeouts > 0) failures.push(`${p.name}: ${g.name}: ${g.errors} errors, ${g.timeouts} timeouts`);
     }
+    const machine = {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      loadAverageAtStart,
+      loadAverageAtEnd: loadAverage(),
+      node: process.version,
+      diskSyncAtStart,
+      diskSyncAtEnd: probeDiskSync(root),
+    };
     return {
       machine,
       options: { mix: options.mix, seconds: options.seconds, reportsPerSecond: options.reportsPerSecond, providers: options.providers, indicators: options.indicators, versions: options.versions, indicatorsPerVersion: options.indicatorsPerVersion, mirror: options.mirror },
