@@ -24,11 +24,17 @@ export async function serveCentreProcess(dataDir: string): Promise<{ url: string
   const server = spawn(process.execPath, [...HASHFEED_CLI, 'centre', 'serve', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       out += chunk.toString();
       const match = /\{"url":"([^"]+)"\}/.exec(out);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
+      if (match?.[1] === undefined) return;
+      // Then its access log (a line per request) is drained and dropped: kept, it grew without bound in this
+      // process and was searched again at every chunk; unread, the pipe would fill and stall the Centre.
+      server.stdout?.off('data', onData);
+      server.stdout?.resume();
+      resolve(match[1]);
+    };
+    server.stdout?.on('data', onData);
     server.once('exit', () => reject(new Error('centre exited')));
   });
   return { url, server };

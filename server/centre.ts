@@ -20,6 +20,7 @@ import { SignInCodeStore } from './store/sign-in-codes.ts';
 import { AuditLog } from './store/audit.ts';
 import { openDatabase, type Db } from './store/database.ts';
 import { storeErrorFrom } from './store/errors.ts';
+import { GroupCommit } from './store/group-commit.ts';
 import { FeedHistory } from './store/feed-history.ts';
 import { IndicatorStore } from './store/indicators.ts';
 import { OrderStore } from './store/orders.ts';
@@ -106,6 +107,28 @@ export class Centre {
       this.log.discardCache();
       throw storeErrorFrom(err) ?? err;
     }
+  }
+
+  readonly #together = new GroupCommit({
+    transaction: (fn) => this.write(fn),
+    savepoint: (fn) => {
+      try {
+        return this.db.transaction(fn)();
+      } catch (err) {
+        this.log.discardCache();
+        throw storeErrorFrom(err) ?? err;
+      }
+    },
+  });
+
+  /**
+   * As write, for a write many callers make at once (report intake): the
+   * writes queued in the same turn share one transaction and its one
+   * fsync, each in its own savepoint (store/group-commit.ts). Resolves
+   * once committed.
+   */
+  writeTogether<T>(fn: () => T): Promise<T> {
+    return this.#together.run(fn);
   }
 
   /**

@@ -150,6 +150,25 @@ describe('provider keys and reports', () => {
     });
   });
 
+  describe('when many reports arrive at once', () => {
+    it('stores each once in its bundle and refuses a conflicting one alone', async () => {
+      const reports = Array.from({ length: 20 }, () => sampleReport());
+      const first = reports[0];
+      if (first === undefined) throw new Error('no report');
+      // Sent together, so that they share a group commit: the conflict rolls back its own savepoint only.
+      const answers = await Promise.all([...reports.map((r) => send(signed(r, key))), send(signed({ ...first, distance: 9 }, key)), send(signed(first, key))]);
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => 201));
+      expect(statuses.slice(20)).toEqual([409, 200]);
+      const stored = t.centre.db.prepare<[], { report_id: string; distance: number }>('SELECT report_id, distance FROM reports').all();
+      expect(stored.map((r) => r.report_id).sort()).toEqual(reports.map((r) => r.reportId).sort());
+      expect(stored.every((r) => r.distance === 4)).toBe(true);
+      // Every stored report is in exactly one bundle (the review queue's invariant), and each receipt was audited once.
+      expect(t.centre.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM report_reviews').get()?.n).toBe(20);
+      expect(t.centre.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM audit WHERE action = 'report.receive'").get()?.n).toBe(20);
+    });
+  });
+
   describe('when a report cannot be accepted', () => {
     it('refuses one signed by an unregistered key before looking at its payload', async () => {
       const stranger = generateSigningKey('hashfeed/provider/example-host');

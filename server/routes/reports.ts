@@ -135,7 +135,8 @@ export function reportRoutes(deps: RouteDeps): OpenAPIHono<AppEnv> {
       throw new ReportError(refusal.code, refusal.message);
     }
     const signer = signedBy[0]?.text ?? '';
-    const duplicate = centre.write(() => {
+    // Group commit: reports arriving together share one transaction's fsync, each in its own savepoint.
+    const duplicate = await centre.writeTogether(() => {
       const existing = reports.find(report.reportId);
       if (existing !== undefined) {
         if (isResend(existing)) return true;

@@ -45,4 +45,25 @@ describe('ProviderKeyStore', () => {
       }
     });
   });
+
+  describe('when a provider files report after report', () => {
+    it('verifies each with the key parsed once, and still sees a revocation at once', () => {
+      const db = openDatabase(join(dir, 'centre.db'));
+      try {
+        const keys = new ProviderKeyStore(db);
+        const accountId = new AccountStore(db).ensure('example-host', 'provider', 1).account.id;
+        const key = generateSigningKey('hashfeed/provider-sidecar');
+        keys.register(accountId, key.verifier, 2);
+        keys.approve(keys.page({ afterId: 0, limit: 1 })[0]?.id ?? 0, 'op', 3);
+        const [first] = keys.keysOf(accountId, 'approved');
+        const [again] = keys.keysOf(accountId, 'approved');
+        // The same VerifierKey, so its node:crypto KeyObject is built once, not per report.
+        expect(again).toBe(first);
+        keys.revoke(keys.page({ afterId: 0, limit: 1 })[0]?.id ?? 0, 'op', 4);
+        expect(keys.keysOf(accountId, 'approved')).toEqual([]);
+      } finally {
+        db.close();
+      }
+    });
+  });
 });

@@ -51,6 +51,9 @@ const SELECT = 'SELECT k.*, a.name AS provider FROM provider_keys k JOIN account
 /** The C2SP key without its name: base64(type || public key), the same for one key under any name. */
 const publicKeyOf = (key: VerifierKey): string => encodeBase64(Uint8Array.from([key.signatureType, ...key.publicKey]));
 
+/** Parsed verifier keys kept in memory (a few per provider: its rotations). */
+const PARSED_KEYS_KEPT = 4096;
+
 /**
  * The Ed25519 verifier keys each provider's sidecars sign reports with.
  * Several per provider (one per sidecar, and old ones during rotation). A
@@ -61,6 +64,7 @@ const publicKeyOf = (key: VerifierKey): string => encodeBase64(Uint8Array.from([
  */
 export class ProviderKeyStore {
   readonly #insert;
+  readonly #parsedKeys = new Map<string, VerifierKey>();
   readonly #holders;
   readonly #byText;
   readonly #ofAccount;
@@ -104,7 +108,26 @@ export class ProviderKeyStore {
     return this.#ofAccount
       .all(accountId)
       .filter((row) => row.status === status)
-      .map((row) => parseVerifierKey(row.verifier_key));
+      .map((row) => this.#parsed(row.verifier_key));
+  }
+
+  /**
+   * The rows are read every time (an approval or revocation counts at
+   * once); the parsed key is kept, so that its node:crypto KeyObject is
+   * built once and not for every report it verifies. At most
+   * PARSED_KEYS_KEPT, the least recently used dropped first.
+   */
+  #parsed(text: string): VerifierKey {
+    const kept = this.#parsedKeys.get(text);
+    if (kept !== undefined) {
+      this.#parsedKeys.delete(text);
+      this.#parsedKeys.set(text, kept);
+      return kept;
+    }
+    const key = parseVerifierKey(text);
+    this.#parsedKeys.set(text, key);
+    if (this.#parsedKeys.size > PARSED_KEYS_KEPT) this.#parsedKeys.delete(this.#parsedKeys.keys().next().value ?? '');
+    return key;
   }
 
   list(accountId: number): ProviderKeyInfo[] {
