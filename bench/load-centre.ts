@@ -62,7 +62,7 @@ if (filed !== undefined) {
 }
 if (result.mirrorSkipped !== null) console.log(`mirror phase skipped: ${result.mirrorSkipped}`);
 console.log(`results: ${writeResults('load-centre', result)}`);
-console.log(`plot: ${await plotLoadCentre(result.phases, `hashfeed Centre under ${result.options.mix.sidecars} sidecars polling every ${result.options.mix.pollSeconds} s`, join(repoRoot, 'bench', 'results', 'load-centre.svg'))}`);
+console.log(`plot: ${await plotLoadCentre(result.phases, `hashfeed Centre under ${result.options.mix.sidecars} sidecars polling every ${result.options.mix.pollSeconds} s`, join(repoRoot, 'bench', 'results', 'load-centre'))}`);
 if (result.failures.length > 0) {
   console.error(`FAILED:\n${result.failures.join('\n')}`);
   process.exitCode = 1;

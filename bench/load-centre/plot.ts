@@ -1,11 +1,10 @@
-/** The run's latency per route, p50 and p99, one bar per phase: a Vega-Lite spec rendered to SVG (as bench/soak/plot.ts draws). */
-import { writeFileSync } from 'node:fs';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+/** The run's latency per route, p50 and p99, one bar per phase: a Vega-Lite spec rendered to SVG and PNG (bench/vega-render.ts). */
+import type * as vl from 'vega-lite';
+import { renderVegaLite } from '../vega-render.ts';
 import type { PhaseResult } from './run.ts';
 
-/** Writes the SVG to `path` and returns it. */
-export async function plotLoadCentre(phases: readonly PhaseResult[], title: string, path: string): Promise<string> {
+/** Writes `base`.svg and `base`.png; returns the SVG's path. */
+export async function plotLoadCentre(phases: readonly PhaseResult[], title: string, base: string): Promise<string> {
   const values = phases.flatMap((p) =>
     p.routes.flatMap((r) => [
       // One row per route: the phase's colour says whether the Centre or nginx answered its feed objects.
@@ -30,7 +29,5 @@ export async function plotLoadCentre(phases: readonly PhaseResult[], title: stri
       },
     },
   };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  writeFileSync(path, await view.toSVG());
-  return path;
+  return (await renderVegaLite(spec, base)).svg;
 }

@@ -3,10 +3,14 @@
  * plus system, all threads) and resident memory. Linux only, as the
  * benchmarks' machine is.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
+/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ: getconf CLK_TCK, 100 on Linux). */
+const TICKS_PER_SECOND = ((): number => {
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout);
+  return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+})();
 
 /** CPU seconds the process has used so far, every thread counted. */
 export function cpuSeconds(pid: number): number {
