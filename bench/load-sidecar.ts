@@ -102,8 +102,8 @@ async function main(): Promise<number> {
     large = await phase(16, png, largeSeconds);
   }
   const cliAfter = cliPdqRate(image);
-  // The lower of the two: the targets are then judged against the less flattering baseline.
-  const cliPerSecond = Math.min(cliBefore.perSecond, cliAfter.perSecond);
+  // The higher of the two: other work on the machine only ever slows a run, so it is the nearer the true rate, and the harder target.
+  const cliPerSecond = Math.max(cliBefore.perSecond, cliAfter.perSecond);
   const health: unknown = await (await fetch(`${stack.local}/healthz`)).json();
 
   const checks = [...checkTargets(phases, cliPerSecond), checkMemory([...phases, ...[animation, large].filter((p) => p !== undefined)])];

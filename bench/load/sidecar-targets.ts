@@ -22,7 +22,7 @@ function check(says: string, observed: number | null, limit: number, atLeast: bo
   return { says, observed, limit, held: observed !== null && (atLeast ? observed >= limit : observed <= limit) };
 }
 
-/** `cliPerSecond`: the CLI's one-core PDQ rate measured in the same run (the lower of its measurements before and after). */
+/** `cliPerSecond`: the CLI's one-core PDQ rate measured in the same run (the higher of its measurements before and after). */
 export function checkTargets(phases: readonly PhaseResult[], cliPerSecond: number): TargetCheck[] {
   const at = (connections: number): PhaseResult | undefined => phases.find((p) => p.connections === connections);
   const c1 = at(1);
