@@ -182,6 +182,19 @@ describe('the sidecar under load and abuse, on a loopback port', () => {
       expect(sidecar.bodyBudget.inUse).toBe(0);
     });
 
+    it('lets a client that sends its whole body anyway read the 503 (the body is discarded, not held)', async () => {
+      const release = await sidecar.bodyBudget.acquire(sidecar.bodyBudget.capacity - 1_000);
+      try {
+        // More than the socket buffers hold: a connection closed unread would reset before the client reads the answer.
+        const refused = await scan(new Uint8Array(48_000_000).fill(7));
+        expect(refused).toMatchObject({ status: 503, json: { error: { code: 'OVERLOADED' } } });
+        expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+      } finally {
+        release();
+      }
+      expect(sidecar.bodyBudget.inUse).toBe(0);
+    });
+
     it('holds a body of unknown length as the largest it may be', async () => {
       const release = await sidecar.bodyBudget.acquire(sidecar.bodyBudget.capacity - sidecar.config.maxImageBytes + 1);
       try {

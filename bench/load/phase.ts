@@ -28,8 +28,10 @@ export interface PhaseResult {
   readonly ok: number;
   /** Answers by status code. */
   readonly statuses: Readonly<Record<string, number>>;
-  /** Connection errors and timeouts (none allowed). */
+  /** Connection errors and timeouts (none allowed, but see `errorCodes`). */
   readonly errors: number;
+  /** The connection errors by code (ECONNRESET, EPIPE, ...). */
+  readonly errorCodes: Readonly<Record<string, number>>;
   readonly timeouts: number;
   /** Latency of every answer, ms. */
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly mean: number };
@@ -62,16 +64,26 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
   const ownBefore = process.cpuUsage();
   const started = performance.now();
   let result: autocannon.Result;
+  const errorCodes: Record<string, number> = {};
   try {
-    result = await autocannon({
-      url: options.url,
-      method: options.method,
-      headers: { ...options.headers },
-      ...(options.body === undefined ? {} : { body: options.body }),
-      connections: options.connections,
-      duration: options.seconds,
-      pipelining: 1,
-      timeout: 60,
+    result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: options.url,
+          method: options.method,
+          headers: { ...options.headers },
+          ...(options.body === undefined ? {} : { body: options.body }),
+          connections: options.connections,
+          duration: options.seconds,
+          pipelining: 1,
+          timeout: 60,
+        },
+        (err, done) => (err === null || err === undefined ? resolve(done) : reject(err)),
+      );
+      instance.on('reqError', (err: unknown) => {
+        const code = typeof err === 'object' && err !== null ? String(Reflect.get(err, 'code') ?? 'unknown') : 'unknown';
+        errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+      });
     });
   } finally {
     sampling = false;
@@ -91,6 +103,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     ok,
     statuses,
     errors: result.errors,
+    errorCodes,
     timeouts: result.timeouts,
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
     targetCores: cpuUsed / wallSeconds,

@@ -9,6 +9,7 @@ const phase = (connections: number, okPerSecond: number, p50: number, p99: numbe
   ok: okPerSecond * 10,
   statuses,
   errors: 0,
+  errorCodes: {},
   timeouts: 0,
   latencyMs: { p50, p90: p50, p99, max: p99, mean: p50 },
   targetCores: 1,
@@ -39,6 +40,17 @@ describe('the sidecar throughput targets', () => {
       const checks = checkTargets([phase(1, 120, 8, 12, { '200': 90, '503': 5, '500': 2 })], 140);
       expect(checks.at(-1)).toMatchObject({ observed: 2, held: false });
       expect(phaseRows([phase(64, 200, 300, 400, { '200': 90, '503': 7 })], 140)[0]).toMatchObject({ '503': 7, 'other non-2xx': 0 });
+    });
+  });
+
+  describe('when connections were reset', () => {
+    it('takes resets after a 503 as the refusal they follow, and any other error as a failure', () => {
+      const refusedLarge = { ...phase(16, 1, 5000, 9000, { '200': 5, '503': 11 }), errors: 6, errorCodes: { ECONNRESET: 5, EPIPE: 1 } };
+      expect(checkTargets([refusedLarge], 140).at(-1)).toMatchObject({ observed: 0, held: true });
+      const resetWithout503 = { ...phase(16, 1, 5000, 9000), errors: 2, errorCodes: { ECONNRESET: 2 } };
+      expect(checkTargets([resetWithout503], 140).at(-1)).toMatchObject({ observed: 2, held: false });
+      const otherError = { ...refusedLarge, errors: 7, errorCodes: { ECONNRESET: 6, ETIMEDOUT: 1 } };
+      expect(checkTargets([otherError], 140).at(-1)).toMatchObject({ observed: 1, held: false });
     });
   });
 
