@@ -3,9 +3,9 @@
  * in a scan worker thread and prints the number of views, or the error.
  */
 import sharp from 'sharp';
-import { syntheticPhotoJpeg } from '../../../fixtures/synthetic-photo.ts';
 import { ScanWorkers } from '../scan-workers.ts';
-const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => syntheticPhotoJpeg({ width: 64, height: 48, seed: 500 + i, quality: 90 })));
+// Four frames of noise (client/ may not import the fixtures): each hashes differently, so the views are four.
+const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 96 + 16 * i, sigma: 40 } } }).png().toBuffer()));
 const gif = await sharp(frames, { join: { animated: true } }).gif({ loop: 0 }).toBuffer();
 const pool = new ScanWorkers(1);
 try {
