@@ -3,7 +3,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FAMILY_NAMES, type FamilyName, findTransform, isFamilyName, TRANSFORMS } from '../../fixtures/index.ts';
+import { CORPUS_FAMILY_NAMES, FINE_TEXTURE_FAMILY_NAMES, type FamilyName, findTransform, isFamilyName, TRANSFORMS } from '../../fixtures/index.ts';
 import { AccuracyError } from './errors.ts';
 import type { CaseSpec } from './types.ts';
 
@@ -38,7 +38,8 @@ export const USAGE = `usage: npm run bench:accuracy -- [flags]
   --algorithms LIST  matchers to run, e.g. pdq,pdq+dihedral,sharp-phash (default: every perceptual
                      algorithm in the registry, PDQ also with dihedral matching, and sharp-phash)
   --transforms LIST  transforms, each NAME or NAME:STRENGTH (default: all, at all their strengths)
-  --families LIST    synthetic image families (default: all: ${FAMILY_NAMES.join(', ')})
+  --families LIST    synthetic image families (default: ${CORPUS_FAMILY_NAMES.join(', ')};
+                     also: ${FINE_TEXTURE_FAMILY_NAMES.join(', ')})
   --images DIR       use the images in DIR (recursively) instead of the synthetic corpus
   --min-side PX      shortest long side of synthetic images (default 256)
   --max-side PX      longest long side of synthetic images (default 4000)
