@@ -49,6 +49,8 @@ export interface SidecarStack {
   readonly api: Api;
   /** Submits, approves and publishes rows; resolves with the batch id. */
   publishRows(rows: readonly unknown[]): Promise<number>;
+  /** Publishes what is approved (a revocation, say); resolves with the version. */
+  publish(): Promise<number>;
   /** The feed version of the last publication. */
   lastPublished(): number;
 }
@@ -90,11 +92,15 @@ export async function startSidecarStack(options: StackOptions): Promise<SidecarS
   };
 
   let lastPublished = 0;
+  const publish = async (): Promise<number> => {
+    lastPublished = Number(field((await api('POST', '/v1/publish', tokens.operator)).json, 'version'));
+    return lastPublished;
+  };
   const publishRows = async (batch: readonly unknown[]): Promise<number> => {
     const submitted = await api('POST', '/v1/indicators', tokens.authority, batch);
     const batchId = Number(field(submitted.json, 'batchId'));
     await api('POST', `/v1/batches/${batchId}/approve`, tokens.operator);
-    lastPublished = Number(field((await api('POST', '/v1/publish', tokens.operator)).json, 'version'));
+    await publish();
     return batchId;
   };
   await publishRows(options.rows);
@@ -148,5 +154,5 @@ export async function startSidecarStack(options: StackOptions): Promise<SidecarS
     health = await (await fetch(`${local}/healthz`)).json();
   }
   if (field(health, 'status') !== 'ok') throw new Error(`the sidecar did not become healthy: ${JSON.stringify(health)}`);
-  return { centre, sidecar, url, local, localToken, tokens, api, publishRows, lastPublished: () => lastPublished };
+  return { centre, sidecar, url, local, localToken, tokens, api, publishRows, publish, lastPublished: () => lastPublished };
 }

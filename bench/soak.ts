@@ -139,7 +139,7 @@ async function main(): Promise<number> {
       return;
     }
     await api('POST', `/v1/indicators/${String(field(target, 'id'))}/revoke`, tokens.authority, { reason: 'FALSE_POSITIVE' });
-    await api('POST', '/v1/publish', tokens.operator);
+    await stack.publish();
     counts.revocations++;
   };
   const scan = async (): Promise<void> => {
