@@ -30,15 +30,24 @@ export interface DetectedFrame {
 
 /** Samples along the longer side at most: detection costs the same for any image size. */
 export const GRID_SIDE = 256;
-/** A flat band's pixels lie within this many luma levels of its colour (JPEG ringing and noise of sigma up to about 8). */
-export const FLAT_TOLERANCE = 24;
+/**
+ * A flat band's pixels lie within this many luma levels of its colour: four
+ * times the edge line's own noise (a robust sigma, from its median absolute
+ * deviation), kept between the two bounds (JPEG ringing around a solid bar;
+ * noise of sigma up to 6).
+ */
+export const FLAT_TOLERANCE_MIN = 8;
+export const FLAT_TOLERANCE_MAX = 24;
 /** ... and the band's median drifts no further than this from the edge's: a gradient drifts, a bar does not. */
 export const FLAT_DRIFT = 3;
 /** Share of a line within tolerance for a pure band line; a caption's text lines need only TEXT_LINE_SHARE. */
 export const PURE_LINE_SHARE = 0.95;
 export const TEXT_LINE_SHARE = 0.3;
-/** A line past the band with less than this share of the band's colour is picture: the step. */
+/** Lines of text in a row at most, as a share of the side: a caption's text line; a longer run is the picture. */
+export const TEXT_RUN_SHARE = 0.06;
+/** A line past the band with less than this share of the band's colour, or whose median moved this far from it, is picture: the step. */
 export const STEP_LINE_SHARE = 0.5;
+export const STEP_MEDIAN = 10;
 /** Mean luma change between neighbouring samples of a blurred band at most, and across its step at least. */
 export const SMOOTH_GRADIENT = 3;
 export const BLURRED_STEP = 6;
@@ -100,19 +109,26 @@ function shareWithin(values: Float32Array, colour: number, tolerance: number): n
 function flatBand(grid: Grid, side: Side, maxDepth: number): number {
   const edge = line(grid, side, 0);
   const colour = median(edge);
-  const pure = (values: Float32Array): boolean => shareWithin(values, colour, FLAT_TOLERANCE) >= PURE_LINE_SHARE && Math.abs(median(values) - colour) <= FLAT_DRIFT;
+  const deviation = median(edge.map((v) => Math.abs(v - colour)));
+  const tolerance = Math.min(FLAT_TOLERANCE_MAX, Math.max(FLAT_TOLERANCE_MIN, 4 * 1.4826 * deviation));
+  const pure = (values: Float32Array): boolean => shareWithin(values, colour, tolerance) >= PURE_LINE_SHARE && Math.abs(median(values) - colour) <= FLAT_DRIFT;
   if (!pure(edge)) return 0;
+  // A caption's lines of text: a short run of lines still partly the band's colour, between pure lines.
+  const textRun = Math.max(3, Math.ceil(lineCount(grid, side) * TEXT_RUN_SHARE));
   let depth = 1;
-  for (let index = 1; index <= maxDepth; index++) {
+  for (let index = 1, run = 0; index <= maxDepth; index++) {
     const values = line(grid, side, index);
-    if (pure(values)) depth = index + 1;
-    else if (shareWithin(values, colour, FLAT_TOLERANCE) < TEXT_LINE_SHARE) break;
+    if (pure(values)) {
+      depth = index + 1;
+      run = 0;
+    } else if (shareWithin(values, colour, tolerance) < TEXT_LINE_SHARE || ++run > textRun) break;
   }
   if (depth > maxDepth) return 0;
   // The step: within a few lines past the band (JPEG ringing, a scaled decode's mixed line), the picture.
   const count = lineCount(grid, side);
   for (let index = depth; index < Math.min(count, depth + 3); index++) {
-    if (shareWithin(line(grid, side, index), colour, FLAT_TOLERANCE) < STEP_LINE_SHARE) return depth;
+    const values = line(grid, side, index);
+    if (shareWithin(values, colour, tolerance) < STEP_LINE_SHARE || Math.abs(median(values) - colour) >= STEP_MEDIAN) return depth;
   }
   return 0;
 }
