@@ -51,6 +51,8 @@ export const STEP_MEDIAN = 10;
 /** Mean luma change between neighbouring samples of a blurred band at most, and across its step at least. */
 export const SMOOTH_GRADIENT = 3;
 export const BLURRED_STEP = 6;
+/** A line across the step is a mix of band and picture when it is less than this share of the way from one to the other. */
+export const MIXED_LINE_SHARE = 0.75;
 /** A band is at least this share of its side (and 2 samples); at most MAX_BAND_SHARE; the picture keeps at least MIN_INSIDE_SHARE. */
 export const MIN_BAND_SHARE = 0.02;
 export const MAX_BAND_SHARE = 0.3;
@@ -128,9 +130,17 @@ function flatBand(grid: Grid, side: Side, maxDepth: number): number {
   const count = lineCount(grid, side);
   for (let index = depth; index < Math.min(count, depth + 3); index++) {
     const values = line(grid, side, index);
-    if (shareWithin(values, colour, tolerance) < STEP_LINE_SHARE || Math.abs(median(values) - colour) >= STEP_MEDIAN) return depth;
+    if (shareWithin(values, colour, tolerance) < STEP_LINE_SHARE || Math.abs(median(values) - colour) >= STEP_MEDIAN) return index > depth ? index : withMixedLine(grid, side, depth, colour);
   }
   return 0;
+}
+
+/** `depth`, or one more when the line there is a mix of the band's colour and the picture past it (a scaled decode's, or a blurred edge's). */
+function withMixedLine(grid: Grid, side: Side, depth: number, colour: number): number {
+  if (depth + 1 >= lineCount(grid, side)) return depth;
+  const mixed = median(line(grid, side, depth)) - colour;
+  const beyond = median(line(grid, side, depth + 1)) - colour;
+  return Math.sign(mixed) === Math.sign(beyond) && Math.abs(mixed) < Math.abs(beyond) * MIXED_LINE_SHARE ? depth + 1 : depth;
 }
 
 function meanAbsDifference(a: Float32Array, b: Float32Array): number {
@@ -145,6 +155,18 @@ function alongGradient(values: Float32Array): number {
   return values.length < 2 ? 0 : sum / (values.length - 1);
 }
 
+/** Whether lines 0 to depth - 1 of `side` are as smooth as a blurred band's. */
+function smoothTo(grid: Grid, side: Side, depth: number): boolean {
+  let previous = line(grid, side, 0);
+  if (alongGradient(previous) > SMOOTH_GRADIENT) return false;
+  for (let index = 1; index < depth; index++) {
+    const current = line(grid, side, index);
+    if (meanAbsDifference(previous, current) > SMOOTH_GRADIENT || alongGradient(current) > SMOOTH_GRADIENT) return false;
+    previous = current;
+  }
+  return true;
+}
+
 /** Depth in lines of a blurred band on `side` (smooth lines, then a step), or 0. */
 function blurredBand(grid: Grid, side: Side, maxDepth: number): number {
   let previous = line(grid, side, 0);
@@ -155,9 +177,10 @@ function blurredBand(grid: Grid, side: Side, maxDepth: number): number {
       previous = current;
       continue;
     }
-    // The step may be spread over two lines by a scaled decode.
+    // The step may be spread over two lines by a scaled decode: the line that mixes band and picture goes with the band.
     const beyond = line(grid, side, Math.min(lineCount(grid, side) - 1, index + 1));
-    return index <= maxDepth && meanAbsDifference(previous, beyond) >= BLURRED_STEP ? index : 0;
+    if (index > maxDepth || meanAbsDifference(previous, beyond) < BLURRED_STEP) return 0;
+    return meanAbsDifference(previous, current) < meanAbsDifference(previous, beyond) * MIXED_LINE_SHARE ? index + 1 : index;
   }
   return 0;
 }
@@ -175,7 +198,13 @@ export function detectFrame(luma: LumaImage): DetectedFrame | undefined {
     return { flat: flat >= minDepth ? flat : 0, blurred: blurred >= minDepth ? blurred : 0 };
   };
   const bands = { top: depthOf('top'), bottom: depthOf('bottom'), left: depthOf('left'), right: depthOf('right') };
-  // A blurred fill is centred: it counts only on two opposite sides of about equal depth.
+  // A blurred fill is centred: it counts only on two opposite sides of about equal depth. Where the
+  // picture's own edge is smooth too (a sky), the step on that side is faint: a side whose lines are
+  // smooth to the depth found opposite is taken as its pair.
+  for (const [side, opposite] of [['top', 'bottom'], ['bottom', 'top'], ['left', 'right'], ['right', 'left']] as const) {
+    const found = bands[opposite].blurred;
+    if (found > 0 && bands[side].blurred === 0 && bands[side].flat === 0 && smoothTo(grid, side, found)) bands[side] = { flat: 0, blurred: found };
+  }
   const paired = (a: number, b: number): boolean => a > 0 && b > 0 && Math.abs(a - b) <= Math.max(2, 0.1 * Math.max(a, b));
   const vertical = paired(bands.top.blurred, bands.bottom.blurred);
   const horizontal = paired(bands.left.blurred, bands.right.blurred);
