@@ -10,8 +10,8 @@ import type { LumaImage } from './luma.ts';
 
 const WIDTH = 480;
 const HEIGHT = 320;
-/** Box edges found within this many pixels of the truth. */
-const TOLERANCE = 3;
+/** Box edges found within this many pixels of the truth: the framed copies are sampled every 2 or 3 pixels (GRID_SIDE), and a line mixing frame and picture may go either way. */
+const TOLERANCE = 4;
 
 async function lumaOf(bytes: Uint8Array): Promise<LumaImage> {
   return lumaFromPixels(await decodeImage(bytes, { mode: 'exact' }));
@@ -44,7 +44,7 @@ describe('detectFrame', () => {
       { transform: 'caption-band', strength: 0.1, box: [0, 0, WIDTH, HEIGHT] },
       { transform: 'caption', strength: 0.2, box: [0, 64, WIDTH, HEIGHT] },
     ];
-    it.each(cases)('finds the picture inside $transform $strength', async ({ transform, strength, box }) => {
+    it.each(cases)('finds the picture inside $transform $strength within a few pixels', async ({ transform, strength, box }) => {
       const framed = await applyTransform(findTransform(transform), photo, strength, createRng(5));
       const found = detectFrame(await lumaOf(framed));
       expect(found).toBeDefined();
