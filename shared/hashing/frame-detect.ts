@@ -51,6 +51,8 @@ export const STEP_MEDIAN = 10;
 /** Mean luma change between neighbouring samples of a blurred band at most, and across its step at least. */
 export const SMOOTH_GRADIENT = 3;
 export const BLURRED_STEP = 6;
+/** The step on the faint side of a blurred pair at least (see smoothTo). */
+export const FAINT_STEP = 2;
 /** A line across the step is a mix of band and picture when it is less than this share of the way from one to the other. */
 export const MIXED_LINE_SHARE = 0.75;
 /** A band is at least this share of its side (and 2 samples); at most MAX_BAND_SHARE; the picture keeps at least MIN_INSIDE_SHARE. */
@@ -97,8 +99,18 @@ function lineCount(grid: Grid, side: Side): number {
   return side === 'top' || side === 'bottom' ? grid.height : grid.width;
 }
 
+const levelCounts = new Uint32Array(256);
+
+/** The median to the nearest luma level (a counting sort: no allocation, no comparison sort per line). */
 function median(values: Float32Array): number {
-  return Float32Array.from(values).sort()[values.length >> 1] ?? 0;
+  levelCounts.fill(0);
+  for (const v of values) levelCounts[Math.max(0, Math.min(255, Math.round(v)))]!++;
+  const half = values.length >> 1;
+  for (let level = 0, seen = 0; level < 256; level++) {
+    seen += levelCounts[level]!;
+    if (seen > half) return level;
+  }
+  return 255;
 }
 
 function shareWithin(values: Float32Array, colour: number, tolerance: number): number {
@@ -159,12 +171,18 @@ function alongGradient(values: Float32Array): number {
 function smoothTo(grid: Grid, side: Side, depth: number): boolean {
   let previous = line(grid, side, 0);
   if (alongGradient(previous) > SMOOTH_GRADIENT) return false;
+  let change = 0;
   for (let index = 1; index < depth; index++) {
     const current = line(grid, side, index);
-    if (meanAbsDifference(previous, current) > SMOOTH_GRADIENT || alongGradient(current) > SMOOTH_GRADIENT) return false;
+    const difference = meanAbsDifference(previous, current);
+    if (difference > SMOOTH_GRADIENT || alongGradient(current) > SMOOTH_GRADIENT) return false;
+    change = Math.max(change, difference);
     previous = current;
   }
-  return true;
+  // Still a step there, if a faint one: across the edge, more change than anywhere in the band.
+  const count = lineCount(grid, side);
+  const across = meanAbsDifference(previous, line(grid, side, Math.min(count - 1, depth + 1)));
+  return across >= FAINT_STEP && across >= 2 * change;
 }
 
 /** Depth in lines of a blurred band on `side` (smooth lines, then a step), or 0. */
