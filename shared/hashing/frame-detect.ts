@@ -123,7 +123,8 @@ function shareWithin(values: Float32Array, colour: number, tolerance: number): n
 function flatBand(grid: Grid, side: Side, maxDepth: number): number {
   const edge = line(grid, side, 0);
   const colour = median(edge);
-  const deviation = median(edge.map((v) => Math.abs(v - colour)));
+  // Once per side, so sorted exactly: the tolerance should not move by a rounded level.
+  const deviation = edge.map((v) => Math.abs(v - colour)).sort()[edge.length >> 1] ?? 0;
   const tolerance = Math.min(FLAT_TOLERANCE_MAX, Math.max(FLAT_TOLERANCE_MIN, 4 * 1.4826 * deviation));
   const pure = (values: Float32Array): boolean => shareWithin(values, colour, tolerance) >= PURE_LINE_SHARE && Math.abs(median(values) - colour) <= FLAT_DRIFT;
   if (!pure(edge)) return 0;
