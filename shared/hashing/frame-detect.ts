@@ -40,11 +40,14 @@ export const FLAT_TOLERANCE_MIN = 8;
 export const FLAT_TOLERANCE_MAX = 24;
 /** ... and the band's median drifts no further than this from the edge's: a gradient drifts, a bar does not. */
 export const FLAT_DRIFT = 3;
-/** Share of a line within tolerance for a pure band line; a caption's text lines need only TEXT_LINE_SHARE. */
+/** Share of a line within tolerance for a pure band line. */
 export const PURE_LINE_SHARE = 0.95;
-export const TEXT_LINE_SHARE = 0.3;
-/** Lines of text in a row at most, as a share of the side: a caption's text line; a longer run is the picture. */
-export const TEXT_RUN_SHARE = 0.06;
+/**
+ * Lines in a row between pure lines at most, as a share of the side: a
+ * caption's line of text (reduced by a scaled decode, its lines are mostly
+ * grey, neither ink nor band); a longer run is the picture.
+ */
+export const TEXT_RUN_SHARE = 0.1;
 /** A line past the band with less than this share of the band's colour, or whose median moved this far from it, is picture: the step. */
 export const STEP_LINE_SHARE = 0.5;
 export const STEP_MEDIAN = 10;
@@ -128,7 +131,7 @@ function flatBand(grid: Grid, side: Side, maxDepth: number): number {
   const tolerance = Math.min(FLAT_TOLERANCE_MAX, Math.max(FLAT_TOLERANCE_MIN, 4 * 1.4826 * deviation));
   const pure = (values: Float32Array): boolean => shareWithin(values, colour, tolerance) >= PURE_LINE_SHARE && Math.abs(median(values) - colour) <= FLAT_DRIFT;
   if (!pure(edge)) return 0;
-  // A caption's lines of text: a short run of lines still partly the band's colour, between pure lines.
+  // A caption's lines of text: a short run of lines of anything, between pure lines.
   const textRun = Math.max(3, Math.ceil(lineCount(grid, side) * TEXT_RUN_SHARE));
   let depth = 1;
   for (let index = 1, run = 0; index <= maxDepth; index++) {
@@ -136,7 +139,7 @@ function flatBand(grid: Grid, side: Side, maxDepth: number): number {
     if (pure(values)) {
       depth = index + 1;
       run = 0;
-    } else if (shareWithin(values, colour, tolerance) < TEXT_LINE_SHARE || ++run > textRun) break;
+    } else if (++run > textRun) break;
   }
   if (depth > maxDepth) return 0;
   // The step: within a few lines past the band (JPEG ringing, a scaled decode's mixed line), the picture.
