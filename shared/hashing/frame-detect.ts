@@ -75,6 +75,8 @@ interface Grid {
 
 function sampleGrid(luma: LumaImage): Grid {
   const step = Math.max(1, Math.ceil(Math.max(luma.width, luma.height) / GRID_SIDE));
+  // The `fast` decode is usually small enough already: read it in place.
+  if (step === 1) return { width: luma.width, height: luma.height, step, data: luma.data };
   const width = Math.floor(luma.width / step);
   const height = Math.floor(luma.height / step);
   const data = new Float32Array(width * height);
