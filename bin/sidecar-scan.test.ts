@@ -67,7 +67,7 @@ describe('the sidecar scan path', () => {
   let animatedPng: Buffer;
   // ... a known picture saved as 16-bit grey ...
   let grey16: Buffer;
-  // ... and a known picture re-uploaded in a 10% frame.
+  // ... and a known picture re-uploaded in a 10% frame (one whose PDQ quality is well above the floor of 50).
   let framed: Buffer;
 
   const scan = async (query: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<{ status: number; json: Json }> => {
@@ -96,7 +96,7 @@ describe('the sidecar scan path', () => {
     animatedPng = await buildApng(await generateImage({ family: 'patterns', seed: 906, width: 320, height: 240, format: 'png' }), [{ png: animationFrame }]);
     const greyPicture = await sharp(await generateImage({ family: 'scenes', seed: 907, width: 320, height: 240, format: 'png' })).greyscale().png().toBuffer();
     grey16 = await sharp(greyPicture).toColourspace('grey16').png().toBuffer();
-    const framedPicture = await generateImage({ family: 'scenes', seed: 908, width: 400, height: 300, format: 'jpeg' });
+    const framedPicture = await generateImage({ family: 'scenes', seed: 909, width: 400, height: 300, format: 'jpeg' });
     framed = await sharp(framedPicture).extend({ top: 30, bottom: 30, left: 30, right: 30, background: '#f4f1e8' }).jpeg({ quality: 85 }).toBuffer();
 
     const hex = (algorithm: 'md5' | 'sha256', digest: Uint8Array): string => getAlgorithm(algorithm).format(digest);
