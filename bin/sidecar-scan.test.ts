@@ -65,8 +65,10 @@ describe('the sidecar scan path', () => {
   let animated: Buffer;
   // ... an animated PNG that shows a known picture only in its animation ...
   let animatedPng: Buffer;
-  // ... and a known picture saved as 16-bit grey.
+  // ... a known picture saved as 16-bit grey ...
   let grey16: Buffer;
+  // ... and a known picture re-uploaded in a 10% frame (one whose PDQ quality is well above the floor of 50).
+  let framed: Buffer;
 
   const scan = async (query: string, body: Uint8Array | ReadableStream<Uint8Array>): Promise<{ status: number; json: Json }> => {
     const res = await sidecar.app.request(`/v1/scan?${query}`, {
@@ -94,6 +96,8 @@ describe('the sidecar scan path', () => {
     animatedPng = await buildApng(await generateImage({ family: 'patterns', seed: 906, width: 320, height: 240, format: 'png' }), [{ png: animationFrame }]);
     const greyPicture = await sharp(await generateImage({ family: 'scenes', seed: 907, width: 320, height: 240, format: 'png' })).greyscale().png().toBuffer();
     grey16 = await sharp(greyPicture).toColourspace('grey16').png().toBuffer();
+    const framedPicture = await generateImage({ family: 'scenes', seed: 909, width: 400, height: 300, format: 'jpeg' });
+    framed = await sharp(framedPicture).extend({ top: 30, bottom: 30, left: 30, right: 30, background: '#f4f1e8' }).jpeg({ quality: 85 }).toBuffer();
 
     const hex = (algorithm: 'md5' | 'sha256', digest: Uint8Array): string => getAlgorithm(algorithm).format(digest);
     await centre.publish([
@@ -105,6 +109,7 @@ describe('the sidecar scan path', () => {
       { algorithm: 'pdq', hash: await pdqHexOf(secondFrame), category: 'B2' },
       { algorithm: 'pdq', hash: await pdqHexOf(animationFrame), category: 'B2' },
       { algorithm: 'pdq', hash: await pdqHexOf(greyPicture), category: 'A1' },
+      { algorithm: 'pdq', hash: await pdqHexOf(framedPicture), category: 'A2' },
     ]);
     const now = Date.now();
     lateOrderEnds = now + 10 * MINUTE;
@@ -197,6 +202,14 @@ describe('the sidecar scan path', () => {
     it('matches it scaled to 8 bits, as a viewer shows it', async () => {
       const { json } = await scan('surface=uploads&subject=user:alice', grey16);
       expect(matchesOf(json).map((m) => [m.algorithm, m.view])).toEqual([['pdq', 'scaled']]);
+      expect(json).toMatchObject({ reportId: expect.any(String) });
+    });
+  });
+
+  describe('when a known picture is re-uploaded in a frame', () => {
+    it('matches the picture inside the frame, as the view unframed', async () => {
+      const { json } = await scan('surface=uploads&subject=user:alice', framed);
+      expect(matchesOf(json).map((m) => [m.algorithm, m.view])).toEqual([['pdq', 'unframed']]);
       expect(json).toMatchObject({ reportId: expect.any(String) });
     });
   });

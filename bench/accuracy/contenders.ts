@@ -13,6 +13,7 @@ import { AccuracyError } from './errors.ts';
 import type { Contenders, HashValue, Matcher } from './types.ts';
 
 export const DIHEDRAL_SUFFIX = '+dihedral';
+export const UNFRAME_SUFFIX = '+unframe';
 
 export interface ContenderOptions {
   /** Matcher names to keep (default: all perceptual ones and the baseline). Exact hashes run only when named. */
@@ -48,6 +49,22 @@ function dihedralMatcher(a: HashAlgorithm, mode: DecodeMode): Matcher {
   };
 }
 
+/**
+ * The query's own hash, and the hash of the picture inside its frame when
+ * one was found: a second query, as the sidecar's `unframed` view.
+ */
+function unframeMatcher(a: HashAlgorithm, mode: DecodeMode): Matcher {
+  return {
+    ...plainMatcher(a, mode),
+    name: `${a.name}${UNFRAME_SUFFIX}`,
+    note: `the query's hash and, when a frame is found, its unframed picture's; ${mode} decode`,
+    distance: (indicator, query) => {
+      const whole = a.distance(indicator.hash, query.hash);
+      return query.unframed === undefined ? whole : Math.min(whole, a.distance(indicator.hash, query.unframed.hash));
+    },
+  };
+}
+
 /** Which registry algorithms return dihedral variants, found by asking (not by name). */
 async function dihedralCapable(algorithms: readonly AlgorithmName[], mode: DecodeMode): Promise<Set<string>> {
   const probe = await generateImage({ family: 'gradients', seed: 1, width: 64, height: 48, format: 'png' });
@@ -67,6 +84,7 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
   for (const a of ALGORITHMS) {
     available.push(plainMatcher(a, mode));
     if (capable.has(a.name)) available.push(dihedralMatcher(a, mode));
+    if (a.kind === 'perceptual') available.push(unframeMatcher(a, mode));
   }
   available.push(sharpPhashMatcher);
   const isDefault = (m: Matcher): boolean => m.origin === 'baseline' || ALGORITHMS.some((a) => a.kind === 'perceptual' && m.hasher === a.name);
@@ -79,6 +97,7 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
   const registryHashers = [...new Set(matchers.filter((m) => m.origin === 'registry').map((m) => m.hasher))];
   const algorithms = ALGORITHMS.filter((a) => registryHashers.includes(a.name)).map((a) => a.name);
   const dihedral = matchers.some((m) => m.name.endsWith(DIHEDRAL_SUFFIX));
+  const unframe = matchers.some((m) => m.name.endsWith(UNFRAME_SUFFIX));
   const baseline = matchers.some((m) => m.hasher === SHARP_PHASH);
 
   return {
@@ -86,12 +105,14 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
     async hashAll(bytes) {
       const values = new Map<string, HashValue>();
       if (algorithms.length > 0) {
-        const { results } = await hashImage(bytes, { algorithms, dihedral, mode });
+        const { results, unframed } = await hashImage(bytes, { algorithms, dihedral, mode, unframe });
         for (const r of results) {
+          const inside = unframed?.results.find((u) => u.algorithm === r.algorithm);
           values.set(r.algorithm, {
             hash: r.hash,
             ...(r.quality === undefined ? {} : { quality: r.quality }),
             ...(r.dihedrals === undefined ? {} : { dihedrals: r.dihedrals }),
+            ...(inside === undefined ? {} : { unframed: { hash: inside.hash, ...(inside.quality === undefined ? {} : { quality: inside.quality }) } }),
           });
         }
       }

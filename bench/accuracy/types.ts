@@ -13,11 +13,13 @@ export interface HashValue {
   readonly quality?: number;
   /** The hashes of the image's eight rotations and reflections, where the hasher computes them. */
   readonly dihedrals?: readonly Uint8Array[];
+  /** The hash of the picture inside a frame, where the hasher found one (hashImage's `unframe`). */
+  readonly unframed?: { readonly hash: Uint8Array; readonly quality?: number };
 }
 
 /** A comparison rule: a hasher's values, a distance, a threshold. One column of the report. */
 export interface Matcher {
-  /** Report name: the registry name, with `+dihedral` for dihedral matching. */
+  /** Report name: the registry name, with `+dihedral` for dihedral matching, `+unframe` for the query's unframed picture too. */
   readonly name: string;
   /** Which hasher's values it compares. */
   readonly hasher: string;

@@ -16,7 +16,18 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'folder', 'notes.txt'), 'not an image, and not an image name: skipped when walking');
   writeFileSync(join(dir, 'broken.jpg'), (await syntheticPhotoJpeg({ width: 400, height: 300, seed: 2 })).subarray(0, 3000));
   writeFileSync(join(dir, 'empty.png'), new Uint8Array(0));
+  // b.jpg's picture in a 10% frame (30 px of a flat colour on every side), re-encoded as a re-upload would be.
+  const framed = await sharp(await syntheticPhotoJpeg({ width: 400, height: 300, seed: 1 })).extend({ top: 30, bottom: 30, left: 30, right: 30, background: '#2a5d8f' }).jpeg({ quality: 85 }).toBuffer();
+  writeFileSync(join(dir, 'framed.jpg'), framed);
 });
+
+function hexDistance(a: string, b: string): number {
+  let bits = 0;
+  for (let i = 0; i < a.length; i++) bits += (parseInt(a[i] ?? '0', 16) ^ parseInt(b[i] ?? '0', 16)).toString(2).replaceAll('0', '').length;
+  return bits;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -71,6 +82,46 @@ describe('hashfeed hash', () => {
       if (typeof line !== 'object' || line === null || !('dihedral' in line) || !Array.isArray(line.dihedral) || !('hash' in line)) throw new Error('bad line');
       expect(line.dihedral).toHaveLength(8);
       expect(line.dihedral[0]).toBe(line.hash);
+    });
+  });
+
+  describe('with --unframe', () => {
+    it('adds the picture inside a frame as "unframed": hash, quality and box, and its 8 variants with --dihedral', async () => {
+      const { status, stdout } = await hashfeed('--json', '--unframe', '--dihedral', join(dir, 'framed.jpg'));
+      expect(status).toBe(0);
+      const line: unknown = JSON.parse(stdout);
+      expect(line).toEqual({
+        path: join(dir, 'framed.jpg'),
+        algorithm: 'pdq',
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        quality: expect.any(Number),
+        dihedral: expect.any(Array),
+        unframed: { hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number), box: expect.any(Array) },
+        unframedDihedral: expect.any(Array),
+      });
+      if (!isRecord(line) || !isRecord(line.unframed) || !Array.isArray(line.unframed.box) || !Array.isArray(line.unframedDihedral)) throw new Error('bad line');
+      const [x, y, width, height] = line.unframed.box.map(Number);
+      // The fast decode reduces this JPEG about 3 times: within two of its pixels (the line that mixes frame and picture may stay in).
+      for (const [found, truth] of [[x, 30], [y, 30], [width, 400], [height, 300]] as const) expect(Math.abs((found ?? -99) - truth)).toBeLessThanOrEqual(6);
+      expect(line.unframedDihedral).toHaveLength(8);
+      expect(line.unframedDihedral[0]).toBe(line.unframed.hash);
+    });
+
+    it('matches a framed copy to its original through the picture inside (the framed hash itself does not)', async () => {
+      const original = JSON.parse((await hashfeed('--json', join(dir, 'folder', 'b.jpg'))).stdout);
+      const framed = JSON.parse((await hashfeed('--json', '--unframe', join(dir, 'framed.jpg'))).stdout);
+      expect(hexDistance(original.hash, framed.hash)).toBeGreaterThan(31);
+      expect(hexDistance(original.hash, framed.unframed.hash)).toBeLessThanOrEqual(31);
+    });
+
+    it('adds nothing for a picture without a frame', async () => {
+      const line: unknown = JSON.parse((await hashfeed('--json', '--unframe', '--dihedral', join(dir, 'folder', 'b.jpg'))).stdout);
+      expect(isRecord(line) && Object.keys(line).sort()).toEqual(['algorithm', 'dihedral', 'hash', 'path', 'quality']);
+    });
+
+    it('prints a pdq/unframed line in text mode', async () => {
+      const { stdout } = await hashfeed('--unframe', join(dir, 'framed.jpg'));
+      expect(stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['pdq', 'pdq/unframed']);
     });
   });
 

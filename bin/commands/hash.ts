@@ -4,7 +4,10 @@
  *
  *   text:  <algorithm> <hex> <quality or -> <path>
  *          with --dihedral, 7 more PDQ lines: pdq/rotate90 ... pdq/flipMinus1
- *   json:  {"path","algorithm","hash","quality"[,"dihedral":[8 hex]][,"partial":true]}
+ *          with --unframe and a frame found, one more: <algorithm>/unframed <hex> <quality or -> <path>
+ *          (with --dihedral, its 7 variants as <algorithm>/unframed/rotate90 ...)
+ *   json:  {"path","algorithm","hash","quality"[,"dihedral":[8 hex]][,"partial":true]
+ *           [,"unframed":{"hash","quality","box":[x,y,w,h]}][,"unframedDihedral":[8 hex]]}
  *          or {"path","error":{"code","message"}} for a file that fails
  *
  * A failing file does not stop the others; the exit status is 1 at the end
@@ -32,6 +35,7 @@ options:
   --algo <names>       comma-separated: pdq, phash64, dhash64, md5, sha256 (default pdq)
   --decode exact|fast  exact: full resolution; fast: JPEG/WebP reduced while decoding (default fast)
   --dihedral           also print PDQ's 8 rotations and flips (from one DCT)
+  --unframe            also hash the picture inside a frame, letterbox, pillarbox or caption band, when one is found
   --json               one JSON object per line
   --max-pixels <n>     refuse images whose header claims more pixels (default ${DEFAULT_MAX_PIXELS})
   --tolerant           decode truncated images as far as they go, as the sidecar's scans do (marked partial)
@@ -48,6 +52,7 @@ interface Options {
   readonly algorithms: readonly AlgorithmName[];
   readonly mode: DecodeMode;
   readonly dihedral: boolean;
+  readonly unframe: boolean;
   readonly tolerant: boolean;
   readonly json: boolean;
   readonly maxPixels: number;
@@ -66,6 +71,7 @@ const OPTIONS = {
   algo: { type: 'string' },
   decode: { type: 'string' },
   dihedral: { type: 'boolean' },
+  unframe: { type: 'boolean' },
   tolerant: { type: 'boolean' },
   json: { type: 'boolean' },
   'max-pixels': { type: 'string' },
@@ -113,6 +119,7 @@ function parseOptions(values: OptionValues<typeof OPTIONS>, positionals: readonl
     algorithms: [...new Set(algorithms)],
     mode,
     dihedral: values.dihedral === true,
+    unframe: values.unframe === true,
     tolerant: values.tolerant === true,
     json: values.json === true,
     maxPixels: positiveInteger(values['max-pixels'], '--max-pixels', DEFAULT_MAX_PIXELS),
@@ -179,6 +186,7 @@ async function hashOne(entry: Entry, options: Options): Promise<Outcome> {
       algorithms: options.algorithms,
       mode: options.mode,
       dihedral: options.dihedral,
+      unframe: options.unframe,
       maxPixels: options.maxPixels,
       tolerant: options.tolerant,
     });
@@ -198,19 +206,37 @@ function print(outcome: Outcome, options: Options, io: CommandIo): void {
   }
   const partial = outcome.hashed.image?.partial === true;
   if (partial && !options.json) io.stderr.write(`hashfeed hash: ${outcome.path}: partial: truncated or broken data, decoded as far as it goes\n`);
+  const { unframed } = outcome.hashed;
   for (const result of outcome.hashed.results) {
     const algorithm = getAlgorithm(result.algorithm);
     const hash = algorithm.format(result.hash);
     const dihedral = options.dihedral && result.dihedrals !== undefined ? result.dihedrals.map((h) => algorithm.format(h)) : undefined;
+    const inside = unframed?.results.find((r) => r.algorithm === result.algorithm);
+    const insideDihedral = options.dihedral && inside?.dihedrals !== undefined ? inside.dihedrals.map((h) => algorithm.format(h)) : undefined;
     if (options.json) {
-      const line = { path: outcome.path, algorithm: result.algorithm, hash, quality: result.quality ?? null, ...(dihedral === undefined ? {} : { dihedral }), ...(partial ? { partial } : {}) };
+      const line = {
+        path: outcome.path,
+        algorithm: result.algorithm,
+        hash,
+        quality: result.quality ?? null,
+        ...(dihedral === undefined ? {} : { dihedral }),
+        ...(partial ? { partial } : {}),
+        ...(inside === undefined || unframed === undefined ? {} : { unframed: { hash: algorithm.format(inside.hash), quality: inside.quality ?? null, box: [...unframed.box] } }),
+        ...(insideDihedral === undefined ? {} : { unframedDihedral: insideDihedral }),
+      };
       io.stdout.write(`${JSON.stringify(line)}\n`);
       continue;
     }
-    const quality = result.quality === undefined ? '-' : String(result.quality);
-    io.stdout.write(`${result.algorithm} ${hash} ${quality} ${outcome.path}\n`);
-    dihedral?.slice(1).forEach((h, k) => io.stdout.write(`${result.algorithm}/${DIHEDRAL_NAMES[k + 1] ?? k + 1} ${h} ${quality} ${outcome.path}\n`));
+    printText(result.algorithm, hash, result.quality, dihedral, outcome.path, io);
+    if (inside !== undefined) printText(`${result.algorithm}/unframed`, algorithm.format(inside.hash), inside.quality, insideDihedral, outcome.path, io);
   }
+}
+
+/** `<name> <hex> <quality or -> <path>`, then the 7 further dihedral variants as `<name>/rotate90` ... */
+function printText(name: string, hash: string, quality: number | undefined, dihedral: readonly string[] | undefined, path: string, io: CommandIo): void {
+  const shown = quality === undefined ? '-' : String(quality);
+  io.stdout.write(`${name} ${hash} ${shown} ${path}\n`);
+  dihedral?.slice(1).forEach((h, k) => io.stdout.write(`${name}/${DIHEDRAL_NAMES[k + 1] ?? k + 1} ${h} ${shown} ${path}\n`));
 }
 
 /**

@@ -21,11 +21,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export function parseScanJob(message: unknown): ScanJob | undefined {
   if (!isRecord(message) || typeof message.id !== 'number' || !(message.bytes instanceof Uint8Array) || !isRecord(message.options)) return undefined;
-  const { algorithms, exact, dihedral, maxPixels, maxFrames } = message.options;
+  const { algorithms, exact, dihedral, unframe, maxPixels, maxFrames } = message.options;
   const options: ImageViewsOptions = {
     ...(Array.isArray(algorithms) ? { algorithms: algorithms.filter((a) => a === 'pdq' || a === 'phash64' || a === 'dhash64') } : {}),
     ...(Array.isArray(exact) ? { exact: exact.filter((a) => a === 'md5' || a === 'sha256') } : {}),
     ...(typeof dihedral === 'boolean' ? { dihedral } : {}),
+    ...(typeof unframe === 'boolean' ? { unframe } : {}),
     ...(typeof maxPixels === 'number' ? { maxPixels } : {}),
     ...(typeof maxFrames === 'number' ? { maxFrames } : {}),
   };

@@ -11,7 +11,7 @@ export interface MatchItem {
   readonly distance: number;
   readonly category: string;
   readonly variant: string;
-  /** What was hashed: `file` (the bytes, MD5 and SHA-256) or a view of the picture (`original`, `white`, `frame:2`, ...: image-views.ts). */
+  /** What was hashed: `file` (the bytes, MD5 and SHA-256) or a view of the picture (`original`, `unframed`, `white`, `frame:2`, ...: image-views.ts). */
   readonly view: string;
 }
 
@@ -76,7 +76,8 @@ export class Scanner {
     const matcher = this.#matcher();
     const algorithms = SCAN_PERCEPTUAL_ALGORITHMS.filter((a) => a === 'pdq' || matcher.holds(a));
     const exact = SCAN_EXACT_ALGORITHMS.filter((a) => matcher.holds(a));
-    const hashed = await this.#hashViews(bytes, { algorithms, exact, dihedral: true, maxPixels: this.#maxPixels, maxFrames: this.#maxFrames });
+    // `unframe`: the picture inside a frame or band added around it is a further view (docs/SIDECAR.md).
+    const hashed = await this.#hashViews(bytes, { algorithms, exact, dihedral: true, unframe: true, maxPixels: this.#maxPixels, maxFrames: this.#maxFrames });
     const result = this.#match(queriesOf(hashed));
     return {
       ...result,

@@ -4,6 +4,8 @@
 import type { AlgorithmName } from './algorithm.ts';
 import { dhash64FromLuma } from './dhash.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
+import { cropLuma, detectFrame } from './frame-detect.ts';
+import type { FrameBox } from './frame-detect.ts';
 import { decodeImage } from './image-input.ts';
 import type { DecodeOptions, ImageFormat } from './image-input.ts';
 import { lumaFromPixels } from './luma.ts';
@@ -41,6 +43,16 @@ export interface ImageHashOptions extends DecodeOptions {
   /** Default ['pdq']. */
   readonly algorithms?: readonly AlgorithmName[];
   readonly dihedral?: boolean;
+  /** Also hash the picture inside a frame, when one is found (frame-detect.ts; docs/HASHING.md, "Unframing"). */
+  readonly unframe?: boolean;
+}
+
+/** The picture inside a frame, hashed as a further query. */
+export interface UnframedHashes {
+  /** x, y, width, height of the picture inside the frame, in full-resolution pixels as displayed. */
+  readonly box: FrameBox;
+  /** The perceptual hashes of the picture inside, in the order asked for. */
+  readonly results: readonly HashResult[];
 }
 
 export interface HashedImage {
@@ -57,6 +69,8 @@ export interface HashedImage {
     /** Decoded as far as truncated or broken data went (only with `tolerant`). */
     readonly partial: boolean;
   };
+  /** With `unframe`, when a frame was found: the picture inside it, hashed. */
+  readonly unframed?: UnframedHashes;
 }
 
 const DEFAULT_ALGORITHMS: readonly PerceptualAlgorithmName[] = ['pdq'];
@@ -67,12 +81,40 @@ let lumaScratch = new Float32Array(0);
 
 /** Hashes already-decoded 8-bit grey or RGB(A) pixels with the perceptual algorithms. */
 export function hashPixels(pixels: PixelImage, options: PixelHashOptions = {}): HashResult[] {
-  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, source } = options;
+  return hashPixelsUnframed(pixels, options, false).results;
+}
+
+/**
+ * hashPixels, and with `unframe` the picture inside a frame when
+ * detectFrame finds one (its box in `source` pixels when given). The frame
+ * is looked for in the luma already computed for the hashes.
+ */
+export function hashPixelsUnframed(pixels: PixelImage, options: PixelHashOptions, unframe: boolean): { results: HashResult[]; unframed?: UnframedHashes } {
   const n = pixels.width * pixels.height;
   if (lumaScratch.length < n && n <= SCRATCH_LIMIT) lumaScratch = new Float32Array(n);
   // Safe to share: every use of the luma below finishes before this returns.
   const luma = lumaFromPixels(pixels, n <= SCRATCH_LIMIT ? lumaScratch : undefined);
-  return algorithms.map((algorithm) => hashLuma(luma, algorithm, dihedral, source === undefined ? {} : { source }));
+  const results = hashLumaImage(luma, options);
+  if (!unframe) return { results };
+  const unframed = hashUnframedLuma(luma, options);
+  return unframed === undefined ? { results } : { results, unframed };
+}
+
+/** The hashes of the picture inside a frame of `luma`, or undefined when it has none; `source` as for hashPixels. */
+export function hashUnframedLuma(luma: LumaImage, options: PixelHashOptions = {}): UnframedHashes | undefined {
+  const frame = detectFrame(luma);
+  if (frame === undefined) return undefined;
+  const { source } = options;
+  const [x, y, width, height] = frame.box;
+  const inside = cropLuma(luma, frame.box);
+  if (source === undefined) return { box: frame.box, results: hashLumaImage(inside, options) };
+  // The `fast` path decoded reduced pixels: the box, and the geometry PDQ samples with, in full-resolution pixels.
+  const scaleX = source.width / luma.width;
+  const scaleY = source.height / luma.height;
+  const left = Math.round(x * scaleX);
+  const top = Math.round(y * scaleY);
+  const box: FrameBox = [left, top, Math.round((x + width) * scaleX) - left, Math.round((y + height) * scaleY) - top];
+  return { box, results: hashLumaImage(inside, { ...options, source: { width: box[2], height: box[3] } }) };
 }
 
 /** Hashes a luma image (e.g. a composite: see image-views.ts) with the perceptual algorithms; `source` as for hashPixels. */
@@ -103,18 +145,25 @@ function hashLuma(luma: LumaImage, algorithm: PerceptualAlgorithmName, dihedral:
  * are asked for, nothing is decoded. Throws ImageInputError.
  */
 export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {}): Promise<HashedImage> {
-  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, ...decodeOptions } = options;
+  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, unframe = false, ...decodeOptions } = options;
   const perceptual = algorithms.filter(isPerceptual);
   let image: HashedImage['image'];
   let perceptualResults: HashResult[] = [];
+  let unframed: UnframedHashes | undefined;
   if (perceptual.length > 0) {
     const decoded = await decodeImage(bytes, decodeOptions);
     const fast = (decodeOptions.mode ?? 'fast') === 'fast';
-    perceptualResults = hashPixels(decoded, {
-      algorithms: perceptual,
-      dihedral,
-      ...(fast ? { source: { width: decoded.sourceWidth, height: decoded.sourceHeight } } : {}),
-    });
+    const hashed = hashPixelsUnframed(
+      decoded,
+      {
+        algorithms: perceptual,
+        dihedral,
+        ...(fast ? { source: { width: decoded.sourceWidth, height: decoded.sourceHeight } } : {}),
+      },
+      unframe,
+    );
+    perceptualResults = hashed.results;
+    unframed = hashed.unframed;
     image = {
       format: decoded.format,
       width: decoded.sourceWidth,
@@ -131,7 +180,8 @@ export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {
     if (found === undefined) throw new TypeError(`no result for ${algorithm}`);
     return found;
   });
-  return image === undefined ? { results } : { results, image };
+  if (image === undefined) return { results };
+  return unframed === undefined ? { results, image } : { results, image, unframed };
 }
 
 export function isPerceptual(name: AlgorithmName): name is PerceptualAlgorithmName {

@@ -139,6 +139,21 @@ describe('hashImageViews', () => {
     });
   });
 
+  describe('when asked to unframe (the sidecar\'s scans)', () => {
+    it('adds the picture inside a letterbox as `unframed`, close to the picture', async () => {
+      const picture = await sharp(photo, raw()).png().toBuffer();
+      const letterboxed = await sharp(photo, raw()).extend({ top: 32, bottom: 32, background: '#000000' }).png().toBuffer();
+      const views = await hashImageViews(letterboxed, { unframe: true });
+      expect(viewNames(views)).toEqual(['original', 'unframed']);
+      expect(hammingDistance(pdqOfView(views, 'unframed') ?? new Uint8Array(32), await pdqOf(picture))).toBeLessThanOrEqual(10);
+    });
+
+    it('adds nothing for a picture without a frame', async () => {
+      const views = await hashImageViews(await sharp(photo, raw()).png().toBuffer(), { unframe: true });
+      expect(viewNames(views)).toEqual(['original']);
+    });
+  });
+
   describe('when the picture is 16-bit grey', () => {
     it('adds it scaled to 8 bits as a viewer shows it (`scaled`): the reference clips it to white', async () => {
       const grey = await sharp(photo, raw()).greyscale().raw().toBuffer();

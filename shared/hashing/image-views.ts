@@ -17,6 +17,9 @@
  *   when it has transparency). For an animated PNG, every frame of the
  *   animation (apng.ts), the first included: its default image, `original`,
  *   need not be part of the animation a browser plays.
+ * - With `unframe`, the picture inside a frame, letterbox, pillarbox or
+ *   caption band of the first frame, when one is found (`unframed`:
+ *   frame-detect.ts); nothing more for a picture without one.
  *
  * A view whose perceptual hashes equal an earlier view's is left out.
  */
@@ -37,7 +40,7 @@ import { lumaFromPixels } from './luma.ts';
 import type { LumaImage, PixelImage } from './luma.ts';
 
 export interface ViewHashes {
-  /** `original`, `scaled`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
+  /** `original`, `unframed`, `scaled`, `white`, `black`, `frame:N`, `frame:N/white`, `frame:N/black`. */
   readonly view: string;
   /** The perceptual hashes of this view, in the order asked for. */
   readonly results: readonly HashResult[];
@@ -47,6 +50,8 @@ export interface ImageViewsOptions {
   /** Default ['pdq']. */
   readonly algorithms?: readonly PerceptualAlgorithmName[];
   readonly dihedral?: boolean;
+  /** Also hash the picture inside a frame of the first frame, as the view `unframed` (default false). */
+  readonly unframe?: boolean;
   /** Decode path of the `original` view (default fast); the other views are decoded at full resolution. */
   readonly mode?: DecodeMode;
   /** Pixels decoded at most: one frame for `original`, all frames together for the rest (default DEFAULT_MAX_PIXELS). */
@@ -112,11 +117,13 @@ async function viewsOf(bytes: Uint8Array, options: ImageViewsOptions, closed: bo
   const exact = (options.exact ?? ['md5', 'sha256']).map((algorithm): HashResult => ({ algorithm, hash: algorithm === 'md5' ? md5Digest(bytes) : sha256Digest(bytes) }));
   let header: ImageHeader;
   let original: HashResult[];
+  let unframed: readonly HashResult[] | undefined;
   let partial: boolean;
   try {
     header = await readImageHeader(bytes, maxPixels);
-    const hashed = await hashImage(bytes, { algorithms, dihedral, mode, maxPixels, tolerant: true });
+    const hashed = await hashImage(bytes, { algorithms, dihedral, mode, maxPixels, tolerant: true, unframe: options.unframe === true });
     original = [...hashed.results];
+    unframed = hashed.unframed?.results;
     partial = hashed.image?.partial === true;
   } catch (cause) {
     if (!(cause instanceof ImageInputError)) throw cause;
@@ -137,6 +144,7 @@ async function viewsOf(bytes: Uint8Array, options: ImageViewsOptions, closed: bo
   }
 
   const views: ViewHashes[] = [{ view: 'original', results: original }];
+  if (unframed !== undefined && keyOf(unframed) !== keyOf(original)) views.push({ view: 'unframed', results: unframed });
   const frameOptions = { ...(options.maxFrames !== undefined ? { maxFrames: options.maxFrames } : {}), maxPixels, tolerant: true };
   // libvips reads only an APNG's default image, which a browser playing the animation may never show.
   const animation = header.format === 'png' ? await readApng(bytes, frameCap(header.width * header.height, frameOptions)) : undefined;
@@ -144,7 +152,7 @@ async function viewsOf(bytes: Uint8Array, options: ImageViewsOptions, closed: bo
   const needsFrames = header.hasAlpha || header.grey16 || framesWithinBudget(header, frameOptions) > 1;
   if (!needsFrames && animation === undefined) return { exact, views, partial, frames: { hashed: 1, total: header.pages } };
 
-  const seen = new Set([keyOf(original)]);
+  const seen = new Set(views.map((v) => keyOf(v.results)));
   const add = (view: string, luma: LumaImage): void => {
     // `fast` takes PDQ's float64 filter (same geometry, far cheaper than the reference's float32 running sums).
     const results = hashLumaImage(luma, { algorithms, dihedral, ...(mode === 'fast' ? { source: { width: luma.width, height: luma.height } } : {}) });

@@ -9,7 +9,10 @@ export type { AlgorithmName, HashAlgorithm, HashFormatCode } from './algorithm.t
 export { ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, md5, pdq, phash64, sha256 } from './registry.ts';
 
 export { hashImage, hashPixels } from './hash-image.ts';
-export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName, PixelHashOptions } from './hash-image.ts';
+export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName, PixelHashOptions, UnframedHashes } from './hash-image.ts';
+
+export { detectFrame } from './frame-detect.ts';
+export type { DetectedFrame, FrameBox } from './frame-detect.ts';
 
 export { DECODE_MODES, DEFAULT_MAX_PIXELS, FAST_MAX_SIDE, FAST_MIN_SIDE, ImageInputError, decodeImage, readImageHeader } from './image-input.ts';
 export type { DecodeMode, DecodeOptions, DecodedImage, ImageFormat, ImageHeader, ImageInputCode } from './image-input.ts';
