@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertLoopback, runLoadCentre } from './run.ts';
+import { assertLoopback } from '../load/loopback.ts';
+import { runLoadCentre } from './run.ts';
 
 describe('runLoadCentre', () => {
   describe('when run in a tiny configuration', () => {

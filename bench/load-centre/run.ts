@@ -16,6 +16,7 @@ import { sampleProcess } from './proc-sampler.ts';
 import { heldReports, prepareReports, type HeldReports } from './reports.ts';
 import { exportMirror, setUpCentre, type LoadedCentre } from './setup.ts';
 import { failuresOf, summariseProcess, summariseRoute, type ProcessFigures, type RouteFigures } from './summary.ts';
+import { assertLoopback } from '../load/loopback.ts';
 
 export interface LoadOptions {
   readonly mix: SidecarMix;
@@ -67,12 +68,6 @@ export interface LoadResult {
   readonly mirrorSkipped: string | null;
   /** Every non-2xx, error, lost or duplicated report: the run fails on any. */
   readonly failures: readonly string[];
-}
-
-/** The load goes to loopback only: the Centre and nginx are this run's own, and anything else is refused. */
-export function assertLoopback(url: string): void {
-  const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) throw new Error(`refusing to load ${host}: loopback only`);
 }
 
 async function phase(

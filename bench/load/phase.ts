@@ -4,6 +4,7 @@
  */
 import autocannon from 'autocannon';
 import type { ProcessSample } from '../soak/child.ts';
+import { assertLoopback } from './loopback.ts';
 import { cpuSeconds } from './process-usage.ts';
 
 export interface PhaseOptions {
@@ -42,12 +43,6 @@ export interface PhaseResult {
   readonly rssPeakBytes: number;
   readonly rssEndBytes: number;
   readonly loopDelayMaxMs: number;
-}
-
-/** Only loopback targets: the load runs are never pointed at someone else's machine. */
-export function assertLoopback(url: string): void {
-  const host = new URL(url).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`load runs target loopback only, not ${host}`);
 }
 
 export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {

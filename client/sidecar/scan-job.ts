@@ -52,9 +52,11 @@ function parseViews(value: unknown): ImageViews | undefined {
     if (!isRecord(v) || typeof v.view !== 'string' || results === undefined) return undefined;
     views.push({ view: v.view, results });
   }
+  const parsed = { exact, views, partial: value.partial, frames: { hashed, total } };
   const skipped = value.skipped;
-  if (skipped !== undefined && !(isRecord(skipped) && isImageInputCode(skipped.code) && typeof skipped.message === 'string')) return undefined;
-  return { exact, views, partial: value.partial, frames: { hashed, total }, ...(isRecord(skipped) && isImageInputCode(skipped.code) && typeof skipped.message === 'string' ? { skipped: { code: skipped.code, message: skipped.message } } : {}) };
+  if (skipped === undefined) return parsed;
+  if (!isRecord(skipped) || !isImageInputCode(skipped.code) || typeof skipped.message !== 'string') return undefined;
+  return { ...parsed, skipped: { code: skipped.code, message: skipped.message } };
 }
 
 function parseResults(value: unknown): HashResult[] | undefined {
