@@ -47,6 +47,13 @@ export async function startConsoleHarness(options: { readonly random?: () => num
   const t = createTestCentre({}, options);
   const screenshotDir = process.env.HASHFEED_CONSOLE_SCREENSHOTS === undefined ? mkdtempSync(join(tmpdir(), 'hf-console-shots-')) : resolve(repoRoot, process.env.HASHFEED_CONSOLE_SCREENSHOTS);
   const ownScreenshotDir = process.env.HASHFEED_CONSOLE_SCREENSHOTS === undefined;
+  // Chromium's own temporary files (.org.chromium.Chromium.*) in a folder of the harness, removed on close:
+  // a browser that exits before cleaning up after itself then leaves nothing in the run's temporary directory.
+  const browserTmp = mkdtempSync(join(tmpdir(), 'hf-chromium-'));
+  const removeOwnDirs = (): void => {
+    rmSync(browserTmp, { recursive: true, force: true });
+    if (ownScreenshotDir) rmSync(screenshotDir, { recursive: true, force: true });
+  };
   let server: ServerType | undefined;
   let browser: Browser | undefined;
   try {
@@ -56,7 +63,7 @@ export async function startConsoleHarness(options: { readonly random?: () => num
     server = listening;
     const port = (listening.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
-    const launched = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+    const launched = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000, env: { ...process.env, TMPDIR: browserTmp } });
     browser = launched;
     const contexts: BrowserContext[] = [];
     return {
@@ -86,14 +93,14 @@ export async function startConsoleHarness(options: { readonly random?: () => num
         await launched.close();
         await new Promise<void>((done) => listening.close(() => done()));
         t.close();
-        if (ownScreenshotDir) rmSync(screenshotDir, { recursive: true, force: true });
+        removeOwnDirs();
       },
     };
   } catch (err) {
     await browser?.close().catch(() => undefined);
     server?.close();
     t.close();
-    if (ownScreenshotDir) rmSync(screenshotDir, { recursive: true, force: true });
+    removeOwnDirs();
     throw err;
   }
 }
