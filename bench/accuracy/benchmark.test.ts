@@ -45,8 +45,11 @@ describe('the accuracy benchmark in quick mode', () => {
       expect(dihedral).toHaveLength(7);
       for (const c of dihedral) {
         const distances = c.results['pdq+dihedral']?.distances.filter((d): d is number => d !== null) ?? [];
-        // Every original above PDQ's quality floor is compared (the low-detail one is not).
-        expect(distances.length).toBe(c.results['pdq+dihedral']?.eligible);
+        // Every original above PDQ's quality floor is compared (the low-detail one is not), unless its
+        // copy fell below the floor: one original sits at exactly 50, and some rotations of it hash at 49.
+        const result = c.results['pdq+dihedral'];
+        expect(distances.length + (result?.belowFloor ?? 0)).toBe(result?.eligible);
+        expect(result?.belowFloor).toBeLessThanOrEqual(1);
         expect(distances.length).toBeGreaterThanOrEqual(4);
         expect(Math.max(...distances)).toBeLessThanOrEqual(10);
       }

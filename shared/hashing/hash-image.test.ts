@@ -41,11 +41,20 @@ describe('hashImage', () => {
     expect(result?.dihedrals?.[0]).toEqual(result?.hash);
   });
 
-  it('keeps fast within a few bits of exact for every perceptual hash', async () => {
+  it('decodes a JPEG of at most 1024x1024 whole in fast mode, so fast and exact agree', async () => {
     const algorithms = ['pdq', 'phash64', 'dhash64'] as const;
     const exact = await hashImage(jpeg, { mode: 'exact', algorithms });
     const fast = await hashImage(jpeg, { mode: 'fast', algorithms });
-    expect(fast.image?.decodedWidth).toBe(200); // 1/4 by the decoder, then to 1/5
+    expect(fast.image?.decodedWidth).toBe(1000);
+    expect(fast.results).toEqual(exact.results);
+  });
+
+  it('keeps fast within a few bits of exact for every perceptual hash when it reduces', async () => {
+    const algorithms = ['pdq', 'phash64', 'dhash64'] as const;
+    const large = await sharp(photo, { raw: { width: 1000, height: 750, channels: 3 } }).resize(2000, 1500).jpeg({ quality: 90, progressive: true }).toBuffer();
+    const exact = await hashImage(large, { mode: 'exact', algorithms });
+    const fast = await hashImage(large, { mode: 'fast', algorithms });
+    expect(fast.image?.decodedWidth).toBe(222); // progressive: 1/8 by the decoder from the DC scans, then to 1/9
     const limits = [10, 4, 4];
     fast.results.forEach((r, i) => expect(hammingDistance(r.hash, exact.results[i]?.hash ?? new Uint8Array(0))).toBeLessThanOrEqual(limits[i] ?? 0));
   });

@@ -220,7 +220,7 @@ describe('decodeImage', () => {
       const header = await readImageHeader(jpeg);
       expect([header.width, header.height, header.displayWidth, header.displayHeight]).toEqual([1200, 900, 900, 1200]);
       const image = await decodeImage(jpeg, { mode: 'fast' });
-      expect([image.sourceWidth, image.sourceHeight, image.width, image.height]).toEqual([900, 1200, 100, 133]);
+      expect([image.sourceWidth, image.sourceHeight, image.width, image.height]).toEqual([900, 1200, 300, 400]);
       const fast = pdqFromLuma(lumaFromPixels(image), { source: { width: 900, height: 1200 } });
       expect(hammingDistance(fast.hash, pdqOf({ width: 900, height: 1200, channels: 3, data: upright }))).toBeLessThanOrEqual(10);
     });
@@ -228,15 +228,30 @@ describe('decodeImage', () => {
 
   describe('the fast path', () => {
     it.each([
-      [2000, 1500, 222, 166], // 1/8 by the decoder, then to 1/9 (libvips only scales by 8 when asked for 9)
-      [2400, 1800, 256, 192], // ... and further to 192 px on the shorter side
-      [1000, 750, 200, 150], // 1/4, then to 1/5
-      [600, 450, 200, 150], // 1/2, then to 1/3
-    ])('reduces a %ix%i JPEG while decoding to %ix%i and reports the full size', async (width, height, w, h) => {
+      [2000, 1500, false, 400, 300], // baseline: 1/4 by the decoder, then to 1/5 (libvips only scales by 4 when asked for 5)
+      [2400, 1800, false, 266, 200], // 1/8, then to 1/9
+      [2000, 1500, true, 222, 166], // progressive: 1/8 from the DC scans, then to 1/9
+      [2400, 1800, true, 256, 192], // ... and further to 192 px on the shorter side
+      [1280, 960, true, 142, 106],
+      [1280, 960, false, 256, 192], // 1/4, then to 1/5
+    ])('reduces a %ix%i JPEG (progressive: %s) while decoding to %ix%i and reports the full size', async (width, height, progressive, w, h) => {
       const big = await syntheticPhotoPixels({ width, height, seed: 9 });
-      const jpeg = await sharp(big, raw(width, height)).jpeg({ quality: 90 }).toBuffer();
+      const jpeg = await sharp(big, raw(width, height)).jpeg({ quality: 90, progressive }).toBuffer();
       const image = await decodeImage(jpeg, { mode: 'fast' });
       expect([image.width, image.height, image.sourceWidth, image.sourceHeight]).toEqual([w, h, width, height]);
+    });
+
+    it.each([
+      [1024, 1024],
+      [1000, 750],
+      [600, 450],
+    ])('decodes a %ix%i JPEG whole, as exact does', async (width, height) => {
+      const big = await syntheticPhotoPixels({ width, height, seed: 9 });
+      const jpeg = await sharp(big, raw(width, height)).jpeg({ quality: 90 }).toBuffer();
+      const fast = await decodeImage(jpeg, { mode: 'fast' });
+      const exact = await decodeImage(jpeg, { mode: 'exact' });
+      expect([fast.width, fast.height]).toEqual([width, height]);
+      expect(Buffer.from(fast.data).equals(Buffer.from(exact.data))).toBe(true);
     });
 
     it('decodes small JPEGs, PNG and other formats at full size', async () => {

@@ -42,8 +42,17 @@ export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff';
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 /**
- * `fast` shrinks a JPEG or WebP while decoding only as far as its shorter
- * side stays at least this long; smaller images are decoded at full size.
+ * `fast` decodes a JPEG or WebP of at most this many pixels (1024x1024)
+ * whole, exactly as `exact` does: a reduced decode of a picture this small
+ * saves a few milliseconds and loses fine texture that PDQ's own filter
+ * samples at full size (issue 16; docs/HASHING.md, "Fine textures").
+ */
+export const FAST_WHOLE_MAX_PIXELS = 1 << 20;
+
+/**
+ * Above that, a progressive JPEG shrinks while decoding only as far as its
+ * shorter side stays at least this long, so that a 1/8 decode, which reads
+ * the DC scans only (progressive-jpeg.ts), serves every photo from 864 px up.
  * Chosen by measurement on the reference vectors: see docs/HASHING.md.
  */
 export const FAST_MIN_SIDE = 96;
@@ -51,14 +60,24 @@ export const FAST_MIN_SIDE = 96;
 /** ... and no further than needed to bring the shorter side down to this (more pixels would only cost hashing time). */
 export const FAST_MAX_SIDE = 192;
 
+/**
+ * A baseline JPEG or a WebP keeps twice the detail: its entropy decoding costs
+ * the same at any scale, so a 1/4 decode costs about a third more than a 1/8
+ * one and halves the drift on fine texture (docs/HASHING.md, "Fine textures").
+ */
+export const FAST_DETAIL_MIN_SIDE = 192;
+export const FAST_DETAIL_MAX_SIDE = 384;
+
 export interface DecodeOptions {
   /** Default: `fast`. */
   readonly mode?: DecodeMode;
   /** Refuse images whose header claims more pixels than this (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;
-  /** Smallest shorter side `fast` reduces to (default FAST_MIN_SIDE). */
+  /** Largest image `fast` decodes whole (default FAST_WHOLE_MAX_PIXELS). */
+  readonly fastWholeMaxPixels?: number;
+  /** Smallest shorter side `fast` reduces to (default FAST_MIN_SIDE for a progressive JPEG, FAST_DETAIL_MIN_SIDE otherwise). */
   readonly fastMinSide?: number;
-  /** Largest shorter side `fast` keeps when it reduces (default FAST_MAX_SIDE). */
+  /** Largest shorter side `fast` keeps when it reduces (default FAST_MAX_SIDE or FAST_DETAIL_MAX_SIDE, as the minimum). */
   readonly fastMaxSide?: number;
   /**
    * Decode truncated or broken data as far as it goes, as browsers display
@@ -145,8 +164,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
  * as the data goes (libjpeg fills the rest grey, libpng leaves it black).
  */
 async function decodeWith(bytes: Uint8Array, header: ImageHeader, options: DecodeOptions, failOn: 'error' | 'none'): Promise<DecodedImage> {
-  const { mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS, fastMinSide = FAST_MIN_SIDE, fastMaxSide = FAST_MAX_SIDE } = options;
-  const plan = mode === 'fast' ? fastPlan(header, fastMinSide, Math.max(fastMinSide, fastMaxSide)) : undefined;
+  const { mode = 'fast', maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const plan = mode === 'fast' ? fastPlan(header, options) : undefined;
   const input = plan?.eighthScale === true && header.progressive ? (progressiveJpegForEighthScale(bytes) ?? bytes) : bytes;
   let pipeline = sharp(input, {
     autoOrient: true,
@@ -194,11 +213,15 @@ async function decodeWith(bytes: Uint8Array, header: ImageHeader, options: Decod
  * libvips finishes the reduction with an area shrink and a light resize.
  * WebP decodes straight to the target. Other formats cannot shrink while
  * decoding: resizing them after a full decode would cost more than hashing
- * them at full size.
+ * them at full size. Pictures of up to `fastWholeMaxPixels` are decoded whole.
  */
-function fastPlan(header: ImageHeader, minSide: number, maxSide: number): { width: number; height: number; eighthScale: boolean } | undefined {
+function fastPlan(header: ImageHeader, options: Pick<DecodeOptions, 'fastWholeMaxPixels' | 'fastMinSide' | 'fastMaxSide'>): { width: number; height: number; eighthScale: boolean } | undefined {
   if (header.format !== 'jpeg' && header.format !== 'webp') return undefined;
   const { displayWidth: w, displayHeight: h } = header;
+  if (w * h <= (options.fastWholeMaxPixels ?? FAST_WHOLE_MAX_PIXELS)) return undefined;
+  const dcOnly = header.format === 'jpeg' && header.progressive;
+  const minSide = options.fastMinSide ?? (dcOnly ? FAST_MIN_SIDE : FAST_DETAIL_MIN_SIDE);
+  const maxSide = Math.max(minSide, options.fastMaxSide ?? (dcOnly ? FAST_MAX_SIDE : FAST_DETAIL_MAX_SIDE));
   const short = Math.min(w, h);
   for (const s of [8, 4, 2]) {
     if (Math.floor(short / (s + 1)) >= minSide) {
@@ -212,7 +235,7 @@ function fastPlan(header: ImageHeader, minSide: number, maxSide: number): { widt
 
 /** Pixels the first frame is decoded to for hashing: the `fast` working size of a JPEG or WebP large enough to reduce, else the full size. */
 export function decodedPixels(header: ImageHeader, mode: DecodeMode = 'fast'): number {
-  const plan = mode === 'fast' ? fastPlan(header, FAST_MIN_SIDE, FAST_MAX_SIDE) : undefined;
+  const plan = mode === 'fast' ? fastPlan(header, {}) : undefined;
   return plan === undefined ? header.displayWidth * header.displayHeight : plan.width * plan.height;
 }
 

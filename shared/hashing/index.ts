@@ -14,7 +14,7 @@ export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName
 export { detectFrame } from './frame-detect.ts';
 export type { DetectedFrame, FrameBox } from './frame-detect.ts';
 
-export { DECODE_MODES, DEFAULT_MAX_PIXELS, FAST_MAX_SIDE, FAST_MIN_SIDE, ImageInputError, decodeImage, readImageHeader } from './image-input.ts';
+export { DECODE_MODES, DEFAULT_MAX_PIXELS, FAST_DETAIL_MAX_SIDE, FAST_DETAIL_MIN_SIDE, FAST_MAX_SIDE, FAST_MIN_SIDE, FAST_WHOLE_MAX_PIXELS, ImageInputError, decodeImage, readImageHeader } from './image-input.ts';
 export type { DecodeMode, DecodeOptions, DecodedImage, ImageFormat, ImageHeader, ImageInputCode } from './image-input.ts';
 
 export { lumaFromPixels } from './luma.ts';
