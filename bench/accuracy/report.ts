@@ -3,6 +3,7 @@
  * from issue 6 with a verdict each, where each matcher breaks down, the
  * full true-positive table, a per-family view, and the figures.
  */
+import { chooseThreshold, FPR_TARGET, type ThresholdPoint } from './thresholds.ts';
 import type { Plot } from './plots.ts';
 import type { AccuracyResult, CaseResult, MatcherSummary } from './types.ts';
 
@@ -141,6 +142,30 @@ function tprTable(result: AccuracyResult, cases: readonly CaseResult[]): string 
   return table(header, rows);
 }
 
+/** The ROC read as thresholds (thresholds.ts), for every registry matcher without variants. */
+function thresholdSection(result: AccuracyResult): string {
+  const rows = result.matchers
+    .filter((m) => m.origin === 'registry' && !m.name.includes('+'))
+    .map((m) => {
+      const choice = chooseThreshold(result, m.name, Math.floor(m.bits / 4));
+      const at = (t: number | null) => (t === null ? undefined : choice.points[t]);
+      const current = at(m.threshold);
+      const chosen = at(choice.chosen);
+      const fpr = (p: ThresholdPoint | undefined) => (p === undefined ? 'n/a' : `${fmtRate(p.fpr.rate)} (bound ${fmtRate(p.fpr.upper95)})`);
+      return [m.name, String(m.threshold), fpr(current), current === undefined ? 'n/a' : current.meanTpr.toFixed(3), choice.chosen === null ? 'none' : String(choice.chosen), fpr(chosen), chosen === undefined ? 'n/a' : chosen.meanTpr.toFixed(3)];
+    });
+  return (
+    `## Thresholds from the ROC
+
+${table(['matcher', 'threshold', 'FPR', 'mean TPR', `largest threshold with bound <= ${FPR_TARGET}`, 'its FPR', 'its mean TPR'], rows)}
+
+` +
+    'Mean TPR: the mean over every case of the share of eligible re-uploads within the threshold. A threshold qualifies when the exact 95 % upper bound of its false-positive rate is at most the target; ' +
+    `with fewer than about ${Math.ceil(3.7 / FPR_TARGET).toLocaleString('en')} pairs none can.
+`
+  );
+}
+
 export function renderReport(result: AccuracyResult, plots: readonly Plot[], command: string): string {
   const { meta } = result;
   const parts: string[] = [];
@@ -170,6 +195,7 @@ export function renderReport(result: AccuracyResult, plots: readonly Plot[], com
       }),
     )}\n`,
   );
+  parts.push(thresholdSection(result));
   const targets = targetsSection(result);
   if (targets !== '') parts.push(targets);
   const eligible = result.matchers.map((m) => `${m.name} ${result.cases[0]?.results[m.name]?.eligible ?? 0}`).join(', ');

@@ -37,7 +37,7 @@ export interface ScanResult {
 export const SCAN_PERCEPTUAL_ALGORITHMS = ['pdq', 'phash64'] as const;
 export const SCAN_EXACT_ALGORITHMS = ['md5', 'sha256'] as const;
 
-/** A query and the view it was computed from; PDQ queries carry their quality. */
+/** A query and the view it was computed from; queries of an algorithm with a quality floor carry their quality. */
 interface ViewQuery {
   readonly view: string;
   readonly query: QueryHash;
@@ -97,23 +97,23 @@ export class Scanner {
       if (!isAlgorithmName(h.algorithm)) throw new HashFormatError('HASH_UNKNOWN_ALGORITHM', `unknown algorithm ${quote(h.algorithm)}`);
       const query = { algorithm: h.algorithm, hash: getAlgorithm(h.algorithm).parse(h.hash) };
       const view = getAlgorithm(h.algorithm).kind === 'exact' ? 'file' : 'original';
-      return h.algorithm === 'pdq' && typeof h.quality === 'number' ? { view, query, quality: h.quality } : { view, query };
+      return getAlgorithm(h.algorithm).qualityFloor !== undefined && typeof h.quality === 'number' ? { view, query, quality: h.quality } : { view, query };
     });
     return { ...this.#match(queries), partial: false };
   }
 
   /**
-   * Matches each view's queries; a view's PDQ below the quality floor is
-   * left out. An indicator matched by several views is listed once, with
-   * its smallest distance (the first view on a tie).
+   * Matches each view's queries; a query below its algorithm's quality floor
+   * (PDQ, dHash64) is left out. An indicator matched by several views is
+   * listed once, with its smallest distance (the first view on a tie).
    */
   #match(queries: readonly ViewQuery[]): Pick<ScanResult, 'matches' | 'quality' | 'lowQuality'> {
-    const floor = getAlgorithm('pdq').qualityFloor ?? 0;
-    const qualities = queries.flatMap((q) => (q.quality !== undefined ? [q.quality] : []));
+    const pdqFloor = getAlgorithm('pdq').qualityFloor ?? 0;
+    const qualities = queries.flatMap((q) => (q.query.algorithm === 'pdq' && q.quality !== undefined ? [q.quality] : []));
     const quality = qualities.length > 0 ? Math.max(...qualities) : null;
     const best = new Map<string, MatchItem>();
     for (const { view, query, quality: viewQuality } of queries) {
-      if (viewQuality !== undefined && viewQuality < floor) continue;
+      if (viewQuality !== undefined && viewQuality < (getAlgorithm(query.algorithm).qualityFloor ?? 0)) continue;
       for (const m of this.#matcher().match([query])) {
         const key = `${m.indicatorId}/${m.algorithm}`;
         const known = best.get(key);
@@ -121,7 +121,7 @@ export class Scanner {
         best.set(key, { ...m, view, category: this.#replica.category(m.indicatorId) ?? 'UNKNOWN' });
       }
     }
-    return { matches: [...best.values()], quality, lowQuality: quality !== null && quality < floor };
+    return { matches: [...best.values()], quality, lowQuality: quality !== null && quality < pdqFloor };
   }
 }
 

@@ -2,7 +2,7 @@
  * One call from image bytes (or decoded pixels) to every requested hash.
  */
 import type { AlgorithmName } from './algorithm.ts';
-import { dhash64FromLuma } from './dhash.ts';
+import { dhash64FromLuma, dhash64QualityFromLuma } from './dhash.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
 import { cropLuma, detectFrame } from './frame-detect.ts';
 import type { FrameBox } from './frame-detect.ts';
@@ -20,7 +20,7 @@ export interface HashResult {
   readonly algorithm: AlgorithmName;
   /** Canonical bytes; the registry formats and compares them. */
   readonly hash: Uint8Array;
-  /** PDQ's quality, 0 to 100; absent for the other algorithms. */
+  /** Quality, 0 to 100, for the algorithms that have one (PDQ, dHash64); absent for the others. */
   readonly quality?: number;
   /** PDQ with `dihedral`: the 8 variants in DIHEDRAL_NAMES order (the first is `hash`). */
   readonly dihedrals?: readonly Uint8Array[];
@@ -133,7 +133,7 @@ function hashLuma(luma: LumaImage, algorithm: PerceptualAlgorithmName, dihedral:
     case 'phash64':
       return { algorithm, hash: phash64FromLuma(luma) };
     case 'dhash64':
-      return { algorithm, hash: dhash64FromLuma(luma) };
+      return { algorithm, hash: dhash64FromLuma(luma), quality: dhash64QualityFromLuma(luma) };
     default:
       throw new TypeError(`not a perceptual algorithm: ${String(algorithm)}`);
   }

@@ -4,7 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticPhotoPixels } from '../../fixtures/synthetic-photo.ts';
 import { areaAverage } from './area-average.ts';
 import { formatHex, hammingDistance } from './bits.ts';
-import { dhash64FromLuma } from './dhash.ts';
+import { dhash64FromLuma, dhash64QualityFromLuma } from './dhash.ts';
+import { generateImage } from '../../fixtures/index.ts';
+import { decodeImage } from './image-input.ts';
 import { lumaFromPixels } from './luma.ts';
 import type { LumaImage } from './luma.ts';
 import { phash64FromLuma } from './phash.ts';
@@ -97,6 +99,29 @@ function mirroredRow(byte: number): number {
   }
   return out;
 }
+
+describe('dhash64QualityFromLuma', () => {
+  it('scores a flat picture 0', () => {
+    expect(dhash64QualityFromLuma(image(300, 200, () => 128))).toBe(0);
+  });
+
+  it('scores a faint ramp below the floor of 50 while it sets every bit the same way', () => {
+    // 30 grey levels across the picture: each of the 8 dHash steps rises, so the hash is all ones.
+    const ramp = image(300, 200, (x) => 100 + (30 * x) / 299);
+    expect(formatHex(dhash64FromLuma(ramp))).toBe('ffffffffffffffff');
+    expect(dhash64QualityFromLuma(ramp)).toBeLessThan(50);
+  });
+
+  it('scores a detailed photograph at 100', () => {
+    expect(dhash64QualityFromLuma(photo)).toBe(100);
+  });
+
+  it('scores every low-detail fixture below the floor, and a detailed scene above it', async () => {
+    const luma = async (family: 'low-detail' | 'scenes', seed: number) => lumaFromPixels(await decodeImage(await generateImage({ family, seed, width: 640, height: 480, format: 'png' })));
+    for (const seed of [1, 2, 3, 4]) expect(dhash64QualityFromLuma(await luma('low-detail', seed))).toBeLessThan(50);
+    expect(dhash64QualityFromLuma(await luma('scenes', 1))).toBeGreaterThanOrEqual(50);
+  });
+});
 
 describe('phash64FromLuma', () => {
   it('sets exactly 32 bits (the median splits 64 distinct values)', () => {
