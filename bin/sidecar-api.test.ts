@@ -17,6 +17,7 @@ describe('the sidecar local API, against a real Centre', () => {
   let local: { address: string; close(): Promise<void> };
   let indicatorPicture: Buffer;
   let pdqHex: string;
+  const DHASH_HEX = '8f0e1c3870e1c387';
   let md5Hex: string;
 
   const call = async (path: string, body: string | Uint8Array, type = 'application/json', token = LOCAL_TOKEN): Promise<{ status: number; json: Record<string, unknown> }> => {
@@ -31,7 +32,7 @@ describe('the sidecar local API, against a real Centre', () => {
     const { results } = await hashImage(indicatorPicture, { algorithms: ['pdq', 'md5'] });
     pdqHex = getAlgorithm('pdq').format(results[0]?.hash ?? new Uint8Array(32));
     md5Hex = getAlgorithm('md5').format(results[1]?.hash ?? new Uint8Array(16));
-    await centre.publish([{ algorithm: 'pdq', hash: pdqHex, category: 'B2' }, { algorithm: 'md5', hash: md5Hex }]);
+    await centre.publish([{ algorithm: 'pdq', hash: pdqHex, category: 'B2' }, { algorithm: 'md5', hash: md5Hex }, { algorithm: 'dhash64', hash: DHASH_HEX, category: 'B2' }]);
     const now = Date.now();
     const res = await fetch(`${centre.url}/v1/orders`, {
       method: 'POST',
@@ -116,6 +117,12 @@ describe('the sidecar local API, against a real Centre', () => {
     expect(bad.json).toMatchObject({ error: { code: 'HASH_BAD_LENGTH' } });
   });
 
+  it('leaves out a dHash64 query below its own quality floor, and matches it above', async () => {
+    const query = (quality: number) => call('/v1/match', JSON.stringify({ surface: 'uploads', subject: 'user:alice', hashes: [{ algorithm: 'dhash64', hash: DHASH_HEX, quality }] }));
+    expect((await query(80)).json).toMatchObject({ matches: [{ algorithm: 'dhash64', distance: 0 }] });
+    expect((await query(20)).json).toMatchObject({ matches: [] });
+  });
+
   it('answers batches item by item, refusals included', async () => {
     const scans = await call(
       '/v1/scan/batch',
@@ -152,8 +159,8 @@ describe('the sidecar local API, against a real Centre', () => {
     await sidecar.deliverReports();
     const res = await fetch(`${centre.url}/v1/reports?limit=100`, { headers: { authorization: `Bearer ${centre.tokens.operator}` } });
     const { reports } = (await res.json()) as { reports: { orderId: string; preview: string | null }[] };
-    // Three scans of image bytes (previews) and two matches of bare hashes (no content, so no preview).
-    expect(reports).toHaveLength(5);
+    // Three scans of image bytes (previews) and three matches of bare hashes (no content, so no preview).
+    expect(reports).toHaveLength(6);
     expect(reports.every((r) => r.orderId === 'API-TEST-1')).toBe(true);
     expect(reports.filter((r) => typeof r.preview === 'string')).toHaveLength(3);
     const metrics = await (await fetch(`${local.address}/metrics`)).text();
