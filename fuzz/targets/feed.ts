@@ -1,3 +1,4 @@
+import { feedHashLayout } from '../../shared/wire/hash-layout.ts';
 import fc from 'fast-check';
 import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { HashFormatError } from '../../shared/hashing/algorithm.ts';
@@ -68,7 +69,7 @@ export const delta = defineTarget({
   name: 'delta',
   decoder: 'shared/wire/delta.ts decodeDelta',
   input: hostileMsgpack(deltas.map(encodeDelta)),
-  decode: (payload: Uint8Array) => decodeDelta(payload, hashLength, MAX_FEED_OBJECT_BYTES),
+  decode: (payload: Uint8Array) => decodeDelta(payload, feedHashLayout, MAX_FEED_OBJECT_BYTES),
   encode: encodeDelta,
   refusals: [WireError, HashFormatError],
 });
@@ -77,7 +78,7 @@ export const snapshot = defineTarget({
   name: 'snapshot',
   decoder: 'shared/wire/snapshot.ts decodeSnapshot',
   input: hostileMsgpack(snapshots.map(encodeSnapshot)),
-  decode: (payload: Uint8Array) => decodeSnapshot(payload, hashLength, MAX_FEED_OBJECT_BYTES),
+  decode: (payload: Uint8Array) => decodeSnapshot(payload, feedHashLayout, MAX_FEED_OBJECT_BYTES),
   encode: encodeSnapshot,
   refusals: [WireError, HashFormatError],
 });
