@@ -23,6 +23,7 @@ import {
   STAGE_ADDS_SQL,
   STAGE_REMOVES_SQL,
   stagedChangesSql,
+  stageParams,
   type PlanCount,
   type PublicationPlan,
   type StagedChange,
@@ -134,8 +135,8 @@ export class Publisher {
       stageRemoves: db.prepare(`INSERT INTO temp.publish_stage (id, op, category, reason) ${STAGE_REMOVES_SQL}`),
       stagedChanges: db.prepare<[], StagedChange>(stagedChangesSql('temp.publish_stage')),
       // The dry run: the same selects as a CTE, so that planning writes nothing (not even the temporary table).
-      planChanges: db.prepare<[number], StagedChange>(`WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL}) ${stagedChangesSql('stage')}`),
-      planCounts: db.prepare<[number], { dimension: string; key: string; adds: number; removes: number }>(
+      planChanges: db.prepare<[number, number], StagedChange>(`WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL}) ${stagedChangesSql('stage')}`),
+      planCounts: db.prepare<[number, number], { dimension: string; key: string; adds: number; removes: number }>(
         `WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL})
          SELECT dimension, key, sum(adds) AS adds, sum(removes) AS removes FROM (${changeCountsSql('stage')}) GROUP BY dimension, key ORDER BY dimension, key`,
       ),
@@ -245,7 +246,7 @@ export class Publisher {
       const previous = this.latestVersion();
       const version = previous + 1;
       s.resetStage.run();
-      const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
+      const stagedAdds = s.stageAdds.run(...stageParams(config)).changes;
       const stagedRemoves = s.stageRemoves.run().changes;
       const empty = stagedAdds + stagedRemoves === 0;
       const emptyReason = empty ? this.#emptyPublicationReason(previous, now) : undefined;
@@ -332,11 +333,11 @@ export class Publisher {
     return db.transaction((): PublicationPlan => {
       const previous = this.latestVersion();
       const version = previous + 1;
-      const changes = s.planChanges.all(config.minConfirmations);
+      const changes = s.planChanges.all(...stageParams(config));
       const adds = changes.filter((c) => c.op === 'add').length;
       const removes = changes.length - adds;
       const emptyReason = changes.length === 0 ? this.#emptyPublicationReason(previous, now) : undefined;
-      const counts = s.planCounts.all(config.minConfirmations);
+      const counts = s.planCounts.all(...stageParams(config));
       const of = (dimension: string): PlanCount[] => counts.filter((c) => c.dimension === dimension).map(({ key, adds, removes }) => ({ key, adds, removes }));
       return {
         version,

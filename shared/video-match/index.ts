@@ -21,6 +21,7 @@ export {
 export type { VideoFrame } from './frames.ts';
 export { DEFAULT_VIDEO_MATCH_RULE, meetsRule, reachesShare, videoMatchRule } from './rule.ts';
 export type { VideoMatchRule } from './rule.ts';
+export { formatIndicatorHash } from './indicator-text.ts';
 export { compareFrameLists } from './oracle.ts';
 export type { FrameListComparison } from './oracle.ts';
 export { MAX_MATCH_TIMESTAMPS, VideoIndex } from './video-index.ts';
