@@ -171,6 +171,7 @@ export class Publisher {
       snapshot: db.prepare<[number], { envelope: Buffer; log_index: number; epoch: number | null }>(
         'SELECT s.envelope, s.log_index, e.epoch FROM snapshots s LEFT JOIN version_epochs e ON e.version = s.version WHERE s.version = ?',
       ),
+      snapshotBytes: db.prepare<[number], { bytes: number }>('SELECT length(envelope) AS bytes FROM snapshots WHERE version = ?'),
       snapshotSigned: db.prepare<[number], { envelope: Buffer; created_at: number }>('SELECT envelope, created_at FROM snapshots WHERE version = ?'),
       insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
       countPrunable: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE version <= ?'),
@@ -224,7 +225,8 @@ export class Publisher {
     const latest = this.latest();
     if (latest === undefined || since >= latest.version) return false;
     const { bytes, n } = this.#statements.bytesSince.get(since) ?? { bytes: 0, n: 0 };
-    const snapshotEstimate = 1024 + latest.active * 40;
+    // The stored snapshot's own size: 40 bytes per indicator holds for image hashes, not for a video's frame list (up to 128 KiB).
+    const snapshotEstimate = this.#statements.snapshotBytes.get(latest.version)?.bytes ?? 1024 + latest.active * 40;
     return (bytes ?? 0) > snapshotEstimate || n > 10 * this.#deps.config.maxDeltasPerResponse;
   }
 
