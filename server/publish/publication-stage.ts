@@ -70,6 +70,8 @@ export interface PublicationPlan {
   readonly byAuthority: readonly PlanCount[];
   /** Hex; publish(..., { expectedPlan }) refuses with PUBLISH_PLAN_CHANGED when its own differs. */
   readonly digest: string;
+  /** Video indicators that would be added but are held: publishVideoIndicators is off (docs/PROTOCOL.md 8.1). */
+  readonly heldVideo: number;
 }
 
 export interface StagedChange {

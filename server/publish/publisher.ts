@@ -171,6 +171,8 @@ export class Publisher {
       snapshot: db.prepare<[number], { envelope: Buffer; log_index: number; epoch: number | null }>(
         'SELECT s.envelope, s.log_index, e.epoch FROM snapshots s LEFT JOIN version_epochs e ON e.version = s.version WHERE s.version = ?',
       ),
+      // What publishVideoIndicators holds back: the adds it would stage with the setting on, of algorithm vpdq.
+      heldVideo: db.prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM (${STAGE_ADDS_SQL}) s JOIN indicators i ON i.id = s.id WHERE i.algorithm = 'vpdq'`),
       snapshotBytes: db.prepare<[number], { bytes: number }>('SELECT length(envelope) AS bytes FROM snapshots WHERE version = ?'),
       snapshotSigned: db.prepare<[number], { envelope: Buffer; created_at: number }>('SELECT envelope, created_at FROM snapshots WHERE version = ?'),
       insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
@@ -352,6 +354,7 @@ export class Publisher {
         byAlgorithm: of('algorithm'),
         byAuthority: of('authority'),
         digest: planDigest(version, emptyReason, changes),
+        heldVideo: config.publishVideoIndicators ? 0 : (s.heldVideo.get(1, config.minConfirmations)?.n ?? 0),
       };
     })();
   }

@@ -81,7 +81,7 @@ describe('video indicators at the Centre', () => {
     it('holds them out of publication until publishVideoIndicators is on', async () => {
       const c = start();
       await approve(c, await submit(c, JSON.stringify({ algorithm: 'vpdq', frames: randomFrames(3, randomSource(4)).map(frameJson), category: 'A1', reference: 'VID-3' })));
-      expect(c.centre.publisher.plan(c.clock.now)).toMatchObject({ adds: 0, publishable: false });
+      expect(c.centre.publisher.plan(c.clock.now)).toMatchObject({ adds: 0, publishable: false, heldVideo: 1 });
       const held = await c.request('POST', '/v1/publish', c.tokens.operator);
       expect([held.status, Reflect.get(Object((await jsonOf(held)).error), 'code')]).toEqual([409, 'NOTHING_TO_PUBLISH']);
     });
@@ -96,6 +96,7 @@ describe('video indicators at the Centre', () => {
         { algorithm: 'vpdq', frames: long.map(frameJson), category: 'B2', reference: 'VID-5' },
         { algorithm: 'pdq', hash: 'cd'.repeat(32), category: 'A1', reference: 'IMG-2' },
       ])));
+      expect(c.centre.publisher.plan(c.clock.now)).toMatchObject({ adds: 3, heldVideo: 0 });
       const published = await c.request('POST', '/v1/publish', c.tokens.operator);
       expect(await jsonOf(published)).toMatchObject({ version: 1, adds: 3 });
       const envelope = c.centre.publisher.deltaEnvelope(1);
