@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseVerifierKey } from '../shared/crypto/index.ts';
 import { KEY_PURPOSES, checkSignedWhileValid, usableKeys, verifyArchivedObject, walkRootChain } from '../shared/trust/index.ts';
-import { getAlgorithm } from '../shared/hashing/registry.ts';
 import { decodeRootList } from '../shared/wire/delta-chain.ts';
 import { groupEntries } from '../shared/wire/indicator-group.ts';
 import { decodeSnapshot } from '../shared/wire/snapshot.ts';
+import { feedHashLayout } from '../shared/wire/hash-layout.ts';
 import { encodeEnvelope, generateSigningKey, signEnvelope, verifyEnvelope } from '../shared/crypto/index.ts';
 import {
   ACCESS_PAYLOAD_TYPE,
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     const tOpen = performance.now();
     const payload = await openSealedObject(sealed, epochKey);
     const decryptMs = ms(tOpen);
-    const snapshot = decodeSnapshot(payload, (a) => getAlgorithm(a).bits / 8, 1 << 30);
+    const snapshot = decodeSnapshot(payload, feedHashLayout, 1 << 30);
     checkSealedAgrees(sealed, snapshot);
     checkSignedWhileValid(root.document, signers, KEY_PURPOSES.feed, snapshot.createdAt);
     // What the replica's prepareSnapshot checks (docs/PROTOCOL.md 8.4): one SHA-256 pass and the carried accumulator's hash.

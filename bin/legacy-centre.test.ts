@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -14,6 +14,9 @@ import { AccessRing, registerEncryptionKey } from '../client/access/index.ts';
 import { fetchAccess } from '../client/sync/fetch-access.ts';
 import { generateSigningKey } from '../shared/crypto/index.ts';
 import { generateEncryptionKeyPair } from '../shared/seal/index.ts';
+import { randomSource } from '../shared/match/testing/synthetic.ts';
+import { videoIndicatorValue } from '../shared/video-match/index.ts';
+import { nearCopy, randomFrames } from '../shared/video-match/testing/frame-lists.ts';
 
 const FIXTURE = join(import.meta.dirname, '../server/testing/fixtures/centre-schema-2');
 /** Inside the fixture's signing-key validity (it was written at 2026-11-01T00:00Z). */
@@ -94,5 +97,23 @@ describe('a Centre data folder from before snapshots were made at publication', 
     // The lazily built snapshot of version 1 is past the three kept; its log leaf stays.
     expect(centre.db.prepare<[], { version: number }>('SELECT version FROM snapshots ORDER BY version').all().map((r) => r.version)).toEqual([3, 4, 5]);
     expect(centre.log.leafIndex('snapshot', 1)).toBe(1);
+
+    // Video arrives (docs/PROTOCOL.md 8.1): its centre.json predates publishVideoIndicators, so an approved video is held ...
+    const frames = randomFrames(20, randomSource(3));
+    centre.write(() => {
+      const { batchId } = centre.indicators.submit(authority, [{ algorithm: 'vpdq', hash: videoIndicatorValue(frames), category: 'A1', reference: 'video' }], NOW, 1);
+      centre.indicators.approveBatch(batchId, operator, NOW);
+    });
+    expect(centre.publisher.plan(NOW)).toMatchObject({ publishable: false, heldVideo: 1 });
+    // ... until the operator turns it on and restarts; the replica then takes it as a delta and matches a re-encoded copy.
+    const configFile = join(dataDir, 'centre.json');
+    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), publishVideoIndicators: true }));
+    await running.close();
+    const reopened = await serveCentre({ dataDir, port: Number(new URL(running.url).port), clock: () => NOW, logger: pino({ level: 'silent' }) });
+    cleanup.push(() => reopened.close());
+    expect(reopened.centre.publisher.publish('centre-op', NOW)).toMatchObject({ version: 6, adds: 1 });
+    // A pooled keep-alive socket may still point at the Centre before its restart: the first round may fail on it, the next goes through.
+    expect(await syncer.syncOnce().catch(() => syncer.syncOnce())).toMatchObject({ version: 6, snapshot: false });
+    expect(matcher.matchVideo(nearCopy(frames, 10, randomSource(4)))).toMatchObject([{ candidateShare: 1 }]);
   });
 });

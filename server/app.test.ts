@@ -1,3 +1,4 @@
+import { feedHashLayout } from '../shared/wire/hash-layout.ts';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeDeltaChain } from '../shared/wire/delta-chain.ts';
@@ -15,10 +16,6 @@ import { SEALED_DELTA_PAYLOAD_TYPE, SEALED_SNAPSHOT_PAYLOAD_TYPE } from '../shar
 import { openWithCentreKey } from './testing/sealed.ts';
 import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
 
-const hashLength = (algorithm: string): number => ({ pdq: 32, md5: 16, sha256: 32, phash64: 8, dhash64: 8 })[algorithm] ?? fail(algorithm);
-function fail(algorithm: string): never {
-  throw new Error(`unknown algorithm ${algorithm}`);
-}
 const hex = (n: number): string => randomBytes(n).toString('hex');
 const bytesOf = async (res: Response): Promise<Uint8Array> => new Uint8Array(await res.arrayBuffer());
 const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
@@ -74,7 +71,7 @@ describe('Centre API', () => {
       const chain = decodeDeltaChain(await bytesOf(await t.request('GET', '/v1/feed/deltas?since=0', t.tokens.provider)), 1 << 24);
       expect(chain).toMatchObject({ latest: 1, next: null, snapshot: null });
       const { payload } = await verified(t, chain.envelopes[0] ?? new Uint8Array(), DELTA_PAYLOAD_TYPE);
-      const delta = decodeDelta(payload, hashLength, 1 << 24);
+      const delta = decodeDelta(payload, feedHashLayout, 1 << 24);
       expect(delta).toMatchObject({ feed: 'eu-centre', version: 1, previous: 0 });
       const entries = delta.adds.flatMap((g) => [...groupEntries(g, delta.categories)]).sort((a, b) => a.id - b.id);
       expect(entries.map((e) => Buffer.from(e.hash).toString('hex')).sort()).toEqual(rows.map((r) => r.hash).sort());
@@ -87,7 +84,7 @@ describe('Centre API', () => {
       const res = await t.request('GET', `/v1/feed/snapshot?version=${second.version}`, t.tokens.provider);
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toContain('immutable');
-      const snapshot = decodeSnapshot((await verified(t, await bytesOf(res), SNAPSHOT_PAYLOAD_TYPE)).payload, hashLength, 1 << 24);
+      const snapshot = decodeSnapshot((await verified(t, await bytesOf(res), SNAPSHOT_PAYLOAD_TYPE)).payload, feedHashLayout, 1 << 24);
       const entries = snapshot.groups.flatMap((g) => [...groupEntries(g, snapshot.categories)]);
       expect(entries).toHaveLength(2);
       expect(Buffer.from(computeStateDigest(entries))).toEqual(Buffer.from(snapshot.stateDigest));
@@ -95,7 +92,7 @@ describe('Centre API', () => {
       // The snapshot of an earlier version is the state at that version, not today's.
       const first = decodeSnapshot(
         (await verified(t, await bytesOf(await t.request('GET', '/v1/feed/snapshots/1', t.tokens.provider)), SNAPSHOT_PAYLOAD_TYPE)).payload,
-        hashLength,
+        feedHashLayout,
         1 << 24,
       );
       expect(first.groups.flatMap((g) => [...g.ids])).toHaveLength(1);
@@ -173,7 +170,7 @@ describe('Centre API', () => {
       expect(await revoked.json()).toMatchObject({ removal: 'queued' });
       expect(await (await t.request('POST', '/v1/publish', t.tokens.operator)).json()).toMatchObject({ version: 2, removes: 1, active: 0 });
       const { payload } = await verified(t, await bytesOf(await t.request('GET', '/v1/feed/deltas/2', t.tokens.provider)), DELTA_PAYLOAD_TYPE);
-      const delta = decodeDelta(payload, hashLength, 1 << 20);
+      const delta = decodeDelta(payload, feedHashLayout, 1 << 20);
       expect([...delta.removes.ids]).toEqual([id]);
       expect(delta.reasonCodes[delta.removes.reasons[0] ?? 99]).toBe('FALSE_POSITIVE');
     });

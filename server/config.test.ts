@@ -57,6 +57,14 @@ describe('parseCentreConfig', () => {
     });
   });
 
+  describe('publishVideoIndicators', () => {
+    it('is off when absent (a centre.json from before video), and takes a boolean', () => {
+      expect(parseCentreConfig({})).toMatchObject({ publishVideoIndicators: false });
+      expect(parseCentreConfig({ publishVideoIndicators: true })).toMatchObject({ publishVideoIndicators: true });
+      expect(codeOf(() => parseCentreConfig({ publishVideoIndicators: 'yes' }))).toBe('CONFIG_INVALID');
+    });
+  });
+
   it('keeps its defaults valid', () => {
     expect(parseCentreConfig(DEFAULT_CONFIG)).toEqual(DEFAULT_CONFIG);
   });

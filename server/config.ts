@@ -85,6 +85,15 @@ export interface CentreConfig {
    * c2sp.org/tlog-witness submission prefix and its cosignature verifier key.
    */
   readonly witnesses: readonly WitnessConfig[];
+  /**
+   * Whether publications add video indicators (algorithm vpdq). Off by
+   * default: sidecars released before video refuse a delta or snapshot
+   * holding a group of an algorithm they do not know, and would stop
+   * syncing. Video indicators are accepted and approved meanwhile, and the
+   * first publication after it is turned on adds them all (docs/PROTOCOL.md
+   * 8.1, "Introducing an algorithm").
+   */
+  readonly publishVideoIndicators: boolean;
 }
 
 /** One witness: `url` is its submission prefix (`<url>/add-checkpoint`), `vkey` its verifier key (type 0x04). */
@@ -129,6 +138,7 @@ export const DEFAULT_CONFIG: CentreConfig = {
   reportRetentionMonths: 12,
   accessPolicy: 'order',
   witnesses: [],
+  publishVideoIndicators: false,
 };
 
 const posInt = (v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number => {
@@ -188,6 +198,7 @@ export function parseCentreConfig(value: unknown): CentreConfig {
     reportRetentionMonths: posInt(get('reportRetentionMonths'), 'reportRetentionMonths', 120),
     accessPolicy: accessPolicy(get('accessPolicy')),
     witnesses: witnesses(get('witnesses')),
+    publishVideoIndicators: flag(get('publishVideoIndicators'), 'publishVideoIndicators'),
   };
 }
 
@@ -225,6 +236,11 @@ function revocationReasons(value: unknown): string[] {
   const reasons = codes(value, 'reasonCodes', REASON_PATTERN);
   if (reasons.includes(SUSPENDED_REASON)) throw new ConfigError('CONFIG_INVALID', `reasonCodes: ${SUSPENDED_REASON} is reserved for the Centre's suspensions`);
   return reasons;
+}
+
+function flag(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError('CONFIG_INVALID', `${name} must be true or false`);
+  return value;
 }
 
 function fraction(value: unknown, name: string): number {

@@ -1,3 +1,4 @@
+import { feedHashLayout } from '../shared/wire/hash-layout.ts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PURPOSES, usableKeys } from '../shared/trust/index.ts';
@@ -10,7 +11,6 @@ import { SEALED_DELTA_PAYLOAD_TYPE, SEALED_SNAPSHOT_PAYLOAD_TYPE } from '../shar
 import { decodeDelta } from '../shared/wire/delta.ts';
 import { decodeSnapshot } from '../shared/wire/snapshot.ts';
 import { decodeTimestamp, TIMESTAMP_PAYLOAD_TYPE } from '../shared/wire/timestamp.ts';
-import { getAlgorithm } from '../shared/hashing/registry.ts';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
 import { exportFeed } from './export.ts';
 import { openWithCentreKey } from './testing/sealed.ts';
@@ -18,7 +18,6 @@ import { createTestCentre, type TestCentre } from './testing/test-centre.ts';
 import { findNginx, startNginx } from './testing/nginx.ts';
 
 const nginx = findNginx();
-const hashLength = (algorithm: string): number => getAlgorithm(algorithm).bits / 8;
 
 /** Every hash published, to look for in the exported bytes. */
 const published: Buffer[] = [];
@@ -77,7 +76,7 @@ describe.skipIf(nginx === null)('static export served by nginx', () => {
       const bytes = await get(`/v1/feed/deltas/${version}`);
       // Signed as a sealed delta (docs/PROTOCOL.md 13.1); its content opens only with the epoch key.
       openSigned(bytes, SEALED_DELTA_PAYLOAD_TYPE, root, KEY_PURPOSES.feed);
-      expect(decodeDelta((await openWithCentreKey(t.centre, bytes)).payload, hashLength, 1 << 20).version).toBe(version);
+      expect(decodeDelta((await openWithCentreKey(t.centre, bytes)).payload, feedHashLayout, 1 << 20).version).toBe(version);
       const { checkpoint } = verifyCheckpoint(new TextDecoder().decode(await get('/v1/log/checkpoint')), { origin: 'hashfeed/eu-centre', logKey: checkpointKey });
       expect(checkpoint.size).toBe(timestamp.logSize);
       expect(Buffer.from(checkpoint.rootHash)).toEqual(Buffer.from(timestamp.logRoot));
@@ -87,7 +86,7 @@ describe.skipIf(nginx === null)('static export served by nginx', () => {
 
     const snapshotBytes = await get('/v1/feed/snapshot');
     openSigned(snapshotBytes, SEALED_SNAPSHOT_PAYLOAD_TYPE, root, KEY_PURPOSES.feed);
-    const snapshot = decodeSnapshot((await openWithCentreKey(t.centre, snapshotBytes)).payload, hashLength, 1 << 24);
+    const snapshot = decodeSnapshot((await openWithCentreKey(t.centre, snapshotBytes)).payload, feedHashLayout, 1 << 24);
     expect(snapshot.version).toBe(2);
     expect(snapshot.groups.flatMap((g) => [...g.ids])).toHaveLength(2);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALGORITHMS } from '../../shared/hashing/index.ts';
+import { ALGORITHMS } from './contenders.ts';
 import { type BenchmarkOutput, runBenchmark } from './benchmark.ts';
 import { createContenders } from './contenders.ts';
 import { AccuracyError } from './errors.ts';

@@ -1,13 +1,12 @@
+import { feedHashLayout } from '../../shared/wire/hash-layout.ts';
 import { decodeEnvelope } from '../../shared/crypto/index.ts';
 import { CodedError } from '../../shared/errors.ts';
-import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { checkSealedAgrees, decodeSealedObject, openSealedObject, SEALED_DELTA_PAYLOAD_TYPE, SEALED_SNAPSHOT_PAYLOAD_TYPE } from '../../shared/seal/index.ts';
 import { checkSignedWhileValid, KEY_PURPOSES, verifyArchivedObject, type RootDocument } from '../../shared/trust/index.ts';
 import { decodeDelta, DELTA_PAYLOAD_TYPE, type Delta } from '../../shared/wire/delta.ts';
 import { decodeSnapshot, SNAPSHOT_PAYLOAD_TYPE, type Snapshot } from '../../shared/wire/snapshot.ts';
 import type { ViolationCode } from './violations.ts';
 
-const hashLength = (algorithm: string): number => getAlgorithm(algorithm).bits / 8;
 
 /** Why a feed object could not be read: the violation it is. */
 export class FeedObjectProblem extends Error {
@@ -26,11 +25,11 @@ export class FeedObjectProblem extends Error {
  * sealed one opened with its epoch's key (whose commitment it carries).
  */
 export function openDelta(envelope: Uint8Array, root: RootDocument, epochKeys: ReadonlyMap<number, Uint8Array>): Promise<{ value: Delta; epoch: number | null }> {
-  return openFeedObject('delta', envelope, root, epochKeys, (bytes) => decodeDelta(bytes, hashLength, bytes.byteLength));
+  return openFeedObject('delta', envelope, root, epochKeys, (bytes) => decodeDelta(bytes, feedHashLayout, bytes.byteLength));
 }
 
 export function openSnapshot(envelope: Uint8Array, root: RootDocument, epochKeys: ReadonlyMap<number, Uint8Array>): Promise<{ value: Snapshot; epoch: number | null }> {
-  return openFeedObject('snapshot', envelope, root, epochKeys, (bytes) => decodeSnapshot(bytes, hashLength, bytes.byteLength));
+  return openFeedObject('snapshot', envelope, root, epochKeys, (bytes) => decodeSnapshot(bytes, feedHashLayout, bytes.byteLength));
 }
 
 async function openFeedObject<T extends { readonly feed: string; readonly version: number; readonly createdAt: number }>(

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IndicatorEntry } from '../../shared/wire/indicator-group.ts';
 import { Matcher } from './matcher.ts';
+import { randomSource } from '../../shared/match/testing/synthetic.ts';
+import { videoIndicatorValue } from '../../shared/video-match/index.ts';
+import { nearCopy, randomFrames } from '../../shared/video-match/testing/frame-lists.ts';
 import { tempDirs } from '../../shared/testing/temp-dirs.ts';
 
 const dirs = tempDirs();
@@ -83,6 +86,34 @@ describe('Matcher', () => {
       expect(rebuilt.size).toBe(2);
       expect(rebuilt.match([{ algorithm: 'pdq', hash: entries[3]!.hash }])).toEqual([]);
       rebuilt.close();
+    });
+  });
+
+  describe('when the replica holds video indicators and indicators of unknown algorithms', () => {
+    const next = randomSource(17);
+    const known = randomFrames(30, next);
+    const other = randomFrames(30, next);
+    const video = (id: number, frames: ReturnType<typeof randomFrames>): IndicatorEntry => ({ id, algorithm: 'vpdq', hash: videoIndicatorValue(frames), category: 'A1' });
+    const held = [entry(1, 'pdq', 32), video(2, known), video(3, other), entry(4, 'tmk-pdqf', 300), entry(5, 'tmk-pdqf', 12), entry(6, 'sha1', 20)];
+
+    it('matches video frame lists in the video index, and holds the unknown ones unmatched and counted', async () => {
+      const m = await Matcher.create(held);
+      expect(m.size).toBe(6);
+      expect(m.holds('vpdq')).toBe(true);
+      expect(m.matchVideo(nearCopy(known, 8, next, 30))).toMatchObject([{ indicatorId: 2, candidateShare: 1, queryShare: 1, timestamps: [30, 31, 32, 33, 34] }]);
+      expect(m.match([{ algorithm: 'pdq', hash: held[3]!.hash.subarray(0, 32) }])).toEqual([]);
+      expect(m.skipped()).toEqual([{ algorithm: 'sha1', indicators: 1 }, { algorithm: 'tmk-pdqf', indicators: 2 }]);
+
+      m.applySync({ version: 2, replaced: false, removes: [2, 4, 6], adds: [video(7, known.slice(0, 10))] });
+      expect(m.matchVideo(known).map((x) => x.indicatorId)).toEqual([7]);
+      expect(m.skipped()).toEqual([{ algorithm: 'tmk-pdqf', indicators: 1 }]);
+      expect(m.size).toBe(4);
+
+      await m.apply({ version: 3, replaced: true, removes: [], adds: [held[0]!, video(3, other)] });
+      expect(m.matchVideo(known)).toEqual([]);
+      expect(m.matchVideo(other).map((x) => x.indicatorId)).toEqual([3]);
+      expect(m.skipped()).toEqual([]);
+      m.close();
     });
   });
 });

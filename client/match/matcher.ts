@@ -1,4 +1,5 @@
-import { getAlgorithm } from '../../shared/hashing/registry.ts';
+import { getAlgorithm, isAlgorithmName } from '../../shared/hashing/registry.ts';
+import { VideoIndex, type VideoFrame, type VideoMatch, type VideoMatchRule } from '../../shared/video-match/index.ts';
 import { DIHEDRAL_NAMES } from '../../shared/hashing/pdq.ts';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,9 @@ function readIndexMeta(dir: string): { version: number; stateDigest: string } | 
 }
 type Perceptual = (typeof PERCEPTUAL)[number];
 const isPerceptual = (a: string): a is Perceptual => (PERCEPTUAL as readonly string[]).includes(a);
+const VIDEO = 'vpdq';
+/** Algorithms held in the exact index: the registry's exact ones. Anything else unknown is skipped (docs/SIDECAR.md, "Unknown algorithms"). */
+const isExact = (a: string): boolean => isAlgorithmName(a) && getAlgorithm(a).kind === 'exact';
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
@@ -49,18 +53,21 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 export class Matcher {
   #hamming: Map<Perceptual, HammingIndex>;
   #exact: ExactIndex;
+  #video: VideoIndex;
+  /** Indicators of algorithms this sidecar does not know: held in the replica (their digest verifies), never matched, counted. */
+  #skipped: SkippedIndicators;
   #size = 0;
 
-  private constructor(hamming: Map<Perceptual, HammingIndex>, exact: ExactIndex) {
-    this.#hamming = hamming;
-    this.#exact = exact;
+  private constructor(built: Built) {
+    this.#hamming = built.hamming;
+    this.#exact = built.exact;
+    this.#video = built.video;
+    this.#skipped = built.skipped;
+    this.#size = built.size;
   }
 
   static async create(entries: Iterable<IndicatorEntry> = []): Promise<Matcher> {
-    const { hamming, exact, size } = await build(entries);
-    const matcher = new Matcher(hamming, exact);
-    matcher.#size = size;
-    return matcher;
+    return new Matcher(await build(entries));
   }
 
   /**
@@ -76,12 +83,10 @@ export class Matcher {
       return Matcher.create(source.entries());
     }
     const pdqIndex = await loadHammingIndex(join(dir, PDQ_INDEX_FILE));
-    const { hamming, exact, size } = await build(source.entries('pdq'));
-    hamming.get('pdq')?.close();
-    hamming.set('pdq', pdqIndex);
-    const matcher = new Matcher(hamming, exact);
-    matcher.#size = size + pdqIndex.size;
-    return matcher;
+    const built = await build(source.entries('pdq'));
+    built.hamming.get('pdq')?.close();
+    built.hamming.set('pdq', pdqIndex);
+    return new Matcher({ ...built, size: built.size + pdqIndex.size });
   }
 
   /** Writes the PDQ index beside the replica, stamped with the replica state it reflects. */
@@ -105,11 +110,14 @@ export class Matcher {
   async apply(change: AppliedChange): Promise<void> {
     if (change.replaced) {
       const next = await build(change.adds);
-      const old = this.#hamming;
+      const old = { hamming: this.#hamming, video: this.#video };
       this.#hamming = next.hamming;
       this.#exact = next.exact;
+      this.#video = next.video;
+      this.#skipped = next.skipped;
       this.#size = next.size;
-      for (const index of old.values()) index.close();
+      for (const index of old.hamming.values()) index.close();
+      old.video.close();
       return;
     }
     this.applySync(change);
@@ -127,12 +135,18 @@ export class Matcher {
     }
     for (const id of removed) this.#exact.remove(id);
     const byAlgorithm = groupByAlgorithm(change.adds);
+    this.#video.applyDelta({
+      removes: [...removed].filter((id) => this.#video.has(id)),
+      adds: (byAlgorithm.get(VIDEO) ?? []).map((e) => ({ id: e.id, value: e.hash })),
+    });
+    for (const id of removed) this.#skipped.remove(id);
     for (const [algorithm, entries] of byAlgorithm) {
       if (isPerceptual(algorithm)) {
         const index = this.#hamming.get(algorithm);
         if (index === undefined) throw new Error(`no index for ${algorithm}`);
         index.applyDelta({ adds: entries.map((e) => ({ id: e.id, hash: e.hash })) });
-      } else this.#exact.add(entries);
+      } else if (isExact(algorithm)) this.#exact.add(entries);
+      else if (algorithm !== VIDEO) this.#skipped.add(entries);
     }
     this.#size += change.adds.length - change.removes.length;
   }
@@ -160,21 +174,58 @@ export class Matcher {
   }
 
   /**
+   * The video indicators a video's frame list matches under the vPDQ rule
+   * (shared/video-match: Pc = 80% of the indicator's unique frames, Pq = 0%
+   * of the query's, unless `rule` says otherwise), with both shares and the
+   * first matching query timestamps. One range query per unique usable
+   * query frame.
+   */
+  matchVideo(frames: readonly VideoFrame[], rule?: Partial<VideoMatchRule>): VideoMatch[] {
+    return this.#video.match(frames, rule);
+  }
+
+  /**
    * Whether any indicator of `algorithm` is held: a scan computes only the
    * hashes the feed can match (pHash, MD5 and SHA-256 cost about a
    * millisecond of a photo's scan together).
    */
   holds(algorithm: string): boolean {
     if (isPerceptual(algorithm)) return (this.#hamming.get(algorithm)?.size ?? 0) > 0;
+    if (algorithm === VIDEO) return this.#video.size > 0;
     return this.#exact.holds(algorithm);
   }
 
+  /** Indicators held but not matched, per algorithm this sidecar does not know (a newer Centre's), sorted by name. */
+  skipped(): { algorithm: string; indicators: number }[] {
+    return this.#skipped.counts();
+  }
+
   bytesUsed(): number {
-    return [...this.#hamming.values()].reduce((n, i) => n + i.bytesUsed(), 0);
+    return [...this.#hamming.values()].reduce((n, i) => n + i.bytesUsed(), 0) + this.#video.bytesUsed();
   }
 
   close(): void {
     for (const index of this.#hamming.values()) index.close();
+    this.#video.close();
+  }
+}
+
+/** Ids of indicators of unknown algorithms, so that their counts follow removals. */
+class SkippedIndicators {
+  readonly #algorithmOf = new Map<number, string>();
+
+  add(entries: readonly IndicatorEntry[]): void {
+    for (const e of entries) this.#algorithmOf.set(e.id, e.algorithm);
+  }
+
+  remove(id: number): void {
+    this.#algorithmOf.delete(id);
+  }
+
+  counts(): { algorithm: string; indicators: number }[] {
+    const counts = new Map<string, number>();
+    for (const algorithm of this.#algorithmOf.values()) counts.set(algorithm, (counts.get(algorithm) ?? 0) + 1);
+    return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([algorithm, indicators]) => ({ algorithm, indicators }));
   }
 }
 
@@ -227,10 +278,20 @@ class ExactIndex {
   }
 }
 
-async function build(entries: Iterable<IndicatorEntry>): Promise<{ hamming: Map<Perceptual, HammingIndex>; exact: ExactIndex; size: number }> {
+interface Built {
+  readonly hamming: Map<Perceptual, HammingIndex>;
+  readonly exact: ExactIndex;
+  readonly video: VideoIndex;
+  readonly skipped: SkippedIndicators;
+  readonly size: number;
+}
+
+async function build(entries: Iterable<IndicatorEntry>): Promise<Built> {
   const byAlgorithm = groupByAlgorithm(entries);
   const hamming = new Map<Perceptual, HammingIndex>();
   const exact = new ExactIndex();
+  const skipped = new SkippedIndicators();
+  const video = await VideoIndex.create();
   let size = 0;
   for (const algorithm of PERCEPTUAL) {
     const bits = getAlgorithm(algorithm).bits === 256 ? 256 : 64;
@@ -251,8 +312,10 @@ async function build(entries: Iterable<IndicatorEntry>): Promise<{ hamming: Map<
   }
   for (const [algorithm, list] of byAlgorithm) {
     if (isPerceptual(algorithm)) continue;
-    exact.add(list);
+    if (algorithm === VIDEO) video.applyDelta({ adds: list.map((e) => ({ id: e.id, value: e.hash })) });
+    else if (isExact(algorithm)) exact.add(list);
+    else skipped.add(list);
     size += list.length;
   }
-  return { hamming, exact, size };
+  return { hamming, exact, video, skipped, size };
 }

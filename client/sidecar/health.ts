@@ -26,6 +26,13 @@ export interface Health {
    * ACCESS_LIST_WITHDRAWN or NO_EPOCH_KEY; null while it has access.
    */
   readonly noAccessReason: string | null;
+  /**
+   * Indicators the replica holds of algorithms this sidecar does not know
+   * (a newer Centre's): stored so the state digest verifies and removals
+   * apply, never matched (docs/SIDECAR.md, "Unknown algorithms"). Empty
+   * normally; anything here means this sidecar should be upgraded.
+   */
+  readonly skippedIndicators: readonly { readonly algorithm: string; readonly indicators: number }[];
 }
 
 export interface ClockView {
@@ -44,11 +51,17 @@ export interface ClockView {
  * matching goes on with the last good data and reports say `stale: true`;
  * else `ok`.
  */
-export function healthOf(state: TrustedState, now: number, clock: ClockView = {}, noAccessReason: string | null = null): Health {
+export function healthOf(
+  state: TrustedState,
+  now: number,
+  clock: ClockView = {},
+  noAccessReason: string | null = null,
+  skippedIndicators: Health['skippedIndicators'] = [],
+): Health {
   const lagSeconds = state.lastSuccessAt === null ? null : Math.max(0, Math.round((now - state.lastSuccessAt) / 1000));
   const freshUntil = state.timestamp === null ? null : new Date(state.timestamp.expires).toISOString();
   const clockSkewSeconds = clock.clockSkewMs === undefined ? null : Math.round(clock.clockSkewMs / 1000);
-  const base = { replicaVersion: state.version, lagSeconds, freshUntil, clockSkewSeconds, rootVersion: state.rootVersion, noAccessReason };
+  const base = { replicaVersion: state.version, lagSeconds, freshUntil, clockSkewSeconds, rootVersion: state.rootVersion, noAccessReason, skippedIndicators };
   if (noAccessReason !== null) return { status: 'no_access', ...base };
   if (state.timestamp === null || state.lastSuccessAt === null) return { status: 'unsynced', ...base };
   const stale = now >= state.timestamp.expires || isFromFuture(state.timestamp.issuedAt, now, clock.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);

@@ -11,6 +11,10 @@ import { testIndicator, TestSealedFeed } from '../sync/testing/sealed-feed.ts';
 import { makeTestRoot } from '../sync/testing/test-root.ts';
 import { parseSidecarConfig } from './config.ts';
 import { createSidecar, type Sidecar } from './sidecar.ts';
+import { randomSource } from '../../shared/match/testing/synthetic.ts';
+import { videoIndicatorValue } from '../../shared/video-match/index.ts';
+import { nearCopy, randomFrames } from '../../shared/video-match/testing/frame-lists.ts';
+import { computeStateDigest } from '../../shared/wire/state-digest.ts';
 
 const PROVIDER = 'example-host';
 const MIRROR = 'https://mirror.example';
@@ -165,6 +169,32 @@ describe('sidecar on the sealed feed', () => {
       const sidecar = await sidecarOn(fetch, feed, join(dirs.make('hf-sealed-'), 'sidecar'));
       expect((await sidecar.syncOnce()).version).toBe(1);
       expect(sidecar.health()).toMatchObject({ status: 'ok', noAccessReason: null });
+    });
+  });
+
+  describe('when the feed holds indicators of an algorithm this sidecar does not know', () => {
+    it('stores them so the digest verifies, matches none of them, counts them in /healthz and /metrics, and applies their removal', async () => {
+      const root = makeTestRoot(Date.now(), 'eu-centre');
+      const feed = new TestSealedFeed(root, Date.now);
+      const dataDir = join(dirs.make('hf-sealed-'), 'sidecar');
+      const pair = await loadOrCreateEncryptionKey(join(dataDir, 'encryption.key'));
+      const fetch = network(feed, async () => ({ status: 200, body: await feed.accessList({ provider: PROVIDER, publicKey: pair.publicKey }, [1]) }));
+      const frames = randomFrames(12, randomSource(8));
+      const opaque = (id: number, algorithm: string, bytes: number) => ({ id, algorithm, hash: new Uint8Array(bytes).fill(id), category: 'A1' });
+      feed.publish([testIndicator(1), opaque(2, 'tmk-pdqf', 258), opaque(3, 'tmk-pdqf', 300), opaque(4, 'sha1', 20), { id: 5, algorithm: 'vpdq', hash: videoIndicatorValue(frames), category: 'A1' }], [], 1);
+      const sidecar = await sidecarOn(fetch, feed, dataDir);
+      expect((await sidecar.syncOnce()).version).toBe(1);
+      expect(Buffer.from(computeStateDigest(sidecar.replica.entries()))).toEqual(Buffer.from(sidecar.replica.state().stateDigest ?? []));
+      expect(sidecar.health()).toMatchObject({ status: 'ok', skippedIndicators: [{ algorithm: 'sha1', indicators: 1 }, { algorithm: 'tmk-pdqf', indicators: 2 }] });
+      const metrics = async (): Promise<string> => (await sidecar.app.request('/metrics')).text();
+      expect(await metrics()).toContain('hashfeed_indicators_skipped{algorithm="tmk-pdqf"} 2');
+      expect(sidecar.matcher().matchVideo(nearCopy(frames, 6, randomSource(9)))).toMatchObject([{ indicatorId: 5, candidateShare: 1 }]);
+
+      // A delta that removes some of them, and adds another: applied incrementally, digest checked.
+      feed.publish([opaque(6, 'tmk-pdqf', 99)], [2, 4], 1);
+      expect(await sidecar.syncOnce()).toMatchObject({ version: 2, snapshot: false });
+      expect(sidecar.health().skippedIndicators).toEqual([{ algorithm: 'tmk-pdqf', indicators: 2 }]);
+      expect(await metrics()).not.toContain('algorithm="sha1"');
     });
   });
 });

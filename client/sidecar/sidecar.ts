@@ -12,7 +12,8 @@ import { Matcher } from '../match/matcher.ts';
 import { fetchOrders, OrderSet, parseSurfaces, ScanPolicy, REFUSAL_CODES, type ScanDecision } from '../policy/index.ts';
 import { loadOrCreateProviderKey, matchFactsOf, registerProviderKey, ReportDeliverer, Reporter, ReportQueue, type ProviderKeyStatus } from '../report/index.ts';
 import { openReplicaDatabase, type Db } from '../replica/database.ts';
-import { Replica } from '../replica/replica.ts';
+import { Replica, type AppliedChange } from '../replica/replica.ts';
+import { isAlgorithmName } from '../../shared/hashing/registry.ts';
 import { SyncError } from '../sync/errors.ts';
 import { fetchAccess } from '../sync/fetch-access.ts';
 import { HttpFeedSource } from '../sync/feed-source.ts';
@@ -210,7 +211,10 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     store,
     clock,
     // Incremental for a delta; for a snapshot the matcher builds aside and swaps.
-    onApplied: (change) => matcher.apply(change),
+    onApplied: async (change) => {
+      await matcher.apply(change);
+      warnOfUnknownAlgorithms(change.adds, logger);
+    },
     alert,
   });
 
@@ -237,10 +241,20 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   const deliveries = new Counter({ name: 'hashfeed_report_deliveries_total', help: 'Report delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] });
   new Gauge({ name: 'hashfeed_replica_version', help: 'Version of the verified replica', registers: [registry], collect() { this.set(replica.state().version); } });
   new Gauge({ name: 'hashfeed_replica_indicators', help: 'Indicators in the replica', registers: [registry], collect() { this.set(matcher.size); } });
+  new Gauge({
+    name: 'hashfeed_indicators_skipped',
+    help: 'Indicators held but not matched: their algorithm is unknown to this sidecar (upgrade it)',
+    labelNames: ['algorithm'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { algorithm, indicators } of matcher.skipped()) this.set({ algorithm }, indicators);
+    },
+  });
   const accessErrors = new Counter({ name: 'hashfeed_access_errors_total', help: 'Access list refreshes not taken, by code (network, refused lists)', labelNames: ['code'], registers: [registry] });
   // Freshness alone (reports say `stale` from it); health adds why this sidecar may have no access.
   const freshness = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs });
-  const health = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs }, noAccessReason());
+  const health = (): Health => healthOf(replica.state(), clock(), { clockSkewMs: syncer.clockSkewMs, maxClockSkewMs }, noAccessReason(), matcher.skipped());
   new Gauge({ name: 'hashfeed_no_access', help: '1 while the access list gives this sidecar no epoch key (health no_access)', registers: [registry], collect() { this.set(noAccessReason() === null ? 0 : 1); } });
   new Gauge({ name: 'hashfeed_epoch_keys', help: 'Epoch keys of the sealed feed held in memory', registers: [registry], collect() { this.set(access.epochs.length); } });
   new Gauge({ name: 'hashfeed_root_version', help: 'Version of the trusted root document (0 before the first round anchors it)', registers: [registry], collect() { this.set(store.rootVersion); } });
@@ -421,4 +435,17 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       await scanWorkers?.close();
     },
   };
+}
+
+/**
+ * Says, once per applied change, which algorithms of it this sidecar holds
+ * without matching (docs/SIDECAR.md, "Unknown algorithms"): the sync went
+ * on, and /metrics and /healthz keep the counts.
+ */
+function warnOfUnknownAlgorithms(adds: AppliedChange['adds'], logger: pino.Logger): void {
+  const unknown = new Map<string, number>();
+  for (const e of adds) if (!isAlgorithmName(e.algorithm)) unknown.set(e.algorithm, (unknown.get(e.algorithm) ?? 0) + 1);
+  for (const [algorithm, indicators] of unknown) {
+    logger.warn({ algorithm, indicators }, 'indicators of an algorithm this sidecar does not know: stored (the state digest verifies), not matched; upgrade the sidecar');
+  }
 }

@@ -1,3 +1,4 @@
+import { feedHashLayout } from '../../shared/wire/hash-layout.ts';
 import fc from 'fast-check';
 import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { HashFormatError } from '../../shared/hashing/algorithm.ts';
@@ -17,7 +18,8 @@ import { defineTarget, type RegisteredTarget } from '../target.ts';
 /** The feed objects a sidecar fetches: deltas, snapshots, timestamps, the unsigned chain and root-list wrappers, sealed objects. */
 
 // As the sidecar reads them (client/sync/trusted-store): hash lengths from the registry, caps at the payload's own size.
-const hashLength = (algorithm: string): number => getAlgorithm(algorithm).bits / 8;
+// vpdq: a frame list of 1 to 3 frames; x-future: an algorithm the reader does not know, kept opaquely (PROTOCOL 8.1).
+const hashLength = (algorithm: string, fill: number): number => (algorithm === 'x-future' ? 1 + (fill % 40) : algorithm === 'vpdq' ? 32 * (1 + (fill % 3)) : getAlgorithm(algorithm).bits / 8);
 const MAX_FEED_OBJECT_BYTES = 1 << 20;
 
 const bytesOf = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill);
@@ -25,14 +27,14 @@ const bytesOf = (length: number, fill: number): Uint8Array => new Uint8Array(len
 const entries = fc.uniqueArray(
   fc.record({
     id: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
-    algorithm: fc.constantFrom('pdq', 'md5', 'sha256', 'phash64', 'dhash64'),
+    algorithm: fc.constantFrom('pdq', 'md5', 'sha256', 'phash64', 'dhash64', 'vpdq', 'x-future'),
     fill: fc.nat({ max: 255 }),
     category: fc.constantFrom('A1', 'A2', 'B1'),
   }),
   { maxLength: 12, selector: (entry) => entry.id },
 ).map((list) =>
   groupsFromEntries(
-    list.sort((a, b) => a.id - b.id).map((entry) => ({ id: entry.id, algorithm: entry.algorithm, hash: bytesOf(hashLength(entry.algorithm), entry.fill), category: entry.category })),
+    list.sort((a, b) => a.id - b.id).map((entry) => ({ id: entry.id, algorithm: entry.algorithm, hash: bytesOf(hashLength(entry.algorithm, entry.fill), entry.fill), category: entry.category })),
   ),
 );
 
@@ -68,7 +70,7 @@ export const delta = defineTarget({
   name: 'delta',
   decoder: 'shared/wire/delta.ts decodeDelta',
   input: hostileMsgpack(deltas.map(encodeDelta)),
-  decode: (payload: Uint8Array) => decodeDelta(payload, hashLength, MAX_FEED_OBJECT_BYTES),
+  decode: (payload: Uint8Array) => decodeDelta(payload, feedHashLayout, MAX_FEED_OBJECT_BYTES),
   encode: encodeDelta,
   refusals: [WireError, HashFormatError],
 });
@@ -77,7 +79,7 @@ export const snapshot = defineTarget({
   name: 'snapshot',
   decoder: 'shared/wire/snapshot.ts decodeSnapshot',
   input: hostileMsgpack(snapshots.map(encodeSnapshot)),
-  decode: (payload: Uint8Array) => decodeSnapshot(payload, hashLength, MAX_FEED_OBJECT_BYTES),
+  decode: (payload: Uint8Array) => decodeSnapshot(payload, feedHashLayout, MAX_FEED_OBJECT_BYTES),
   encode: encodeSnapshot,
   refusals: [WireError, HashFormatError],
 });

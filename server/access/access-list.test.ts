@@ -1,10 +1,10 @@
+import { feedHashLayout } from '../../shared/wire/hash-layout.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEnvelope, generateSigningKey } from '../../shared/crypto/index.ts';
 import { decodeSealedObject, epochKeyCommitment, generateEncryptionKeyPair, openSealedObject, SEALED_DELTA_PAYLOAD_TYPE } from '../../shared/seal/index.ts';
 import { codeOfAsync } from '../../shared/testing/code-of.ts';
 import { KEY_PURPOSES } from '../../shared/trust/index.ts';
 import { openSigned, trustedRootFrom } from '../../shared/trust/testing/trusted-root.ts';
-import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { decodeDelta } from '../../shared/wire/delta.ts';
 import { enrolProvider, fetchAccessList, giveOrder, registerEncryptionKey, registrationOf, unwrapAll } from '../testing/access-fixture.ts';
 import { publishIndicators } from '../testing/publish-indicators.ts';
@@ -44,7 +44,7 @@ describe('the sealed feed', () => {
       const root = trustedRootFrom(new Uint8Array(await (await t.request('GET', '/v1/feed/keys', provider.token)).arrayBuffer()), t.rootVerifierKey);
       const sealed = decodeSealedObject('delta', openSigned(envelope, SEALED_DELTA_PAYLOAD_TYPE, root, KEY_PURPOSES.feed, t.clock.now), 1 << 20);
       expect(sealed).toMatchObject({ feed: 'eu-centre', version: 1, previous: 0, epoch: 1 });
-      const delta = decodeDelta(await openSealedObject(sealed, epochKey), (a) => getAlgorithm(a).bits / 8, 1 << 20);
+      const delta = decodeDelta(await openSealedObject(sealed, epochKey), feedHashLayout, 1 << 20);
       expect(delta.version).toBe(1);
       expect(delta.adds.flatMap((g) => [...g.ids])).toHaveLength(2);
     });

@@ -159,4 +159,18 @@ describe('console publish page', () => {
       await expect(page.getByRole('alert').textContent()).resolves.toContain('CONSOLE_FORBIDDEN');
     });
   });
+
+  describe('when an approved video indicator is held (publishVideoIndicators off)', () => {
+    it('says how many are held and why, and leaves them out of the dry run', async (ctx) => {
+      if (harness === null) return ctx.skip();
+      const t = harness.t;
+      const frames = [1, 2].map((i) => ({ frame: i, quality: 90, hash: randomBytes(32).toString('hex'), timestamp: i }));
+      const batch = await submit(t, t.tokens.authority, [{ algorithm: 'vpdq', frames, category: 'A1', reference: 'case-video' }]);
+      await expectStatus(t.request('POST', `/v1/batches/${batch}/approve`, t.tokens.operator), 200, 'approve');
+      const page = await operatorPage(harness);
+      await page.goto('/console/publish');
+      await expect(page.locator('[data-held="video"]').textContent()).resolves.toContain('1 approved video indicator is held out of publication');
+      expect(t.centre.publisher.plan(t.clock.now)).toMatchObject({ heldVideo: 1 });
+    });
+  });
 });

@@ -17,7 +17,13 @@ export type RowCode =
   | 'ROW_UNKNOWN_CATEGORY'
   | 'ROW_BAD_REFERENCE'
   | 'ROW_BAD_PREVIEW'
-  | 'ROW_DUPLICATE';
+  | 'ROW_DUPLICATE'
+  /** A video indicator's frame list is malformed (docs/API.md, "Video indicators"). */
+  | 'ROW_BAD_FRAMES'
+  /** More unique frames of quality >= 50 than one video indicator holds (4096). */
+  | 'ROW_TOO_MANY_FRAMES'
+  /** No frame of the list reaches quality 50. */
+  | 'ROW_NO_USABLE_FRAMES';
 
 export interface RowProblem {
   /** 1-based line (CSV, NDJSON) or element number (JSON array). */

@@ -2,10 +2,12 @@ import { IngestError } from './errors.ts';
 
 /**
  * A row of an upload is a few hundred bytes (an algorithm, a hash, a
- * category, a reference of at most 128 characters); a line past this is
- * not a row, and holding it would let one line fill memory.
+ * category, a reference of at most 128 characters), or for a video
+ * indicator up to 4096 frames (~270 KB as CSV hex, ~460 KB as NDJSON frame
+ * objects); a line past this is not a row, and holding it would let one
+ * line fill memory.
  */
-export const MAX_LINE_BYTES = 4096;
+export const MAX_LINE_BYTES = 512 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -88,10 +88,14 @@ export async function parseSubmissions(format: SubmissionFormat, body: AsyncIter
   return collector.finish();
 }
 
-/** A submission is an object or an array of objects: two levels of nesting at most. */
+/**
+ * A submission is an object or an array of objects; a video row's `frames`
+ * adds three levels (the CLI's output object, its frames array, a frame):
+ * five at most.
+ */
 function parseJsonSubmission(text: string): unknown {
-  if (nestsDeeperThan(text, 2)) {
-    throw new IngestError('INGEST_MALFORMED', 'the JSON nests deeper than an array of row objects');
+  if (nestsDeeperThan(text, 5)) {
+    throw new IngestError('INGEST_MALFORMED', 'the JSON nests deeper than an array of rows whose frames are a frame list');
   }
   try {
     return JSON.parse(text);

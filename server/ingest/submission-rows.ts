@@ -5,6 +5,8 @@ import { IngestError, type RowCode, type RowProblem } from './errors.ts';
 import { quote } from '../../shared/quote.ts';
 import { WireError } from '../../shared/wire/errors.ts';
 import { parsePreview } from '../../shared/wire/report.ts';
+import { parseFrameList, parseVideoValue, VideoMatchError, videoIndicatorValue, type VideoMatchCode } from '../../shared/video-match/index.ts';
+import { createHash } from 'node:crypto';
 
 export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] as const;
 /**
@@ -13,6 +15,18 @@ export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] 
  * (docs/SAFEGUARDS.md, "Preview"), validated exactly as a report's is.
  */
 const OPTIONAL_FIELDS = ['preview'] as const;
+/**
+ * A video indicator (algorithm `vpdq`) in a JSON or NDJSON row may give
+ * `frames` instead of `hash`: the output of `hashfeed hash --algo vpdq
+ * --json` or its `frames` array (docs/API.md, "Video indicators").
+ */
+const VIDEO_FIELD = 'frames';
+const VIDEO_ROW_CODES: Record<VideoMatchCode, RowCode> = {
+  VIDEO_BAD_FRAMES: 'ROW_BAD_FRAMES',
+  VIDEO_TOO_MANY_FRAMES: 'ROW_TOO_MANY_FRAMES',
+  VIDEO_NO_USABLE_FRAMES: 'ROW_NO_USABLE_FRAMES',
+  VIDEO_BAD_OPTIONS: 'ROW_BAD_FRAMES',
+};
 const REFERENCE_PATTERN = /^[\x20-\x7e]{1,128}$/;
 /**
  * Refuse the batch once this many rows are bad, without reading on: one is
@@ -55,7 +69,8 @@ export class SubmissionCollector {
     this.#countRow();
     try {
       const row = this.#validate(value);
-      const key = `${row.algorithm}:${Buffer.from(row.hash).toString('hex')}`;
+      // A frame list is up to 128 KiB: its digest stands for it.
+      const key = `${row.algorithm}:${row.hash.byteLength > 64 ? createHash('sha256').update(row.hash).digest('hex') : Buffer.from(row.hash).toString('hex')}`;
       if (this.#seen.has(key)) throw new RowError('ROW_DUPLICATE', 'the same hash appears earlier in this batch');
       this.#seen.add(key);
       this.#rows.push(row);
@@ -101,8 +116,10 @@ export class SubmissionCollector {
 
   #validate(value: unknown): Submission {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RowError('ROW_MALFORMED', 'a row must be an object');
+    const video = Reflect.get(value, 'algorithm') === 'vpdq';
     for (const key of Object.keys(value)) {
-      if (!(SUBMISSION_FIELDS as readonly string[]).includes(key) && !(OPTIONAL_FIELDS as readonly string[]).includes(key)) throw new RowError('ROW_UNKNOWN_FIELD', `unknown field ${quote(key)}`);
+      const allowed = (SUBMISSION_FIELDS as readonly string[]).includes(key) || (OPTIONAL_FIELDS as readonly string[]).includes(key) || (video && key === VIDEO_FIELD);
+      if (!allowed) throw new RowError('ROW_UNKNOWN_FIELD', `unknown field ${quote(key)}`);
     }
     const field = (name: (typeof SUBMISSION_FIELDS)[number]): string => {
       const v: unknown = Object.hasOwn(value, name) ? Reflect.get(value, name) : undefined;
@@ -113,8 +130,9 @@ export class SubmissionCollector {
     const algorithmName = field('algorithm');
     let hash: Uint8Array;
     try {
-      hash = getAlgorithm(algorithmName).parse(field('hash'));
+      hash = video ? videoValue(value, field) : getAlgorithm(algorithmName).parse(field('hash'));
     } catch (err) {
+      if (err instanceof VideoMatchError) throw new RowError(VIDEO_ROW_CODES[err.code], err.message);
       if (err instanceof HashFormatError) {
         throw new RowError(err.code === 'HASH_UNKNOWN_ALGORITHM' ? 'ROW_UNKNOWN_ALGORITHM' : 'ROW_BAD_HASH', err.message);
       }
@@ -138,4 +156,17 @@ export class SubmissionCollector {
     }
     return { algorithm: algorithmName, hash, category, reference, preview };
   }
+}
+
+/**
+ * A video row's value (docs/API.md, "Video indicators"): from `frames` (a
+ * frame list with qualities: frames under 50 dropped, repeats kept once) or
+ * from `hash` (frame hashes in hex joined by ':', the form CSV carries and
+ * the API shows; every frame listed counts as usable), then capped.
+ */
+function videoValue(row: object, field: (name: 'hash') => string): Uint8Array {
+  const frames: unknown = Object.hasOwn(row, VIDEO_FIELD) ? Reflect.get(row, VIDEO_FIELD) : undefined;
+  const hash: unknown = Object.hasOwn(row, 'hash') ? Reflect.get(row, 'hash') : undefined;
+  if (frames !== undefined && hash !== undefined && hash !== '') throw new RowError('ROW_BAD_FRAMES', "a video row gives 'frames' or 'hash', not both");
+  return frames === undefined ? parseVideoValue(field('hash')) : videoIndicatorValue(parseFrameList(frames));
 }

@@ -8,13 +8,22 @@ import type { Indicator } from '../store/indicators.ts';
  * Both selects yield (id, op, category, reason).
  *
  * Additions: every approved pending indicator with at least
- * `minConfirmations` live confirmations (the two-source rule; its one
- * parameter). Removals: every active indicator with a queued removal (an
- * authority's revocation, or a suspension: reason SUSPENDED).
+ * `minConfirmations` live confirmations (the two-source rule), video
+ * indicators only while `publishVideoIndicators` is on (docs/PROTOCOL.md
+ * 8.1, "Introducing an algorithm"); its two parameters, in that order:
+ * stageParams(config). Removals: every active indicator with a queued
+ * removal (an authority's revocation, or a suspension: reason SUSPENDED).
  */
 export const STAGE_ADDS_SQL = `SELECT i.id AS id, 'add' AS op, i.category AS category, NULL AS reason FROM indicators i
   WHERE i.status = 'pending' AND i.approved_at IS NOT NULL
+    AND (? OR i.algorithm <> 'vpdq')
     AND (SELECT count(*) FROM confirmations c WHERE c.indicator_id = i.id AND c.withdrawn_at IS NULL) >= ?`;
+
+/** STAGE_ADDS_SQL's parameters. */
+export const stageParams = (config: { readonly publishVideoIndicators: boolean; readonly minConfirmations: number }): [number, number] => [
+  config.publishVideoIndicators ? 1 : 0,
+  config.minConfirmations,
+];
 
 export const STAGE_REMOVES_SQL = `SELECT id, 'remove' AS op, category, removal_reason AS reason FROM indicators
   WHERE status = 'active' AND removal_reason IS NOT NULL`;
@@ -61,6 +70,8 @@ export interface PublicationPlan {
   readonly byAuthority: readonly PlanCount[];
   /** Hex; publish(..., { expectedPlan }) refuses with PUBLISH_PLAN_CHANGED when its own differs. */
   readonly digest: string;
+  /** Video indicators that would be added but are held: publishVideoIndicators is off (docs/PROTOCOL.md 8.1). */
+  readonly heldVideo: number;
 }
 
 export interface StagedChange {

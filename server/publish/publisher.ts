@@ -23,6 +23,7 @@ import {
   STAGE_ADDS_SQL,
   STAGE_REMOVES_SQL,
   stagedChangesSql,
+  stageParams,
   type PlanCount,
   type PublicationPlan,
   type StagedChange,
@@ -134,8 +135,8 @@ export class Publisher {
       stageRemoves: db.prepare(`INSERT INTO temp.publish_stage (id, op, category, reason) ${STAGE_REMOVES_SQL}`),
       stagedChanges: db.prepare<[], StagedChange>(stagedChangesSql('temp.publish_stage')),
       // The dry run: the same selects as a CTE, so that planning writes nothing (not even the temporary table).
-      planChanges: db.prepare<[number], StagedChange>(`WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL}) ${stagedChangesSql('stage')}`),
-      planCounts: db.prepare<[number], { dimension: string; key: string; adds: number; removes: number }>(
+      planChanges: db.prepare<[number, number], StagedChange>(`WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL}) ${stagedChangesSql('stage')}`),
+      planCounts: db.prepare<[number, number], { dimension: string; key: string; adds: number; removes: number }>(
         `WITH stage AS (${STAGE_ADDS_SQL} UNION ALL ${STAGE_REMOVES_SQL})
          SELECT dimension, key, sum(adds) AS adds, sum(removes) AS removes FROM (${changeCountsSql('stage')}) GROUP BY dimension, key ORDER BY dimension, key`,
       ),
@@ -170,6 +171,9 @@ export class Publisher {
       snapshot: db.prepare<[number], { envelope: Buffer; log_index: number; epoch: number | null }>(
         'SELECT s.envelope, s.log_index, e.epoch FROM snapshots s LEFT JOIN version_epochs e ON e.version = s.version WHERE s.version = ?',
       ),
+      // What publishVideoIndicators holds back: the adds it would stage with the setting on, of algorithm vpdq.
+      heldVideo: db.prepare<[number, number], { n: number }>(`SELECT count(*) AS n FROM (${STAGE_ADDS_SQL}) s JOIN indicators i ON i.id = s.id WHERE i.algorithm = 'vpdq'`),
+      snapshotBytes: db.prepare<[number], { bytes: number }>('SELECT length(envelope) AS bytes FROM snapshots WHERE version = ?'),
       snapshotSigned: db.prepare<[number], { envelope: Buffer; created_at: number }>('SELECT envelope, created_at FROM snapshots WHERE version = ?'),
       insertSnapshot: db.prepare('INSERT INTO snapshots (version, created_at, envelope, log_index) VALUES (?, ?, ?, ?)'),
       countPrunable: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM snapshots WHERE version <= ?'),
@@ -223,7 +227,8 @@ export class Publisher {
     const latest = this.latest();
     if (latest === undefined || since >= latest.version) return false;
     const { bytes, n } = this.#statements.bytesSince.get(since) ?? { bytes: 0, n: 0 };
-    const snapshotEstimate = 1024 + latest.active * 40;
+    // The stored snapshot's own size: 40 bytes per indicator holds for image hashes, not for a video's frame list (up to 128 KiB).
+    const snapshotEstimate = this.#statements.snapshotBytes.get(latest.version)?.bytes ?? 1024 + latest.active * 40;
     return (bytes ?? 0) > snapshotEstimate || n > 10 * this.#deps.config.maxDeltasPerResponse;
   }
 
@@ -245,7 +250,7 @@ export class Publisher {
       const previous = this.latestVersion();
       const version = previous + 1;
       s.resetStage.run();
-      const stagedAdds = s.stageAdds.run(config.minConfirmations).changes;
+      const stagedAdds = s.stageAdds.run(...stageParams(config)).changes;
       const stagedRemoves = s.stageRemoves.run().changes;
       const empty = stagedAdds + stagedRemoves === 0;
       const emptyReason = empty ? this.#emptyPublicationReason(previous, now) : undefined;
@@ -332,11 +337,11 @@ export class Publisher {
     return db.transaction((): PublicationPlan => {
       const previous = this.latestVersion();
       const version = previous + 1;
-      const changes = s.planChanges.all(config.minConfirmations);
+      const changes = s.planChanges.all(...stageParams(config));
       const adds = changes.filter((c) => c.op === 'add').length;
       const removes = changes.length - adds;
       const emptyReason = changes.length === 0 ? this.#emptyPublicationReason(previous, now) : undefined;
-      const counts = s.planCounts.all(config.minConfirmations);
+      const counts = s.planCounts.all(...stageParams(config));
       const of = (dimension: string): PlanCount[] => counts.filter((c) => c.dimension === dimension).map(({ key, adds, removes }) => ({ key, adds, removes }));
       return {
         version,
@@ -349,6 +354,7 @@ export class Publisher {
         byAlgorithm: of('algorithm'),
         byAuthority: of('authority'),
         digest: planDigest(version, emptyReason, changes),
+        heldVideo: config.publishVideoIndicators ? 0 : (s.heldVideo.get(1, config.minConfirmations)?.n ?? 0),
       };
     })();
   }

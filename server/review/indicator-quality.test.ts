@@ -1,5 +1,5 @@
+import { feedHashLayout } from '../../shared/wire/hash-layout.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getAlgorithm } from '../../shared/hashing/registry.ts';
 import { decodeDelta, type Delta } from '../../shared/wire/delta.ts';
 import { providersFixture, type ProvidersFixture } from '../testing/providers-fixture.ts';
 import { openWithCentreKey } from '../testing/sealed.ts';
@@ -18,7 +18,7 @@ const unfounded = (reason: string) => ({ decision: 'unfounded', reason, comment:
 async function delta(centre: TestCentre['centre'], version: number): Promise<Delta> {
   const envelope = centre.publisher.deltaEnvelope(version);
   if (envelope === undefined) throw new Error(`no delta ${version}`);
-  return decodeDelta((await openWithCentreKey(centre, envelope)).payload, (algorithm) => getAlgorithm(algorithm).bits / 8, 1 << 20);
+  return decodeDelta((await openWithCentreKey(centre, envelope)).payload, feedHashLayout, 1 << 20);
 }
 
 function removals(d: Delta): { id: number; reason: string | undefined }[] {

@@ -68,7 +68,7 @@ describe('POST /v1/indicators', () => {
       const half = (c.centre.config.maxJsonBodyBytes >> 1) - 1;
       const res = await upload(c, '['.repeat(half) + ']'.repeat(half), 'application/json');
       expect(res.status).toBe(400);
-      expect(await errorOf(res)).toMatchObject({ code: 'INGEST_MALFORMED', message: 'the JSON nests deeper than an array of row objects' });
+      expect(await errorOf(res)).toMatchObject({ code: 'INGEST_MALFORMED', message: 'the JSON nests deeper than an array of rows whose frames are a frame list' });
     });
   });
 

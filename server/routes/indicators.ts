@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { getAlgorithm } from '../../shared/hashing/registry.ts';
+import { formatIndicatorHash } from '../../shared/video-match/index.ts';
 import type { AppEnv } from '../http/auth.ts';
 import { ApiError } from '../http/api-error.ts';
 import { ApiRouter, defineRoute } from '../http/api-route.ts';
@@ -254,7 +254,7 @@ function indicatorView(i: Indicator, principal: Principal, counts: IndicatorQual
   return {
     id: i.id,
     algorithm: i.algorithm,
-    hash: getAlgorithm(i.algorithm).format(i.hash),
+    hash: formatIndicatorHash(i.algorithm, i.hash),
     category: i.category,
     status: i.status,
     approved: i.approvedAt !== null,

@@ -1,7 +1,7 @@
 import { CodedError } from '../errors.ts';
 
 /** Stable names: they are storage keys and wire values, never renamed. */
-export type AlgorithmName = 'pdq' | 'phash64' | 'dhash64' | 'md5' | 'sha256';
+export type AlgorithmName = 'pdq' | 'phash64' | 'dhash64' | 'md5' | 'sha256' | 'vpdq';
 
 export type HashFormatCode = 'HASH_UNKNOWN_ALGORITHM' | 'HASH_NOT_STRING' | 'HASH_BAD_LENGTH' | 'HASH_BAD_HEX';
 

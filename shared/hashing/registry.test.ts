@@ -16,13 +16,14 @@ function codeOf(fn: () => unknown): HashFormatCode | 'no error' {
 }
 
 describe('the hash algorithm registry', () => {
-  it('names the five algorithms with their stable names and sizes', () => {
+  it('names the algorithms with their stable names and sizes (vpdq: one frame of a video)', () => {
     expect(ALGORITHMS.map((a) => [a.name, a.bits, a.kind])).toEqual([
       ['pdq', 256, 'perceptual'],
       ['phash64', 64, 'perceptual'],
       ['dhash64', 64, 'perceptual'],
       ['md5', 128, 'exact'],
       ['sha256', 256, 'exact'],
+      ['vpdq', 256, 'perceptual'],
     ]);
   });
 

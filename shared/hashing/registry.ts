@@ -82,12 +82,20 @@ export const sha256 = exact('sha256', 256, [
   'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
 ]);
 
+/**
+ * vPDQ (Meta's video PDQ): one PDQ per sampled frame. The registry entry
+ * describes one frame's hash (256 bits, matched within 31, frames of quality
+ * below 50 dropped); a video indicator is a list of them
+ * (shared/video-match, docs/PROTOCOL.md 8.1).
+ */
+export const vpdq = perceptual('vpdq', 256, 31, pdq.examples, 50);
+
 /** Every algorithm, in a stable order. */
-export const ALGORITHMS: readonly HashAlgorithm[] = [pdq, phash64, dhash64, md5, sha256];
+export const ALGORITHMS: readonly HashAlgorithm[] = [pdq, phash64, dhash64, md5, sha256, vpdq];
 
 const BY_NAME = new Map<string, HashAlgorithm>(ALGORITHMS.map((a) => [a.name, a]));
 
-/** True for the five stable names. */
+/** True for the stable names. */
 export function isAlgorithmName(name: unknown): name is AlgorithmName {
   return typeof name === 'string' && BY_NAME.has(name);
 }

@@ -5,12 +5,9 @@ import { encodeMsgpack } from './codec.ts';
 import { decodeDelta, encodeDelta, type Delta } from './delta.ts';
 import { groupEntries, groupsFromEntries } from './indicator-group.ts';
 import { codeOf } from '../testing/code-of.ts';
+import { feedHashLayout } from './hash-layout.ts';
 
-const hashLength = (algorithm: string): number => {
-  if (algorithm === 'pdq') return 32;
-  if (algorithm === 'md5') return 16;
-  throw new Error(`unknown ${algorithm}`);
-};
+const hashLength = feedHashLayout;
 
 function sampleDelta(): Delta {
   const { groups: adds, categories } = groupsFromEntries([
@@ -31,6 +28,11 @@ function sampleDelta(): Delta {
 }
 
 
+/** The wire fields of a delta other than its groups, for hand-built variants. */
+function encodeMsgpackable(d: Delta): Record<string, unknown> {
+  return { feed: d.feed, version: d.version, previous: d.previous, createdAt: d.createdAt, reasonCodes: d.reasonCodes, stateDigest: d.stateDigest };
+}
+
 describe('delta', () => {
   describe('when encoded and decoded', () => {
     it('gives back the same delta', () => {
@@ -50,6 +52,32 @@ describe('delta', () => {
       const v1Bytes = encodeDelta(v1);
       expect(decodeDelta(v1Bytes, hashLength, 1 << 20).stateDigestVersion).toBe(1);
       expect(Buffer.from(encodeDelta({ ...v1, stateDigestVersion: 1 }))).toEqual(Buffer.from(v1Bytes));
+    });
+
+    it('carries vpdq frame lists of any length, and groups of an algorithm it does not know as opaque bytes', () => {
+      const video = (frames: number, fill: number): Uint8Array => new Uint8Array(frames * 32).fill(fill);
+      const { groups, categories } = groupsFromEntries([
+        { id: 11, algorithm: 'vpdq', hash: video(3, 1), category: 'A1' },
+        { id: 12, algorithm: 'pdq', hash: randomBytes(32), category: 'A1' },
+        { id: 14, algorithm: 'vpdq', hash: video(4096, 2), category: 'B2' },
+        { id: 16, algorithm: 'tmk-pdqf', hash: new Uint8Array(300).fill(3), category: 'A1' },
+        { id: 17, algorithm: 'tmk-pdqf', hash: new Uint8Array(5).fill(4), category: 'A1' },
+      ]);
+      const decoded = decodeDelta(encodeDelta({ ...sampleDelta(), categories, adds: groups }), hashLength, 1 << 20);
+      const entries = decoded.adds.flatMap((g) => [...groupEntries(g, decoded.categories)]);
+      expect(entries.map((e) => [e.id, e.algorithm, e.hash.byteLength, e.category])).toEqual([
+        [12, 'pdq', 32, 'A1'],
+        [16, 'tmk-pdqf', 300, 'A1'],
+        [17, 'tmk-pdqf', 5, 'A1'],
+        [11, 'vpdq', 96, 'A1'],
+        [14, 'vpdq', 4096 * 32, 'B2'],
+      ]);
+      expect(entries.find((e) => e.id === 14)?.hash.every((b) => b === 2)).toBe(true);
+      // A group of an unknown algorithm with hashes of one length needs no lengths column.
+      const opaque = { algorithm: 'sha1', ids: Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 2]), hashes: new Uint8Array(40).fill(9), categories: new Uint8Array(2) };
+      const wire = { ...Object.fromEntries(Object.entries(encodeMsgpackable(sampleDelta()))), categories: ['A1'], adds: [opaque], removes: { ids: new Uint8Array(0), reasons: new Uint8Array(0) } };
+      const sha1 = decodeDelta(encodeMsgpack(wire), hashLength, 1 << 20).adds[0];
+      expect(sha1 === undefined ? [] : [...groupEntries(sha1, ['A1'])].map((e) => [e.id, e.hash.byteLength])).toEqual([[1, 20], [2, 20]]);
     });
 
     it('costs at most 48 bytes per PDQ indicator on the wire', () => {
@@ -75,7 +103,12 @@ describe('delta', () => {
       ['a short digest', { ...base(), stateDigest: new Uint8Array(31) }, 'WIRE_BAD_FIELD'],
       ['a stateDigestVersion of 1 written out', { ...base(), stateDigestVersion: 1 }, 'WIRE_BAD_FIELD'],
       ['an unknown stateDigestVersion', { ...base(), stateDigestVersion: 3 }, 'WIRE_BAD_FIELD'],
-      ['an unknown algorithm', { ...base(), adds: [{ algorithm: 'sha1', ids: new Uint8Array(4), hashes: new Uint8Array(20), categories: new Uint8Array(1) }] }, 'WIRE_BAD_FIELD'],
+      ['hashes of an unknown algorithm that do not divide evenly', { ...base(), categories: ['A1'], adds: [{ algorithm: 'sha1', ids: new Uint8Array(8).fill(0, 0, 4).fill(1, 4), hashes: new Uint8Array(21), categories: new Uint8Array(2) }] }, 'WIRE_BAD_FIELD'],
+      ['vpdq hashes without lengths', { ...base(), categories: ['A1'], adds: [{ algorithm: 'vpdq', ids: new Uint8Array(4), hashes: new Uint8Array(64), categories: new Uint8Array(1) }] }, 'WIRE_MISSING_FIELD'],
+      ['vpdq lengths that are not whole frames', { ...base(), categories: ['A1'], adds: [{ algorithm: 'vpdq', ids: new Uint8Array(4), hashes: new Uint8Array(48), categories: new Uint8Array(1), lengths: Uint8Array.from([0, 0, 0, 48]) }] }, 'WIRE_BAD_FIELD'],
+      ['vpdq lengths past 4096 frames', { ...base(), categories: ['A1'], adds: [{ algorithm: 'vpdq', ids: new Uint8Array(4), hashes: new Uint8Array(4097 * 32), categories: new Uint8Array(1), lengths: Uint8Array.from([0, 2, 0, 32]) }] }, 'WIRE_BAD_FIELD'],
+      ['vpdq lengths that do not sum to the hashes', { ...base(), categories: ['A1'], adds: [{ algorithm: 'vpdq', ids: new Uint8Array(4), hashes: new Uint8Array(96), categories: new Uint8Array(1), lengths: Uint8Array.from([0, 0, 0, 64]) }] }, 'WIRE_BAD_FIELD'],
+      ['lengths on a fixed-length algorithm', { ...base(), categories: ['A1'], adds: [{ algorithm: 'pdq', ids: new Uint8Array(4), hashes: new Uint8Array(32), categories: new Uint8Array(1), lengths: Uint8Array.from([0, 0, 0, 32]) }] }, 'WIRE_BAD_FIELD'],
       ['hashes of the wrong length', { ...base(), adds: [{ algorithm: 'pdq', ids: new Uint8Array(4), hashes: new Uint8Array(31), categories: new Uint8Array(1) }] }, 'WIRE_BAD_FIELD'],
       ['a category outside the table', { ...base(), categories: ['A1'], adds: [{ algorithm: 'pdq', ids: new Uint8Array(4), hashes: new Uint8Array(32), categories: Uint8Array.from([1]) }] }, 'WIRE_BAD_FIELD'],
       ['ids out of order', { ...base(), categories: ['A1'], adds: [{ algorithm: 'pdq', ids: Uint8Array.from([0, 0, 0, 2, 0, 0, 0, 1]), hashes: new Uint8Array(64), categories: new Uint8Array(2) }] }, 'WIRE_BAD_FIELD'],

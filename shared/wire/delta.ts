@@ -1,6 +1,7 @@
 import { decodeMsgpack, encodeMsgpack } from './codec.ts';
 import type { StateDigestVersion } from './state-digest.ts';
 import { WireError } from './errors.ts';
+import type { LayoutOf } from './hash-layout.ts';
 import { array, bytes, exactRecord, stateDigestVersion, str, stringTable, timestampMs, uint } from './guards.ts';
 import { assertDistinctIds, CATEGORY_PATTERN, encodeGroup, parseGroup, REASON_PATTERN, type IndicatorGroup } from './indicator-group.ts';
 
@@ -57,18 +58,18 @@ export function encodeDelta(delta: Delta): Uint8Array {
 }
 
 /** Decodes a delta payload whose signature has already been verified. */
-export function decodeDelta(payload: Uint8Array, hashLength: (algorithm: string) => number, maxBytes: number): Delta {
-  return parseDelta(decodeMsgpack(payload, maxBytes), hashLength);
+export function decodeDelta(payload: Uint8Array, layoutOf: LayoutOf, maxBytes: number): Delta {
+  return parseDelta(decodeMsgpack(payload, maxBytes), layoutOf);
 }
 
-export function parseDelta(value: unknown, hashLength: (algorithm: string) => number): Delta {
+export function parseDelta(value: unknown, layoutOf: LayoutOf): Delta {
   const fields = exactRecord(value, 'delta', FIELDS, OPTIONAL_FIELDS);
   const version = uint(fields.version, 'delta.version');
   const previous = uint(fields.previous, 'delta.previous');
   if (version !== previous + 1) throw new WireError('WIRE_BAD_FIELD', `delta.version ${version} does not follow delta.previous ${previous}`);
   const categories = stringTable(fields.categories, 'delta.categories', CATEGORY_PATTERN);
   const reasonCodes = stringTable(fields.reasonCodes, 'delta.reasonCodes', REASON_PATTERN);
-  const adds = array(fields.adds, 'delta.adds', 64).map((g, i) => parseGroup(g, `delta.adds[${i}]`, hashLength, categories.length));
+  const adds = array(fields.adds, 'delta.adds', 64).map((g, i) => parseGroup(g, `delta.adds[${i}]`, layoutOf, categories.length));
   const removes = parseRemovals(fields.removes, reasonCodes.length);
   assertDistinctIds([...adds, { algorithm: '', ids: removes.ids, hashes: new Uint8Array(0), categories: new Uint8Array(0) }], 'delta');
   return {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../testing/code-of.ts';
+import { feedHashLayout } from './hash-layout.ts';
 import { encodeMsgpack } from './codec.ts';
 import { encodeGroup, groupsFromEntries } from './indicator-group.ts';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot.ts';
 
-const hashLength = (algorithm: string): number => (algorithm === 'pdq' ? 32 : 16);
+const hashLength = feedHashLayout;
 
 function sampleSnapshot(): Snapshot {
   const { groups, categories } = groupsFromEntries([1, 2, 3].map((id) => ({ id, algorithm: 'pdq', hash: randomBytes(32), category: 'A1' })));

@@ -4,6 +4,7 @@ import { array, bytes, exactRecord, stateDigestVersion, str, stringTable, timest
 import { assertDistinctIds, CATEGORY_PATTERN, encodeGroup, parseGroup, type IndicatorGroup } from './indicator-group.ts';
 import { FEED_NAME_PATTERN } from './delta.ts';
 import { WireError } from './errors.ts';
+import type { LayoutOf } from './hash-layout.ts';
 import { LTHASH_BYTES } from '../crypto/lthash.ts';
 
 export const SNAPSHOT_PAYLOAD_TYPE = 'hashfeed/snapshot/v1';
@@ -46,14 +47,14 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
   });
 }
 
-export function decodeSnapshot(payload: Uint8Array, hashLength: (algorithm: string) => number, maxBytes: number): Snapshot {
-  return parseSnapshot(decodeMsgpack(payload, maxBytes), hashLength);
+export function decodeSnapshot(payload: Uint8Array, layoutOf: LayoutOf, maxBytes: number): Snapshot {
+  return parseSnapshot(decodeMsgpack(payload, maxBytes), layoutOf);
 }
 
-export function parseSnapshot(value: unknown, hashLength: (algorithm: string) => number): Snapshot {
+export function parseSnapshot(value: unknown, layoutOf: LayoutOf): Snapshot {
   const fields = exactRecord(value, 'snapshot', FIELDS, OPTIONAL_FIELDS);
   const categories = stringTable(fields.categories, 'snapshot.categories', CATEGORY_PATTERN);
-  const groups = array(fields.groups, 'snapshot.groups', 64).map((g, i) => parseGroup(g, `snapshot.groups[${i}]`, hashLength, categories.length));
+  const groups = array(fields.groups, 'snapshot.groups', 64).map((g, i) => parseGroup(g, `snapshot.groups[${i}]`, layoutOf, categories.length));
   assertDistinctIds(groups, 'snapshot');
   const digestVersion = fields.stateDigestVersion === undefined ? 1 : stateDigestVersion(fields.stateDigestVersion, 'snapshot.stateDigestVersion');
   const carried = parseCarriedAccumulator(fields.entriesDigest, fields.stateAccumulator, digestVersion);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../testing/code-of.ts';
 import type { IndicatorEntry } from './indicator-group.ts';
@@ -120,5 +121,42 @@ describe('the version 2 state digest (LtHash16 accumulator)', () => {
       expect(hex(computeStateDigest(set, 2))).not.toBe(hex(computeStateDigestV1(set)));
       expect(hex(computeStateDigest([], 2))).not.toBe(hex(computeStateDigestV1([])));
     });
+  });
+});
+
+describe('entry(e) for hashes of 255 bytes or more (video frame lists)', () => {
+  const manualV1 = (entries: readonly { id: number; algorithm: string; hashLength: Buffer; hash: Uint8Array; category: string }[]): string => {
+    const sha = createHash('sha256').update('hashfeed-state-v1\n');
+    for (const e of entries) {
+      const id = Buffer.alloc(4);
+      id.writeUInt32BE(e.id);
+      sha.update(Buffer.concat([id, Buffer.from([e.algorithm.length]), Buffer.from(e.algorithm, 'latin1'), e.hashLength, e.hash, Buffer.from([e.category.length]), Buffer.from(e.category, 'latin1')]));
+    }
+    return sha.digest('hex');
+  };
+
+  it('writes the length as one byte under 255 (every earlier entry unchanged) and as 0xff then uint32be from 255 on', () => {
+    const short = { id: 1, algorithm: 'vpdq', hash: new Uint8Array(64).fill(1), category: 'A1' };
+    const long = { id: 2, algorithm: 'vpdq', hash: new Uint8Array(4096 * 32).fill(2), category: 'B2' };
+    const at255 = { id: 3, algorithm: 'opaque', hash: new Uint8Array(255).fill(3), category: 'A1' };
+    const longLength = Buffer.from([0xff, 0, 2, 0, 0]);
+    expect(hex(computeStateDigestV1([short, long, at255]))).toBe(
+      manualV1([
+        { ...short, hashLength: Buffer.from([64]) },
+        { ...long, hashLength: longLength },
+        { ...at255, hashLength: Buffer.from([0xff, 0, 0, 0, 255]) },
+      ]),
+    );
+  });
+
+  it('adds and removes a 4096-frame entry in the accumulator like any other', () => {
+    const long = { id: 9, algorithm: 'vpdq', hash: new Uint8Array(4096 * 32).fill(7), category: 'A1' };
+    const small = { id: 1, algorithm: 'pdq', hash: new Uint8Array(32).fill(1), category: 'A1' };
+    const accumulator = StateAccumulator.fromEntries([small]);
+    const before = hex(accumulator.digest());
+    accumulator.add(long);
+    expect(hex(accumulator.digest())).toBe(hex(StateAccumulator.fromEntries([long, small]).digest()));
+    accumulator.remove(long);
+    expect(hex(accumulator.digest())).toBe(before);
   });
 });

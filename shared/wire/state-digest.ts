@@ -16,14 +16,27 @@ export const STATE_DIGEST_VERSION: StateDigestVersion = 2;
 const DOMAIN_V1 = 'hashfeed-state-v1\n';
 const DOMAIN_V2 = 'hashfeed-state-v2\n';
 const ENTRY_DOMAIN_V2 = 'hashfeed-state-v2-entry\n';
-const MAX_ENTRY_BYTES = 4 + 1 + 255 + 1 + 255 + 1 + 255;
+/** The longest entry of a hash under 255 bytes: every entry before video, written into reusable buffers. */
+const MAX_SHORT_ENTRY_BYTES = 4 + 1 + 255 + 1 + 254 + 1 + 255;
+/** A hash this long or longer (vpdq's frame lists) has its length as 0xff then uint32be (docs/PROTOCOL.md 8.4). */
+const LONG_HASH = 0xff;
 
-/** uint32be(id) || u8(len alg) || alg || u8(len hash) || hash || u8(len cat) || cat, written at `offset`; returns the end. */
+/** entry(e)'s length in bytes. */
+function entryBytes(e: IndicatorEntry): number {
+  return 4 + 1 + e.algorithm.length + (e.hash.byteLength < LONG_HASH ? 1 : 5) + e.hash.byteLength + 1 + e.category.length;
+}
+
+/**
+ * uint32be(id) || u8(len alg) || alg || hashLength || hash || u8(len cat) || cat, written at `offset`; returns the end.
+ * hashLength is u8(len) for a hash under 255 bytes (so every entry of the image and file algorithms, and every
+ * digest signed before video, is unchanged), else 0xff || uint32be(len).
+ */
 function writeEntry(e: IndicatorEntry, buf: Buffer, offset: number): number {
   let at = buf.writeUInt32BE(e.id, offset);
   at = buf.writeUInt8(e.algorithm.length, at);
   at += buf.write(e.algorithm, at, 'latin1');
-  at = buf.writeUInt8(e.hash.byteLength, at);
+  if (e.hash.byteLength < LONG_HASH) at = buf.writeUInt8(e.hash.byteLength, at);
+  else at = buf.writeUInt32BE(e.hash.byteLength, buf.writeUInt8(LONG_HASH, at));
   buf.set(e.hash, at);
   at += e.hash.byteLength;
   at = buf.writeUInt8(e.category.length, at);
@@ -41,9 +54,15 @@ class StateDigestV1Hasher {
   push(e: IndicatorEntry): void {
     if (e.id <= this.#last) throw new WireError('WIRE_BAD_FIELD', `state entries out of id order at ${e.id}`);
     this.#last = e.id;
-    if (this.#offset + MAX_ENTRY_BYTES > this.#buf.length) {
+    const length = entryBytes(e);
+    if (this.#offset + length > this.#buf.length) {
       this.#sha256.update(this.#buf.subarray(0, this.#offset));
       this.#offset = 0;
+    }
+    if (length > this.#buf.length) {
+      const own = Buffer.alloc(length);
+      this.#sha256.update(own.subarray(0, writeEntry(e, own, 0)));
+      return;
     }
     this.#offset = writeEntry(e, this.#buf, this.#offset);
   }
@@ -84,7 +103,7 @@ export async function computeStateDigestV1Sliced(entriesInIdOrder: readonly Indi
 export class StateAccumulator {
   readonly #sum: LtHash16;
   // One scratch buffer per accumulator: the domain prefix is written once.
-  readonly #scratch = Buffer.alloc(ENTRY_DOMAIN_V2.length + MAX_ENTRY_BYTES);
+  readonly #scratch = Buffer.alloc(ENTRY_DOMAIN_V2.length + MAX_SHORT_ENTRY_BYTES);
 
   private constructor(sum: LtHash16) {
     this.#sum = sum;
@@ -155,7 +174,11 @@ export class StateAccumulator {
   }
 
   #element(entry: IndicatorEntry): Uint8Array {
-    return this.#scratch.subarray(0, writeEntry(entry, this.#scratch, ENTRY_DOMAIN_V2.length));
+    const length = ENTRY_DOMAIN_V2.length + entryBytes(entry);
+    // A frame list (up to 128 KiB) gets a buffer of its own; the scratch one serves everything shorter.
+    const buf = length <= this.#scratch.length ? this.#scratch : Buffer.alloc(length);
+    if (buf !== this.#scratch) buf.write(ENTRY_DOMAIN_V2, 0, 'latin1');
+    return buf.subarray(0, writeEntry(entry, buf, ENTRY_DOMAIN_V2.length));
   }
 }
 

@@ -1,5 +1,5 @@
+import { feedHashLayout } from '../../../shared/wire/hash-layout.ts';
 import { decodeEnvelope, EnvelopeError, type VerifierKey } from '../../../shared/crypto/index.ts';
-import { getAlgorithm } from '../../../shared/hashing/registry.ts';
 import { feedOrigin, NoteError, verifyCheckpoint } from '../../../shared/note/index.ts';
 import {
   KEY_PURPOSES,
@@ -50,7 +50,6 @@ import {
   type TreeHead,
 } from './rules.ts';
 
-const hashLength = (algorithm: string): number => getAlgorithm(algorithm).bits / 8;
 
 export interface TrustedStoreOptions {
   /** Where the trusted root and the state it guards are persisted. */
@@ -254,7 +253,7 @@ export class TrustedStore {
     const root = this.#requireRoot();
     if (payloadTypeOf(envelope) !== SEALED_DELTA_PAYLOAD_TYPE) {
       const { payload, signers } = this.#archived(envelope, DELTA_PAYLOAD_TYPE, root);
-      const delta = decoded('delta', () => decodeDelta(payload, hashLength, payload.byteLength));
+      const delta = decoded('delta', () => decodeDelta(payload, feedHashLayout, payload.byteLength));
       checkFeed(delta.feed, this.#feed);
       checkFollows(delta, replicaVersion, timestamp);
       checkSignedWhileValid(`delta ${delta.version}`, root.document, signers, KEY_PURPOSES.feed, delta.createdAt);
@@ -268,7 +267,7 @@ export class TrustedStore {
     checkSignedWhileValid(`sealed delta ${sealed.version}`, root.document, signers, KEY_PURPOSES.feed, sealed.createdAt);
     // Steps 3 to 5: the epoch's key, the ciphertext, the inner delta and its agreement with the header.
     const inner = await openSealed(sealed, this.#access?.keyFor(sealed.epoch));
-    const delta = decoded('delta', () => decodeDelta(inner, hashLength, inner.byteLength));
+    const delta = decoded('delta', () => decodeDelta(inner, feedHashLayout, inner.byteLength));
     checkAgreesWithHeader(sealed, delta);
     return { value: delta, signers };
   }
@@ -278,7 +277,7 @@ export class TrustedStore {
     const root = this.#requireRoot();
     if (payloadTypeOf(envelope) !== SEALED_SNAPSHOT_PAYLOAD_TYPE) {
       const { payload, signers } = this.#archived(envelope, SNAPSHOT_PAYLOAD_TYPE, root);
-      const snapshot = decoded('snapshot', () => decodeSnapshot(payload, hashLength, payload.byteLength));
+      const snapshot = decoded('snapshot', () => decodeSnapshot(payload, feedHashLayout, payload.byteLength));
       checkFeed(snapshot.feed, this.#feed);
       checkSnapshotVersion(snapshot.version, replicaVersion, timestamp);
       checkSignedWhileValid(`snapshot ${snapshot.version}`, root.document, signers, KEY_PURPOSES.feed, snapshot.createdAt);
@@ -290,7 +289,7 @@ export class TrustedStore {
     checkSnapshotVersion(sealed.version, replicaVersion, timestamp);
     checkSignedWhileValid(`sealed snapshot ${sealed.version}`, root.document, signers, KEY_PURPOSES.feed, sealed.createdAt);
     const inner = await openSealed(sealed, this.#access?.keyFor(sealed.epoch));
-    const snapshot = decoded('snapshot', () => decodeSnapshot(inner, hashLength, inner.byteLength));
+    const snapshot = decoded('snapshot', () => decodeSnapshot(inner, feedHashLayout, inner.byteLength));
     checkAgreesWithHeader(sealed, snapshot);
     return { value: snapshot, signers };
   }

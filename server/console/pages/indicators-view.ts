@@ -1,4 +1,4 @@
-import { getAlgorithm } from '../../../shared/hashing/registry.ts';
+import { formatIndicatorHash } from '../../../shared/video-match/index.ts';
 import type { Centre } from '../../centre.ts';
 import { twoSourceStatus } from '../../publish/publication-stage.ts';
 import { IndicatorQualityStore } from '../../store/indicator-quality.ts';
@@ -36,7 +36,7 @@ export class AuthorityNames {
   }
 }
 
-const hashPrefix = (i: Indicator): string => `${getAlgorithm(i.algorithm).format(i.hash).slice(0, HASH_PREFIX)}…`;
+const hashPrefix = (i: Indicator): string => `${formatIndicatorHash(i.algorithm, i.hash).slice(0, HASH_PREFIX)}…`;
 
 /** Who submitted it: the authority of the batch that created (or resubmitted) it, else its first confirmation's. */
 function submitterOf(centre: Centre, names: AuthorityNames, i: Indicator): string {

@@ -38,11 +38,21 @@ export interface DryRunForm {
 
 /** The dry run of the next publication, and the form that publishes exactly it. */
 export function dryRun(centre: Centre, session: ConsoleSession, plan: PublicationPlan, form: DryRunForm): Child {
+  const held =
+    plan.heldVideo === 0
+      ? null
+      : h(
+          'p',
+          { class: 'notice', 'data-held': 'video' },
+          `${plan.heldVideo} approved video ${plan.heldVideo === 1 ? 'indicator is' : 'indicators are'} held out of publication: `,
+          'publishVideoIndicators is off in centre.json, since sidecars released before video stop syncing at a feed object that holds one (docs/PROTOCOL.md 8.1).',
+        );
   if (!plan.publishable) {
     return h(
       'div',
       { class: 'notice', 'data-plan': 'nothing' },
       h('p', {}, h('strong', {}, 'Nothing to publish. '), 'No approved indicator has enough sources and no removal or suspension is queued.'),
+      held,
       h('p', {}, 'Approve submissions on the ', h('a', { href: '/console/indicators' }, 'Indicators'), ' page first.'),
     );
   }
@@ -56,6 +66,7 @@ export function dryRun(centre: Centre, session: ConsoleSession, plan: Publicatio
     'div',
     {},
     h('p', { class: 'summary', id: 'plan-summary' }, summary),
+    held,
     h(
       'p',
       { class: 'counts' },
