@@ -15,11 +15,13 @@ export interface HashValue {
   readonly dihedrals?: readonly Uint8Array[];
   /** The hash of the picture inside a frame, where the hasher found one (hashImage's `unframe`). */
   readonly unframed?: { readonly hash: Uint8Array; readonly quality?: number };
+  /** PDQ of the image cropped by the fixed fractions of CROP_GRID (hashImage's `crops`): the variants an indicator record would carry. */
+  readonly crops?: readonly { readonly hash: Uint8Array; readonly quality: number }[];
 }
 
 /** A comparison rule: a hasher's values, a distance, a threshold. One column of the report. */
 export interface Matcher {
-  /** Report name: the registry name, with `+dihedral` for dihedral matching, `+unframe` for the query's unframed picture too. */
+  /** Report name: the registry name, with `+dihedral` for dihedral matching, `+unframe` for the query's unframed picture too, `+crops` for the original's crop variants too. */
   readonly name: string;
   /** Which hasher's values it compares. */
   readonly hasher: string;
