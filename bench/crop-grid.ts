@@ -36,7 +36,7 @@ const CORNER = [2, 3, 4, 6, 8, 10];
 const CANDIDATES: CropVariantSpec[] = [
   ...SIDES.flatMap((side) => ONE_SIDE.map((p) => ({ name: `${side}-${p}`, crop: { ...NONE, [side]: p / 100 } }))),
   ...ALL_SIDES.map((p) => ({ name: `all-${p}`, crop: { left: p / 100, top: p / 100, right: p / 100, bottom: p / 100 } })),
-  ...CORNERS.flatMap(([h, v]) => CORNER.map((p) => ({ name: `${h}${v}-${p}`, crop: { ...NONE, [h]: p / 100, [v]: p / 100 } }))),
+  ...CORNERS.flatMap(([h, v]) => CORNER.map((p) => ({ name: `${h}-${v}-${p}`, crop: { ...NONE, [h]: p / 100, [v]: p / 100 } }))),
 ];
 
 // The bench's sizes (2, 5 and 10 %) and the sizes between them: a grid placed
@@ -50,7 +50,7 @@ const CASES: readonly [string, number][] = [
 /** Candidate grids: names of candidates (the side families expand to all four sides). */
 const sides = (...p: number[]): string[] => SIDES.flatMap((s) => p.map((x) => `${s}-${x}`));
 const all = (...p: number[]): string[] => p.map((x) => `all-${x}`);
-const corners = (...p: number[]): string[] => CORNERS.flatMap(([h, v]) => p.map((x) => `${h}${v}-${x}`));
+const corners = (...p: number[]): string[] => CORNERS.flatMap(([h, v]) => p.map((x) => `${h}-${v}-${x}`));
 const GRIDS: Record<string, string[]> = {
   none: [],
   chosen: CROP_GRID.map((v) => v.name),
@@ -61,6 +61,7 @@ const GRIDS: Record<string, string[]> = {
   'sides 3,6,9 + all 2,4,6,8,10': [...sides(3, 6, 9), ...all(2, 4, 6, 8, 10)],
   'sides 3,6,9 + all 2,4,6 + corners 4': [...sides(3, 6, 9), ...all(2, 4, 6), ...corners(4)],
   'sides 3,6,9 + all 2,4,6,8 + corners 4,8': [...sides(3, 6, 9), ...all(2, 4, 6, 8), ...corners(4, 8)],
+  'sides 3,6,9 + all 2,4,6,8,10 + corners 3,6,10': [...sides(3, 6, 9), ...all(2, 4, 6, 8, 10), ...corners(3, 6, 10)],
   'sides 3,6,9,12 + all 2,4,6,8,10 + corners 3,6,10': [...sides(3, 6, 9, 12), ...all(2, 4, 6, 8, 10), ...corners(3, 6, 10)],
   'every candidate': CANDIDATES.map((c) => c.name),
 };

@@ -17,6 +17,7 @@ export type RowCode =
   | 'ROW_UNKNOWN_CATEGORY'
   | 'ROW_BAD_REFERENCE'
   | 'ROW_BAD_PREVIEW'
+  | 'ROW_BAD_VARIANTS'
   | 'ROW_DUPLICATE';
 
 export interface RowProblem {

@@ -12,7 +12,12 @@ export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] 
  * indicator's own blurhash preview, which reviewers set beside a report's
  * (docs/SAFEGUARDS.md, "Preview"), validated exactly as a report's is.
  */
-const OPTIONAL_FIELDS = ['preview'] as const;
+const OPTIONAL_FIELDS = ['preview', 'variants'] as const;
+/**
+ * A record's linked variant hashes (`hashfeed hash --variants crops` prints
+ * 10): more would only add chances of a false match (docs/HASHING.md, "Crops").
+ */
+export const MAX_VARIANTS = 32;
 const REFERENCE_PATTERN = /^[\x20-\x7e]{1,128}$/;
 /**
  * Refuse the batch once this many rows are bad, without reading on: one is
@@ -55,9 +60,10 @@ export class SubmissionCollector {
     this.#countRow();
     try {
       const row = this.#validate(value);
-      const key = `${row.algorithm}:${Buffer.from(row.hash).toString('hex')}`;
-      if (this.#seen.has(key)) throw new RowError('ROW_DUPLICATE', 'the same hash appears earlier in this batch');
-      this.#seen.add(key);
+      const keys = [row.hash, ...(row.variants ?? [])].map((hash) => `${row.algorithm}:${Buffer.from(hash).toString('hex')}`);
+      if (keys.some((key) => this.#seen.has(key))) throw new RowError('ROW_DUPLICATE', 'the same hash appears earlier in this batch');
+      if (new Set(keys).size !== keys.length) throw new RowError('ROW_BAD_VARIANTS', 'a variant repeats the row\'s hash or another variant');
+      for (const key of keys) this.#seen.add(key);
       this.#rows.push(row);
     } catch (err) {
       if (!(err instanceof RowError)) throw err;
@@ -136,6 +142,27 @@ export class SubmissionCollector {
         throw err;
       }
     }
-    return { algorithm: algorithmName, hash, category, reference, preview };
+    const variants = parseVariants(algorithmName, Object.hasOwn(value, 'variants') ? Reflect.get(value, 'variants') : undefined);
+    return { algorithm: algorithmName, hash, category, reference, preview, ...(variants === undefined ? {} : { variants }) };
   }
+}
+
+/**
+ * `variants`: hashes of the same material under fixed edits (crops), of the
+ * row's algorithm, which must be perceptual (an exact hash has no near copy).
+ */
+function parseVariants(algorithmName: string, raw: unknown): Uint8Array[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw new RowError('ROW_BAD_VARIANTS', 'variants must be an array of hashes');
+  const algorithm = getAlgorithm(algorithmName);
+  if (algorithm.kind !== 'perceptual') throw new RowError('ROW_BAD_VARIANTS', `variants are for perceptual hashes, not ${algorithm.name}`);
+  if (raw.length > MAX_VARIANTS) throw new RowError('ROW_BAD_VARIANTS', `a row links at most ${MAX_VARIANTS} variants`);
+  return raw.map((item: unknown, k) => {
+    try {
+      return algorithm.parse(item);
+    } catch (err) {
+      if (err instanceof HashFormatError) throw new RowError('ROW_BAD_VARIANTS', `variant ${k + 1}: ${err.message}`);
+      throw err;
+    }
+  });
 }
