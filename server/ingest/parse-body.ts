@@ -88,9 +88,9 @@ export async function parseSubmissions(format: SubmissionFormat, body: AsyncIter
   return collector.finish();
 }
 
-/** A submission is an object or an array of objects: two levels of nesting at most. */
+/** A submission is an object or an array of objects, whose `variants` is an array of strings: three levels of nesting at most. */
 function parseJsonSubmission(text: string): unknown {
-  if (nestsDeeperThan(text, 2)) {
+  if (nestsDeeperThan(text, 3)) {
     throw new IngestError('INGEST_MALFORMED', 'the JSON nests deeper than an array of row objects');
   }
   try {
