@@ -127,10 +127,10 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
 
   return {
     matchers,
-    async hashAll(bytes) {
+    async hashAll(bytes, role = 'original') {
       const values = new Map<string, HashValue>();
       if (algorithms.length > 0) {
-        const hashed = await hashImage(bytes, { algorithms, dihedral, mode, unframe, crops });
+        const hashed = await hashImage(bytes, { algorithms, dihedral, mode, unframe, crops: crops && role === 'original' });
         const { results, unframed } = hashed;
         for (const r of results) {
           const inside = unframed?.results.find((u) => u.algorithm === r.algorithm);

@@ -39,7 +39,8 @@ export interface Matcher {
 /** The hashers and matchers under test, and one call that hashes an image with every hasher. */
 export interface Contenders {
   readonly matchers: readonly Matcher[];
-  hashAll(bytes: Buffer): Promise<ReadonlyMap<string, HashValue>>;
+  /** `role` 'query' for a re-upload: what only an indicator carries (crop variants) is then not computed. */
+  hashAll(bytes: Buffer, role?: 'original' | 'query'): Promise<ReadonlyMap<string, HashValue>>;
 }
 
 export interface OriginalInfo {
