@@ -82,6 +82,21 @@ describe('linked variant hashes', () => {
       expect((await versionCounts(t, published.version)).algorithm).toEqual({ pdq: { adds: 0, removes: 1, active: 0 } });
     });
 
+    it('takes a second authority\'s confirmation of the record as a confirmation of its variants (the two-source rule)', async () => {
+      t = createTestCentre({ minConfirmations: 2 });
+      const { batchId, record } = await submitRecord(t, 2);
+      const second = t.account('FR-OCLCTIC', 'authority', 'FR');
+      const hash = ((await (await t.request('GET', `/v1/indicators/${record}`, t.tokens.operator)).json()) as { indicator: { hash: string } }).indicator.hash;
+      const res = await expectStatus(
+        t.request('POST', '/v1/indicators', second, JSON.stringify({ algorithm: 'pdq', hash, category: 'B1', reference: 'fr-1' }), 'application/json'),
+        201,
+        'confirm',
+      );
+      expect(await res.json()).toMatchObject({ created: 0, confirmed: 1, variants: 2 });
+      await expectStatus(t.request('POST', `/v1/batches/${batchId}/approve`, t.tokens.operator), 200, 'approve');
+      expect(await publish(t)).toMatchObject({ adds: 3 });
+    });
+
     it('refuses variants of an exact hash, and more than 32, with ROW_BAD_VARIANTS', async () => {
       t = createTestCentre();
       const rows = [
