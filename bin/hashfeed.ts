@@ -9,7 +9,7 @@ import { CodedError } from '../shared/errors.ts';
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
-  hash: { summary: 'hash images: hashfeed hash <files or folders...> [--algo ..] [--decode exact|fast] [--dihedral] [--json]', load: () => import('./commands/hash.ts') },
+  hash: { summary: 'hash images: hashfeed hash <files or folders...> [--algo ..] [--decode exact|fast] [--dihedral] [--unframe] [--variants crops] [--json]', load: () => import('./commands/hash.ts') },
   centre: { summary: 'run the EU Centre service: hashfeed centre init|serve|token create|keys list|rotate|revoke|root propose|root publish|publish|witnesses add|list|purge|export|report|provider-key', load: () => import('./commands/centre.ts') },
   keys: { summary: 'for root key holders, offline: hashfeed keys sign --root-key FILE --in DRAFT | generate --name NAME --out FILE', load: () => import('./commands/keys.ts') },
   sidecar: { summary: 'run the provider sidecar: hashfeed sidecar --config FILE [--once]', load: () => import('./commands/sidecar.ts') },

@@ -5,7 +5,7 @@
  * reflections, plus the outside baseline. A new algorithm in the registry
  * appears here (and so in the report) without any change to this file.
  */
-import { ALGORITHMS as REGISTRY, hashImage } from '../../shared/hashing/index.ts';
+import { ALGORITHMS as REGISTRY, CROP_GRID, hashImage } from '../../shared/hashing/index.ts';
 import type { AlgorithmName, DecodeMode, HashAlgorithm } from '../../shared/hashing/index.ts';
 import { generateImage } from '../../fixtures/index.ts';
 import { SHARP_PHASH, sharpPhash, sharpPhashMatcher } from './baseline.ts';
@@ -17,6 +17,7 @@ export const ALGORITHMS = REGISTRY.filter((a) => a.name !== 'vpdq');
 
 export const DIHEDRAL_SUFFIX = '+dihedral';
 export const UNFRAME_SUFFIX = '+unframe';
+export const CROPS_SUFFIX = '+crops';
 
 export interface ContenderOptions {
   /** Matcher names to keep (default: all perceptual ones and the baseline). Exact hashes run only when named. */
@@ -68,6 +69,27 @@ function unframeMatcher(a: HashAlgorithm, mode: DecodeMode): Matcher {
   };
 }
 
+/**
+ * The distance to the nearest of the original's hash and its crop variants
+ * (those that pass the quality floor, as only they would be submitted): the
+ * indicator record with its linked variant hashes (docs/HASHING.md, "Crops").
+ * The false-positive count compares both ways, so a pair counts as false when
+ * any variant of either picture matches the other.
+ */
+function cropsMatcher(a: HashAlgorithm, mode: DecodeMode): Matcher {
+  const floor = a.qualityFloor ?? 0;
+  return {
+    ...plainMatcher(a, mode),
+    name: `${a.name}${CROPS_SUFFIX}`,
+    note: `smallest distance over the original and its ${CROP_GRID.length} crop variants (CROP_GRID); ${mode} decode`,
+    distance: (indicator, query) => {
+      let best = a.distance(indicator.hash, query.hash);
+      for (const v of indicator.crops ?? []) if (v.quality >= floor) best = Math.min(best, a.distance(v.hash, query.hash));
+      return best;
+    },
+  };
+}
+
 /** Which registry algorithms return dihedral variants, found by asking (not by name). */
 async function dihedralCapable(algorithms: readonly AlgorithmName[], mode: DecodeMode): Promise<Set<string>> {
   const probe = await generateImage({ family: 'gradients', seed: 1, width: 64, height: 48, format: 'png' });
@@ -88,6 +110,8 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
     available.push(plainMatcher(a, mode));
     if (capable.has(a.name)) available.push(dihedralMatcher(a, mode));
     if (a.kind === 'perceptual') available.push(unframeMatcher(a, mode));
+    // Crop variants are PDQ's: the grid was measured for it.
+    if (a.name === 'pdq') available.push(cropsMatcher(a, mode));
   }
   available.push(sharpPhashMatcher);
   const isDefault = (m: Matcher): boolean => m.origin === 'baseline' || ALGORITHMS.some((a) => a.kind === 'perceptual' && m.hasher === a.name);
@@ -101,14 +125,16 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
   const algorithms = ALGORITHMS.filter((a) => registryHashers.includes(a.name)).map((a) => a.name);
   const dihedral = matchers.some((m) => m.name.endsWith(DIHEDRAL_SUFFIX));
   const unframe = matchers.some((m) => m.name.endsWith(UNFRAME_SUFFIX));
+  const crops = matchers.some((m) => m.name.endsWith(CROPS_SUFFIX));
   const baseline = matchers.some((m) => m.hasher === SHARP_PHASH);
 
   return {
     matchers,
-    async hashAll(bytes) {
+    async hashAll(bytes, role = 'original') {
       const values = new Map<string, HashValue>();
       if (algorithms.length > 0) {
-        const { results, unframed } = await hashImage(bytes, { algorithms, dihedral, mode, unframe });
+        const hashed = await hashImage(bytes, { algorithms, dihedral, mode, unframe, crops: crops && role === 'original' });
+        const { results, unframed } = hashed;
         for (const r of results) {
           const inside = unframed?.results.find((u) => u.algorithm === r.algorithm);
           values.set(r.algorithm, {
@@ -116,6 +142,7 @@ export async function createContenders(options: ContenderOptions): Promise<Conte
             ...(r.quality === undefined ? {} : { quality: r.quality }),
             ...(r.dihedrals === undefined ? {} : { dihedrals: r.dihedrals }),
             ...(inside === undefined ? {} : { unframed: { hash: inside.hash, ...(inside.quality === undefined ? {} : { quality: inside.quality }) } }),
+            ...(r.algorithm === 'pdq' && hashed.crops !== undefined ? { crops: hashed.crops.map((v) => ({ hash: v.hash, quality: v.quality })) } : {}),
           });
         }
       }

@@ -85,7 +85,7 @@ export async function runAccuracy(options: RunOptions): Promise<AccuracyResult> 
           if (transform === undefined) throw new Error(`no transform ${spec.transform}`);
           const rng = createRng(deriveSeed(seed, 'reupload', info.id, spec.transform, spec.strength));
           const variant = await applyTransform(transform, bytes, spec.strength, rng);
-          const query = await contenders.hashAll(variant);
+          const query = await contenders.hashAll(variant, 'query');
           perCase.push(
             matchers.map((m) => {
               const a = own.get(m.hasher);

@@ -15,11 +15,13 @@ export interface HashValue {
   readonly dihedrals?: readonly Uint8Array[];
   /** The hash of the picture inside a frame, where the hasher found one (hashImage's `unframe`). */
   readonly unframed?: { readonly hash: Uint8Array; readonly quality?: number };
+  /** PDQ of the image cropped by the fixed fractions of CROP_GRID (hashImage's `crops`): the variants an indicator record would carry. */
+  readonly crops?: readonly { readonly hash: Uint8Array; readonly quality: number }[];
 }
 
 /** A comparison rule: a hasher's values, a distance, a threshold. One column of the report. */
 export interface Matcher {
-  /** Report name: the registry name, with `+dihedral` for dihedral matching, `+unframe` for the query's unframed picture too. */
+  /** Report name: the registry name, with `+dihedral` for dihedral matching, `+unframe` for the query's unframed picture too, `+crops` for the original's crop variants too. */
   readonly name: string;
   /** Which hasher's values it compares. */
   readonly hasher: string;
@@ -37,7 +39,8 @@ export interface Matcher {
 /** The hashers and matchers under test, and one call that hashes an image with every hasher. */
 export interface Contenders {
   readonly matchers: readonly Matcher[];
-  hashAll(bytes: Buffer): Promise<ReadonlyMap<string, HashValue>>;
+  /** `role` 'query' for a re-upload: what only an indicator carries (crop variants) is then not computed. */
+  hashAll(bytes: Buffer, role?: 'original' | 'query'): Promise<ReadonlyMap<string, HashValue>>;
 }
 
 export interface OriginalInfo {

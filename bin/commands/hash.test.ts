@@ -19,6 +19,8 @@ beforeAll(async () => {
   // b.jpg's picture in a 10% frame (30 px of a flat colour on every side), re-encoded as a re-upload would be.
   const framed = await sharp(await syntheticPhotoJpeg({ width: 400, height: 300, seed: 1 })).extend({ top: 30, bottom: 30, left: 30, right: 30, background: '#2a5d8f' }).jpeg({ quality: 85 }).toBuffer();
   writeFileSync(join(dir, 'framed.jpg'), framed);
+  // b.jpg with 5 % of its width cut from the left (20 px), re-encoded.
+  writeFileSync(join(dir, 'cropped.jpg'), await sharp(await syntheticPhotoJpeg({ width: 400, height: 300, seed: 1 })).extract({ left: 20, top: 0, width: 380, height: 300 }).jpeg({ quality: 90 }).toBuffer());
 });
 
 function hexDistance(a: string, b: string): number {
@@ -122,6 +124,38 @@ describe('hashfeed hash', () => {
     it('prints a pdq/unframed line in text mode', async () => {
       const { stdout } = await hashfeed('--unframe', join(dir, 'framed.jpg'));
       expect(stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['pdq', 'pdq/unframed']);
+    });
+  });
+
+  describe('with --variants crops', () => {
+    it('adds the crop variants that pass the quality floor as "variants": kind, name, hash, quality and box', async () => {
+      const { status, stdout } = await hashfeed('--json', '--variants', 'crops', join(dir, 'folder', 'b.jpg'));
+      expect(status).toBe(0);
+      const line: unknown = JSON.parse(stdout);
+      if (!isRecord(line) || !Array.isArray(line.variants)) throw new Error('no variants');
+      expect(line.variants.length).toBeGreaterThan(0);
+      expect(line.variants.length).toBeLessThanOrEqual(29);
+      expect(line.variants[0]).toEqual({ kind: 'crop', name: 'left-3', hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number), box: [12, 0, 388, 300] });
+      for (const v of line.variants) expect(isRecord(v) && Number(v.quality)).toBeGreaterThanOrEqual(50);
+    });
+
+    it('matches a copy cropped by 5 % through a variant (the original hash itself does not)', async () => {
+      const original = JSON.parse((await hashfeed('--json', '--variants', 'crops', join(dir, 'folder', 'b.jpg'))).stdout);
+      const cropped = JSON.parse((await hashfeed('--json', join(dir, 'cropped.jpg'))).stdout);
+      const nearest = Math.min(...original.variants.map((v: { hash: string }) => hexDistance(v.hash, cropped.hash)));
+      expect(hexDistance(original.hash, cropped.hash)).toBeGreaterThan(31);
+      expect(nearest).toBeLessThanOrEqual(31);
+    });
+
+    it('prints pdq/crop/<name> lines in text mode', async () => {
+      const { stdout } = await hashfeed('--variants', 'crops', join(dir, 'folder', 'b.jpg'));
+      const names = stdout.trim().split('\n').map((l) => l.split(' ')[0]);
+      expect(names.slice(0, 2)).toEqual(['pdq', 'pdq/crop/left-3']);
+    });
+
+    it('refuses another kind, and crop variants without pdq, as a usage error', async () => {
+      expect((await hashfeed('--variants', 'zoom', join(dir, 'folder', 'b.jpg'))).status).toBe(2);
+      expect((await hashfeed('--variants', 'crops', '--algo', 'md5', join(dir, 'folder', 'b.jpg'))).status).toBe(2);
     });
   });
 

@@ -6,8 +6,10 @@
  *          with --dihedral, 7 more PDQ lines: pdq/rotate90 ... pdq/flipMinus1
  *          with --unframe and a frame found, one more: <algorithm>/unframed <hex> <quality or -> <path>
  *          (with --dihedral, its 7 variants as <algorithm>/unframed/rotate90 ...)
+ *          with --variants crops, one more line per crop variant: pdq/crop/<name> <hex> <quality> <path>
  *   json:  {"path","algorithm","hash","quality"[,"dihedral":[8 hex]][,"partial":true]
- *           [,"unframed":{"hash","quality","box":[x,y,w,h]}][,"unframedDihedral":[8 hex]]}
+ *           [,"unframed":{"hash","quality","box":[x,y,w,h]}][,"unframedDihedral":[8 hex]]
+ *           [,"variants":[{"kind":"crop","name","hash","quality","box":[x,y,w,h]}, ...]]}   (pdq, with --variants crops)
  *          or {"path","error":{"code","message"}} for a file that fails
  *
  * A failing file does not stop the others; the exit status is 1 at the end
@@ -19,6 +21,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CodedError } from '../../shared/errors.ts';
 import {
+  CROP_GRID,
   DECODE_MODES,
   DEFAULT_MAX_PIXELS,
   DIHEDRAL_NAMES,
@@ -36,6 +39,8 @@ options:
   --decode exact|fast  exact: full resolution; fast: JPEG/WebP reduced while decoding (default fast)
   --dihedral           also print PDQ's 8 rotations and flips (from one DCT)
   --unframe            also hash the picture inside a frame, letterbox, pillarbox or caption band, when one is found
+  --variants crops     also print PDQ of the picture cropped by a fixed grid (${CROP_GRID.length} crops of 2 to 10 %), the linked
+                       variants to submit with the indicator so that cropped copies match (those under PDQ's quality floor are left out)
   --json               one JSON object per line
   --max-pixels <n>     refuse images whose header claims more pixels (default ${DEFAULT_MAX_PIXELS})
   --tolerant           decode truncated images as far as they go, as the sidecar's scans do (marked partial)
@@ -53,6 +58,7 @@ interface Options {
   readonly mode: DecodeMode;
   readonly dihedral: boolean;
   readonly unframe: boolean;
+  readonly cropVariants: boolean;
   readonly tolerant: boolean;
   readonly json: boolean;
   readonly maxPixels: number;
@@ -72,6 +78,7 @@ const OPTIONS = {
   decode: { type: 'string' },
   dihedral: { type: 'boolean' },
   unframe: { type: 'boolean' },
+  variants: { type: 'string' },
   tolerant: { type: 'boolean' },
   json: { type: 'boolean' },
   'max-pixels': { type: 'string' },
@@ -114,12 +121,15 @@ function parseOptions(values: OptionValues<typeof OPTIONS>, positionals: readonl
   const algorithms = (values.algo ?? 'pdq').split(',').map((name) => algorithmName(name.trim()));
   const mode = values.decode ?? 'fast';
   if (!isDecodeMode(mode)) throw new UsageError('USAGE', `--decode must be exact or fast, not '${mode}'`);
+  if (values.variants !== undefined && values.variants !== 'crops') throw new UsageError('USAGE', `--variants must be crops, not '${values.variants}'`);
+  if (values.variants !== undefined && !algorithms.includes('pdq')) throw new UsageError('USAGE', "--variants crops needs pdq in --algo (the grid is PDQ's)");
   return {
     paths: positionals,
     algorithms: [...new Set(algorithms)],
     mode,
     dihedral: values.dihedral === true,
     unframe: values.unframe === true,
+    cropVariants: values.variants === 'crops',
     tolerant: values.tolerant === true,
     json: values.json === true,
     maxPixels: positiveInteger(values['max-pixels'], '--max-pixels', DEFAULT_MAX_PIXELS),
@@ -187,6 +197,7 @@ async function hashOne(entry: Entry, options: Options): Promise<Outcome> {
       mode: options.mode,
       dihedral: options.dihedral,
       unframe: options.unframe,
+      crops: options.cropVariants,
       maxPixels: options.maxPixels,
       tolerant: options.tolerant,
     });
@@ -213,6 +224,13 @@ function print(outcome: Outcome, options: Options, io: CommandIo): void {
     const dihedral = options.dihedral && result.dihedrals !== undefined ? result.dihedrals.map((h) => algorithm.format(h)) : undefined;
     const inside = unframed?.results.find((r) => r.algorithm === result.algorithm);
     const insideDihedral = options.dihedral && inside?.dihedrals !== undefined ? inside.dihedrals.map((h) => algorithm.format(h)) : undefined;
+    // A variant under the quality floor would be a weak indicator (near-flat crops collide): not offered for submission.
+    const variants =
+      result.algorithm === 'pdq' && outcome.hashed.crops !== undefined
+        ? outcome.hashed.crops
+            .filter((v) => v.quality >= (algorithm.qualityFloor ?? 0))
+            .map((v) => ({ kind: 'crop', name: v.name, hash: algorithm.format(v.hash), quality: v.quality, box: [...v.box] }))
+        : undefined;
     if (options.json) {
       const line = {
         path: outcome.path,
@@ -223,12 +241,14 @@ function print(outcome: Outcome, options: Options, io: CommandIo): void {
         ...(partial ? { partial } : {}),
         ...(inside === undefined || unframed === undefined ? {} : { unframed: { hash: algorithm.format(inside.hash), quality: inside.quality ?? null, box: [...unframed.box] } }),
         ...(insideDihedral === undefined ? {} : { unframedDihedral: insideDihedral }),
+        ...(variants === undefined ? {} : { variants }),
       };
       io.stdout.write(`${JSON.stringify(line)}\n`);
       continue;
     }
     printText(result.algorithm, hash, result.quality, dihedral, outcome.path, io);
     if (inside !== undefined) printText(`${result.algorithm}/unframed`, algorithm.format(inside.hash), inside.quality, insideDihedral, outcome.path, io);
+    for (const v of variants ?? []) printText(`${result.algorithm}/crop/${v.name}`, v.hash, v.quality, undefined, outcome.path, io);
   }
 }
 

@@ -18,6 +18,8 @@ export type RowCode =
   | 'ROW_BAD_REFERENCE'
   | 'ROW_BAD_PREVIEW'
   | 'ROW_DUPLICATE'
+  /** A row's crop variants are malformed or too many (docs/API.md). */
+  | 'ROW_BAD_VARIANTS'
   /** A video indicator's frame list is malformed (docs/API.md, "Video indicators"). */
   | 'ROW_BAD_FRAMES'
   /** More unique frames of quality >= 50 than one video indicator holds (4096). */

@@ -17,7 +17,7 @@ const SLICE_MS = 20;
  */
 export async function importSubmissions(centre: Centre, authority: { id: number; name: string }, rows: readonly Submission[], now: number): Promise<SubmitResult> {
   const { indicators, audit, config } = centre;
-  const counts = { created: 0, confirmed: 0, unchanged: 0 };
+  const counts = { created: 0, confirmed: 0, unchanged: 0, variants: 0 };
   const batchId = centre.write(() => indicators.openBatch(authority.id, rows.length, now));
   const slice = new TimeSlice(SLICE_MS);
   let next = 0;
@@ -26,7 +26,9 @@ export async function importSubmissions(centre: Centre, authority: { id: number;
       do {
         const row = rows[next];
         if (row === undefined) break;
-        counts[indicators.addRow(batchId, authority.id, row, now, config.minConfirmations)]++;
+        const added = indicators.addRow(batchId, authority.id, row, now, config.minConfirmations);
+        counts[added.outcome]++;
+        counts.variants += added.variants;
         next++;
       } while (!slice.spent());
       if (next < rows.length) return false;

@@ -90,8 +90,8 @@ export async function parseSubmissions(format: SubmissionFormat, body: AsyncIter
 
 /**
  * A submission is an object or an array of objects; a video row's `frames`
- * adds three levels (the CLI's output object, its frames array, a frame):
- * five at most.
+ * adds three levels (the CLI's output object, its frames array, a frame),
+ * a row's crop `variants` two (an array of variant objects): five at most.
  */
 function parseJsonSubmission(text: string): unknown {
   if (nestsDeeperThan(text, 5)) {

@@ -14,7 +14,7 @@ export const SUBMISSION_FIELDS = ['algorithm', 'hash', 'category', 'reference'] 
  * indicator's own blurhash preview, which reviewers set beside a report's
  * (docs/SAFEGUARDS.md, "Preview"), validated exactly as a report's is.
  */
-const OPTIONAL_FIELDS = ['preview'] as const;
+const OPTIONAL_FIELDS = ['preview', 'variants'] as const;
 /**
  * A video indicator (algorithm `vpdq`) in a JSON or NDJSON row may give
  * `frames` instead of `hash`: the output of `hashfeed hash --algo vpdq
@@ -27,6 +27,11 @@ const VIDEO_ROW_CODES: Record<VideoMatchCode, RowCode> = {
   VIDEO_NO_USABLE_FRAMES: 'ROW_NO_USABLE_FRAMES',
   VIDEO_BAD_OPTIONS: 'ROW_BAD_FRAMES',
 };
+/**
+ * A record's linked variant hashes (`hashfeed hash --variants crops` prints
+ * 29): more would only add chances of a false match (docs/HASHING.md, "Crops").
+ */
+export const MAX_VARIANTS = 32;
 const REFERENCE_PATTERN = /^[\x20-\x7e]{1,128}$/;
 /**
  * Refuse the batch once this many rows are bad, without reading on: one is
@@ -70,9 +75,11 @@ export class SubmissionCollector {
     try {
       const row = this.#validate(value);
       // A frame list is up to 128 KiB: its digest stands for it.
-      const key = `${row.algorithm}:${row.hash.byteLength > 64 ? createHash('sha256').update(row.hash).digest('hex') : Buffer.from(row.hash).toString('hex')}`;
-      if (this.#seen.has(key)) throw new RowError('ROW_DUPLICATE', 'the same hash appears earlier in this batch');
-      this.#seen.add(key);
+      const keyOf = (hash: Uint8Array) => `${row.algorithm}:${hash.byteLength > 64 ? createHash('sha256').update(hash).digest('hex') : Buffer.from(hash).toString('hex')}`;
+      const keys = [row.hash, ...(row.variants ?? [])].map(keyOf);
+      if (keys.some((key) => this.#seen.has(key))) throw new RowError('ROW_DUPLICATE', 'the same hash appears earlier in this batch');
+      if (new Set(keys).size !== keys.length) throw new RowError('ROW_BAD_VARIANTS', 'a variant repeats the row\'s hash or another variant');
+      for (const key of keys) this.#seen.add(key);
       this.#rows.push(row);
     } catch (err) {
       if (!(err instanceof RowError)) throw err;
@@ -154,7 +161,8 @@ export class SubmissionCollector {
         throw err;
       }
     }
-    return { algorithm: algorithmName, hash, category, reference, preview };
+    const variants = parseVariants(algorithmName, Object.hasOwn(value, 'variants') ? Reflect.get(value, 'variants') : undefined);
+    return { algorithm: algorithmName, hash, category, reference, preview, ...(variants === undefined ? {} : { variants }) };
   }
 }
 
@@ -169,4 +177,24 @@ function videoValue(row: object, field: (name: 'hash') => string): Uint8Array {
   const hash: unknown = Object.hasOwn(row, 'hash') ? Reflect.get(row, 'hash') : undefined;
   if (frames !== undefined && hash !== undefined && hash !== '') throw new RowError('ROW_BAD_FRAMES', "a video row gives 'frames' or 'hash', not both");
   return frames === undefined ? parseVideoValue(field('hash')) : videoIndicatorValue(parseFrameList(frames));
+}
+
+/**
+ * `variants`: hashes of the same material under fixed edits (crops), of the
+ * row's algorithm, which must be perceptual (an exact hash has no near copy).
+ */
+function parseVariants(algorithmName: string, raw: unknown): Uint8Array[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw new RowError('ROW_BAD_VARIANTS', 'variants must be an array of hashes');
+  const algorithm = getAlgorithm(algorithmName);
+  if (algorithm.kind !== 'perceptual' || algorithm.name === 'vpdq') throw new RowError('ROW_BAD_VARIANTS', `variants are for perceptual hashes, not ${algorithm.name}`);
+  if (raw.length > MAX_VARIANTS) throw new RowError('ROW_BAD_VARIANTS', `a row links at most ${MAX_VARIANTS} variants`);
+  return raw.map((item: unknown, k) => {
+    try {
+      return algorithm.parse(item);
+    } catch (err) {
+      if (err instanceof HashFormatError) throw new RowError('ROW_BAD_VARIANTS', `variant ${k + 1}: ${err.message}`);
+      throw err;
+    }
+  });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Indicator } from '../store/indicators.ts';
+import { isRecordSql } from '../store/indicator-variants.ts';
 
 /**
  * What the next publication changes (docs/API.md, POST /v1/publish): the one
@@ -30,17 +31,19 @@ export const STAGE_REMOVES_SQL = `SELECT id, 'remove' AS op, category, removal_r
 
 /**
  * A publication's changes counted by dimension (category, algorithm,
- * authority) over the staged rows in `stage`: an addition counts for each
+ * authority) over the staged rows in `stage`, records only (a linked
+ * variant travels with its record and is not counted again): an addition counts for each
  * authority with a live confirmation, a removal for every authority that
  * ever confirmed it. Columns (dimension, key, adds, removes, active = 0), one
  * row per staged change and authority: the caller groups them.
  */
 export const changeCountsSql = (stage: string): string => `
   SELECT 'category' AS dimension, s.category AS key, s.op = 'add' AS adds, s.op = 'remove' AS removes, 0 AS active FROM ${stage} s
-  UNION ALL SELECT 'algorithm', i.algorithm, s.op = 'add', s.op = 'remove', 0 FROM ${stage} s JOIN indicators i ON i.id = s.id
+    WHERE ${isRecordSql('s.id')}
+  UNION ALL SELECT 'algorithm', i.algorithm, s.op = 'add', s.op = 'remove', 0 FROM ${stage} s JOIN indicators i ON i.id = s.id WHERE ${isRecordSql('s.id')}
   UNION ALL SELECT 'authority', a.name, s.op = 'add', s.op = 'remove', 0 FROM ${stage} s
     JOIN confirmations c ON c.indicator_id = s.id JOIN accounts a ON a.id = c.authority_id
-    WHERE (s.op = 'add' AND c.withdrawn_at IS NULL) OR s.op = 'remove'`;
+    WHERE ${isRecordSql('s.id')} AND ((s.op = 'add' AND c.withdrawn_at IS NULL) OR s.op = 'remove')`;
 
 /** The staged rows in the order the plan digest reads them. */
 export const stagedChangesSql = (stage: string): string => `SELECT op, id, category, reason FROM ${stage} ORDER BY op, id`;

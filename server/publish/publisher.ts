@@ -1,3 +1,4 @@
+import { isRecordSql } from '../store/indicator-variants.ts';
 import { decodeEnvelope, encodeEnvelope, signEnvelope } from '../../shared/crypto/index.ts';
 import { SEALED_PAYLOAD_TYPES, sealFeedObject, type SealedKind } from '../../shared/seal/index.ts';
 import { checkSignedWhileValid, KEY_PURPOSES, TrustError } from '../../shared/trust/index.ts';
@@ -160,10 +161,10 @@ export class Publisher {
         `INSERT INTO version_counts (version, dimension, key, adds, removes, active)
          SELECT ?, dimension, key, sum(adds), sum(removes), sum(active) FROM (
            ${changeCountsSql('temp.publish_stage')}
-           UNION ALL SELECT 'category', category, 0, 0, 1 FROM indicators WHERE status = 'active'
-           UNION ALL SELECT 'algorithm', algorithm, 0, 0, 1 FROM indicators WHERE status = 'active'
+           UNION ALL SELECT 'category', category, 0, 0, 1 FROM indicators WHERE status = 'active' AND ${isRecordSql('id')}
+           UNION ALL SELECT 'algorithm', algorithm, 0, 0, 1 FROM indicators WHERE status = 'active' AND ${isRecordSql('id')}
            UNION ALL SELECT 'authority', a.name, 0, 0, 1 FROM indicators i JOIN confirmations c ON c.indicator_id = i.id JOIN accounts a ON a.id = c.authority_id
-             WHERE i.status = 'active' AND c.withdrawn_at IS NULL
+             WHERE i.status = 'active' AND ${isRecordSql('i.id')} AND c.withdrawn_at IS NULL
          ) GROUP BY dimension, key`,
       ),
       activeCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM indicators WHERE status = 'active'"),

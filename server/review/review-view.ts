@@ -43,11 +43,13 @@ export class ReviewView {
         comment: bundle.comment,
         qa: bundle.qa,
       },
-      indicators: report.indicatorIds.map((id) => {
+      // One entry per indicator record: a linked variant's id (a crop of the same material) stands for its record.
+      indicators: recordsCited(report.indicatorIds, (id) => this.#centre.indicators.recordOf(id)).map(({ id, cited }) => {
         const indicator = this.#centre.indicators.get(id);
         const record = this.#records.of(id);
         return {
           id,
+          cited,
           algorithm: indicator?.algorithm ?? null,
           category: indicator?.category ?? null,
           status: indicator?.status ?? null,
@@ -108,3 +110,15 @@ function reportFields(stored: StoredReport) {
 
 /** A reviewer's view of a report, as GET /v1/review/reports/{id} answers it and the console shows it. */
 export type ReviewerView = ReturnType<ReviewView['of']>;
+
+/** The records a report's indicator ids stand for, in first-cited order, each with the ids that cite it. */
+function recordsCited(ids: readonly number[], recordOf: (id: number) => number): { id: number; cited: number[] }[] {
+  const records = new Map<number, number[]>();
+  for (const id of ids) {
+    const record = recordOf(id);
+    const cited = records.get(record) ?? [];
+    cited.push(id);
+    records.set(record, cited);
+  }
+  return [...records].map(([id, cited]) => ({ id, cited }));
+}

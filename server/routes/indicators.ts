@@ -10,6 +10,7 @@ import type { CentreConfig } from '../config.ts';
 import { importSubmissions } from '../ingest/import.ts';
 import { IndicatorApprovals } from '../publish/approvals.ts';
 import { formatFromContentType, parseSubmissions } from '../ingest/parse-body.ts';
+import { MAX_VARIANTS } from '../ingest/submission-rows.ts';
 import { COUNTING_REASONS, IndicatorQualityStore, type IndicatorQualityCounts } from '../store/indicator-quality.ts';
 import { INDICATOR_STATUSES, type Indicator } from '../store/indicators.ts';
 import type { Principal } from '../store/accounts.ts';
@@ -51,6 +52,7 @@ const IndicatorView = z
     versionRevoked: z.number().int().nullable(),
     revokedReason: z.string().nullable(),
     suspendedAt: epochMs.nullable().openapi({ description: 'Set from the suspension until it is re-confirmed or revoked' }),
+    variantOf: z.number().int().nullable().openapi({ description: 'The record this hash is a linked variant of (a crop), or null for a record' }),
     quality: Quality,
     confirmations: z.array(Confirmation).openapi({ description: "An authority sees its own confirmations only" }),
   })
@@ -69,6 +71,11 @@ function indicatorRouteDefinitions(config: CentreConfig) {
     category: z.enum(config.categories),
     reference: z.string().regex(/^[\x20-\x7e]{1,128}$/).openapi({ description: "The authority's own case reference" }),
     preview: z.string().optional().openapi({ description: 'A blurhash preview of the content (JSON and NDJSON rows only)' }),
+    variants: z
+      .array(z.string())
+      .max(MAX_VARIANTS)
+      .optional()
+      .openapi({ description: 'Variant hashes of the same material (crops), linked to this row\'s record (JSON and NDJSON rows only; perceptual algorithms)' }),
   });
   return {
     submit: defineRoute({
@@ -87,7 +94,14 @@ function indicatorRouteDefinitions(config: CentreConfig) {
           description: 'The batch',
           content: {
             'application/json': {
-              schema: z.object({ batchId: z.number().int(), rows: z.number().int(), created: z.number().int(), confirmed: z.number().int(), unchanged: z.number().int() }),
+              schema: z.object({
+                batchId: z.number().int(),
+                rows: z.number().int(),
+                created: z.number().int(),
+                confirmed: z.number().int(),
+                unchanged: z.number().int(),
+                variants: z.number().int().openapi({ description: 'Variant hashes linked to the rows\' records' }),
+              }),
             },
           },
         },
@@ -264,6 +278,7 @@ function indicatorView(i: Indicator, principal: Principal, counts: IndicatorQual
     versionRevoked: i.versionRevoked,
     revokedReason: i.revokedReason,
     suspendedAt: i.suspendedAt,
+    variantOf: i.variantOf,
     // What counts against it in the quality loop (unfounded for preview_mismatch or indicator_error).
     quality: { unfounded: counts.reports, providers: counts.providers, byReason: counts.byReason, since: counts.since },
     confirmations: own ? i.confirmations.filter((x) => x.authority === principal.account.name) : i.confirmations,

@@ -1,3 +1,4 @@
+import { isRecordSql } from '../store/indicator-variants.ts';
 import { SUSPENDED_REASON } from '../store/indicators.ts';
 import { UNFOUNDED_REASONS, type UnfoundedReason } from '../review/report-lifecycle.ts';
 import type { Db } from '../store/database.ts';
@@ -145,13 +146,15 @@ export class MonthlyStatistics {
          FROM m JOIN audit au ON au.action IN ('batch.approve', 'indicator.approve') AND au.at >= m.start AND au.at < m.end
          GROUP BY m.month, member_state`,
       ),
-      // Revoked: taken off the published list (a tombstone in a published version) for any reason but a suspension.
+      // Revoked: taken off the published list (a tombstone in a published version) for any reason but a suspension;
+      // a record's linked variants (crops) go with it and are not counted again.
       revoked: db.prepare<Months, StateCount>(
         `WITH ${MONTHS}
          SELECT m.month, ${SUBMITTER_STATE('fc.indicator_id')} AS member_state, count(*) AS n
          FROM m JOIN versions v ON v.created_at >= m.start AND v.created_at < m.end
          JOIN feed_changes fc ON fc.version = v.version AND fc.op = 'remove'
          WHERE coalesce(fc.reason, '') <> '${SUSPENDED_REASON}'
+           AND ${isRecordSql('fc.indicator_id')}
          GROUP BY m.month, member_state`,
       ),
       // The indicator quality loop (issue 11, item 6) audits each suspension as `indicator.suspend` on `indicator:ID`.

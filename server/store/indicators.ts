@@ -1,6 +1,9 @@
 import type { Db } from './database.ts';
 import { CodedError } from '../../shared/errors.ts';
 import { StoreError } from './errors.ts';
+import { isRecordSql } from './indicator-variants.ts';
+
+const LINK = 'LEFT JOIN indicator_variants v ON v.indicator_id = i.id';
 
 export const INDICATOR_STATUSES = ['pending', 'active', 'suspended', 'revoked'] as const;
 export type IndicatorStatus = (typeof INDICATOR_STATUSES)[number];
@@ -40,6 +43,8 @@ export interface Indicator {
   readonly removalReason: string | null;
   readonly versionRevoked: number | null;
   readonly revokedReason: string | null;
+  /** The record this hash is a linked variant of (a crop: docs/HASHING.md, "Crops"), or null for a record itself. */
+  readonly variantOf: number | null;
   /** When the quality loop suspended it: set from the request until it is re-confirmed or revoked. */
   readonly suspendedAt: number | null;
   /** Unfounded decisions count against it from this time (its last re-confirmation); null: from the start. */
@@ -62,6 +67,13 @@ export interface Submission {
   readonly reference: string;
   /** The submitting authority's blurhash preview of the material, if it gave one (shown to reviewers). */
   readonly preview?: string | null;
+  /**
+   * Hashes of the same material under fixed edits (`hashfeed hash --variants
+   * crops`), of the row's algorithm: each is stored as an indicator linked to
+   * this row's record, confirmed, approved, published, suspended and revoked
+   * with it, and counted as the record (one record counts once).
+   */
+  readonly variants?: readonly Uint8Array[];
 }
 
 export interface SubmitResult {
@@ -73,6 +85,8 @@ export interface SubmitResult {
   readonly confirmed: number;
   /** Rows this authority had already confirmed (idempotent re-upload). */
   readonly unchanged: number;
+  /** Variant hashes linked to the batch's records (new, or confirmed again with their record). */
+  readonly variants: number;
 }
 
 export interface IndicatorQuery {
@@ -103,6 +117,7 @@ type IndicatorRow = {
   revoked_reason: string | null;
   suspended_at: number | null;
   quality_since: number | null;
+  variant_of: number | null;
 };
 
 function isStatus(value: string): value is IndicatorStatus {
@@ -135,8 +150,15 @@ export class IndicatorStore {
   constructor(db: Db) {
     this.#db = db;
     this.#stmts = {
-      find: db.prepare<[string, Buffer], { id: number; status: string }>('SELECT id, status FROM indicators WHERE algorithm = ? AND hash = ?'),
-      byId: db.prepare<[number], IndicatorRow>('SELECT * FROM indicators WHERE id = ?'),
+      find: db.prepare<[string, Buffer], { id: number; status: string; variant_of: number | null }>(
+        'SELECT i.id, i.status, v.record_id AS variant_of FROM indicators i LEFT JOIN indicator_variants v ON v.indicator_id = i.id WHERE i.algorithm = ? AND i.hash = ?',
+      ),
+      recordOf: db.prepare<[number], { record: number }>('SELECT record_id AS record FROM indicator_variants WHERE indicator_id = ?'),
+      variantsOf: db.prepare<[number], { id: number; algorithm: string; hash: Buffer }>(
+        'SELECT i.id, i.algorithm, i.hash FROM indicator_variants v JOIN indicators i ON i.id = v.indicator_id WHERE v.record_id = ? ORDER BY i.id',
+      ),
+      link: db.prepare('INSERT INTO indicator_variants (indicator_id, record_id) VALUES (?, ?)'),
+      byId: db.prepare<[number], IndicatorRow>(`SELECT i.*, v.record_id AS variant_of FROM indicators i ${LINK} WHERE i.id = ?`),
       insertBatch: db.prepare('INSERT INTO batches (authority_id, created_at, row_count) VALUES (?, ?, ?)'),
       insert: db.prepare(
         "INSERT INTO indicators (algorithm, hash, category, status, batch_id, submitted_at) VALUES (?, ?, ?, 'pending', ?, ?)",
@@ -179,8 +201,13 @@ export class IndicatorStore {
       requestRemoval: db.prepare("UPDATE indicators SET removal_reason = ?, suspended_at = NULL WHERE id = ? AND status = 'active'"),
       dropPending: db.prepare("UPDATE indicators SET status = 'revoked', revoked_reason = ? WHERE id = ? AND status = 'pending'"),
       approve: db.prepare("UPDATE indicators SET approved_by = ?, approved_at = ? WHERE id = ? AND status = 'pending' AND approved_at IS NULL"),
+      // Records and their variants are approved by separate statements so that the count is of records.
       approveBatch: db.prepare(
-        `UPDATE indicators SET approved_by = ?, approved_at = ? WHERE status = 'pending' AND approved_at IS NULL
+        `UPDATE indicators SET approved_by = ?, approved_at = ? WHERE status = 'pending' AND approved_at IS NULL AND ${isRecordSql('id')}
+         AND id IN (SELECT indicator_id FROM confirmations WHERE batch_id = ? AND withdrawn_at IS NULL)`,
+      ),
+      approveBatchVariants: db.prepare(
+        `UPDATE indicators SET approved_by = ?, approved_at = ? WHERE status = 'pending' AND approved_at IS NULL AND NOT ${isRecordSql('id')}
          AND id IN (SELECT indicator_id FROM confirmations WHERE batch_id = ? AND withdrawn_at IS NULL)`,
       ),
       batch: db.prepare<[number], { id: number; authority_id: number; created_at: number; row_count: number }>('SELECT * FROM batches WHERE id = ?'),
@@ -195,8 +222,12 @@ export class IndicatorStore {
    */
   submit(authorityId: number, rows: readonly Submission[], now: number, minConfirmations: number): SubmitResult {
     const batchId = this.openBatch(authorityId, rows.length, now);
-    const counts = { created: 0, confirmed: 0, unchanged: 0 };
-    for (const row of rows) counts[this.addRow(batchId, authorityId, row, now, minConfirmations)]++;
+    const counts = { created: 0, confirmed: 0, unchanged: 0, variants: 0 };
+    for (const row of rows) {
+      const added = this.addRow(batchId, authorityId, row, now, minConfirmations);
+      counts[added.outcome]++;
+      counts.variants += added.variants;
+    }
     return { batchId, rows: rows.length, ...counts };
   }
 
@@ -205,15 +236,63 @@ export class IndicatorStore {
     return Number(this.#stmts.insertBatch.run(authorityId, now, rowCount).lastInsertRowid);
   }
 
-  /** Adds one row of a batch; says whether it created an indicator, confirmed one, or changed nothing. */
-  addRow(batchId: number, authorityId: number, row: Submission, now: number, minConfirmations: number): 'created' | 'confirmed' | 'unchanged' {
+  /**
+   * Adds one row of a batch; says whether it created an indicator, confirmed
+   * one, or changed nothing, and how many variant hashes it linked. The
+   * row's confirmation is also a confirmation of every variant its record
+   * already has, so that a record and its variants always stand together
+   * under the two-source rule.
+   */
+  addRow(
+    batchId: number,
+    authorityId: number,
+    row: Submission,
+    now: number,
+    minConfirmations: number,
+  ): { outcome: 'created' | 'confirmed' | 'unchanged'; variants: number } {
     const s = this.#stmts;
-    const hash = Buffer.from(row.hash.buffer, row.hash.byteOffset, row.hash.byteLength);
-    const existing = s.find.get(row.algorithm, hash);
+    const { id, outcome } = this.#addHash(batchId, authorityId, row, toBuffer(row.hash), null, now, minConfirmations);
+    // A hash already stored as a variant confirms that variant; its record is the one the new variants join.
+    const record = s.recordOf.get(id)?.record ?? id;
+    const linked = new Set<string>();
+    let variants = 0;
+    const link = (hash: Buffer): void => {
+      const key = hash.toString('hex');
+      if (linked.has(key)) return;
+      linked.add(key);
+      const existing = s.find.get(row.algorithm, hash);
+      // A hash that is another record, or another record's variant, stays as it is.
+      if (existing !== undefined && existing.variant_of !== record) return;
+      if (existing === undefined) {
+        const variant = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
+        s.link.run(variant, record);
+        s.confirm.run(variant, authorityId, row.reference, row.category, batchId, now, null);
+        variants++;
+        return;
+      }
+      if (this.#addHash(batchId, authorityId, { ...row, preview: null }, hash, existing, now, minConfirmations).outcome !== 'unchanged') variants++;
+    };
+    for (const hash of row.variants ?? []) link(toBuffer(hash));
+    if (outcome !== 'unchanged') for (const v of s.variantsOf.all(record)) if (v.algorithm === row.algorithm) link(v.hash);
+    return { outcome, variants };
+  }
+
+  /** One hash of a row: a new pending indicator, a confirmation of a known one, or nothing new. */
+  #addHash(
+    batchId: number,
+    authorityId: number,
+    row: Submission,
+    hash: Buffer,
+    known: { id: number; status: string } | null,
+    now: number,
+    minConfirmations: number,
+  ): { id: number; outcome: 'created' | 'confirmed' | 'unchanged' } {
+    const s = this.#stmts;
+    const existing = known ?? s.find.get(row.algorithm, hash);
     if (existing === undefined) {
       const id = Number(s.insert.run(row.algorithm, hash, row.category, batchId, now).lastInsertRowid);
       s.confirm.run(id, authorityId, row.reference, row.category, batchId, now, row.preview ?? null);
-      return 'created'; // a new indicator has no removal to lift
+      return { id, outcome: 'created' }; // a new indicator has no removal to lift
     }
     const { id } = existing;
     const mine = s.confirmation.get(id, authorityId);
@@ -221,12 +300,22 @@ export class IndicatorStore {
       // Submitting a revoked hash again starts it over as a pending candidate.
       s.resubmit.run(batchId, row.category, now, id);
     } else if (mine !== undefined && mine.withdrawn_at === null) {
-      return 'unchanged';
+      return { id, outcome: 'unchanged' };
     }
     s.confirm.run(id, authorityId, row.reference, row.category, batchId, now, row.preview ?? null);
     // A re-confirmation can lift an active indicator back over the two-source rule.
     if ((s.liveConfirmations.get(id)?.n ?? 0) >= minConfirmations) s.clearRemoval.run(id);
-    return 'confirmed';
+    return { id, outcome: 'confirmed' };
+  }
+
+  /** The record an indicator id stands for: its own id, or the record it is a variant of. */
+  recordOf(id: number): number {
+    return this.#stmts.recordOf.get(id)?.record ?? id;
+  }
+
+  /** The ids of a record's linked variants, ascending. */
+  variantsOf(recordId: number): number[] {
+    return this.#stmts.variantsOf.all(recordId).map((v) => v.id);
   }
 
   get(id: number): Indicator | undefined {
@@ -239,14 +328,18 @@ export class IndicatorStore {
     return row === undefined ? undefined : { id: row.id, authorityId: row.authority_id, createdAt: row.created_at, rowCount: row.row_count };
   }
 
-  /** Approves one pending indicator; false when it is not pending or already approved. */
+  /** Approves one pending indicator with its variants; false when it is not pending or already approved. */
   approve(id: number, operatorId: number, now: number): boolean {
-    return this.#stmts.approve.run(operatorId, now, id).changes === 1;
+    const approved = this.#stmts.approve.run(operatorId, now, id).changes === 1;
+    if (approved) for (const variant of this.variantsOf(id)) this.#stmts.approve.run(operatorId, now, variant);
+    return approved;
   }
 
-  /** Approves every pending indicator the batch confirmed; returns how many changed. */
+  /** Approves every pending indicator the batch confirmed, with their variants; returns how many records changed. */
   approveBatch(batchId: number, operatorId: number, now: number): number {
-    return this.#stmts.approveBatch.run(operatorId, now, batchId).changes;
+    const records = this.#stmts.approveBatch.run(operatorId, now, batchId).changes;
+    this.#stmts.approveBatchVariants.run(operatorId, now, batchId);
+    return records;
   }
 
   /**
@@ -260,11 +353,16 @@ export class IndicatorStore {
     if (s.withdraw.run(now, reason, id, authorityId).changes !== 1) {
       throw new StoreError('STORE_NOT_FOUND', `indicator ${id} has no live confirmation from this authority`);
     }
-    const live = s.liveConfirmations.get(id)?.n ?? 0;
-    let removal: 'none' | 'dropped' | 'queued' = 'none';
-    if (live < minConfirmations) {
-      if (s.dropPending.run(reason, id).changes === 1 || s.dropSuspended.run(reason, id).changes === 1) removal = 'dropped';
-      else if (s.requestRemoval.run(reason, id).changes === 1) removal = 'queued';
+    const withdraw = (target: number): 'none' | 'dropped' | 'queued' => {
+      if ((s.liveConfirmations.get(target)?.n ?? 0) >= minConfirmations) return 'none';
+      if (s.dropPending.run(reason, target).changes === 1 || s.dropSuspended.run(reason, target).changes === 1) return 'dropped';
+      return s.requestRemoval.run(reason, target).changes === 1 ? 'queued' : 'none';
+    };
+    const removal = withdraw(id);
+    // A record's variants go with it (a variant named directly is withdrawn alone).
+    for (const variant of this.variantsOf(id)) {
+      s.withdraw.run(now, reason, variant, authorityId);
+      withdraw(variant);
     }
     const indicator = this.get(id);
     if (indicator === undefined) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
@@ -277,12 +375,16 @@ export class IndicatorStore {
    * leaving the feed: there is nothing to suspend.
    */
   suspend(id: number, now: number): boolean {
-    return this.#stmts.suspend.run(now, id).changes === 1;
+    const suspended = this.#stmts.suspend.run(now, id).changes === 1;
+    if (suspended) for (const variant of this.variantsOf(id)) this.#stmts.suspend.run(now, variant);
+    return suspended;
   }
 
-  /** Withdraws a suspension that no publication has announced yet; false when there is none. */
+  /** Withdraws a suspension that no publication has announced yet, with its variants'; false when there is none. */
   liftSuspension(id: number): boolean {
-    return this.#stmts.liftSuspension.run(id).changes === 1;
+    const lifted = this.#stmts.liftSuspension.run(id).changes === 1;
+    if (lifted) for (const variant of this.variantsOf(id)) this.#stmts.liftSuspension.run(variant);
+    return lifted;
   }
 
   /**
@@ -304,6 +406,11 @@ export class IndicatorStore {
     }
     const reconfirmations = s.reconfirmations.get(id, current.suspendedAt)?.n ?? 0;
     const reinstated = reconfirmations >= minConfirmations && s.reinstate.run(now, id).changes === 1;
+    // The record's re-assessment is its variants': they were suspended with it and come back with it.
+    for (const variant of this.variantsOf(id)) {
+      s.reconfirm.run(now, variant, authorityId);
+      if (reinstated) s.reinstate.run(now, variant);
+    }
     const indicator = this.get(id);
     if (indicator === undefined) throw new StoreError('STORE_NOT_FOUND', `indicator ${id} does not exist`);
     return { indicator, reconfirmations, reinstated };
@@ -319,7 +426,7 @@ export class IndicatorStore {
     if (q.batchId !== undefined) (where.push('i.id IN (SELECT indicator_id FROM confirmations WHERE batch_id = ?)'), args.push(q.batchId));
     if (q.authorityId !== undefined) (where.push('i.id IN (SELECT indicator_id FROM confirmations WHERE authority_id = ?)'), args.push(q.authorityId));
     args.push(q.limit);
-    const rows = this.#db.prepare<(string | number)[], IndicatorRow>(`SELECT i.* FROM indicators i WHERE ${where.join(' AND ')} ORDER BY i.id LIMIT ?`).all(...args);
+    const rows = this.#db.prepare<(string | number)[], IndicatorRow>(`SELECT i.*, v.record_id AS variant_of FROM indicators i ${LINK} WHERE ${where.join(' AND ')} ORDER BY i.id LIMIT ?`).all(...args);
     return rows.map((r) => this.#toIndicator(r));
   }
 
@@ -340,6 +447,7 @@ export class IndicatorStore {
       revokedReason: r.revoked_reason,
       suspendedAt: r.suspended_at,
       qualitySince: r.quality_since,
+      variantOf: r.variant_of ?? null,
       confirmations: this.#stmts.confirmations.all(r.id).map((c) => ({
         authority: c.authority,
         reference: c.reference,
@@ -351,4 +459,8 @@ export class IndicatorStore {
       })),
     };
   }
+}
+
+function toBuffer(hash: Uint8Array): Buffer {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength);
 }

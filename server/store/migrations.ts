@@ -678,4 +678,16 @@ CREATE TABLE IF NOT EXISTS console_sign_in_codes (
   used_at INTEGER
 ) STRICT;
 `,
+  // 20: variant hashes linked to their indicator record (docs/API.md, "POST /v1/indicators", `variants`;
+  // docs/HASHING.md, "Crops"): each is an indicator of its own (published as any other, no wire change)
+  // that follows its record's lifecycle, and the Centre counts the record once (statistics, review, quality loop).
+  // A table of links rather than a column, so that the statement can run twice (IF NOT EXISTS).
+  `
+CREATE TABLE IF NOT EXISTS indicator_variants (
+  indicator_id INTEGER PRIMARY KEY REFERENCES indicators(id),
+  record_id INTEGER NOT NULL REFERENCES indicators(id),
+  CHECK (record_id <> indicator_id)
+) STRICT;
+CREATE INDEX IF NOT EXISTS indicator_variants_by_record ON indicator_variants(record_id, indicator_id);
+`,
 ];

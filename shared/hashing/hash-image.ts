@@ -4,6 +4,8 @@
 import type { AlgorithmName } from './algorithm.ts';
 import { dhash64FromLuma, dhash64QualityFromLuma } from './dhash.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
+import { pdqCropVariants } from './crop-variants.ts';
+import type { CropVariantHash } from './crop-variants.ts';
 import { cropLuma, detectFrame } from './frame-detect.ts';
 import type { FrameBox } from './frame-detect.ts';
 import { decodeImage } from './image-input.ts';
@@ -45,6 +47,12 @@ export interface ImageHashOptions extends DecodeOptions {
   readonly dihedral?: boolean;
   /** Also hash the picture inside a frame, when one is found (frame-detect.ts; docs/HASHING.md, "Unframing"). */
   readonly unframe?: boolean;
+  /**
+   * Also hash the picture cropped by the fixed fractions of CROP_GRID
+   * (crop-variants.ts; docs/HASHING.md, "Crops"): PDQ only, for submission
+   * as linked variants of one indicator record.
+   */
+  readonly crops?: boolean;
 }
 
 /** The picture inside a frame, hashed as a further query. */
@@ -71,6 +79,8 @@ export interface HashedImage {
   };
   /** With `unframe`, when a frame was found: the picture inside it, hashed. */
   readonly unframed?: UnframedHashes;
+  /** With `crops` and PDQ asked for: PDQ of each crop of CROP_GRID, in its order. */
+  readonly crops?: readonly CropVariantHash[];
 }
 
 const DEFAULT_ALGORITHMS: readonly PerceptualAlgorithmName[] = ['pdq'];
@@ -84,20 +94,32 @@ export function hashPixels(pixels: PixelImage, options: PixelHashOptions = {}): 
   return hashPixelsUnframed(pixels, options, false).results;
 }
 
+/** What hashPixelsUnframed adds to the plain hashes. */
+interface Extras {
+  readonly unframe: boolean;
+  readonly crops?: boolean;
+}
+
 /**
  * hashPixels, and with `unframe` the picture inside a frame when
  * detectFrame finds one (its box in `source` pixels when given). The frame
  * is looked for in the luma already computed for the hashes.
  */
-export function hashPixelsUnframed(pixels: PixelImage, options: PixelHashOptions, unframe: boolean): { results: HashResult[]; unframed?: UnframedHashes } {
+export function hashPixelsUnframed(
+  pixels: PixelImage,
+  options: PixelHashOptions,
+  extras: boolean | Extras,
+): { results: HashResult[]; unframed?: UnframedHashes; crops?: CropVariantHash[] } {
+  const { unframe, crops = false } = typeof extras === 'boolean' ? { unframe: extras } : extras;
   const n = pixels.width * pixels.height;
   if (lumaScratch.length < n && n <= SCRATCH_LIMIT) lumaScratch = new Float32Array(n);
   // Safe to share: every use of the luma below finishes before this returns.
   const luma = lumaFromPixels(pixels, n <= SCRATCH_LIMIT ? lumaScratch : undefined);
   const results = hashLumaImage(luma, options);
-  if (!unframe) return { results };
+  const variants = crops && (options.algorithms ?? DEFAULT_ALGORITHMS).includes('pdq') ? { crops: pdqCropVariants(luma, undefined, options.source) } : {};
+  if (!unframe) return { results, ...variants };
   const unframed = hashUnframedLuma(luma, options);
-  return unframed === undefined ? { results } : { results, unframed };
+  return unframed === undefined ? { results, ...variants } : { results, unframed, ...variants };
 }
 
 /** The hashes of the picture inside a frame of `luma`, or undefined when it has none; `source` as for hashPixels. */
@@ -145,11 +167,12 @@ function hashLuma(luma: LumaImage, algorithm: PerceptualAlgorithmName, dihedral:
  * are asked for, nothing is decoded. Throws ImageInputError.
  */
 export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {}): Promise<HashedImage> {
-  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, unframe = false, ...decodeOptions } = options;
+  const { algorithms = DEFAULT_ALGORITHMS, dihedral = false, unframe = false, crops = false, ...decodeOptions } = options;
   const perceptual = algorithms.filter(isPerceptual);
   let image: HashedImage['image'];
   let perceptualResults: HashResult[] = [];
   let unframed: UnframedHashes | undefined;
+  let cropped: CropVariantHash[] | undefined;
   if (perceptual.length > 0) {
     const decoded = await decodeImage(bytes, decodeOptions);
     const fast = (decodeOptions.mode ?? 'fast') === 'fast';
@@ -160,10 +183,11 @@ export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {
         dihedral,
         ...(fast ? { source: { width: decoded.sourceWidth, height: decoded.sourceHeight } } : {}),
       },
-      unframe,
+      { unframe, crops },
     );
     perceptualResults = hashed.results;
     unframed = hashed.unframed;
+    cropped = hashed.crops;
     image = {
       format: decoded.format,
       width: decoded.sourceWidth,
@@ -181,7 +205,7 @@ export async function hashImage(bytes: Uint8Array, options: ImageHashOptions = {
     return found;
   });
   if (image === undefined) return { results };
-  return unframed === undefined ? { results, image } : { results, image, unframed };
+  return { results, image, ...(unframed === undefined ? {} : { unframed }), ...(cropped === undefined ? {} : { crops: cropped }) };
 }
 
 export function isPerceptual(name: AlgorithmName): name is PerceptualAlgorithmName {

@@ -11,6 +11,9 @@ export { ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, md5, pdq, phash64, 
 export { hashImage, hashPixels } from './hash-image.ts';
 export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName, PixelHashOptions, UnframedHashes } from './hash-image.ts';
 
+export { CROP_GRID, pdqCropVariants } from './crop-variants.ts';
+export type { CropFractions, CropVariantHash, CropVariantSpec } from './crop-variants.ts';
+
 export { detectFrame } from './frame-detect.ts';
 export type { DetectedFrame, FrameBox } from './frame-detect.ts';
 
