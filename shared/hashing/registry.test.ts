@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HashFormatError } from './algorithm.ts';
 import type { HashFormatCode } from './algorithm.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
-import { ALGORITHMS, getAlgorithm, isAlgorithmName, md5, pdq, sha256 } from './registry.ts';
+import { ALGORITHMS, VIDEO_ALGORITHMS, getAlgorithm, isAlgorithmName, isVideoAlgorithmName, md5, pdq, sha256, vpdq } from './registry.ts';
 
 function codeOf(fn: () => unknown): HashFormatCode | 'no error' {
   try {
@@ -149,6 +149,21 @@ describe('the hash algorithm registry', () => {
       const inputs = [new Uint8Array(0), new TextEncoder().encode('abc')];
       expect(inputs.map((b) => md5.format(md5Digest(b)))).toEqual(md5.examples);
       expect(inputs.map((b) => sha256.format(sha256Digest(b)))).toEqual(sha256.examples);
+    });
+  });
+
+  describe('video algorithms', () => {
+    it('names vpdq, a list of PDQ frame hashes at the reference operating point', () => {
+      expect(VIDEO_ALGORITHMS.map((a) => [a.name, a.kind, a.frame.name])).toEqual([['vpdq', 'video', 'pdq']]);
+      expect([vpdq.defaultFrameThreshold, vpdq.qualityFloor, vpdq.defaultCandidateShare, vpdq.defaultQueryShare, vpdq.defaultSecondsPerHash]).toEqual([31, 50, 0.8, 0, 1]);
+    });
+
+    it('keeps vpdq out of the fixed-size names, so that no fixed-size path accepts it', () => {
+      expect(isVideoAlgorithmName('vpdq')).toBe(true);
+      expect(isAlgorithmName('vpdq')).toBe(false);
+      expect(codeOf(() => getAlgorithm('vpdq'))).toBe('HASH_UNKNOWN_ALGORITHM');
+      expect(ALGORITHMS.map((a): string => a.name)).not.toContain('vpdq');
+      expect(isVideoAlgorithmName('pdq')).toBe(false);
     });
   });
 });

@@ -4,7 +4,7 @@
  * hex string read as a big-endian number (algorithm.ts).
  */
 import { HashFormatError } from './algorithm.ts';
-import type { AlgorithmName, HashAlgorithm } from './algorithm.ts';
+import type { AlgorithmName, HashAlgorithm, VideoAlgorithmName, VideoHashAlgorithm } from './algorithm.ts';
 import { formatHex, hammingDistance, parseHex } from './bits.ts';
 import { quote } from '../quote.ts';
 
@@ -82,8 +82,32 @@ export const sha256 = exact('sha256', 256, [
   'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
 ]);
 
-/** Every algorithm, in a stable order. */
+/** Every fixed-size algorithm, in a stable order (video algorithms are in VIDEO_ALGORITHMS). */
 export const ALGORITHMS: readonly HashAlgorithm[] = [pdq, phash64, dhash64, md5, sha256];
+
+/**
+ * vPDQ (ThreatExchange vpdq; shared/video/vpdq.ts): one PDQ per sampled
+ * frame. The frame threshold 31, the quality floor 50 and the shares
+ * Pc = 80%, Pq = 0% are the reference's defaults.
+ */
+export const vpdq: VideoHashAlgorithm = {
+  name: 'vpdq',
+  kind: 'video',
+  frame: pdq,
+  defaultFrameThreshold: 31,
+  qualityFloor: 50,
+  defaultCandidateShare: 0.8,
+  defaultQueryShare: 0,
+  defaultSecondsPerHash: 1,
+};
+
+/** Every video algorithm, in a stable order. */
+export const VIDEO_ALGORITHMS: readonly VideoHashAlgorithm[] = [vpdq];
+
+/** True for the names of VIDEO_ALGORITHMS. */
+export function isVideoAlgorithmName(name: unknown): name is VideoAlgorithmName {
+  return VIDEO_ALGORITHMS.some((a) => a.name === name);
+}
 
 const BY_NAME = new Map<string, HashAlgorithm>(ALGORITHMS.map((a) => [a.name, a]));
 

@@ -9,7 +9,7 @@
  *
  * Pixels follow vPDQ's reference (ThreatExchange vpdq, ffmpegwrapper.cpp):
  * every frame at its own size, converted to RGB24 by libswscale with the
- * area filter and the default (BT.601) coefficients, frames numbered in the
+ * area filter (and C-exact rounding) and the default (BT.601) coefficients, frames numbered in the
  * order the decoder returns them, none dropped or duplicated
  * (`-fps_mode passthrough`). docs/VIDEO.md lists what is and is not
  * bit-exact across ffmpeg versions.
@@ -151,7 +151,9 @@ async function* decodeFrames(
   const filters = [
     ...(step > 1 ? [`select=not(mod(n\\,${step}))`] : []),
     // The declared size, so that a stream changing size midway cannot change the frame size on the pipe.
-    `scale=w=${width}:h=${height}:flags=area:in_color_matrix=bt601`,
+    // accurate_rnd: libswscale's C rounding, the same on every CPU (its x86 SIMD paths round differently);
+    // bt601: the coefficients the reference's sws_getContext uses whatever the stream's tags (docs/VIDEO.md).
+    `scale=w=${width}:h=${height}:flags=area+accurate_rnd:in_color_matrix=bt601`,
     'format=rgb24',
   ];
   const args = [
