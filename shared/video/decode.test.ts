@@ -132,6 +132,16 @@ describe.runIf(hasFfmpeg)('openVideo', () => {
       expect(readdirSync(spool)).toEqual([]);
     });
 
+    it('gives up on a stream that stalls, with VIDEO_TIMEOUT, and removes what it spooled', async () => {
+      const spool = dirs.make('video-spool-');
+      async function* stalled(): AsyncGenerator<Uint8Array> {
+        yield new Uint8Array(100);
+        await new Promise(() => {});
+      }
+      expect(await codeOfAsync(decodeAll({ stream: stalled() }, { tempDir: spool, limits: { timeoutMs: 300 } }))).toBe('VIDEO_TIMEOUT');
+      expect(readdirSync(spool)).toEqual([]);
+    });
+
     it('refuses a file over the byte cap without running ffmpeg', async () => {
       expect(await codeOfAsync(decodeAll({ path: file('small.mp4') }, { limits: { maxInputBytes: 1000 } }))).toBe('VIDEO_TOO_LARGE');
       expect(children).toEqual([]);

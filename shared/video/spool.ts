@@ -10,6 +10,7 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clampTimerMs } from '../timer.ts';
 import { VideoError } from './video-error.ts';
 
 export interface SpooledFile {
@@ -28,14 +29,17 @@ export async function spoolToFile(
   let bytes = 0;
   try {
     const file = await open(path, 'wx', 0o600);
+    const chunks = stream[Symbol.asyncIterator]();
     try {
-      for await (const chunk of stream) {
-        if (options.signal?.aborted === true) throw new VideoError('VIDEO_ABORTED', 'the video upload was aborted');
-        if (Date.now() > options.deadline) throw new VideoError('VIDEO_TIMEOUT', 'the video did not arrive within the wall-clock limit');
-        bytes += chunk.byteLength;
+      for (let next = await nextChunk(chunks, options); next.done !== true; next = await nextChunk(chunks, options)) {
+        bytes += next.value.byteLength;
         if (bytes > options.maxBytes) throw new VideoError('VIDEO_TOO_LARGE', `the video is over the limit of ${options.maxBytes} bytes`);
-        await file.write(chunk);
+        await file.write(next.value);
       }
+    } catch (error) {
+      // Let the source release what it holds (an HTTP body, a file handle); its own failure is not ours to report.
+      void Promise.resolve(chunks.return?.()).catch(() => {});
+      throw error;
     } finally {
       await file.close();
     }
@@ -44,4 +48,25 @@ export async function spoolToFile(
     throw error;
   }
   return { path, bytes, remove };
+}
+
+/** The next chunk, or VIDEO_TIMEOUT / VIDEO_ABORTED when the deadline or the signal comes first: a stalled upload cannot hold the run. */
+async function nextChunk(
+  chunks: AsyncIterator<Uint8Array>,
+  options: { readonly signal?: AbortSignal | undefined; readonly deadline: number },
+): Promise<IteratorResult<Uint8Array>> {
+  if (options.signal?.aborted === true) throw new VideoError('VIDEO_ABORTED', 'the video upload was aborted');
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new VideoError('VIDEO_TIMEOUT', 'the video did not arrive within the wall-clock limit')), clampTimerMs(options.deadline - Date.now()));
+    onAbort = () => reject(new VideoError('VIDEO_ABORTED', 'the video upload was aborted'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([chunks.next(), interrupted]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort !== undefined) options.signal?.removeEventListener('abort', onAbort);
+  }
 }
