@@ -5,7 +5,7 @@ import { codeOfAsync } from '../testing/code-of.ts';
 import { tempDirs } from '../testing/temp-dirs.ts';
 import { openVideo } from './decode.ts';
 import type { VideoDecoderOptions, VideoFrame, VideoSource } from './decode.ts';
-import { isAlive, makeAudioOnly, makeVideo, requireFfmpeg } from './testing/synthetic-video.ts';
+import { isAlive, makeAudioOnly, makeAudioWithCover, makeVideo, requireFfmpeg } from './testing/synthetic-video.ts';
 
 const hasFfmpeg = requireFfmpeg();
 const dirs = tempDirs();
@@ -37,6 +37,7 @@ describe.runIf(hasFfmpeg)('openVideo', () => {
     makeVideo(file('many.ts'), { width: 64, height: 64, fps: 100, seconds: 10, source: 'color' });
     makeVideo(file('long.mp4'), { width: 64, height: 64, fps: 5, seconds: 30, source: 'color' });
     makeAudioOnly(file('audio.m4a'));
+    makeAudioWithCover(file('cover.m4a'));
     const small = readFileSync(file('small.mp4'));
     writeFileSync(file('empty.mp4'), new Uint8Array(0));
     writeFileSync(file('truncated.mp4'), small.subarray(0, Math.floor(small.length / 2)));
@@ -114,6 +115,7 @@ describe.runIf(hasFfmpeg)('openVideo', () => {
       ['an MP4 cut in its media data (index at the start)', 'truncated-faststart.mp4', 'VIDEO_UNREADABLE'],
       ['bytes that are no container', 'noise.mp4', 'VIDEO_UNREADABLE'],
       ['a container with audio only', 'audio.m4a', 'VIDEO_NO_VIDEO_STREAM'],
+      ['audio with cover art (a picture, not a video)', 'cover.m4a', 'VIDEO_NO_VIDEO_STREAM'],
       ['a tiny file declaring 16000x16000 frames', 'huge.y4m', 'VIDEO_BAD_DIMENSIONS'],
       ['a playlist pointing at another file', 'list.m3u8', 'VIDEO_UNREADABLE'],
     ])('refuses %s with %s', async (_what, name, code) => {

@@ -164,7 +164,7 @@ async function* decodeFrames(
     '-filter_threads', '1',
     '-threads', String(Math.max(1, Math.trunc(options.threads ?? 1))),
     ...inputArgs(path),
-    '-map', '0:v:0', '-an', '-sn', '-dn',
+    '-map', '0:V:0', '-an', '-sn', '-dn',
     '-fps_mode', 'passthrough',
     '-vf', filters.join(','),
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',

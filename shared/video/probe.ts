@@ -40,7 +40,8 @@ export async function probeVideo(path: string, options: ProbeOptions): Promise<V
     '-v', 'error', '-hide_banner',
     '-max_alloc', String(options.maxAllocBytes),
     ...inputArgs(path),
-    '-select_streams', 'v:0',
+    // V, not v: video streams that are not attached pictures (cover art is a picture, not a video).
+    '-select_streams', 'V:0',
     '-show_entries', 'stream=codec_name,width,height,avg_frame_rate,r_frame_rate,duration,nb_frames:format=format_name,duration',
     '-of', 'json',
   ];

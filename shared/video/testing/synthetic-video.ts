@@ -30,6 +30,16 @@ export function makeAudioOnly(path: string): void {
   execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=1', '-c:a', 'aac', path], { timeout: 60_000, stdio: 'ignore' });
 }
 
+/** An audio file with cover art: its only video stream is an attached picture, not a video. */
+export function makeAudioWithCover(path: string): void {
+  execFileSync(
+    'ffmpeg',
+    ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=1', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=1:duration=1',
+      '-map', '0:a', '-map', '1:v', '-c:a', 'aac', '-c:v', 'png', '-frames:v', '1', '-disposition:v:0', 'attached_pic', path],
+    { timeout: 60_000, stdio: 'ignore' },
+  );
+}
+
 /** Whether Debian's ffmpeg and ffprobe are on the PATH. */
 export function ffmpegInstalled(): boolean {
   try {
