@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { md5Digest, sha256Digest } from '../../shared/hashing/index.ts';
-import { formatVpdqLine, hashVideo } from '../../shared/video/index.ts';
+import { formatVpdqLine, formatVpdqTimestamp, hashVideo } from '../../shared/video/index.ts';
 import type { VpdqVideo } from '../../shared/video/index.ts';
 import type { CommandIo } from '../command.ts';
 
@@ -33,7 +33,7 @@ export async function hashVideoFile(path: string, secondsPerHash: number, exact:
 
 export function printVideo(path: string, video: VpdqVideo, json: boolean, several: boolean, io: CommandIo): void {
   if (json) {
-    const frames = video.frames.map((f) => ({ frame: f.frame, quality: f.quality, hash: f.hash, timestamp: Number(f.timestamp.toFixed(3)) }));
+    const frames = video.frames.map((f) => ({ frame: f.frame, quality: f.quality, hash: f.hash, timestamp: Number(formatVpdqTimestamp(f.timestamp)) }));
     io.stdout.write(`${JSON.stringify({ path, algorithm: 'vpdq', durationSec: Number(video.durationSec.toFixed(3)), frames })}\n`);
     return;
   }

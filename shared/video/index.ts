@@ -12,7 +12,7 @@ export { openVideo } from './decode.ts';
 export type { OpenedVideo, VideoDecoderOptions, VideoFrame, VideoSource } from './decode.ts';
 export type { VideoInfo } from './probe.ts';
 
-export { DEFAULT_SECONDS_PER_HASH, formatVpdqLine, hashVideo, vpdqFrameMod, vpdqFrames, vpdqTimestamp } from './vpdq.ts';
+export { DEFAULT_SECONDS_PER_HASH, formatVpdqLine, formatVpdqTimestamp, hashVideo, vpdqFrameMod, vpdqFrames, vpdqTimestamp } from './vpdq.ts';
 export type { VpdqFrame, VpdqOptions, VpdqVideo } from './vpdq.ts';
 
 export { DEFAULT_VPDQ_MATCH_RULE, compareFrameLists } from './vpdq-match-rule.ts';

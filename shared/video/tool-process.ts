@@ -46,6 +46,8 @@ export class ToolProcess {
     this.tool = tool;
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    // After a successful spawn an 'error' can only be a failed kill of a child already gone; unhandled, it would end the program.
+    child.on('error', () => {});
     child.stderr.on('data', (chunk: Buffer) => {
       const joined = Buffer.concat([this.#stderrTail, chunk]);
       this.#stderrTail = joined.subarray(Math.max(0, joined.length - STDERR_TAIL_BYTES));

@@ -65,7 +65,7 @@ export function vpdqTimestamp(frame: number, fps: number): number {
 
 /** The reference's line: `frameNumber,quality,hash,timestamp` (printf "%.3f", ties to even). */
 export function formatVpdqLine(frame: VpdqFrame): string {
-  return `${frame.frame},${frame.quality},${frame.hash},${fixed3(frame.timestamp)}`;
+  return `${frame.frame},${frame.quality},${frame.hash},${formatVpdqTimestamp(frame.timestamp)}`;
 }
 
 /**
@@ -73,7 +73,7 @@ export function formatVpdqLine(frame: VpdqFrame): string {
  * nearest, ties to even. toFixed rounds ties away from zero, and a float32
  * times 1000 is exact in float64, so a tie is seen exactly and corrected.
  */
-function fixed3(value: number): string {
+export function formatVpdqTimestamp(value: number): string {
   const scaled = value * 1000;
   const floor = Math.floor(scaled);
   if (scaled - floor === 0.5 && floor % 2 === 0) return (floor / 1000).toFixed(3);
