@@ -197,7 +197,7 @@ async function* decodeFrames(
     const exit = await run.exit();
     const interrupted = run.interruption();
     if (interrupted !== undefined) throw interrupted;
-    if (exit.code !== 0) throw new VideoError('VIDEO_UNREADABLE', `the video could not be decoded (ffmpeg: ${run.lastMessage() || `exit status ${exit.code}`})`);
+    if (exit.code !== 0) throw new VideoError('VIDEO_UNREADABLE', `the video could not be decoded (${run.failureReason(exit)})`);
     if (filled !== 0) throw new VideoError('VIDEO_UNREADABLE', 'ffmpeg ended in the middle of a frame');
     if (returned === 0) throw new VideoError('VIDEO_UNREADABLE', 'the video has no decodable frame');
   } catch (error) {

@@ -58,7 +58,7 @@ export async function probeVideo(path: string, options: ProbeOptions): Promise<V
     const exit = await run.exit();
     const interrupted = run.interruption();
     if (interrupted !== undefined) throw interrupted;
-    if (exit.code !== 0) throw new VideoError('VIDEO_UNREADABLE', `not a readable video (ffprobe: ${run.lastMessage() || `exit status ${exit.code}`})`);
+    if (exit.code !== 0) throw new VideoError('VIDEO_UNREADABLE', `not a readable video (${run.failureReason(exit)})`);
     return parseProbe(parseJson(Buffer.concat(chunks).toString('utf8')));
   } finally {
     await run.stop();

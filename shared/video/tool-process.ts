@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { quote } from '../quote.ts';
 import { clampTimerMs } from '../timer.ts';
 import { VideoError } from './video-error.ts';
 
@@ -101,10 +102,15 @@ export class ToolProcess {
     return this.#aborted;
   }
 
-  /** The last line ffmpeg wrote to stderr, cut to 160 characters (its messages, not the video's content). */
-  lastMessage(): string {
+  /**
+   * What went wrong, for an error message: the last line the tool wrote to
+   * stderr (its own words, which may name the file), quoted and cut to 120
+   * characters, or the exit status when it wrote nothing.
+   */
+  failureReason(exit: ToolExit): string {
     const lines = this.#stderrTail.toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-    return (lines.at(-1) ?? '').slice(0, 160);
+    const last = lines.at(-1);
+    return last === undefined ? `${this.tool}: exit status ${exit.code ?? exit.signal}` : `${this.tool}: ${quote(last, 120)}`;
   }
 
   /** Waits for the child to exit on its own. */
