@@ -8,9 +8,9 @@
  *
  * md5 and sha256 asked for with it are of the file's bytes, as for images.
  */
-import { readFile } from 'node:fs/promises';
-import { md5Digest, sha256Digest } from '../../shared/hashing/index.ts';
-import { formatVpdqLine, formatVpdqTimestamp, hashVideo } from '../../shared/video/index.ts';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { formatVpdqLine, formatVpdqTimestamp, hashVideo, VideoError } from '../../shared/video/index.ts';
 import type { VpdqVideo } from '../../shared/video/index.ts';
 import type { CommandIo } from '../command.ts';
 
@@ -26,9 +26,21 @@ export interface HashedVideo {
 export async function hashVideoFile(path: string, secondsPerHash: number, exact: readonly ('md5' | 'sha256')[], maxFileBytes: number): Promise<HashedVideo> {
   const video = await hashVideo({ path }, { secondsPerHash, limits: { maxInputBytes: maxFileBytes } });
   if (exact.length === 0) return { video, exact: [] };
-  // hashVideo has already refused a file over maxFileBytes.
-  const bytes = await readFile(path);
-  return { video, exact: exact.map((algorithm) => ({ algorithm, hash: algorithm === 'md5' ? md5Digest(bytes) : sha256Digest(bytes) })) };
+  return { video, exact: await digests(path, exact, maxFileBytes) };
+}
+
+/** The file's digests in one streamed read: a video need not fit in memory. */
+async function digests(path: string, algorithms: readonly ('md5' | 'sha256')[], maxFileBytes: number): Promise<HashedVideo['exact']> {
+  const hashes = algorithms.map((algorithm) => ({ algorithm, hash: createHash(algorithm) }));
+  // end is inclusive: one byte past the cap is read, so a file that grew since it was hashed is refused rather than cut.
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { end: maxFileBytes })) {
+    if (!(chunk instanceof Buffer)) continue;
+    bytes += chunk.length;
+    if (bytes > maxFileBytes) throw new VideoError('VIDEO_TOO_LARGE', `the video is over the limit of ${maxFileBytes} bytes`);
+    for (const { hash } of hashes) hash.update(chunk);
+  }
+  return hashes.map(({ algorithm, hash }) => ({ algorithm, hash: new Uint8Array(hash.digest()) }));
 }
 
 export function printVideo(path: string, video: VpdqVideo, json: boolean, several: boolean, io: CommandIo): void {
