@@ -4,15 +4,12 @@
  * the two decode paths.
  */
 export { HashFormatError } from './algorithm.ts';
-export type { AlgorithmName, HashAlgorithm, HashFormatCode } from './algorithm.ts';
+export type { AlgorithmName, HashAlgorithm, HashFormatCode, VideoAlgorithmName, VideoHashAlgorithm } from './algorithm.ts';
 
-export { ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, md5, pdq, phash64, sha256, vpdq } from './registry.ts';
+export { ALGORITHMS, VIDEO_ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, isVideoAlgorithmName, md5, pdq, phash64, sha256, vpdq, vpdqVideo } from './registry.ts';
 
 export { hashImage, hashPixels } from './hash-image.ts';
 export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName, PixelHashOptions, UnframedHashes } from './hash-image.ts';
-
-export { CROP_GRID, pdqCropVariants } from './crop-variants.ts';
-export type { CropFractions, CropVariantHash, CropVariantSpec } from './crop-variants.ts';
 
 export { detectFrame } from './frame-detect.ts';
 export type { DetectedFrame, FrameBox } from './frame-detect.ts';
@@ -28,3 +25,6 @@ export type { DihedralName, PdqDihedralResult, PdqOptions, PdqResult } from './p
 export { phash64FromLuma } from './phash.ts';
 export { dhash64FromLuma } from './dhash.ts';
 export { md5Digest, sha256Digest } from './exact.ts';
+
+export { CROP_GRID, pdqCropVariants } from './crop-variants.ts';
+export type { CropFractions, CropVariantHash, CropVariantSpec } from './crop-variants.ts';
