@@ -6,6 +6,7 @@ import { REPORT_TARGETS } from './targets/reports.ts';
 import { SIDECAR_TARGETS } from './targets/sidecar-body.ts';
 import { TEXT_TARGETS } from './targets/text.ts';
 import { TRUST_TARGETS } from './targets/trust.ts';
+import { VIDEO_TARGETS } from './targets/video.ts';
 import type { RegisteredTarget } from './target.ts';
 
 /** Every decoder of untrusted input under fuzzing (docs/RELIABILITY.md, "Fuzzing"), by name. */
@@ -17,6 +18,7 @@ export const TARGETS: readonly RegisteredTarget[] = [
   ...INGEST_TARGETS,
   ...SIDECAR_TARGETS,
   ...IMAGE_TARGETS,
+  ...VIDEO_TARGETS,
   ...QUERY_TARGETS,
 ];
 

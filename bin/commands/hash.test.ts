@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { syntheticPhotoJpeg } from '../../fixtures/synthetic-photo.ts';
+import { makeVideo, requireFfmpeg } from '../../shared/video/testing/synthetic-video.ts';
 import { run } from './hash.ts';
 
 let dir: string;
@@ -197,6 +200,67 @@ describe('hashfeed hash', () => {
       const { status, stdout } = await hashfeed('--help');
       expect(status).toBe(0);
       expect(stdout).toContain('--decode exact|fast');
+    });
+  });
+
+  describe.runIf(requireFfmpeg())('with --algo vpdq', () => {
+    let clip = '';
+    beforeAll(() => {
+      mkdirSync(join(dir, 'videos'), { recursive: true });
+      clip = join(dir, 'videos', 'clip.mp4');
+      makeVideo(clip, { width: 160, height: 120, fps: 10, seconds: 3 });
+      writeFileSync(join(dir, 'videos', 'broken.mp4'), readFileSync(clip).subarray(0, 2000));
+    });
+
+    it('prints {path, algorithm, durationSec, frames} with --json, one frame a second by default', async () => {
+      const { status, stdout } = await hashfeed('--algo', 'vpdq', '--json', clip);
+      expect(status).toBe(0);
+      const line: unknown = JSON.parse(stdout);
+      expect(line).toMatchObject({ path: clip, algorithm: 'vpdq', durationSec: 3 });
+      const frames = isRecord(line) && Array.isArray(line.frames) ? line.frames : [];
+      expect(frames.map((f: unknown) => (isRecord(f) ? [f.frame, f.timestamp] : []))).toEqual([[0, 0], [10, 1], [20, 2]]);
+      expect(frames.every((f: unknown) => isRecord(f) && typeof f.hash === 'string' && /^[0-9a-f]{64}$/.test(f.hash) && typeof f.quality === 'number')).toBe(true);
+    });
+
+    it("prints the reference's lines without --json, every frame with --seconds-per-hash 0", async () => {
+      const { status, stdout } = await hashfeed('--algo', 'vpdq', '--seconds-per-hash', '0', clip);
+      expect(status).toBe(0);
+      const lines = stdout.trim().split('\n');
+      expect(lines.length).toBe(30);
+      expect(lines[1]).toMatch(/^1,\d{1,3},[0-9a-f]{64},0\.100$/);
+    });
+
+    it('walks folders for video files and reports a broken one with its code, exit status 1', async () => {
+      const { status, stdout } = await hashfeed('--algo', 'vpdq', '--json', join(dir, 'videos'));
+      expect(status).toBe(1);
+      const lines: unknown[] = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines.map((l) => (isRecord(l) ? l.path : undefined))).toEqual([join(dir, 'videos', 'broken.mp4'), clip]);
+      expect(lines[0]).toMatchObject({ error: { code: 'VIDEO_UNREADABLE' } });
+    });
+
+    it('adds md5 and sha256 of the file when asked', async () => {
+      const { stdout } = await hashfeed('--algo', 'vpdq,md5,sha256', '--json', clip);
+      const lines: unknown[] = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const bytes = readFileSync(clip);
+      expect(lines.slice(1)).toEqual([
+        { path: clip, algorithm: 'md5', hash: createHash('md5').update(bytes).digest('hex'), quality: null },
+        { path: clip, algorithm: 'sha256', hash: createHash('sha256').update(bytes).digest('hex'), quality: null },
+      ]);
+    });
+
+    it('hashes a video with md5 and sha256 alone, as any file, without ffmpeg', async () => {
+      const { status, stdout } = await hashfeed('--algo', 'md5,sha256', clip);
+      expect(status).toBe(0);
+      expect(stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['md5', 'sha256']);
+    });
+
+    it.each([
+      [['--algo', 'vpdq,pdq']],
+      [['--algo', 'vpdq', '--seconds-per-hash', '-1']],
+      [['--algo', 'vpdq', '--seconds-per-hash', 'often']],
+      [['--seconds-per-hash', '1']],
+    ])('refuses %j as a usage error', async (args) => {
+      expect((await hashfeed(...args, clip)).status).toBe(2);
     });
   });
 });

@@ -10,6 +10,9 @@
  *           [,"unframed":{"hash","quality","box":[x,y,w,h]}][,"unframedDihedral":[8 hex]]}
  *          or {"path","error":{"code","message"}} for a file that fails
  *
+ * With --algo vpdq the files are videos: see hash-video.ts for its output
+ * (md5 and sha256 may be asked for with it; the image algorithms may not).
+ *
  * A failing file does not stop the others; the exit status is 1 at the end
  * if any failed (2 for a usage error). Folders are walked recursively for
  * image files (by extension); files named explicitly are always tried.
@@ -25,14 +28,20 @@ import {
   getAlgorithm,
   hashImage,
   HashFormatError,
+  isVideoAlgorithmName,
+  vpdqVideo,
 } from '../../shared/hashing/index.ts';
 import type { AlgorithmName, DecodeMode, HashedImage } from '../../shared/hashing/index.ts';
 import { defineCommand, UsageError, type CommandIo, type OptionValues } from '../command.ts';
+import { hashVideoFile, printVideo, VIDEO_EXTENSIONS } from './hash-video.ts';
+import type { HashedVideo } from './hash-video.ts';
 
 const USAGE = `usage: hashfeed hash [options] <files or folders...>
 
 options:
-  --algo <names>       comma-separated: pdq, phash64, dhash64, md5, sha256 (default pdq)
+  --algo <names>       comma-separated: pdq, phash64, dhash64, md5, sha256 (default pdq);
+                       or vpdq for videos (with md5, sha256 if wanted): needs ffmpeg
+  --seconds-per-hash <s>  vpdq: seconds between hashed frames, 0 for every frame (default ${vpdqVideo.defaultSecondsPerHash})
   --decode exact|fast  exact: full resolution; fast: JPEG/WebP reduced while decoding (default fast)
   --dihedral           also print PDQ's 8 rotations and flips (from one DCT)
   --unframe            also hash the picture inside a frame, letterbox, pillarbox or caption band, when one is found
@@ -45,11 +54,17 @@ options:
 /** Files larger than this are refused without reading them. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
+/** Videos larger than this are refused without decoding them. */
+const MAX_VIDEO_BYTES = 1024 * 1024 * 1024;
+
 const IMAGE_EXTENSIONS = /\.(jpe?g|jfif|png|webp|gif|avif|heif|tiff?)$/i;
 
 interface Options {
   readonly paths: readonly string[];
   readonly algorithms: readonly AlgorithmName[];
+  /** --algo vpdq: the files are videos. */
+  readonly video: boolean;
+  readonly secondsPerHash: number;
   readonly mode: DecodeMode;
   readonly dihedral: boolean;
   readonly unframe: boolean;
@@ -65,10 +80,14 @@ interface FileError {
   readonly message: string;
 }
 
-type Outcome = { readonly path: string; readonly hashed: HashedImage } | { readonly path: string; readonly error: FileError };
+type Outcome =
+  | { readonly path: string; readonly hashed: HashedImage }
+  | { readonly path: string; readonly hashedVideo: HashedVideo }
+  | { readonly path: string; readonly error: FileError };
 
 const OPTIONS = {
   algo: { type: 'string' },
+  'seconds-per-hash': { type: 'string' },
   decode: { type: 'string' },
   dihedral: { type: 'boolean' },
   unframe: { type: 'boolean' },
@@ -89,7 +108,7 @@ const command = defineCommand({
 export const run = (argv: string[], io?: CommandIo): Promise<number> => command.run(argv, io);
 
 async function hashAll(options: Options, io: CommandIo): Promise<number> {
-  const files = await collectFiles(options.paths);
+  const files = await collectFiles(options.paths, options.video ? VIDEO_EXTENSIONS : IMAGE_EXTENSIONS);
   const progress = io.stderr.isTTY === true ? (done: number) => io.stderr.write(`\r\x1b[K[${done}/${files.length}] hashing`) : () => {};
   let failures = 0;
   let done = 0;
@@ -101,7 +120,8 @@ async function hashAll(options: Options, io: CommandIo): Promise<number> {
       done++;
       if ('error' in outcome) failures++;
       if (io.stderr.isTTY === true) io.stderr.write('\r\x1b[K');
-      print(outcome, options, io);
+      if ('hashedVideo' in outcome) printHashedVideo(outcome.path, outcome.hashedVideo, options, files.length > 1, io);
+      else print(outcome, options, io);
       progress(done);
     },
   );
@@ -111,12 +131,20 @@ async function hashAll(options: Options, io: CommandIo): Promise<number> {
 
 function parseOptions(values: OptionValues<typeof OPTIONS>, positionals: readonly string[]): Options {
   if (positionals.length === 0) throw new UsageError('USAGE', 'no files or folders given');
-  const algorithms = (values.algo ?? 'pdq').split(',').map((name) => algorithmName(name.trim()));
+  const names = (values.algo ?? 'pdq').split(',').map((name) => name.trim());
+  const video = names.some((name) => isVideoAlgorithmName(name));
+  const algorithms = names.filter((name) => !isVideoAlgorithmName(name)).map((name) => algorithmName(name));
+  if (video && algorithms.some((a) => a !== 'md5' && a !== 'sha256')) {
+    throw new UsageError('USAGE', 'vpdq hashes videos and pdq, phash64, dhash64 hash images: run them separately (md5 and sha256 go with either)');
+  }
+  if (values['seconds-per-hash'] !== undefined && !video) throw new UsageError('USAGE', '--seconds-per-hash goes with --algo vpdq');
   const mode = values.decode ?? 'fast';
   if (!isDecodeMode(mode)) throw new UsageError('USAGE', `--decode must be exact or fast, not '${mode}'`);
   return {
     paths: positionals,
     algorithms: [...new Set(algorithms)],
+    video,
+    secondsPerHash: nonNegativeNumber(values['seconds-per-hash'], '--seconds-per-hash', vpdqVideo.defaultSecondsPerHash),
     mode,
     dihedral: values.dihedral === true,
     unframe: values.unframe === true,
@@ -147,14 +175,21 @@ function positiveInteger(value: string | undefined, name: string, fallback: numb
   return n;
 }
 
+function nonNegativeNumber(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) throw new UsageError('USAGE', `${name} must be a number of seconds from 0 to 3600, not '${value}'`);
+  return n;
+}
+
 type Entry = { readonly path: string } | { readonly path: string; readonly error: FileError };
 
-/** Expands folders (sorted, recursively, image extensions only); a path that cannot be read becomes an error entry. */
-async function collectFiles(paths: readonly string[]): Promise<Entry[]> {
+/** Expands folders (sorted, recursively, files whose names match `extensions` only); a path that cannot be read becomes an error entry. */
+async function collectFiles(paths: readonly string[], extensions: RegExp): Promise<Entry[]> {
   const out: Entry[] = [];
   for (const path of paths) {
     try {
-      if ((await stat(path)).isDirectory()) out.push(...(await walk(path)));
+      if ((await stat(path)).isDirectory()) out.push(...(await walk(path, extensions)));
       else out.push({ path });
     } catch (cause) {
       out.push({ path, error: fileError(cause) });
@@ -163,13 +198,13 @@ async function collectFiles(paths: readonly string[]): Promise<Entry[]> {
   return out;
 }
 
-async function walk(folder: string): Promise<Entry[]> {
+async function walk(folder: string, extensions: RegExp): Promise<Entry[]> {
   const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: Entry[] = [];
   for (const entry of entries) {
     const path = join(folder, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(path)));
-    else if (entry.isFile() && IMAGE_EXTENSIONS.test(entry.name)) out.push({ path });
+    if (entry.isDirectory()) out.push(...(await walk(path, extensions)));
+    else if (entry.isFile() && extensions.test(entry.name)) out.push({ path });
   }
   return out;
 }
@@ -177,6 +212,10 @@ async function walk(folder: string): Promise<Entry[]> {
 async function hashOne(entry: Entry, options: Options): Promise<Outcome> {
   if ('error' in entry) return entry;
   try {
+    if (options.video) {
+      const exact = options.algorithms.filter((a) => a === 'md5' || a === 'sha256');
+      return { path: entry.path, hashedVideo: await hashVideoFile(entry.path, options.secondsPerHash, exact, MAX_VIDEO_BYTES) };
+    }
     const { size } = await stat(entry.path);
     if (size > MAX_FILE_BYTES) {
       return { path: entry.path, error: { code: 'IMAGE_TOO_LARGE', message: `the file is ${size} bytes, over the limit of ${MAX_FILE_BYTES}` } };
@@ -198,7 +237,16 @@ async function hashOne(entry: Entry, options: Options): Promise<Outcome> {
   }
 }
 
-function print(outcome: Outcome, options: Options, io: CommandIo): void {
+function printHashedVideo(path: string, hashed: HashedVideo, options: Options, several: boolean, io: CommandIo): void {
+  printVideo(path, hashed.video, options.json, several, io);
+  for (const { algorithm, hash } of hashed.exact) {
+    const hex = getAlgorithm(algorithm).format(hash);
+    if (options.json) io.stdout.write(`${JSON.stringify({ path, algorithm, hash: hex, quality: null })}\n`);
+    else printText(algorithm, hex, undefined, undefined, path, io);
+  }
+}
+
+function print(outcome: Exclude<Outcome, { readonly hashedVideo: HashedVideo }>, options: Options, io: CommandIo): void {
   if ('error' in outcome) {
     if (options.json) io.stdout.write(`${JSON.stringify({ path: outcome.path, error: outcome.error })}\n`);
     else io.stderr.write(`hashfeed hash: ${outcome.path}: ${outcome.error.code}: ${outcome.error.message}\n`);

@@ -3,6 +3,14 @@ import { CodedError } from '../errors.ts';
 /** Stable names: they are storage keys and wire values, never renamed. */
 export type AlgorithmName = 'pdq' | 'phash64' | 'dhash64' | 'md5' | 'sha256' | 'vpdq';
 
+/**
+ * Stable names of video algorithms. A video's value is a list of frame
+ * hashes; the AlgorithmName of the same name describes one frame (its
+ * `bits`, `parse`, `distance`), which is how the feed carries and compares
+ * them (docs/PROTOCOL.md 8.1).
+ */
+export type VideoAlgorithmName = 'vpdq';
+
 export type HashFormatCode = 'HASH_UNKNOWN_ALGORITHM' | 'HASH_NOT_STRING' | 'HASH_BAD_LENGTH' | 'HASH_BAD_HEX';
 
 export class HashFormatError extends CodedError<HashFormatCode> {}
@@ -30,4 +38,27 @@ export interface HashAlgorithm {
   distance(a: Uint8Array, b: Uint8Array): number;
   /** Valid example values that drive generated tests. */
   readonly examples: readonly string[];
+}
+
+/**
+ * A video algorithm as a registry value: a video's hash is a variable-length
+ * list of frame hashes of `frame`, each with a quality, and two videos match
+ * by the share of frames that agree (shared/video/vpdq-match-rule.ts).
+ * Fixed-size paths iterate ALGORITHMS and never see these.
+ */
+export interface VideoHashAlgorithm {
+  readonly name: VideoAlgorithmName;
+  readonly kind: 'video';
+  /** The per-frame hash: its parse, format and distance (Hamming) apply to each frame. */
+  readonly frame: HashAlgorithm;
+  /** Two frames match when their distance is <= this. */
+  readonly defaultFrameThreshold: number;
+  /** Frames with quality below this are dropped before matching. */
+  readonly qualityFloor: number;
+  /** Pc: share (0 to 1) of the candidate's (indicator's) unique frames that must be matched. */
+  readonly defaultCandidateShare: number;
+  /** Pq: share (0 to 1) of the query's (scanned video's) unique frames that must be matched. */
+  readonly defaultQueryShare: number;
+  /** Seconds of video between hashed frames when hashing (0: every frame). */
+  readonly defaultSecondsPerHash: number;
 }

@@ -4,9 +4,9 @@
  * the two decode paths.
  */
 export { HashFormatError } from './algorithm.ts';
-export type { AlgorithmName, HashAlgorithm, HashFormatCode } from './algorithm.ts';
+export type { AlgorithmName, HashAlgorithm, HashFormatCode, VideoAlgorithmName, VideoHashAlgorithm } from './algorithm.ts';
 
-export { ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, md5, pdq, phash64, sha256, vpdq } from './registry.ts';
+export { ALGORITHMS, VIDEO_ALGORITHMS, dhash64, getAlgorithm, isAlgorithmName, isVideoAlgorithmName, md5, pdq, phash64, sha256, vpdq, vpdqVideo } from './registry.ts';
 
 export { hashImage, hashPixels } from './hash-image.ts';
 export type { HashedImage, HashResult, ImageHashOptions, PerceptualAlgorithmName, PixelHashOptions, UnframedHashes } from './hash-image.ts';

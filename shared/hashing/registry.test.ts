@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HashFormatError } from './algorithm.ts';
 import type { HashFormatCode } from './algorithm.ts';
 import { md5Digest, sha256Digest } from './exact.ts';
-import { ALGORITHMS, getAlgorithm, isAlgorithmName, md5, pdq, sha256 } from './registry.ts';
+import { ALGORITHMS, VIDEO_ALGORITHMS, getAlgorithm, isAlgorithmName, isVideoAlgorithmName, md5, pdq, sha256, vpdq, vpdqVideo } from './registry.ts';
 
 function codeOf(fn: () => unknown): HashFormatCode | 'no error' {
   try {
@@ -150,6 +150,20 @@ describe('the hash algorithm registry', () => {
       const inputs = [new Uint8Array(0), new TextEncoder().encode('abc')];
       expect(inputs.map((b) => md5.format(md5Digest(b)))).toEqual(md5.examples);
       expect(inputs.map((b) => sha256.format(sha256Digest(b)))).toEqual(sha256.examples);
+    });
+  });
+
+  describe('video algorithms', () => {
+    it('names vpdq, a list of vpdq frame hashes (PDQ) at the reference operating point', () => {
+      expect(VIDEO_ALGORITHMS.map((a) => [a.name, a.kind, a.frame.name])).toEqual([['vpdq', 'video', 'vpdq']]);
+      expect([vpdqVideo.defaultFrameThreshold, vpdqVideo.qualityFloor, vpdqVideo.defaultCandidateShare, vpdqVideo.defaultQueryShare, vpdqVideo.defaultSecondsPerHash]).toEqual([31, 50, 0.8, 0, 1]);
+    });
+
+    it('describes one frame under the fixed-size name vpdq: PDQ\'s size, threshold and floor', () => {
+      expect(isVideoAlgorithmName('vpdq')).toBe(true);
+      expect(isVideoAlgorithmName('pdq')).toBe(false);
+      expect([vpdq.bits, vpdq.defaultThreshold, vpdq.qualityFloor]).toEqual([pdq.bits, pdq.defaultThreshold, pdq.qualityFloor]);
+      expect(getAlgorithm('vpdq')).toBe(vpdq);
     });
   });
 });

@@ -4,7 +4,7 @@
  * hex string read as a big-endian number (algorithm.ts).
  */
 import { HashFormatError } from './algorithm.ts';
-import type { AlgorithmName, HashAlgorithm } from './algorithm.ts';
+import type { AlgorithmName, HashAlgorithm, VideoAlgorithmName, VideoHashAlgorithm } from './algorithm.ts';
 import { formatHex, hammingDistance, parseHex } from './bits.ts';
 import { quote } from '../quote.ts';
 
@@ -92,6 +92,31 @@ export const vpdq = perceptual('vpdq', 256, 31, pdq.examples, 50);
 
 /** Every algorithm, in a stable order. */
 export const ALGORITHMS: readonly HashAlgorithm[] = [pdq, phash64, dhash64, md5, sha256, vpdq];
+
+/**
+ * vPDQ as a video algorithm (ThreatExchange vpdq; shared/video/vpdq.ts): a
+ * video's hash is its list of frame hashes, each a `vpdq` value above. The
+ * frame threshold 31, the quality floor 50 and the shares Pc = 80%, Pq = 0%
+ * are the reference's defaults.
+ */
+export const vpdqVideo: VideoHashAlgorithm = {
+  name: 'vpdq',
+  kind: 'video',
+  frame: vpdq,
+  defaultFrameThreshold: 31,
+  qualityFloor: 50,
+  defaultCandidateShare: 0.8,
+  defaultQueryShare: 0,
+  defaultSecondsPerHash: 1,
+};
+
+/** Every video algorithm, in a stable order. */
+export const VIDEO_ALGORITHMS: readonly VideoHashAlgorithm[] = [vpdqVideo];
+
+/** True for the names of VIDEO_ALGORITHMS. */
+export function isVideoAlgorithmName(name: unknown): name is VideoAlgorithmName {
+  return VIDEO_ALGORITHMS.some((a) => a.name === name);
+}
 
 const BY_NAME = new Map<string, HashAlgorithm>(ALGORITHMS.map((a) => [a.name, a]));
 

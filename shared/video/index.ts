@@ -1,0 +1,19 @@
+/**
+ * Video: bounded decoding through ffmpeg, vPDQ frame hashing, and the
+ * reference's frame-list match rule. docs/VIDEO.md defines them.
+ */
+export { VideoError } from './video-error.ts';
+export type { VideoErrorCode } from './video-error.ts';
+
+export { DEFAULT_VIDEO_LIMITS, videoLimits } from './limits.ts';
+export type { VideoLimits } from './limits.ts';
+
+export { openVideo } from './decode.ts';
+export type { OpenedVideo, VideoDecoderOptions, VideoFrame, VideoSource } from './decode.ts';
+export type { VideoInfo } from './probe.ts';
+
+export { DEFAULT_SECONDS_PER_HASH, formatVpdqLine, formatVpdqTimestamp, hashVideo, vpdqFrameMod, vpdqFrames, vpdqTimestamp } from './vpdq.ts';
+export type { VpdqFrame, VpdqOptions, VpdqVideo } from './vpdq.ts';
+
+export { DEFAULT_VPDQ_MATCH_RULE, compareFrameLists } from './vpdq-match-rule.ts';
+export type { FrameListComparison, RuleFrame, VpdqMatchRule } from './vpdq-match-rule.ts';
