@@ -43,7 +43,7 @@ export interface HashAlgorithm {
 /**
  * A video algorithm as a registry value: a video's hash is a variable-length
  * list of frame hashes of `frame`, each with a quality, and two videos match
- * by the share of frames that agree (shared/video/vpdq-match-rule.ts).
+ * by the share of frames that agree (shared/video-match/rule.ts).
  * Fixed-size paths iterate ALGORITHMS and never see these.
  */
 export interface VideoHashAlgorithm {
