@@ -35,7 +35,7 @@ import { hashImageViews, isHeavyToHash, type ImageViews, type ImageViewsOptions 
 export interface SidecarOptions {
   readonly config: SidecarConfig;
   /** ffmpeg and ffprobe (default: on the PATH); tests point them elsewhere to see a sidecar without them. */
-  readonly videoTools?: { readonly ffmpegPath?: string; readonly ffprobePath?: string; readonly onChild?: (child: { readonly pid: number; readonly tool: string }) => void };
+  readonly videoTools?: { readonly ffmpegPath?: string; readonly ffprobePath?: string; readonly tempDir?: string; readonly onChild?: (child: { readonly pid: number; readonly tool: string }) => void };
   readonly fetch?: FetchLike;
   readonly clock?: () => number;
   readonly logger?: pino.Logger;
@@ -198,6 +198,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       timeoutMs: config.videoTimeoutMs,
       ffmpegPath: options.videoTools?.ffmpegPath,
       ffprobePath: options.videoTools?.ffprobePath,
+      tempDir: options.videoTools?.tempDir,
     },
     {
       matcher: () => matcher,
