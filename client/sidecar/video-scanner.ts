@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { lumaFromPixels } from '../../shared/hashing/luma.ts';
-import { pdqFromLuma } from '../../shared/hashing/pdq.ts';
-import { cropLuma, detectFrame } from '../../shared/hashing/frame-detect.ts';
 import { VPDQ_QUALITY_FLOOR, type VideoFrame, type VideoMatch } from '../../shared/video-match/index.ts';
-import { openVideo, VideoError, vpdqFrameMod, vpdqTimestamp, type OpenedVideo } from '../../shared/video/index.ts';
+import { openVideo, VideoError, type OpenedVideo } from '../../shared/video/index.ts';
+import { viewLists, vpdqViews, type VpdqViewFrame } from '../../shared/video/vpdq-views.ts';
 import { spoolToFile } from '../../shared/video/spool.ts';
 import type { Matcher } from '../match/matcher.ts';
 import { computePreviewOfPixels } from '../report/index.ts';
@@ -134,36 +132,19 @@ export class VideoScanner {
   }
 
   /**
-   * vPDQ of every frameMod-th frame (shared/video/vpdq.ts's rule), with a
-   * blurhash of each when asked; and, when bars or a frame were added
-   * around the picture (a letterboxed copy: shared/hashing/frame-detect.ts,
-   * as for pictures), the list of the frames' insides (`unframed`, the
-   * frame's own hash where it has none).
+   * vPDQ of every frameMod-th frame, as decoded and unframed (shared/video/vpdq-views.ts),
+   * with a blurhash of each usable frame when asked.
    */
   async #hashFrames(video: OpenedVideo, secondsPerHash: number, wantPreviews: boolean): Promise<{ frames: VideoFrame[]; unframed: VideoFrame[] | undefined; previews: Map<number, string> }> {
-    const { fps, width, height } = video.info;
-    const frames: VideoFrame[] = [];
-    const unframed: VideoFrame[] = [];
-    let anyUnframed = false;
+    const views: Omit<VpdqViewFrame, 'pixels'>[] = [];
     const previews = new Map<number, string>();
-    const luma = new Float32Array(width * height);
     let hashedUpTo = 0;
     try {
-      for await (const decoded of video.frames(vpdqFrameMod(secondsPerHash, fps))) {
-        const pixels = { width: decoded.width, height: decoded.height, channels: 3 as const, data: decoded.data };
-        const lumaImage = lumaFromPixels(pixels, luma);
-        const { hash, quality } = pdqFromLuma(lumaImage);
-        const timestamp = vpdqTimestamp(decoded.index, fps);
-        frames.push({ frame: decoded.index, quality, hash, timestamp });
-        const inside = detectFrame(lumaImage);
-        if (inside === undefined) unframed.push({ frame: decoded.index, quality, hash, timestamp });
-        else {
-          anyUnframed = true;
-          unframed.push({ frame: decoded.index, ...pdqFromLuma(cropLuma(lumaImage, inside.box)), timestamp });
-        }
+      for await (const { frame, unframed, pixels } of vpdqViews(video, secondsPerHash)) {
+        views.push({ frame, unframed });
         // Before the next frame is asked for: the decoder reuses the buffer.
-        if (wantPreviews && quality >= VPDQ_QUALITY_FLOOR) previews.set(timestamp, await computePreviewOfPixels(pixels));
-        const upTo = (decoded.index + 1) / fps;
+        if (wantPreviews && frame.quality >= VPDQ_QUALITY_FLOOR) previews.set(frame.timestamp, await computePreviewOfPixels(pixels));
+        const upTo = (frame.frame + 1) / video.info.fps;
         this.#deps.onSecondsHashed?.(Math.max(0, upTo - hashedUpTo));
         hashedUpTo = upTo;
         // PDQ of a frame is JavaScript work: other requests get a turn between frames.
@@ -172,7 +153,7 @@ export class VideoScanner {
     } finally {
       await video.close();
     }
-    return { frames, unframed: anyUnframed ? unframed : undefined, previews };
+    return { ...viewLists(views), previews };
   }
 
   #exactMatches(digests: readonly { algorithm: 'md5' | 'sha256'; hash: Uint8Array }[]): MatchItem[] {
