@@ -11,6 +11,8 @@ export interface VideoTransform {
   readonly filters?: string;
   /** H.264 constant rate factor of the copy: higher is lower quality (default 28). */
   readonly crf?: number;
+  /** A target bitrate instead of a quality (e.g. '100k'). */
+  readonly bitrate?: string;
   /** Input options, before -i (e.g. ['-ss', '1']). */
   readonly input?: readonly string[];
   /** Output options, after the codec (e.g. ['-t', '2']). */
@@ -24,7 +26,7 @@ export function transformVideo(input: string, output: string, transform: VideoTr
     [
       '-nostdin', '-v', 'error', '-y', ...(transform.input ?? []), '-i', input,
       ...(transform.filters === undefined ? [] : ['-vf', transform.filters]),
-      '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', String(transform.crf ?? 28), '-pix_fmt', 'yuv420p',
+      '-an', '-c:v', 'libx264', '-preset', 'ultrafast', ...(transform.bitrate === undefined ? ['-crf', String(transform.crf ?? 28)] : ['-b:v', transform.bitrate]), '-pix_fmt', 'yuv420p',
       ...(transform.output ?? []), output,
     ],
     { timeout: 120_000, stdio: 'ignore' },
