@@ -126,7 +126,8 @@ describe.runIf(hasFfmpeg)('video scans in the sidecar', () => {
       }),
     });
     expect(res.status).toBe(201);
-    sidecar = await startSidecar({ maxVideoBytes: 4 * 1024 * 1024, maxVideoSeconds: 30 });
+    // One video at a time and none waiting, so that a second video during a scan is refused at once.
+    sidecar = await startSidecar({ maxVideoBytes: 4 * 1024 * 1024, maxVideoSeconds: 30, videoScanConcurrency: 1, videoQueueLength: 0 });
   }, 180_000);
 
   afterAll(async () => {
@@ -221,7 +222,7 @@ describe.runIf(hasFfmpeg)('video scans in the sidecar', () => {
   });
 
   describe('when a video scan is in progress', () => {
-    it('still answers an image scan, and shows the video scan in /metrics', async () => {
+    it('still answers an image scan, refuses a video past the queue with 503, and shows the video scan in /metrics', async () => {
       const held = watchedBody(known, { hold: true });
       const video = scan(sidecar, 'surface=uploads&subject=user:alice', held.body);
       try {
@@ -233,6 +234,11 @@ describe.runIf(hasFfmpeg)('video scans in the sidecar', () => {
         const image = await scan(sidecar, 'surface=uploads&subject=user:alice', jpeg);
         expect(image).toMatchObject({ status: 200, json: { matches: [] } });
         expect(sidecar.videoSlots.inUse).toBe(1);
+        // Another video finds the one slot taken and no room to wait (videoQueueLength 0).
+        const second = await scan(sidecar, 'surface=uploads&subject=user:alice', unrelated);
+        expect(second).toMatchObject({ status: 503, json: { error: { code: 'OVERLOADED' } } });
+        expect(second.headers.get('retry-after')).toBe('2');
+        expect(second.headers.get('connection')).toBe('close');
       } finally {
         held.finish();
       }

@@ -187,6 +187,10 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
       try {
         if (Number(peeked.declared ?? '0') > deps.maxVideoBytes) throw new VideoError('VIDEO_TOO_LARGE', `the video is over the limit of ${deps.maxVideoBytes} bytes`);
         return c.json(await finish(decision, await deps.scanVideo(peekedStream(peeked), gone), null));
+      } catch (err) {
+        // No video slot: the body's rest is still unread, so the connection closes after the 503.
+        if (!(err instanceof DecodeBudgetError)) throw err;
+        return c.json({ error: err.toJSON() }, err.status, { ...CLOSE_AFTER, ...(err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) }) });
       } finally {
         headRoom();
       }
