@@ -8,7 +8,7 @@ import { createSidecar, type Sidecar, type SidecarOptions } from '../client/side
 import { formatVideoValue, parseFrameList, videoIndicatorValue } from '../shared/video-match/index.ts';
 import { hashVideo } from '../shared/video/index.ts';
 import { isAlive, makeVideo, requireFfmpeg } from '../shared/video/testing/synthetic-video.ts';
-import { makeSourceVideo, transformVideo } from '../shared/video/testing/video-transforms.ts';
+import { makeSourceVideo, transformVideo } from '../fixtures/index.ts';
 import { startLoopbackCentre, stopLoopbackCentres, type LoopbackCentre } from './testing/loopback-centre.ts';
 import { sidecarConfigFor, TEST_LOCAL_TOKEN as LOCAL_TOKEN } from './testing/sidecar-config.ts';
 

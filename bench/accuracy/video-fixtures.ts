@@ -9,8 +9,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { deriveSeed, generateImage, type FamilyName } from '../../fixtures/index.ts';
-import { transformVideo, type VideoTransform } from '../../shared/video/testing/video-transforms.ts';
+import { deriveSeed, generateImage, transformVideo, type FamilyName, type VideoTransform } from '../../fixtures/index.ts';
 
 export const FOOTAGE_WIDTH = 640;
 export const FOOTAGE_HEIGHT = 480;

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { readCentreConfig, writeCentreConfig } from '../../server/centre.ts';
 import { framesOfValue, formatVideoValue, parseFrameList, videoIndicatorValue } from '../../shared/video-match/index.ts';
 import { hashVideo } from '../../shared/video/index.ts';
-import { ffmpegInstalled, makeVideo } from '../../shared/video/testing/synthetic-video.ts';
-import { makeSourceVideo, transformVideo } from '../../shared/video/testing/video-transforms.ts';
+import { ffmpegAvailable, makeSourceVideo, transformVideo } from '../../fixtures/index.ts';
 
 export interface DemoVideos {
   /** The indicator's value as submitted: its unique frame hashes (PROTOCOL 8.1). */
@@ -39,12 +38,12 @@ export function enableVideoIndicators(centreDir: string): void {
 
 /** Makes the videos under `workDir` (the caller removes it); undefined where ffmpeg is not installed. */
 export async function prepareDemoVideos(workDir: string): Promise<DemoVideos | undefined> {
-  if (!ffmpegInstalled()) return undefined;
+  if (!ffmpegAvailable()) return undefined;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const known = join(workDir, 'known.mp4');
   // Six seconds of ffmpeg's moving test pattern, 320x240 at 10 frames a second: six hashed frames at one a second.
-  makeVideo(known, { width: 320, height: 240, fps: 10, seconds: 6 });
+  makeSourceVideo(known, 'testsrc2=size=320x240:rate=10', 6);
   // A re-upload as platforms see them: shrunk into black bars and re-encoded at a lower quality.
   transformVideo(known, join(workDir, LETTERBOXED_VIDEO), { filters: 'scale=288:216,pad=320:240:16:12:black', crf: 32 });
   makeSourceVideo(join(workDir, UNRELATED_VIDEO), 'mandelbrot=size=320x240:rate=10', 6);
