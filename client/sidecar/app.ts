@@ -11,7 +11,7 @@ import { DecodeBudgetError, type DecodeBudget } from './decode-budget.ts';
 import type { Health } from './health.ts';
 import { JsonDuplicateKeyError, JsonPrototypeKeyError } from './json-keys.ts';
 import { clientGoneSignal } from './client-gone.ts';
-import { bodySourceOf, CLOSE_AFTER, peekBody, peekedStream, readBoundedBody, readBoundedJson, RequestBodyError, type PeekedBody } from './read-body.ts';
+import { bodySourceOf, CLOSE_AFTER, peekBody, peekedStream, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 import { VideoError, type VideoErrorCode } from '../../shared/video/index.ts';
 import { sniffVideo, VIDEO_SNIFF_BYTES } from './video-sniff.ts';
 import type { ScanResult } from './scanner.ts';
@@ -172,37 +172,39 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     const gone = clientGoneSignal(c.env, c.req.raw);
     // Over every cap: refused from its declared length before a byte is read.
     const largest = Math.max(deps.maxImageBytes, deps.maxVideoBytes);
-    if (Number(c.req.header('content-length') ?? '0') > largest) throw new RequestBodyError('BODY_TOO_LARGE', `the body exceeds the limit of ${largest} bytes`);
-    const headRoom = await holdRoom(c, deps.bodyBudget, HEAD_ROOM_BYTES, gone);
-    if (headRoom instanceof Response) return headRoom;
-    let peeked: PeekedBody;
-    try {
-      peeked = await peekBody(bodySourceOf(c.env, c.req.raw), VIDEO_SNIFF_BYTES, deps.bodyTimeoutMs);
-    } catch (err) {
-      headRoom();
-      throw err;
-    }
-    // What the bytes are, never what the content type says (docs/SIDECAR.md, "Video scans").
-    if (sniffVideo(peeked.head) !== undefined) {
-      try {
-        if (Number(peeked.declared ?? '0') > deps.maxVideoBytes) throw new VideoError('VIDEO_TOO_LARGE', `the video is over the limit of ${deps.maxVideoBytes} bytes`);
-        return c.json(await finish(decision, await deps.scanVideo(peekedStream(peeked), gone), null));
-      } catch (err) {
-        // No video slot: the body's rest is still unread, so the connection closes after the 503.
-        if (!(err instanceof DecodeBudgetError)) throw err;
-        return c.json({ error: err.toJSON() }, err.status, { ...CLOSE_AFTER, ...(err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) }) });
-      } finally {
-        headRoom();
-      }
-    }
-    headRoom();
-    const room = await holdRoomForBody(c, deps.bodyBudget, deps.maxImageBytes, gone);
+    const declared = Number(c.req.header('content-length') ?? Number.NaN);
+    if (declared > largest) throw new RequestBodyError('BODY_TOO_LARGE', `the body exceeds the limit of ${largest} bytes`);
+    // Room before a byte is read: as for a picture (its declared length, or the largest picture); a body
+    // longer than any picture can only be a video, which is streamed and takes a chunk's room.
+    const onlyVideo = Number.isSafeInteger(declared) && declared > deps.maxImageBytes;
+    let room = onlyVideo ? await holdRoom(c, deps.bodyBudget, HEAD_ROOM_BYTES, gone) : await holdRoomForBody(c, deps.bodyBudget, deps.maxImageBytes, gone);
     if (room instanceof Response) return room;
+    let release: () => void = room;
+    let video = false;
     try {
-      const bytes = await readBoundedBody(peeked, { maxBytes: deps.maxImageBytes, timeoutMs: deps.bodyTimeoutMs });
-      return c.json(await finish(decision, await deps.scanImage(bytes, gone), bytes));
+      const peeked = await peekBody(bodySourceOf(c.env, c.req.raw), VIDEO_SNIFF_BYTES, deps.bodyTimeoutMs);
+      // What the bytes are, never what the content type says (docs/SIDECAR.md, "Video scans").
+      if (sniffVideo(peeked.head) === undefined) {
+        const bytes = await readBoundedBody(peeked, { maxBytes: deps.maxImageBytes, timeoutMs: deps.bodyTimeoutMs });
+        return c.json(await finish(decision, await deps.scanImage(bytes, gone), bytes));
+      }
+      video = true;
+      if (Number(peeked.declared ?? '0') > deps.maxVideoBytes) throw new VideoError('VIDEO_TOO_LARGE', `the video is over the limit of ${deps.maxVideoBytes} bytes`);
+      if (!onlyVideo) {
+        // A video holds one chunk at a time, not its length: the room taken for a picture goes back.
+        release();
+        release = () => {};
+        room = await holdRoom(c, deps.bodyBudget, HEAD_ROOM_BYTES, gone);
+        if (room instanceof Response) return room;
+        release = room;
+      }
+      return c.json(await finish(decision, await deps.scanVideo(peekedStream(peeked), gone), null));
+    } catch (err) {
+      // No room or no video slot for a video: the body's rest is still unread, so the connection closes after the 503.
+      if (!(video && err instanceof DecodeBudgetError)) throw err;
+      return c.json({ error: err.toJSON() }, err.status, { ...CLOSE_AFTER, ...(err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) }) });
     } finally {
-      room();
+      release();
     }
   });
 
