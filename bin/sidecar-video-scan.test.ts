@@ -169,6 +169,16 @@ describe.runIf(hasFfmpeg)('video scans in the sidecar', () => {
     });
   });
 
+  describe('when a body starts like a video but ffmpeg cannot read it', () => {
+    it('answers as for an undecodable picture: exact hashes matched, perceptualSkipped', async () => {
+      // The first 4 KiB of an MP4 whose index (moov) is at its end.
+      const { status, json } = await scan(sidecar, 'surface=uploads&subject=user:alice', known.subarray(0, 4096));
+      expect(status).toBe(200);
+      expect(json).toMatchObject({ matches: [], quality: null, perceptualSkipped: { code: 'VIDEO_UNREADABLE' } });
+      expect(readdirSync(spoolDir)).toEqual([]);
+    });
+  });
+
   describe('when the surface is end-to-end encrypted', () => {
     it('refuses the scan without reading a byte of the video', async () => {
       const watched = watchedBody(known);
