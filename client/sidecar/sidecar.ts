@@ -74,6 +74,7 @@ export interface Sidecar {
   /** Registers the encryption key with the Centre now, signed by the report key; it is `pending` until that key is approved. */
   registerEncryptionKey(): Promise<{ created: boolean; status: EncryptionKeyStatus }>;
   health(): Health;
+  /** Scans a picture (or any file, by its exact hashes) in process, as POST /v1/scan does; video goes through the local API only. */
   scan(surfaceId: string, subject: string, bytes: Uint8Array): Promise<ScanResult & { refused?: { code: string; message: string }; reportId?: string }>;
   /** Starts background sync and report delivery. */
   start(): void;
