@@ -4,7 +4,10 @@
  * outside baseline, on the synthetic corpus or a folder (`--images DIR`).
  * Writes bench/results/accuracy/{report.md, accuracy.json, *.png}.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ffmpegInstalled } from '../shared/video/testing/synthetic-video.ts';
+import { runVideoAccuracy, videoReport } from './accuracy/video.ts';
 import { repoRoot } from '../shared/testing/vectors.ts';
 import { runBenchmark } from './accuracy/benchmark.ts';
 import { parseOptions, USAGE } from './accuracy/options.ts';
@@ -27,6 +30,18 @@ async function main(argv: readonly string[]): Promise<number> {
     }),
   );
   process.stdout.write(`\n${result.meta.seconds} s; wrote ${files.length} files to ${options.out}\n`);
+  if (options.videos > 0 && !ffmpegInstalled()) process.stdout.write('\nvideo section skipped: ffmpeg is not installed (apt-get install ffmpeg)\n');
+  else if (options.videos > 0) {
+    const videoOptions = { videos: options.videos, seed: options.seed };
+    process.stdout.write(`\nvideo: ${options.videos} synthetic videos through every video transform\n`);
+    const video = await runVideoAccuracy(videoOptions, (line) => process.stdout.write(`  ${line}\n`));
+    printTable(video.cases.map((c) => ({ transform: c.transform, matched: `${c.matched}/${c.videos}`, 'mean share': `${(100 * c.meanShare).toFixed(0)}%` })));
+    process.stdout.write(`false matches: ${video.falseMatches.matches} of ${video.falseMatches.pairs} pairs of distinct videos\n`);
+    mkdirSync(options.out, { recursive: true });
+    writeFileSync(join(options.out, 'video.md'), videoReport(video, videoOptions));
+    writeFileSync(join(options.out, 'video.json'), `${JSON.stringify(video, null, 2)}\n`);
+    process.stdout.write(`${video.seconds} s; wrote video.md and video.json to ${options.out}\n`);
+  }
   return 0;
 }
 

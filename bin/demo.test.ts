@@ -2,7 +2,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../shared/testing/temp-dirs.ts';
+import { ffmpegInstalled } from '../shared/video/testing/synthetic-video.ts';
 import { run } from './commands/demo.ts';
+
+const withVideo = ffmpegInstalled();
 
 const dirs = tempDirs();
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -38,7 +41,15 @@ describe('hashfeed demo (npm start)', () => {
       expect(text).toMatch(/05-unrelated\.jpg\s+no match/);
       expect(text).toMatch(/07-in-an-e2ee-chat\.jpg\s+refused SURFACE_E2EE/);
       expect(text).toMatch(/08-not-a-target\.jpg\s+refused NO_ACTIVE_ORDER/);
-      expect(text).toMatch(/4 uploads matched, 2 scans were refused .* 4 signed reports/);
+      // With ffmpeg, a letterboxed re-encode of the video indicator matches too, and an unrelated video does not.
+      const reports = withVideo ? 5 : 4;
+      expect(text).toMatch(new RegExp(`${reports} uploads matched, 2 scans were refused .* ${reports} signed reports`));
+      if (withVideo) {
+        expect(text).toMatch(/09-video-letterboxed\.mp4\s+MATCH #\d+ vpdq \d+% of its frames/);
+        expect(text).toMatch(/10-video-unrelated\.mp4\s+no match \(video, \d+ frames hashed\)/);
+        expect(text).toContain('Video: the re-encoded, letterboxed copy of the video indicator MATCHED');
+        expect(text).toMatch(round === 1 ? /also submitted a video indicator: .*: new\./ : /also submitted a video indicator: .*: already confirmed\./);
+      } else expect(text).toContain('ffmpeg is not installed: the video part of the demo is skipped');
       expect(text).toMatch(round === 1 ? /report key [0-9a-f]{8}; the operator approved it/ : /report key [0-9a-f]{8} is approved/);
       // A witness beside the Centre (reused on the second run) cosigns the checkpoint; the sidecar requires it.
       expect(text).toContain(round === 1 ? 'Created witness demo-witness.example/w1' : 'Reusing witness demo-witness.example/w1');
@@ -53,7 +64,7 @@ describe('hashfeed demo (npm start)', () => {
       expect(text).toMatch(/report [0-9a-f]{8} forwarded, hold until \d{4}-\d{2}-\d{2}: preserve it and stay silent/);
       // The first run's month holds its 4 reports, one forward to DE and Europol, one preview_mismatch (a later run may fall in a new month).
       if (round === 1) {
-        expect(text).toMatch(/10\. Public statistics for \d{4}-\d{2} .*: 4 reports received/);
+        expect(text).toMatch(new RegExp(`10\\. Public statistics for \\d{4}-\\d{2} .*: ${reports} reports received`));
         expect(text).toContain('unfounded: preview_mismatch 1; forwarded to Member States: DE 1, to Europol: 1;');
       } else expect(text).toMatch(/10\. Public statistics for \d{4}-\d{2} .*: \d+ reports received/);
     }

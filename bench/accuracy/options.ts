@@ -27,6 +27,8 @@ export interface AccuracyOptions {
   readonly decode: 'fast' | 'exact';
   readonly out: string;
   readonly quick: boolean;
+  /** Synthetic videos for the video section (0: none; skipped where ffmpeg is not installed). */
+  readonly videos: number;
 }
 
 export const USAGE = `usage: npm run bench:accuracy -- [flags]
@@ -46,6 +48,8 @@ export const USAGE = `usage: npm run bench:accuracy -- [flags]
   --jobs N           originals processed at once (default 2)
   --decode MODE      the registry's decode path, fast (the provider default) or exact
   --out DIR          output folder (default bench/results/accuracy)
+  --videos N         synthetic videos for the video section, each through every video transform
+                     (default 8, 2 with --quick; 0 skips it; needs ffmpeg)
   --quick            a small run for tests: 6 originals, dihedral transforms, JPEG q50 and greyscale only,
                      at 1024x768, 640x480 and 300x200 px
 `;
@@ -119,6 +123,7 @@ function parseFlagsOrThrow(argv: readonly string[]) {
       decode: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
+      videos: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -146,6 +151,7 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Accur
     decode: decodeMode(values.decode),
     out: resolve(values.out ?? defaultOut),
     quick,
+    videos: int('videos', values.videos, quick ? 2 : 8, 0),
     ...(values.algorithms !== undefined ? { algorithms: values.algorithms.split(',') } : {}),
     ...(values.images !== undefined ? { images: resolve(values.images) } : {}),
     ...(families !== undefined ? { families } : {}),

@@ -10,7 +10,7 @@
  * reviewer forwarding one to DE and Europol and judging one unfounded,
  * Europol's hold, and the sidecar receiving those decisions.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { createRng, findTransform, generateImage, type FamilyName } from '../../fixtures/index.ts';
@@ -21,6 +21,7 @@ import { serveCentre } from '../../server/main.ts';
 import { exportFeed } from '../../server/export.ts';
 import { filesHolding, serveDemoMirror, type DemoMirror } from './demo-mirror.ts';
 import { awaitCosignature, startDemoWitness } from './demo-witness.ts';
+import { enableVideoIndicators, prepareDemoVideos } from './demo-video.ts';
 import { parseVerifierKey } from '../../shared/crypto/index.ts';
 import { verifyForwardedReport } from '../../shared/trust/index.ts';
 import { decodeRootList } from '../../shared/wire/delta-chain.ts';
@@ -140,6 +141,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
   // An independent witness beside the Centre (here on the same machine): it cosigns each checkpoint that extends the last.
   const witness = await startDemoWitness(dataDir, centreDir, quiet);
   say(`   ${witness.created ? 'Created' : 'Reusing'} witness ${witness.verifierKey.split('+')[0]} in ${join(dataDir, 'witness')}, listed in the Centre's centre.json.`);
+  enableVideoIndicators(centreDir);
   let centre: Awaited<ReturnType<typeof serveCentre>>;
   try {
     centre = await serveDemoCentre(centreDir, options.serveConsole ? options.port : 0, quiet);
@@ -177,6 +179,16 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
     const submitted = await api('POST', '/v1/indicators', 'authority', rows);
     say(`2. DE-BKA submitted ${rows.length} indicators (PDQ + MD5 of ${INDICATOR_PICTURES.length} pictures): ${String(submitted.json.created)} new, ${String(submitted.json.unchanged)} already confirmed.`);
     await api('POST', `/v1/batches/${String(submitted.json.batchId)}/approve`, 'operator');
+    // And a video: its vPDQ frame list (as `hashfeed hash video.mp4 --algo vpdq --json` prints it), made at run time.
+    const videoDir = join(dataDir, 'demo-videos');
+    const videos = await prepareDemoVideos(videoDir);
+    if (videos === undefined) say('   ffmpeg is not installed: the video part of the demo is skipped (apt-get install ffmpeg).');
+    else {
+      const video = await api('POST', '/v1/indicators', 'authority', [{ algorithm: 'vpdq', hash: videos.indicator, category: 'A1', reference: 'DEMO-video' }]);
+      if (video.status !== 201) throw new Error(`video indicator submission failed: ${JSON.stringify(video.json)}`);
+      await api('POST', `/v1/batches/${String(video.json.batchId)}/approve`, 'operator');
+      say(`   DE-BKA also submitted a video indicator: the vPDQ frame list of a 6 s synthetic video (${videos.frameHashes.length} unique frames of ${videos.frames} hashed, one a second): ${Number(video.json.created) > 0 ? 'new' : 'already confirmed'}.`);
+    }
     const published = await api('POST', '/v1/publish', 'operator');
     if (published.status === 201) say(`3. The operator approved and published version ${String(published.json.version)} (${String(published.json.adds)} added; signed delta of ${String(published.json.envelopeBytes)} bytes, log size ${String(published.json.logSize)}).`);
     else say('3. Nothing new to publish: the feed already holds these indicators.');
@@ -206,9 +218,9 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
     const mirrorDir = join(dataDir, 'mirror');
     const exported = exportFeed(centre.centre, mirrorDir, Date.now());
     mirror = await serveDemoMirror(mirrorDir);
-    const scanned = filesHolding(mirrorDir, rows.map((r) => getAlgorithm(r.algorithm).parse(r.hash)));
+    const scanned = filesHolding(mirrorDir, [...rows.map((r) => getAlgorithm(r.algorithm).parse(r.hash)), ...(videos?.frameHashes ?? [])]);
     say(`   Exported version ${exported.latestVersion} to ${mirrorDir} and served it at ${mirror.url} without authentication:`);
-    say(`   ${scanned.files} files, ${scanned.holding.length === 0 ? 'none of which holds any of the ' + String(rows.length) + ' hashes, in bytes or hex (sealed under the epoch key)' : `${scanned.holding.length} HOLDING A HASH: ${scanned.holding.join(', ')}`}.`);
+    say(`   ${scanned.files} files, ${scanned.holding.length === 0 ? 'none of which holds any of the ' + String(rows.length) + ' hashes, in bytes or hex' + (videos === undefined ? '' : `, nor any of the video's ${videos.frameHashes.length} frame hashes`) + ' (sealed under the epoch key)' : `${scanned.holding.length} HOLDING A HASH: ${scanned.holding.join(', ')}`}.`);
 
     // The provider's sidecar reads that mirror; its keys and access list come from the Centre, with its token.
     const sidecarDir = join(dataDir, 'sidecar');
@@ -265,12 +277,18 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
       const bytes = transform === null ? source : await findTransform(transform).apply(source, strength, createRng(7));
       writeFileSync(join(uploadDir, name), bytes);
     }
-    const uploads = new Map(UPLOADS.map((u) => [u[0], u]));
+    for (const [name, path] of videos?.uploads ?? []) copyFileSync(path, join(uploadDir, name));
+    rmSync(videoDir, { recursive: true, force: true });
+    const uploads = new Map<string, { surface: string; subject: string }>([
+      ...UPLOADS.map(([name, , , , surface, subject]) => [name, { surface, subject }] as const),
+      ...(videos?.uploads ?? []).map(([name, , surface, subject]) => [name, { surface, subject }] as const),
+    ]);
+    const videoAnswers = new Map<string, unknown>();
     say(`\n6. Scanning ${uploadDir} through POST /v1/scan:`);
     let matched = 0;
     let refused = 0;
     for (const file of readdirSync(uploadDir).sort()) {
-      const [, , , , surface, subject] = uploads.get(file) ?? [];
+      const { surface, subject } = uploads.get(file) ?? {};
       const res = await fetch(`${local.address}/v1/scan?surface=${surface ?? ''}&subject=${encodeURIComponent(subject ?? '')}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${credentials.localToken}`, 'content-type': 'application/octet-stream' },
@@ -278,6 +296,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
       });
       const answer: unknown = await res.json();
       say(`   ${file.padEnd(28)} ${describe(answer)}`);
+      if (file.endsWith('.mp4')) videoAnswers.set(file, answer);
       if (typeof answer === 'object' && answer !== null && 'refused' in answer) refused++;
       else if (typeof answer === 'object' && answer !== null && Array.isArray(Reflect.get(answer, 'matches')) && Reflect.get(answer, 'matches').length > 0) matched++;
     }
@@ -288,6 +307,16 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
     const list = Array.isArray(reports.json.reports) ? reports.json.reports : [];
     const ours = list.filter((r: unknown) => typeof r === 'object' && r !== null && Reflect.get(r, 'orderId') === orderId);
     say(`\n7. ${matched} uploads matched, ${refused} scans were refused without reading their bytes; ${ours.length} signed reports from this run arrived at the Centre (blurhash previews only, never the picture).`);
+    // The video part: the letterboxed re-encode of the video indicator matches, the unrelated video does not.
+    const videoMatched = (file: string): boolean => {
+      const answer = videoAnswers.get(file);
+      const found: unknown = typeof answer === 'object' && answer !== null ? Reflect.get(answer, 'matches') : undefined;
+      return Array.isArray(found) && found.some((m: unknown) => typeof m === 'object' && m !== null && Reflect.get(m, 'algorithm') === 'vpdq');
+    };
+    const videosAsExpected = (videos?.uploads ?? []).every(([name, , , , expected]) => videoMatched(name) === expected);
+    if (videos !== undefined) {
+      say(`   Video: the re-encoded, letterboxed copy of the video indicator ${videoMatched(videos.uploads[0]?.[0] ?? '') ? 'MATCHED (vPDQ, its frames unframed)' : 'did NOT match'}; the unrelated video ${videoMatched(videos.uploads[1]?.[0] ?? '') ? 'MATCHED (a false match)' : 'did not match'}.`);
+    }
     const metrics = await (await fetch(`${local.address}/metrics`)).text();
     const refusalLines = metrics.split('\n').filter((l) => l.startsWith('hashfeed_scan_refusals_total') && !l.endsWith(' 0'));
     say(`   sidecar refusal counters: ${refusalLines.join(', ') || 'none'}`);
@@ -349,7 +378,7 @@ async function demo(dataDir: string, out: { write(text: string): unknown }, opti
     say(`    median time from receipt to decision ${typeof p50 === 'number' ? (p50 < 10_000 ? `${p50} ms` : `${(p50 / 1000).toFixed(0)} s`) : '-'}; indicators on the list: ${String(at(month, 'listSize'))}.`);
     say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Data in ${dataDir}; to serve the Centre again later: npm run -s hashfeed -- centre serve --data ${centreDir}`);
     const heardAll = decided.every((d) => entries.some((e) => Reflect.get(e, 'reportId') === d.reportId));
-    const passed = ours.length === matched && decided.length === 2 && heardAll && sealedMirror && cosignedSize !== null;
+    const passed = ours.length === matched && videosAsExpected && decided.length === 2 && heardAll && sealedMirror && cosignedSize !== null;
     if (!passed || !options.serveConsole) return passed ? 0 : 1;
 
     // 11. The console: people work the rest of the queue in a browser, on the same Centre, while the sidecar keeps syncing.
@@ -391,11 +420,21 @@ function describe(answer: unknown): string {
   const error: unknown = Reflect.get(answer, 'error');
   if (typeof error === 'object' && error !== null) return `error ${String(Reflect.get(error, 'code'))}`;
   const matches: unknown = Reflect.get(answer, 'matches');
+  const hashedVideo: unknown = Reflect.get(answer, 'video');
+  if (typeof hashedVideo === 'object' && hashedVideo !== null && Array.isArray(matches) && matches.length === 0) return `no match (video, ${String(Reflect.get(hashedVideo, 'framesHashed'))} frames hashed)`;
   const quality = `PDQ quality ${String(Reflect.get(answer, 'quality'))}${Reflect.get(answer, 'lowQuality') === true ? ', below the floor: lowQuality' : ''}`;
   if (!Array.isArray(matches) || matches.length === 0) return `no match (${quality})`;
-  const parts = matches.map((m: unknown) =>
-    typeof m === 'object' && m !== null ? `#${String(Reflect.get(m, 'indicatorId'))} ${String(Reflect.get(m, 'algorithm'))} d=${String(Reflect.get(m, 'distance'))} ${String(Reflect.get(m, 'variant'))} ${String(Reflect.get(m, 'category'))}` : '?',
-  );
+  const parts = matches.map((m: unknown) => {
+    if (typeof m !== 'object' || m === null) return '?';
+    const share: unknown = Reflect.get(m, 'matchedShare');
+    const timestamps: unknown = Reflect.get(m, 'timestamps');
+    const first: unknown = Array.isArray(timestamps) ? timestamps[0] : undefined;
+    if (Reflect.get(m, 'algorithm') === 'vpdq' && typeof share === 'number' && typeof first === 'number') {
+      return `#${String(Reflect.get(m, 'indicatorId'))} vpdq ${Math.round(share * 100)}% of its frames, from ${first.toFixed(1)} s (${String(Reflect.get(m, 'view'))}) ${String(Reflect.get(m, 'category'))}`;
+    }
+    return `#${String(Reflect.get(m, 'indicatorId'))} ${String(Reflect.get(m, 'algorithm'))} d=${String(Reflect.get(m, 'distance'))} ${String(Reflect.get(m, 'variant'))} ${String(Reflect.get(m, 'category'))}`;
+  });
+
   return `MATCH ${parts.join('; ')} -> report ${String(Reflect.get(answer, 'reportId')).slice(0, 8)}`;
 }
 

@@ -14,7 +14,7 @@
  */
 export { ReportingError } from './errors.ts';
 export type { ReportingCode } from './errors.ts';
-export { computePreview, PREVIEW_COMPONENTS_LONG, PREVIEW_COMPONENTS_SHORT, PREVIEW_THUMBNAIL_SIDE, PREVIEW_MAX_PIXELS } from './preview.ts';
+export { computePreview, computePreviewOfPixels, PREVIEW_COMPONENTS_LONG, PREVIEW_COMPONENTS_SHORT, PREVIEW_THUMBNAIL_SIDE, PREVIEW_MAX_PIXELS } from './preview.ts';
 export type { PreviewOptions } from './preview.ts';
 export { buildReport, signReport } from './build.ts';
 export type { MatchFacts, ReportInput } from './build.ts';

@@ -38,6 +38,22 @@ export async function computePreview(image: Uint8Array, options: PreviewOptions 
   } catch (cause) {
     throw new ReportingError('PREVIEW_UNDECODABLE', 'the content cannot be decoded as an image for a preview', { cause });
   }
+  return blurhashOf(data, width, height);
+}
+
+/** Decoded pixels (a video frame: RGB, row-major, no padding) to a blurhash, as computePreview makes it of an image. */
+export async function computePreviewOfPixels(pixels: { readonly data: Uint8Array; readonly width: number; readonly height: number; readonly channels: 3 | 4 }): Promise<string> {
+  const { data, info } = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+    .resize(PREVIEW_THUMBNAIL_SIDE, PREVIEW_THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
+    .flatten({ background: '#808080' })
+    .ensureAlpha(1)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`expected 4 channels, got ${info.channels}`);
+  return blurhashOf(data, info.width, info.height);
+}
+
+function blurhashOf(data: Buffer, width: number, height: number): string {
   const landscape = width >= height;
   const componentsX = landscape ? PREVIEW_COMPONENTS_LONG : PREVIEW_COMPONENTS_SHORT;
   const componentsY = landscape ? PREVIEW_COMPONENTS_SHORT : PREVIEW_COMPONENTS_LONG;

@@ -16,6 +16,8 @@ export interface MatchReport {
   readonly content: Uint8Array;
   /** The frame of animated content that matched (0-based), shown in the preview; default the first. */
   readonly frame?: number;
+  /** A preview made already (a video scan's: of a matching frame's pixels, the video itself never kept); then `content` is not decoded. */
+  readonly preview?: string | null;
   readonly replicaVersion: number;
   readonly stale: boolean;
   readonly detectedAt: number;
@@ -50,7 +52,7 @@ export class Reporter {
       surface: match.surfaceId,
       subject: match.subject,
       detectedAt: match.detectedAt,
-      preview: await previewOrNull(match.content, match.frame ?? 0),
+      preview: match.preview !== undefined ? match.preview : await previewOrNull(match.content, match.frame ?? 0),
       replicaVersion: match.replicaVersion,
       stale: match.stale,
     });

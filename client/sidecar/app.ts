@@ -11,7 +11,9 @@ import { DecodeBudgetError, type DecodeBudget } from './decode-budget.ts';
 import type { Health } from './health.ts';
 import { JsonDuplicateKeyError, JsonPrototypeKeyError } from './json-keys.ts';
 import { clientGoneSignal } from './client-gone.ts';
-import { bodySourceOf, CLOSE_AFTER, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
+import { bodySourceOf, CLOSE_AFTER, peekBody, peekedStream, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
+import { VideoError, type VideoErrorCode } from '../../shared/video/index.ts';
+import { sniffVideo, VIDEO_SNIFF_BYTES } from './video-sniff.ts';
 import type { ScanResult } from './scanner.ts';
 import { quote } from '../../shared/quote.ts';
 
@@ -41,6 +43,14 @@ export interface SidecarAppDeps {
    * throws DecodeBudgetError when the decode budget cannot take the image.
    */
   scanImage(bytes: Uint8Array, signal?: AbortSignal): Promise<ScanResult>;
+  /** Largest video `/v1/scan` takes; a video is streamed to a spool file, not held. */
+  readonly maxVideoBytes: number;
+  /**
+   * Hashes (vPDQ) and matches a video streamed from the body (only ever
+   * called for an allowed scan); throws VideoError for a video refused,
+   * DecodeBudgetError (OVERLOADED) when no video slot frees in time.
+   */
+  scanVideo(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<ScanResult>;
   /** Matches caller-computed hashes. */
   matchHashes(hashes: readonly { algorithm: unknown; hash: unknown; quality?: unknown }[]): ScanResult;
   /** Queues the signed report of a match, detected at `detectedAt` under `decision`; content only for the preview. */
@@ -54,6 +64,26 @@ export interface SidecarAppDeps {
 }
 
 const MAX_JSON_BYTES = 1024 * 1024;
+/**
+ * Room a scan takes from the body budget while its first bytes are read to
+ * tell a video from an image: one chunk of the socket (Node reads 64 KiB at
+ * a time), however few bytes the sniffer needs. A video keeps it while it
+ * is streamed to its spool file, a chunk at a time.
+ */
+const HEAD_ROOM_BYTES = 64 * 1024;
+
+/** HTTP status of each video refusal (the code is the interface; docs/SIDECAR.md, "Video scans"). */
+const VIDEO_STATUS: Readonly<Record<VideoErrorCode, 400 | 408 | 413 | 501 | 503>> = {
+  VIDEO_DECODER_MISSING: 501,
+  VIDEO_UNREADABLE: 400,
+  VIDEO_NO_VIDEO_STREAM: 400,
+  VIDEO_BAD_DIMENSIONS: 400,
+  VIDEO_TOO_LARGE: 413,
+  VIDEO_TOO_LONG: 413,
+  VIDEO_FRAME_BUDGET: 413,
+  VIDEO_TIMEOUT: 408,
+  VIDEO_ABORTED: 400,
+};
 /** Decisions per GET /v1/decisions page at most (default 100). */
 export const MAX_DECISIONS_PAGE = 1000;
 
@@ -75,6 +105,8 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     if (err instanceof RequestBodyError) return c.json({ error: err.toJSON() }, err.status, CLOSE_AFTER);
     if (err instanceof DecodeBudgetError) return c.json({ error: err.toJSON() }, err.status, err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) });
     if (err instanceof ImageInputError || err instanceof HashFormatError) return c.json({ error: err.toJSON() }, 400);
+    // The rest of a refused video's body may still be arriving: close rather than drain it.
+    if (err instanceof VideoError) return c.json({ error: err.toJSON() }, VIDEO_STATUS[err.code], CLOSE_AFTER);
     deps.onUnexpected(err);
     return c.json({ error: { code: 'INTERNAL', message: 'the sidecar failed to handle the request' } }, 500);
   });
@@ -108,6 +140,7 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
       ...(result.partial ? { partial: true } : {}),
       ...(result.frames !== undefined ? { frames: result.frames } : {}),
       ...(result.perceptualSkipped !== undefined ? { perceptualSkipped: result.perceptualSkipped } : {}),
+      ...(result.video !== undefined ? { video: result.video } : {}),
     };
     deps.onScan(result.matches.length > 0 ? 'matched' : 'clean', confirmed.surface.id);
     if (result.matches.length === 0) return base;
@@ -137,13 +170,41 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
     // Refused: the body is never read, so its bytes are never decoded, hashed or logged.
     if (!decision.allowed) return c.json(refused(decision));
     const gone = clientGoneSignal(c.env, c.req.raw);
-    const room = await holdRoomForBody(c, deps.bodyBudget, deps.maxImageBytes, gone);
+    // Over every cap: refused from its declared length before a byte is read.
+    const largest = Math.max(deps.maxImageBytes, deps.maxVideoBytes);
+    const declared = Number(c.req.header('content-length') ?? Number.NaN);
+    if (declared > largest) throw new RequestBodyError('BODY_TOO_LARGE', `the body exceeds the limit of ${largest} bytes`);
+    // Room before a byte is read: as for a picture (its declared length, or the largest picture); a body
+    // longer than any picture can only be a video, which is streamed and takes a chunk's room.
+    const onlyVideo = Number.isSafeInteger(declared) && declared > deps.maxImageBytes;
+    let room = onlyVideo ? await holdRoom(c, deps.bodyBudget, HEAD_ROOM_BYTES, gone) : await holdRoomForBody(c, deps.bodyBudget, deps.maxImageBytes, gone);
     if (room instanceof Response) return room;
+    let release: () => void = room;
+    let video = false;
     try {
-      const bytes = await readBody(c, deps.maxImageBytes, deps.bodyTimeoutMs);
-      return c.json(await finish(decision, await deps.scanImage(bytes, gone), bytes));
+      const peeked = await peekBody(bodySourceOf(c.env, c.req.raw), VIDEO_SNIFF_BYTES, deps.bodyTimeoutMs);
+      // What the bytes are, never what the content type says (docs/SIDECAR.md, "Video scans").
+      if (sniffVideo(peeked.head) === undefined) {
+        const bytes = await readBoundedBody(peeked, { maxBytes: deps.maxImageBytes, timeoutMs: deps.bodyTimeoutMs });
+        return c.json(await finish(decision, await deps.scanImage(bytes, gone), bytes));
+      }
+      video = true;
+      if (Number(peeked.declared ?? '0') > deps.maxVideoBytes) throw new VideoError('VIDEO_TOO_LARGE', `the video is over the limit of ${deps.maxVideoBytes} bytes`);
+      if (!onlyVideo) {
+        // A video holds one chunk at a time, not its length: the room taken for a picture goes back.
+        release();
+        release = () => {};
+        room = await holdRoom(c, deps.bodyBudget, HEAD_ROOM_BYTES, gone);
+        if (room instanceof Response) return room;
+        release = room;
+      }
+      return c.json(await finish(decision, await deps.scanVideo(peekedStream(peeked), gone), null));
+    } catch (err) {
+      // No room or no video slot for a video: the body's rest is still unread, so the connection closes after the 503.
+      if (!(video && err instanceof DecodeBudgetError)) throw err;
+      return c.json({ error: err.toJSON() }, err.status, { ...CLOSE_AFTER, ...(err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) }) });
     } finally {
-      room();
+      release();
     }
   });
 
@@ -232,18 +293,17 @@ export function createSidecarApp(deps: SidecarAppDeps): Hono {
  */
 async function holdRoomForBody(c: Context, budget: DecodeBudget, maxBytes: number, gone: AbortSignal): Promise<(() => void) | Response> {
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
-  const bytes = Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes ? declared : maxBytes;
+  return holdRoom(c, budget, Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes ? declared : maxBytes, gone);
+}
+
+/** Takes `bytes` of the body budget: the release, or the 503 to answer (closing the connection). */
+async function holdRoom(c: Context, budget: DecodeBudget, bytes: number, gone: AbortSignal): Promise<(() => void) | Response> {
   try {
     return await budget.acquire(bytes, gone);
   } catch (err) {
     if (!(err instanceof DecodeBudgetError)) throw err;
     return c.json({ error: err.toJSON() }, err.status, { ...CLOSE_AFTER, ...(err.retryAfterSeconds === undefined ? {} : { 'retry-after': String(err.retryAfterSeconds) }) });
   }
-}
-
-/** The body, capped in bytes and read within the deadline (RequestBodyError otherwise). */
-function readBody(c: Context, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
-  return readBoundedBody(bodySourceOf(c.env, c.req.raw), { maxBytes, timeoutMs });
 }
 
 /** A capped body parsed as JSON as it arrives, in short steps (see readBoundedJson). */

@@ -83,6 +83,27 @@ describe('sidecar config', () => {
     });
   });
 
+  describe('when video scans are configured', () => {
+    it('defaults to 512 MiB, 600 s, one hash a second and one video at a time', () => {
+      expect(parse({})).toMatchObject({ maxVideoBytes: 512 * 1024 * 1024, maxVideoSeconds: 600, videoSecondsPerHash: 1, videoScanConcurrency: 1, videoQueueLength: 4 });
+    });
+
+    it('takes settings from the file and the environment', () => {
+      expect(parse({ maxVideoBytes: 1000, videoSecondsPerHash: 0.5 }, { HASHFEED_MAX_VIDEO_SECONDS: '30', HASHFEED_VIDEO_SECONDS_PER_HASH: '0' })).toMatchObject({ maxVideoBytes: 1000, maxVideoSeconds: 30, videoSecondsPerHash: 0 });
+    });
+
+    it.each([
+      [{ maxVideoBytes: 0 }],
+      [{ maxVideoSeconds: 4 * 3600 }],
+      [{ videoSecondsPerHash: -1 }],
+      [{ videoSecondsPerHash: 'often' }],
+      [{ videoScanConcurrency: 0 }],
+      [{ videoQueueLength: -1 }],
+    ])('refuses %j', (setting) => {
+      expect(thrown(() => parse(setting))).toMatchObject({ code: 'CONFIG_INVALID' });
+    });
+  });
+
   describe('when the root of trust is pinned', () => {
     it('takes one rootKey as a threshold of 1 and reads the feed name from it', () => {
       expect(parse({})).toMatchObject({ rootKeys: [BASE.rootKey], rootThreshold: 1, feed: 'eu-centre' });

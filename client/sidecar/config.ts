@@ -85,6 +85,20 @@ export interface SidecarConfig {
   readonly maxClockSkewSeconds: number;
   /** Where decisions on this provider's reports are POSTed (docs/SIDECAR.md, "Decisions"); undefined: none, the platform polls GET /v1/decisions. */
   readonly decisionWebhook: DecisionWebhookConfig | undefined;
+  /** Largest video `/v1/scan` takes (bytes); streamed to a private spool file, never held in memory. */
+  readonly maxVideoBytes: number;
+  /** Longest video scanned (seconds, from the container's declared duration, and checked again while decoding). */
+  readonly maxVideoSeconds: number;
+  /** Seconds of video between hashed frames (vPDQ's secondsPerHash; 0: every frame). */
+  readonly videoSecondsPerHash: number;
+  /** Videos hashed at once (each one ffmpeg child on one core). */
+  readonly videoScanConcurrency: number;
+  /** Video scans that may wait for a free slot (0: none wait); past it 503 OVERLOADED. */
+  readonly videoQueueLength: number;
+  /** How long one of them waits before 503 OVERLOADED. */
+  readonly videoQueueWaitMs: number;
+  /** Wall-clock limit of one video scan, from the first byte received to the last frame hashed. */
+  readonly videoTimeoutMs: number;
   /** Witness verifier keys (cosignature/v1, type 0x04) the sidecar counts (docs/SIDECAR.md, "Witnesses"). */
   readonly witnesses: readonly string[];
   /** How many of `witnesses` must have cosigned a checkpoint (PROTOCOL 9.3 step 6a); 0, the default, requires none. */
@@ -94,7 +108,17 @@ export interface SidecarConfig {
 /** Far above any sensible quorum; each costs one signature check per checkpoint. */
 export const MAX_WITNESSES = 32;
 
-const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'bodyBudgetBytes', 'bodyQueueLength', 'scanThreads', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook', 'witnesses', 'witnessQuorum'] as const;
+const KEYS = ['centre', 'mode', 'reportTo', 'allowInsecureHttp', 'deliveredRetentionDays', 'providerToken', 'provider', 'rootKey', 'rootKeys', 'rootThreshold', 'feed', 'dataDir', 'listen', 'localToken', 'surfaces', 'providerKeyFile', 'encryptionKeyFile', 'syncIntervalSeconds', 'maxImageBytes', 'maxImagePixels', 'maxImageFrames', 'decodeBudgetPixels', 'decodeQueueLength', 'decodeQueueWaitMs', 'maxBatchBytes', 'bodyBudgetBytes', 'bodyQueueLength', 'scanThreads', 'maxBatchItems', 'bodyTimeoutMs', 'shutdownDeadlineSeconds', 'maxRetryAfterSeconds', 'maxClockSkewSeconds', 'decisionWebhook', 'witnesses', 'witnessQuorum', 'maxVideoBytes', 'maxVideoSeconds', 'videoSecondsPerHash', 'videoScanConcurrency', 'videoQueueLength', 'videoQueueWaitMs', 'videoTimeoutMs'] as const;
+
+/** 512 MiB: a few minutes of phone video; streamed to disk, so memory does not grow with it. */
+export const DEFAULT_MAX_VIDEO_BYTES = 512 * 1024 * 1024;
+/** 10 minutes: at one hash a second, 600 frames, about a minute of one core (docs/VIDEO.md, bench:video). */
+export const DEFAULT_MAX_VIDEO_SECONDS = 600;
+export const DEFAULT_VIDEO_QUEUE_LENGTH = 4;
+/** A video scan takes tens of seconds: a waiting one may wait that long. */
+export const DEFAULT_VIDEO_QUEUE_WAIT_MS = 60_000;
+/** 10 minutes: receiving 512 MiB and hashing 10 minutes of video, with room for a loaded machine. */
+export const DEFAULT_VIDEO_TIMEOUT_MS = 10 * 60_000;
 
 /** Environment overrides: HASHFEED_<KEY in upper snake case>, e.g. HASHFEED_PROVIDER_TOKEN. */
 export const envName = (key: string): string => `HASHFEED_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -209,6 +233,14 @@ export function parseSidecarConfig(value: unknown, baseDir: string, env: NodeJS.
     maxClockSkewSeconds: bounded('maxClockSkewSeconds', int('maxClockSkewSeconds', 300, 0), 86_400),
     decisionWebhook: decisionWebhookFrom(raw('decisionWebhook'), allowInsecureHttp),
     ...witnessesFrom(raw('witnesses'), raw('witnessQuorum')),
+    maxVideoBytes: int('maxVideoBytes', DEFAULT_MAX_VIDEO_BYTES),
+    // Three hours is the decoder's own ceiling (shared/video/limits.ts).
+    maxVideoSeconds: bounded('maxVideoSeconds', int('maxVideoSeconds', DEFAULT_MAX_VIDEO_SECONDS), 3 * 3600),
+    videoSecondsPerHash: secondsPerHashFrom(raw('videoSecondsPerHash')),
+    videoScanConcurrency: bounded('videoScanConcurrency', int('videoScanConcurrency', 1), 64),
+    videoQueueLength: int('videoQueueLength', DEFAULT_VIDEO_QUEUE_LENGTH, 0),
+    videoQueueWaitMs: int('videoQueueWaitMs', DEFAULT_VIDEO_QUEUE_WAIT_MS, 0),
+    videoTimeoutMs: int('videoTimeoutMs', DEFAULT_VIDEO_TIMEOUT_MS),
   };
 }
 
@@ -329,6 +361,13 @@ function surfacesFrom(value: unknown): readonly Surface[] {
     if (cause instanceof PolicyError || cause instanceof SyntaxError) throw new SidecarConfigError('CONFIG_INVALID', cause.message, { cause });
     throw cause;
   }
+}
+
+/** vPDQ's secondsPerHash: 0 (every frame) to 60, fractions allowed; default 1. */
+function secondsPerHashFrom(value: unknown): number {
+  const n = value === undefined ? 1 : typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 60) throw invalid("'videoSecondsPerHash' must be a number from 0 (every frame) to 60");
+  return n;
 }
 
 function bounded(key: string, value: number, max: number): number {

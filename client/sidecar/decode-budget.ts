@@ -19,8 +19,8 @@ export class DecodeBudgetError extends CodedError<DecodeBudgetCode> {
 export interface DecodeBudgetOptions {
   /** Pixels that may be decoded at once (or, for a body budget, bytes held at once), over all requests. */
   readonly pixels: number;
-  /** What the budget counts (default pixels being decoded); `bytes`: request bodies held in memory. */
-  readonly unit?: 'pixels' | 'bytes';
+  /** What the budget counts (default pixels being decoded); `bytes`: request bodies held in memory; `videos`: videos being hashed. */
+  readonly unit?: 'pixels' | 'bytes' | 'videos';
   /** Decodes that may wait for pixels; past it OVERLOADED at once (0: never wait). */
   readonly queueLength: number;
   /** How long one waits before OVERLOADED. */
@@ -79,7 +79,7 @@ export class DecodeBudget {
   readonly #queueLength: number;
   readonly #queueWaitMs: number;
   readonly #retryAfterSeconds: number;
-  readonly #unit: 'pixels' | 'bytes';
+  readonly #unit: 'pixels' | 'bytes' | 'videos';
   readonly #waiters: Waiter[] = [];
   #inUse = 0;
 
@@ -179,12 +179,16 @@ export class DecodeBudget {
   }
 
   #aborted(cause: unknown): DecodeBudgetError {
-    const budget = this.#unit === 'pixels' ? 'the decode budget' : 'room for its body';
+    const budget = { pixels: 'the decode budget', bytes: 'room for its body', videos: 'a video slot' }[this.#unit];
     return new DecodeBudgetError('OVERLOADED', `the request was aborted while it waited for ${budget}`, this.#retryAfterSeconds, { cause });
   }
 
   #overloaded(): DecodeBudgetError {
-    const busy = this.#unit === 'pixels' ? 'decoding as many pixels as it may at once' : 'holding as many bytes of request bodies as it may at once';
+    const busy = {
+      pixels: 'decoding as many pixels as it may at once',
+      bytes: 'holding as many bytes of request bodies as it may at once',
+      videos: 'hashing as many videos as it may at once, with as many waiting',
+    }[this.#unit];
     return new DecodeBudgetError('OVERLOADED', `the sidecar is ${busy}; retry later`, this.#retryAfterSeconds);
   }
 }

@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { JsonPrototypeKeyError } from './json-keys.ts';
-import { bodySourceOf, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
+import { bodySourceOf, peekBody, peekedStream, readBoundedBody, readBoundedJson, RequestBodyError } from './read-body.ts';
 
 const post = (body: ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}): Request =>
   new Request('http://sidecar.local/v1/scan', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
@@ -19,6 +19,33 @@ function stream(chunks: number, size: number, end: boolean): ReadableStream<Uint
     },
   });
 }
+
+describe('peeking at a request body', () => {
+  describe('when the first bytes are read to tell what it is', () => {
+    it('reads only as many chunks as it needs, then gives the whole body to a reader', async () => {
+      const peeked = await peekBody(post(stream(3, 4, true)), 6, 5_000);
+      expect([...peeked.head]).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
+      const bytes = await readBoundedBody(peeked, { maxBytes: 12, timeoutMs: 5_000 });
+      expect([...bytes]).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    });
+
+    it('streams the whole body, head first, to a consumer with its own bounds', async () => {
+      const peeked = await peekBody(post(stream(3, 2, true)), 1, 5_000);
+      const chunks: number[] = [];
+      for await (const chunk of peekedStream(peeked)) chunks.push(...chunk);
+      expect(chunks).toEqual([1, 1, 2, 2, 3, 3]);
+    });
+
+    it('keeps the declared length, so a reader still refuses it over its cap', async () => {
+      const peeked = await peekBody(post(stream(1, 4, false), { 'content-length': '13' }), 4, 5_000);
+      await expect(readBoundedBody(peeked, { maxBytes: 12, timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
+    });
+
+    it('answers BODY_TIMEOUT when the first bytes do not arrive', async () => {
+      await expect(peekBody(post(stream(0, 1, false)), 4, 50)).rejects.toMatchObject({ code: 'BODY_TIMEOUT' });
+    });
+  });
+});
 
 describe('reading a request body', () => {
   describe('when it is within the limits', () => {

@@ -61,7 +61,7 @@ export interface BodyLimits {
  * refusal the rest of the body is left unread: the answer then closes the
  * connection (see CLOSE_AFTER).
  */
-export async function readBoundedBody(request: BodySource, limits: BodyLimits): Promise<Uint8Array> {
+export async function readBoundedBody(request: BodySource | PeekedBody, limits: BodyLimits): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of boundedChunks(request, limits)) {
@@ -101,11 +101,82 @@ async function* nestingChecked(chunks: AsyncIterable<Uint8Array>): AsyncGenerato
   guard.end();
 }
 
+/**
+ * A body whose first bytes were read to tell what it is (a video or an
+ * image: video-sniff.ts) before it is decided where the rest goes; its
+ * chunks are the head again, then the rest as it arrives.
+ */
+export interface PeekedBody {
+  /** At least the bytes asked for, unless the body is shorter. */
+  readonly head: Uint8Array;
+  /** The Content-Length the client declared, if any. */
+  readonly declared: string | null;
+  chunks(): AsyncIterator<Uint8Array>;
+}
+
+/**
+ * Reads the first `bytes` of a body (a chunk or two: the rest stays unread
+ * in the socket), within `timeoutMs`; BODY_TIMEOUT when they do not arrive.
+ */
+export async function peekBody(source: BodySource, bytes: number, timeoutMs: number): Promise<PeekedBody> {
+  const declared = declaredLength(source);
+  const rest = chunksOf(source);
+  const read: Uint8Array[] = [];
+  let total = 0;
+  let ended = rest === null;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    const ms = clampTimerMs(timeoutMs);
+    timer = setTimeout(() => reject(new RequestBodyError('BODY_TIMEOUT', `the body did not arrive within ${ms} ms`)), ms);
+  });
+  try {
+    while (rest !== null && total < bytes) {
+      const { done, value } = await Promise.race([rest.next(), deadline]);
+      if (done === true) {
+        ended = true;
+        break;
+      }
+      read.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const head = Buffer.concat(read);
+  return {
+    head,
+    declared,
+    chunks: () => {
+      let headGiven = head.byteLength === 0;
+      return {
+        next: async (): Promise<IteratorResult<Uint8Array>> => {
+          if (!headGiven) {
+            headGiven = true;
+            return { done: false, value: head };
+          }
+          if (ended || rest === null) return { done: true, value: undefined };
+          const next = await rest.next();
+          return next.done === true ? { done: true, value: undefined } : next;
+        },
+      };
+    },
+  };
+}
+
+/** The peeked body as a stream for a consumer with its own bounds (the video spool: its byte cap, its deadline, its abort). */
+export function peekedStream(body: PeekedBody): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => body.chunks() };
+}
+
+function isPeeked(source: BodySource | PeekedBody): source is PeekedBody {
+  return !(source instanceof IncomingMessage) && !(source instanceof Request);
+}
+
 /** The body's chunks, capped in bytes and time, with a turn of the event loop every TURN_EVERY_BYTES. */
-async function* boundedChunks(source: BodySource, limits: BodyLimits): AsyncGenerator<Uint8Array> {
+async function* boundedChunks(source: BodySource | PeekedBody, limits: BodyLimits): AsyncGenerator<Uint8Array> {
   const { maxBytes } = limits;
-  if (Number(declaredLength(source) ?? '0') > maxBytes) throw tooLarge(maxBytes);
-  const chunks = chunksOf(source);
+  if (Number((isPeeked(source) ? source.declared : declaredLength(source)) ?? '0') > maxBytes) throw tooLarge(maxBytes);
+  const chunks = isPeeked(source) ? source.chunks() : chunksOf(source);
   if (chunks === null) return;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {

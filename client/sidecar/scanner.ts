@@ -11,8 +11,14 @@ export interface MatchItem {
   readonly distance: number;
   readonly category: string;
   readonly variant: string;
-  /** What was hashed: `file` (the bytes, MD5 and SHA-256) or a view of the picture (`original`, `unframed`, `white`, `frame:2`, ...: image-views.ts). */
+  /** What was hashed: `file` (the bytes, MD5 and SHA-256), a view of the picture (`original`, `unframed`, `white`, `frame:2`, ...: image-views.ts), or `video` (its vPDQ frame list). */
   readonly view: string;
+  /** vpdq: the share (0..1) of the indicator's unique frames found in the video (Pc's side). */
+  readonly matchedShare?: number;
+  /** vpdq: the share (0..1) of the video's unique usable frames found in the indicator (Pq's side). */
+  readonly queryShare?: number;
+  /** vpdq: the earliest timestamps (seconds) of the video's frames that matched the indicator. */
+  readonly timestamps?: readonly number[];
 }
 
 export interface ScanResult {
@@ -27,6 +33,10 @@ export interface ScanResult {
   readonly frames?: { readonly hashed: number; readonly total: number };
   /** Why no perceptual hash was computed; the exact hashes were still matched. */
   readonly perceptualSkipped?: { readonly code: string; readonly message: string };
+  /** A video: its duration and the frames hashed (vPDQ). */
+  readonly video?: { readonly durationSec: number; readonly framesHashed: number; readonly secondsPerHash: number };
+  /** For the report only, never in the answer: a preview made already (a video's, of a matching frame's pixels). */
+  readonly reportPreview?: string | null;
 }
 
 /**

@@ -29,10 +29,13 @@ import { healthOf, type Health } from './health.ts';
 import { registerKeysUntilDone } from './register-keys.ts';
 import { Scanner, type ScanResult } from './scanner.ts';
 import { ScanWorkers } from './scan-workers.ts';
+import { VideoScanner } from './video-scanner.ts';
 import { hashImageViews, isHeavyToHash, type ImageViews, type ImageViewsOptions } from '../../shared/hashing/image-views.ts';
 
 export interface SidecarOptions {
   readonly config: SidecarConfig;
+  /** ffmpeg and ffprobe (default: on the PATH); tests point them elsewhere to see a sidecar without them. */
+  readonly videoTools?: { readonly ffmpegPath?: string; readonly ffprobePath?: string; readonly tempDir?: string; readonly onChild?: (child: { readonly pid: number; readonly tool: string }) => void };
   readonly fetch?: FetchLike;
   readonly clock?: () => number;
   readonly logger?: pino.Logger;
@@ -50,6 +53,8 @@ export interface Sidecar {
   readonly decodeBudget: DecodeBudget;
   /** Bytes of scan bodies held at once, taken before a body is read. */
   readonly bodyBudget: DecodeBudget;
+  /** Videos being hashed at once (videoScanConcurrency), and those waiting for a slot. */
+  readonly videoSlots: DecodeBudget;
   /** The current match index (replaced whole after a snapshot). */
   matcher(): Matcher;
   /** One sync round now: feed, then detection orders. */
@@ -69,6 +74,7 @@ export interface Sidecar {
   /** Registers the encryption key with the Centre now, signed by the report key; it is `pending` until that key is approved. */
   registerEncryptionKey(): Promise<{ created: boolean; status: EncryptionKeyStatus }>;
   health(): Health;
+  /** Scans a picture (or any file, by its exact hashes) in process, as POST /v1/scan does; video goes through the local API only. */
   scan(surfaceId: string, subject: string, bytes: Uint8Array): Promise<ScanResult & { refused?: { code: string; message: string }; reportId?: string }>;
   /** Starts background sync and report delivery. */
   start(): void;
@@ -178,6 +184,31 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     queueWaitMs: config.decodeQueueWaitMs,
     retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
   });
+  const videoSlots = new DecodeBudget({
+    pixels: config.videoScanConcurrency,
+    unit: 'videos',
+    queueLength: config.videoQueueLength,
+    queueWaitMs: config.videoQueueWaitMs,
+    retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+  });
+  const videoScanner = new VideoScanner(
+    {
+      maxBytes: config.maxVideoBytes,
+      maxSeconds: config.maxVideoSeconds,
+      secondsPerHash: config.videoSecondsPerHash,
+      timeoutMs: config.videoTimeoutMs,
+      ffmpegPath: options.videoTools?.ffmpegPath,
+      ffprobePath: options.videoTools?.ffprobePath,
+      tempDir: options.videoTools?.tempDir,
+    },
+    {
+      matcher: () => matcher,
+      category: (id) => replica.category(id),
+      slots: videoSlots,
+      onSecondsHashed: (seconds) => videoSecondsHashed.inc(seconds),
+      ...(options.videoTools?.onChild === undefined ? {} : { onChild: options.videoTools.onChild }),
+    },
+  );
   const scanImage = withDecodeBudget(decodeBudget, { maxPixels: config.maxImagePixels, maxFrames: config.maxImageFrames }, (bytes) => scanner.scanImage(bytes));
   // A mirror gets no credentials: feed objects are verified, not trusted; orders and reports go to reportTo.
   const source = new HttpFeedSource({ baseUrl: config.centre, mode: config.mode, ...(config.mode === 'centre' ? { token: config.providerToken } : {}), fetch });
@@ -265,6 +296,9 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
   new Gauge({ name: 'hashfeed_body_bytes_in_use', help: 'Bytes of scan bodies held now, of bodyBudgetBytes', registers: [registry], collect() { this.set(bodyBudget.inUse); } });
   new Gauge({ name: 'hashfeed_scans_waiting', help: 'Scans waiting for room for their body or for the decode budget', registers: [registry], collect() { this.set(bodyBudget.waiting + decodeBudget.waiting); } });
   new Gauge({ name: 'hashfeed_scan_workers_busy', help: 'Animations and transparent pictures being hashed in worker threads, or waiting for one', registers: [registry], collect() { this.set(scanWorkers?.busy ?? 0); } });
+  new Gauge({ name: 'hashfeed_video_scans_in_progress', help: 'Videos being hashed now, of videoScanConcurrency', registers: [registry], collect() { this.set(videoSlots.inUse); } });
+  new Gauge({ name: 'hashfeed_video_scans_waiting', help: 'Video scans waiting for a slot, of videoQueueLength', registers: [registry], collect() { this.set(videoSlots.waiting); } });
+  const videoSecondsHashed = new Counter({ name: 'hashfeed_video_seconds_hashed_total', help: 'Seconds of video hashed (vPDQ), advanced frame by frame: the progress of a long scan', registers: [registry] });
   new Gauge({ name: 'hashfeed_report_queue_depth', help: 'Reports waiting for delivery', registers: [registry], collect() { this.set(queue.counts().pending); } });
   new Gauge({ name: 'hashfeed_decision_webhook_queue', help: 'Decisions waiting for delivery to the webhook', registers: [registry], collect() { this.set(webhookQueue.depth()); } });
 
@@ -340,6 +374,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
       match,
       content: content ?? new Uint8Array(0),
       frame: frameOfView(best.view),
+      ...(result.reportPreview !== undefined ? { preview: result.reportPreview } : {}),
       replicaVersion: replica.state().version,
       stale,
       detectedAt,
@@ -357,6 +392,8 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     bodyTimeoutMs: config.bodyTimeoutMs,
     bodyBudget,
     scanImage,
+    maxVideoBytes: config.maxVideoBytes,
+    scanVideo: (body, signal) => videoScanner.scan(body, signal),
     matchHashes: (hashes) => scanner.matchHashes(hashes),
     report,
     decisions: (after, limit) => decisions.after(after, limit),
@@ -379,6 +416,7 @@ export async function createSidecar(options: SidecarOptions): Promise<Sidecar> {
     decisions,
     decodeBudget,
     bodyBudget,
+    videoSlots,
     matcher: () => matcher,
     syncOnce,
     deliverReports: async () => {

@@ -1,6 +1,6 @@
 /**
- * Video: bounded decoding through ffmpeg, vPDQ frame hashing, and the
- * reference's frame-list match rule. docs/VIDEO.md defines them.
+ * Video: bounded decoding through ffmpeg and vPDQ frame hashing (the match
+ * rule is shared/video-match's). docs/VIDEO.md defines them.
  */
 export { VideoError } from './video-error.ts';
 export type { VideoErrorCode } from './video-error.ts';
@@ -14,6 +14,3 @@ export type { VideoInfo } from './probe.ts';
 
 export { DEFAULT_SECONDS_PER_HASH, formatVpdqLine, formatVpdqTimestamp, hashVideo, vpdqFrameMod, vpdqFrames, vpdqTimestamp } from './vpdq.ts';
 export type { VpdqFrame, VpdqOptions, VpdqVideo } from './vpdq.ts';
-
-export { DEFAULT_VPDQ_MATCH_RULE, compareFrameLists } from './vpdq-match-rule.ts';
-export type { FrameListComparison, RuleFrame, VpdqMatchRule } from './vpdq-match-rule.ts';

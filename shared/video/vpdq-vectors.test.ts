@@ -15,7 +15,7 @@ import { requireFfmpeg } from './testing/synthetic-video.ts';
 import { hexDistance, readReferenceHashes } from './testing/reference-hashes.ts';
 import { hashVideo } from './vpdq.ts';
 import type { VpdqFrame } from './vpdq.ts';
-import { compareFrameLists } from './vpdq-match-rule.ts';
+import { compareFrameLists as compareParsed, parseFrameList } from '../video-match/index.ts';
 
 const dir = vectorsDir('vpdq');
 const hasFfmpeg = dir !== null && requireFfmpeg();
@@ -32,6 +32,13 @@ interface Vector {
  * samples are distinct videos.
  */
 const sameScene = (a: string, b: string): boolean => a.startsWith('chair-') && b.startsWith('chair-');
+
+/** The shared/video-match oracle on two frame lists as hashVideo and the reference files give them, with both shares. */
+function compareFrameLists(query: readonly VpdqFrame[], candidate: readonly VpdqFrame[]) {
+  const result = compareParsed(parseFrameList(query), parseFrameList(candidate));
+  const share = (matched: number, total: number): number => (total === 0 ? 0 : matched / total);
+  return { ...result, queryMatchedShare: share(result.queryMatched, result.queryFrames), candidateMatchedShare: share(result.candidateMatched, result.candidateFrames) };
+}
 
 const vectors = new Map<string, Vector>();
 const summary: string[] = [];
