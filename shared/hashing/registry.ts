@@ -67,11 +67,19 @@ export const pdq = perceptual(
   50,
 );
 
-/** pHash64 (docs/HASHING.md): 64 bits, so a threshold near PDQ's 31/256 in proportion. */
-export const phash64 = perceptual('phash64', 64, 8, ['0000000000000000', 'c3a55a3c0ff0e71b', '3c5aa5c3f00f18e4', 'ffffffffffffffff']);
+/**
+ * pHash64 (docs/HASHING.md). Threshold 11: the largest whose false-positive
+ * rate's 95 % upper bound stays under 1e-4 on the accuracy bench's fixtures
+ * (docs/ACCURACY.md, "Thresholds from the ROC").
+ */
+export const phash64 = perceptual('phash64', 64, 11, ['0000000000000000', 'c3a55a3c0ff0e71b', '3c5aa5c3f00f18e4', 'ffffffffffffffff']);
 
-/** dHash64 (docs/HASHING.md): quality floor 50 on its own detail measure (dhash.ts), as PDQ's. */
-export const dhash64 = perceptual('dhash64', 64, 8, ['0000000000000000', '8f0e1c3870e1c387', '70f1e3c78f1e3c78', 'ffffffffffffffff'], 50);
+/**
+ * dHash64 (docs/HASHING.md): quality floor 50 on its own detail measure
+ * (dhash.ts), as PDQ's. Threshold 3, read off the ROC as pHash64's: its
+ * closest distinct pictures are 4 bits apart (docs/ACCURACY.md).
+ */
+export const dhash64 = perceptual('dhash64', 64, 3, ['0000000000000000', '8f0e1c3870e1c387', '70f1e3c78f1e3c78', 'ffffffffffffffff'], 50);
 
 /** MD5 of the file bytes. Examples: MD5 of "" and of "abc". */
 export const md5 = exact('md5', 128, ['d41d8cd98f00b204e9800998ecf8427e', '900150983cd24fb0d6963f7d28e17f72']);
