@@ -4,6 +4,7 @@
  * run; the caller owns the folder and removes it.
  */
 import { execFileSync } from 'node:child_process';
+import { videoToolsInstalled } from '../tools-installed.ts';
 
 export interface SyntheticVideo {
   readonly width: number;
@@ -41,15 +42,7 @@ export function makeAudioWithCover(path: string): void {
 }
 
 /** Whether Debian's ffmpeg and ffprobe are on the PATH. */
-export function ffmpegInstalled(): boolean {
-  try {
-    execFileSync('ffmpeg', ['-version'], { timeout: 10_000, stdio: 'ignore' });
-    execFileSync('ffprobe', ['-version'], { timeout: 10_000, stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { videoToolsInstalled as ffmpegInstalled } from '../tools-installed.ts';
 
 /**
  * For tests that need ffmpeg: true where it is installed; where it is not,
@@ -57,7 +50,7 @@ export function ffmpegInstalled(): boolean {
  * failure.
  */
 export function requireFfmpeg(): boolean {
-  if (ffmpegInstalled()) return true;
+  if (videoToolsInstalled()) return true;
   if (process.env.CI === 'true') throw new Error('ffmpeg/ffprobe not installed; .ci/run installs them');
   console.warn('skipping: ffmpeg/ffprobe not installed (apt-get install ffmpeg)');
   return false;
